@@ -1,0 +1,93 @@
+"""Explicit, strictly decreasing time grids T = t_0 > t_1 > ... > t_n (float64).
+
+Samplers take a grid, not a step count. Every grid lies in [eps, T]; the one exception is a final
+point 0, which means "the last step lands on the data" (the DDPM/SMLD chains end at x_0, and
+EDM grids end at sigma = 0). A step that would evaluate the score at t = 0 treats that interval
+specially (e.g. Heun falls back to Euler, as in Karras et al. 2022, Algorithm 1 line 8).
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ._util import check_finite_number, check_int
+from .sde.base import LinearSDE
+
+
+def validate(grid, sde: LinearSDE, name: str = "grid") -> Tensor:
+    """Return ``grid`` as a float64 CPU tensor, or raise ValueError naming what is wrong."""
+    g = torch.as_tensor(grid, dtype=torch.float64).detach().cpu()
+    if g.ndim != 1 or g.numel() < 2:
+        raise ValueError(f"{name} must be 1-D with at least 2 points, got shape {tuple(g.shape)}")
+    if not bool(torch.isfinite(g).all()):
+        raise ValueError(f"{name} must be finite")
+    if not bool((g[1:] < g[:-1]).all()):
+        raise ValueError(f"{name} must be strictly decreasing (sampling runs from T down to eps)")
+    inner = g if float(g[-1]) != 0.0 else g[:-1]
+    tol = 1e-9 * sde.T
+    if float(g[0]) > sde.T + tol or float(inner.min()) < sde.eps - tol:
+        raise ValueError(
+            f"{name} must lie in [eps, T] = [{sde.eps:g}, {sde.T:g}] (a final 0 is allowed), "
+            f"got [{float(g.min()):g}, {float(g[0]):g}]"
+        )
+    return g
+
+
+def uniform(sde: LinearSDE, steps: int) -> Tensor:
+    """Uniform in t from T to eps (Song et al. 2021's default)."""
+    steps = check_int("steps", steps, 1)
+    return torch.linspace(sde.T, sde.eps, steps + 1, dtype=torch.float64)
+
+
+def geometric(sde: LinearSDE, steps: int) -> Tensor:
+    """Geometric in the noise level sigma(t) = s/m (the SMLD spacing, any SDE)."""
+    steps = check_int("steps", steps, 1)
+    hi, lo = float(sde.noise_level(sde.T)), float(sde.noise_level(sde.eps))
+    sig = torch.logspace(torch.log10(torch.tensor(hi)), torch.log10(torch.tensor(lo)), steps + 1, dtype=torch.float64)
+    return _from_sigma(sde, sig)
+
+
+def karras(sde: LinearSDE, steps: int, rho: float = 7.0) -> Tensor:
+    """sigma_i = (sigma_max^{1/rho} + i/n (sigma_min^{1/rho} - sigma_max^{1/rho}))^rho (Karras et al. 2022, Eq. 5)."""
+    steps = check_int("steps", steps, 1)
+    rho = check_finite_number("rho", rho)
+    if rho <= 0:
+        raise ValueError(f"rho must be > 0, got {rho:g}")
+    hi, lo = float(sde.noise_level(sde.T)), float(sde.noise_level(sde.eps))
+    i = torch.arange(steps + 1, dtype=torch.float64) / steps
+    sig = (hi ** (1 / rho) + i * (lo ** (1 / rho) - hi ** (1 / rho))) ** rho
+    return _from_sigma(sde, sig)
+
+
+def log_snr(sde: LinearSDE, steps: int) -> Tensor:
+    """Uniform in lambda = log(m/s) (DPM-Solver's "logSNR" spacing, Lu et al. 2022, Sec. 3.4)."""
+    steps = check_int("steps", steps, 1)
+    hi, lo = float(sde.log_snr(sde.eps)), float(sde.log_snr(sde.T))
+    lam = torch.linspace(lo, hi, steps + 1, dtype=torch.float64)
+    return _pin(sde, sde.t_from_log_snr(lam))
+
+
+def twin(sde: LinearSDE, N: int | None = None) -> Tensor:
+    """The discrete twin's times t_N > ... > t_1 > t_0 = 0 (t_i = iT/N): N steps of the chain."""
+    N = sde.N if N is None else check_int("N", N, 1)
+    g = torch.linspace(sde.T, 0.0, N + 1, dtype=torch.float64)
+    if N > 1 and float(g[-2]) < sde.eps * (1 - 1e-9):
+        raise ValueError(f"N={N} puts the twin time t_1 = T/N = {float(g[-2]):g} below eps = {sde.eps:g}; use N <= T/eps")
+    return g
+
+
+def _from_sigma(sde: LinearSDE, sig: Tensor) -> Tensor:
+    return _pin(sde, sde.t_from_noise_level(sig))
+
+
+def _pin(sde: LinearSDE, t: Tensor) -> Tensor:
+    """Set the end points exactly to T and eps (bisection leaves ~1e-15 off)."""
+    t = t.clone()
+    t[0], t[-1] = sde.T, sde.eps
+    return t
+
+
+#: name -> grid constructor (CLI names)
+GRIDS = {"uniform": uniform, "geometric": geometric, "karras": karras, "log-snr": log_snr}
+
+__all__ = ["validate", "uniform", "geometric", "karras", "log_snr", "twin", "GRIDS"]

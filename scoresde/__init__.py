@@ -8,11 +8,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import grids, params
+from . import grids, params, solvers
 from .analytic import ExactScore, GaussianMixture, gaussian
 from .chain import MarkovChain
 from .params import CountingScore, ScoreModel, convert, tweedie
 from .problems import PROBLEMS, Problem, get_problem
+from .noise import BrownianNoise, PerSampleNoise
+from .sampler import SampleResult, sample
 from .sde import SDES, CosineVPSDE, LinearSDE, ReverseSDE, VESDE, VPSDE, subVPSDE
 
 __all__ = [
@@ -20,5 +22,6 @@ __all__ = [
     "LinearSDE", "ReverseSDE", "VPSDE", "CosineVPSDE", "subVPSDE", "VESDE", "SDES",
     "MarkovChain", "GaussianMixture", "ExactScore", "gaussian",
     "Problem", "PROBLEMS", "get_problem",
+    "sample", "SampleResult", "solvers", "PerSampleNoise", "BrownianNoise",
     "grids", "params", "convert", "tweedie", "ScoreModel", "CountingScore",
 ]

@@ -1,0 +1,114 @@
+"""Injected randomness. Sample i's noise depends only on (seed, i), never on its batch-mates.
+
+``PerSampleNoise`` is a counter-based scheme: the noise of stream ``stream`` at step ``step`` for
+sample index i comes from a generator seeded with hash(seed, stream, step, i // C), where C
+depends only on the size of one sample. Any batch (any size, any order of indices) therefore
+draws the same numbers for the same sample. ``BrownianNoise`` takes the predictor's increments
+from one torchsde Brownian path, so runs at different step counts share the path.
+"""
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence
+
+import torch
+from torch import Tensor
+
+_MASK = (1 << 64) - 1
+
+
+def _mix(*values: int) -> int:
+    """splitmix64-style hash of integers into a 63-bit seed."""
+    h = 0x9E3779B97F4A7C15
+    for v in values:
+        h = (h ^ (v & _MASK)) & _MASK
+        h = (h + 0x9E3779B97F4A7C15) & _MASK
+        z = h
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        h = z ^ (z >> 31)
+    return h & ((1 << 63) - 1)
+
+
+#: stream ids
+PRIOR, PREDICTOR, CORRECTOR = 0, 1, 2
+
+
+class PerSampleNoise:
+    """Standard normal noise keyed by (seed, stream, step, sample index).
+
+    Args:
+        seed: the run's seed.
+        indices: global index of each row of the batch (default 0..B-1).
+    """
+
+    def __init__(self, seed: int = 0, indices: Optional[Sequence[int] | Tensor] = None):
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"seed must be an int, got {seed!r}")
+        self.seed = seed
+        self.indices = None if indices is None else torch.as_tensor(indices, dtype=torch.int64).flatten().cpu()
+        if self.indices is not None and bool((self.indices < 0).any()):
+            raise ValueError("indices must be >= 0")
+
+    def __call__(self, like: Tensor, stream: int, step: int, t: float = 0.0, t_next: float = 0.0) -> Tensor:
+        return self.randn(tuple(like.shape), stream, step, dtype=like.dtype, device=like.device)
+
+    def randn(self, shape: Sequence[int], stream: int, step: int, *, dtype=None, device=None) -> Tensor:
+        shape = tuple(shape)
+        B = shape[0]
+        idx = torch.arange(B) if self.indices is None else self.indices
+        if idx.numel() != B:
+            raise ValueError(f"indices has {idx.numel()} entries but the batch has {B} samples")
+        per = max(1, math.prod(shape[1:]))
+        chunk = max(1, min(1024, (1 << 14) // per))
+        device = torch.device(device) if device is not None else torch.device("cpu")
+        dtype = dtype or torch.get_default_dtype()
+        chunks = idx // chunk
+        uniq = torch.unique(chunks)
+        gen = torch.Generator(device=device)
+        blocks = []
+        for c in uniq.tolist():
+            gen.manual_seed(_mix(self.seed, stream, step, c))
+            blocks.append(torch.randn((chunk, per), generator=gen, device=device, dtype=dtype))
+        table = torch.cat(blocks, 0) if len(blocks) > 1 else blocks[0]
+        if len(blocks) == 1 and bool((idx == torch.arange(B) + int(uniq[0]) * chunk).all()):
+            out = table[:B]
+        else:
+            pos = torch.searchsorted(uniq, chunks) * chunk + idx % chunk
+            out = table[pos.to(device)]
+        return out.reshape(shape)
+
+
+class BrownianNoise:
+    """Predictor noise from one Brownian path W on [0, T] (torchsde.BrownianInterval).
+
+    The predictor's standard normal on the interval [t_next, t] is (W(t) - W(t_next)) / sqrt(t - t_next),
+    so grids with different step counts see increments of the same path. Prior and corrector
+    noise come from ``PerSampleNoise``. The path is drawn for the whole batch jointly, so with this
+    source a sample does depend on the batch it was drawn in.
+    """
+
+    def __init__(self, seed: int = 0, T: float = 1.0, tol: float = 1e-6):
+        self.seed, self.T, self.tol = seed, float(T), tol
+        self._fallback = PerSampleNoise(seed)
+        self._bm = None
+
+    def __call__(self, like: Tensor, stream: int, step: int, t: float = 0.0, t_next: float = 0.0) -> Tensor:
+        if stream != PREDICTOR:
+            return self._fallback(like, stream, step)
+        import torchsde
+
+        B = like.shape[0]
+        per = like[0].numel()
+        if self._bm is None or self._bm_shape != (B, per) or self._bm_dtype != like.dtype:
+            self._bm = torchsde.BrownianInterval(
+                t0=0.0, t1=self.T, size=(B, per), dtype=like.dtype, device=like.device,
+                entropy=self.seed, tol=self.tol, levy_area_approximation="none", halfway_tree=True,
+            )
+            self._bm_shape, self._bm_dtype = (B, per), like.dtype
+        lo, hi = min(t, t_next), max(t, t_next)
+        dw = self._bm(lo, hi)
+        return (dw / math.sqrt(hi - lo)).reshape(like.shape)
+
+
+__all__ = ["PerSampleNoise", "BrownianNoise", "PRIOR", "PREDICTOR", "CORRECTOR"]

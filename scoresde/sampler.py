@@ -134,10 +134,10 @@ def sample(
         if corrector is not None:
             ctx = StepContext(sde, coeffs, i, n, score, noise, CORRECTOR, state)
             x, x_mean = corrector.step(ctx, x)
-            _check(x, i, tl[i], name, "corrector")
+            _check(x, i, tl[i], tl[i], name, "corrector")
         ctx = StepContext(sde, coeffs, i, n, score, noise, PREDICTOR, state)
         x, x_mean = predictor.step(ctx, x)
-        _check(x, i, tl[i + 1], name, "predictor")
+        _check(x, i, tl[i], tl[i + 1], name, "predictor")
         if traj is not None:
             traj.append(x)
         if callback is not None:
@@ -149,16 +149,18 @@ def sample(
     if denoise and tl[-1] > 0:
         c = interval_coeffs(sde, tl[-1], tl[-1] * 0.5)
         x = (x + c.s * c.s * score(x, tl[-1])) / c.m
-        _check(x, n, tl[-1], name, "denoising step")
+        _check(x, n, tl[-1], tl[-1], name, "denoising step")
         x_mean = x
     return SampleResult(x=x, x_mean=x_mean, nfe=counter.nfe, grid=grid, trajectory=traj,
                         seconds=time.perf_counter() - t_start)
 
 
-def _check(x: Tensor, i: int, t: float, name: str, where: str) -> None:
-    # One fused reduction: NaN and inf propagate through the sum.
+def _check(x: Tensor, i: int, t: float, t_next: float, name: str, where: str) -> None:
+    # One fused reduction: NaN and inf propagate through the sum (a finite state whose sum
+    # overflows would also stop here, which at |x| ~ 1e38 is the right call).
     if not math.isfinite(float(x.sum())):
-        raise FloatingPointError(f"non-finite value at step {i} (t = {t:.6g}) in the {where} of sampler {name}")
+        span = f"t = {t:.6g}" if t == t_next else f"t = {t:.6g} -> {t_next:.6g}"
+        raise FloatingPointError(f"non-finite value at step {i} ({span}) in the {where} of sampler {name}")
 
 
 __all__ = ["sample", "SampleResult", "check_compatible"]

@@ -127,6 +127,10 @@ class Step(abc.ABC):
     stochastic: ClassVar[bool] = False
     #: a step of the probability-flow ODE (deterministic)
     deterministic_ode: ClassVar[bool] = False
+    #: keeps state across intervals (e.g. multistep methods)
+    multistep: ClassVar[bool] = False
+    #: the update is affine in (x, noise) whenever the score is affine in x (exact moment propagation)
+    affine: ClassVar[bool] = True
     #: short description for tables
     summary: ClassVar[str] = ""
 
@@ -147,7 +151,7 @@ class Step(abc.ABC):
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.config().items())
-        return f"{type(self).__name__}({args})"
+        return f"{self.name}({args})" if args else self.name
 
 
 class NoPredictor(Step):

@@ -21,6 +21,7 @@ class DPMSolverPP2M(Step):
     order = 2.0
     nfe_per_step = 1
     deterministic_ode = True
+    multistep = True
     summary = "PF-ODE, DPM-Solver++(2M) multistep"
 
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:

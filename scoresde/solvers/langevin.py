@@ -29,6 +29,7 @@ class Langevin(Step):
     kind = "corrector"
     order = None
     stochastic = True
+    affine = False  # the SNR step size depends on ||z|| and ||score||
     summary = "Langevin corrector, per-sample SNR step size"
 
     def __init__(self, snr: float = 0.16, n_steps: int = 1):

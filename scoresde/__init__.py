@@ -13,7 +13,7 @@ from .analytic import ExactScore, GaussianMixture, gaussian
 from .chain import MarkovChain
 from .params import CountingScore, ScoreModel, convert, tweedie
 from .problems import PROBLEMS, Problem, get_problem
-from .noise import BrownianNoise, PerSampleNoise
+from .noise import BatchNoise, BrownianNoise, PerSampleNoise
 from .sampler import SampleResult, sample
 from .sde import SDES, CosineVPSDE, LinearSDE, ReverseSDE, VESDE, VPSDE, subVPSDE
 
@@ -22,6 +22,6 @@ __all__ = [
     "LinearSDE", "ReverseSDE", "VPSDE", "CosineVPSDE", "subVPSDE", "VESDE", "SDES",
     "MarkovChain", "GaussianMixture", "ExactScore", "gaussian",
     "Problem", "PROBLEMS", "get_problem",
-    "sample", "SampleResult", "solvers", "PerSampleNoise", "BrownianNoise",
+    "sample", "SampleResult", "solvers", "PerSampleNoise", "BatchNoise", "BrownianNoise",
     "grids", "params", "convert", "tweedie", "ScoreModel", "CountingScore",
 ]

@@ -55,28 +55,63 @@ class PerSampleNoise:
 
     def randn(self, shape: Sequence[int], stream: int, step: int, *, dtype=None, device=None) -> Tensor:
         shape = tuple(shape)
-        B = shape[0]
+        per = max(1, math.prod(shape[1:]))
+        chunks, chunk, gather = self._plan(shape[0], per)
+        device = torch.device(device) if device is not None else torch.device("cpu")
+        dtype = dtype or torch.get_default_dtype()
+        gen = torch.Generator(device=device)
+        n_rows = sum(hi - lo for _, lo, hi in chunks)
+        out = torch.empty((n_rows, per), device=device, dtype=dtype)
+        row = 0
+        for c, lo, hi in chunks:
+            gen.manual_seed(_mix(self.seed, stream, step, c))
+            if lo == 0 and hi == chunk:  # a whole chunk: draw straight into the output
+                out[row:row + chunk].normal_(generator=gen)
+            else:  # draw the whole chunk (same numbers), keep rows lo:hi
+                out[row:row + hi - lo] = torch.randn((chunk, per), generator=gen, device=device, dtype=dtype)[lo:hi]
+            row += hi - lo
+        if gather is not None:
+            out = out[gather.to(device)]
+        return out.reshape(shape)
+
+    def _plan(self, B: int, per: int):
+        """Which chunks to draw, which rows of each to keep, and (for non-contiguous indices) a gather."""
+        key = (B, per)
+        cache = self.__dict__.setdefault("_plans", {})
+        if key in cache:
+            return cache[key]
         idx = torch.arange(B) if self.indices is None else self.indices
         if idx.numel() != B:
             raise ValueError(f"indices has {idx.numel()} entries but the batch has {B} samples")
-        per = max(1, math.prod(shape[1:]))
-        chunk = max(1, min(1024, (1 << 14) // per))
-        device = torch.device(device) if device is not None else torch.device("cpu")
-        dtype = dtype or torch.get_default_dtype()
-        chunks = idx // chunk
-        uniq = torch.unique(chunks)
-        gen = torch.Generator(device=device)
-        blocks = []
-        for c in uniq.tolist():
-            gen.manual_seed(_mix(self.seed, stream, step, c))
-            blocks.append(torch.randn((chunk, per), generator=gen, device=device, dtype=dtype))
-        table = torch.cat(blocks, 0) if len(blocks) > 1 else blocks[0]
-        if len(blocks) == 1 and bool((idx == torch.arange(B) + int(uniq[0]) * chunk).all()):
-            out = table[:B]
+        chunk = max(1, min(4096, (1 << 14) // per))
+        if bool((idx[1:] - idx[:-1] == 1).all()):  # contiguous: slice chunk blocks, no gather
+            first, last = int(idx[0]), int(idx[-1])
+            chunks = [(c, (first - c * chunk) if c == first // chunk else 0,
+                       (last - c * chunk + 1) if c == last // chunk else chunk)
+                      for c in range(first // chunk, last // chunk + 1)]
+            gather = None
         else:
-            pos = torch.searchsorted(uniq, chunks) * chunk + idx % chunk
-            out = table[pos.to(device)]
-        return out.reshape(shape)
+            ids = idx // chunk
+            uniq = torch.unique(ids)
+            chunks = [(int(c), 0, chunk) for c in uniq.tolist()]
+            gather = torch.searchsorted(uniq, ids) * chunk + idx % chunk
+        cache[key] = (chunks, chunk, gather)
+        return cache[key]
+
+
+class BatchNoise:
+    """One generator for the whole batch, advanced draw by draw: the fastest source, but a sample
+    then depends on the batch it was drawn in (use only where that does not matter)."""
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+        self._gen: dict = {}
+
+    def __call__(self, like: Tensor, stream: int, step: int, t: float = 0.0, t_next: float = 0.0) -> Tensor:
+        gen = self._gen.get(like.device)
+        if gen is None:
+            gen = self._gen[like.device] = torch.Generator(device=like.device).manual_seed(self.seed)
+        return torch.randn(like.shape, generator=gen, device=like.device, dtype=like.dtype)
 
 
 class BrownianNoise:
@@ -111,4 +146,4 @@ class BrownianNoise:
         return (dw / math.sqrt(hi - lo)).reshape(like.shape)
 
 
-__all__ = ["PerSampleNoise", "BrownianNoise", "PRIOR", "PREDICTOR", "CORRECTOR"]
+__all__ = ["PerSampleNoise", "BatchNoise", "BrownianNoise", "PRIOR", "PREDICTOR", "CORRECTOR"]

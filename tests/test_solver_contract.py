@@ -192,3 +192,12 @@ def test_registry_declarations():
         assert step.kind in ("predictor", "corrector")
         if step.kind == "predictor" and name != "none":
             assert step.order in (1.0, 2.0)
+
+
+def test_batch_noise_is_reproducible_but_batch_dependent():
+    src_a, src_b = sd.BatchNoise(3), sd.BatchNoise(3)
+    like = torch.empty(6, 2)
+    a1, a2 = src_a(like, 1, 0), src_a(like, 1, 1)
+    assert torch.equal(a1, src_b(like, 1, 0)) and not torch.equal(a1, a2)
+    small = sd.BatchNoise(3)(torch.empty(3, 2), 1, 0)
+    assert torch.equal(small, a1.reshape(-1)[:6].reshape(3, 2))  # rows shift with the batch shape: batch-dependent

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import grids, params, solvers
+from . import grids, integrators, params, solvers
 from .analytic import ExactScore, GaussianMixture, gaussian
 from .chain import MarkovChain
 from .params import CountingScore, ScoreModel, convert, tweedie
 from .problems import PROBLEMS, Problem, get_problem
+from .likelihood import decode, encode, likelihood
 from .noise import BatchNoise, BrownianNoise, PerSampleNoise
 from .sampler import SampleResult, sample
 from .sde import SDES, CosineVPSDE, LinearSDE, ReverseSDE, VESDE, VPSDE, subVPSDE
@@ -23,5 +24,6 @@ __all__ = [
     "MarkovChain", "GaussianMixture", "ExactScore", "gaussian",
     "Problem", "PROBLEMS", "get_problem",
     "sample", "SampleResult", "solvers", "PerSampleNoise", "BatchNoise", "BrownianNoise",
+    "integrators", "likelihood", "encode", "decode",
     "grids", "params", "convert", "tweedie", "ScoreModel", "CountingScore",
 ]

@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Print every registered SDE with its (f, g^2), kernel (m, s), EDM view, prior and discrete twin.")
     t.add_argument("--sde", default=None, help="comma-separated SDE names (default: all)")
     t.set_defaults(func=_cmd_table)
+
+    # Each feature module registers its own subcommand(s).
+    from . import cli_likelihood
+
+    for module in (cli_likelihood,):
+        module.add_parser(sub)
     return p
 
 

@@ -1,0 +1,390 @@
+"""Canonical symbols and the notation readings that map written symbols onto them.
+
+Every formula is compared in one vocabulary (the registry's):
+
+* discrete VP / DDPM, step k (the larger index of the step, "current"):
+  ``b`` = beta_k, ``a`` = abar_k, ``ap`` = abar_{k-1} (tied by abar_k = abar_{k-1}(1 - beta_k),
+  Ho et al. 2020, Sec. 2), ``bp`` = beta_{k-1}, ``sig`` = the sampling std sigma_k of a reverse step;
+* discrete VE / SMLD: ``S`` = sigma_k, ``Sp`` = sigma_{k-1} (0 <= Sp < S);
+* continuous: ``t``, ``T``, beta(t), sigma(t), f(t) / f(x, t), g(t);
+* state and model outputs: ``x`` (current state), ``x0`` (data, or its prediction), ``s`` (score
+  grad log p at the current state and time), ``e`` (noise prediction eps_theta), ``v``;
+  fresh N(0, I) noises are separate symbols whose coefficients only enter through their squares.
+
+Notation readings (Architecture note on the alpha clash): DDPM's alpha_t = 1 - beta_t with
+abar_t = prod alpha; DDIM's alpha_t = abar_t (Song, Meng & Ermon 2021, Sec. 2); VDM's
+alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) (Kingma et al. 2021, Eq. 1; DPM-Solver).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import sympy as sp
+
+from .parse import Atom
+
+# ----------------------------------------------------------------------------- symbols
+x = sp.Symbol("x", real=True)
+x0 = sp.Symbol("x_0", real=True)
+s = sp.Symbol("s_θ", real=True)
+e = sp.Symbol("ε_θ", real=True)
+v = sp.Symbol("v", real=True)
+x_prev = sp.Symbol("x_prev", real=True)  # x_{k-1} in a step
+x_cur = sp.Symbol("x_cur", real=True)  # x_k in a step
+
+b = sp.Symbol("β_k", positive=True)
+a = sp.Symbol("ᾱ_k", positive=True)
+ap = sp.Symbol("ᾱ_{k-1}", positive=True)
+an = sp.Symbol("ᾱ_{k+1}", positive=True)
+bp = sp.Symbol("β_{k-1}", positive=True)
+bn = sp.Symbol("β_{k+1}", positive=True)
+sig = sp.Symbol("σ_k", nonnegative=True)  # a reverse step's sampling std (Ho et al. / DDIM)
+S = sp.Symbol("σ_k", positive=True)
+Sp = sp.Symbol("σ_{k-1}", nonnegative=True)
+Sn = sp.Symbol("σ_{k+1}", positive=True)
+h = sp.Symbol("Δt", positive=True)
+eta = sp.Symbol("η", nonnegative=True)
+
+t = sp.Symbol("t", positive=True)
+T = sp.Symbol("T", positive=True)
+U = sp.Symbol("u", positive=True)  # integration dummy
+beta_min = sp.Symbol("β_min", positive=True)
+beta_max = sp.Symbol("β_max", positive=True)
+beta_d = sp.Symbol("β_d", positive=True)
+sigma_min = sp.Symbol("σ_min", positive=True)
+sigma_max = sp.Symbol("σ_max", positive=True)
+s_off = sp.Symbol("s", positive=True)  # cosine-schedule offset
+dim = sp.Symbol("d", positive=True, integer=True)
+snr = sp.Symbol("r", positive=True)
+lstep = sp.Symbol("ε", positive=True)  # Langevin step size
+m_sym = sp.Symbol("m", positive=True)  # generic kernel mean coefficient (alpha_t in VDM)
+sg_sym = sp.Symbol("σ", positive=True)  # generic kernel std (sigma_t in VDM)
+
+BETA = sp.Function("β")
+SIGMA = sp.Function("σ")
+FT = sp.Function("f")  # f(t) of a linear SDE
+G = sp.Function("g")
+FX = sp.Symbol("f(x,t)", real=True)  # general drift f(x, t)
+MT = sp.Function("m")
+ST = sp.Function("s")  # EDM scale s(t)
+LOGP0 = sp.Symbol("log p_0(x(0))", real=True)
+LOGPT = sp.Symbol("log p_T(x(T))", real=True)
+DIV = sp.Symbol("∇·f̃(x(t),t)", real=True)
+NORM_X2 = sp.Symbol("‖x‖²", nonnegative=True)
+NORM_Z = sp.Symbol("‖z‖", positive=True)
+NORM_S = sp.Symbol("‖s_θ‖", positive=True)
+
+#: the one constraint among the discrete VP symbols (and its neighbours)
+VP_TIES = {ap: a / (1 - b), an: a * (1 - bn)}
+
+
+def abar_c(tt: sp.Expr = t) -> sp.Expr:
+    """Continuous abar(t) = exp(-int_0^t beta) (Song et al. 2021, Eq. 29)."""
+    return sp.exp(-sp.Integral(BETA(U), (U, 0, tt)))
+
+
+def beta_tilde() -> sp.Expr:
+    """Posterior variance beta~_k = (1 - abar_{k-1})/(1 - abar_k) beta_k (Ho et al. 2020, Eq. 7)."""
+    return (1 - ap) / (1 - a) * b
+
+
+def tie(expr: sp.Expr) -> sp.Expr:
+    """Eliminate the dependent discrete symbols (abar_{k-1}, abar_{k+1})."""
+    return expr.xreplace(VP_TIES) if isinstance(expr, sp.Basic) else expr
+
+
+def canon_integrals(expr: sp.Expr) -> sp.Expr:
+    """Rename every integration variable to the canonical dummy ``u``."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Integral):
+        return expr
+
+    def fix(*args):
+        body, *lims = args
+        out = []
+        for lim in lims:
+            var = lim[0]
+            body = body.xreplace({var: U})
+            out.append((U,) + tuple(lim[1:]))
+        return sp.Integral(body, *out)
+
+    return expr.replace(lambda q: isinstance(q, sp.Integral), lambda q: fix(q.function, *q.limits))
+
+
+# ----------------------------------------------------------------------------- display
+_DISPLAY = [
+    ("ᾱ_{k-1}", "ᾱ_{k-1}"), ("ᾱ_{k+1}", "ᾱ_{k+1}"), ("β_{k-1}", "β_{k-1}"), ("β_{k+1}", "β_{k+1}"),
+    ("σ_{k-1}", "σ_{k-1}"), ("σ_{k+1}", "σ_{k+1}"), ("ᾱ_k", "ᾱ_k"), ("β_k", "β_k"), ("σ_k", "σ_k"),
+]
+
+
+def show(expr, k: str = "t") -> str:
+    """A compact human-readable string, with the step index written as in the claim (t or i)."""
+    if isinstance(expr, sp.Basic):
+        txt = sp.sstr(expr)
+        txt = re.sub(r"\*\*\(1/2\)", "^½", txt)
+        txt = txt.replace("**", "^").replace("*", "·")
+    else:
+        txt = str(expr)
+    txt = txt.replace("Integral(β(u), (u, 0, t))", "∫₀ᵗβ").replace("Derivative", "d/dt")
+    if k:
+        txt = txt.replace("_{k-1}", "_{" + _minus(k) + "}").replace("_{k+1}", "_{" + _plus(k) + "}").replace("_k", "_" + k)
+    return txt
+
+
+def _minus(k: str) -> str:
+    if k.endswith("+1"):
+        return k[:-2]
+    return k + "-1"
+
+
+def _plus(k: str) -> str:
+    if k.endswith("-1"):
+        return k[:-2]
+    return k + "+1"
+
+
+# ----------------------------------------------------------------------------- readings
+@dataclass
+class Reading:
+    """How to read the written symbols of one formula."""
+
+    mode: str  # "discrete", "continuous", "function" (a schedule defined as a function of t)
+    family: str = "vp"  # "vp", "ve", "generic"
+    notation: str = "ddpm"  # "ddpm", "ddim", "vdm"
+    index: str = "t"  # the index letter (t, i, n, k)
+    k_offset: int = 0  # the current index is letter + k_offset (1 for Song's x_i = ... x_{i+1})
+    noise_in_drift: bool = False
+    drop: Tuple[str, ...] = ()  # stray symbols read as 1
+    notes: List[str] = field(default_factory=list)
+    unknown: List[str] = field(default_factory=list)
+    noises: Dict[str, sp.Symbol] = field(default_factory=dict)
+
+    def note(self, msg: str) -> None:
+        if msg not in self.notes:
+            self.notes.append(msg)
+
+    def copy(self, **kw) -> "Reading":
+        r = Reading(self.mode, self.family, self.notation, self.index, self.k_offset, self.noise_in_drift, self.drop)
+        for k, val in kw.items():
+            setattr(r, k, val)
+        return r
+
+
+INDEX_LETTERS = ("t", "i", "n", "k", "j", "l")
+C_IDX_ANY = re.compile(r"^[tinkjl]([+-]\d+)?$")
+_IDX = re.compile(r"^([a-zA-Z])\s*([+-]\s*\d+)?$")
+
+
+def index_offset(sub: str, reading: Reading) -> Optional[int]:
+    """Offset of a subscript relative to the current index, or None if it is not an index."""
+    m = _IDX.match(sub.replace(" ", ""))
+    if not m or m.group(1) != reading.index:
+        return None
+    off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
+    return off - reading.k_offset
+
+
+CONST_SUBS = {"min", "max", "d", "data", "L", "1", "T", "0", "N"}
+
+
+def is_noise_atom(at: Atom) -> bool:
+    """Fresh noise: z, z_i, epsilon, epsilon_i, xi (without theta, hat or a model's arguments)."""
+    if at.base in ("z", "ξ", "n", "Z") and at.args is None and at.deco == "":
+        return True
+    if at.base == "ε" and at.sub not in ("θ",) and "θ" not in at.sub and at.deco == "" and at.sup == "" and at.args is None:
+        return True
+    return False
+
+
+def is_model_eps(at: Atom) -> bool:
+    return at.base == "ε" and ("θ" in at.sub or at.deco == "hat" or at.args is not None or at.sup in ("(t)", "θ"))
+
+
+def is_score(at: Atom) -> bool:
+    if at.base == "score":
+        return True
+    return at.base == "s" and ("θ" in at.sub or at.sub == "*" or at.sup in ("*", "⋆")) and at.deco == ""
+
+
+def is_state(at: Atom) -> bool:
+    return at.base in ("x", "X") and at.deco in ("", "tilde", "bar") and at.sup == ""
+
+
+def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
+    """The canonical expression of one written symbol under reading ``r`` (None: meaningless)."""
+    base, deco, sub = at.base, at.deco, at.sub
+    if base in r.drop:
+        return sp.Integer(1)
+    if base == "I" and not sub and at.args is None:
+        return sp.Integer(1)  # identity matrix in a covariance
+    if base == "π":
+        return sp.pi
+    if base in ("T",) and not sub:
+        return T
+    if base == "Δt":
+        return h
+    if base == "d" and not sub and at.args is None:
+        return dim
+    if base == "η" and not sub:
+        return eta
+    if base == "r" and not sub:
+        return snr
+    # ---- states, data, predictions
+    if base in ("x", "X") and deco == "hat" and (sub in ("0", "θ", "") or at.args is not None):
+        return x0
+    if is_state(at):
+        if sub == "0" or (at.args is not None and at.args[:1] == ("0",)):
+            return x0
+        if r.mode == "discrete":
+            off = index_offset(sub, r) if sub else 0
+            if off == 0:
+                return x_cur
+            if off == -1:
+                return x_prev
+            return None
+        if sub in ("", "t") or (at.args is not None and at.args[:1] in (("t",),)):
+            return x
+        if at.args == ("T",) or sub == "T":
+            return sp.Symbol("x_T", real=True)
+        return None
+    if base == "x" and sub == "θ":
+        return x0
+    # ---- model outputs
+    if is_score(at):
+        if at.args is not None and len(at.args) == 1 and at.args[0] not in ("x", "x_t", "x(t)") and r.mode == "continuous":
+            r.note(f"{at.name} read as s_θ(x, t) ≈ ∇ₓ log p_t(x) (the score at the current time)")
+        elif at.args is not None and len(at.args) == 1 and r.mode == "discrete":
+            r.note(f"{at.name} read as the score at the current state and noise level, s_θ(x_k, k)")
+        if at.base == "score" and at.args and "|" in at.args:
+            r.note(f"{at.name}: a conditional score, read as the score of p_t (it matches in expectation)")
+        return s
+    if is_model_eps(at) or (base == "ε" and r.noise_in_drift and at.args is None):
+        if not is_model_eps(at):
+            r.note(f"{at.name} read as the noise prediction ε_θ(x(t), t), i.e. score = −ε/√(1−ᾱ)")
+        return e
+    if is_noise_atom(at):
+        key = at.name
+        if key not in r.noises:
+            r.noises[key] = sp.Symbol(f"z[{key}]", real=True)
+        return r.noises[key]
+    if base == "v" and not sub:
+        return v
+    m_other = _IDX.match(sub.replace(" ", "")) if sub else None
+    if (r.mode == "discrete" and m_other and m_other.group(1) in INDEX_LETTERS and m_other.group(1) != r.index
+            and base in ("α", "σ", "β", "ε", "δ", "γ", "η") and deco == ""):
+        # alpha_i inside steps indexed by t (annealed Langevin): constant during these steps
+        r.note(f"{at.name} is constant during these steps (its index {m_other.group(1)} is not the step index {r.index})")
+        return sp.Symbol(at.name, positive=True)
+    # ---- schedules
+    if base == "β":
+        if deco == "tilde":
+            if r.mode == "discrete" and (not sub or index_offset(sub, r) == 0):
+                return beta_tilde()
+            return None
+        if deco == "bar" and sub in ("min", "max"):
+            return beta_min if sub == "min" else beta_max
+        if sub == "min":
+            return beta_min
+        if sub == "max":
+            return beta_max
+        if sub == "d":
+            return beta_d
+        if r.mode == "discrete":
+            if at.args is not None:  # beta(t_i) in a discrete step: the continuous schedule at t_k
+                return BETA(t) if at.args[0].startswith("t") else None
+            off = index_offset(sub, r) if sub else 0
+            return {0: b, -1: bp, 1: bn}.get(off)
+        if at.args is not None:
+            return BETA(_time_arg(at.args[0]))
+        if sub in ("t", "") or sub == r.index:
+            return BETA(t)
+        if sub in ("1",):
+            return sp.Symbol("β_1", positive=True)
+        if sub in ("T",):
+            return sp.Symbol("β_T", positive=True)
+        return None
+    if base == "α":
+        if deco == "bar":
+            return _abar(sub, at, r)
+        if deco == "":
+            if r.notation == "ddim":
+                return _abar(sub, at, r)
+            if r.notation == "vdm":
+                ab = _abar(sub, at, r)
+                return None if ab is None else sp.sqrt(ab)
+            if r.mode == "discrete":
+                off = index_offset(sub, r) if sub else 0
+                if sub and off is None and sub == "@":
+                    return None
+                return {0: 1 - b, -1: 1 - bp, 1: 1 - bn}.get(off)
+            return None
+        return None
+    if base == "σ":
+        if sub in ("min",):
+            return sigma_min
+        if sub in ("max",):
+            return sigma_max
+        if r.mode == "discrete":
+            off = index_offset(sub, r) if sub else 0
+            if r.family == "ve":
+                return {0: S, -1: Sp, 1: Sn}.get(off)
+            if r.notation == "vdm":
+                ab = _abar(sub, at, r)
+                return None if ab is None else sp.sqrt(1 - ab)
+            return sig if off == 0 else None
+        if at.args is not None:
+            return SIGMA(_time_arg(at.args[0]))
+        if r.notation == "vdm" and sub in ("t", ""):
+            return sp.sqrt(1 - abar_c())
+        if sub in ("t", ""):
+            return SIGMA(t)
+        return None
+    if base == "f" and deco == "" and not sub:
+        if at.args is not None and len(at.args) >= 2 or (at.args is not None and at.args[0].startswith("x")):
+            return FX
+        if at.args is not None:
+            return FT(_time_arg(at.args[0]))
+        return None
+    if base == "f" and deco == "tilde":
+        return None
+    if base == "g" and not sub:
+        if at.args is None or len(at.args) == 1 and _time_arg(at.args[0]) == t:
+            return G(t)
+        return None
+    if base == "t" and not sub and at.args is None:
+        return t if r.mode != "discrete" else None
+    if base in ("s", "u", "τ") and not sub and at.args is None and r.mode == "function":
+        return s_off if base == "s" else None
+    return None
+
+
+def _time_arg(arg: str) -> sp.Expr:
+    arg = arg.strip()
+    if arg in ("t", "") or re.fullmatch(r"t_?\{?[a-z]([+-]1)?\}?", arg):
+        return t
+    if arg in ("s", "u", "τ", "r"):
+        return U
+    if arg == "T":
+        return T
+    if arg == "0":
+        return sp.Integer(0)
+    if arg == "1":
+        return sp.Integer(1)
+    return sp.Symbol(arg)
+
+
+def _abar(sub: str, at: Atom, r: Reading) -> Optional[sp.Expr]:
+    if r.mode == "discrete":
+        off = index_offset(sub, r) if sub else 0
+        if at.args is not None:
+            return None
+        return {0: a, -1: ap, 1: an}.get(off)
+    if at.args is not None:
+        return abar_c(_time_arg(at.args[0]))
+    if sub in ("t", "", r.index) or (sub and C_IDX_ANY.match(sub.replace(" ", ""))):
+        if sub and sub not in ("t", ""):
+            r.note(f"{at.name} (a discrete index) read as ᾱ(t) = exp(−∫₀ᵗβ) in continuous time")
+        return abar_c()
+    return None

@@ -1,0 +1,172 @@
+"""Verdicts of the formula verifier: every verdict type, orders, diagnoses, notation readings,
+no false alarms on published formulas, and wrong variants caught."""
+import pytest
+
+from scoresde.formulas import verify_latex
+from scoresde.formulas.check import VERDICTS
+from scoresde.formulas.numeric import run_step
+
+
+def one(tex, target=None, **kw):
+    vs = verify_latex(tex, target, numeric=False, **kw)
+    assert len(vs) == 1, [v.latex for v in vs]
+    return vs[0]
+
+
+ANCESTRAL_VP = r"x_{i-1} = \frac{1}{\sqrt{1-\beta_i}}(x_i + \beta_i s_\theta(x_i, i)) + \sqrt{\beta_i} z_i"
+RD_VP = r"x_{i-1} = (2 - \sqrt{1-\beta_i}) x_i + \beta_i s_\theta(x_i, i) + \sqrt{\beta_i} z_i"
+RD_VE = r"x_{i-1} = x_i + (\sigma_i^2 - \sigma_{i-1}^2) s_\theta(x_i, \sigma_i) + \sqrt{\sigma_i^2 - \sigma_{i-1}^2} z_i"
+ANC_VE = r"x_{i-1} = x_i + (\sigma_i^2 - \sigma_{i-1}^2) s_\theta(x_i, \sigma_i) + \sqrt{\frac{\sigma_{i-1}^2(\sigma_i^2 - \sigma_{i-1}^2)}{\sigma_i^2}} z_i"
+
+
+def test_every_verdict_type_is_produced():
+    got = {
+        one(ANCESTRAL_VP).verdict,
+        one(RD_VP).verdict,
+        one(r"\mu_\theta(x_t, t) = \frac{1}{\sqrt{\alpha_t}}(x_t - \frac{\beta_t}{\sqrt{1-\alpha_t}}\epsilon_\theta(x_t, t))").verdict,
+        one(r"\bar{\alpha}_t = \frac{\cos(t/T \cdot \pi/2)}{\cos(\pi/2)}").verdict,
+        one(r"L = \sum_{t=1}^T \text{KL}(q(x_{t-1} | x_t, x_0) || p_\theta(x_{t-1} | x_t))").verdict,
+    }
+    assert got == set(VERDICTS)
+
+
+def test_ancestral_and_reverse_diffusion_are_told_apart():
+    # inferred target (a DDPM / SMLD reverse iteration): the ancestral step is the chain's exact reverse step
+    assert one(ANCESTRAL_VP).verdict == "exact"
+    rd = one(RD_VP)
+    assert rd.verdict == "consistent" and rd.order == 1 and rd.target == "vp.ancestral"
+    assert "β_i^2" in rd.detail and "reverse-diffusion" in rd.detail
+    assert one(ANC_VE).verdict == "exact"
+    rd_ve = one(RD_VE)
+    assert rd_ve.verdict == "consistent" and rd_ve.order == 1 and "noise variance" in rd_ve.detail
+    # explicit targets: each is exact for what it claims, first order for the other
+    assert one(RD_VP, "vp.reverse_diffusion").verdict == "exact"
+    assert one(ANCESTRAL_VP, "vp.reverse_diffusion").verdict == "consistent"
+    assert one(RD_VE, "ve.reverse_diffusion").verdict == "exact"
+    assert one(ANC_VE, "ve.reverse_diffusion").order == 1
+
+
+def test_inconsistent_names_the_term_and_the_symbol():
+    v = one(r"\mu_\theta(x_t, t) = \frac{1}{\sqrt{\alpha_t}}(x_t - \frac{\beta_t}{\sqrt{1-\alpha_t}}\epsilon_\theta(x_t, t))")
+    assert v.verdict == "inconsistent" and "coefficient of ε_θ" in v.detail
+    assert "uses α_t where ᾱ_t is needed" in v.detail and "1 - α_t should be 1 - ᾱ_t" in v.detail
+    v = one(r"dx = -\beta(t) x\,dt + \sqrt{\beta(t)}\,dw")
+    assert v.verdict == "inconsistent" and "coefficient of x in the drift: expected -β(t)/2, found -β(t)" in v.detail
+    v = one(r"\tilde{\mu}_t(x_t, x_0) = \frac{\sqrt{\bar\alpha_{t}}\beta_t}{1-\bar\alpha_t}x_0 + \frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}x_t")
+    assert v.verdict == "inconsistent" and "ᾱ_t where ᾱ_{t-1} is needed" in v.detail
+    v = one(r"x_i = \sqrt{1-\beta_i}x_{i-1} + \beta_i z")
+    assert v.verdict == "inconsistent" and "square root is missing" in v.detail
+
+
+def test_ill_defined_cases():
+    v = one(r"\bar{\alpha}_t = \frac{\cos(t/T \cdot \pi/2)}{\cos(\pi/2)}")
+    assert v.verdict == "ill-defined" and "division by zero" in v.detail and "\\cos(\\pi/2)" in v.detail
+    assert "square is missing" in v.detail and "offset s" in v.detail
+    v = one(r"x_{i-1} = x_i + (\sigma_i^2-\sigma_{i-1}^2)s_\theta(x_i)+\sqrt{\sigma_{i-1}^2-\sigma_i^2}z")
+    assert v.verdict == "ill-defined" and "not real" in v.detail
+    v = one(r"x_i = \sqrt{1-\beta_i}x_{i-1} + \sqrt{\beta_i}z + Q")
+    assert v.verdict == "ill-defined" and "undefined symbol Q" in v.detail
+    # a symbol outside the vocabulary (not a stray letter) is not an alarm: unparsed, with the reason
+    v = one(r"x_i = \sqrt{1-\beta_i}x_{i-1} + \sqrt{\beta_i}\gamma_i + \sqrt{\beta_i}z")
+    assert v.verdict == "unparsed" and "γ_i" in v.detail
+
+
+def test_stray_symbol_is_reported_with_the_verdict_without_it():
+    v = one(r"dx=d(Fx)=-\frac{1}{2}F\beta(t)Fx(t)dt + \sqrt{ F\beta(t)}dw")
+    assert v.verdict == "exact" and "stray symbol F" in v.detail
+    v = one(r"dx=-Q\beta(t)x\,dt + \sqrt{\beta(t)}dw")
+    assert v.verdict == "inconsistent" and "stray symbol Q" in v.detail
+
+
+def test_alternatives_are_judged_each():
+    vs = verify_latex(ANCESTRAL_VP + " 或 " + RD_VP, numeric=False)
+    assert [v.verdict for v in vs] == ["exact", "consistent"]
+    assert "alternative 1 of 2" in vs[0].location
+
+
+def test_notation_readings():
+    # DDIM writes alpha_t for abar_t
+    ddim = (r"x_{t-1} = \sqrt{\alpha_{t-1}}\left(\frac{x_t - \sqrt{1-\alpha_t}\epsilon_\theta(x_t)}{\sqrt{\alpha_t}}\right)"
+            r" + \sqrt{1-\alpha_{t-1}-\sigma_t^2}\epsilon_\theta(x_t) + \sigma_t\epsilon_t")
+    v = one(ddim)
+    assert v.verdict == "exact" and v.target == "ddim.step" and "DDIM notation" in v.claim
+    # VDM writes alpha_t for sqrt(abar_t)
+    assert one(r"v = \alpha_t\epsilon - \sigma_t x_0").verdict == "exact"
+    # s_theta without t, d w-bar vs dw, eps as noise prediction, Song's x_i = f(x_{i+1}) indexing
+    v = one(r"dx=[f(x,t)-g^2(t)s_\theta(x_t)]dt+g(t)dw")
+    assert v.verdict == "exact" and any("dw̄" in n for n in v.notes)
+    v = one(r"x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\left(x_t - \frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}\epsilon\right) + \sigma_t z")
+    assert v.verdict == "exact" and any("noise prediction" in n for n in v.notes)
+    assert one(r"x_i = (2 - \sqrt{1 - \beta_{i+1}}) x_{i+1} + \beta_{i+1} s_{\theta}(x_{i+1}, i+1) + \sqrt{\beta_{i+1}} z_{i+1}",
+               "vp.reverse_diffusion").verdict == "exact"
+
+
+PUBLISHED = [
+    r"q(x_t|x_0) = \mathcal{N}(x_t; \sqrt{\bar\alpha_t}x_0, (1-\bar\alpha_t)I)",
+    r"\tilde\beta_t = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}\beta_t",
+    r"\tilde{\mu}_t(x_t, x_0) = \frac{\sqrt{\bar\alpha_{t-1}}\beta_t}{1-\bar\alpha_t}x_0 + \frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}x_t",
+    r"dx = \left[f(x,t) - \frac{1}{2}g(t)^2\nabla_x\log p_t(x)\right]dt",
+    r"\frac{dx}{dt} = -\frac{1}{2}\beta(t)\left[x + \nabla_x \log p_t(x)\right]",
+    r"dx = -\frac{1}{2}\beta(t)x\,dt + \sqrt{\beta(t)(1-e^{-2\int_0^t\beta(s)ds})}dw",
+    r"p_{0t}(x(t)|x(0)) = \mathcal{N}(x(t); x(0)e^{-\frac{1}{2}\int_0^t\beta(s)ds}, I - Ie^{-\int_0^t\beta(s)ds})",
+    r"\hat{x}_0 = \frac{x_t + (1-\bar\alpha_t)\nabla_{x_t}\log p(x_t)}{\sqrt{\bar\alpha_t}}",
+    r"s_\theta(x_t, t) = -\frac{\epsilon_\theta(x_t, t)}{\sigma_t}",
+    r"\sigma(t) = \sqrt{e^{\frac{1}{2}\beta_d t^2 + \beta_{\min}t} - 1}",
+    r"\sigma(t) = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^t",
+    r"x_t = x_{t-1} + \frac{\alpha_i}{2}s_\theta(x_{t-1}, \sigma_i) + \sqrt{\alpha_i}z_t",
+    r"\epsilon = 2\alpha_i(r\|z\|_2/\|g\|_2)^2",
+    r"\log p_T(z) = -\frac{d}{2}\log(2\pi\sigma_{\max}^2) - \frac{\|z\|_2^2}{2\sigma_{\max}^2}",
+    r"\log p_0(x(0)) = \log p_T(x(T)) + \int_0^T \nabla\cdot\tilde{f}_\theta(x(t),t)dt",
+    r"x_{i-1} = x_i - [f(x_i, t_i) - g(t_i)^2 s_\theta(x_i, t_i)]\Delta t + g(t_i)\sqrt{\Delta t}z_i",
+    r"\beta_t = \beta_1 + \frac{t-1}{T-1}(\beta_T - \beta_1)",
+    r"\bar\alpha_t = \prod_{s=1}^t(1-\beta_s)",
+    r"\sigma_t = \sqrt{\beta_t}",
+    r"\bar\alpha(t) = e^{-\int_0^t \beta(s) ds}",
+    r"\tilde{x} = x + \sigma z",
+    r"dx = f(t)x\,dt + g(t)\,dw",
+    r"\beta(t) = \bar\beta_{\min} + t(\bar\beta_{\max} - \bar\beta_{\min})",
+]
+
+
+@pytest.mark.parametrize("tex", PUBLISHED)
+def test_no_false_alarm_on_published_formulas(tex):
+    v = one(tex)
+    assert v.verdict in ("exact", "consistent"), (v.verdict, v.detail)
+
+
+WRONG = [
+    r"dx = [f(x,t) + g(t)^2\nabla_x \log p_t(x)]dt + g(t)d\bar{w}",
+    r"dx = [f(x,t) - \frac{1}{2}g(t)^2\nabla_x \log p_t(x)]dt + g(t)d\bar{w}",
+    r"dx = -\frac{1}{2}\beta(t)x dt + \beta(t) dw",
+    r"x_i = x_{i-1} + (\sigma_i - \sigma_{i-1})z",
+    r"\tilde\beta_t = \frac{1-\bar\alpha_{t}}{1-\bar\alpha_{t-1}}\beta_t",
+    r"x_t = \sqrt{\bar\alpha_t}x_0 + (1-\bar\alpha_t)\epsilon",
+    r"\nabla_x \log p_t(x) = \frac{\epsilon_\theta(x,t)}{\sqrt{1-\bar\alpha_t}}",
+    r"\hat{x}_0 = \frac{x_t - \sqrt{1-\bar\alpha_t}\epsilon_\theta(x_t,t)}{\bar\alpha_t}",
+    r"x_t = x_{t-1} + \epsilon\nabla_x\log p(x_{t-1}) + \sqrt{\epsilon}z_t",
+    r"\sigma(t) = \sqrt{e^{\beta_d t^2 + \beta_{\min}t} - 1}",
+    r"\log p_0(x(0)) = \log p_T(x(T)) - \int_0^T \nabla\cdot\tilde{f}_\theta(x(t),t)dt",
+    r"x_{t-1} = \frac{1}{\sqrt{\bar\alpha_t}}\left(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon_\theta(x_t, t)\right) + \sqrt{\beta_t} z",
+]
+
+
+@pytest.mark.parametrize("tex", WRONG)
+def test_wrong_variants_are_caught(tex):
+    v = one(tex)
+    assert v.verdict in ("inconsistent", "ill-defined"), (v.verdict, v.detail)
+
+
+def test_numeric_confirmation_separates_consistent_from_inconsistent():
+    import sympy as sp
+    from scoresde.formulas import canon as C
+
+    Ns = (10, 40)
+    good = run_step({C.x_cur: 2 - sp.sqrt(1 - C.b), C.s: C.b}, C.b, "vp", Ns, n=4000)
+    bad = run_step({C.x_cur: 1 / sp.sqrt(C.a), C.s: (1 - C.a) / sp.sqrt(C.a)}, 1 - C.a, "vp", Ns, n=4000)
+    assert good[1][1] < 0.6 * good[0][1]  # falls with N
+    assert bad[1][1] > 0.1 and bad[1][1] > 0.8 * bad[0][1]  # stays large
+
+
+def test_numeric_sentence_in_verdict():
+    v = verify_latex(RD_VE, numeric=True)[0]
+    assert v.numeric and "falls with N" in v.numeric

@@ -1,0 +1,90 @@
+"""Markdown tables: the seed-002 table gets the hand-checked verdicts; the CLI writes the report and JSON."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from scoresde.formulas import verify_text
+from scoresde.formulas.tables import find_formulas, split_row
+
+HERE = os.path.dirname(__file__)
+TABLE = os.path.join(HERE, "data", "seed002_table.md")
+
+# (row, column word, alternative, verdict, target, order, must-appear-in-detail) -- checked by hand, see docs/verify.md
+EXPECTED = [
+    ("SDE", "正向", "", "exact", "sde.forward", None, "identical"),
+    ("SDE", "逆向", "", "exact", "reverse.sde", None, "identical"),
+    ("DDPM微分方程", "正向", "", "exact", "vp.sde", None, "stray symbol F"),
+    ("DDPM微分方程", "逆向", "", "exact", "vp.reverse_sde", None, "stray symbol F"),
+    ("DDPM迭代方程", "正向", "", "exact", "ddpm.forward_step", None, "identical"),
+    ("DDPM迭代方程", "逆向", "alternative 1 of 2", "exact", "vp.ancestral", None, "identical"),
+    ("DDPM迭代方程", "逆向", "alternative 2 of 2", "consistent", "vp.ancestral", 1, "reverse-diffusion predictor"),
+    ("SMLD微分方程", "正向", "", "exact", "ve.sde", None, "stray symbol F"),
+    ("SMLD微分方程", "逆向", "", "exact", "ve.reverse_sde", None, "stray symbol F"),
+    ("SMLD迭代方程", "正向", "", "exact", "smld.forward_step", None, "identical"),
+    ("SMLD迭代方程", "逆向", "", "consistent", "ve.ancestral", 1, "reverse-diffusion predictor"),
+]
+
+
+def test_split_row_keeps_bars_inside_math():
+    assert split_row(r"| a | $q(x_t|x_0)$ | b |") == ["a", r"$q(x_t|x_0)$", "b"]
+
+
+def test_finds_every_formula_cell():
+    fs = find_formulas(open(TABLE, encoding="utf-8").read())
+    assert len(fs) == len(EXPECTED)
+    assert [f.alternative for f in fs].count("alternative 1 of 2") == 1
+
+
+@pytest.fixture(scope="module")
+def seed002():
+    return verify_text(open(TABLE, encoding="utf-8").read(), source="seed002", numeric=False)
+
+
+def test_seed002_hand_checked_verdicts(seed002):
+    assert len(seed002) == len(EXPECTED)
+    for v, (row, col, alt, verdict, target, order, phrase) in zip(seed002, EXPECTED):
+        assert f'row "{row}"' in v.location and col in v.location and alt in v.location
+        assert (v.verdict, v.target, v.order) == (verdict, target, order), (v.location, v.detail)
+        assert phrase in v.detail
+        assert v.claim  # what it was read as
+    # the DDPM reverse SDE reads eps_0 as the noise prediction and abar_i as abar(t): said in the notes
+    notes = " ".join(seed002[3].notes)
+    assert "ε_0" in notes and "ᾱ_i" in notes
+
+
+def _cli(*args, cwd=None):
+    code = ("import sys; from scoresde.cli import _Parser; from scoresde import cli_verify\n"
+            "p = _Parser(prog='scoresde'); sub = p.add_subparsers(dest='command', parser_class=_Parser)\n"
+            "cli_verify.add_parser(sub); a = p.parse_args(sys.argv[1:])\n"
+            "try:\n    sys.exit(a.func(a))\nexcept ValueError as e:\n"
+            "    sys.stderr.write(f'scoresde verify: error: {e}\\n'); sys.exit(2)\n")
+    env = dict(os.environ, OMP_NUM_THREADS="1", PYTHONPATH=os.path.dirname(HERE))
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+def test_cli_report_and_json(tmp_path):
+    out = tmp_path / "v.json"
+    r = _cli("verify", TABLE, "--no-numeric", "--json", str(out),
+             "--latex", r"\mu_\theta(x_t, t) = \frac{1}{\sqrt{\alpha_t}}(x_t - \frac{\beta_t}{\sqrt{1-\alpha_t}}\epsilon_\theta(x_t, t))")
+    assert r.returncode == 1, r.stderr  # one inconsistent formula
+    assert "read as" in r.stdout and "CONSISTENT" in r.stdout and "INCONSISTENT" in r.stdout
+    recs = json.loads(out.read_text(encoding="utf-8"))
+    assert len(recs) == len(EXPECTED) + 1
+    assert set(recs[0]) >= {"source", "location", "latex", "claim", "verdict", "order", "detail"}
+    assert recs[-1]["verdict"] == "inconsistent" and recs[6]["order"] == 1
+
+
+def test_cli_bad_input_exit_2(tmp_path):
+    r = _cli("verify", "--target", "no.such.entry", "--latex", "x = 1")
+    assert r.returncode == 2 and "no.such.entry" in r.stderr and "Traceback" not in r.stderr
+    r = _cli("verify", str(tmp_path / "missing.md"))
+    assert r.returncode == 2 and "missing.md" in r.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("claims:\n  - name: a\n    latex: 'x = 1'\n    expect: maybe\n", encoding="utf-8")
+    r = _cli("verify", str(bad))
+    assert r.returncode == 2 and "'expect'" in r.stderr
+    r = _cli("verify")
+    assert r.returncode == 2

@@ -29,10 +29,17 @@ def expand_like(c: Tensor, x: Tensor) -> Tensor:
 
 
 def as_time(t: TimeLike, x: Tensor | None = None, *, dtype=None, device=None) -> Tensor:
-    """Turn ``t`` (a float or a tensor of shape ``()``/``(B,)``) into a tensor on x's device/dtype."""
+    """Turn ``t`` (a float or a tensor of shape ``()``/``(B,)``) into a tensor.
+
+    With ``x``: on x's device and dtype. Without ``x`` (and no explicit ``dtype``/``device``), a
+    floating tensor ``t`` keeps its own dtype and device; a Python float gets the default dtype.
+    """
     if x is not None:
         dtype = dtype or (x.dtype if x.is_floating_point() else torch.get_default_dtype())
         device = device or x.device
+    elif isinstance(t, Tensor) and t.is_floating_point():
+        dtype = dtype or t.dtype
+        device = device or t.device
     return torch.as_tensor(t, dtype=dtype or torch.get_default_dtype(), device=device)
 
 

@@ -17,6 +17,10 @@ from ._util import TimeLike, as_time, check_time, expand_like
 from .sde.base import LinearSDE
 
 
+#: admissible magnitudes of stds (and |means|): their squares stay finite and nonzero in float64
+VALUE_RANGE = (1e-150, 1e150)
+
+
 class GaussianMixture:
     """sum_k w_k N(mu_k, diag(std_k^2)) on R^D (optionally reshaped to ``event_shape``).
 
@@ -40,14 +44,14 @@ class GaussianMixture:
             raise ValueError("weights must be finite and > 0")
         if abs(float(w.sum()) - 1.0) > 1e-6:
             raise ValueError(f"weights must sum to 1, got {float(w.sum()):.8g}")
-        if not bool(torch.isfinite(mu).all()):
-            raise ValueError("means must be finite")
-        if sd.ndim == 1:
+        if not bool(torch.isfinite(mu).all()) or float(mu.abs().max()) > VALUE_RANGE[1]:
+            raise ValueError(f"means must be finite with |mean| <= {VALUE_RANGE[1]:g}")
+        if sd.ndim == 1 and sd.shape == (K,):
             sd = sd[:, None].expand(K, D)
         if sd.shape != (K, D):
             raise ValueError(f"stds must have shape ({K},) or ({K}, {D}), got {tuple(sd.shape)}")
-        if not bool(torch.isfinite(sd).all()) or bool((sd <= 0).any()):
-            raise ValueError("stds must be finite and > 0")
+        if not bool(torch.isfinite(sd).all()) or bool((sd < VALUE_RANGE[0]).any()) or bool((sd > VALUE_RANGE[1]).any()):
+            raise ValueError(f"stds must be finite and in [{VALUE_RANGE[0]:g}, {VALUE_RANGE[1]:g}] (> 0)")
         self.weights, self.means, self.stds = w / w.sum(), mu, sd.contiguous()
         self.event_shape = tuple(event_shape) if event_shape is not None else (D,)
         if math.prod(self.event_shape) != D:
@@ -138,8 +142,9 @@ class GaussianMixture:
         xf = self._flat(x)
         m, s = self._ms(sde, t, x)
         lj, diff, var = self._log_joint(xf, m, s)
-        r = torch.softmax(lj, dim=1)  # responsibilities (B, K)
-        g = -(r[:, :, None] * diff / var).sum(1)
+        r = torch.softmax(lj, dim=1)[:, :, None]  # responsibilities (B, K, 1)
+        # a component with r = 0 (underflow far from x) contributes 0, even where diff/var overflows
+        g = -torch.where(r > 0, r * diff / var, torch.zeros_like(diff)).sum(1)
         return g.reshape(x.shape)
 
     def responsibilities(self, x: Tensor, sde: Optional[LinearSDE] = None, t: Optional[TimeLike] = None) -> Tensor:

@@ -7,6 +7,8 @@ specially (e.g. Heun falls back to Euler, as in Karras et al. 2022, Algorithm 1 
 """
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import Tensor
 
@@ -42,8 +44,8 @@ def uniform(sde: LinearSDE, steps: int) -> Tensor:
 def geometric(sde: LinearSDE, steps: int) -> Tensor:
     """Geometric in the noise level sigma(t) = s/m (the SMLD spacing, any SDE)."""
     steps = check_int("steps", steps, 1)
-    hi, lo = float(sde.noise_level(sde.T)), float(sde.noise_level(sde.eps))
-    sig = torch.logspace(torch.log10(torch.tensor(hi)), torch.log10(torch.tensor(lo)), steps + 1, dtype=torch.float64)
+    hi, lo = _sigma_range(sde)
+    sig = torch.logspace(math.log10(hi), math.log10(lo), steps + 1, dtype=torch.float64)
     return _from_sigma(sde, sig)
 
 
@@ -53,7 +55,7 @@ def karras(sde: LinearSDE, steps: int, rho: float = 7.0) -> Tensor:
     rho = check_finite_number("rho", rho)
     if rho <= 0:
         raise ValueError(f"rho must be > 0, got {rho:g}")
-    hi, lo = float(sde.noise_level(sde.T)), float(sde.noise_level(sde.eps))
+    hi, lo = _sigma_range(sde)
     i = torch.arange(steps + 1, dtype=torch.float64) / steps
     sig = (hi ** (1 / rho) + i * (lo ** (1 / rho) - hi ** (1 / rho))) ** rho
     return _from_sigma(sde, sig)
@@ -62,7 +64,7 @@ def karras(sde: LinearSDE, steps: int, rho: float = 7.0) -> Tensor:
 def log_snr(sde: LinearSDE, steps: int) -> Tensor:
     """Uniform in lambda = log(m/s) (DPM-Solver's "logSNR" spacing, Lu et al. 2022, Sec. 3.4)."""
     steps = check_int("steps", steps, 1)
-    hi, lo = float(sde.log_snr(sde.eps)), float(sde.log_snr(sde.T))
+    hi, lo = float(sde.log_snr(_f64(sde.eps))), float(sde.log_snr(_f64(sde.T)))
     lam = torch.linspace(lo, hi, steps + 1, dtype=torch.float64)
     return _pin(sde, sde.t_from_log_snr(lam))
 
@@ -74,6 +76,15 @@ def twin(sde: LinearSDE, N: int | None = None) -> Tensor:
     if N > 1 and float(g[-2]) < sde.eps * (1 - 1e-9):
         raise ValueError(f"N={N} puts the twin time t_1 = T/N = {float(g[-2]):g} below eps = {sde.eps:g}; use N <= T/eps")
     return g
+
+
+def _f64(t: float) -> Tensor:
+    return torch.tensor(t, dtype=torch.float64)
+
+
+def _sigma_range(sde: LinearSDE) -> tuple[float, float]:
+    """(sigma(T), sigma(eps)) in float64."""
+    return float(sde.noise_level(_f64(sde.T))), float(sde.noise_level(_f64(sde.eps)))
 
 
 def _from_sigma(sde: LinearSDE, sig: Tensor) -> Tensor:

@@ -119,7 +119,7 @@ def sample(
     traj = [x] if trajectory else None
     n = len(grid) - 1
     tl = grid.tolist()
-    state: dict = {"grid_min_noise_level": float(sde.noise_level(min(t for t in tl if t > 0)))}
+    state: dict = {"grid_min_noise_level": float(sde.noise_level(torch.tensor(min(t for t in tl if t > 0), dtype=torch.float64)))}
     name = _describe(predictor, corrector)
     bar = None
     if progress:

@@ -8,7 +8,7 @@ import torch
 from .sde import SDES, LinearSDE
 
 #: symbolic rows per SDE name (Song et al. 2021, Eq. 9, 11, 12, 29; Ho et al. 2020, Eq. 2, 4;
-#: Song & Ermon 2019; Nichol & Dhariwal 2021, Eq. 17). Checked numerically by tests/test_table.py.
+#: Song & Ermon 2019; Nichol & Dhariwal 2021, Eq. 17). Checked against the code through sympy by tests/test_cli_table.py.
 FORMULAS = {
     "vp": dict(f="-beta(t)/2", g2="beta(t)", m="exp(-B(t)/2)", s2="1 - exp(-B(t))",
                twin="DDPM: x_i = sqrt(1-beta_i) x_{i-1} + sqrt(beta_i) z,  beta_i = 1 - abar(t_i)/abar(t_{i-1})"),

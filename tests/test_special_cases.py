@@ -16,7 +16,15 @@ from scoresde import grids
 from scoresde import solvers as S
 from scoresde.noise import CORRECTOR, PREDICTOR
 
-torch.set_default_dtype(torch.float64)
+
+
+@pytest.fixture(autouse=True)
+def _float64_default():
+    """float64 inside this module only (restored afterwards, so other modules keep float32)."""
+    old = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(old)
 
 
 class TableNoise:

@@ -151,8 +151,9 @@ class LinearSDE(abc.ABC):
         if z.ndim < 1:
             raise ValueError("z must have a batch dimension")
         d = z[0].numel()
-        var = self.prior_std**2
-        return -0.5 * d * math.log(2 * math.pi * var) - sum_except_batch(z * z) / (2 * var)
+        std = self.prior_std
+        # written with log(std) and z/std so that neither std^2 nor z^2 can overflow
+        return -d * (math.log(std) + 0.5 * math.log(2 * math.pi)) - 0.5 * sum_except_batch((z / std) ** 2)
 
     # ------------------------------------------------------------------ exact transitions
     def transition(self, t_from: TimeLike, t_to: TimeLike) -> tuple[Tensor, Tensor]:

@@ -19,6 +19,8 @@ from .._util import check_positive
 from .base import LinearSDE
 
 MARGINALS = ("exact", "smld")
+#: admissible sigma values: their squares stay finite and nonzero in float64
+SIGMA_RANGE = (1e-150, 1e150)
 
 
 class VESDE(LinearSDE):
@@ -41,12 +43,17 @@ class VESDE(LinearSDE):
         super().__init__(T=T, eps=eps, N=N)
         self.sigma_min = check_positive("sigma_min", sigma_min)
         self.sigma_max = check_positive("sigma_max", sigma_max)
+        # s(t)^2 and g(t)^2 must be representable in float64 (no overflow/underflow to 0 or inf).
+        if self.sigma_min < SIGMA_RANGE[0]:
+            raise ValueError(f"sigma_min must be >= {SIGMA_RANGE[0]:g} (its square underflows), got {self.sigma_min:g}")
+        if self.sigma_max > SIGMA_RANGE[1]:
+            raise ValueError(f"sigma_max must be <= {SIGMA_RANGE[1]:g} (its square overflows), got {self.sigma_max:g}")
         if self.sigma_max <= self.sigma_min:
             raise ValueError(f"sigma_max must be > sigma_min, got sigma_max={self.sigma_max:g} <= sigma_min={self.sigma_min:g}")
         if marginal not in MARGINALS:
             raise ValueError(f"marginal must be one of {MARGINALS}, got {marginal!r}")
         self.marginal = marginal
-        self._log_ratio = math.log(self.sigma_max / self.sigma_min)
+        self._log_ratio = math.log(self.sigma_max) - math.log(self.sigma_min)
 
     def config(self) -> dict:
         return {**super().config(), "sigma_min": self.sigma_min, "sigma_max": self.sigma_max, "marginal": self.marginal}
@@ -61,7 +68,8 @@ class VESDE(LinearSDE):
     def marginal_var(self, t: Tensor) -> Tensor:
         if self.marginal == "smld":
             return self.sigma(t) ** 2
-        return self.sigma_min**2 * torch.expm1(2 * self._log_ratio * t / self.T)
+        # sigma^2 - sigma_min^2 = sigma(t)^2 (1 - exp(-2 log(r) t/T)): exact near t = 0, no overflow
+        return self.sigma(t) ** 2 * -torch.expm1(-2 * self._log_ratio * t / self.T)
 
     def drift_coeff(self, t: Tensor) -> Tensor:
         return torch.zeros_like(t)

@@ -72,6 +72,10 @@ class CosineVPSDE(VPSDE):
 
     Time runs on Nichol & Dhariwal's scale t in [0, 1]; abar(1) = 0 makes beta(1) infinite, so
     T defaults to 0.9946, the truncation used by DPM-Solver (Lu et al. 2022, Appendix D.1).
+
+    Numerics: with the complementary angle psi(t) = pi/2 - phi(t) = (1 - t) c, c = pi/(2(1+s)),
+    cos(phi(t)) = sin(psi(t)) and cos(phi(0)) = sin(c); 1 - t is exact in floating point near
+    t = T, so m(t) and beta(t) keep full relative accuracy where abar(t) -> 0 (float32 included).
     """
 
     name = "vp-cosine"
@@ -85,6 +89,7 @@ class CosineVPSDE(VPSDE):
             raise ValueError(f"T must be < 1 for the cosine schedule (abar(1) = 0), got {self.T:g}")
         self._c = math.pi / (2 * (1 + self.s))
         self._phi0 = self.s * self._c
+        self._log_cos_phi0 = math.log(math.sin(self._c))  # cos(phi(0)) = sin(c)
 
     def config(self) -> dict:
         return {**LinearSDE.config(self), "s": self.s}
@@ -92,16 +97,38 @@ class CosineVPSDE(VPSDE):
     def _phi(self, t: Tensor) -> Tensor:
         return (t + self.s) * self._c
 
+    def _psi(self, t: Tensor) -> Tensor:
+        """pi/2 - phi(t) = (1 - t) c."""
+        return (1 - t) * self._c
+
     def log_mean_coeff(self, t: Tensor) -> Tensor:
-        return torch.log(torch.cos(self._phi(t))) - math.log(math.cos(self._phi0))
+        return torch.log(torch.sin(self._psi(t))) - self._log_cos_phi0
 
     def marginal_var(self, t: Tensor) -> Tensor:
-        # 1 - cos^2(phi)/cos^2(phi0) = sin(phi - phi0) sin(phi + phi0) / cos^2(phi0), exact near t = 0.
-        return torch.sin(t * self._c) * torch.sin(self._phi(t) + self._phi0) / math.cos(self._phi0) ** 2
+        # 1 - cos^2(phi)/cos^2(phi0) = sin(phi - phi0) sin(phi + phi0) / cos^2(phi0), phi - phi0 = t c.
+        # sin(phi + phi0) = sin((t + 2s) c) = sin((2 - t) c): take the smaller angle, so no digits
+        # cancel near t = 0 (small s) nor for large s; cos(phi0) = sin(c) divides each factor.
+        sin_c = math.sin(self._c)
+        small = torch.where(t + self.s < 1, (t + 2 * self.s) * self._c, (2 - t) * self._c)
+        return (torch.sin(t * self._c) / sin_c) * (torch.sin(small) / sin_c)
 
     def beta(self, t: Tensor) -> Tensor:
-        """beta(t) = -d log abar / dt = pi tan(phi(t)) / (1 + s)."""
-        return 2 * self._c * torch.tan(self._phi(t))
+        """beta(t) = -d log abar / dt = pi tan(phi(t)) / (1 + s) = 2c / tan(psi(t)).
+
+        tan(phi) is accurate where phi < psi (small t), 1/tan(psi) where psi is the smaller angle.
+        """
+        phi, psi = self._phi(t), self._psi(t)
+        return 2 * self._c * torch.where(phi < psi, torch.tan(phi), 1 / torch.tan(psi))
 
     def integrated_beta(self, t: Tensor) -> Tensor:
         return -2 * self.log_mean_coeff(t)
+
+    def _transition(self, t0: Tensor, t1: Tensor):
+        # a = sin(psi1)/sin(psi0);  b^2 = 1 - a^2 = sin(psi0 - psi1) sin(psi0 + psi1) / sin^2(psi0)
+        # with psi0 - psi1 = (t1 - t0) c and sin(psi0 + psi1) = sin((t0 + t1 + 2s) c), the smaller
+        # of the two supplementary angles taken as in marginal_var: no cancellation.
+        sp0 = torch.sin(self._psi(t0))
+        a = torch.sin(self._psi(t1)) / sp0
+        small = torch.where(t0 + t1 + self.s < 1, (t0 + t1 + 2 * self.s) * self._c, (2 - t0 - t1) * self._c)
+        b2 = (torch.sin((t1 - t0) * self._c) / sp0) * (torch.sin(small) / sp0)
+        return a, torch.sqrt(torch.clamp(b2, min=0.0))

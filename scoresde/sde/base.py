@@ -89,7 +89,10 @@ class LinearSDE(abc.ABC):
 
     # ------------------------------------------------------------------ scalar functions
     def _t(self, t: TimeLike, x: Optional[Tensor] = None) -> Tensor:
+        """t as a tensor: on x's device/dtype when x is given; a Python float keeps double precision."""
         check_time(t, self.T)
+        if x is None and not isinstance(t, Tensor):
+            return torch.tensor(float(t), dtype=torch.float64)
         return as_time(t, x)
 
     def mean_coeff(self, t: TimeLike) -> Tensor:

@@ -828,7 +828,7 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
             notes.append("no noise term: compared as a mean")
         else:
             return Match(e, "inconsistent", "the noise term is missing", mismatches=5)
-    keys = set(cmean) | set(emean)
+    keys = sorted(set(cmean) | set(emean), key=str)  # deterministic order (not hash order)
     mism = []
     exact_all = True
     hows = set()
@@ -862,7 +862,7 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
         exact_all = False
         var_mism = (cl.var, [sp.Integer(0)])
     if exact_all:
-        how = next((h_ for h_ in hows if h_ not in ("symbolic",)), "symbolic")
+        how = next((h_ for h_ in sorted(hows) if h_ not in ("symbolic",)), "symbolic")
         how_s = "" if how == "symbolic" else f" ({how})"
         return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how)
     if quick:
@@ -1280,7 +1280,10 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
                 best = m2
         results.append((cl, best))
     cl, best = sorted(results, key=lambda cm: (_RANK[cm[1].verdict], cm[1].mismatches))[0]
-    notes = list(dict.fromkeys(cl.reading.notes + best.notes))
+    # reading notes are collected while walking the formula's atoms (set order): sort them so the
+    # report does not depend on PYTHONHASHSEED; the header note stays first.
+    reading_notes = sorted(cl.reading.notes, key=lambda n: (not n.startswith("headers say"), n))
+    notes = list(dict.fromkeys(reading_notes + best.notes))
     detail = best.detail
     verdict = best.verdict
     if p.issues:

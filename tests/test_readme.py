@@ -53,3 +53,14 @@ def test_readme_example_runs():
     ns: dict = {}
     exec(compile(code, "README example", "exec"), ns)
     assert ns["res"].nfe == 50 and ns["ddpm"].nfe == 100 and ns["smld"].nfe == 1000
+
+
+def test_readme_claims_example_gets_its_verdicts(tmp_path):
+    from scoresde.formulas import verify_claims_file
+
+    text = README.read_text(encoding="utf-8")
+    yaml_text = text.split("```yaml\n# claims.yaml\n")[1].split("```")[0]
+    path = tmp_path / "claims.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    verdicts = [v.verdict for _, v in verify_claims_file(str(path), numeric=False)]
+    assert verdicts == ["exact", "inconsistent"]

@@ -39,9 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_cmd_table)
 
     # Each feature module registers its own subcommand(s).
-    from . import cli_derive, cli_likelihood, cli_verify
+    from . import cli_compare, cli_derive, cli_likelihood, cli_train, cli_verify
 
-    for module in (cli_verify, cli_likelihood, cli_derive):
+    for module in (cli_compare, cli_verify, cli_train, cli_likelihood, cli_derive):
         module.add_parser(sub)
     return p
 

@@ -4,8 +4,11 @@
 With lambda = log(m/s), h_i = lambda_i - lambda_{i-1}, D the data prediction x0_hat:
     x_i = (s_i / s_{i-1}) x_{i-1} - m_i (e^{-h_i} - 1) D_i
     D_1 = x0_hat_0;  D_i = (1 + 1/(2 r_i)) x0_hat_{i-1} - 1/(2 r_i) x0_hat_{i-2},  r_i = h_{i-1}/h_i.
-(s_i/s_{i-1} = e^{-h_i} m_i/m_{i-1}.) A final interval to t = 0 (s = 0, h = inf) is the first-order
-step x = x0_hat ("lower order final", as in k-diffusion and diffusers). One evaluation per step, order 2.
+(s_i/s_{i-1} = e^{-h_i} m_i/m_{i-1}.) The final interval is a first-order step (D = x0_hat_{n-1}):
+"lower order final", as in diffusers and Lu et al.'s reference code. It keeps the global order 2 (one
+step of local error O(h^2)) and avoids extrapolating with a tiny r = h_{n-1}/h_n on grids whose last
+step is the largest in lambda (uniform-t grids: lambda grows fastest near eps); on an interval ending at
+t = 0 (s = 0, h = inf) it is x = x0_hat. One evaluation per step, order 2.
 """
 from __future__ import annotations
 
@@ -24,6 +27,12 @@ class DPMSolverPP2M(Step):
     multistep = True
     summary = "PF-ODE, DPM-Solver++(2M) multistep"
 
+    def __init__(self, lower_order_final: bool = True):
+        self.lower_order_final = bool(lower_order_final)
+
+    def config(self) -> dict:
+        return {} if self.lower_order_final else {"lower_order_final": False}
+
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         c = ctx.coeffs
         x0 = (x + c.s * c.s * ctx.score(x)) / c.m
@@ -33,7 +42,7 @@ class DPMSolverPP2M(Step):
             ctx.state["dpmpp_prev"] = None
             return x_new, x_new
         h = math.log(c.m1 / c.s1) - math.log(c.m / c.s)
-        if prev is None:
+        if prev is None or (self.lower_order_final and ctx.is_last):
             d = x0
         else:
             x0_prev, h_prev = prev

@@ -1,0 +1,161 @@
+"""``scoresde compare``: samplers side by side at equal NFE against exact truth (strings -> objects here)."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import warnings
+from typing import List, Sequence
+
+from .compare import DEFAULT_NFE, DEFAULT_PROBLEM, DEFAULT_SAMPLERS, DEFAULT_SDES, SAMPLERS
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def _names(value: str, valid: Sequence[str], option: str, what: str) -> List[str]:
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise ValueError(f"{option}: give at least one {what}; valid: {', '.join(valid)}")
+    bad = [v for v in items if v not in valid]
+    if bad:
+        raise ValueError(f"{option}: unknown {what} {bad[0]!r}; valid: {', '.join(valid)}")
+    if len(set(items)) != len(items):
+        raise ValueError(f"{option}: {what} listed twice in {value!r}")
+    return items
+
+
+def _nfes(value: str) -> List[int]:
+    out = []
+    for v in value.split(","):
+        v = v.strip()
+        try:
+            k = int(v)
+        except ValueError:
+            raise ValueError(f"--nfe: {v!r} is not an integer (give a comma list such as 10,20,50)") from None
+        if k < 1:
+            raise ValueError(f"--nfe: NFE must be >= 1, got {k}")
+        out.append(k)
+    if not out:
+        raise ValueError("--nfe: give at least one NFE value")
+    return sorted(set(out))
+
+
+def _positive_int(option: str, value: int, minimum: int = 1) -> int:
+    if value < minimum:
+        raise ValueError(f"{option} must be >= {minimum}, got {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Entry point of ``scoresde compare`` (ValueError = bad input: the CLI prints one line, exit 2)."""
+    import torch
+
+    from . import grids as _grids
+    from .compare import compare
+    from .compare_report import prepare_out_dir, summary_table, write_outputs
+    from .problems import PROBLEMS, get_problem
+    from .sde import SDES
+
+    samplers = _names(args.samplers, list(SAMPLERS), "--samplers", "sampler")
+    nfes = _nfes(args.nfe)
+    n = _positive_int("--n", args.n, 10)
+    if args.device not in DEVICES:
+        raise ValueError(f"--device: unknown device {args.device!r}; valid: {', '.join(DEVICES)}")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device: 'cuda' requested but CUDA is not available")
+    if args.grid is not None and args.grid not in _grids.GRIDS:
+        raise ValueError(f"--grid: unknown grid {args.grid!r}; valid: {', '.join(_grids.GRIDS)}")
+    threads = _positive_int("--threads", args.threads, 0)
+    # Fail on a bad --out before any work.
+    prepare_out_dir(args.out, args.overwrite)
+
+    score, label = None, "exact"
+    if args.score == "exact":
+        problem_name = args.problem or DEFAULT_PROBLEM
+        if problem_name not in PROBLEMS:
+            raise ValueError(f"--problem: unknown problem {problem_name!r}; valid: {', '.join(PROBLEMS)}")
+        problem = get_problem(problem_name)
+        sde_names = _names(args.sde or ",".join(DEFAULT_SDES), list(SDES), "--sde", "SDE")
+        sdes = [problem.sde(s) for s in sde_names]
+    else:
+        problem, sdes, score, label = _trained(args, PROBLEMS, get_problem)
+
+    if threads:
+        torch.set_num_threads(threads)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = compare(problem, sdes, [SAMPLERS[s] for s in samplers], nfes, n=n, seed=args.seed,
+                      device=args.device, grid=args.grid, score=score, score_label=label, progress=True)
+    seen = set()
+    for w in caught:  # the NFE roundings (also stored in each record's "warning")
+        msg = str(w.message)
+        if issubclass(w.category, UserWarning) and msg not in seen:
+            seen.add(msg)
+            sys.stderr.write(f"warning: {msg}\n")
+    paths = write_outputs(res, args.out, overwrite=True, json_file=args.json)
+    if args.json != "-":
+        sys.stdout.write(summary_table(res))
+        sys.stdout.write(f"\n{len(res.records)} runs in {time.perf_counter() - t0:.1f} s; report: "
+                         f"{os.path.join(args.out, 'report.md')} ({len(paths)} files)\n")
+    return 0
+
+
+def _trained(args, PROBLEMS, get_problem):
+    """(problem, [sde], score(sde), label) for --score RUN_DIR."""
+    if not os.path.isdir(args.score):
+        raise ValueError(f"--score: give 'exact' or a training run folder; {args.score!r} is neither")
+    try:
+        from .train.run import load_run
+    except ImportError as e:  # pragma: no cover - the training package ships with scoresde
+        raise ValueError(f"--score: trained models need scoresde.train ({e})") from None
+    try:
+        run = load_run(args.score, device=args.device)
+    except ValueError as e:
+        raise ValueError(f"--score: {str(e).replace('--run: ', '')}") from None
+    data = run.config.data.name
+    if data not in PROBLEMS:
+        raise ValueError(f"--score: the run was trained on {data!r}, which has no exact ground truth; "
+                         f"compare needs one of {', '.join(PROBLEMS)}")
+    if args.problem is not None and args.problem != data:
+        raise ValueError(f"--problem: the run was trained on {data!r}, not {args.problem!r}")
+    if args.sde is not None and args.sde != run.sde.name:
+        raise ValueError(f"--sde: the run's SDE is {run.sde.name!r}; a trained score fits only its own SDE")
+    problem = get_problem(data)
+    if tuple(run.shape) != tuple(problem.mixture.event_shape):
+        raise ValueError(f"--score: the run's data shape {tuple(run.shape)} does not match {data!r}")
+    sde = run.sde
+    label = f"trained run {args.score} (step {run.step}, {'EMA' if run.ema else 'raw'} weights)"
+    return problem, [sde], (lambda s: run.score_fn), label
+
+
+def add_parser(subparsers) -> None:
+    """Register ``compare`` on the ``scoresde`` command's subparsers."""
+    p = subparsers.add_parser(
+        "compare", help="compare samplers at equal NFE against exact truth (tables, plots, report)",
+        description="Run samplers x SDEs x NFE budgets on a problem with an exact answer and measure them: "
+                    "endpoint RMSE vs a high-accuracy PF-ODE reference (deterministic samplers), sliced W2 and "
+                    "MMD with their noise floors, mode weights and per-mode moments, exact KL on Gaussian data. "
+                    "Writes results.csv, results.json, report.md and PNG plots into --out.")
+    p.add_argument("--problem", default=None, help=f"problem with exact ground truth (default {DEFAULT_PROBLEM})")
+    p.add_argument("--sde", default=None, help=f"comma list of SDEs (default {','.join(DEFAULT_SDES)})")
+    p.add_argument("--samplers", default=",".join(DEFAULT_SAMPLERS),
+                   help=f"comma list (default: {','.join(DEFAULT_SAMPLERS)}; also: "
+                        f"{','.join(s for s in SAMPLERS if s not in DEFAULT_SAMPLERS)})")
+    p.add_argument("--nfe", default=",".join(map(str, DEFAULT_NFE)), help="comma list of NFE budgets")
+    p.add_argument("--n", type=int, default=10_000, help="samples per run (default 10000)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="compare-out", help="output folder (default ./compare-out)")
+    p.add_argument("--overwrite", action="store_true", help="replace the results in an existing non-empty --out")
+    p.add_argument("--device", default="auto", help="auto|cpu|cuda")
+    p.add_argument("--score", default="exact", help="'exact' (analytic score) or a training run folder")
+    p.add_argument("--json", default=None, metavar="FILE", help="also write results.json here ('-': stdout)")
+    p.add_argument("--grid", default=None, help="time grid for every SDE (default: per-SDE default, uniform in t)")
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch CPU threads (default 1: the work is many small ops, where extra threads cost "
+                        "more than they give on a shared machine; 0 keeps torch's default)")
+    p.set_defaults(func=run)
+
+
+__all__ = ["add_parser", "run"]

@@ -1,0 +1,266 @@
+"""``scoresde train`` and ``scoresde sample``: strings become objects here and nowhere else.
+
+    scoresde train --data gmm2d --steps 20000 --out runs/gmm2d
+    scoresde train --config my.yaml --set model.hidden=512 --out runs/x
+    scoresde train --out runs/gmm2d --resume --steps 40000
+    torchrun --nproc_per_node=2 -m scoresde train --data digits --out runs/digits
+    scoresde sample --run runs/gmm2d --predictor heun --nfe 100 --n 5000 --out samples/gmm2d
+"""
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+from typing import Optional
+
+_TRAIN_EPILOG = """\
+Every config field can be set with --set SECTION.FIELD=VALUE (VALUE parsed as YAML), e.g.
+--set model.kind=x0 --set model.precond=edm --set loss.weighting=likelihood --set sde.params.beta_max=10.
+The run folder gets config.json (resolved), metrics.jsonl and checkpoints/.
+On --resume only train.steps/log_every/ckpt_every/keep/device may change.
+"""
+
+
+def add_parser(subparsers) -> None:
+    """Register the ``train`` and ``sample`` subcommands on an argparse subparsers object."""
+    t = subparsers.add_parser(
+        "train", help="train a score network on toy, mixture or real digit data",
+        description="Train a score network by denoising score matching (Song et al. 2021, Eq. 7). "
+                    "Works under torchrun --nproc_per_node=K -m scoresde train ... (DDP).",
+        epilog=_TRAIN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("--out", required=True, help="run folder (created; must not hold a run unless --resume)")
+    t.add_argument("--config", help="a .json/.yaml config (partial configs take defaults)")
+    t.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config field (repeatable)")
+    t.add_argument("--data", help="data.name (gmm2d, moons, digits, mnist5k, ...)")
+    t.add_argument("--sde", help="sde.name (vp, vp-cosine, subvp, ve)")
+    t.add_argument("--steps", type=int, help="train.steps")
+    t.add_argument("--batch-size", type=int, help="train.batch_size (global)")
+    t.add_argument("--lr", type=float, help="optim.lr")
+    t.add_argument("--seed", type=int, help="train.seed")
+    t.add_argument("--device", help="train.device: auto, cpu, cuda, cuda:N")
+    t.add_argument("--precision", help="train.precision: fp32, bf16, fp16 (network only)")
+    t.add_argument("--resume", action="store_true", help="continue the newest checkpoint in --out")
+    t.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                   help="stop with a checkpoint at the first log line after this much training time (resume later)")
+    t.set_defaults(func=cmd_train)
+
+    s = subparsers.add_parser(
+        "sample", help="draw samples from a trained run with any sampler",
+        description="Sample a trained run (EMA weights) with a predictor and optional corrector at a given NFE; "
+                    "writes samples.npz and samples.png (an image grid, or a scatter against the data).")
+    s.add_argument("--run", required=True, help="run folder written by 'scoresde train'")
+    s.add_argument("--predictor", default="euler_maruyama", help="predictor name (default euler_maruyama)")
+    s.add_argument("--corrector", default="none", help="corrector name or none (default none)")
+    s.add_argument("--corrector-steps", type=int, default=1, help="corrector iterations per grid step")
+    s.add_argument("--snr", type=float, default=None, help="Langevin corrector signal-to-noise ratio")
+    s.add_argument("--nfe", type=int, default=200, help="score evaluations in total, the denoising step included (default 200)")
+    s.add_argument("--grid", default="uniform", help="time grid: uniform, geometric, karras, log-snr")
+    s.add_argument("--no-denoise", dest="denoise", action="store_false",
+                   help="skip the final Tweedie denoising step (which costs one NFE)")
+    s.add_argument("--n", type=int, default=None, help="number of samples (default 64 images / 5000 points)")
+    s.add_argument("--batch-size", type=int, default=1000, help="samples per batch")
+    s.add_argument("--seed", type=int, default=0, help="sample i depends only on (seed, i)")
+    s.add_argument("--out", required=True, help="output folder")
+    s.add_argument("--overwrite", action="store_true", help="allow writing into a non-empty --out")
+    s.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N")
+    s.add_argument("--no-ema", dest="ema", action="store_false", help="use the raw weights instead of the EMA")
+    s.add_argument("--checkpoint", default=None, help="a specific checkpoint file (default: the newest)")
+    s.set_defaults(func=cmd_sample)
+
+
+# ---------------------------------------------------------------------------- train
+def build_train_config(args: argparse.Namespace):
+    """The config the arguments describe (on --resume the run's stored config is the base)."""
+    from .train.config import Config, load_config, parse_override
+    from .train.run import CONFIG_FILE
+
+    if args.config:
+        cfg = load_config(args.config)
+    elif args.resume and os.path.isfile(os.path.join(args.out, CONFIG_FILE)):
+        cfg = load_config(os.path.join(args.out, CONFIG_FILE))
+    else:
+        cfg = Config()
+    over = {}
+    for key, val in (("data.name", args.data), ("sde.name", args.sde), ("train.steps", args.steps),
+                     ("train.batch_size", args.batch_size), ("optim.lr", args.lr), ("train.seed", args.seed),
+                     ("train.device", args.device), ("train.precision", args.precision)):
+        if val is not None:
+            over[key] = val
+    for item in args.overrides:
+        k, v = parse_override(item)
+        over[k] = v
+    if "sde.name" in over and over["sde.name"] != cfg.sde.name and not any(k.startswith("sde.params") for k in over):
+        over["sde.params"] = {}  # parameters of the previous SDE do not carry over
+    return cfg.replace(over) if over else cfg
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .train.loop import train
+
+    cfg = build_train_config(args)
+    res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
+    if os.environ.get("RANK", "0") == "0":
+        what = "resumed at step %d, " % res.start_step if args.resume else ""
+        stop = " (time limit reached; continue with --resume)" if res.stopped_early else ""
+        print(f"scoresde train: {what}trained to step {res.step} of {res.config.train.steps}{stop} "
+              f"({res.loop_seconds:.1f} s); last logged loss {res.last_loss:.5g}; checkpoint {res.checkpoint}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- sample
+def _steps(name: str, registry: dict, kind: str):
+    if name not in registry:
+        raise ValueError(f"--{kind}: unknown {kind} {name!r}; valid: {', '.join(registry)}")
+    return registry[name]
+
+
+def build_sampler(args: argparse.Namespace, sde):
+    """(predictor, corrector, grid, expected NFE) from the arguments; ValueError on bad input."""
+    from . import grids
+    from .solvers import CORRECTORS, PREDICTORS
+
+    pred = _steps(args.predictor, PREDICTORS, "predictor")()
+    corr = None
+    if args.corrector != "none":
+        cls = _steps(args.corrector, CORRECTORS, "corrector")
+        if args.corrector_steps < 1:
+            raise ValueError(f"--corrector-steps must be >= 1, got {args.corrector_steps}")
+        kw = {"n_steps": args.corrector_steps}
+        if args.snr is not None:
+            if "snr" not in inspect.signature(cls).parameters:
+                raise ValueError(f"--snr applies to the langevin corrector, not {args.corrector!r}")
+            kw["snr"] = args.snr
+        corr = cls(**kw)
+    elif args.snr is not None:
+        raise ValueError("--snr needs --corrector langevin")
+    if args.grid not in grids.GRIDS:
+        raise ValueError(f"--grid: unknown grid {args.grid!r}; valid: {', '.join(grids.GRIDS)}")
+    per = pred.nfe_per_step + (corr.nfe_per_step if corr is not None else 0)
+    budget = args.nfe - (1 if args.denoise else 0)
+    if per < 1:
+        raise ValueError("--predictor none needs a corrector")
+    if budget < per or budget % per:
+        extra = " plus 1 for the denoising step" if args.denoise else ""
+        raise ValueError(f"--nfe: {args.nfe} cannot be spent exactly: one step of {args.predictor}"
+                         f"{' + ' + args.corrector if corr else ''} costs {per} evaluations{extra}; "
+                         f"use a multiple of {per}{' plus 1' if args.denoise else ''}")
+    steps = budget // per
+    grid = grids.GRIDS[args.grid](sde, steps)
+    return pred, corr, grid, args.nfe
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import torch
+
+    from .sampler import sample
+    from .train.data import load_dataset
+    from .train.run import load_run
+
+    for name in ("n", "batch_size"):
+        v = getattr(args, name)
+        if v is not None and v < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {v}")
+    if args.nfe < 1:
+        raise ValueError(f"--nfe must be >= 1, got {args.nfe}")
+    if os.path.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
+        raise ValueError(f"--out: {args.out!r} is not empty; pass --overwrite to write into it")
+    run = load_run(args.run, device=args.device, ema=args.ema, checkpoint=args.checkpoint)
+    pred, corr, grid, _ = build_sampler(args, run.sde)
+    data = load_dataset(run.config.data.name, run.config.data.n, run.config.data.seed)
+    image = data.kind == "image"
+    n = args.n or (64 if image else 5000)
+    dev = next(run.net.parameters()).device
+    xs, nfe, secs = [], 0, 0.0
+    with torch.no_grad():
+        for start in range(0, n, args.batch_size):
+            b = min(args.batch_size, n - start)
+            res = sample(run.sde, run.score_fn, (b,) + run.shape, predictor=pred, corrector=corr, grid=grid,
+                         denoise=args.denoise, seed=args.seed, indices=range(start, start + b), device=dev)
+            xs.append(res.x.float().cpu())
+            nfe, secs = res.nfe, secs + res.seconds
+    x = torch.cat(xs)
+    os.makedirs(args.out, exist_ok=True)
+    meta = {"run": os.path.abspath(args.run), "checkpoint": run.checkpoint, "step": run.step, "ema": run.ema,
+            "predictor": repr(pred), "corrector": repr(corr) if corr else None, "grid": args.grid,
+            "nfe": nfe, "denoise": args.denoise, "seed": args.seed, "n": n, "seconds": secs}
+    _save_npz(os.path.join(args.out, "samples.npz"), x.numpy(), meta)
+    png = os.path.join(args.out, "samples.png")
+    title = f"{os.path.basename(os.path.normpath(args.run))}: {pred!r}{' + ' + repr(corr) if corr else ''}, NFE {nfe}"
+    if image:
+        save_image_grid(data.to_unit(x).numpy(), png)
+    else:
+        save_scatter(x.numpy(), data.x.numpy(), png, title)
+    print(f"scoresde sample: {n} samples, NFE {nfe} per sample, {secs:.1f} s -> {png}, "
+          f"{os.path.join(args.out, 'samples.npz')}")
+    return 0
+
+
+def _save_npz(path: str, x, meta: dict) -> None:
+    import io
+
+    import numpy as np
+
+    from .train.checkpoint import atomic_write_bytes
+
+    buf = io.BytesIO()
+    np.savez(buf, samples=x, meta=np.array(json.dumps(meta)))
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Optional[int] = None) -> None:
+    """Tile (N, C, H, W) images in [0, 1] into one PNG (1-pixel gaps; nearest upscaling for small images)."""
+    import io
+    import math
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from .train.checkpoint import atomic_write_bytes
+
+    N, C, H, W = images.shape
+    ncol = ncol or int(math.ceil(math.sqrt(N)))
+    nrow = int(math.ceil(N / ncol))
+    scale = scale or max(1, 64 // H)
+    grid = np.ones((nrow * (H + 1) + 1, ncol * (W + 1) + 1, C), dtype=np.float32)
+    for i in range(N):
+        r, c = divmod(i, ncol)
+        grid[1 + r * (H + 1):1 + r * (H + 1) + H, 1 + c * (W + 1):1 + c * (W + 1) + W] = images[i].transpose(1, 2, 0)
+    grid = np.repeat(np.repeat(grid, scale, 0), scale, 1)
+    if C == 1:
+        grid = np.repeat(grid, 3, 2)
+    buf = io.BytesIO()
+    plt.imsave(buf, np.clip(grid, 0, 1), format="png")
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def save_scatter(x, data, path: str, title: str = "") -> None:
+    """Scatter 2-D samples over the training data (first two coordinates for higher dimensions)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .train.checkpoint import atomic_write_bytes
+
+    x, data = x.reshape(len(x), -1), data.reshape(len(data), -1)
+    fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=110)
+    ax.scatter(data[:5000, 0], data[:5000, 1], s=2, c="0.7", label="data", rasterized=True)
+    ax.scatter(x[:, 0], x[:, 1], s=2, c="tab:blue", alpha=0.6, label="samples", rasterized=True)
+    ax.set_aspect("equal")
+    ax.legend(loc="upper right", markerscale=4)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+__all__ = ["add_parser", "cmd_train", "cmd_sample", "build_train_config", "build_sampler", "save_image_grid", "save_scatter"]

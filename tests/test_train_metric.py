@@ -1,0 +1,55 @@
+"""The digit-quality metric: Frechet distance against closed forms, and the classifier judge."""
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+from scipy import linalg
+
+from scoresde.train.digits_metric import frechet_distance, frechet_from_moments
+
+
+def test_frechet_closed_form_for_diagonal_covariances():
+    """Commuting covariances: FD = ||dmu||^2 + sum (sqrt a - sqrt b)^2 (W2^2 between Gaussians)."""
+    mu1, mu2 = torch.tensor([0.0, 1.0, -2.0]), torch.tensor([1.0, 1.0, 0.5])
+    a, b = torch.tensor([1.0, 4.0, 0.25]), torch.tensor([9.0, 1.0, 0.25])
+    fd = frechet_from_moments(mu1, torch.diag(a), mu2, torch.diag(b))
+    expect = float((mu1 - mu2).square().sum() + (a.sqrt() - b.sqrt()).square().sum())
+    assert abs(fd - expect) < 1e-9
+
+
+def test_frechet_matches_scipy_sqrtm_for_general_covariances():
+    g = torch.Generator().manual_seed(0)
+    A = torch.randn(6, 6, generator=g, dtype=torch.float64)
+    Bm = torch.randn(6, 6, generator=g, dtype=torch.float64)
+    s1, s2 = A @ A.T + 0.1 * torch.eye(6, dtype=torch.float64), Bm @ Bm.T + 0.1 * torch.eye(6, dtype=torch.float64)
+    mu1, mu2 = torch.randn(6, generator=g, dtype=torch.float64), torch.randn(6, generator=g, dtype=torch.float64)
+    cross = linalg.sqrtm(s1.numpy() @ s2.numpy()).real  # Heusel et al. 2017's Tr((S1 S2)^{1/2})
+    ref = float(((mu1 - mu2) ** 2).sum()) + float(np.trace(s1.numpy() + s2.numpy() - 2 * cross))
+    assert abs(frechet_from_moments(mu1, s1, mu2, s2) - ref) < 1e-7 * max(1.0, abs(ref))
+
+
+def test_frechet_of_samples():
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(20_000, 3, generator=g, dtype=torch.float64)
+    y = 2.0 * torch.randn(20_000, 3, generator=g, dtype=torch.float64) + 1.0
+    assert frechet_distance(x, x) < 1e-6
+    # N(0, I) vs N(1, 4 I): 3 * 1 + 3 * (2 - 1)^2 = 6
+    assert abs(frechet_distance(x, y) - 6.0) < 0.2
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="sklearn not installed (pip install 'scoresde[data]')")
+def test_judge_separates_digits_from_noise():
+    from scoresde.train.data import load_dataset
+    from scoresde.train.digits_metric import evaluate, train_classifier
+
+    d = load_dataset("digits")
+    judge = train_classifier(d, epochs=10)
+    assert judge.heldout_accuracy > 0.93
+    real = evaluate(d.x[judge.test_idx], d, judge)
+    noise = evaluate(torch.rand(400, 1, 8, 8) * 2 - 1, d, judge)
+    assert real["mean_top_prob"] > 0.85 and noise["mean_top_prob"] < 0.4
+    assert noise["frechet"] > 20 * real["frechet_real_baseline"]

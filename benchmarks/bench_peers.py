@@ -39,7 +39,7 @@ import scoresde as sd
 from scoresde import grids
 from scoresde import metrics as M
 from scoresde import solvers as S
-from scoresde.compare import MixtureScore, machine_description
+from scoresde.compare import machine_description
 from scoresde.integrators import pf_ode_scipy
 from scoresde.noise import PRIOR, PerSampleNoise
 from scoresde.sde import VESDE
@@ -59,7 +59,7 @@ class Setup:
         self.prob = sd.get_problem("gmm2d")
         self.mix = self.prob.mixture
         self.sde = self.prob.sde("vp")
-        self.score = MixtureScore(self.mix, self.sde)
+        self.score = self.mix.score_fn(self.sde)
         self.N = self.sde.N
         self.chain = self.sde.chain(self.N)
         self.x_T = self.sde.prior_std * PerSampleNoise(seed).randn((n, 2), PRIOR, 0, dtype=torch.float64)
@@ -209,7 +209,7 @@ def run_score_sde_ve(st: Setup, nfe: int):
     import diffusers as D
 
     ve = VESDE(sigma_min=0.01, sigma_max=st.prob.sde("ve").sigma_max, marginal="smld")
-    score = MixtureScore(st.mix, ve)
+    score = st.mix.score_fn(ve)
     steps = max(1, nfe // 2)
     sched = D.ScoreSdeVeScheduler(sigma_min=ve.sigma_min, sigma_max=ve.sigma_max, snr=0.16, sampling_eps=1e-5,
                                   correct_steps=1)

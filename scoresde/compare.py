@@ -50,7 +50,6 @@ from torch import Tensor
 from . import __version__
 from . import grids as _grids
 from . import metrics as M
-from .analytic import GaussianMixture
 from .noise import PRIOR, PerSampleNoise
 from .problems import Problem, get_problem
 from .sampler import check_compatible, sample
@@ -64,56 +63,6 @@ ScoreFn = Callable[[Tensor, Tensor], Tensor]
 
 
 # ============================================================================ the exact score, fast
-class MixtureScore:
-    """The exact score of a Gaussian mixture under a linear SDE, evaluated with matrix products.
-
-    Same value as :meth:`GaussianMixture.score` (tested to 1e-12 in float64); for a batch that
-    shares one time t (what the samplers pass) the per-component constants are computed once per
-    t and the log-densities come from two matrix products:
-        log N_k(x) = -1/2 sum_d x_d^2/v_kd + sum_d x_d mu_kd/v_kd + c_k,
-        score(x)   = sum_k r_k(x) (mu_k - x)/v_k  with responsibilities r = softmax_k(log w_k + log N_k).
-    Exponents below -60 are clamped before exp (their weight < 1e-26): denormal floats make exp and
-    matrix products ~50x slower on CPUs, and torch.softmax over a short last dimension is slow too.
-    Batches with mixed times fall back to :meth:`GaussianMixture.score`.
-    """
-
-    def __init__(self, mixture: GaussianMixture, sde: LinearSDE):
-        self.mixture, self.sde = mixture, sde
-        self._cache: dict = {}
-
-    def _consts(self, t: float, dtype, device):
-        key = (t, dtype, device)
-        c = self._cache.get(key)
-        if c is None:
-            mix = self.mixture
-            tt = torch.tensor(t, dtype=torch.float64)
-            m = torch.exp(self.sde.log_mean_coeff(tt))
-            mu = m * mix.means
-            var = m * m * mix.stds ** 2 + self.sde.marginal_var(tt)
-            iv = 1.0 / var
-            a = -0.5 * iv
-            b = mu * iv
-            c0 = torch.log(mix.weights) - 0.5 * (mu * mu * iv + torch.log(2 * math.pi * var)).sum(1)
-            c = tuple(v.to(dtype=dtype, device=device).contiguous() for v in (a, b, c0[:, None], iv.T, b.T))
-            if len(self._cache) > 8192:
-                self._cache.clear()
-            self._cache[key] = c
-        return c
-
-    def __call__(self, x: Tensor, t) -> Tensor:
-        t = torch.as_tensor(t)
-        t0 = t.reshape(-1)[0] if t.numel() else t
-        if t.numel() > 1 and bool((t != t0).any()):
-            return self.mixture.score(x, self.sde, t)
-        a, b, c0, ivT, bT = self._consts(float(t0), x.dtype, x.device)
-        xf = x.reshape(x.shape[0], -1).T  # (D, B)
-        logit = torch.addmm(torch.addmm(c0, a, xf * xf), b, xf)  # (K, B)
-        logit = logit - logit.amax(0)
-        e = torch.exp(logit.clamp_(min=-60.0))
-        r = e / e.sum(0)
-        return (bT @ r - xf * (ivT @ r)).T.reshape(x.shape)
-
-
 # ============================================================================ samplers
 @dataclass(frozen=True)
 class SamplerSpec:
@@ -412,7 +361,7 @@ def compare(
         nfes: NFE budgets (score evaluations per sample path).
         n: samples per run; n_mmd of them enter the (quadratic-cost) MMD.
         grid: a name from :data:`scoresde.grids.GRIDS`, or None for :data:`DEFAULT_GRIDS`.
-        score: ``score(sde) -> score_fn``; default the exact mixture score (:class:`MixtureScore`).
+        score: ``score(sde) -> score_fn``; default the exact mixture score (:class:`~scoresde.analytic.ExactScore`).
         dtype: state dtype (default float64 for the exact score, float32 otherwise).
         orders: also measure each affine sampler's exact-moment KL on Gaussian data (the
             built-in "gaussian" problem, or the problem itself if Gaussian) to read off its order.
@@ -475,7 +424,7 @@ def compare(
     need_ref = any(s.deterministic for s in samplers)
 
     for sde in sdes:
-        score_fn = score(sde) if score is not None else MixtureScore(mix, sde)
+        score_fn = score(sde) if score is not None else mix.score_fn(sde)
         ref_score = score_fn if exact else _float32_in_float64(score_fn)
         grid_name = grid or DEFAULT_GRIDS.get(sde.name, "uniform")
         grid_fn = _grids.GRIDS[grid_name]
@@ -704,5 +653,5 @@ def _order_study(problem: Problem, sdes, samplers, nfes, grid) -> List[dict]:
 
 
 __all__ = ["compare", "CompareResult", "SamplerSpec", "SAMPLERS", "DEFAULT_SAMPLERS", "DEFAULT_SDES",
-           "DEFAULT_NFE", "DEFAULT_GRIDS", "MixtureScore", "final_step", "realise_nfe", "nfe_per_step",
+           "DEFAULT_NFE", "DEFAULT_GRIDS", "final_step", "realise_nfe", "nfe_per_step",
            "RECORD_KEYS", "METRIC_KEYS", "machine_description"]

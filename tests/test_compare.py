@@ -41,7 +41,7 @@ def _cli(argv):
 def test_mixture_score_equals_the_reference_score(problem, sde_name):
     prob = get_problem(problem)
     sde = prob.sde(sde_name)
-    fast = C.MixtureScore(prob.mixture, sde)
+    fast = prob.mixture.score_fn(sde)
     g = torch.Generator().manual_seed(0)
     for t in (sde.eps, 0.01, 0.3, sde.T):
         x = prob.mixture.sample_t(sde, t, 64, g)
@@ -151,7 +151,7 @@ def test_order_study_measures_declared_orders():
 def test_second_order_final_step_gets_below_the_eps_floor():
     prob = get_problem("gmm2d")
     sde = prob.sde("vp")
-    score = C.MixtureScore(prob.mixture, sde)
+    score = prob.mixture.score_fn(sde)
     x_T = sde.prior_std * torch.randn(100, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
     x_eps = pf_ode_scipy(sde, score, x_T).x
     x_0 = pf_ode_scipy(sde, score, x_T, t_end=0.0).x

@@ -29,7 +29,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from scoresde import sample  # noqa: E402
-from scoresde.cli_train import save_image_grid, save_scatter  # noqa: E402
+from scoresde.cli.train import save_image_grid, save_scatter  # noqa: E402
 from scoresde.solvers import PREDICTORS  # noqa: E402
 from scoresde.train import Config, load_dataset, load_run, train  # noqa: E402
 

@@ -12,7 +12,7 @@ import torch
 from scoresde import compare as C
 from scoresde import grids
 from scoresde.cli import _Parser
-from scoresde.cli_compare import add_parser
+from scoresde.cli.compare import add_parser
 from scoresde.compare_report import RECORD_KEYS, fit_order
 from scoresde.integrators import pf_ode_scipy
 from scoresde.metrics import endpoint_rmse

@@ -106,7 +106,7 @@ def test_committed_figures_exist_and_are_small():
 def test_cli_derive(tmp_path, capsys):
     import argparse
 
-    from scoresde import cli_derive
+    from scoresde.cli import derive as cli_derive
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")

@@ -56,7 +56,7 @@ def test_seed002_hand_checked_verdicts(seed002):
 
 
 def _cli(*args, cwd=None):
-    code = ("import sys; from scoresde.cli import _Parser; from scoresde import cli_verify\n"
+    code = ("import sys; from scoresde.cli import _Parser; from scoresde.cli import verify as cli_verify\n"
             "p = _Parser(prog='scoresde'); sub = p.add_subparsers(dest='command', parser_class=_Parser)\n"
             "cli_verify.add_parser(sub); a = p.parse_args(sys.argv[1:])\n"
             "try:\n    sys.exit(a.func(a))\nexcept ValueError as e:\n"

@@ -254,7 +254,7 @@ def test_bad_input_rejected():
 def _cli(argv):
     parser = argparse.ArgumentParser(prog="scoresde")
     sub = parser.add_subparsers(dest="command")
-    from scoresde.cli_likelihood import add_parser
+    from scoresde.cli.likelihood import add_parser
 
     add_parser(sub)
     args = parser.parse_args(argv)

@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from scoresde import cli, cli_train
+from scoresde import cli
+from scoresde.cli import train as cli_train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TINY = ["--set", "model.hidden=32", "--set", "model.depth=2", "--set", "model.emb_dim=16",

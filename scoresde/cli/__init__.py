@@ -5,7 +5,7 @@ import argparse
 import sys
 from typing import List, Optional
 
-from . import __version__
+from .. import __version__
 
 
 class _Parser(argparse.ArgumentParser):
@@ -16,8 +16,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_table(args: argparse.Namespace) -> int:
-    from .sde import SDES
-    from .table import format_table
+    from ..sde import SDES
+    from ..table import format_table
 
     names = args.sde.split(",") if args.sde else list(SDES)
     bad = [n for n in names if n not in SDES]
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_cmd_table)
 
     # Each feature module registers its own subcommand(s).
-    from . import cli_compare, cli_derive, cli_likelihood, cli_train, cli_verify
+    from . import compare as cli_compare, derive as cli_derive, likelihood as cli_likelihood, train as cli_train, verify as cli_verify
 
     for module in (cli_compare, cli_verify, cli_train, cli_likelihood, cli_derive):
         module.add_parser(sub)

@@ -8,7 +8,7 @@ import time
 import warnings
 from typing import List, Sequence
 
-from .compare import DEFAULT_NFE, DEFAULT_PROBLEM, DEFAULT_SAMPLERS, DEFAULT_SDES, SAMPLERS
+from ..compare import DEFAULT_NFE, DEFAULT_PROBLEM, DEFAULT_SAMPLERS, DEFAULT_SDES, SAMPLERS
 
 DEVICES = ("auto", "cpu", "cuda")
 
@@ -51,11 +51,11 @@ def run(args: argparse.Namespace) -> int:
     """Entry point of ``scoresde compare`` (ValueError = bad input: the CLI prints one line, exit 2)."""
     import torch
 
-    from . import grids as _grids
-    from .compare import compare
-    from .compare_report import prepare_out_dir, summary_table, write_outputs
-    from .problems import PROBLEMS, get_problem
-    from .sde import SDES
+    from .. import grids as _grids
+    from ..compare import compare
+    from ..compare_report import prepare_out_dir, summary_table, write_outputs
+    from ..problems import PROBLEMS, get_problem
+    from ..sde import SDES
 
     samplers = _names(args.samplers, list(SAMPLERS), "--samplers", "sampler")
     nfes = _nfes(args.nfe)
@@ -107,7 +107,7 @@ def _trained(args, PROBLEMS, get_problem):
     if not os.path.isdir(args.score):
         raise ValueError(f"--score: give 'exact' or a training run folder; {args.score!r} is neither")
     try:
-        from .train.run import load_run
+        from ..train.run import load_run
     except ImportError as e:  # pragma: no cover - the training package ships with scoresde
         raise ValueError(f"--score: trained models need scoresde.train ({e})") from None
     try:

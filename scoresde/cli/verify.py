@@ -86,7 +86,7 @@ def format_report(verdicts) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .formulas import REGISTRY, builtin_report, verify_claims_file, verify_document, verify_latex
+    from ..formulas import REGISTRY, builtin_report, verify_claims_file, verify_document, verify_latex
 
     if args.list:
         for e in REGISTRY.values():

@@ -73,8 +73,8 @@ def add_parser(subparsers) -> None:
 # ---------------------------------------------------------------------------- train
 def build_train_config(args: argparse.Namespace):
     """The config the arguments describe (on --resume the run's stored config is the base)."""
-    from .train.config import Config, load_config, parse_override
-    from .train.run import CONFIG_FILE
+    from ..train.config import Config, load_config, parse_override
+    from ..train.run import CONFIG_FILE
 
     if args.config:
         cfg = load_config(args.config)
@@ -97,7 +97,7 @@ def build_train_config(args: argparse.Namespace):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .train.loop import train
+    from ..train.loop import train
 
     cfg = build_train_config(args)
     res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
@@ -118,8 +118,8 @@ def _steps(name: str, registry: dict, kind: str):
 
 def build_sampler(args: argparse.Namespace, sde):
     """(predictor, corrector, grid, expected NFE) from the arguments; ValueError on bad input."""
-    from . import grids
-    from .solvers import CORRECTORS, PREDICTORS
+    from .. import grids
+    from ..solvers import CORRECTORS, PREDICTORS
 
     pred = _steps(args.predictor, PREDICTORS, "predictor")()
     corr = None
@@ -154,9 +154,9 @@ def build_sampler(args: argparse.Namespace, sde):
 def cmd_sample(args: argparse.Namespace) -> int:
     import torch
 
-    from .sampler import sample
-    from .train.data import load_dataset
-    from .train.run import load_run
+    from ..sampler import sample
+    from ..train.data import load_dataset
+    from ..train.run import load_run
 
     for name in ("n", "batch_size"):
         v = getattr(args, name)
@@ -202,7 +202,7 @@ def _save_npz(path: str, x, meta: dict) -> None:
 
     import numpy as np
 
-    from .train.checkpoint import atomic_write_bytes
+    from ..train.checkpoint import atomic_write_bytes
 
     buf = io.BytesIO()
     np.savez(buf, samples=x, meta=np.array(json.dumps(meta)))
@@ -220,7 +220,7 @@ def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Option
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from .train.checkpoint import atomic_write_bytes
+    from ..train.checkpoint import atomic_write_bytes
 
     N, C, H, W = images.shape
     ncol = ncol or int(math.ceil(math.sqrt(N)))
@@ -247,7 +247,7 @@ def save_scatter(x, data, path: str, title: str = "") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .train.checkpoint import atomic_write_bytes
+    from ..train.checkpoint import atomic_write_bytes
 
     x, data = x.reshape(len(x), -1), data.reshape(len(data), -1)
     fig, ax = plt.subplots(figsize=(5.5, 5.5), dpi=110)

@@ -87,7 +87,7 @@ def _resolve(args: argparse.Namespace):
         raise ValueError(f"--n must be >= 1, got {args.n}")
     gen = torch.Generator().manual_seed(args.seed)
     if args.problem is not None:
-        from .problems import get_problem
+        from ..problems import get_problem
 
         if args.data is not None:
             raise ValueError("--data: only with --run (a --problem is its own data)")
@@ -100,7 +100,7 @@ def _resolve(args: argparse.Namespace):
     if args.prior != "gaussian":
         raise ValueError("--prior exact: only with --problem (a trained run has no exact p_T)")
     try:
-        from .train import load_dataset, load_run
+        from ..train import load_dataset, load_run
     except ImportError as e:  # pragma: no cover - the training package ships with scoresde
         raise ValueError(f"--run: training support is unavailable ({e})") from None
     run_ = load_run(args.run, device=args.device)
@@ -116,7 +116,7 @@ def _resolve(args: argparse.Namespace):
         idx = torch.randperm(len(data), generator=gen)[: args.n]
         x = data.x[idx].float()
         if data.kind == "image":
-            from .likelihood import dequantize
+            from ..likelihood import dequantize
 
             levels = _levels_of(data.x)
             k = torch.round((x.double() + 1) * (levels - 1) / 2)
@@ -126,7 +126,7 @@ def _resolve(args: argparse.Namespace):
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``scoresde likelihood``."""
-    from .likelihood import likelihood
+    from ..likelihood import likelihood
 
     if args.divergence not in DIVERGENCE_CHOICES:
         raise ValueError(f"--divergence must be one of {DIVERGENCE_CHOICES}, got {args.divergence!r}")

@@ -33,8 +33,8 @@ def add_parser(subparsers) -> None:
 
 
 def run_derive(args: argparse.Namespace) -> int:
-    from .teach import FIGURES, parse_keys, run_topics
-    from .teach import table
+    from ..teach import FIGURES, parse_keys, run_topics
+    from ..teach import table
 
     keys = parse_keys(args.only)
     if args.table_only and args.out is None:

@@ -1,7 +1,8 @@
 """``scoresde derive``: run the executable derivations and write the unified table and figures.
 
-    scoresde derive                      # run all 11 derivations, print them, exit 1 if a check fails
+    scoresde derive                      # run all derivations (00 on-ramp, 01-17), print them, exit 1 if a check fails
     scoresde derive --fast --only 4,6    # two of them, in seconds
+    scoresde derive --only 0 --format markdown   # the on-ramp, as markdown with LaTeX
     scoresde derive --out docs/          # also write docs/unified_table.md and docs/figures/*.png
     scoresde derive --out docs/ --table-only   # just regenerate the table (no derivations)
 """
@@ -28,6 +29,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--only", metavar="KEYS", default=None, help="comma-separated derivation numbers, e.g. 1,4,06 (default: all)")
     p.add_argument("--table-only", action="store_true", help="with --out: write the table only, run no derivation")
     p.add_argument("--no-figures", action="store_true", help="with --out: do not write figures")
+    p.add_argument("--format", choices=("text", "markdown"), default="text",
+                   help="text (default) or markdown: steps as headings, sympy shown as LaTeX ($$...$$), checks as a list")
     p.add_argument("--quiet", action="store_true", help="print one summary line per derivation instead of the derivation")
     p.set_defaults(func=run_derive)
 
@@ -51,7 +54,7 @@ def run_derive(args: argparse.Namespace) -> int:
     if not args.table_only:
         figdir = out / "figures" if (out is not None and not args.no_figures) else None
         stream = io.StringIO() if args.quiet else sys.stdout
-        outcomes = run_topics(keys, fast=args.fast, figdir=figdir, stream=stream)
+        outcomes = run_topics(keys, fast=args.fast, figdir=figdir, stream=stream, fmt=args.format)
         print("Summary")
         for o in outcomes:
             print("  " + o.summary())

@@ -40,6 +40,12 @@ class Check:
         crit = f"  ({self.criterion})" if self.criterion else ""
         return f"{mark} {self.label}{val}{crit}"
 
+    def md_line(self) -> str:
+        mark = "- ✅" if self.passed else "- ❌ **FAILED**"
+        val = "" if self.value is None else f" = `{_fmt(self.value)}`"
+        crit = f" ({self.criterion})" if self.criterion else ""
+        return f"{mark} {self.label}{val}{crit}"
+
 
 @dataclass
 class Outcome:
@@ -83,11 +89,28 @@ def _fmt(v: Any) -> str:
     return str(v)
 
 
+FORMATS = ("text", "markdown")
+
+
+def latex(expr: Any) -> str:
+    """LaTeX of a sympy expression (strings are returned unchanged)."""
+    if isinstance(expr, sp.Basic):
+        return sp.latex(expr)
+    return str(expr)
+
+
 class Derivation:
-    """Narration and checks of one derivation (see the module docstring)."""
+    """Narration and checks of one derivation (see the module docstring).
+
+    ``fmt="text"`` prints plain text (sympy in one-line form); ``fmt="markdown"`` prints GitHub markdown:
+    steps as headings, sympy expressions as ``$$...$$`` LaTeX, checks as a list, tables as markdown tables.
+    """
 
     def __init__(self, key: str, title: str, *, fast: bool = False, figdir: Optional[Path] = None,
-                 stream: Optional[TextIO] = None):
+                 stream: Optional[TextIO] = None, fmt: str = "text"):
+        if fmt not in FORMATS:
+            raise ValueError(f"format: unknown {fmt!r}; valid: {', '.join(FORMATS)}")
+        self.fmt = fmt
         self.key, self.title, self.fast = key, title, bool(fast)
         self.figdir = Path(figdir) if figdir is not None else None
         self.stream = stream if stream is not None else sys.stdout
@@ -99,7 +122,18 @@ class Derivation:
     def _print(self, text: str = "") -> None:
         self.stream.write(text + "\n")
 
+    @property
+    def md(self) -> bool:
+        return self.fmt == "markdown"
+
     def header(self, claim: str, sources: str) -> None:
+        if self.md:
+            self._print(f"## {self.key}. {self.title}\n")
+            self._print(f"**Claim.** {' '.join(claim.split())}\n")
+            self._print(f"*Sources:* {' '.join(sources.split())}")
+            if self.fast:
+                self._print("\n*(fast mode: fewer samples and step counts)*")
+            return
         self._print("=" * WIDTH)
         self._print(f"{self.key}. {self.title}")
         self._print("=" * WIDTH)
@@ -112,20 +146,37 @@ class Derivation:
         """Start the next step of the derivation."""
         self._n_step += 1
         self._print("")
-        self._print(f"Step {self._n_step}. {title}")
+        self._print(f"### Step {self._n_step}. {title}\n" if self.md else f"Step {self._n_step}. {title}")
 
     def say(self, text: str) -> None:
         """Paragraphs of explanation (wrapped and indented; a blank line separates paragraphs)."""
         paras = [" ".join(p.split()) for p in textwrap.dedent(text).strip().split("\n\n")]
+        if self.md:
+            self._print("\n\n".join(paras) + "\n")
+            return
         self._wrap("\n".join(paras), "  ")
 
     def show(self, label: str, expr: Any) -> None:
-        """Print ``label = expr`` (sympy expressions in compact one-line form)."""
+        """Print ``label = expr`` (sympy expressions in compact one-line form, or as LaTeX in markdown)."""
+        if self.md:
+            if isinstance(expr, sp.Basic):
+                self._print(f"{label}:\n\n$$ {latex(expr)} $$\n")
+            else:
+                self._print(f"{label} = `{_fmt(expr)}`\n")
+            return
         self._print(f"    {label} = {_fmt(expr)}")
 
     def table(self, header: List[str], rows: List[List[Any]]) -> None:
         """A small aligned text table."""
         cells = [[str(h) for h in header]] + [[_fmt(c) if not isinstance(c, str) else c for c in r] for r in rows]
+        if self.md:
+            self._print("")
+            for i, r in enumerate(cells):
+                self._print("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |")
+                if i == 0:
+                    self._print("|" + "---|" * len(header))
+            self._print("")
+            return
         w = [max(len(r[j]) for r in cells) for j in range(len(header))]
         for i, r in enumerate(cells):
             self._print("    " + "  ".join(c.ljust(w[j]) for j, c in enumerate(r)).rstrip())
@@ -142,7 +193,7 @@ class Derivation:
     def record(self, label: str, passed: bool, value: Any = None, criterion: str = "") -> bool:
         c = Check(label, bool(passed), value, criterion)
         self.checks.append(c)
-        self._print("  " + c.line())
+        self._print(c.md_line() if self.md else "  " + c.line())
         return c.passed
 
     def zero(self, label: str, expr: Any, *, simplify=None) -> bool:
@@ -192,7 +243,10 @@ class Derivation:
         path = save_png(fig, self.figdir / name)
         plt.close(fig)
         self.figures.append(path)
-        self._print(f"  figure: {path} ({path.stat().st_size // 1024} KB)")
+        if self.md:
+            self._print(f"\n![{name}]({path})\n")
+        else:
+            self._print(f"  figure: {path} ({path.stat().st_size // 1024} KB)")
         return path
 
 
@@ -232,9 +286,10 @@ def _quantise(path: str) -> None:
         im.save(path, format="PNG", optimize=True)
 
 
-def run(module, *, fast: bool = False, figdir: Optional[Path] = None, stream: Optional[TextIO] = None) -> Outcome:
-    """Run one topic module's derivation and return its :class:`Outcome`."""
-    d = Derivation(module.KEY, module.TITLE, fast=fast, figdir=figdir, stream=stream)
+def run(module, *, fast: bool = False, figdir: Optional[Path] = None, stream: Optional[TextIO] = None,
+        fmt: str = "text") -> Outcome:
+    """Run one topic module's derivation and return its :class:`Outcome` (``fmt``: "text" or "markdown")."""
+    d = Derivation(module.KEY, module.TITLE, fast=fast, figdir=figdir, stream=stream, fmt=fmt)
     t0 = time.perf_counter()
     d.header(module.CLAIM, module.SOURCES)
     try:
@@ -244,5 +299,5 @@ def run(module, *, fast: bool = False, figdir: Optional[Path] = None, stream: Op
         d.record(f"derivation ran to the end (raised {type(e).__name__}: {e})", False)
     out = Outcome(module.KEY, module.TITLE, d.checks, d.figures, time.perf_counter() - t0, fast)
     d._print("")
-    d._print(out.summary())
+    d._print(f"**{out.summary()}**" if d.md else out.summary())
     return out

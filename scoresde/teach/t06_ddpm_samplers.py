@@ -77,7 +77,7 @@ def derive(d: Derivation) -> None:
     d.equal("Var[x_{i-1}|x_i] - beta~_i = (sqrt(abar_{i-1}) beta_i / s_i^2)^2 Var[x_0 | x_i] >= 0 "
             "(beta~ = posterior variance given x_0)", V_exact - bt, (sp.sqrt(A) * b / s2_i) ** 2 * var_x0)
     d.equal("the exact variance equals beta~_i iff c^2 = 0 (point-mass data)", sp.solve(sp.Eq(V_exact, bt), C)[0], 0)
-    d.equal("the exact variance equals beta_i iff c^2 = 1 (unit-variance data)", sp.solve(sp.Eq(V_exact, b), C)[0], 1)
+    d.equal("the exact variance equals beta_i iff c^2 = 1 (unit-variance Gaussian data)", sp.solve(sp.Eq(V_exact, b), C)[0], 1)
     d.say("""So Ho et al.'s two choices sigma^2 = beta_i and sigma^2 = beta~_i are exact in those two extreme cases
     (their Sec. 3.2), and for other data the ancestral step has the right mean but not the right variance.""")
     mean_rd = (2 - a) * x + b * score

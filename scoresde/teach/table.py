@@ -93,13 +93,16 @@ CELLS: Dict[Tuple[str, str], List[Item]] = {
              _x("ddpm.forward_step"))],
     ("ddpm_iter", "reverse"): [
         Item("vp.ancestral", "ancestral step (Ho et al. Alg. 2)", "exact mean; first order (weak) for the reverse SDE",
-             "With the exact score its mean is E[x_{i−1} | x_i] for any data; its variance is exact for unit-variance data "
-             "(σ_i² = β_i) and for point-mass data (σ_i² = β̃_i) only [06].", _x("vp.ancestral")),
+             "With the exact score its mean is E[x_{i−1} | x_i] for any data; its variance is exact for unit-variance Gaussian "
+             "data (σ_i² = β_i) and for point-mass data (σ_i² = β̃_i) only [06]. In score form this is Song et al. 2021 "
+             "(score SDE), Eq. 4.", _x("vp.ancestral")),
         Item("vp.reverse_diffusion", "reverse-diffusion predictor", "first order",
              "Agrees with the ancestral step to O(β_i) only (one-step difference ∝ β_i²); exact in none of the cases above [06].",
              ("consistent", 1, "vp.ancestral")),
-        Item("ddim.step", "DDIM (σ_t = 0: deterministic)", "first order; exact for point-mass data",
-             "η = 0 is the exponential integrator of the PF-ODE (Euler in σ on x/m); η = 1 is the ancestral step [08].",
+        Item("ddim.step", "DDIM, in DDIM's own indexing: t is the chain index i, α_t there is ᾱ_t here (σ_t = 0: "
+             "deterministic)", "first order; exact for point-mass data",
+             "η = 0 is the exponential integrator of the PF-ODE (Euler in σ on x/m) [08, 16]; η = 1 gives σ_t² = β̃_t, the "
+             "ancestral step with the posterior variance — not the one with σ_t² = β_t [06, 08].",
              _x("ddim.step"))],
     ("smld_diff", "forward"): [
         Item("ve.sde", "VE SDE", "exact (definition)",

@@ -70,8 +70,9 @@ def test_scripts_exist_and_state_their_module_claim():
 def test_parse_keys():
     assert parse_keys(None) == list(TOPICS)
     assert parse_keys("1, 06,6") == ["01", "06"]
+    assert parse_keys("0,17") == ["00", "17"]
     with pytest.raises(ValueError, match="--only"):
-        parse_keys("12")
+        parse_keys("18")
 
 
 def test_unified_table_is_regenerated_identically():
@@ -117,7 +118,7 @@ def test_cli_derive(tmp_path, capsys):
     args = parser.parse_args(["derive", "--fast", "--quiet", "--only", "11"])
     assert args.func(args) == 0
     assert "PASS  11" in capsys.readouterr().out
-    for bad in (["derive", "--only", "0,13"], ["derive", "--table-only"]):
+    for bad in (["derive", "--only", "0,19"], ["derive", "--table-only"]):
         args = parser.parse_args(bad)
         with pytest.raises(ValueError):
             args.func(args)
@@ -126,3 +127,28 @@ def test_cli_derive(tmp_path, capsys):
     args = parser.parse_args(["derive", "--out", str(f), "--table-only"])
     with pytest.raises(ValueError, match="--out"):
         args.func(args)
+
+
+def test_markdown_format_renders_sympy_as_latex():
+    buf = io.StringIO()
+    out = run_topic("12", fast=True, stream=buf, fmt="markdown")
+    text = buf.getvalue()
+    assert out.passed
+    assert text.startswith("## 12.") and "### Step 1." in text and "- ✅" in text
+    assert "$$" in text and "\\frac" in text  # sympy printed as LaTeX, not as sstr
+    assert "**" not in text.split("### Step 1.")[1].split("$$")[1]  # no Python power operator inside the maths
+    with pytest.raises(ValueError, match="format"):
+        core.Derivation("xx", "t", fmt="html")
+
+
+def test_cli_derive_markdown(capsys):
+    import argparse
+
+    from scoresde.cli import derive as cli_derive
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command")
+    cli_derive.add_parser(sub)
+    args = parser.parse_args(["derive", "--fast", "--only", "12", "--format", "markdown"])
+    assert args.func(args) == 0
+    assert "$$" in capsys.readouterr().out

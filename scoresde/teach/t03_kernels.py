@@ -130,16 +130,18 @@ def fan_figure(d) -> None:
     mix = mixture_1d()
     sdes = [("VP SDE: mean m(t) x_0 shrinks to 0, std s(t) -> 1", VPSDE(), 3.6),
             ("VE SDE: mean stays x_0, std s(t) -> sigma_max = 10", VESDE(sigma_min=0.01, sigma_max=10.0), 26.0)]
-    fig, axes = P.subplots(1, 2, figsize=(9.0, 3.6), constrained_layout=True)
+    fig, axes = P.subplots(1, 2, figsize=(9.5, 3.9), constrained_layout=True)
     ts = torch.linspace(0, 1, 241, dtype=F64)
     for ax, (title, sde, lim) in zip(axes, sdes):
+        log_sigma = isinstance(sde, VESDE)  # VE: sigma grows geometrically in t, so draw it against log sigma(t)
         xs = torch.linspace(-lim, lim, 301, dtype=F64)
         img = np.zeros((xs.numel(), ts.numel()))
         for j, t in enumerate(ts.tolist()):
             lp = mix.log_prob(xs[:, None]) if t == 0 else mix.log_prob(xs[:, None], sde, t)
             p = torch.exp(lp - lp.max())
             img[:, j] = p.numpy()
-        ax.imshow(img, origin="lower", aspect="auto", extent=[0, 1, -lim, lim], cmap="Blues", vmin=0, vmax=1.15)
+        axis = sde.sigma(ts).numpy() if log_sigma else ts.numpy()
+        ax.pcolormesh(axis, xs.numpy(), img, cmap="Blues", vmin=0, vmax=1.15, shading="auto", rasterized=True)
         # sample paths with the exact transition between grid times
         g = gen(7)
         x = mix.sample(5, g)
@@ -149,18 +151,24 @@ def fan_figure(d) -> None:
             x = float(a) * x + float(b) * torch.randn(x.shape, generator=g, dtype=F64)
             path.append(x.clone())
         path = torch.stack(path)[:, :, 0].numpy()
-        ax.plot(ts.numpy(), path, lw=0.8, color="C1", alpha=0.9)
+        ax.plot(axis, path, lw=0.8, color="C1", alpha=0.9)
         m = torch.exp(sde.log_mean_coeff(ts))
         for mu in mix.means[:, 0].tolist():
-            ax.plot(ts.numpy(), (m * mu).numpy(), ls="--", lw=0.8, color="k", alpha=0.6)
+            ax.plot(axis, (m * mu).numpy(), ls="--", lw=0.8, color="k", alpha=0.6)
         s = torch.sqrt(sde.marginal_var(ts))
-        ax.plot(ts.numpy(), 2 * s.numpy(), ls=":", color="C3", lw=1.0)
-        ax.plot(ts.numpy(), -2 * s.numpy(), ls=":", color="C3", lw=1.0)
-        ax.set_xlim(0, 1)
+        ax.plot(axis, 2 * s.numpy(), ls=":", color="C3", lw=1.0)
+        ax.plot(axis, -2 * s.numpy(), ls=":", color="C3", lw=1.0)
         ax.set_ylim(-lim, lim)
         ax.set_title(title)
-        ax.set_xlabel("t (data at t = 0, noise at t = 1)")
         ax.set_ylabel("x")
+        if log_sigma:
+            ax.set_xscale("log")
+            ax.set_xlim(float(axis[0]), float(axis[-1]))
+            ax.set_xlabel(f"noise level sigma(t) = {sde.sigma_min:g} ({sde.sigma_max:g}/{sde.sigma_min:g})^t, log scale\n"
+                          "(t = 0 at the left, t = 1 at the right)")
+        else:
+            ax.set_xlim(0, 1)
+            ax.set_xlabel("t (data at t = 0, noise at t = 1)\n")
     axes[0].plot([], [], color="C1", label="forward paths")
     axes[0].plot([], [], ls="--", color="k", label="m(t) x mode means")
     axes[0].plot([], [], ls=":", color="C3", label="±2 s(t) (kernel std)")

@@ -133,10 +133,10 @@ def derive(d: Derivation) -> None:
     d.at_most("chi^2 of the 8 mode weights", weights_chi2(tgt, ald.x), CHI2_999[7])
 
     if d.wants_figures:
-        samples_figure(d, ald.x, tgt)
+        samples_figure(d, ald.x, tgt, {"L": L, "smax": smax, "sL": s_L, "T": T3})
 
 
-def samples_figure(d, ald_x, ald_target) -> None:
+def samples_figure(d, ald_x, ald_target, d_ald: dict) -> None:
     """DDPM (ancestral on the VP twin, N = 1000) vs SMLD (annealed Langevin) vs exact samples on gmm2d."""
     P = plt()
     prob = get_problem("gmm2d")
@@ -151,15 +151,20 @@ def samples_figure(d, ald_x, ald_target) -> None:
     lp = mix.log_prob(torch.stack([X.reshape(-1), Y.reshape(-1)], 1)).reshape(X.shape)
     z_ddpm = loglik_z(mix, ddpm, n, 4)
     z_ald = loglik_z(ald_target, ald_x, n, 5)
-    panels = [("exact data samples", exact, None),
-              ("DDPM: ancestral sampling, VP twin, N = 1000", ddpm, f"z = {z_ddpm:+.2f} (mean log p_0)"),
-              ("SMLD: annealed Langevin, VE, 10 levels", ald_x, f"z = {z_ald:+.2f} (mean log p_sigma_L)")]
-    fig, axes = P.subplots(1, 3, figsize=(10.5, 3.7), constrained_layout=True, sharey=True)
+    panels = [("exact samples of the data p_0", exact, None),
+              ("DDPM: ancestral, VP twin (beta 0.1 -> 20),\nN = 1000 steps, sigma_i^2 = beta~_i; target p_0", ddpm,
+               f"z = {z_ddpm:+.2f} (mean log p_0)"),
+              (f"SMLD: annealed Langevin, VE, L = {d_ald['L']} levels\nsigma {d_ald['smax']:g} -> {d_ald['sL']:g}, "
+               f"{d_ald['T']} steps/level, eps = 5e-3;\ntarget p_sigma_L = p_0 * N(0, sigma_L^2)", ald_x,
+               f"z = {z_ald:+.2f} (mean log p_sigma_L)")]
+    fig, axes = P.subplots(1, 3, figsize=(10.5, 4.6), constrained_layout=True, sharey=True)
+    axes[0].set_ylabel("x_2")
     for ax, (title, pts, note) in zip(axes, panels):
         ax.contour(X.numpy(), Y.numpy(), lp.numpy(), levels=[-8, -5, -3.5], colors="0.6", linewidths=0.7)
         show = pts[:2000]
         ax.scatter(show[:, 0].numpy(), show[:, 1].numpy(), s=2, alpha=0.5, color="C0", rasterized=True)
-        ax.set_title(title)
+        ax.set_title(title, fontsize=8.5)
+        ax.set_xlabel("x_1")
         ax.set_aspect("equal")
         ax.set_xlim(-6.5, 6.5)
         ax.set_ylim(-6.5, 6.5)

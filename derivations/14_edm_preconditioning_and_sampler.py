@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """14. EDM's sigma-view: preconditioning, the rho time steps, the churn sampler.
 
-Claim: Write the denoiser as D(x; sigma) = c_skip x + c_out F(c_in x; c_noise). Asking for unit-
-variance network inputs and training targets, and for the smallest c_out (least amplification of F's
-errors), gives c_in = 1/sqrt(sigma^2 + sigma_data^2), c_skip = sigma_data^2/(sigma^2 +
+Claim: Write the denoiser as D(x; sigma) = c_skip x + c_out F(c_in x; c_noise). Asking for
+unit-variance network inputs and training targets, and for the smallest c_out (least amplification
+of F's errors), gives c_in = 1/sqrt(sigma^2 + sigma_data^2), c_skip = sigma_data^2/(sigma^2 +
 sigma_data^2), c_out = sigma sigma_data/sqrt(sigma^2 + sigma_data^2) and loss weight 1/c_out^2;
 c_noise = ln(sigma)/4 is a choice, not a derivation. The PF-ODE is dx/dsigma = (x - D(x;
 sigma))/sigma. The rho-schedule interpolates uniform (rho = 1) and geometric (rho -> inf) steps;

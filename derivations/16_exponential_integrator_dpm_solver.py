@@ -6,8 +6,8 @@ is d(x/s)/dlambda = e^lambda D exactly, so x_t = (s_t/s_s) x_s + s_t int_{lambda
 e^lambda D dlambda (variation of constants: the linear part is solved exactly). Expanding D in a
 Taylor series in lambda gives the integrals m_t phi_k(h): order 1 is DDIM / DPM-Solver++1, and
 replacing D', D'' by backward differences of past D's (one evaluation per step) leaves a local error
-O(h^{k+1}), so k-step multistep methods have global order k = 1, 2, 3 (measured). The package's DPM-
-Solver++(2M) is the 2-step method with the D' coefficient m_t (1 - e^-h) h/2, which matches m_t
+O(h^{k+1}), so k-step multistep methods have global order k = 1, 2, 3 (measured). The package's
+DPM-Solver++(2M) is the 2-step method with the D' coefficient m_t (1 - e^-h) h/2, which matches m_t
 phi_2(h) to O(h^3).
 
 Sources: Lu et al. 2022 (DPM-Solver), Eq. 3.4-3.6 and Sec. 3.2; Lu et al. 2022b (DPM-Solver++), Eq.

@@ -3,8 +3,8 @@
 
 Claim: Along a path of dx/dt = v(x, t) the density transported by the flow obeys d/dt log p_t(x(t))
 = -div v(x(t), t) (continuity equation + chain rule), so log p_eps(x) = log p_T(x(T)) + int_eps^T
-div v dt with v the PF-ODE drift f x - g^2/2 score. For a Gaussian the integral is the log-
-determinant of the linear flow. Hutchinson's E[z^T J z] = tr J (E z z^T = I) gives an unbiased
+div v dt with v the PF-ODE drift f x - g^2/2 score. For a Gaussian the integral is the
+log-determinant of the linear flow. Hutchinson's E[z^T J z] = tr J (E z z^T = I) gives an unbiased
 divergence from one vector-Jacobian product. With the exact mixture score the integral reproduces
 the exact log p_eps on gmm2d (the remaining error is the prior mismatch p_T vs N(0, s_T^2) and the
 solver tolerance).

@@ -18,7 +18,11 @@ from scoresde.teach import FIGURES, TOPICS, core, parse_keys, run_topic, topic_m
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("key", list(TOPICS))
+#: derivations whose fast mode takes > 10 s on a loaded 2-core machine: run in the slow suite (-m slow)
+SLOW_IN_FAST_MODE = {"00", "13", "14", "17"}
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.slow) if k in SLOW_IN_FAST_MODE else k for k in TOPICS])
 def test_derivation_passes_in_fast_mode(key):
     buf = io.StringIO()
     out = run_topic(key, fast=True, stream=buf)
@@ -130,13 +134,24 @@ def test_cli_derive(tmp_path, capsys):
 
 
 def test_markdown_format_renders_sympy_as_latex():
-    buf = io.StringIO()
-    out = run_topic("12", fast=True, stream=buf, fmt="markdown")
-    text = buf.getvalue()
-    assert out.passed
-    assert text.startswith("## 12.") and "### Step 1." in text and "- ✅" in text
-    assert "$$" in text and "\\frac" in text  # sympy printed as LaTeX, not as sstr
-    assert "**" not in text.split("### Step 1.")[1].split("$$")[1]  # no Python power operator inside the maths
+    x, t, b = sp.symbols("x t beta")
+    p = sp.Function("p")(x, t)
+    for fmt in ("text", "markdown"):
+        buf = io.StringIO()
+        d = core.Derivation("xx", "demo", stream=buf, fmt=fmt)
+        d.header("a claim", "a source")
+        d.step("one step")
+        d.show("second derivative", sp.diff(p, x, 2) + b**2)
+        d.table(["n", "error"], [[10, 0.5]])
+        d.zero("an identity", (x + 1) ** 2 - x**2 - 2 * x - 1)
+        text = buf.getvalue()
+        if fmt == "text":
+            assert "Derivative(p(x, t), (x, 2))" in text and "beta**2" in text
+        else:
+            assert text.startswith("## xx. demo") and "### Step 1. one step" in text
+            assert "$$ \\beta^{2} + \\frac{\\partial^{2}}{\\partial x^{2}} p{\\left(x,t \\right)} $$" in text
+            assert "Derivative" not in text and "**2" not in text
+            assert "| n | error |" in text and "- ✅ an identity" in text
     with pytest.raises(ValueError, match="format"):
         core.Derivation("xx", "t", fmt="html")
 
@@ -149,6 +164,7 @@ def test_cli_derive_markdown(capsys):
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
     cli_derive.add_parser(sub)
-    args = parser.parse_args(["derive", "--fast", "--only", "12", "--format", "markdown"])
+    args = parser.parse_args(["derive", "--fast", "--only", "11", "--format", "markdown"])
     assert args.func(args) == 0
-    assert "$$" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("## 11.") and "- ✅" in out and "**PASS  11" in out

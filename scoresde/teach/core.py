@@ -92,11 +92,20 @@ def _fmt(v: Any) -> str:
 FORMATS = ("text", "markdown")
 
 
+#: Unicode letters used in symbol names -> LaTeX (sympy's printer leaves them as they are)
+_UNICODE_TEX = {"ᾱ": r"\bar{\alpha}", "α": r"\alpha ", "β": r"\beta ", "γ": r"\gamma ", "Δ": r"\Delta ", "ε": r"\epsilon ",
+                "θ": r"\theta ", "λ": r"\lambda ", "μ": r"\mu ", "ρ": r"\rho ", "σ": r"\sigma ", "τ": r"\tau ",
+                "φ": r"\phi ", "ω": r"\omega "}
+
+
 def latex(expr: Any) -> str:
-    """LaTeX of a sympy expression (strings are returned unchanged)."""
-    if isinstance(expr, sp.Basic):
-        return sp.latex(expr)
-    return str(expr)
+    """LaTeX of a sympy expression, Greek symbol names included (strings are returned unchanged)."""
+    if not isinstance(expr, sp.Basic):
+        return str(expr)
+    out = sp.latex(expr)
+    for k, v in _UNICODE_TEX.items():
+        out = out.replace(k, v)
+    return out
 
 
 class Derivation:
@@ -152,7 +161,7 @@ class Derivation:
         """Paragraphs of explanation (wrapped and indented; a blank line separates paragraphs)."""
         paras = [" ".join(p.split()) for p in textwrap.dedent(text).strip().split("\n\n")]
         if self.md:
-            self._print("\n\n".join(paras) + "\n")
+            self._print("\n" + "\n\n".join(paras) + "\n")
             return
         self._wrap("\n".join(paras), "  ")
 

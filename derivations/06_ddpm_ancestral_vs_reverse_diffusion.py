@@ -9,7 +9,8 @@ any data; its variance is exact for unit-variance Gaussian data with sigma_i^2 =
 point-mass data with sigma_i^2 = beta~_i. Reverse diffusion is exact in neither case.
 
 Sources: Ho et al. 2020, Eq. 6-7, 11, Alg. 2 and Sec. 3.2 (the two variance choices); Song et
-al. 2021 (score SDE), Eq. 46-47 and Appendix E-F (reverse diffusion, SMLD ancestral sampling)
+al. 2021 (score SDE), Eq. 4 (the ancestral step in score form), Eq. 46-47 and Appendix E-F
+(reverse diffusion, SMLD ancestral sampling)
 
 Run:   python derivations/06_ddpm_ancestral_vs_reverse_diffusion.py [--fast] [--figures DIR]
 Exit status 0 when every check passes, 1 when one fails (the failing checks are listed on stderr).

@@ -32,7 +32,7 @@ CLAIM = (
     "Reverse diffusion is exact in neither case."
 )
 SOURCES = ("Ho et al. 2020, Eq. 6-7, 11, Alg. 2 and Sec. 3.2 (the two variance choices); Song et al. 2021 (score "
-           "SDE), Eq. 46-47 and Appendix E-F (reverse diffusion, SMLD ancestral sampling)")
+           "SDE), Eq. 4 (the ancestral step in score form), Eq. 46-47 and Appendix E-F (reverse diffusion, SMLD ancestral sampling)")
 
 
 class TableNoise:

@@ -4,10 +4,11 @@
 Claim: By Bayes, grad log p_t(x|y) = grad log p_t(x) + grad log p_t(y|x). Classifier guidance with
 scale w uses grad log p_t(x) + w grad log p_t(y|x) = grad log [p_t(x) p_t(y|x)^w]; classifier-free
 guidance (1 + w) grad log p_t(x|y) - w grad log p_t(x) is the same field with scale 1 + w, built
-from two denoisers instead of a classifier. w = 0 (CFG: w = 0 too) samples p(x|y) exactly. For w > 0
-the guided field is not the score of any diffused density: the PF-ODE does not sample the tilted
-p(x) p(y|x)^(1+w)/Z at t = 0 -- it concentrates on the class more than the tilt -- shown on a
-labelled mixture whose conditional scores are exact.
+from two denoisers instead of a classifier. Classifier guidance with scale 1 (CFG with w = 0) is the
+conditional score and samples p(x|y) exactly. For w > 0 the guided field is not the score of any
+diffused density: the PF-ODE does not sample the tilted p(x) p(y|x)^(1+w)/Z at t = 0 -- it
+concentrates on the class more than the tilt -- shown on a labelled mixture whose conditional scores
+are exact.
 
 Sources: Song et al. 2021 (score SDE), Sec. 5 and App. I (conditional sampling, Eq. 14); Dhariwal &
 Nichol 2021, Sec. 4 and Alg. 1-2 (classifier guidance); Ho & Salimans 2022, Eq. 6 (classifier-free

@@ -79,7 +79,7 @@ def derive(d: Derivation) -> None:
     d.show("stationary variance", sp.simplify(Vs))
     d.equal("V = v / (1 - eps/(2 v)): a bias of relative size eps/(2v)", Vs, v / (1 - eps / (2 * v)))
 
-    n = 4000 if d.fast else 20000
+    n = 4000 if d.fast else 10000
     eps_ = 2e-3
     steps = 2500 if d.fast else 5000
     x0 = 3.0 * torch.randn(n, 1, generator=gen(1), dtype=F64)

@@ -21,7 +21,7 @@ CLAIM = (
     "By Bayes, grad log p_t(x|y) = grad log p_t(x) + grad log p_t(y|x). Classifier guidance with scale w uses "
     "grad log p_t(x) + w grad log p_t(y|x) = grad log [p_t(x) p_t(y|x)^w]; classifier-free guidance (1 + w) grad log "
     "p_t(x|y) - w grad log p_t(x) is the same field with scale 1 + w, built from two denoisers instead of a classifier. "
-    "w = 0 (CFG: w = 0 too) samples p(x|y) exactly. For w > 0 the guided field is not the score of any diffused "
+    "Classifier guidance with scale 1 (CFG with w = 0) is the conditional score and samples p(x|y) exactly. For w > 0 the guided field is not the score of any diffused "
     "density: the PF-ODE does not sample the tilted p(x) p(y|x)^(1+w)/Z at t = 0 -- it concentrates on the class "
     "more than the tilt -- shown on a labelled mixture whose conditional scores are exact."
 )

@@ -1,13 +1,18 @@
 """The notebooks in notebooks/ (jupytext py:percent sources, paired with .ipynb by jupytext).
 
-Default suite: every notebook is a jupytext percent script with at least two checked exercises, and one
-representative notebook's source runs as plain Python (fast mode, no kernel: ~2 s). Slow suite
+Default suite: every derivation has a notebook, a jupytext percent script with at least two checked
+exercises; every notebook's exercises run and pass as plain Python with the derivation cell skipped (the
+derivations have their own tests), and one representative notebook runs whole as a script (fast mode,
+no kernel). Slow suite
 (``-m slow``): every notebook is converted with jupytext and executed by nbclient in a Jupyter kernel
 (needs the ``teach`` extra: jupytext, nbclient, nbformat, ipykernel; skipped without them).
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -21,7 +26,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.py"))
 def test_notebooks_are_jupytext_percent_scripts_with_checked_exercises():
     from scoresde.teach import TOPICS
 
-    assert NOTEBOOKS, "no notebooks found"
+    assert sorted(p.name[:2] for p in NOTEBOOKS) == sorted(TOPICS), "one notebook per derivation"
     for nb in NOTEBOOKS:
         src = nb.read_text(encoding="utf-8")
         assert "format_name: percent" in src and "formats: ipynb,py:percent" in src, nb.name
@@ -29,6 +34,15 @@ def test_notebooks_are_jupytext_percent_scripts_with_checked_exercises():
         key = nb.name[:2]
         assert key in TOPICS and f'show_derivation("{key}"' in src, nb.name
         assert src.count('check("exercise') >= 2, f"{nb.name}: at least two checked exercises"
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_exercises_pass(nb):
+    src = re.sub(r'show_derivation\("\d\d", fast=FAST\)', "None", nb.read_text(encoding="utf-8"))
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        exec(compile(src, str(nb), "exec"), {"__name__": "__main__"})
+    assert buf.getvalue().count(": correct") >= 2, buf.getvalue()
 
 
 def test_exercise_check_fails_on_a_wrong_answer():
@@ -43,7 +57,7 @@ def test_exercise_check_fails_on_a_wrong_answer():
 
 def test_representative_notebook_runs_as_a_script(capsys, monkeypatch):
     monkeypatch.chdir(ROOT)
-    runpy.run_path(str(ROOT / "notebooks" / "12_ddpm_elbo.py"), run_name="__main__")
+    runpy.run_path(str(ROOT / "notebooks" / "11_notation.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "exercise 1: correct" in out and "exercise 2: correct" in out
 

@@ -173,10 +173,10 @@ def score_figure(d, mix) -> None:
     axes[1].axhline(0, color="k", lw=0.6)
     for xm in mix.means[:, 0].tolist():
         axes[1].axvline(xm, color="C0", ls=":", lw=0.8)
-    xa = torch.linspace(-3.8, 4.8, 25, dtype=F64)[:, None]
-    sa = mix.score(xa)[:, 0].clamp(-6, 6)
-    axes[1].quiver(xa[:, 0], torch.zeros(25), sa, torch.zeros(25), angles="xy", scale_units="xy", scale=8, width=0.004,
-                   color="C2")
+    xa = torch.linspace(-3.7, 4.7, 22, dtype=F64)[:, None]
+    sa = torch.sign(mix.score(xa)[:, 0]) * 0.3  # direction only: every arrow 0.3 long
+    axes[1].quiver(xa[:, 0], torch.zeros(22), sa, torch.zeros(22), angles="xy", scale_units="xy", scale=1, width=0.006,
+                   headwidth=4, color="C2")
     axes[1].set_ylim(-15, 15)
     axes[1].set_title("score s(x) = d/dx log p(x); arrows: direction it pushes")
     axes[1].set_xlabel("x  (dotted: mode centres, where s crosses 0 downwards)")

@@ -18,8 +18,10 @@ def add_parser(subparsers) -> None:
     """Register the ``derive`` subcommand on the ``scoresde`` argument parser."""
     p = subparsers.add_parser(
         "derive", help="run the executable derivations; write the unified table and figures",
-        description="Run the executable derivations of the unified view (DDPM/SMLD chains -> VP/VE SDEs, reverse SDE, "
-                    "PF-ODE, ancestral vs reverse diffusion, annealed Langevin, DDIM, VP<->VE, Tweedie, notation). "
+        description="Run the executable derivations: 00 the on-ramp (score, Langevin, Fokker-Planck); 01-11 the unified "
+                    "view (DDPM/SMLD chains -> VP/VE SDEs, reverse SDE, PF-ODE, ancestral vs reverse diffusion, annealed "
+                    "Langevin, DDIM, VP<->VE, Tweedie, notation); 12-17 learning and using the score (ELBO, score "
+                    "matching, EDM, guidance, DPM-Solver, likelihood). "
                     "Each states a claim, derives it with sympy and checks it against exact ground truth; the exit "
                     "status is 1 if any check fails. With --out, also write OUT/unified_table.md (seed 002's table "
                     "rebuilt from the formula registry and checked by the verifier) and OUT/figures/*.png.")

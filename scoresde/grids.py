@@ -164,6 +164,13 @@ def load(path: str):
     return grid_tuning.load(path)
 
 
+def save(tuned, path: str) -> str:
+    """Write a tuned grid as JSON, atomically; see :func:`scoresde.grid_tuning.save`."""
+    from . import grid_tuning
+
+    return grid_tuning.save(tuned, path)
+
+
 def named(name: str, sde: LinearSDE) -> Tensor:
     """The registered tuned grid ``name`` as times for ``sde``; see :func:`scoresde.grid_tuning.named`."""
     from . import grid_tuning
@@ -175,4 +182,4 @@ def named(name: str, sde: LinearSDE) -> Tensor:
 GRIDS = {"uniform": uniform, "geometric": geometric, "karras": karras, "log-snr": log_snr, "ays": ays}
 
 __all__ = ["validate", "uniform", "geometric", "karras", "log_snr", "ays", "ays_sigmas", "AYS_SIGMAS", "twin",
-           "optimize", "load", "named", "GRIDS"]
+           "optimize", "save", "load", "named", "GRIDS"]

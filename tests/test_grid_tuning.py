@@ -18,7 +18,7 @@ from scoresde.problems import get_problem
 def tuned():
     p = get_problem("gmm2d")
     sde = p.sde("vp")
-    tg = grids.optimize(p, sde, S.DPMSolverPP2M(), 5, n=32, seed=3, max_evals=40, time_limit=60)
+    tg = grids.optimize(p, sde, S.DPMSolverPP2M(), 5, n=32, seed=3, max_evals=30, time_limit=60)
     return p, sde, tg
 
 
@@ -132,3 +132,15 @@ def test_ays_grids_strictly_decreasing_on_every_sde(sde, steps, model):
     assert torch.equal(grids.validate(g, sde), g)
     with pytest.raises(ValueError, match="model"):
         grids.ays(sde, steps, "sd3")
+
+
+def test_docs_example_runs(tmp_path):
+    import pathlib
+    import re
+
+    text = (pathlib.Path(__file__).resolve().parents[1] / "docs" / "grids.md").read_text()
+    code = re.search(r"```python\n(.*?)```", text, re.S).group(1).replace("/tmp/", str(tmp_path) + "/")
+    ns: dict = {}
+    exec(compile(code, "docs/grids.md", "exec"), ns)
+    assert ns["tg"].meta["rmse"] <= min(ns["tg"].meta["rmse_standard"].values())
+    assert ns["res"].x.shape == (1000, 2) and ns["ays"].numel() == 11

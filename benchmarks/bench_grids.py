@@ -41,8 +41,13 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="NFE 10 only, 2 solvers, short tuning (a smoke run)")
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)))
     ap.add_argument("--max-evals", type=int, default=400)
+    ap.add_argument("--plot-only", action="store_true", help="redraw the figure from grids_results.json")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
+    if a.plot_only:
+        with open(os.path.join(a.out, "grids_results.json")) as fh:
+            _figure(json.load(fh)["rows"], os.path.join(a.out, "grids_rmse.png"))
+        return
     nfes = (10,) if a.quick else (10, 20)
     solvers = ("ode_euler", "dpmpp_2m") if a.quick else tuple(SOLVERS)
     os.makedirs(os.path.join(a.out, "grids"), exist_ok=True)
@@ -132,7 +137,8 @@ def _figure(rows, path):
     markers = {"uniform": "o", "log-snr": "s", "karras": "^", "ays": "D", "tuned": "*", "from gmm2d": "P"}
     for ax, (p, s) in zip(axes, cases):
         sub = [r for r in rows if r["problem"] == p and r["sde"] == s]
-        labels = [f"{r['solver']}\n{r['nfe']}" for r in sub]
+        short = {"ode_euler": "euler", "heun": "heun", "ddim": "ddim", "dpmpp_2m": "2M"}
+        labels = [f"{short.get(r['solver'], r['solver'])}\n{r['nfe']}" for r in sub]
         for g, mk in markers.items():
             ys = [r["rmse"].get(g, float("nan")) for r in sub]
             if all(y != y for y in ys):
@@ -144,6 +150,7 @@ def _figure(rows, path):
         ax.set_title(f"{p}, {s.upper()}: endpoint RMSE", fontsize=9)
         ax.grid(alpha=0.3, which="both")
     axes[0].legend(fontsize=7)
+    axes[len(cases) - 1].legend(fontsize=7)
     # the grids themselves (dpmpp_2m, NFE 10, gmm2d VP) in the noise level
     ax = axes[-1]
     r = next((r for r in rows if r["problem"] == "gmm2d" and r["sde"] == "vp" and r["solver"] == "dpmpp_2m" and r["nfe"] == 10), None)

@@ -86,6 +86,11 @@ def build_paths(sde, grid, x0, steps):
     shape = tuple(x0.shape)
     for name, cls in fixed_step_predictors():
         p = cls()
+        try:  # a step that cannot run on this SDE/grid (its check() refuses) is left out, with a note
+            p.check(sde, grid)
+        except ValueError as e:
+            print(f"note: {name} not measured: {e}")
+            continue
         kind = "ode" if p.deterministic_ode else "sde"
         paths[name] = ((lambda cls=cls: sd.sample(sde, neg, shape, predictor=cls(), grid=grid, x_T=x0)), p.nfe(grid), kind)
     pc_nfe = S.ReverseDiffusion().nfe(grid) + S.Langevin(0.16, 1).nfe(grid)

@@ -98,7 +98,88 @@ def _pin(sde: LinearSDE, t: Tensor) -> Tensor:
     return t
 
 
-#: name -> grid constructor (CLI names)
-GRIDS = {"uniform": uniform, "geometric": geometric, "karras": karras, "log-snr": log_snr}
+# ---------------------------------------------------------------- Align Your Steps
+#: Sabour, Fidler & Kreis 2024, "Align Your Steps" (arXiv:2404.14507): their optimised 10-step
+#: schedules in the EDM noise level sigma, as published on the project's how-to page
+#: (research.nvidia.com/labs/toronto-ai/AlignYourSteps/howto.html), sigma_max first.
+AYS_SIGMAS = {
+    "sd15": (14.6146412293, 6.4745760956, 3.8636745985, 2.6946151520, 1.8841921177, 1.3943805092,
+             0.9642583904, 0.6523686016, 0.3977456272, 0.1515232662, 0.0291671582),
+    "sdxl": (14.6146412293, 6.3184485287, 3.7681790315, 2.1811480769, 1.3405244945, 0.8620721141,
+             0.5550693289, 0.3798540708, 0.2332364134, 0.1114188177, 0.0291671582),
+}
 
-__all__ = ["validate", "uniform", "geometric", "karras", "log_snr", "twin", "GRIDS"]
+
+def ays_sigmas(steps: int, model: str = "sd15") -> list:
+    """The published AYS noise levels, log-linearly interpolated to ``steps`` intervals.
+
+    Sabour et al.'s rule for other step counts: log sigma is interpolated linearly against the
+    normalised step index (their ``loglinear_interp``); at ``steps = 10`` the published values return.
+    """
+    steps = check_int("steps", steps, 1)
+    if model not in AYS_SIGMAS:
+        raise ValueError(f"model must be one of {', '.join(AYS_SIGMAS)}, got {model!r}")
+    src = AYS_SIGMAS[model]
+    if steps + 1 == len(src):
+        return list(src)
+    logs = [math.log(v) for v in src]
+    k = len(src) - 1
+    out = []
+    for i in range(steps + 1):
+        u = i * k / steps  # position on the published index axis
+        j = min(int(u), k - 1)
+        w = u - j
+        out.append(math.exp((1 - w) * logs[j] + w * logs[j + 1]))
+    return out
+
+
+def ays(sde: LinearSDE, steps: int, model: str = "sd15") -> Tensor:
+    """Align-Your-Steps grid (Sabour et al. 2024) carried over to ``sde``'s noise range.
+
+    The published schedule spans sigma in [0.029, 14.6] (Stable Diffusion); here its log sigma is
+    mapped affinely onto [log sigma(eps), log sigma(T)] of ``sde`` (so the relative spacing in
+    log sigma is kept), then converted to times. With the same sigma range the published values
+    are returned exactly.
+    """
+    sig = ays_sigmas(steps, model)
+    hi, lo = _sigma_range(sde)
+    a, b = math.log(sig[0]), math.log(sig[-1])
+    la, lb = math.log(hi), math.log(lo)
+    mapped = torch.tensor([math.exp(lb + (math.log(v) - b) * (la - lb) / (a - b)) for v in sig], dtype=torch.float64)
+    return _from_sigma(sde, mapped)
+
+
+# ---------------------------------------------------------------- tuned grids (see grid_tuning.py)
+def optimize(problem, sde: LinearSDE, predictor, nfe: int, **kwargs):
+    """Tune a grid against the exact PF-ODE solution; see :func:`scoresde.grid_tuning.optimize`."""
+    from . import grid_tuning
+
+    return grid_tuning.optimize(problem, sde, predictor, nfe, **kwargs)
+
+
+def load(path: str):
+    """Load (and validate, and register by name) a tuned grid file; see :func:`scoresde.grid_tuning.load`."""
+    from . import grid_tuning
+
+    return grid_tuning.load(path)
+
+
+def save(tuned, path: str) -> str:
+    """Write a tuned grid as JSON, atomically; see :func:`scoresde.grid_tuning.save`."""
+    from . import grid_tuning
+
+    return grid_tuning.save(tuned, path)
+
+
+def named(name: str, sde: LinearSDE) -> Tensor:
+    """The registered tuned grid ``name`` as times for ``sde``; see :func:`scoresde.grid_tuning.named`."""
+    from . import grid_tuning
+
+    return grid_tuning.named(name).grid(sde)
+
+
+#: name -> grid constructor (CLI names)
+GRIDS = {"uniform": uniform, "geometric": geometric, "karras": karras, "log-snr": log_snr, "ays": ays}
+
+__all__ = ["validate", "uniform", "geometric", "karras", "log_snr", "ays", "ays_sigmas", "AYS_SIGMAS", "twin",
+           "optimize", "save", "load", "named", "GRIDS"]

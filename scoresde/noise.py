@@ -57,9 +57,12 @@ class PerSampleNoise:
         shape = tuple(shape)
         per = max(1, math.prod(shape[1:]))
         chunks, chunk, gather = self._plan(shape[0], per)
-        device = torch.device(device) if device is not None else torch.device("cpu")
+        device = device if isinstance(device, torch.device) else torch.device(device if device is not None else "cpu")
         dtype = dtype or torch.get_default_dtype()
-        gen = torch.Generator(device=device)
+        gens = self.__dict__.setdefault("_gens", {})  # one generator per device, re-seeded per chunk
+        gen = gens.get(device)
+        if gen is None:
+            gen = gens[device] = torch.Generator(device=device)
         n_rows = sum(hi - lo for _, lo, hi in chunks)
         out = torch.empty((n_rows, per), device=device, dtype=dtype)
         row = 0
@@ -67,6 +70,10 @@ class PerSampleNoise:
             gen.manual_seed(_mix(self.seed, stream, step, c))
             if lo == 0 and hi == chunk:  # a whole chunk: draw straight into the output
                 out[row:row + chunk].normal_(generator=gen)
+            elif lo == 0 and _prefix_ok(device, dtype, hi * per, chunk * per):
+                # the first rows of a chunk: draw only a 16-aligned prefix (the same numbers, see _prefix_ok)
+                need = -(-hi * per // 16) * 16
+                out[row:row + hi] = torch.randn(need, generator=gen, device=device, dtype=dtype)[:hi * per].view(hi, per)
             else:  # draw the whole chunk (same numbers), keep rows lo:hi
                 out[row:row + hi - lo] = torch.randn((chunk, per), generator=gen, device=device, dtype=dtype)[lo:hi]
             row += hi - lo
@@ -97,6 +104,32 @@ class PerSampleNoise:
             gather = torch.searchsorted(uniq, ids) * chunk + idx % chunk
         cache[key] = (chunks, chunk, gather)
         return cache[key]
+
+
+_PREFIX_OK: dict = {}
+
+
+def _prefix_ok(device: torch.device, dtype: torch.dtype, n: int, total: int) -> bool:
+    """Whether the first n of ``total`` normals can be drawn as a shorter 16-aligned draw.
+
+    PyTorch's CPU normal_ (``normal_fill``) draws all uniforms first and maps them in blocks of 16
+    by Box-Muller, so for a 16-aligned draw the first 16k numbers do not depend on its length. That
+    is an implementation detail, so it is verified once per (device type, dtype) in this process
+    against full draws; if it does not hold the caller draws the whole chunk as before.
+    """
+    if device.type != "cpu" or total % 16 or n < 16 or -(-n // 16) * 16 >= total:
+        return False
+    key = dtype
+    ok = _PREFIX_OK.get(key)
+    if ok is None:
+        g = torch.Generator()
+        ok = True
+        for full, part in ((4096, 3616), (48, 32), (1024, 16)):
+            a = torch.randn(full, generator=g.manual_seed(12345), dtype=dtype)
+            b = torch.randn(part, generator=g.manual_seed(12345), dtype=dtype)
+            ok = ok and torch.equal(a[:part], b)
+        _PREFIX_OK[key] = ok
+    return ok
 
 
 class BatchNoise:

@@ -129,14 +129,17 @@ def sample(
 
         bar = tqdm(total=n, desc=name, disable=not sys.stderr.isatty(), leave=False)
     all_coeffs = grid_coeffs(sde, grid)
+    # One context per stream, advanced in place (no per-step object creation).
+    cctx = StepContext(sde, all_coeffs[0], 0, n, score, noise, CORRECTOR, state) if corrector is not None else None
+    pctx = StepContext(sde, all_coeffs[0], 0, n, score, noise, PREDICTOR, state)
     for i in range(n):
         coeffs = all_coeffs[i]
-        if corrector is not None:
-            ctx = StepContext(sde, coeffs, i, n, score, noise, CORRECTOR, state)
-            x, x_mean = corrector.step(ctx, x)
+        if cctx is not None:
+            cctx.coeffs, cctx.step_index = coeffs, i
+            x, x_mean = corrector.step(cctx, x)
             _check(x, i, tl[i], tl[i], name, "corrector")
-        ctx = StepContext(sde, coeffs, i, n, score, noise, PREDICTOR, state)
-        x, x_mean = predictor.step(ctx, x)
+        pctx.coeffs, pctx.step_index = coeffs, i
+        x, x_mean = predictor.step(pctx, x)
         _check(x, i, tl[i], tl[i + 1], name, "predictor")
         if traj is not None:
             traj.append(x)
@@ -158,7 +161,7 @@ def sample(
 def _check(x: Tensor, i: int, t: float, t_next: float, name: str, where: str) -> None:
     # One fused reduction: NaN and inf propagate through the sum (a finite state whose sum
     # overflows would also stop here, which at |x| ~ 1e38 is the right call).
-    if not math.isfinite(float(x.sum())):
+    if not math.isfinite(x.sum().item()):
         span = f"t = {t:.6g}" if t == t_next else f"t = {t:.6g} -> {t_next:.6g}"
         raise FloatingPointError(f"non-finite value at step {i} ({span}) in the {where} of sampler {name}")
 

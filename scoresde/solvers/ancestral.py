@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+import torch
 from torch import Tensor
 
 from .base import Step, StepContext
@@ -41,13 +42,13 @@ class Ancestral(Step):
         c = ctx.coeffs
         b2 = c.b * c.b
         s2 = c.a * c.a * c.s1 * c.s1 + b2
-        score = ctx.score(x)
-        x0 = (x + c.s * c.s * score) / c.m
-        mean = (c.a * c.s1 * c.s1 / s2) * x + (c.m1 * b2 / s2) * x0
+        # (a s1^2/s2) x + (m1 b^2/s2) x0_hat with x0_hat = (x + s^2 score)/m, as A x + B score
+        w = c.m1 * b2 / (s2 * c.m)
+        mean = x.mul(c.a * c.s1 * c.s1 / s2 + w).add_(ctx.score(x), alpha=w * c.s * c.s)
         if self.variance == "posterior":
             std = math.sqrt(c.s1 * c.s1 * b2 / s2)
         else:
             std = 0.0 if c.t_next == 0.0 else c.b
         if std == 0.0:
             return mean, mean
-        return mean + std * ctx.noise(x), mean
+        return torch.add(mean, ctx.noise(x), alpha=std), mean

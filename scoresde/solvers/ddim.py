@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+import torch
 from torch import Tensor
 
 from .._util import check_nonnegative
@@ -41,11 +42,11 @@ class DDIM(Step):
 
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         c = ctx.coeffs
-        eps = -c.s * ctx.score(x)
-        x0 = (x - c.s * eps) / c.m
         s2 = c.a * c.a * c.s1 * c.s1 + c.b * c.b
         sig = self.eta * c.s1 * c.b / math.sqrt(s2)
-        mean = c.m1 * x0 + math.sqrt(max(c.s1 * c.s1 - sig * sig, 0.0)) * eps
+        k = math.sqrt(max(c.s1 * c.s1 - sig * sig, 0.0))
+        # m1 x0_hat + k eps_hat with x0_hat = (x + s^2 score)/m, eps_hat = -s score, as A x + B score
+        mean = x.mul(c.m1 / c.m).add_(ctx.score(x), alpha=c.m1 * c.s * c.s / c.m - k * c.s)
         if sig == 0.0:
             return mean, mean
-        return mean + sig * ctx.noise(x), mean
+        return torch.add(mean, ctx.noise(x), alpha=sig), mean

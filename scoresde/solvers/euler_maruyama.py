@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+import torch
 from torch import Tensor
 
 from .base import Step, StepContext
@@ -23,5 +24,5 @@ class EulerMaruyama(Step):
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         c = ctx.coeffs
         dt = c.dt
-        mean = x + (c.f * x - c.g2 * ctx.score(x)) * dt
-        return mean + math.sqrt(c.g2 * -dt) * ctx.noise(x), mean
+        mean = x.mul(1.0 + c.f * dt).add_(ctx.score(x), alpha=-c.g2 * dt)  # x + (f x - g^2 score) dt
+        return torch.add(mean, ctx.noise(x), alpha=math.sqrt(c.g2 * -dt)), mean

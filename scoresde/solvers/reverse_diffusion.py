@@ -10,6 +10,7 @@ It agrees with DDPM ancestral sampling only to first order in beta (see tests/te
 """
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from .base import Step, StepContext
@@ -25,5 +26,5 @@ class ReverseDiffusion(Step):
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         c = ctx.coeffs
         b2 = c.b * c.b
-        mean = (2.0 - c.a) * x + b2 * ctx.score(x)
-        return mean + c.b * ctx.noise(x), mean
+        mean = x.mul(2.0 - c.a).add_(ctx.score(x), alpha=b2)
+        return torch.add(mean, ctx.noise(x), alpha=c.b), mean

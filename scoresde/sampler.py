@@ -14,6 +14,7 @@ from typing import Callable, List, Optional, Sequence
 import torch
 from torch import Tensor
 
+from . import _validate
 from . import grids as _grids
 from .noise import CORRECTOR, PREDICTOR, PRIOR, PerSampleNoise
 from .params import CountingScore
@@ -95,20 +96,25 @@ def sample(
     """
     grid = _grids.validate(_grids.uniform(sde, sde.N) if grid is None else grid, sde)
     check_compatible(sde, grid, predictor, corrector)
-    shape = tuple(int(s) for s in shape)
-    if len(shape) < 1 or any(s < 1 for s in shape):
-        raise ValueError(f"shape must be (B, ...) with positive sizes, got {shape}")
+    shape = _validate.check_shape(shape)
+    dtype = _validate.check_dtype(dtype)
+    if not callable(score_fn):
+        raise ValueError(f"score_fn must be callable as score_fn(x, t), got {type(score_fn).__name__}")
     if x_T is not None and tuple(x_T.shape) != shape:
         raise ValueError(f"x_T has shape {tuple(x_T.shape)}, expected {shape}")
     if x_T is not None:
         device = x_T.device if device is None else device
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    device = _validate.check_device(device)
+    _validate.check_dtype_range(sde, grid, dtype)
     noise = PerSampleNoise(seed, indices) if noise is None else noise
     counter = CountingScore(score_fn)
     B = shape[0]
 
     def score(x: Tensor, t: float) -> Tensor:
-        return counter(x, torch.full((B,), t, dtype=x.dtype, device=x.device))
+        out = counter(x, torch.full((B,), t, dtype=x.dtype, device=x.device))
+        if counter.nfe == 1:  # checked once: the first call's shape, dtype and device hold for the run
+            _validate.check_score_output(out, x)
+        return out
 
     t_start = time.perf_counter()
     if x_T is None:

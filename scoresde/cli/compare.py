@@ -71,7 +71,6 @@ def run(args: argparse.Namespace) -> int:
     # Fail on a bad --out or --json before any work.
     checks.output_dir("--out", args.out)
     checks.output_file("--json", args.json, allow_stdout=True)
-    prepare_out_dir(args.out, args.overwrite)
 
     score, label = None, "exact"
     if args.score == "exact":
@@ -85,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         problem, sdes, score, label = _trained(args, PROBLEMS, get_problem)
     checks.compare_runs([SAMPLERS[s] for s in samplers], sdes,
                         lambda sde: _grids.GRIDS[args.grid or DEFAULT_GRIDS.get(sde.name, "uniform")](sde, 4))
+    prepare_out_dir(args.out, args.overwrite)  # the last check (an existing non-empty --out) creates the folder
 
     if threads:
         torch.set_num_threads(threads)

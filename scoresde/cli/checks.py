@@ -55,8 +55,9 @@ def output_file(option: str, path: Optional[str], allow_stdout: bool = False) ->
     if not os.path.isdir(folder):
         anc = _existing_ancestor(folder)
         why = "is not a folder" if os.path.exists(anc) and not os.path.isdir(anc) else "does not exist"
-        where = anc if why == "is not a folder" else folder
-        raise ValueError(f"{option}: cannot write {path!r}: {where!r} {why}")
+        if why == "does not exist":
+            raise ValueError(f"{option}: folder {folder!r} does not exist (cannot write {path!r})")
+        raise ValueError(f"{option}: cannot write {path!r}: {anc!r} is not a folder")
     if os.path.exists(path) and not os.path.isfile(path):
         raise ValueError(f"{option}: {path!r} exists and is not a regular file")
     _probe_dir(option, path, folder)

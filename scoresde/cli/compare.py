@@ -34,7 +34,7 @@ def _nfes(value: str) -> List[int]:
         except ValueError:
             raise ValueError(f"--nfe: {v!r} is not an integer (give a comma list such as 10,20,50)") from None
         if k < 1 or k > checks.MAX_NFE:
-            raise ValueError(f"--nfe: NFE must be in [1, {checks.MAX_NFE:_}], got {k:_}")
+            raise ValueError(f"--nfe: NFE must be >= 1 and <= {checks.MAX_NFE:_}, got {k:_}")
         out.append(k)
     if not out:
         raise ValueError("--nfe: give at least one NFE value")

@@ -121,6 +121,10 @@ def test_messages_name_the_option_as_typed(capsys):
     refused(["likelihood", "--problem", "gmm2d", "--n", "4", "--atol", "0"], capsys, "--atol")
     assert refused(["likelihood", "--problem", "gmm2d", "--n", "4", "--eps", "nan"], capsys, "--eps").startswith(
         "scoresde likelihood: error: --eps")
+    # a library message naming its parameter (probe_dist) is reported with the option (--probe-dist)
+    line = refused(["likelihood", "--problem", "gmm2d", "--n", "4", "--divergence", "hutchinson",
+                    "--probe-dist", "bogus"], capsys, "--probe-dist")
+    assert "probe_dist" not in line
 
 
 def test_binary_and_non_utf8_files_are_named(tmp_path, capsys):

@@ -137,6 +137,16 @@ def test_binary_and_non_utf8_files_are_named(tmp_path, capsys):
     assert "folder" in refused(["verify", str(tmp_path)], capsys, str(tmp_path))
 
 
+def test_config_and_checkpoint_inputs_are_named(tmp_path, capsys, tiny_run):
+    latin = tmp_path / "c.yaml"
+    latin.write_bytes("train:\n  steps: 2 # caf\xe9\n".encode("latin-1"))
+    out = str(tmp_path / "t")
+    assert "UTF-8" in refused(["train", "--out", out, "--config", str(latin)], capsys, "--config", str(latin))
+    assert "folder" in refused(["train", "--out", out, "--config", str(tmp_path)], capsys, "--config")
+    assert "folder" in refused(["sample", "--run", tiny_run, "--nfe", "3", "--checkpoint", str(tmp_path),
+                                "--out", str(tmp_path / "s")], capsys, "--checkpoint")
+
+
 def test_unknown_top_level_option_is_named(capsys):
     refused(["--bogus"], capsys, "--bogus")
     refused(["--bogus", "table"], capsys, "--bogus")

@@ -81,6 +81,18 @@ def output_dir(option: str, path: Optional[str]) -> None:
 
 
 # ---------------------------------------------------------------------------- inputs
+def existing_file(option: str, path: Optional[str]) -> None:
+    """An existing regular file (binary allowed, e.g. a checkpoint); a folder is named as such."""
+    if path is None:
+        return
+    if os.path.isdir(path):
+        raise ValueError(f"{option}: {path!r} is a folder, not a file")
+    if not os.path.exists(path):
+        raise ValueError(f"{option}: no such file {path!r}")
+    if not os.path.isfile(path):
+        raise ValueError(f"{option}: {path!r} is not a regular file")
+
+
 def input_file(option: str, path: str) -> None:
     """An existing, readable regular file of UTF-8 text (at most MAX_TEXT_BYTES); the message names the file."""
     if not os.path.exists(path):
@@ -241,6 +253,6 @@ def compare_runs(samplers: Sequence, sdes: Sequence, grid_of) -> None:
         raise ValueError("--samplers: " + "; ".join(reasons) + "; drop it or add an SDE it applies to with --sde")
 
 
-__all__ = ["MAX_NFE", "MAX_N", "MAX_TEXT_BYTES", "output_file", "output_dir", "input_file", "nonempty", "int_range",
+__all__ = ["MAX_NFE", "MAX_N", "MAX_TEXT_BYTES", "output_file", "output_dir", "input_file", "existing_file", "nonempty", "int_range",
            "positive_float", "device", "HelpFormatter", "RawDescriptionHelpFormatter", "formatter_for", "option_of", "config_defaults",
            "compare_runs"]

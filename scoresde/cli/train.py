@@ -109,6 +109,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     checks.output_dir("--out", args.out)
     checks.device("--device", args.device)
+    if args.config is not None:
+        checks.input_file("--config", args.config)
     cfg = build_train_config(args)
     res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
     if os.environ.get("RANK", "0") == "0":
@@ -182,6 +184,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
     checks.int_range("--corrector-steps", args.corrector_steps, 1, 1000)
     checks.device("--device", args.device)
     checks.output_dir("--out", args.out)
+    checks.existing_file("--checkpoint", args.checkpoint)
     if os.path.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
         raise ValueError(f"--out: {args.out!r} is not empty; pass --overwrite to write into it")
     run = load_run(args.run, device=args.device, ema=args.ema, checkpoint=args.checkpoint)

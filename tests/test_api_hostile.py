@@ -61,6 +61,12 @@ def test_shape_dtype_device_are_validated(kw, name):
         _run(lambda x, t: -x, shape=shape, **kw)
 
 
+def test_prior_sampling_refuses_fractional_shapes():
+    with pytest.raises(ValueError, match="^shape must hold positive integers, got 4.7"):
+        VPSDE().prior_sampling((4.7, 2))
+    assert VPSDE().prior_sampling(torch.Size([3, 2])).shape == (3, 2)
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on machines without CUDA")
 def test_cuda_device_without_cuda_is_a_clear_error():
     with pytest.raises(ValueError, match="^device: 'cuda:0' requested but CUDA is not available"):

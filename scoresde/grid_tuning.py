@@ -67,12 +67,11 @@ class TunedGrid:
         affinely onto sde's [sigma(eps), sigma(T)]."""
         if _same_config(sde.config(), self.sde):
             return _grids.validate(torch.tensor(self.times, dtype=torch.float64), sde, self.name)
-        hi, lo = _grids._sigma_range(sde)
+        la, lb = _grids._log_sigma_range(sde)  # log sigma(T), log sigma(eps)
         a, b = math.log(self.sigmas[0]), math.log(self.sigmas[-1])
-        la, lb = math.log(hi), math.log(lo)
-        sig = torch.tensor([math.exp(lb + (math.log(v) - b) * (la - lb) / (a - b)) for v in self.sigmas],
-                           dtype=torch.float64)
-        return _grids._from_sigma(sde, sig)
+        log_sig = torch.tensor([lb + (math.log(v) - b) * (la - lb) / (a - b) for v in self.sigmas],
+                               dtype=torch.float64)
+        return _grids._from_log_sigma(sde, log_sig, self.name)
 
     def to_json(self) -> dict:
         return {"format": FORMAT, "version": VERSION, "name": self.name, "sigmas": list(self.sigmas),
@@ -134,7 +133,7 @@ def _from_params(sde: LinearSDE, u, k_hi: float, k_lo: float) -> Tensor:
     frac = torch.cat([torch.zeros(1, dtype=torch.float64), torch.cumsum(w, 0)])
     k = k_hi - (k_hi - k_lo) * frac
     sig = k.clamp_min(k_lo) ** RHO
-    return _grids._from_sigma(sde, sig)
+    return _grids._pin(sde, sde.t_from_noise_level(sig))
 
 
 class _Budget(Exception):

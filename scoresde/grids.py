@@ -16,6 +16,18 @@ from ._util import check_finite_number, check_int
 from .sde.base import LinearSDE
 
 
+#: the most intervals a grid constructor builds (8 MB of float64); a sampler run at this size already
+#: takes hours, and a larger request is almost always a typo
+MAX_STEPS = 10**6
+
+
+def _check_steps(steps) -> int:
+    steps = check_int("steps", steps, 1)
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be <= {MAX_STEPS:_} (grids.MAX_STEPS), got {steps:_}")
+    return steps
+
+
 def validate(grid, sde: LinearSDE, name: str = "grid") -> Tensor:
     """Return ``grid`` as a float64 CPU tensor, or raise ValueError naming what is wrong."""
     g = torch.as_tensor(grid, dtype=torch.float64).detach().cpu()
@@ -37,41 +49,52 @@ def validate(grid, sde: LinearSDE, name: str = "grid") -> Tensor:
 
 def uniform(sde: LinearSDE, steps: int) -> Tensor:
     """Uniform in t from T to eps (Song et al. 2021's default)."""
-    steps = check_int("steps", steps, 1)
-    return torch.linspace(sde.T, sde.eps, steps + 1, dtype=torch.float64)
+    steps = _check_steps(steps)
+    return _strict(torch.linspace(sde.T, sde.eps, steps + 1, dtype=torch.float64), "uniform")
 
 
 def geometric(sde: LinearSDE, steps: int) -> Tensor:
-    """Geometric in the noise level sigma(t) = s/m (the SMLD spacing, any SDE)."""
-    steps = check_int("steps", steps, 1)
-    hi, lo = _sigma_range(sde)
-    sig = torch.logspace(math.log10(hi), math.log10(lo), steps + 1, dtype=torch.float64)
-    return _from_sigma(sde, sig)
+    """Geometric in the noise level sigma(t) = s/m (the SMLD spacing, any SDE).
+
+    Built in log sigma = -lambda (uniform in log sigma is geometric in sigma), so it also works
+    where sigma itself overflows float64 (e.g. VP with B(T) > 1400).
+    """
+    steps = _check_steps(steps)
+    hi, lo = _log_sigma_range(sde)
+    log_sig = torch.linspace(hi, lo, steps + 1, dtype=torch.float64)
+    return _from_log_sigma(sde, log_sig, "geometric")
 
 
 def karras(sde: LinearSDE, steps: int, rho: float = 7.0) -> Tensor:
-    """sigma_i = (sigma_max^{1/rho} + i/n (sigma_min^{1/rho} - sigma_max^{1/rho}))^rho (Karras et al. 2022, Eq. 5)."""
-    steps = check_int("steps", steps, 1)
+    """sigma_i = (sigma_max^{1/rho} + i/n (sigma_min^{1/rho} - sigma_max^{1/rho}))^rho (Karras et al. 2022, Eq. 5).
+
+    Evaluated in logs so no power overflows: with A = log(sigma_max)/rho, d = log(sigma_min)/rho - A,
+    log sigma_i = rho (A + log1p((i/n) expm1(d))).
+    """
+    steps = _check_steps(steps)
     rho = check_finite_number("rho", rho)
     if rho <= 0:
         raise ValueError(f"rho must be > 0, got {rho:g}")
-    hi, lo = _sigma_range(sde)
+    hi, lo = _log_sigma_range(sde)
     i = torch.arange(steps + 1, dtype=torch.float64) / steps
-    sig = (hi ** (1 / rho) + i * (lo ** (1 / rho) - hi ** (1 / rho))) ** rho
-    return _from_sigma(sde, sig)
+    a = hi / rho
+    log_sig = rho * (a + torch.log1p(i * math.expm1(lo / rho - a)))
+    return _from_log_sigma(sde, log_sig, "karras")
 
 
 def log_snr(sde: LinearSDE, steps: int) -> Tensor:
     """Uniform in lambda = log(m/s) (DPM-Solver's "logSNR" spacing, Lu et al. 2022, Sec. 3.4)."""
-    steps = check_int("steps", steps, 1)
+    steps = _check_steps(steps)
     hi, lo = float(sde.log_snr(_f64(sde.eps))), float(sde.log_snr(_f64(sde.T)))
     lam = torch.linspace(lo, hi, steps + 1, dtype=torch.float64)
-    return _pin(sde, sde.t_from_log_snr(lam))
+    return _strict(_pin(sde, sde.t_from_log_snr(lam)), "log-snr")
 
 
 def twin(sde: LinearSDE, N: int | None = None) -> Tensor:
     """The discrete twin's times t_N > ... > t_1 > t_0 = 0 (t_i = iT/N): N steps of the chain."""
     N = sde.N if N is None else check_int("N", N, 1)
+    if N > MAX_STEPS:
+        raise ValueError(f"N must be <= {MAX_STEPS} (grids.MAX_STEPS), got {N}")
     g = torch.linspace(sde.T, 0.0, N + 1, dtype=torch.float64)
     if N > 1 and float(g[-2]) < sde.eps * (1 - 1e-9):
         raise ValueError(f"N={N} puts the twin time t_1 = T/N = {float(g[-2]):g} below eps = {sde.eps:g}; use N <= T/eps")
@@ -82,13 +105,25 @@ def _f64(t: float) -> Tensor:
     return torch.tensor(t, dtype=torch.float64)
 
 
-def _sigma_range(sde: LinearSDE) -> tuple[float, float]:
-    """(sigma(T), sigma(eps)) in float64."""
-    return float(sde.noise_level(_f64(sde.T))), float(sde.noise_level(_f64(sde.eps)))
+def _log_sigma_range(sde: LinearSDE) -> tuple[float, float]:
+    """(log sigma(T), log sigma(eps)) in float64, as -lambda (finite where sigma overflows)."""
+    return -float(sde.log_snr(_f64(sde.T))), -float(sde.log_snr(_f64(sde.eps)))
 
 
-def _from_sigma(sde: LinearSDE, sig: Tensor) -> Tensor:
-    return _pin(sde, sde.t_from_noise_level(sig))
+def _from_log_sigma(sde: LinearSDE, log_sig: Tensor, what: str) -> Tensor:
+    return _strict(_pin(sde, sde.t_from_log_snr(-log_sig)), what)
+
+
+def _strict(t: Tensor, what: str) -> Tensor:
+    """Check the constructed grid is strictly decreasing; where float64 cannot separate two times
+    (adjacent noise levels closer than one ulp in t), say so instead of returning a bad grid."""
+    bad = (t[1:] >= t[:-1]).nonzero()
+    if bad.numel():
+        i = int(bad[0, 0])
+        raise ValueError(
+            f"steps: a {what} grid with {len(t) - 1} steps puts t_{i} and t_{i + 1} at the same float64 time "
+            f"{float(t[i]):.17g} for this SDE (its noise level changes too fast there); use fewer steps or another grid")
+    return t
 
 
 def _pin(sde: LinearSDE, t: Tensor) -> Tensor:
@@ -116,7 +151,7 @@ def ays_sigmas(steps: int, model: str = "sd15") -> list:
     Sabour et al.'s rule for other step counts: log sigma is interpolated linearly against the
     normalised step index (their ``loglinear_interp``); at ``steps = 10`` the published values return.
     """
-    steps = check_int("steps", steps, 1)
+    steps = _check_steps(steps)
     if model not in AYS_SIGMAS:
         raise ValueError(f"model must be one of {', '.join(AYS_SIGMAS)}, got {model!r}")
     src = AYS_SIGMAS[model]
@@ -142,11 +177,10 @@ def ays(sde: LinearSDE, steps: int, model: str = "sd15") -> Tensor:
     are returned exactly.
     """
     sig = ays_sigmas(steps, model)
-    hi, lo = _sigma_range(sde)
+    la, lb = _log_sigma_range(sde)  # log sigma(T), log sigma(eps)
     a, b = math.log(sig[0]), math.log(sig[-1])
-    la, lb = math.log(hi), math.log(lo)
-    mapped = torch.tensor([math.exp(lb + (math.log(v) - b) * (la - lb) / (a - b)) for v in sig], dtype=torch.float64)
-    return _from_sigma(sde, mapped)
+    log_sig = torch.tensor([lb + (math.log(v) - b) * (la - lb) / (a - b) for v in sig], dtype=torch.float64)
+    return _from_log_sigma(sde, log_sig, "ays")
 
 
 # ---------------------------------------------------------------- tuned grids (see grid_tuning.py)
@@ -182,4 +216,4 @@ def named(name: str, sde: LinearSDE) -> Tensor:
 GRIDS = {"uniform": uniform, "geometric": geometric, "karras": karras, "log-snr": log_snr, "ays": ays}
 
 __all__ = ["validate", "uniform", "geometric", "karras", "log_snr", "ays", "ays_sigmas", "AYS_SIGMAS", "twin",
-           "optimize", "save", "load", "named", "GRIDS"]
+           "optimize", "save", "load", "named", "GRIDS", "MAX_STEPS"]

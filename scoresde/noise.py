@@ -3,7 +3,8 @@
 ``PerSampleNoise`` is a counter-based scheme: the noise of stream ``stream`` at step ``step`` for
 sample index i comes from a generator seeded with hash(seed, stream, step, i // C), where C
 depends only on the size of one sample. Any batch (any size, any order of indices) therefore
-draws the same numbers for the same sample. ``BrownianNoise`` takes the predictor's increments
+draws the same numbers for the same sample (bit for bit; a sampler's output then still differs across
+batch sizes by the round-off of batched arithmetic, see ``sampler.sample``). ``BrownianNoise`` takes the predictor's increments
 from one torchsde Brownian path, so runs at different step counts share the path.
 """
 from __future__ import annotations

@@ -9,7 +9,13 @@ from .. import __version__
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line errors and exit code 2."""
+    """argparse with one-line errors, exit code 2, and help that shows every default (cli.checks)."""
+
+    def __init__(self, *args, **kwargs):
+        from .checks import formatter_for
+
+        kwargs["formatter_class"] = formatter_for(kwargs.get("formatter_class"))
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # noqa: D401
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -19,7 +25,9 @@ def _cmd_table(args: argparse.Namespace) -> int:
     from ..sde import SDES
     from ..table import format_table
 
-    names = args.sde.split(",") if args.sde else list(SDES)
+    names = [n.strip() for n in args.sde.split(",")] if args.sde is not None else list(SDES)
+    if not any(names):
+        raise ValueError(f"--sde: empty selection; valid: {', '.join(SDES)} (leave --sde out for all)")
     bad = [n for n in names if n not in SDES]
     if bad:
         raise ValueError(f"--sde: unknown SDE {bad[0]!r}; valid: {', '.join(SDES)}")
@@ -46,13 +54,38 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _unknown_top_level_option(parser: argparse.ArgumentParser, argv: List[str]) -> None:
+    """``scoresde --bogus``: name the option (argparse would only say that COMMAND is missing)."""
+    known = {o for a in parser._actions for o in a.option_strings}
+    for tok in argv:
+        if not tok.startswith("-") or tok == "-":
+            return  # the subcommand: its own parser judges the rest
+        if tok.split("=", 1)[0] not in known:
+            parser.error(f"unrecognized arguments: {tok}")
+
+
+def _as_typed(sub: Optional[argparse.ArgumentParser], message: str) -> str:
+    """A message from the library names its parameter ('rtol must be > 0'); say the option ('--rtol ...')."""
+    from .checks import option_of
+
+    head = message.split(" ", 1)[0].rstrip(":")
+    if sub is None or not head.isidentifier():
+        return message
+    opt = option_of(sub, head)
+    return opt + message[len(head):] if opt else message
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _unknown_top_level_option(parser, argv)
     args = parser.parse_args(argv)
+    sub = parser._subparsers._group_actions[0].choices.get(args.command) if parser._subparsers else None
     try:
         return int(args.func(args) or 0)
     except ValueError as e:  # bad input: one clear line, exit code 2, no traceback
-        sys.stderr.write(f"scoresde {args.command}: error: {e}\n")
+        msg = " ".join(str(e).split("\n"))
+        sys.stderr.write(f"scoresde {args.command}: error: {_as_typed(sub, msg)}\n")
         return 2
     except FloatingPointError as e:
         sys.stderr.write(f"scoresde {args.command}: error: {e}\n")

@@ -8,9 +8,9 @@ import time
 import warnings
 from typing import List, Sequence
 
-from ..compare import DEFAULT_NFE, DEFAULT_PROBLEM, DEFAULT_SAMPLERS, DEFAULT_SDES, SAMPLERS
+from ..compare import DEFAULT_GRIDS, DEFAULT_NFE, DEFAULT_PROBLEM, DEFAULT_SAMPLERS, DEFAULT_SDES, SAMPLERS
+from . import checks
 
-DEVICES = ("auto", "cpu", "cuda")
 
 
 def _names(value: str, valid: Sequence[str], option: str, what: str) -> List[str]:
@@ -33,8 +33,8 @@ def _nfes(value: str) -> List[int]:
             k = int(v)
         except ValueError:
             raise ValueError(f"--nfe: {v!r} is not an integer (give a comma list such as 10,20,50)") from None
-        if k < 1:
-            raise ValueError(f"--nfe: NFE must be >= 1, got {k}")
+        if k < 1 or k > checks.MAX_NFE:
+            raise ValueError(f"--nfe: NFE must be >= 1 and <= {checks.MAX_NFE:_}, got {k:_}")
         out.append(k)
     if not out:
         raise ValueError("--nfe: give at least one NFE value")
@@ -57,18 +57,20 @@ def run(args: argparse.Namespace) -> int:
     from ..problems import PROBLEMS, get_problem
     from ..sde import SDES
 
+    for opt, value in (("--sde", args.sde), ("--problem", args.problem), ("--grid", args.grid), ("--nfe", args.nfe)):
+        checks.nonempty(opt, value)
     samplers = _names(args.samplers, list(SAMPLERS), "--samplers", "sampler")
     nfes = _nfes(args.nfe)
     n = _positive_int("--n", args.n, 10)
-    if args.device not in DEVICES:
-        raise ValueError(f"--device: unknown device {args.device!r}; valid: {', '.join(DEVICES)}")
-    if args.device == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device: 'cuda' requested but CUDA is not available")
+    checks.int_range("--n", n, 10, checks.MAX_N)
+    checks.device("--device", args.device)
     if args.grid is not None and args.grid not in _grids.GRIDS:
         raise ValueError(f"--grid: unknown grid {args.grid!r}; valid: {', '.join(_grids.GRIDS)}")
     threads = _positive_int("--threads", args.threads, 0)
-    # Fail on a bad --out before any work.
-    prepare_out_dir(args.out, args.overwrite)
+    checks.int_range("--threads", threads, 0, 1024)
+    # Fail on a bad --out or --json before any work.
+    checks.output_dir("--out", args.out)
+    checks.output_file("--json", args.json, allow_stdout=True)
 
     score, label = None, "exact"
     if args.score == "exact":
@@ -76,10 +78,13 @@ def run(args: argparse.Namespace) -> int:
         if problem_name not in PROBLEMS:
             raise ValueError(f"--problem: unknown problem {problem_name!r}; valid: {', '.join(PROBLEMS)}")
         problem = get_problem(problem_name)
-        sde_names = _names(args.sde or ",".join(DEFAULT_SDES), list(SDES), "--sde", "SDE")
+        sde_names = _names(args.sde if args.sde is not None else ",".join(DEFAULT_SDES), list(SDES), "--sde", "SDE")
         sdes = [problem.sde(s) for s in sde_names]
     else:
         problem, sdes, score, label = _trained(args, PROBLEMS, get_problem)
+    checks.compare_runs([SAMPLERS[s] for s in samplers], sdes,
+                        lambda sde: _grids.GRIDS[args.grid or DEFAULT_GRIDS.get(sde.name, "uniform")](sde, 4))
+    prepare_out_dir(args.out, args.overwrite)  # the last check (an existing non-empty --out) creates the folder
 
     if threads:
         torch.set_num_threads(threads)
@@ -145,10 +150,10 @@ def add_parser(subparsers) -> None:
                         f"{','.join(s for s in SAMPLERS if s not in DEFAULT_SAMPLERS)})")
     p.add_argument("--nfe", default=",".join(map(str, DEFAULT_NFE)), help="comma list of NFE budgets")
     p.add_argument("--n", type=int, default=10_000, help="samples per run (default 10000)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the prior draws and the noise")
     p.add_argument("--out", default="compare-out", help="output folder (default ./compare-out)")
     p.add_argument("--overwrite", action="store_true", help="replace the results in an existing non-empty --out")
-    p.add_argument("--device", default="auto", help="auto|cpu|cuda")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--score", default="exact", help="'exact' (analytic score) or a training run folder")
     p.add_argument("--json", default=None, metavar="FILE", help="also write results.json here ('-': stdout)")
     p.add_argument("--grid", default=None, help="time grid for every SDE (default: per-SDE default, uniform in t)")

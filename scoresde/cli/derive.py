@@ -41,14 +41,16 @@ def run_derive(args: argparse.Namespace) -> int:
     from ..teach import FIGURES, parse_keys, run_topics
     from ..teach import table
 
+    from . import checks
+
+    checks.nonempty("--only", args.only, "selection of derivations")
     keys = parse_keys(args.only)
     if args.table_only and args.out is None:
         raise ValueError("--table-only needs --out DIR")
     if args.no_figures and args.out is None:
         raise ValueError("--no-figures needs --out DIR")
     out = Path(args.out) if args.out is not None else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise ValueError(f"--out: {out} exists and is not a folder")
+    checks.output_dir("--out", args.out)
     import torch
 
     torch.set_num_threads(1)  # the derivations are many tiny tensor ops: one thread is fastest

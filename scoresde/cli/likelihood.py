@@ -134,8 +134,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--prior must be gaussian or exact, got {args.prior!r}")
     if args.probes < 1:
         raise ValueError(f"--probes must be >= 1, got {args.probes}")
-    if args.json and not os.path.isdir(os.path.dirname(os.path.abspath(args.json))):
-        raise ValueError(f"--json: folder {os.path.dirname(os.path.abspath(args.json))!r} does not exist")
+    from . import checks
+
+    checks.output_file("--json", args.json)
+    checks.int_range("--n", args.n, 1, checks.MAX_N)
+    checks.int_range("--probes", args.probes, 1, 10_000)
+    for opt in ("--rtol", "--atol", "--eps"):
+        checks.positive_float(opt, getattr(args, opt[2:]))
+    for opt in ("--problem", "--run", "--data", "--sde"):
+        checks.nonempty(opt, getattr(args, opt[2:]))
+    checks.device("--device", args.device)
     sde, score_fn, x, mixture, levels, what = _resolve(args)
     D = x[0].numel()
     div = args.divergence if args.divergence != "auto" else ("exact" if D <= AUTO_EXACT_MAX_DIM else "hutchinson")

@@ -43,8 +43,15 @@ def add_parser(subparsers) -> None:
     t.add_argument("--precision", help="train.precision: fp32, bf16, fp16 (network only)")
     t.add_argument("--resume", action="store_true", help="continue the newest checkpoint in --out")
     t.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                   help="stop with a checkpoint at the first log line after this much training time (resume later)")
+                   help="stop with a checkpoint at the first log line after this much training time (resume later; "
+                        "default: no limit)")
     t.set_defaults(func=cmd_train)
+    from ..train.config import Config
+    from .checks import config_defaults
+
+    config_defaults(t, Config(), {"--data": "data.name", "--sde": "sde.name", "--steps": "train.steps",
+                                  "--batch-size": "train.batch_size", "--lr": "optim.lr", "--seed": "train.seed",
+                                  "--device": "train.device", "--precision": "train.precision"})
 
     s = subparsers.add_parser(
         "sample", help="draw samples from a trained run with any sampler",
@@ -54,7 +61,7 @@ def add_parser(subparsers) -> None:
     s.add_argument("--predictor", default="euler_maruyama", help="predictor name (default euler_maruyama)")
     s.add_argument("--corrector", default="none", help="corrector name or none (default none)")
     s.add_argument("--corrector-steps", type=int, default=1, help="corrector iterations per grid step")
-    s.add_argument("--snr", type=float, default=None, help="Langevin corrector signal-to-noise ratio")
+    s.add_argument("--snr", type=float, default=None, help="Langevin corrector signal-to-noise ratio (default: the corrector's)")
     s.add_argument("--nfe", type=int, default=200, help="score evaluations in total, the denoising step included (default 200)")
     s.add_argument("--grid", default="uniform", help="time grid: uniform, geometric, karras, log-snr")
     s.add_argument("--no-denoise", dest="denoise", action="store_false",
@@ -98,7 +105,12 @@ def build_train_config(args: argparse.Namespace):
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ..train.loop import train
+    from . import checks
 
+    checks.output_dir("--out", args.out)
+    checks.device("--device", args.device)
+    if args.config is not None:
+        checks.input_file("--config", args.config)
     cfg = build_train_config(args)
     res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
     if os.environ.get("RANK", "0") == "0":
@@ -164,6 +176,15 @@ def cmd_sample(args: argparse.Namespace) -> int:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {v}")
     if args.nfe < 1:
         raise ValueError(f"--nfe must be >= 1, got {args.nfe}")
+    from . import checks
+
+    checks.int_range("--nfe", args.nfe, 1, checks.MAX_NFE)
+    checks.int_range("--n", args.n, 1, checks.MAX_N)
+    checks.int_range("--batch-size", args.batch_size, 1, 10**6)
+    checks.int_range("--corrector-steps", args.corrector_steps, 1, 1000)
+    checks.device("--device", args.device)
+    checks.output_dir("--out", args.out)
+    checks.existing_file("--checkpoint", args.checkpoint)
     if os.path.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
         raise ValueError(f"--out: {args.out!r} is not empty; pass --overwrite to write into it")
     run = load_run(args.run, device=args.device, ema=args.ema, checkpoint=args.checkpoint)

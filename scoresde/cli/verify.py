@@ -92,6 +92,17 @@ def run(args: argparse.Namespace) -> int:
         for e in REGISTRY.values():
             sys.stdout.write(f"{e.name:<32} {e.title}  [{e.source}]\n")
         return 0
+    from . import checks
+
+    checks.nonempty("--target", args.target, "registry entry")
+    for k, tex in enumerate(args.latex, 1):
+        if not tex.strip():
+            raise ValueError(f"--latex: formula {k} is empty; give a LaTeX formula such as '\\beta_t = 1 - \\alpha_t'")
+        if len(tex) > 10_000:
+            raise ValueError(f"--latex: formula {k} has {len(tex):_} characters; at most 10_000")
+    for path in args.paths:
+        checks.input_file("PATHS", path)
+    checks.output_file("--json", args.json)
     if args.target is not None and args.target not in REGISTRY:
         raise ValueError(f"--target: unknown registry entry {args.target!r}; run 'scoresde verify --list'")
     if args.target is not None and not args.latex:

@@ -141,9 +141,9 @@ class LinearSDE(abc.ABC):
         device=None,
     ) -> Tensor:
         """Draw from the prior N(0, prior_std^2 I)."""
-        shape = tuple(int(s) for s in shape)
-        if not shape or any(s < 1 for s in shape):
-            raise ValueError(f"shape must be a non-empty tuple of positive sizes, got {shape}")
+        from .._validate import check_shape
+
+        shape = check_shape(shape)  # 4.7 is refused, not truncated
         if generator is not None and device is None:
             device = generator.device
         z = torch.randn(shape, generator=generator, dtype=dtype, device=device)

@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import math
 
+import torch
 from torch import Tensor
 
 from .base import Step, StepContext
+
+
+#: log of the smallest positive normal float64 (m(t) below exp(-708) underflows)
+_LOG_TINY = math.log(2.2250738585072014e-308)
 
 
 class DPMSolverPP2M(Step):
@@ -33,6 +38,17 @@ class DPMSolverPP2M(Step):
     def config(self) -> dict:
         return {} if self.lower_order_final else {"lower_order_final": False}
 
+    def check(self, sde, grid: Tensor) -> None:
+        """The data prediction x0 = (x + s^2 score)/m needs m(t) > 0 in float64 at every grid time t > 0."""
+        g = torch.as_tensor(grid, dtype=torch.float64)
+        logm = sde.log_mean_coeff(g[g > 0])
+        if bool((logm < _LOG_TINY).any()):
+            k = int(torch.argmin(logm))
+            raise ValueError(
+                f"predictor dpmpp_2m: m(t) = exp({float(logm[k]):.4g}) underflows float64 at grid time "
+                f"t = {float(g[g > 0][k]):.6g}, so its data prediction x0 = (x + s^2 score)/m is not representable; "
+                f"start the grid where log m(t) > {_LOG_TINY:.0f}, or use a noise-prediction sampler (ddim, heun)")
+
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         # x0_hat = (x + s^2 score)/m (Tweedie) is never formed: every update below is a linear
         # combination of x, score and the previous step's (x, score), with the coefficients folded
@@ -44,7 +60,9 @@ class DPMSolverPP2M(Step):
             ctx.state["dpmpp_prev"] = None
             x_new = x.mul(c.m1 / c.m).add_(sc, alpha=c.m1 * c.s * c.s / c.m)
             return x_new, x_new
-        h = math.log(c.m1 / c.s1) - math.log(c.m / c.s)
+        # h = lambda(t_next) - lambda(t) from the logs (m/s can underflow where m is tiny: VP with a large
+        # B(t); check() has refused grids where m itself underflows)
+        h = (math.log(c.m1) - math.log(c.s1)) - (math.log(c.m) - math.log(c.s))
         k = -c.m1 * math.expm1(-h)
         ctx.state["dpmpp_prev"] = (x, sc, c.s * c.s / c.m, 1.0 / c.m, h)
         if prev is None or (self.lower_order_final and ctx.is_last):

@@ -110,6 +110,7 @@ def compare(
     n_plot: int = 2000,
     progress: bool = True,
     model_error: bool = True,
+    digits_epochs: Optional[int] = None,
 ) -> CompareResult:
     """Run every sampler on every SDE at every NFE and measure it.
 
@@ -127,6 +128,8 @@ def compare(
         final_step_study: the sigma(eps) floor and the final-step treatments (exact score only).
         model_error: with a network on an exact target, compare the network's PF-ODE endpoint with the
             exact score's from the same x_T (model error, reported apart from sampler error).
+        digits_epochs: training epochs of the digit classifier (image targets; default that of
+            :func:`scoresde.train.digits_metric.train_classifier`).
     """
     t_start = time.perf_counter()
     timing: Dict[str, float] = {}
@@ -147,6 +150,7 @@ def compare(
     # ---- measure setup: estimators and their noise floors (once per comparison)
     ctx = MeasureContext(target=target, n=n, seed=seed, n_mmd=n_mmd, n_proj=n_proj, floor_repeats=floor_repeats,
                          exact_score=exact, ref_tol=1e-10 if exact else 1e-6)
+    ctx.state["digits_epochs"] = digits_epochs
     floors = _measure.setup(ctx)
     timing["floors"] = time.perf_counter() - t_start
 
@@ -159,7 +163,9 @@ def compare(
         "reference": (f"scipy solve_ivp DOP853, rtol = atol = {ctx.ref_tol:g}, float64"
                       + ("" if exact else " (float32 network called from float64)") + ", same x_T"),
         "truth": ("exact mixture samples" if target.exact else
-                  f"held-out real data ({target.heldout.shape[0]} samples; floors: training-split draws)"),
+                  "no data: deterministic samplers against the score's own PF-ODE only" if target.heldout is None else
+                  f"real data: a seeded split of {target.heldout.shape[0]} samples of the run's data set (the model "
+                  f"may have trained on them); floors: draws from the other {target.pool.shape[0]} against that split"),
         "mmd_bandwidth": ctx.state["mmd"].bandwidth if "mmd" in ctx.state else None,
         "floor_repeats": floor_repeats,
     }

@@ -17,7 +17,8 @@ class Target:
     """What samples are measured against.
 
     Either an exact Gaussian mixture (``mixture``: the built-in problems) or real data without an
-    exact answer: ``heldout`` (samples the network was not trained on; distribution metrics compare
+    exact answer: ``heldout`` (a seeded split of the data -- held out from the classifier, not necessarily
+    from the diffusion model, which may have trained on all of it; distribution metrics compare
     against them) and ``pool`` (other real samples: the noise floors compare pool draws with the
     held-out set, "real vs real" at the same n). ``dataset`` (labelled images) enables the digit metrics.
     """

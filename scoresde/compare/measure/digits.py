@@ -33,7 +33,7 @@ class DigitsFamily(Family):
         from ...train import digits_metric as DM
 
         data = ctx.target.dataset
-        judge = DM.train_classifier(data, seed=0)
+        judge = DM.train_classifier(data, seed=0, epochs=ctx.state.get("digits_epochs"))
         ref = DM.features(judge.net, data.x[judge.train_idx])
         held = DM.features(judge.net, data.x[judge.test_idx])
         n_eval = min(ctx.n, held.shape[0])

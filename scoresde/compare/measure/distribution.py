@@ -16,6 +16,9 @@ class DistributionFamily(Family):
     definitions = {"sw2": "sliced W2 to the truth sample, 128 fixed directions",
                    "mmd2": "unbiased MMD^2, RBF kernel, bandwidth = median distance of the truth sample"}
 
+    def applies(self, ctx: MeasureContext) -> bool:
+        return ctx.target.exact or ctx.target.heldout is not None
+
     def setup(self, ctx: MeasureContext):
         t = ctx.target
         y = t.reference_sample(ctx.n, ctx.seed)

@@ -21,13 +21,18 @@ def _linear_table(N=1000):
 def test_table_sde_hits_the_knots_and_its_hooks_are_consistent():
     sde = DiscreteScheduleSDE(_linear_table())
     err = conversion_error(sde)
-    assert err["knot_alpha_bar_max_abs"] < 1e-14 and err["midpoint_interp_check"] < 1e-12
-    assert 0 < err["midpoint_log_snr_linear_vs_cubic_max"] < 0.05
+    assert err["knot_alpha_bar_max_abs"] < 1e-14
+    assert 0 < err["midpoint_log_snr_vs_4pt_cubic_median"] < err["midpoint_log_snr_vs_4pt_cubic_max"] < 0.05
     t = torch.tensor([0.0004, 0.0123, 0.3337, 0.5, 0.9995], dtype=torch.float64, requires_grad=True)
     f, = torch.autograd.grad(sde.log_mean_coeff(t).sum(), t)
     s2, = torch.autograd.grad(sde.marginal_var(t).sum(), t)
     td = t.detach()
     assert torch.allclose(f, sde.drift_coeff(td), rtol=1e-10)
+    # C^1: f is continuous across a knot
+    k = sde.knots[500]
+    assert float(sde.drift_coeff(k - 1e-12) - sde.drift_coeff(k + 1e-12)) == pytest.approx(0.0, abs=1e-6)
+    lam = sde.log_snr(torch.linspace(0.001, 1, 5000, dtype=torch.float64))
+    assert bool((lam[1:] < lam[:-1]).all())
     assert torch.allclose(s2 - 2 * sde.drift_coeff(td) * sde.marginal_var(td), sde.diffusion_sq(td), rtol=1e-10)
     assert float(sde.marginal_var(torch.tensor(0.0, dtype=torch.float64))) == 0.0
     # the linear-beta table is the continuous VP SDE (beta 0.1..20) up to the O(1/N) chain-vs-SDE gap
@@ -131,3 +136,16 @@ def test_diffusers_ddpm_equals_ancestral_with_shared_noise(tiny_diffusers):
     got = sample(lm.sde, lm.score_fn(), x_T.shape, predictor=solvers.Ancestral(), grid=grid, x_T=x_T,
                  noise=Replay()).x
     assert torch.allclose(got, want, rtol=1e-4, atol=2e-5), float((got - want).abs().max())
+
+
+def test_sample_cli_with_a_model_folder(tiny_diffusers, tmp_path):
+    import os
+
+    from scoresde.cli import main
+
+    _, root = tiny_diffusers
+    out = tmp_path / "s"
+    assert main(["sample", "--model", f"diffusers:{root}", "--predictor", "ddim", "--nfe", "5", "--n", "4",
+                 "--out", str(out)]) == 0
+    assert {"samples.npz", "samples.png"} <= set(os.listdir(out))
+    assert main(["sample", "--out", str(tmp_path / "x")]) == 2  # neither --run nor --model

@@ -2,15 +2,18 @@
 
 Knots: timestep k = 0..N-1 sits at t_k = (k + 1) T / N (T = 1), where alpha_bar(t_k) = alpha_bar_k exactly;
 the model is called at the continuous timestep k(t) = t N / T - 1. Between knots the log-SNR
-lambda = log(m/s) = 1/2 log(alpha_bar / (1 - alpha_bar)) is interpolated linearly in t (the DDIM/DPM-Solver
-steps are exponential integrators in lambda, so this is the interpolation their steps assume); on
+lambda = log(m/s) = 1/2 log(alpha_bar / (1 - alpha_bar)) is interpolated in t by the monotone cubic Hermite
+(PCHIP) interpolant (Fritsch & Carlson 1980; harmonic-mean knot slopes, Fritsch & Butland 1984): it hits
+every knot, keeps lambda decreasing, and is C^1, so the drift f is continuous -- with a piecewise-linear
+lambda, f jumps at each of the 1000 knots and an adaptive reference solver has to restart at every one
+(measured: a DOP853 reference took minutes instead of seconds); on
 [0, t_0] log alpha_bar is linear in t from 0 (alpha_bar(0) = 1: the data) to log alpha_bar_0.
 VP family: m^2 = alpha_bar = sigmoid(2 lambda), s^2 = 1 - m^2; f = d log m/dt = s^2 dlambda/dt,
 g^2 = ds^2/dt - 2 f s^2 = -2 f (since ds^2/dt = -2 m^2 f). eps = t_0 (timestep 0).
 
 :func:`conversion_error` measures what the interpolation does: m(t_k)^2 - alpha_bar_k at the knots
-(float64 round-off), and at the midpoints the gap between linear and cubic interpolation of lambda
-(an estimate of the interpolation error, O(h^2 lambda'')).
+(float64 round-off), and at the midpoints the gap between the PCHIP lambda and the 4-point (Catmull-Rom)
+cubic through the neighbouring knots (an estimate of the interpolation error).
 """
 from __future__ import annotations
 
@@ -40,7 +43,12 @@ class DiscreteScheduleSDE(LinearSDE):
         self.alphas_cumprod, self.label = ab, label
         self.knots = (torch.arange(N, dtype=torch.float64) + 1) * T / N
         self.lam = 0.5 * (torch.log(ab) - torch.log1p(-ab))
-        self.slope = (self.lam[1:] - self.lam[:-1]) / (T / N)  # dlambda/dt per segment
+        self.h = T / N
+        sec = (self.lam[1:] - self.lam[:-1]) / self.h  # secant slopes, all < 0
+        d = torch.empty_like(self.lam)
+        d[1:-1] = 2.0 / (1.0 / sec[:-1] + 1.0 / sec[1:])  # harmonic mean: monotone (Fritsch & Butland 1984)
+        d[0], d[-1] = sec[0], sec[-1]
+        self.dlam = d
 
     def config(self) -> dict:
         return {**super().config(), "table": self.label}
@@ -60,10 +68,17 @@ class DiscreteScheduleSDE(LinearSDE):
 
     # ---- the four hooks
     def _seg(self, t: Tensor):
+        """(t, segment, lambda(t), dlambda/dt) by cubic Hermite interpolation."""
         tt = t.to(torch.float64)
-        kn, lam, sl = self.knots.to(tt.device), self.lam.to(tt.device), self.slope.to(tt.device)
+        kn, lam, d = self.knots.to(tt.device), self.lam.to(tt.device), self.dlam.to(tt.device)
         idx = (torch.searchsorted(kn, tt, right=True) - 1).clamp(0, self.N - 2)
-        return tt, idx, lam[idx] + sl[idx] * (tt - kn[idx]), sl[idx]
+        h = self.h
+        u = ((tt - kn[idx]) / h).clamp(0.0, 1.0)
+        y0, y1, d0, d1 = lam[idx], lam[idx + 1], d[idx] * h, d[idx + 1] * h
+        u2, u3 = u * u, u * u * u
+        val = (2 * u3 - 3 * u2 + 1) * y0 + (u3 - 2 * u2 + u) * d0 + (-2 * u3 + 3 * u2) * y1 + (u3 - u2) * d1
+        der = ((6 * u2 - 6 * u) * y0 + (3 * u2 - 4 * u + 1) * d0 + (-6 * u2 + 6 * u) * y1 + (3 * u2 - 2 * u) * d1) / h
+        return tt, idx, val, der
 
     def _head(self, tt: Tensor) -> Tensor:
         """log alpha_bar on [0, t_0]."""
@@ -100,14 +115,13 @@ def conversion_error(sde: DiscreteScheduleSDE) -> dict:
     knot = float((torch.exp(2 * sde.log_mean_coeff(sde.knots)) - ab).abs().max())
     lam = sde.lam
     mid_t = 0.5 * (sde.knots[1:-2] + sde.knots[2:-1])
-    lin = 0.5 * (lam[1:-2] + lam[2:-1])
-    cubic = (-lam[:-3] + 9 * lam[1:-2] + 9 * lam[2:-1] - lam[3:]) / 16  # Catmull-Rom / 4-point midpoint
+    cubic = (-lam[:-3] + 9 * lam[1:-2] + 9 * lam[2:-1] - lam[3:]) / 16  # 4-point midpoint
     got = sde.log_snr(mid_t)
-    d = (lin - cubic).abs()
+    d = (got - cubic).abs()
     k = int(d.argmax())
-    return {"knot_alpha_bar_max_abs": knot, "midpoint_log_snr_linear_vs_cubic_max": float(d.max()),
+    return {"knot_alpha_bar_max_abs": knot, "midpoint_log_snr_vs_4pt_cubic_max": float(d.max()),
             "at_timestep": float(sde.timestep(mid_t[k])),
-            "midpoint_interp_check": float((got - lin).abs().max())}
+            "midpoint_log_snr_vs_4pt_cubic_median": float(d.median())}
 
 
 __all__ = ["DiscreteScheduleSDE", "conversion_error"]

@@ -6,6 +6,7 @@
 | ``diffusers`` | :mod:`.diffusers` | a local diffusers folder: eps/v/sample model + scheduler config (alpha_bar table -> :class:`~.schedule.DiscreteScheduleSDE`) |
 | ``kdiffusion`` | :mod:`.kdiffusion` | denoisers D(x~, sigma) in EDM coordinates (:class:`~.kdiffusion.DenoiserScore`) |
 | ``score_sde`` | :mod:`.score_sde` | score_sde-style networks s(x, labels) (:class:`~.score_sde.ScoreSdeScore`) |
+| ``safetensors`` | :mod:`.export` | a run exported by ``scoresde export`` (no pickle) |
 | ``python`` | :mod:`.python` | ``MODULE:ATTR``, a callable returning a :class:`LoadedModel` (plain callables) |
 
 ``load_model("diffusers:DIR")`` returns a :class:`LoadedModel`: its SDE, event shape and a factory of fresh
@@ -25,6 +26,7 @@ MODEL_SOURCES = {
     "run": "scoresde.models.run",
     "diffusers": "scoresde.models.diffusers",
     "python": "scoresde.models.python",
+    "safetensors": "scoresde.models.export",
 }
 
 

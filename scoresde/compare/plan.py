@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 
@@ -45,11 +45,6 @@ class Plan:
 
     def grid_fn(self, sde):
         return _grids.GRIDS[self.grid_name(sde)]
-
-    def jobs(self, sde) -> Iterator[Tuple[object, int]]:
-        for spec in self.samplers:
-            for nfe in self.nfes:
-                yield spec, nfe
 
     @property
     def total(self) -> int:

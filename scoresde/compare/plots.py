@@ -118,7 +118,7 @@ def plot_error_vs_nfe(res: CompareResult) -> bytes:
                 ax.set_ylim(top=30 * fl["sw2"]["mean"])  # diverging samplers would flatten the rest
                 ax.text(0.02, 0.97, "clipped: see table", transform=ax.transAxes, fontsize=7, va="top", color="0.4")
             _nfe_ticks(ax, res.meta["nfe"])
-    handles, labels = {}, {}
+    handles = {}
     for ax in axes.flat:
         for h, l in zip(*ax.get_legend_handles_labels()):
             handles.setdefault(l, h)

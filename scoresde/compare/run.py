@@ -10,7 +10,6 @@ The final-step helper (:func:`final_step`) lives here too: the second-order step
 """
 from __future__ import annotations
 
-import math
 import time
 from typing import List, Optional, Tuple
 

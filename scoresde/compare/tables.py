@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import CompareResult
 
 #: fewest NFE points an order is fitted from
 MIN_ORDER_POINTS = 3

@@ -17,8 +17,6 @@ import json
 import os
 import tempfile
 
-import torch
-
 FILE = "model.safetensors"
 
 

@@ -114,7 +114,7 @@ def run_one(spec: SamplerSpec, sde: LinearSDE, score_fn, grid_fn, x_T: Tensor, n
         r = pf_ode_torchdiffeq(sde, score_fn, x_T, method=spec.adaptive, rtol=tol, atol=tol)
         wall = time.perf_counter() - t0
         warn = ""
-        if r.nfe < nfe and cal_nfe == tolerances.min_nfe:
+        if nfe < cal_nfe and cal_nfe == tolerances.min_nfe:
             warn = (f"{spec.name}: adaptive; NFE {nfe} is below its minimum spend: the loosest tolerance "
                     f"(rtol = atol = {tol:.3g}) spent NFE {r.nfe}")
         elif abs(r.nfe - nfe) > 0.1 * nfe:

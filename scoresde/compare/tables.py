@@ -164,7 +164,7 @@ def order_table(res: CompareResult) -> List[dict]:
                 p_rmse, nt = fit_order_note([r["nfe"] for r in recs], [r["rmse"] for r in recs],
                                             _ref_floor(res, sde))
                 notes.append(f"rmse: {nt}")
-            if "sw2" in fl and any(r.get("sw2") is not None for r in recs):
+            if not det and "sw2" in fl and any(r.get("sw2") is not None for r in recs):
                 p_sw2, nt = fit_order_note([r["nfe"] for r in recs], [r["sw2"] for r in recs], fl["sw2"]["upper"])
                 notes.append(f"sw2: {nt}")
             kl = [o for o in res.orders if o["sde"] == sde and o["sampler"] == name and o.get("kl_disc") is not None]

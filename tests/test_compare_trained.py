@@ -109,6 +109,7 @@ def test_trained_digits_run_cli(tmp_path):
     assert "## Digit metrics: can the sample rank the samplers?" in report and "fd" in report
 
 
+@pytest.mark.slow
 def test_model_folder_compare_cli(tmp_path):
     D = pytest.importorskip("diffusers")
     torch.manual_seed(0)

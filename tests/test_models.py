@@ -149,3 +149,27 @@ def test_sample_cli_with_a_model_folder(tiny_diffusers, tmp_path):
                  "--out", str(out)]) == 0
     assert {"samples.npz", "samples.png"} <= set(os.listdir(out))
     assert main(["sample", "--out", str(tmp_path / "x")]) == 2  # neither --run nor --model
+
+
+def test_kdiffusion_discrete_eps_denoiser_is_the_same_score():
+    """k-diffusion's DiscreteEpsDDPMDenoiser around an eps network, read back as a score on the table SDE."""
+    import importlib.util
+
+    if importlib.util.find_spec("k_diffusion") is None:
+        pytest.skip("k-diffusion not installed (pip install --no-deps k-diffusion)")
+    from scoresde.models.kdiffusion import load_external
+
+    K = load_external()
+    table = _linear_table()
+    sde = DiscreteScheduleSDE(table)
+    exact = get_problem("gmm2d").mixture.score_fn(sde)
+
+    def eps_net(x, k):  # an "eps network" with diffusers/k-diffusion's integer-scale timestep
+        t = sde.time_of(k)
+        return -torch.sqrt(sde.marginal_var(t))[:, None] * exact(x, t)
+    D = K.DiscreteEpsDDPMDenoiser(eps_net, table, quantize=False)
+    x = torch.randn(8, 2, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    for k in (3, 250, 999):
+        t = torch.full((8,), float(sde.time_of(k)), dtype=torch.float64)
+        got = DenoiserScore(D, sde)(x, t)
+        assert torch.allclose(got, exact(x, t), rtol=1e-7, atol=1e-7), k

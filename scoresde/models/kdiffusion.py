@@ -32,14 +32,25 @@ _MODULE = "_scoresde_kdiffusion"
 
 def load_sampling():
     """``k_diffusion.sampling`` (the installed wheel's file) without importing the k_diffusion package."""
-    if f"{_MODULE}.sampling" in sys.modules:
-        return sys.modules[f"{_MODULE}.sampling"]
+    return _load("sampling")
+
+
+def load_external():
+    """``k_diffusion.external`` (VDenoiser, DiscreteEpsDDPMDenoiser, CompVisDenoiser, ...) the same way: it
+    imports only ``sampling`` and ``utils.append_dims``."""
+    _load("sampling")
+    return _load("external")
+
+
+def _load(name: str):
+    if f"{_MODULE}.{name}" in sys.modules:
+        return sys.modules[f"{_MODULE}.{name}"]
     spec = importlib.util.find_spec("k_diffusion")
     if spec is None or not spec.submodule_search_locations:
         raise ValueError('k-diffusion is not installed: pip install "scoresde[peers]" && '
                          'pip install --no-deps k-diffusion')
     folder = list(spec.submodule_search_locations)[0]
-    pkg = types.ModuleType(_MODULE)
+    pkg = sys.modules.get(_MODULE) or types.ModuleType(_MODULE)
     pkg.__path__ = [folder]
     utils = types.ModuleType(f"{_MODULE}.utils")
 
@@ -49,10 +60,11 @@ def load_sampling():
     utils.append_dims = append_dims
     pkg.utils = utils
     sys.modules[_MODULE], sys.modules[f"{_MODULE}.utils"] = pkg, utils
-    s = importlib.util.spec_from_file_location(f"{_MODULE}.sampling", f"{folder}/sampling.py")
+    s = importlib.util.spec_from_file_location(f"{_MODULE}.{name}", f"{folder}/{name}.py")
     mod = importlib.util.module_from_spec(s)
-    sys.modules[f"{_MODULE}.sampling"] = mod
+    sys.modules[f"{_MODULE}.{name}"] = mod
     s.loader.exec_module(mod)
+    setattr(pkg, name, mod)
     return mod
 
 
@@ -99,4 +111,4 @@ def sde_denoiser(sde: LinearSDE, score_fn) -> Callable[[Tensor, Tensor], Tensor]
     return D
 
 
-__all__ = ["load_sampling", "DenoiserScore", "sde_denoiser"]
+__all__ = ["load_sampling", "load_external", "DenoiserScore", "sde_denoiser"]

@@ -220,8 +220,9 @@ def compare(
                     rec[k] = None
                 try:
                     x, info = run_one(spec, sde, score_fn, grid_fn, x_T, nfe, seed, tolerances.get(spec.name))
-                except FloatingPointError as e:
-                    rec.update(status="failed", warning=str(e), nfe=None, steps=None, wall_s=None, within_floor="")
+                except (FloatingPointError, AssertionError) as e:  # torchdiffeq asserts on dt underflow
+                    rec.update(status="failed", warning=f"{type(e).__name__}: {e}", nfe=None, steps=None,
+                               wall_s=None, within_floor="")
                     records.append(rec)
                     bar.update(f"{sde.name} {spec.name} {nfe} failed")
                     continue

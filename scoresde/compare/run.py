@@ -51,7 +51,8 @@ class Tolerances:
 
     One calibration sweep per SDE on a small batch (the error norm is an RMS over the batch, so the
     step count barely depends on its size): tol = 10^-1, 10^-1.5, ... until the NFE exceeds 1.5x the
-    largest target (or tol = 1e-12). NFE(tol) is a staircase, so interpolating it can pick a
+    largest target (or tol reaches 1e-12 for float64 states, 1e-6 for float32 ones: a float32 network
+    cannot be integrated tighter). NFE(tol) is a staircase, so interpolating it can pick a
     tolerance that spends the same NFE for two targets, or a looser one for the larger target (the
     earlier search did: dopri5 spent 14 NFE for both the NFE-10 and NFE-20 requests, and the tighter
     tolerance had the worse error). Here the tolerance of target k is the loosest swept tolerance
@@ -62,6 +63,7 @@ class Tolerances:
 
     def __init__(self, sde, score_fn, x_cal: Tensor, method: str):
         self.sde, self.score_fn, self.x_cal, self.method = sde, score_fn, x_cal, method
+        self.min_tol = 1e-12 if x_cal.dtype == torch.float64 else 1e-6
         self.table: List[Tuple[float, int]] = []  # (tol, nfe), tol decreasing
 
     def _nfe(self, tol: float) -> int:
@@ -73,7 +75,7 @@ class Tolerances:
         k = len(self.table)
         while True:
             tol = 10.0 ** (-1 - 0.5 * k)
-            if tol < 1e-12 or (self.table and self.table[-1][1] > 1.5 * max_target):
+            if tol < self.min_tol * (1 - 1e-9) or (self.table and self.table[-1][1] > 1.5 * max_target):
                 break
             self.table.append((tol, self._nfe(tol)))
             k += 1

@@ -184,7 +184,8 @@ def test_cli_end_to_end_tiny(tmp_path, capsys):
             assert (out / f).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and (out / f).stat().st_size > 5000
     data = json.loads((out / "results.json").read_text())
     assert json.loads(js.read_text()) == data
-    assert set(data) == {"meta", "records", "skipped", "floors", "final_step", "orders", "references"}
+    assert set(data) == {"meta", "records", "skipped", "floors", "final_step", "orders", "references", "samplers",
+                         "model_error"}
     for k in ("problem", "sdes", "samplers", "nfe", "n", "seed", "device", "version", "machine", "grid", "wall_s"):
         assert k in data["meta"]
     assert data["meta"]["nfe"] == [3, 6]

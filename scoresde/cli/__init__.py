@@ -48,8 +48,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # Each feature module registers its own subcommand(s).
     from . import compare as cli_compare, derive as cli_derive, likelihood as cli_likelihood, train as cli_train, verify as cli_verify
+    from . import export as cli_export
 
-    for module in (cli_compare, cli_verify, cli_train, cli_likelihood, cli_derive):
+    for module in (cli_compare, cli_verify, cli_train, cli_likelihood, cli_derive, cli_export):
         module.add_parser(sub)
     return p
 

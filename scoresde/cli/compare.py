@@ -25,6 +25,24 @@ def _names(value: str, valid: Sequence[str], option: str, what: str) -> List[str
     return items
 
 
+def _samplers(value: str) -> list:
+    """--samplers -> SamplerSpec objects (built-in names, predictor registry names, SOURCE:NAME[:K=V] peers)."""
+    from ..compare import resolve
+
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise ValueError(f"--samplers: give at least one sampler; valid: {', '.join(SAMPLERS)}")
+    if len(set(items)) != len(items):
+        raise ValueError(f"--samplers: sampler listed twice in {value!r}")
+    out = []
+    for v in items:
+        try:
+            out.append(resolve(v))
+        except ValueError as e:
+            raise ValueError(f"--samplers: {e}") from None
+    return out
+
+
 def _nfes(value: str) -> List[int]:
     out = []
     for v in value.split(","):
@@ -59,10 +77,11 @@ def run(args: argparse.Namespace) -> int:
 
     for opt, value in (("--sde", args.sde), ("--problem", args.problem), ("--grid", args.grid), ("--nfe", args.nfe)):
         checks.nonempty(opt, value)
-    samplers = _names(args.samplers, list(SAMPLERS), "--samplers", "sampler")
+    samplers = _samplers(args.samplers)
     nfes = _nfes(args.nfe)
-    n = _positive_int("--n", args.n, 10)
-    checks.int_range("--n", n, 10, checks.MAX_N)
+    if args.n is not None:
+        n = _positive_int("--n", args.n, 10)
+        checks.int_range("--n", n, 10, checks.MAX_N)
     checks.device("--device", args.device)
     if args.grid is not None and args.grid not in _grids.GRIDS:
         raise ValueError(f"--grid: unknown grid {args.grid!r}; valid: {', '.join(_grids.GRIDS)}")
@@ -73,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     checks.output_file("--json", args.json, allow_stdout=True)
 
     score, label = None, "exact"
-    if args.score == "exact":
+    if args.model is not None and args.score != "exact":
+        raise ValueError("--model: give either --model or --score RUN, not both")
+    if args.model is not None:
+        problem, sdes, score, label = _model(args)
+    elif args.score == "exact":
         problem_name = args.problem or DEFAULT_PROBLEM
         if problem_name not in PROBLEMS:
             raise ValueError(f"--problem: unknown problem {problem_name!r}; valid: {', '.join(PROBLEMS)}")
@@ -82,16 +105,18 @@ def run(args: argparse.Namespace) -> int:
         sdes = [problem.sde(s) for s in sde_names]
     else:
         problem, sdes, score, label = _trained(args, PROBLEMS, get_problem)
-    checks.compare_runs([SAMPLERS[s] for s in samplers], sdes,
+    checks.compare_runs(samplers, sdes,
                         lambda sde: _grids.GRIDS[args.grid or DEFAULT_GRIDS.get(sde.name, "uniform")](sde, 4))
     prepare_out_dir(args.out, args.overwrite)  # the last check (an existing non-empty --out) creates the folder
 
+    # default sample size: 10000 on exact problems (cheap exact score), fewer through a network
+    n = args.n if args.n is not None else (10_000 if score is None else (256 if len(getattr(problem, "shape", (2,))) > 1 else 2000))
     if threads:
         torch.set_num_threads(threads)
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = compare(problem, sdes, [SAMPLERS[s] for s in samplers], nfes, n=n, seed=args.seed,
+        res = compare(problem, sdes, samplers, nfes, n=n, seed=args.seed,
                       device=args.device, grid=args.grid, score=score, score_label=label, progress=True)
     seen = set()
     for w in caught:  # the NFE roundings (also stored in each record's "warning")
@@ -120,19 +145,38 @@ def _trained(args, PROBLEMS, get_problem):
     except ValueError as e:
         raise ValueError(f"--score: {str(e).replace('--run: ', '')}") from None
     data = run.config.data.name
-    if data not in PROBLEMS:
-        raise ValueError(f"--score: the run was trained on {data!r}, which has no exact ground truth; "
-                         f"compare needs one of {', '.join(PROBLEMS)}")
     if args.problem is not None and args.problem != data:
         raise ValueError(f"--problem: the run was trained on {data!r}, not {args.problem!r}")
     if args.sde is not None and args.sde != run.sde.name:
         raise ValueError(f"--sde: the run's SDE is {run.sde.name!r}; a trained score fits only its own SDE")
+    label = f"trained run {args.score} (step {run.step}, {'EMA' if run.ema else 'raw'} weights)"
+    if data not in PROBLEMS:  # no exact answer: held-out real data is the truth
+        from ..compare import Target
+        from ..train.data import load_dataset
+
+        ds = load_dataset(data, run.config.data.n, run.config.data.seed)
+        return Target.from_dataset(ds), [run.sde], (lambda s: run.score_fn), label
     problem = get_problem(data)
     if tuple(run.shape) != tuple(problem.mixture.event_shape):
         raise ValueError(f"--score: the run's data shape {tuple(run.shape)} does not match {data!r}")
-    sde = run.sde
-    label = f"trained run {args.score} (step {run.step}, {'EMA' if run.ema else 'raw'} weights)"
-    return problem, [sde], (lambda s: run.score_fn), label
+    return problem, [run.sde], (lambda s: run.score_fn), label
+
+
+def _model(args):
+    """(target, [sde], score(sde), label) for --model SOURCE:ARG (no exact truth; a run's data if it has one)."""
+    from ..compare import Target
+    from ..models import load_model
+
+    if args.problem is not None or args.sde is not None:
+        raise ValueError("--model: the model fixes its data and SDE; leave out --problem and --sde")
+    lm = load_model(args.model, device="cpu" if args.device == "auto" and not __import__("torch").cuda.is_available()
+                    else ("cuda" if args.device in ("auto", "cuda") else args.device))
+    if lm.data is not None:
+        target = Target.from_dataset(lm.data)
+    else:
+        target = Target(lm.name, f"{lm.name} (no data: deterministic samplers only, against the model's own PF-ODE)",
+                        tuple(lm.shape), lm.kind)
+    return target, [lm.sde], (lambda s: lm.score_fn()), f"model {lm.name}"
 
 
 def add_parser(subparsers) -> None:
@@ -147,14 +191,18 @@ def add_parser(subparsers) -> None:
     p.add_argument("--sde", default=None, help=f"comma list of SDEs (default {','.join(DEFAULT_SDES)})")
     p.add_argument("--samplers", default=",".join(DEFAULT_SAMPLERS),
                    help=f"comma list (default: {','.join(DEFAULT_SAMPLERS)}; also: "
-                        f"{','.join(s for s in SAMPLERS if s not in DEFAULT_SAMPLERS)})")
+                        f"{','.join(s for s in SAMPLERS if s not in DEFAULT_SAMPLERS)}, any predictor of "
+                        "scoresde.solvers, and peers as diffusers:SCHEDULER or kdiffusion:NAME[:KEY=VALUE])")
     p.add_argument("--nfe", default=",".join(map(str, DEFAULT_NFE)), help="comma list of NFE budgets")
-    p.add_argument("--n", type=int, default=10_000, help="samples per run (default 10000)")
+    p.add_argument("--n", type=int, default=None,
+                   help="samples per run (default 10000 with the exact score; 2000 points / 256 images through a network)")
     p.add_argument("--seed", type=int, default=0, help="seed of the prior draws and the noise")
     p.add_argument("--out", default="compare-out", help="output folder (default ./compare-out)")
     p.add_argument("--overwrite", action="store_true", help="replace the results in an existing non-empty --out")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     p.add_argument("--score", default="exact", help="'exact' (analytic score) or a training run folder")
+    p.add_argument("--model", default=None, metavar="SOURCE:ARG",
+                   help="a model from scoresde.models: diffusers:DIR (local folder), run:DIR, python:MODULE:ATTR")
     p.add_argument("--json", default=None, metavar="FILE", help="also write results.json here ('-': stdout)")
     p.add_argument("--grid", default=None, help="time grid for every SDE (default: per-SDE default, uniform in t)")
     p.add_argument("--threads", type=int, default=1,

@@ -33,6 +33,9 @@ def add_parser(subparsers) -> None:
     t.add_argument("--config", help="a .json/.yaml config (partial configs take defaults)")
     t.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config field (repeatable)")
+    t.add_argument("--preset", default=None,
+                   help="cpu-small | cpu-medium | gpu-paper (default: gpu-paper on CUDA, else cpu-small); "
+                        "applied first, so --config, flags and --set override it")
     t.add_argument("--data", help="data.name (gmm2d, moons, digits, mnist5k, ...)")
     t.add_argument("--sde", help="sde.name (vp, vp-cosine, subvp, ve)")
     t.add_argument("--steps", type=int, help="train.steps")
@@ -41,6 +44,9 @@ def add_parser(subparsers) -> None:
     t.add_argument("--seed", type=int, help="train.seed")
     t.add_argument("--device", help="train.device: auto, cpu, cuda, cuda:N")
     t.add_argument("--precision", help="train.precision: fp32, bf16, fp16 (network only)")
+    t.add_argument("--threads", type=int, default=None,
+                   help="CPU threads of torch (default: the idle cores, at least 1: on a loaded machine "
+                        "extra threads wait on each other and small networks train many times slower)")
     t.add_argument("--resume", action="store_true", help="continue the newest checkpoint in --out")
     t.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="stop with a checkpoint at the first log line after this much training time (resume later)")
@@ -76,23 +82,36 @@ def build_train_config(args: argparse.Namespace):
     from ..train.config import Config, load_config, parse_override
     from ..train.run import CONFIG_FILE
 
-    if args.config:
-        cfg = load_config(args.config)
-    elif args.resume and os.path.isfile(os.path.join(args.out, CONFIG_FILE)):
-        cfg = load_config(os.path.join(args.out, CONFIG_FILE))
-    else:
+    from ..train.config import mapping_overrides, read_config_mapping
+    from ..train.presets import default_preset, preset_overrides
+
+    over, file_over = {}, {}
+    if args.resume and not args.config and os.path.isfile(os.path.join(args.out, CONFIG_FILE)):
+        cfg = load_config(os.path.join(args.out, CONFIG_FILE))  # the run's own config is the base
+        if args.preset:
+            raise ValueError("--preset: a resumed run keeps its stored config; drop --preset")
+    else:  # Config() <- preset <- --config <- flags <- --set
         cfg = Config()
-    over = {}
+        if args.config:
+            file_over = mapping_overrides(read_config_mapping(args.config), args.config)
+        sets = dict(parse_override(item) for item in args.overrides)
+        data = args.data or sets.get("data.name") or file_over.get("data.name") or cfg.data.name
+        device = args.device or sets.get("train.device") or file_over.get("train.device") or "auto"
+        preset = args.preset or default_preset(str(device))
+        over.update(preset_overrides(preset, str(data)))
+    base_sde = over.get("sde.name", cfg.sde.name)
+    user = dict(file_over)
     for key, val in (("data.name", args.data), ("sde.name", args.sde), ("train.steps", args.steps),
                      ("train.batch_size", args.batch_size), ("optim.lr", args.lr), ("train.seed", args.seed),
                      ("train.device", args.device), ("train.precision", args.precision)):
         if val is not None:
-            over[key] = val
+            user[key] = val
     for item in args.overrides:
         k, v = parse_override(item)
-        over[k] = v
-    if "sde.name" in over and over["sde.name"] != cfg.sde.name and not any(k.startswith("sde.params") for k in over):
-        over["sde.params"] = {}  # parameters of the previous SDE do not carry over
+        user[k] = v
+    if "sde.name" in user and user["sde.name"] != base_sde and not any(k.startswith("sde.params") for k in user):
+        user["sde.params"] = {}  # parameters of the previous SDE (or the preset's) do not carry over
+    over.update(user)
     return cfg.replace(over) if over else cfg
 
 
@@ -100,6 +119,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from ..train.loop import train
 
     cfg = build_train_config(args)
+    _set_threads(args.threads)
     res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
     if os.environ.get("RANK", "0") == "0":
         what = "resumed at step %d, " % res.start_step if args.resume else ""
@@ -107,6 +127,21 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"scoresde train: {what}trained to step {res.step} of {res.config.train.steps}{stop} "
               f"({res.loop_seconds:.1f} s); last logged loss {res.last_loss:.5g}; checkpoint {res.checkpoint}")
     return 0
+
+
+def _set_threads(threads: Optional[int]) -> None:
+    """torch's CPU threads: ``threads``, or the cores not already busy (load average), at least 1."""
+    import torch
+
+    if threads is not None:
+        if not 1 <= threads <= 1024:
+            raise ValueError(f"--threads must be in [1, 1024], got {threads}")
+        torch.set_num_threads(threads)
+        return
+    if "OMP_NUM_THREADS" in os.environ or not hasattr(os, "getloadavg"):
+        return  # the user (or torchrun) chose
+    idle = (os.cpu_count() or 1) - os.getloadavg()[0]
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), int(idle))))
 
 
 # ---------------------------------------------------------------------------- sample
@@ -187,14 +222,23 @@ def cmd_sample(args: argparse.Namespace) -> int:
             "nfe": nfe, "denoise": args.denoise, "seed": args.seed, "n": n, "seconds": secs}
     _save_npz(os.path.join(args.out, "samples.npz"), x.numpy(), meta)
     png = os.path.join(args.out, "samples.png")
-    title = f"{os.path.basename(os.path.normpath(args.run))}: {pred!r}{' + ' + repr(corr) if corr else ''}, NFE {nfe}"
+    title = sample_caption(args.run, run.step, args.predictor, args.corrector, args.grid, nfe, args.seed, run.ema)
     if image:
-        save_image_grid(data.to_unit(x).numpy(), png)
+        save_image_grid(data.to_unit(x).numpy(), png, title=title)
     else:
         save_scatter(x.numpy(), data.x.numpy(), png, title)
     print(f"scoresde sample: {n} samples, NFE {nfe} per sample, {secs:.1f} s -> {png}, "
           f"{os.path.join(args.out, 'samples.npz')}")
     return 0
+
+
+def sample_caption(run: str, step: int, predictor: str, corrector: str, grid: str, nfe: int, seed: int,
+                   ema: bool = True) -> str:
+    """The caption of a sample picture: run, training step, sampler, grid, NFE, seed."""
+    name = os.path.basename(os.path.normpath(run)) or run
+    sampler = predictor + (f" + {corrector}" if corrector and corrector != "none" else "")
+    return (f"{name} @ step {step}{' (EMA)' if ema else ''} | {sampler}, {grid} grid | "
+            f"NFE {nfe} | seed {seed}")
 
 
 def _save_npz(path: str, x, meta: dict) -> None:
@@ -209,8 +253,10 @@ def _save_npz(path: str, x, meta: dict) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Optional[int] = None) -> None:
-    """Tile (N, C, H, W) images in [0, 1] into one PNG (1-pixel gaps; nearest upscaling for small images)."""
+def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Optional[int] = None,
+                    title: str = "") -> None:
+    """Tile (N, C, H, W) images in [0, 1] into one PNG (1-pixel gaps; nearest upscaling for small images),
+    with ``title`` as a caption above the grid."""
     import io
     import math
 
@@ -234,7 +280,21 @@ def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Option
     if C == 1:
         grid = np.repeat(grid, 3, 2)
     buf = io.BytesIO()
-    plt.imsave(buf, np.clip(grid, 0, 1), format="png")
+    if not title:
+        plt.imsave(buf, np.clip(grid, 0, 1), format="png")
+    else:  # a caption band above the grid, the grid pixels unscaled
+        import textwrap
+
+        h, w = grid.shape[:2]
+        lines = textwrap.wrap(title, width=max(20, w // 7)) or [""]
+        cap = 16 * len(lines) + 8
+        fig = plt.figure(figsize=(w / 100, (h + cap) / 100), dpi=100)
+        ax = fig.add_axes((0, 0, 1, h / (h + cap)))
+        ax.imshow(np.clip(grid, 0, 1), interpolation="nearest")
+        ax.set_axis_off()
+        fig.text(0.5, 1 - cap / 2 / (h + cap), "\n".join(lines), ha="center", va="center", fontsize=9)
+        fig.savefig(buf, format="png", dpi=100)
+        plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
 
 
@@ -263,4 +323,5 @@ def save_scatter(x, data, path: str, title: str = "") -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-__all__ = ["add_parser", "cmd_train", "cmd_sample", "build_train_config", "build_sampler", "save_image_grid", "save_scatter"]
+__all__ = ["add_parser", "cmd_train", "cmd_sample", "build_train_config", "build_sampler", "save_image_grid", "save_scatter",
+           "sample_caption"]

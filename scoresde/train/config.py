@@ -288,12 +288,8 @@ def _cross_check(cfg: Config) -> None:
 
 
 # ---------------------------------------------------------------------------- files
-def load_config(path: str) -> Config:
-    """Read a config from .json, .yaml or .yml (partial configs take defaults).
-
-    At most ``MAX_CONFIG_BYTES`` are read; YAML is parsed with bounded alias expansion and YAML 1.2
-    numbers (``lr: 1e-3`` is a float), see :mod:`scoresde._yaml`.
-    """
+def read_config_mapping(path: str) -> dict:
+    """The raw mapping of a .json/.yaml/.yml config file (bounded size, bounded YAML; not yet validated)."""
     ext = os.path.splitext(path)[1].lower()
     if os.path.isdir(path):
         raise ValueError(f"config file {path!r} is a directory")
@@ -327,10 +323,29 @@ def load_config(path: str) -> Config:
         except ValueError as e:
             raise ValueError(f"config file {path!r}: {e}") from None
         d = {} if d is None else d
+    if not isinstance(d, dict):
+        raise ValueError(f"config file {path!r}: expected a mapping of sections, got {type(d).__name__}")
+    return d
+
+
+def load_config(path: str) -> Config:
+    """Read a config from .json, .yaml or .yml (partial configs take defaults).
+
+    At most ``MAX_CONFIG_BYTES`` are read; YAML is parsed with bounded alias expansion and YAML 1.2
+    numbers (``lr: 1e-3`` is a float), see :mod:`scoresde._yaml`.
+    """
+    d = read_config_mapping(path)
     try:
         return Config.from_dict(d)
     except ValueError as e:
         raise ValueError(f"config file {path!r}: {e}") from None
+
+
+def mapping_overrides(d: dict, where: str = "config") -> Dict[str, Any]:
+    """A (partial) nested config mapping as dotted-key overrides for :meth:`Config.replace`."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where}: expected a mapping, got {type(d).__name__}")
+    return _flatten(d)
 
 
 def dump_config(cfg: Config, path: str) -> None:
@@ -368,4 +383,4 @@ def parse_override(item: str) -> tuple[str, Any]:
 
 
 __all__ = ["Config", "DataConfig", "SDEConfig", "ModelConfig", "LossConfig", "OptimConfig", "TrainConfig",
-           "RESUMABLE", "load_config", "dump_config", "parse_override"]
+           "RESUMABLE", "load_config", "read_config_mapping", "mapping_overrides", "dump_config", "parse_override"]

@@ -56,7 +56,9 @@ def add_parser(subparsers) -> None:
         "sample", help="draw samples from a trained run with any sampler",
         description="Sample a trained run (EMA weights) with a predictor and optional corrector at a given NFE; "
                     "writes samples.npz and samples.png (an image grid, or a scatter against the data).")
-    s.add_argument("--run", required=True, help="run folder written by 'scoresde train'")
+    s.add_argument("--run", "--run-dir", dest="run", required=True,
+                   help="run folder written by 'scoresde train' (--run-dir: the same, for use under torchrun, "
+                        "whose own option --run-path would swallow --run)")
     s.add_argument("--predictor", default="euler_maruyama", help="predictor name (default euler_maruyama)")
     s.add_argument("--corrector", default="none", help="corrector name or none (default none)")
     s.add_argument("--corrector-steps", type=int, default=1, help="corrector iterations per grid step")
@@ -65,7 +67,8 @@ def add_parser(subparsers) -> None:
     s.add_argument("--grid", default="uniform", help="time grid: uniform, geometric, karras, log-snr")
     s.add_argument("--no-denoise", dest="denoise", action="store_false",
                    help="skip the final Tweedie denoising step (which costs one NFE)")
-    s.add_argument("--n", type=int, default=None, help="number of samples (default 64 images / 5000 points)")
+    s.add_argument("--n", "--num-samples", dest="n", type=int, default=None,
+                   help="number of samples (default 64 images / 5000 points; --num-samples under torchrun)")
     s.add_argument("--batch-size", type=int, default=1000, help="samples per batch")
     s.add_argument("--seed", type=int, default=0, help="sample i depends only on (seed, i)")
     s.add_argument("--out", required=True, help="output folder")
@@ -189,7 +192,6 @@ def build_sampler(args: argparse.Namespace, sde):
 def cmd_sample(args: argparse.Namespace) -> int:
     import torch
 
-    from ..sampler import sample
     from ..train.data import load_dataset
     from ..train.run import load_run
 
@@ -201,25 +203,29 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise ValueError(f"--nfe must be >= 1, got {args.nfe}")
     if os.path.isdir(args.out) and os.listdir(args.out) and not args.overwrite:
         raise ValueError(f"--out: {args.out!r} is not empty; pass --overwrite to write into it")
-    run = load_run(args.run, device=args.device, ema=args.ema, checkpoint=args.checkpoint)
-    pred, corr, grid, _ = build_sampler(args, run.sde)
-    data = load_dataset(run.config.data.name, run.config.data.n, run.config.data.seed)
-    image = data.kind == "image"
-    n = args.n or (64 if image else 5000)
-    dev = next(run.net.parameters()).device
-    xs, nfe, secs = [], 0, 0.0
-    with torch.no_grad():
-        for start in range(0, n, args.batch_size):
-            b = min(args.batch_size, n - start)
-            res = sample(run.sde, run.score_fn, (b,) + run.shape, predictor=pred, corrector=corr, grid=grid,
-                         denoise=args.denoise, seed=args.seed, indices=range(start, start + b), device=dev)
-            xs.append(res.x.float().cpu())
-            nfe, secs = res.nfe, secs + res.seconds
-    x = torch.cat(xs)
+    from ..distributed import init, sample_sharded, shutdown
+
+    world, dev = init(args.device, option="--device")  # torchrun: join the group (gloo on CPU, NCCL on cuda:LOCAL_RANK)
+    try:
+        run = load_run(args.run, device=dev, ema=args.ema, checkpoint=args.checkpoint)
+        pred, corr, grid, _ = build_sampler(args, run.sde)
+        data = load_dataset(run.config.data.name, run.config.data.n, run.config.data.seed)
+        image = data.kind == "image"
+        n = args.n or (64 if image else 5000)
+        with torch.no_grad():  # sample i depends only on (seed, i): each process draws its block of indices
+            x, nfe, secs = sample_sharded(run.sde, run.score_fn, run.shape, n, world=world,
+                                          batch_size=args.batch_size, seed=args.seed, device=dev,
+                                          predictor=pred, corrector=corr, grid=grid, denoise=args.denoise)
+    finally:
+        shutdown(world)
+    if not world.is_main:
+        return 0
+    x = x.float().cpu()
     os.makedirs(args.out, exist_ok=True)
     meta = {"run": os.path.abspath(args.run), "checkpoint": run.checkpoint, "step": run.step, "ema": run.ema,
             "predictor": repr(pred), "corrector": repr(corr) if corr else None, "grid": args.grid,
-            "nfe": nfe, "denoise": args.denoise, "seed": args.seed, "n": n, "seconds": secs}
+            "nfe": nfe, "denoise": args.denoise, "seed": args.seed, "n": n, "seconds": secs,
+            "processes": world.world_size}
     _save_npz(os.path.join(args.out, "samples.npz"), x.numpy(), meta)
     png = os.path.join(args.out, "samples.png")
     title = sample_caption(args.run, run.step, args.predictor, args.corrector, args.grid, nfe, args.seed, run.ema)

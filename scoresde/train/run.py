@@ -107,7 +107,7 @@ def load_run(path: str, *, device="auto", ema: bool = True, checkpoint: Optional
     if not os.path.isfile(cfg_path):
         raise ValueError(f"--run: {path!r} is not a training run folder (no {CONFIG_FILE})")
     cfg = load_config(cfg_path)
-    dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
+    dev = resolve_device(device, option="--device") if isinstance(device, str) else torch.device(device)
     if checkpoint is None:  # the newest intact checkpoint (damaged newer ones are skipped with a warning)
         found = ckpt.latest_good(os.path.join(path, CHECKPOINT_DIR), ckpt.check_training_state)
         if found is None:

@@ -229,6 +229,7 @@ def main(argv=None) -> int:
     ap.add_argument("--time-limit", type=float, default=None, help="stop training after this many seconds")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     ap.add_argument("--n", type=int, default=None, help="samples per sampler")
+    ap.add_argument("--samplers", default=None, help="comma-separated subset of the task's samplers")
     ap.add_argument("--out", default="quality-runs")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                     help="override a field of the preset's training config")
@@ -237,6 +238,11 @@ def main(argv=None) -> int:
     from scoresde.train.config import parse_override
 
     args.extra = dict(parse_override(o) for o in args.overrides)
+    if args.samplers:
+        keep = args.samplers.split(",")
+        SAMPLERS[args.task] = [r for r in SAMPLERS[args.task] if r[0] in keep]
+        if not SAMPLERS[args.task]:
+            ap.error(f"--samplers: none of {keep} is a sampler of {args.task}")
     torch.set_num_threads(args.threads)
     out = os.path.join(args.out, args.task)
     os.makedirs(out, exist_ok=True)

@@ -82,3 +82,16 @@ def test_noise_of_sample_i_depends_only_on_seed_and_i():
     full, part = PerSampleNoise(5, range(0, 40)), PerSampleNoise(5, range(20, 30))
     for step in range(3):
         assert torch.equal(full(like_full, 0, step)[20:30], part(like_part, 0, step))
+
+
+@pytest.mark.slow
+def test_gpu_check_script_cpu_part(tmp_path):
+    """benchmarks/gpu_check.sh --cpu: the CUDA tests skip, the quick benchmark runs and writes its figures."""
+    env = {**os.environ, "OUT_DIR": str(tmp_path), "OMP_NUM_THREADS": "1",
+           "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    r = subprocess.run(["bash", os.path.join(ROOT, "benchmarks", "gpu_check.sh"), "--cpu"], env=env, cwd=ROOT,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-2000:])
+    res = json.loads((tmp_path / "gpu_bench.json").read_text())
+    assert res["device"] == "cpu" and res["training"]["ratio"] > 0 and res["sampler_overhead"]["nfe"] == 5
+    assert res["bf16_vs_fp32"]["fp32"] > 0 and res["bf16_vs_fp32"]["bf16"] > 0

@@ -131,7 +131,7 @@ def test_digits_unet_train_and_image_grid(tmp_path):
     import matplotlib.image as mpimg
 
     img = mpimg.imread(os.path.join(s, "samples.png"))
-    assert img.shape[0] == img.shape[1] == 3 * (8 + 1) * 8 + 8
+    assert img.shape[1] == 3 * (8 + 1) * 8 + 8 < img.shape[0]  # the grid, and a caption band above it
 
 
 def test_python_m_scoresde_train_help():

@@ -154,6 +154,8 @@ def main(argv=None) -> int:
     from scoresde.train.distributed import resolve_device
 
     dev = resolve_device(args.device, option="--device")
+    if dev.type == "cpu" and "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(1)  # a shared CPU: extra threads wait on each other
     q = args.quick
     img = Config().replace({**preset_overrides("cpu-small" if q else "gpu-paper", "digits"),
                             "train.precision": "bf16" if dev.type == "cuda" else "fp32"})

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-${OUT:-gpu-check}}"
-if [ "${1:-}" = "--cpu" ]; then OUT="${OUT_DIR:-$(mktemp -d)}"; DEVICE=cpu; QUICK=--quick
+if [ "${1:-}" = "--cpu" ]; then OUT="${OUT_DIR:-$(mktemp -d)}"; DEVICE=cpu; QUICK=--quick; export OMP_NUM_THREADS=1
 else DEVICE=cuda; QUICK=""; fi
 mkdir -p "$OUT"
 if [ "$DEVICE" = cuda ]; then

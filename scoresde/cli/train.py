@@ -205,6 +205,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise ValueError(f"--out: {args.out!r} is not empty; pass --overwrite to write into it")
     from ..distributed import init, sample_sharded, shutdown
 
+    _set_threads(None)  # idle cores only: oversubscribed threads slow small networks many times
     world, dev = init(args.device, option="--device")  # torchrun: join the group (gloo on CPU, NCCL on cuda:LOCAL_RANK)
     try:
         run = load_run(args.run, device=dev, ema=args.ema, checkpoint=args.checkpoint)

@@ -234,3 +234,13 @@ def test_errors_never_print_a_whole_value(tmp_path):
     assert "model.hidden" in str(e.value) and len(str(e.value)) < 300
     assert len(short(list(range(10**6)))) < 100 and len(short("y" * 10**6)) <= 80
     assert safe_load_bounded("x: 1.5") == {"x": 1.5}
+
+
+def test_cli_fallback_warning_is_one_line_naming_the_bad_file(run_dir, tmp_path, capsys):
+    run = _copy_run(run_dir, str(tmp_path / "run"))
+    newest = ckpt.latest(_ckdir(run))
+    _damage(newest)
+    code = cli.main(["sample", "--run", run, "--nfe", "5", "--n", "4", "--out", str(tmp_path / "s"), "--device", "cpu"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert code == 0 and len(err) == 1, err
+    assert err[0].startswith("scoresde sample: warning:") and newest in err[0] and "ckpt-00000010.pt" in err[0]

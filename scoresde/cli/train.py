@@ -123,13 +123,38 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     cfg = build_train_config(args)
     _set_threads(args.threads)
-    res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
+    ctx = _warnings_as_lines("train")
+    try:
+        res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
+    finally:
+        ctx.__exit__(None, None, None)
     if os.environ.get("RANK", "0") == "0":
         what = "resumed at step %d, " % res.start_step if args.resume else ""
         stop = " (time limit reached; continue with --resume)" if res.stopped_early else ""
         print(f"scoresde train: {what}trained to step {res.step} of {res.config.train.steps}{stop} "
               f"({res.loop_seconds:.1f} s); last logged loss {res.last_loss:.5g}; checkpoint {res.checkpoint}")
     return 0
+
+
+def _warnings_as_lines(command: str):
+    """Within the returned context, CheckpointWarnings print as one line 'scoresde CMD: warning: ...'."""
+    import sys
+    import warnings
+
+    from ..train.checkpoint import CheckpointWarning
+
+    ctx = warnings.catch_warnings()
+    ctx.__enter__()
+    orig = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, CheckpointWarning):
+            sys.stderr.write(f"scoresde {command}: warning: {message}\n")
+        else:
+            orig(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    return ctx
 
 
 def _set_threads(threads: Optional[int]) -> None:
@@ -208,7 +233,11 @@ def cmd_sample(args: argparse.Namespace) -> int:
     _set_threads(None)  # idle cores only: oversubscribed threads slow small networks many times
     world, dev = init(args.device, option="--device")  # torchrun: join the group (gloo on CPU, NCCL on cuda:LOCAL_RANK)
     try:
-        run = load_run(args.run, device=dev, ema=args.ema, checkpoint=args.checkpoint)
+        ctx = _warnings_as_lines("sample")
+        try:
+            run = load_run(args.run, device=dev, ema=args.ema, checkpoint=args.checkpoint)
+        finally:
+            ctx.__exit__(None, None, None)
         pred, corr, grid, _ = build_sampler(args, run.sde)
         data = load_dataset(run.config.data.name, run.config.data.n, run.config.data.seed)
         image = data.kind == "image"

@@ -204,10 +204,10 @@ def latest_good(folder: str, check: Optional[Callable[[dict, str], Any]] = None,
                 check(state, path)
         except ValueError as e:
             bad.append(str(e))
-            warnings.warn(f"skipping {e}", CheckpointWarning, stacklevel=2)
             continue
-        if bad:
-            warnings.warn(f"using the older checkpoint {path!r} instead", CheckpointWarning, stacklevel=2)
+        for reason in bad:  # one line per damaged file, naming it and the checkpoint used instead
+            warnings.warn(f"{reason}; using the older checkpoint {os.path.basename(path)!r} instead",
+                          CheckpointWarning, stacklevel=2)
         return path, state
     if bad:
         raise ValueError(f"no intact checkpoint in {folder!r}: {len(bad)} damaged; the newest: {bad[0]}")

@@ -18,6 +18,6 @@ fi
 # device strings, precision checks); the 2-process sampling test runs NCCL-free on gloo.
 timeout 150 python -m pytest -q -p no:cacheprovider -m "slow or not slow" \
   tests/test_train_loop.py tests/test_train_nets.py tests/test_distributed_sampling.py tests/test_train_ddp.py \
-  -k "cuda or bf16 or fp16 or precision or two_processes or two_cpu" | tail -3
+  tests/test_train_compile.py -k "cuda or bf16 or fp16 or precision or two_processes or two_cpu or compile" | tail -3
 timeout 170 python benchmarks/gpu_bench.py --device "$DEVICE" $QUICK --json "$OUT/gpu_bench.json" > /dev/null
 echo "gpu_check: figures in $OUT/gpu_bench.json"

@@ -66,3 +66,10 @@ def test_sample_grid_caption(tmp_path):
     cli_train.save_image_grid(imgs, str(tmp_path / "b.png"), title=cap)
     a, b = mpimg.imread(str(tmp_path / "a.png")), mpimg.imread(str(tmp_path / "b.png"))
     assert b.shape[1] == a.shape[1] and b.shape[0] > a.shape[0]  # a caption band above the same grid
+
+
+@pytest.mark.parametrize("device", ["gpu", "cuda:x", "cuda:99999"])
+def test_sample_device_strings_are_validated_naming_the_option(tmp_path, capsys, device):
+    code = cli.main(["sample", "--run", str(tmp_path), "--out", str(tmp_path / "s"), "--device", device])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "--device" in err[0], err

@@ -1,17 +1,19 @@
-"""Sample quality of trained score networks (CPU budgets), measured against exact truth or real data.
+"""Sample quality of trained score networks, measured against exact truth or real data.
 
-    python benchmarks/quality_train.py gmm2d   [--budget-s 255] [--out quality-runs]   # stopped at 4.75 min at the latest
-    python benchmarks/quality_train.py digits  [--budget-s 520]                          # stopped at 9.5 min at the latest
-    python benchmarks/quality_train.py mnist5k [--budget-s 520]
+    python benchmarks/quality_train.py gmm2d   [--preset cpu-small] [--out quality-runs]   # trains the preset
+    python benchmarks/quality_train.py digits  --run runs/digits                         # evaluates a run
+    python benchmarks/quality_train.py mnist5k --steps 500 --time-limit 600
 
+The training config is the preset ``scoresde train --preset PRESET --data TASK`` uses
+(scoresde.train.presets), so the figures are those of the command in the README; or evaluate a
+run folder written by ``scoresde train`` (``--run``).
 gmm2d: sliced-W2 of samples from the trained network against exact mixture samples, next to the
 same sampler at the same NFE driven by the *exact* score (and the two-sample noise floor).
 digits / mnist5k: a classifier trained on the real digits (held-out split; scoresde.train.digits_metric)
 gives the mean top-class probability of samples and a Frechet distance in its feature space, next
-to the real-vs-real baseline. A sample grid PNG is written. Training steps are calibrated to the
-wall-clock budget from a short timing run (the machine may be shared), and a hard time limit
-(285 s / 570 s) stops training early if the machine slows down. Results go to OUT/<task>/quality.json
-and, with --write, to the "## Training quality" section of benchmarks/RESULTS.md.
+to the real-vs-real baseline, each with a bootstrap standard error. Captioned sample grids are
+written. Results go to OUT/<task>/quality.json and, with --write, to the "## Training quality"
+section of benchmarks/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -29,33 +31,31 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from scoresde import sample  # noqa: E402
-from scoresde.cli.train import save_image_grid, save_scatter  # noqa: E402
+from scoresde.cli.train import sample_caption, save_image_grid, save_scatter  # noqa: E402
 from scoresde.solvers import PREDICTORS  # noqa: E402
 from scoresde.train import Config, load_dataset, load_run, train  # noqa: E402
+from scoresde.train.presets import PRESET_NAMES, preset_overrides  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "RESULTS.md")
 SECTION = "## Training quality"
 
-CONFIGS = {
-    "gmm2d": {"data.name": "gmm2d", "data.n": 100_000, "sde.name": "vp", "model.hidden": 128, "model.depth": 3,
-              "train.batch_size": 256, "optim.lr": 2e-3, "optim.warmup": 200, "optim.schedule": "cosine",
-              "train.ema_decay": 0.999, "train.log_every": 100, "train.ckpt_every": 100_000},
-    "digits": {"data.name": "digits", "sde.name": "vp", "model.channels": 16, "model.channel_mult": [1, 2],
-               "model.num_res_blocks": 1, "model.emb_dim": 64, "train.batch_size": 64, "optim.lr": 2e-3,
-               "optim.warmup": 200, "optim.schedule": "cosine", "train.ema_decay": 0.999,
-               "train.log_every": 20, "train.ckpt_every": 100_000},
-    "mnist5k": {"data.name": "mnist5k", "sde.name": "vp", "model.channels": 32, "model.channel_mult": [1, 2, 2],
-                "model.num_res_blocks": 1, "model.emb_dim": 64, "train.batch_size": 64, "optim.lr": 1e-3,
-                "optim.warmup": 200, "optim.schedule": "cosine", "train.ema_decay": 0.999,
-                "train.log_every": 10, "train.ckpt_every": 100_000},
-}
+TASKS = ("gmm2d", "digits", "mnist5k")
+
+
+def task_config(task: str, preset: str, extra: dict) -> Config:
+    """The training config of ``task``: the preset that ``scoresde train --preset PRESET`` uses, plus
+    ``extra`` (the --set overrides); only checkpoint/log cadence is changed here."""
+    over = {**preset_overrides(preset, task), "train.device": "cpu", "train.ckpt_every": 100_000,
+            "train.log_every_s": 60.0, **extra}
+    return Config().replace(over)
+
+
 SAMPLERS = {  # (predictor, NFE) on a uniform grid; images end with Tweedie denoising (1 of the NFE)
     "gmm2d": [("euler_maruyama", 200), ("ancestral", 100), ("heun", 100), ("dpmpp_2m", 20)],
     "digits": [("euler_maruyama", 201), ("heun", 101), ("dpmpp_2m", 31)],
     "mnist5k": [("euler_maruyama", 201), ("dpmpp_2m", 31)],
 }
 DENOISE = {"gmm2d": False, "digits": True, "mnist5k": True}
-HARD_LIMIT_S = {"gmm2d": 285.0, "digits": 570.0, "mnist5k": 570.0}  # training stops here whatever the plan
 
 
 def sliced_w2(a: torch.Tensor, b: torch.Tensor, n_proj: int = 500, seed: int = 0) -> float:
@@ -81,16 +81,26 @@ def machine() -> str:
             f"python {platform.python_version()}, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
 
 
-def calibrated_steps(task: str, budget_s: float, out: str) -> tuple[int, float]:
-    """Steps that fit in ``budget_s`` seconds, from a short timing run of the same config."""
-    probe = os.path.join(out, "probe")
-    shutil.rmtree(probe, ignore_errors=True)
-    n = 150 if task == "gmm2d" else 40
-    cfg = Config().replace({**CONFIGS[task], "train.steps": n, "train.device": "cpu", "train.log_every": n})
-    res = train(cfg, probe)
-    shutil.rmtree(probe, ignore_errors=True)
-    rate = n / res.loop_seconds
-    return max(200, int(budget_s * rate * 0.92)), rate
+def train_or_load(task: str, args, out: str):
+    """Train the preset's config (``--steps`` overrides its step count) or use the run in ``--run``."""
+    if args.run:
+        run = load_run(args.run, device="cpu")
+        lines = [json.loads(x) for x in open(os.path.join(args.run, "metrics.jsonl")) if x.strip()]
+        info = {"steps": run.step, "planned_steps": run.config.train.steps, "stopped_early": False,
+                "train_seconds": lines[-1]["elapsed_s"] if lines else float("nan"),
+                "final_loss": lines[-1]["loss"] if lines else float("nan"), "config": run.config.to_dict(),
+                "run": os.path.abspath(args.run)}
+        return run, info
+    extra = dict(args.extra)
+    if args.steps is not None:
+        extra["train.steps"] = args.steps
+    cfg = task_config(task, args.preset, extra)
+    run_dir = os.path.join(out, "run")
+    shutil.rmtree(run_dir, ignore_errors=True)
+    res = train(cfg, run_dir, time_limit_s=args.time_limit)
+    info = {"steps": res.step, "planned_steps": cfg.train.steps, "stopped_early": res.stopped_early,
+            "train_seconds": res.loop_seconds, "final_loss": res.last_loss, "config": res.config.to_dict()}
+    return load_run(run_dir, device="cpu"), info
 
 
 def run_samplers(task, run, n, seed, exact=None):
@@ -122,12 +132,7 @@ def run_samplers(task, run, n, seed, exact=None):
 
 
 def task_gmm2d(args, out):
-    steps, rate = calibrated_steps("gmm2d", args.budget_s, out) if args.steps is None else (args.steps, float("nan"))
-    run_dir = os.path.join(out, "run")
-    shutil.rmtree(run_dir, ignore_errors=True)
-    cfg = Config().replace({**CONFIGS["gmm2d"], "train.steps": steps, "train.device": "cpu"})
-    res = train(cfg, run_dir, time_limit_s=HARD_LIMIT_S["gmm2d"])
-    run = load_run(run_dir, device="cpu")
+    run, info = train_or_load("gmm2d", args, out)
     data = load_dataset("gmm2d", 1000)
     mix = data.mixture
     n = args.n or 20_000
@@ -141,21 +146,14 @@ def task_gmm2d(args, out):
                       "ratio": w_model / w_exact, "seconds": r["seconds"]})
         if r["sampler"] == "heun":
             save_scatter(r["x"].numpy(), data.x.numpy(), os.path.join(out, "samples_heun100.png"),
-                         f"gmm2d, trained MLP ({steps} steps), Heun NFE 100")
-    return {"task": "gmm2d", "steps": res.step, "planned_steps": steps, "stopped_early": res.stopped_early, "calibrated_steps_per_s": rate, "train_seconds": res.loop_seconds,
-            "final_loss": res.last_loss, "n": n, "sw2_noise_floor": floor, "samplers": table,
-            "config": res.config.to_dict()}
+                         sample_caption("gmm2d", run.step, "heun", "none", "uniform", r["nfe"], 1))
+    return {"task": "gmm2d", **info, "n": n, "sw2_noise_floor": floor, "samplers": table}
 
 
 def task_images(args, out, task):
     from scoresde.train.digits_metric import evaluate, train_classifier
 
-    steps, rate = calibrated_steps(task, args.budget_s, out) if args.steps is None else (args.steps, float("nan"))
-    run_dir = os.path.join(out, "run")
-    shutil.rmtree(run_dir, ignore_errors=True)
-    cfg = Config().replace({**CONFIGS[task], "train.steps": steps, "train.device": "cpu"})
-    res = train(cfg, run_dir, time_limit_s=HARD_LIMIT_S[task])
-    run = load_run(run_dir, device="cpu")
+    run, info = train_or_load(task, args, out)
     data = load_dataset(task)
     t0 = time.perf_counter()
     judge = train_classifier(data)
@@ -166,17 +164,18 @@ def task_images(args, out, task):
     for r in rows:
         m = evaluate(r["x"], data, judge)
         table.append({"sampler": r["sampler"], "nfe": r["nfe"], "seconds": r["seconds"], **m})
-        save_image_grid(data.to_unit(r["x"][:100]).numpy(), os.path.join(out, f"samples_{r['sampler']}{r['nfe']}.png"))
+        save_image_grid(data.to_unit(r["x"][:100]).numpy(), os.path.join(out, f"samples_{r['sampler']}{r['nfe']}.png"),
+                        title=sample_caption(task, run.step, r["sampler"], "none", "uniform", r["nfe"], 1))
     save_image_grid(data.to_unit(data.x[:100]).numpy(), os.path.join(out, "real.png"))
-    return {"task": task, "steps": res.step, "planned_steps": steps, "stopped_early": res.stopped_early, "calibrated_steps_per_s": rate, "train_seconds": res.loop_seconds,
-            "final_loss": res.last_loss, "classifier_seconds": judge_s, "n": n, "samplers": table,
-            "config": res.config.to_dict()}
+    return {"task": task, **info, "classifier_seconds": judge_s, "n": n, "samplers": table}
 
 
 def markdown(result: dict) -> str:
     t = result["task"]
     early = f" (of {result['planned_steps']} planned: time limit)" if result["stopped_early"] else ""
-    head = (f"**{t}**: {result['steps']} steps{early} in {result['train_seconds']:.0f} s of CPU training "
+    src = f" (run {result['run']})" if result.get("run") else ""
+    head = (f"**{t}**{src}: preset `{result.get('preset', '?')}`, {result['steps']} steps{early} in "
+            f"{result['train_seconds']:.0f} s of CPU training "
             f"(final logged loss {result['final_loss']:.4f}), {result['n']} samples, EMA weights, uniform grid"
             f"{', Tweedie denoising at the end (counted in the NFE)' if DENOISE[t] else ''}.\n")
     if t == "gmm2d":
@@ -189,10 +188,12 @@ def markdown(result: dict) -> str:
         lines = [head, f"Judge: held-out accuracy {s0['classifier_heldout_accuracy']:.3f}; real held-out digits: mean "
                        f"top-class probability {s0['real_mean_top_prob']:.3f}, Frechet distance to the training split "
                        f"{s0['frechet_real_baseline']:.2f} (n = {s0['frechet_real_n']}).", "",
-                 "| sampler | NFE | mean top-class prob. | Frechet distance (n = %d) | real-vs-real FD | classes predicted |" % s0["frechet_n"],
+                 "| sampler | NFE | mean top-class prob. (± bootstrap SE) | Frechet distance (n = %d, ± bootstrap SE) "
+                 "| real-vs-real FD | classes predicted |" % s0["frechet_n"],
                  "|---|---:|---:|---:|---:|---|"]
         for r in result["samplers"]:
-            lines.append(f"| {r['sampler']} | {r['nfe']} | {r['mean_top_prob']:.3f} | {r['frechet']:.2f} | "
+            lines.append(f"| {r['sampler']} | {r['nfe']} | {r['mean_top_prob']:.3f} ± {r['mean_top_prob_se']:.3f} | "
+                         f"{r['frechet']:.2f} ± {r['frechet_se']:.2f} | "
                          f"{r['frechet_real_baseline']:.2f} | {r['class_histogram']} |")
     return "\n".join(lines) + "\n"
 
@@ -221,25 +222,32 @@ def update_section(path: str, section: str, body: str, task: str) -> None:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("task", choices=sorted(CONFIGS))
-    ap.add_argument("--budget-s", type=float, default=None, help="planned training wall-clock time (default 255 s for gmm2d, 520 s for images)")
-    ap.add_argument("--steps", type=int, default=None, help="fixed number of steps instead of a time budget")
+    ap.add_argument("task", choices=TASKS)
+    ap.add_argument("--preset", default="cpu-small", choices=PRESET_NAMES, help="training preset (default cpu-small)")
+    ap.add_argument("--run", default=None, help="evaluate this run folder (e.g. from 'scoresde train') instead of training")
+    ap.add_argument("--steps", type=int, default=None, help="train.steps instead of the preset's")
+    ap.add_argument("--time-limit", type=float, default=None, help="stop training after this many seconds")
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     ap.add_argument("--n", type=int, default=None, help="samples per sampler")
+    ap.add_argument("--samplers", default=None, help="comma-separated subset of the task's samplers")
     ap.add_argument("--out", default="quality-runs")
     ap.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                    help="override a field of the task's training config")
+                    help="override a field of the preset's training config")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     args = ap.parse_args(argv)
     from scoresde.train.config import parse_override
 
-    CONFIGS[args.task].update(dict(parse_override(o) for o in args.overrides))
-    torch.set_num_threads(1)
-    if args.budget_s is None:
-        # planned with a margin: the machine is shared and its speed drifts during a run
-        args.budget_s = 255.0 if args.task == "gmm2d" else 520.0
+    args.extra = dict(parse_override(o) for o in args.overrides)
+    if args.samplers:
+        keep = args.samplers.split(",")
+        SAMPLERS[args.task] = [r for r in SAMPLERS[args.task] if r[0] in keep]
+        if not SAMPLERS[args.task]:
+            ap.error(f"--samplers: none of {keep} is a sampler of {args.task}")
+    torch.set_num_threads(args.threads)
     out = os.path.join(args.out, args.task)
     os.makedirs(out, exist_ok=True)
     result = task_gmm2d(args, out) if args.task == "gmm2d" else task_images(args, out, args.task)
+    result["preset"] = args.preset if not args.run else "see run config"
     result["machine"] = machine()
     with open(os.path.join(out, "quality.json"), "w") as f:
         json.dump(result, f, indent=2)

@@ -45,7 +45,7 @@ def test_train_writes_a_run_folder(gmm_run, capsys):
     assert sorted(os.listdir(gmm_run)) == ["checkpoints", "config.json", "metrics.jsonl"]
     cfg = json.load(open(os.path.join(gmm_run, "config.json")))
     assert cfg["model"]["arch"] == "mlp" and cfg["model"]["sigma_data"] > 2  # resolved
-    assert sorted(os.listdir(os.path.join(gmm_run, "checkpoints"))) == ["ckpt-00000020.pt", "ckpt-00000040.pt"]
+    assert sorted(n for n in os.listdir(os.path.join(gmm_run, "checkpoints")) if n.endswith(".pt")) == ["ckpt-00000020.pt", "ckpt-00000040.pt"]
 
 
 @pytest.mark.parametrize("pred,corr,nfe", [("heun", "none", 21), ("euler_maruyama", "langevin", 21),
@@ -131,7 +131,7 @@ def test_digits_unet_train_and_image_grid(tmp_path):
     import matplotlib.image as mpimg
 
     img = mpimg.imread(os.path.join(s, "samples.png"))
-    assert img.shape[0] == img.shape[1] == 3 * (8 + 1) * 8 + 8
+    assert img.shape[1] == 3 * (8 + 1) * 8 + 8 < img.shape[0]  # the grid, and a caption band above it
 
 
 def test_python_m_scoresde_train_help():

@@ -53,3 +53,20 @@ def test_judge_separates_digits_from_noise():
     noise = evaluate(torch.rand(400, 1, 8, 8) * 2 - 1, d, judge)
     assert real["mean_top_prob"] > 0.85 and noise["mean_top_prob"] < 0.4
     assert noise["frechet"] > 20 * real["frechet_real_baseline"]
+
+
+def test_bootstrap_standard_errors():
+    """The bootstrap SE of a mean matches the closed form sd/sqrt(n); the FD's SE is finite and
+    shrinks as the group size grows (FD estimates concentrate like 1/sqrt(k))."""
+    from scoresde.train.digits_metric import bootstrap_se
+
+    g = torch.Generator().manual_seed(3)
+    p = torch.softmax(2 * torch.randn(2000, 10, generator=g), 1)
+    f = torch.randn(2000, 4, generator=g, dtype=torch.float64)
+    ref = torch.randn(4000, 4, generator=g, dtype=torch.float64)
+    top = p.max(1).values.double()
+    se_top, se_fd_small = bootstrap_se(p, f, ref, k=100, n_boot=400)
+    expect = float(top.std() / len(top) ** 0.5)
+    assert abs(se_top / expect - 1) < 0.2
+    _, se_fd_big = bootstrap_se(p, f, ref, k=1600, n_boot=400)
+    assert 0 < se_fd_big < 0.5 * se_fd_small

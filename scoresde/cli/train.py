@@ -33,6 +33,9 @@ def add_parser(subparsers) -> None:
     t.add_argument("--config", help="a .json/.yaml config (partial configs take defaults)")
     t.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override one config field (repeatable)")
+    t.add_argument("--preset", default=None,
+                   help="cpu-small | cpu-medium | gpu-paper (default: gpu-paper on CUDA, else cpu-small); "
+                        "applied first, so --config, flags and --set override it")
     t.add_argument("--data", help="data.name (gmm2d, moons, digits, mnist5k, ...)")
     t.add_argument("--sde", help="sde.name (vp, vp-cosine, subvp, ve)")
     t.add_argument("--steps", type=int, help="train.steps")
@@ -41,6 +44,9 @@ def add_parser(subparsers) -> None:
     t.add_argument("--seed", type=int, help="train.seed")
     t.add_argument("--device", help="train.device: auto, cpu, cuda, cuda:N")
     t.add_argument("--precision", help="train.precision: fp32, bf16, fp16 (network only)")
+    t.add_argument("--threads", type=int, default=None,
+                   help="CPU threads of torch (default: the idle cores, at least 1: on a loaded machine "
+                        "extra threads wait on each other and small networks train many times slower)")
     t.add_argument("--resume", action="store_true", help="continue the newest checkpoint in --out")
     t.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                    help="stop with a checkpoint at the first log line after this much training time (resume later; "
@@ -57,7 +63,9 @@ def add_parser(subparsers) -> None:
         "sample", help="draw samples from a trained run with any sampler",
         description="Sample a trained run (EMA weights) with a predictor and optional corrector at a given NFE; "
                     "writes samples.npz and samples.png (an image grid, or a scatter against the data).")
-    s.add_argument("--run", default=None, help="run folder written by 'scoresde train' (or give --model)")
+    s.add_argument("--run", "--run-dir", dest="run", default=None,
+                   help="run folder written by 'scoresde train', or give --model (--run-dir: the same, for use under "
+                        "torchrun, whose own option --run-path would swallow --run)")
     s.add_argument("--model", default=None, metavar="SOURCE:ARG",
                    help="instead of --run: a model from scoresde.models, e.g. diffusers:DIR (local folder)")
     s.add_argument("--predictor", default="euler_maruyama", help="predictor name (default euler_maruyama)")
@@ -68,7 +76,8 @@ def add_parser(subparsers) -> None:
     s.add_argument("--grid", default="uniform", help="time grid: uniform, geometric, karras, log-snr")
     s.add_argument("--no-denoise", dest="denoise", action="store_false",
                    help="skip the final Tweedie denoising step (which costs one NFE)")
-    s.add_argument("--n", type=int, default=None, help="number of samples (default 64 images / 5000 points)")
+    s.add_argument("--n", "--num-samples", dest="n", type=int, default=None,
+                   help="number of samples (default 64 images / 5000 points; --num-samples under torchrun)")
     s.add_argument("--batch-size", type=int, default=1000, help="samples per batch")
     s.add_argument("--seed", type=int, default=0, help="sample i depends only on (seed, i)")
     s.add_argument("--out", required=True, help="output folder")
@@ -85,23 +94,36 @@ def build_train_config(args: argparse.Namespace):
     from ..train.config import Config, load_config, parse_override
     from ..train.run import CONFIG_FILE
 
-    if args.config:
-        cfg = load_config(args.config)
-    elif args.resume and os.path.isfile(os.path.join(args.out, CONFIG_FILE)):
-        cfg = load_config(os.path.join(args.out, CONFIG_FILE))
-    else:
+    from ..train.config import mapping_overrides, read_config_mapping
+    from ..train.presets import default_preset, preset_overrides
+
+    over, file_over = {}, {}
+    if args.resume and not args.config and os.path.isfile(os.path.join(args.out, CONFIG_FILE)):
+        cfg = load_config(os.path.join(args.out, CONFIG_FILE))  # the run's own config is the base
+        if args.preset:
+            raise ValueError("--preset: a resumed run keeps its stored config; drop --preset")
+    else:  # Config() <- preset <- --config <- flags <- --set
         cfg = Config()
-    over = {}
+        if args.config:
+            file_over = mapping_overrides(read_config_mapping(args.config), args.config)
+        sets = dict(parse_override(item) for item in args.overrides)
+        data = args.data or sets.get("data.name") or file_over.get("data.name") or cfg.data.name
+        device = args.device or sets.get("train.device") or file_over.get("train.device") or "auto"
+        preset = args.preset or default_preset(str(device))
+        over.update(preset_overrides(preset, str(data)))
+    base_sde = over.get("sde.name", cfg.sde.name)
+    user = dict(file_over)
     for key, val in (("data.name", args.data), ("sde.name", args.sde), ("train.steps", args.steps),
                      ("train.batch_size", args.batch_size), ("optim.lr", args.lr), ("train.seed", args.seed),
                      ("train.device", args.device), ("train.precision", args.precision)):
         if val is not None:
-            over[key] = val
+            user[key] = val
     for item in args.overrides:
         k, v = parse_override(item)
-        over[k] = v
-    if "sde.name" in over and over["sde.name"] != cfg.sde.name and not any(k.startswith("sde.params") for k in over):
-        over["sde.params"] = {}  # parameters of the previous SDE do not carry over
+        user[k] = v
+    if "sde.name" in user and user["sde.name"] != base_sde and not any(k.startswith("sde.params") for k in user):
+        user["sde.params"] = {}  # parameters of the previous SDE (or the preset's) do not carry over
+    over.update(user)
     return cfg.replace(over) if over else cfg
 
 
@@ -114,13 +136,54 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.config is not None:
         checks.input_file("--config", args.config)
     cfg = build_train_config(args)
-    res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
+    _set_threads(args.threads)
+    ctx = _warnings_as_lines("train")
+    try:
+        res = train(cfg, args.out, resume=args.resume, time_limit_s=args.time_limit)
+    finally:
+        ctx.__exit__(None, None, None)
     if os.environ.get("RANK", "0") == "0":
         what = "resumed at step %d, " % res.start_step if args.resume else ""
         stop = " (time limit reached; continue with --resume)" if res.stopped_early else ""
         print(f"scoresde train: {what}trained to step {res.step} of {res.config.train.steps}{stop} "
               f"({res.loop_seconds:.1f} s); last logged loss {res.last_loss:.5g}; checkpoint {res.checkpoint}")
     return 0
+
+
+def _warnings_as_lines(command: str):
+    """Within the returned context, CheckpointWarnings print as one line 'scoresde CMD: warning: ...'."""
+    import sys
+    import warnings
+
+    from ..train.checkpoint import CheckpointWarning
+
+    ctx = warnings.catch_warnings()
+    ctx.__enter__()
+    orig = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, CheckpointWarning):
+            sys.stderr.write(f"scoresde {command}: warning: {message}\n")
+        else:
+            orig(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    return ctx
+
+
+def _set_threads(threads: Optional[int]) -> None:
+    """torch's CPU threads: ``threads``, or the cores not already busy (load average), at least 1."""
+    import torch
+
+    if threads is not None:
+        if not 1 <= threads <= 1024:
+            raise ValueError(f"--threads must be in [1, 1024], got {threads}")
+        torch.set_num_threads(threads)
+        return
+    if "OMP_NUM_THREADS" in os.environ or not hasattr(os, "getloadavg"):
+        return  # the user (or torchrun) chose
+    idle = (os.cpu_count() or 1) - os.getloadavg()[0]
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), int(idle))))
 
 
 # ---------------------------------------------------------------------------- sample
@@ -168,7 +231,6 @@ def build_sampler(args: argparse.Namespace, sde):
 def cmd_sample(args: argparse.Namespace) -> int:
     import torch
 
-    from ..sampler import sample
     from ..train.data import load_dataset
     from ..train.run import load_run
 
@@ -193,30 +255,39 @@ def cmd_sample(args: argparse.Namespace) -> int:
         raise ValueError("--run: give exactly one of --run RUN_DIR and --model SOURCE:ARG")
     if args.model is not None:  # any model source (scoresde.models): no data set to plot against
         return _sample_model(args)
-    run = load_run(args.run, device=args.device, ema=args.ema, checkpoint=args.checkpoint)
-    pred, corr, grid, _ = build_sampler(args, run.sde)
-    data = load_dataset(run.config.data.name, run.config.data.n, run.config.data.seed)
-    image = data.kind == "image"
-    n = args.n or (64 if image else 5000)
-    dev = next(run.net.parameters()).device
-    xs, nfe, secs = [], 0, 0.0
-    with torch.no_grad():
-        for start in range(0, n, args.batch_size):
-            b = min(args.batch_size, n - start)
-            res = sample(run.sde, run.score_fn, (b,) + run.shape, predictor=pred, corrector=corr, grid=grid,
-                         denoise=args.denoise, seed=args.seed, indices=range(start, start + b), device=dev)
-            xs.append(res.x.float().cpu())
-            nfe, secs = res.nfe, secs + res.seconds
-    x = torch.cat(xs)
+    from ..distributed import init, sample_sharded, shutdown
+
+    _set_threads(None)  # idle cores only: oversubscribed threads slow small networks many times
+    world, dev = init(args.device, option="--device")  # torchrun: join the group (gloo on CPU, NCCL on cuda:LOCAL_RANK)
+    try:
+        ctx = _warnings_as_lines("sample")
+        try:
+            run = load_run(args.run, device=dev, ema=args.ema, checkpoint=args.checkpoint)
+        finally:
+            ctx.__exit__(None, None, None)
+        pred, corr, grid, _ = build_sampler(args, run.sde)
+        data = load_dataset(run.config.data.name, run.config.data.n, run.config.data.seed)
+        image = data.kind == "image"
+        n = args.n or (64 if image else 5000)
+        with torch.no_grad():  # sample i depends only on (seed, i): each process draws its block of indices
+            x, nfe, secs = sample_sharded(run.sde, run.score_fn, run.shape, n, world=world,
+                                          batch_size=args.batch_size, seed=args.seed, device=dev,
+                                          predictor=pred, corrector=corr, grid=grid, denoise=args.denoise)
+    finally:
+        shutdown(world)
+    if not world.is_main:
+        return 0
+    x = x.float().cpu()
     os.makedirs(args.out, exist_ok=True)
     meta = {"run": os.path.abspath(args.run), "checkpoint": run.checkpoint, "step": run.step, "ema": run.ema,
             "predictor": repr(pred), "corrector": repr(corr) if corr else None, "grid": args.grid,
-            "nfe": nfe, "denoise": args.denoise, "seed": args.seed, "n": n, "seconds": secs}
+            "nfe": nfe, "denoise": args.denoise, "seed": args.seed, "n": n, "seconds": secs,
+            "processes": world.world_size}
     _save_npz(os.path.join(args.out, "samples.npz"), x.numpy(), meta)
     png = os.path.join(args.out, "samples.png")
-    title = f"{os.path.basename(os.path.normpath(args.run))}: {pred!r}{' + ' + repr(corr) if corr else ''}, NFE {nfe}"
+    title = sample_caption(args.run, run.step, args.predictor, args.corrector, args.grid, nfe, args.seed, run.ema)
     if image:
-        save_image_grid(data.to_unit(x).numpy(), png)
+        save_image_grid(data.to_unit(x).numpy(), png, title=title)
     else:
         save_scatter(x.numpy(), data.x.numpy(), png, title)
     print(f"scoresde sample: {n} samples, NFE {nfe} per sample, {secs:.1f} s -> {png}, "
@@ -260,6 +331,15 @@ def _sample_model(args: argparse.Namespace) -> int:
     return 0
 
 
+def sample_caption(run: str, step: int, predictor: str, corrector: str, grid: str, nfe: int, seed: int,
+                   ema: bool = True) -> str:
+    """The caption of a sample picture: run, training step, sampler, grid, NFE, seed."""
+    name = os.path.basename(os.path.normpath(run)) or run
+    sampler = predictor + (f" + {corrector}" if corrector and corrector != "none" else "")
+    return (f"{name} @ step {step}{' (EMA)' if ema else ''} | {sampler}, {grid} grid | "
+            f"NFE {nfe} | seed {seed}")
+
+
 def _save_npz(path: str, x, meta: dict) -> None:
     import io
 
@@ -272,8 +352,10 @@ def _save_npz(path: str, x, meta: dict) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Optional[int] = None) -> None:
-    """Tile (N, C, H, W) images in [0, 1] into one PNG (1-pixel gaps; nearest upscaling for small images)."""
+def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Optional[int] = None,
+                    title: str = "") -> None:
+    """Tile (N, C, H, W) images in [0, 1] into one PNG (1-pixel gaps; nearest upscaling for small images),
+    with ``title`` as a caption above the grid."""
     import io
     import math
 
@@ -297,7 +379,21 @@ def save_image_grid(images, path: str, ncol: Optional[int] = None, scale: Option
     if C == 1:
         grid = np.repeat(grid, 3, 2)
     buf = io.BytesIO()
-    plt.imsave(buf, np.clip(grid, 0, 1), format="png")
+    if not title:
+        plt.imsave(buf, np.clip(grid, 0, 1), format="png")
+    else:  # a caption band above the grid, the grid pixels unscaled
+        import textwrap
+
+        h, w = grid.shape[:2]
+        lines = textwrap.wrap(title, width=max(20, w // 7)) or [""]
+        cap = 16 * len(lines) + 8
+        fig = plt.figure(figsize=(w / 100, (h + cap) / 100), dpi=100)
+        ax = fig.add_axes((0, 0, 1, h / (h + cap)))
+        ax.imshow(np.clip(grid, 0, 1), interpolation="nearest")
+        ax.set_axis_off()
+        fig.text(0.5, 1 - cap / 2 / (h + cap), "\n".join(lines), ha="center", va="center", fontsize=9)
+        fig.savefig(buf, format="png", dpi=100)
+        plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
 
 
@@ -326,4 +422,5 @@ def save_scatter(x, data, path: str, title: str = "") -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
-__all__ = ["add_parser", "cmd_train", "cmd_sample", "build_train_config", "build_sampler", "save_image_grid", "save_scatter"]
+__all__ = ["add_parser", "cmd_train", "cmd_sample", "build_train_config", "build_sampler", "save_image_grid", "save_scatter",
+           "sample_caption"]

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Union, get_args, get_origin, get_type_hints
 
+from .._yaml import safe_load_bounded, short
 from ..nets import EMBEDDINGS, PRECONDS
 from ..params import KINDS
 from ..sde import SDES
@@ -29,7 +30,11 @@ PRECISIONS = ("fp32", "bf16", "fp16")
 _DEVICE_RE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 #: fields that may differ on --resume (they do not change what is computed up to the saved step)
-RESUMABLE = frozenset({"train.steps", "train.log_every", "train.ckpt_every", "train.keep", "train.device"})
+RESUMABLE = frozenset({"train.steps", "train.log_every", "train.ckpt_every", "train.keep", "train.device",
+                       "train.log_every_s", "train.ckpt_every_s", "train.first_ckpt"})
+_STEPS_MAX = 10**9
+_SEED_MAX = 2**63 - 1
+MAX_CONFIG_BYTES = 1 << 20
 
 
 def _f(default, help: str = "", *, choices=None, ge=None, gt=None, lt=None, le=None, check=None):
@@ -50,14 +55,17 @@ def _even(v: int) -> Optional[str]:
 def _mults(v: list) -> Optional[str]:
     if not v:
         return "must be a non-empty list"
-    return None if all(m >= 1 for m in v) else "entries must be >= 1"
+    if len(v) > 8:
+        return "at most 8 resolution levels"
+    return None if all(1 <= m <= 64 for m in v) else "entries must be in [1, 64]"
 
 
 @dataclass
 class DataConfig:
     name: str = _f("gmm2d", "data set", choices=tuple(DATASETS))
-    n: Optional[int] = _f(None, "examples used (synthetic: drawn; real: first n after shuffling); null: default/all", ge=1)
-    seed: int = _f(0, "seed of the data draw / shuffle", ge=0)
+    n: Optional[int] = _f(None, "examples used (synthetic: drawn; real: first n after shuffling); null: default/all",
+                          ge=1, le=10**8)
+    seed: int = _f(0, "seed of the data draw / shuffle", ge=0, le=_SEED_MAX)
 
 
 @dataclass
@@ -71,15 +79,15 @@ class ModelConfig:
     arch: str = _f("auto", "network: mlp, unet, or auto (unet for images, mlp otherwise)", choices=ARCHS)
     kind: str = _f("eps", "what the network predicts", choices=KINDS)
     precond: str = _f("none", "output preconditioning ('edm': Karras et al. 2022 denoiser, kind x0)", choices=PRECONDS)
-    sigma_data: Optional[float] = _f(None, "data std for c_in/c_skip/c_out; null: measured on the data", gt=0.0)
+    sigma_data: Optional[float] = _f(None, "data std for c_in/c_skip/c_out; null: measured on the data", gt=0.0, le=1e6)
     embedding: str = _f("fourier", "time embedding", choices=EMBEDDINGS)
-    emb_dim: int = _f(128, "time embedding width", ge=2, check=_even)
-    fourier_scale: float = _f(16.0, "std of the Fourier frequencies", gt=0.0)
-    hidden: int = _f(256, "MLP width", ge=1)
-    depth: int = _f(3, "MLP residual blocks", ge=1)
-    channels: int = _f(64, "U-Net base channels", ge=4)
+    emb_dim: int = _f(128, "time embedding width", ge=2, le=8192, check=_even)
+    fourier_scale: float = _f(16.0, "std of the Fourier frequencies", gt=0.0, le=1e4)
+    hidden: int = _f(256, "MLP width", ge=1, le=16384)
+    depth: int = _f(3, "MLP residual blocks", ge=1, le=256)
+    channels: int = _f(64, "U-Net base channels", ge=4, le=4096)
     channel_mult: List[int] = _f([1, 2], "U-Net channel multiplier per resolution level", check=_mults)
-    num_res_blocks: int = _f(2, "U-Net residual blocks per level", ge=1)
+    num_res_blocks: int = _f(2, "U-Net residual blocks per level", ge=1, le=64)
     attention: bool = _f(True, "U-Net self-attention at the lowest resolution")
     dropout: float = _f(0.0, "dropout probability", ge=0.0, lt=1.0)
 
@@ -92,27 +100,32 @@ class LossConfig:
 
 @dataclass
 class OptimConfig:
-    lr: float = _f(2e-4, "AdamW learning rate", gt=0.0)
-    weight_decay: float = _f(0.0, "AdamW decoupled weight decay", ge=0.0)
+    lr: float = _f(2e-4, "AdamW learning rate", gt=0.0, le=10.0)
+    weight_decay: float = _f(0.0, "AdamW decoupled weight decay", ge=0.0, le=100.0)
     beta1: float = _f(0.9, "AdamW beta1", ge=0.0, lt=1.0)
     beta2: float = _f(0.999, "AdamW beta2", ge=0.0, lt=1.0)
-    eps: float = _f(1e-8, "AdamW epsilon", gt=0.0)
-    warmup: int = _f(100, "linear learning-rate warm-up steps", ge=0)
+    eps: float = _f(1e-8, "AdamW epsilon", gt=0.0, le=1.0)
+    warmup: int = _f(100, "linear learning-rate warm-up steps", ge=0, le=_STEPS_MAX)
     schedule: str = _f("constant", "learning rate after warm-up", choices=SCHEDULES)
-    grad_clip: float = _f(1.0, "max global gradient norm (0: off)", ge=0.0)
+    grad_clip: float = _f(1.0, "max global gradient norm (0: off)", ge=0.0, le=1e9)
 
 
 @dataclass
 class TrainConfig:
-    steps: int = _f(10_000, "optimisation steps", ge=1)
-    batch_size: int = _f(256, "global batch size (split over processes)", ge=1)
-    seed: int = _f(0, "seed of initialisation, data order and noise", ge=0)
+    steps: int = _f(10_000, "optimisation steps", ge=1, le=_STEPS_MAX)
+    batch_size: int = _f(256, "global batch size (split over processes)", ge=1, le=1 << 20)
+    seed: int = _f(0, "seed of initialisation, data order and noise", ge=0, le=_SEED_MAX)
     ema: bool = _f(True, "keep an exponential moving average of the weights (used for sampling)")
     ema_decay: float = _f(0.999, "EMA decay", ge=0.0, lt=1.0)
     ema_warmup: bool = _f(True, "ramp the EMA decay up as min(decay, (1+n)/(10+n))")
-    log_every: int = _f(100, "steps between metrics lines", ge=1)
-    ckpt_every: int = _f(1000, "steps between checkpoints", ge=1)
-    keep: int = _f(3, "checkpoints kept", ge=1)
+    log_every: int = _f(100, "steps between metrics lines", ge=1, le=_STEPS_MAX)
+    log_every_s: float = _f(30.0, "seconds between progress lines on stderr when it is not a TTY (0: off)",
+                            ge=0.0, le=1e6)
+    ckpt_every: int = _f(1000, "steps between checkpoints", ge=1, le=_STEPS_MAX)
+    ckpt_every_s: float = _f(60.0, "also checkpoint when this many seconds passed since the last one (0: off)",
+                             ge=0.0, le=1e6)
+    first_ckpt: int = _f(50, "an early first checkpoint at this step (0: off)", ge=0, le=_STEPS_MAX)
+    keep: int = _f(3, "checkpoints kept", ge=1, le=10_000)
     device: str = _f("auto", "auto, cpu, cuda or cuda:N", check=_device_ok)
     precision: str = _f("fp32", "autocast dtype of the network (bf16/fp16; fp16 needs CUDA)", choices=PRECISIONS)
 
@@ -177,21 +190,21 @@ def _describe(tp) -> str:
 def _check_scalar(path: str, value, tp):
     if tp is bool:
         if not isinstance(value, bool):
-            raise ValueError(f"{path}: expected true or false, got {value!r}")
+            raise ValueError(f"{path}: expected true or false, got {short(value)}")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{path}: expected an integer, got {value!r}")
+            raise ValueError(f"{path}: expected an integer, got {short(value)}")
         return int(value)
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"{path}: expected a number, got {value!r}")
+            raise ValueError(f"{path}: expected a number, got {short(value)}")
         if not math.isfinite(float(value)):
-            raise ValueError(f"{path}: expected a finite number, got {value!r}")
+            raise ValueError(f"{path}: expected a finite number, got {short(value)}")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
-            raise ValueError(f"{path}: expected a string, got {value!r}")
+            raise ValueError(f"{path}: expected a string, got {short(value)}")
         return value
     raise TypeError(f"unsupported config type {tp}")  # pragma: no cover - programming error
 
@@ -206,30 +219,31 @@ def _check_field(path: str, value, tp, meta: dict):
     if origin in (list, List):
         (item,) = get_args(tp)
         if not isinstance(value, (list, tuple)):
-            raise ValueError(f"{path}: expected a list of {_describe(item)}s, got {value!r}")
+            raise ValueError(f"{path}: expected a list of {_describe(item)}s, got {short(value)}")
         value = [_check_scalar(f"{path}[{i}]", v, item) for i, v in enumerate(value)]
     elif origin in (dict, Dict):
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            raise ValueError(f"{path}: expected a mapping with string keys, got {value!r}")
+            raise ValueError(f"{path}: expected a mapping with string keys, got {short(value)}")
         for k, v in value.items():
             if not (v is None or isinstance(v, (bool, int, float, str))):
-                raise ValueError(f"{path}.{k}: expected a number, string, boolean or null, got {v!r}")
+                raise ValueError(f"{path}.{k}: expected a number, string, boolean or null, got {short(v)}")
         value = dict(value)
     else:
         value = _check_scalar(path, value, tp)
     choices = meta.get("choices")
     if choices is not None and value not in choices:
-        raise ValueError(f"{path}: expected one of {', '.join(map(str, choices))}; got {value!r}")
+        raise ValueError(f"{path}: expected one of {', '.join(map(str, choices))}; got {short(value)}")
     for op, bad, word in (("ge", lambda v, b: v < b, ">="), ("gt", lambda v, b: v <= b, ">"),
                           ("le", lambda v, b: v > b, "<="), ("lt", lambda v, b: v >= b, "<")):
         bound = meta.get(op)
         if bound is not None and bad(value, bound):
-            raise ValueError(f"{path}: must be {word} {bound:g}, got {value!r}")
+            shown = f"{bound:g}" if isinstance(bound, float) else str(bound)
+            raise ValueError(f"{path}: must be {word} {shown}, got {short(value)}")
     check = meta.get("check")
     if check is not None:
         msg = check(value)
         if msg:
-            raise ValueError(f"{path}: {msg}, got {value!r}")
+            raise ValueError(f"{path}: {msg}, got {short(value)}")
     return value
 
 
@@ -274,29 +288,64 @@ def _cross_check(cfg: Config) -> None:
 
 
 # ---------------------------------------------------------------------------- files
-def load_config(path: str) -> Config:
-    """Read a config from .json, .yaml or .yml (partial configs take defaults)."""
+def read_config_mapping(path: str) -> dict:
+    """The raw mapping of a .json/.yaml/.yml config file (bounded size, bounded YAML; not yet validated)."""
     ext = os.path.splitext(path)[1].lower()
+    if os.path.isdir(path):
+        raise ValueError(f"config file {path!r} is a directory")
     if not os.path.isfile(path):
         raise ValueError(f"config file {path!r} does not exist")
-    with open(path) as f:
-        text = f.read()
+    if ext not in (".json", ".yaml", ".yml"):
+        raise ValueError(f"config file {path!r}: expected a .json, .yaml or .yml file")
+    size = os.path.getsize(path)
+    if size > MAX_CONFIG_BYTES:
+        raise ValueError(f"config file {path!r}: {size} bytes; a config is at most {MAX_CONFIG_BYTES} bytes")
+    with open(path, "rb") as f:
+        raw = f.read(MAX_CONFIG_BYTES + 1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"config file {path!r} is not UTF-8 text") from None
     if ext == ".json":
         try:
             d = json.loads(text)
         except json.JSONDecodeError as e:
             raise ValueError(f"config file {path!r}: invalid JSON: {e}") from None
-    elif ext in (".yaml", ".yml"):
+        except RecursionError:
+            raise ValueError(f"config file {path!r}: JSON nested too deeply") from None
+    else:
         import yaml
 
         try:
-            d = yaml.safe_load(text)
+            d = safe_load_bounded(text)
         except yaml.YAMLError as e:
-            raise ValueError(f"config file {path!r}: invalid YAML: {str(e).splitlines()[0]}") from None
+            raise ValueError(f"config file {path!r}: invalid YAML: {short(str(e).splitlines()[0], 200)}") from None
+        except ValueError as e:
+            raise ValueError(f"config file {path!r}: {e}") from None
         d = {} if d is None else d
-    else:
-        raise ValueError(f"config file {path!r}: expected a .json, .yaml or .yml file")
-    return Config.from_dict(d)
+    if not isinstance(d, dict):
+        raise ValueError(f"config file {path!r}: expected a mapping of sections, got {type(d).__name__}")
+    return d
+
+
+def load_config(path: str) -> Config:
+    """Read a config from .json, .yaml or .yml (partial configs take defaults).
+
+    At most ``MAX_CONFIG_BYTES`` are read; YAML is parsed with bounded alias expansion and YAML 1.2
+    numbers (``lr: 1e-3`` is a float), see :mod:`scoresde._yaml`.
+    """
+    d = read_config_mapping(path)
+    try:
+        return Config.from_dict(d)
+    except ValueError as e:
+        raise ValueError(f"config file {path!r}: {e}") from None
+
+
+def mapping_overrides(d: dict, where: str = "config") -> Dict[str, Any]:
+    """A (partial) nested config mapping as dotted-key overrides for :meth:`Config.replace`."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where}: expected a mapping, got {type(d).__name__}")
+    return _flatten(d)
 
 
 def dump_config(cfg: Config, path: str) -> None:
@@ -320,16 +369,18 @@ def parse_override(item: str) -> tuple[str, Any]:
     import yaml
 
     if "=" not in item:
-        raise ValueError(f"--set expects KEY=VALUE, got {item!r}")
+        raise ValueError(f"--set expects KEY=VALUE, got {short(item)}")
     key, raw = item.split("=", 1)
+    if len(raw) > 10_000:
+        raise ValueError(f"--set {key.strip()}: value of {len(raw)} characters; at most 10000")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = safe_load_bounded(raw, max_nodes=10_000) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
-    if isinstance(value, str) and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", value.strip()):
-        value = float(value)  # YAML 1.1 reads "1e-3" as a string
+    except ValueError as e:
+        raise ValueError(f"--set {key.strip()}: {e}") from None
     return key.strip(), value
 
 
 __all__ = ["Config", "DataConfig", "SDEConfig", "ModelConfig", "LossConfig", "OptimConfig", "TrainConfig",
-           "RESUMABLE", "load_config", "dump_config", "parse_override"]
+           "RESUMABLE", "load_config", "read_config_mapping", "mapping_overrides", "dump_config", "parse_override"]

@@ -150,12 +150,34 @@ def frechet_distance(f1: Tensor, f2: Tensor) -> float:
     return frechet_from_moments(*moments(f1), *moments(f2))
 
 
-def evaluate(samples: Tensor, data: Dataset, judge: Optional[Judge] = None, seed: int = 0) -> dict:
+def bootstrap_se(samples_p: Tensor, samples_f: Tensor, ref: Tensor, k: int, n_boot: int = 200,
+                 seed: int = 0) -> tuple[float, float]:
+    """Bootstrap standard errors (Efron & Tibshirani 1993, Ch. 6) of the mean top-class probability and
+    of the Frechet distance at sample size ``k``: resample the generated samples with replacement
+    ``n_boot`` times (the reference moments fixed), recompute, take the standard deviation."""
+    g = torch.Generator().manual_seed(_mix(seed, 0xB007))
+    ref = ref.double()
+    mu_r, s_r = ref.mean(0), torch.cov(ref.T)
+    top = samples_p.max(1).values.double()
+    n = len(top)
+    tops, fds = [], []
+    for _ in range(n_boot):
+        i = torch.randint(0, n, (n,), generator=g)
+        tops.append(float(top[i].mean()))
+        j = torch.randint(0, len(samples_f), (min(k, len(samples_f)),), generator=g)
+        f = samples_f[j].double()
+        fds.append(frechet_from_moments(f.mean(0), torch.cov(f.T), mu_r, s_r))
+    return float(torch.tensor(tops).std()), float(torch.tensor(fds).std())
+
+
+def evaluate(samples: Tensor, data: Dataset, judge: Optional[Judge] = None, seed: int = 0,
+             n_boot: int = 200) -> dict:
     """Quality of ``samples`` (N, C, H, W) in the model's [-1, 1] space against real ``data``.
 
     Returns mean top-class probability (samples and held-out real), the predicted-class histogram,
     the Frechet distance of the samples to the training split and the real-vs-real baseline
-    (held-out vs training split), both at n = len(held-out split).
+    (held-out vs training split), both at n = len(held-out split); ``*_se``: bootstrap standard
+    errors of the first two (:func:`bootstrap_se`; the FD one is for a single group of that size).
     """
     judge = judge or train_classifier(data, seed=seed)
     x = samples.float().clamp(-1, 1)
@@ -167,7 +189,11 @@ def evaluate(samples: Tensor, data: Dataset, judge: Optional[Judge] = None, seed
     k = len(judge.test_idx)
     groups = [fs[i:i + k] for i in range(0, len(fs) - k + 1, k)] or [fs]
     fd = [frechet_distance(g, ref) for g in groups]
+    top_se, fd_se = bootstrap_se(p, fs, ref, len(groups[0]), n_boot, seed) if n_boot > 1 else (float("nan"),) * 2
     return {
+        "mean_top_prob_se": top_se,
+        "frechet_se": fd_se,
+        "bootstrap_resamples": n_boot,
         "n_samples": len(x),
         "mean_top_prob": float(p.max(1).values.mean()),
         "real_mean_top_prob": float(real_p.max(1).values.mean()),
@@ -181,4 +207,4 @@ def evaluate(samples: Tensor, data: Dataset, judge: Optional[Judge] = None, seed
 
 
 __all__ = ["DigitClassifier", "Judge", "train_classifier", "predict", "features", "frechet_distance",
-           "frechet_from_moments", "evaluate"]
+           "frechet_from_moments", "evaluate", "bootstrap_se"]

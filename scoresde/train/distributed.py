@@ -7,6 +7,7 @@ training loop needs. Without those variables everything runs as a single process
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 import torch
@@ -36,29 +37,38 @@ def env_world_size() -> int:
         raise ValueError(f"WORLD_SIZE must be an integer, got {os.environ['WORLD_SIZE']!r}") from None
 
 
-def resolve_device(spec: str, local_rank: int = 0) -> torch.device:
-    """'auto' -> cuda:<local_rank> when CUDA is available, else cpu; 'cuda' -> cuda:<local_rank>."""
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d{1,4})?)$")
+
+
+def resolve_device(spec: str, local_rank: int = 0, option: str = "train.device") -> torch.device:
+    """'auto' -> cuda:<local_rank> when CUDA is available, else cpu; 'cuda' -> cuda:<local_rank>.
+
+    ``spec`` must be auto, cpu, cuda or cuda:N (ValueError naming ``option`` otherwise, or when the
+    CUDA device does not exist).
+    """
+    if not isinstance(spec, str) or not _DEVICE.match(spec):
+        raise ValueError(f"{option}: expected auto, cpu, cuda or cuda:N, got {str(spec)[:40]!r}")
     if spec == "auto":
         spec = "cuda" if torch.cuda.is_available() else "cpu"
     if spec.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ValueError(f"train.device: {spec!r} requested but CUDA is not available (use cpu or auto)")
+            raise ValueError(f"{option}: {spec!r} requested but CUDA is not available (use cpu or auto)")
         if spec == "cuda":
             spec = f"cuda:{local_rank}"
         idx = int(spec.split(":")[1])
         if idx >= torch.cuda.device_count():
-            raise ValueError(f"train.device: {spec!r} but only {torch.cuda.device_count()} CUDA device(s)")
+            raise ValueError(f"{option}: {spec!r} but only {torch.cuda.device_count()} CUDA device(s)")
     return torch.device(spec)
 
 
-def init(device_spec: str) -> tuple[World, torch.device]:
+def init(device_spec: str, option: str = "train.device") -> tuple[World, torch.device]:
     """Join the process group if launched by torchrun; return the world and this process's device."""
     ws = env_world_size()
     if ws <= 1:
-        return World(), resolve_device(device_spec)
+        return World(), resolve_device(device_spec, option=option)
     rank = int(os.environ["RANK"])
     local = int(os.environ.get("LOCAL_RANK", rank))
-    device = resolve_device(device_spec, local)
+    device = resolve_device(device_spec, local, option)
     backend = "nccl" if device.type == "cuda" else "gloo"
     if device.type == "cuda":
         torch.cuda.set_device(device)

@@ -24,6 +24,7 @@ from typing import Optional
 import torch
 from torch import nn
 
+from .._yaml import short
 from ..noise import _mix
 from . import checkpoint as ckpt
 from . import distributed as D
@@ -61,19 +62,27 @@ def learning_rate(cfg: Config, step: int) -> float:
     return o.lr * f
 
 
-def _check_resume(cfg: Config, out: str) -> str:
+def _check_resume(cfg: Config, out: str) -> Optional[tuple]:
+    """(path, state) of the newest intact checkpoint of run ``out``; None if it has none yet (the run
+    stopped before its first checkpoint: resuming then starts at step 0 with the stored config)."""
     cfg_path = os.path.join(out, CONFIG_FILE)
     if not os.path.isfile(cfg_path):
         raise ValueError(f"--resume: {out!r} is not a training run folder (no {CONFIG_FILE})")
     stored = load_config(cfg_path)
     diffs = [d for d in stored.diff(cfg) if d[0] not in RESUMABLE]
     if diffs:
-        listed = "; ".join(f"{k}: run has {a!r}, now {b!r}" for k, a, b in diffs)
-        raise ValueError(f"--resume: the config differs from the run's in {len(diffs)} field(s): {listed}")
-    path = ckpt.latest(os.path.join(out, CHECKPOINT_DIR))
-    if path is None:
-        raise ValueError(f"--resume: {out!r} has no checkpoint to resume from")
-    return path
+        listed = "; ".join(f"{k}: run has {short(a)}, now {short(b)}" for k, a, b in diffs[:5])
+        raise ValueError(f"--resume: the config differs from the run's in {len(diffs)} field(s): {listed}"
+                         f"{'; ...' if len(diffs) > 5 else ''}")
+    return ckpt.latest_good(os.path.join(out, CHECKPOINT_DIR), ckpt.check_training_state)
+
+
+def _fresh_run_refusal(out: str, ck_dir: str) -> str:
+    if ckpt.list_checkpoints(ck_dir):
+        return f"--out: {out!r} already holds a run; continue it with --resume or choose a new folder"
+    return (f"--out: {out!r} already holds a run that has no checkpoint yet (it stopped before its first one, "
+            f"e.g. on a non-finite loss); --resume restarts it from step 0 with its stored config, "
+            f"or choose a new folder (or delete this one) to train with a different config")
 
 
 def _truncate_metrics(path: str, step: int) -> None:
@@ -125,11 +134,15 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
 
     ck_dir = os.path.join(out, CHECKPOINT_DIR)
     metrics_path = os.path.join(out, METRICS_FILE)
-    resume_path = None
+    resume_path, state = None, None
     if resume:
-        resume_path = _check_resume(cfg, out)
-    elif os.path.exists(os.path.join(out, CONFIG_FILE)) or ckpt.latest(ck_dir):
-        raise ValueError(f"--out: {out!r} already holds a run; continue it with --resume or choose a new folder")
+        found = _check_resume(cfg, out)
+        if found is not None:
+            resume_path, state = found
+        elif world.is_main:
+            print(f"scoresde train: {out!r} has no checkpoint yet; starting it again from step 0", file=sys.stderr)
+    elif os.path.exists(os.path.join(out, CONFIG_FILE)) or ckpt.list_checkpoints(ck_dir):
+        raise ValueError(_fresh_run_refusal(out, ck_dir))
     if world.is_main:
         os.makedirs(ck_dir, exist_ok=True)
         dump_config(cfg, os.path.join(out, CONFIG_FILE))
@@ -146,15 +159,19 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
     scaler = torch.amp.GradScaler("cuda") if tc.precision == "fp16" else None
     start = 0
     if resume_path is not None:
-        state = ckpt.load(resume_path, map_location=device)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        ckpt.load_state_into(model, state["model"], resume_path)
+        ckpt.load_state_into(opt, state.get("optimizer"), resume_path, "optimizer")
         if ema is not None:
-            ema.load_state_dict(state["ema"])
+            ckpt.load_state_into(ema, state.get("ema"), resume_path, "EMA")
         if scaler is not None and state.get("scaler") is not None:
-            scaler.load_state_dict(state["scaler"])
-        ckpt.set_rng_state(state["rng"])
+            ckpt.load_state_into(scaler, state["scaler"], resume_path, "GradScaler")
+        try:
+            ckpt.set_rng_state(state["rng"])
+        except (KeyError, TypeError, RuntimeError) as e:
+            raise ValueError(f"checkpoint {resume_path!r}: unusable random-number-generator state ({type(e).__name__})") from None
         start = int(state["step"])
+        if start > tc.steps:
+            raise ValueError(f"--steps: the run is already at step {start}; ask for more steps than that to resume")
     if world.is_main:
         if resume_path is not None:
             _truncate_metrics(metrics_path, start)
@@ -189,6 +206,8 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
     last_loss, last_ckpt, stopped, done = float("nan"), resume_path or "", False, start
     t_loop = time.perf_counter()
     t_int, step_int = t_loop, start
+    t_ckpt = t_say = t_loop
+    say_line = False
     model.train()
     for step in range(start, tc.steps):
         done = step + 1
@@ -205,7 +224,7 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
                         reduce=cfg.loss.reduce, t=t, z=z).mean()
         if sync_each_step:  # CPU: check before the update touches the weights
             ok = bool(torch.isfinite(loss))
-            _raise_first_bad(torch.full((), _NONE if ok else step, dtype=torch.int64), world)
+            _raise_first_bad(torch.full((), _NONE if ok else step, dtype=torch.int64), world, out)
         opt.zero_grad(set_to_none=True)
         if scaler is not None:
             scaler.scale(loss).backward()
@@ -224,14 +243,27 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
         if not sync_each_step:
             first_bad = torch.where(torch.isfinite(ld) | (first_bad < _NONE), first_bad, torch.full_like(first_bad, step))
         acc += torch.stack([ld.double(), gnorm.detach().double(), torch.ones((), dtype=torch.float64, device=device)])
-        at_log, at_ckpt = done % tc.log_every == 0, done % tc.ckpt_every == 0 or done == tc.steps
-        if at_log and time_limit_s is not None and done < tc.steps:
-            over = torch.tensor(float(time.perf_counter() - t_loop >= time_limit_s), device=device)
-            if D.all_reduce(over, world, op="max").item() > 0:  # every rank stops at the same step
-                stopped, at_ckpt = True, True
+        at_log = done % tc.log_every == 0
+        at_ckpt = done % tc.ckpt_every == 0 or done == tc.steps or done == tc.first_ckpt
+        # time-based decisions: every step on one process (a clock read), at log boundaries under DDP
+        # (one all-reduce, so every rank takes the same decision at the same step)
+        if done < tc.steps and (at_log or not world.distributed):
+            now = time.perf_counter()
+            flags = [at_log and time_limit_s is not None and now - t_loop >= time_limit_s,
+                     tc.ckpt_every_s > 0 and now - t_ckpt >= tc.ckpt_every_s,
+                     tc.log_every_s > 0 and now - t_say >= tc.log_every_s]
+            if any(flags) or world.distributed:
+                if world.distributed:
+                    f = D.all_reduce(torch.tensor([float(v) for v in flags], device=device), world, op="max")
+                    flags = [bool(v) for v in f.tolist()]
+                if flags[0]:
+                    stopped, at_ckpt = True, True
+                at_ckpt = at_ckpt or flags[1]
+                if flags[2]:
+                    at_log, t_say, say_line = True, now, True
         if at_log or at_ckpt:
             if not sync_each_step:
-                _raise_first_bad(first_bad, world)
+                _raise_first_bad(first_bad, world, out)
             tot = D.all_reduce(acc.clone(), world)
             n = tot[2].item()
             last_loss = tot[0].item() / n
@@ -244,10 +276,15 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
                     f.write(json.dumps(line) + "\n")
                 if bar is not None:
                     bar.set_postfix(loss=f"{last_loss:.4g}")
+                elif say_line:  # piped output: a progress line every train.log_every_s seconds
+                    eta = (tc.steps - done) / max(line["steps_per_s"], 1e-9)
+                    print(f"train: step {done}/{tc.steps} loss {last_loss:.4g} {line['steps_per_s']:.3g} steps/s "
+                          f"elapsed {line['elapsed_s']:.0f} s eta {eta:.0f} s", file=sys.stderr, flush=True)
+            say_line = False
             acc.zero_()
             t_int, step_int = now, done
         if at_ckpt:
-            last_ckpt = ckpt.path_for(ck_dir, done)
+            last_ckpt, t_ckpt = ckpt.path_for(ck_dir, done), time.perf_counter()
         if at_ckpt and world.is_main:
             ckpt.save(last_ckpt, {
                 "step": done,
@@ -272,11 +309,14 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
     return TrainResult(out, done, start, model, ema, last_loss, loop_s, last_ckpt, cfg, stopped)
 
 
-def _raise_first_bad(first_bad: torch.Tensor, world) -> None:
+def _raise_first_bad(first_bad: torch.Tensor, world, out: str = "") -> None:
     fb = D.all_reduce(first_bad.clone(), world, op="min").item()
     if fb < _NONE:
-        raise FloatingPointError(f"non-finite loss at step {fb + 1}: training stopped (the last checkpoint "
-                                 f"is unaffected; lower optim.lr or enable optim.grad_clip)")
+        where = os.path.join(out, CHECKPOINT_DIR)
+        kept = ("its last checkpoint is unaffected" if ckpt.list_checkpoints(where) else
+                "no checkpoint was written yet (--resume would restart it from step 0 with the same config)")
+        raise FloatingPointError(f"non-finite loss at step {fb + 1}: training stopped; {kept}. Lower optim.lr "
+                                 f"or set optim.grad_clip and train into a new --out folder (or delete {out!r})")
 
 
 __all__ = ["train", "TrainResult", "learning_rate"]

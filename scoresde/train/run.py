@@ -107,21 +107,32 @@ def load_run(path: str, *, device="auto", ema: bool = True, checkpoint: Optional
     if not os.path.isfile(cfg_path):
         raise ValueError(f"--run: {path!r} is not a training run folder (no {CONFIG_FILE})")
     cfg = load_config(cfg_path)
-    if checkpoint is None:
-        checkpoint = ckpt.latest(os.path.join(path, CHECKPOINT_DIR))
-        if checkpoint is None:
+    dev = resolve_device(device, option="--device") if isinstance(device, str) else torch.device(device)
+    if checkpoint is None:  # the newest intact checkpoint (damaged newer ones are skipped with a warning)
+        found = ckpt.latest_good(os.path.join(path, CHECKPOINT_DIR), ckpt.check_training_state)
+        if found is None:
             raise ValueError(f"--run: {path!r} has no checkpoint yet")
-    dev = resolve_device(device) if isinstance(device, str) else torch.device(device)
-    state = ckpt.load(checkpoint, map_location="cpu")
+        checkpoint, state = found
+    else:
+        state = ckpt.check_training_state(ckpt.load(checkpoint, map_location="cpu"), checkpoint)
     shape = tuple(state["data_shape"])
     sde = make_sde(cfg)
     net = make_model(cfg, sde, shape, precision)
-    net.load_state_dict(state["model"])
+    ckpt.load_state_into(net, state["model"], checkpoint)
     if ema:
-        if state.get("ema") is None:
+        shadow = state.get("ema")
+        if shadow is None:
             raise ValueError(f"--run: {path!r} was trained without EMA (train.ema = false); sample with --no-ema")
-        for name, p in net.named_parameters():
-            p.data.copy_(state["ema"]["shadow"][name])
+        shadow = shadow.get("shadow") if isinstance(shadow, dict) else None
+        params = dict(net.named_parameters())
+        if not isinstance(shadow, dict) or set(shadow) != set(params):
+            raise ValueError(f"checkpoint {checkpoint!r}: its EMA weights do not name this run's parameters")
+        for name, p in params.items():
+            w = shadow[name]
+            if not isinstance(w, torch.Tensor) or w.shape != p.shape:
+                raise ValueError(f"checkpoint {checkpoint!r}: EMA weight {name!r} has shape "
+                                 f"{tuple(getattr(w, 'shape', ()))}, the network needs {tuple(p.shape)}")
+            p.data.copy_(w)
     net.to(dev).eval()
     net.requires_grad_(False)
     return Run(path, cfg, sde, net, int(state["step"]), checkpoint, shape, ema)

@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import math
 
-import torch
 from torch import Tensor
 
 from .._util import check_positive
 from .base import Step, StepContext
-from .multistep import eval_at, ms_at, phi
+from .multistep import eval_at, ms_at, phi, t_of_sigma_near
 
 
-def _t_lambda(sde, lam: float) -> float:
-    return float(sde.t_from_log_snr(torch.tensor(lam, dtype=torch.float64)))
+def _t_lambda(sde, lam: float, t0: float) -> float:
+    """t_lambda(lam): the time with noise level sigma = e^{-lam}, by Newton from t0 (the interval start)."""
+    return t_of_sigma_near(sde, math.exp(-lam), t0)
 
 
 class _SinglestepDPMSolver(Step):
@@ -39,7 +39,7 @@ class _SinglestepDPMSolver(Step):
 
     def _stage(self, ctx: StepContext, x: Tensor, lam_i: float, r: float, h: float):
         """(t, m, s) at lambda_i + r h and the DDIM part of the stage."""
-        t = _t_lambda(ctx.sde, lam_i + r * h)
+        t = _t_lambda(ctx.sde, lam_i + r * h, ctx.t)
         m, s = ms_at(ctx.sde, t)
         return t, m, s
 

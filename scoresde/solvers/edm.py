@@ -42,7 +42,6 @@ class EDMStochastic(Step):
     name = "edm"
     order = 2.0
     nfe_per_step = 2
-    stochastic = True
     summary = "EDM stochastic sampler (churn + Heun in sigma)"
 
     def __init__(self, s_churn: float = 10.0, s_tmin: float = 0.0, s_tmax: float = float("inf"), s_noise: float = 1.0):

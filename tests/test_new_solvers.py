@@ -59,8 +59,10 @@ def test_unic_corrector_after_a_history_predictor_is_unipc(sde_name):
 def test_unic_nfe_accounting_and_refusals():
     r = _run("vp", S.DDIM(), S.UniC(), n=10)
     assert r.nfe == 20  # DDIM keeps no history: it evaluates again at the corrected point
+    r = _run("vp", S.LMS(warmup="unic"), S.UniC(), n=10)
+    assert r.nfe == 10  # LMS reuses UniC's evaluation
     r = _run("vp", S.LMS(), S.UniC(), n=10)
-    assert r.nfe == 10
+    assert r.nfe == 14 == 10 + 4  # LMS-4's DPM-Solver-3 start: two extra evaluations on each of two intervals
     prob = sd.get_problem("gmm2d")
     sde = prob.sde("vp")
     calls = sd.CountingScore(prob.mixture.score_fn(sde))

@@ -153,6 +153,7 @@ OURS = {
     "unipc-2": lambda: S.UniPC(order=2), "unipc-3": lambda: S.UniPC(order=3), "deis": lambda: S.DEIS(),
     "lms": lambda: S.LMS(), "lms(warmup=unic)": lambda: S.LMS(warmup="unic"),
     "deis-4(warmup=unic)": lambda: S.DEIS(order=4, warmup="unic"), "unipc-2(bh1)": lambda: S.UniPC(variant="bh1"),
+    "unipc-3(lower_order_final=always)": lambda: S.UniPC(order=3, lower_order_final="always"),
     "dpm_solver_2": lambda: S.DPMSolver2(), "dpm_solver_3": lambda: S.DPMSolver3(),
 }
 #: grid name -> (grid function, whether the last interval goes on to t = 0 as the peers' do)

@@ -166,7 +166,17 @@ def test_helpers_against_closed_forms():
                                         (lambda: S.UniPC(variant="x"), "variant"), (lambda: S.LMS(order=7), "order"),
                                         (lambda: S.DEIS(warmup="x"), "warmup"), (lambda: S.DPMSolver2(r1=1.5), "r1"),
                                         (lambda: S.DPMSolver3(r1=0.7, r2=0.5), "r1"), (lambda: S.SDEDPMSolverPP2M(eta=-1), "eta"),
-                                        (lambda: S.Restart(t_min=0.5, t_max=0.2), "t_max"), (lambda: S.Restart(K=0), "K")])
+                                        (lambda: S.Restart(t_min=0.5, t_max=0.2), "t_max"), (lambda: S.Restart(K=0), "K"),
+                                        (lambda: S.UniPC(lower_order_final="x"), "lower_order_final")])
 def test_bad_options_name_the_field(make, field):
     with pytest.raises(ValueError, match=field):
         make()
+
+
+def test_lower_order_final_always_changes_only_the_last_two_steps():
+    a = _run("vp", S.UniPC(order=3), n=20, grid="uniform")
+    b = _run("vp", S.UniPC(order=3, lower_order_final="always"), n=20, grid="uniform")
+    c = _run("vp", S.UniPC(order=3, lower_order_final="always"), n=10, grid="uniform")
+    d = _run("vp", S.UniPC(order=3), n=10, grid="uniform")  # fewer than 15 steps: the same rule
+    assert not torch.allclose(a.x, b.x)
+    _same(c, d)

@@ -25,7 +25,7 @@ from torch import Tensor
 
 from .._util import check_int
 from .base import Step, StepContext
-from .multistep import dpmpp_data_update, evaluate, history, step_order
+from .multistep import check_lower_order_final, dpmpp_data_update, evaluate, history, step_order
 from .unipc import warmup_correct
 
 
@@ -46,7 +46,7 @@ class DPMSolverPP3M(Step):
         if self.solver_order > 3:
             raise ValueError(f"order must be 1, 2 or 3, got {self.solver_order}")
         self.order = float(self.solver_order)
-        self.lower_order_final = bool(lower_order_final)
+        self.lower_order_final = check_lower_order_final(lower_order_final)
         if warmup not in WARMUPS:
             raise ValueError(f"warmup must be one of {WARMUPS}, got {warmup!r}")
         if coef not in COEFS:
@@ -57,8 +57,8 @@ class DPMSolverPP3M(Step):
 
     def config(self) -> dict:
         cfg = {} if self.solver_order == 3 else {"order": self.solver_order}
-        if not self.lower_order_final:
-            cfg["lower_order_final"] = False
+        if self.lower_order_final is not True:
+            cfg["lower_order_final"] = self.lower_order_final
         if self.warmup != "unic":
             cfg["warmup"] = self.warmup
         if self.coef != "exact":

@@ -104,15 +104,26 @@ def history(ctx: StepContext) -> list:
     return ctx.state.get(HIST, [])
 
 
-def step_order(ctx: StepContext, order: int, available: int, lower_order_final: bool) -> int:
+LOWER_ORDER_FINAL = (True, False, "always")
+
+
+def check_lower_order_final(value) -> object:
+    if value not in LOWER_ORDER_FINAL or isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"lower_order_final must be True, False or 'always', got {value!r}")
+    return value
+
+
+def step_order(ctx: StepContext, order: int, available: int, lower_order_final) -> int:
     """The order used on this interval: warm-up (at most the points available), and with
-    ``lower_order_final`` on runs of fewer than 15 steps the last step is first order and the one
-    before at most second (as Lu et al.'s reference code and diffusers do); an interval ending at
-    t = 0 (s = 0, lambda = inf) is always first order."""
+    ``lower_order_final`` on runs of fewer than 15 steps (``"always"``: on every run, as diffusers'
+    UniPC) the last step is first order and the one before at most second (as Lu et al.'s reference
+    code and diffusers do); an interval ending at t = 0 (s = 0, lambda = inf) is always first order.
+    ``"always"`` trades the global order (a first-order last step has local error O(h^2)) for
+    stability where the last log-SNR step is much longer than the previous ones (uniform-t grids)."""
     p = min(order, available)
     if ctx.coeffs.s1 == 0.0:
         return 1
-    if lower_order_final and ctx.n_steps < 15:
+    if lower_order_final == "always" or (lower_order_final and ctx.n_steps < 15):
         left = ctx.n_steps - ctx.step_index
         p = min(p, left)
     return max(p, 1)
@@ -212,4 +223,4 @@ def dpmpp_data_update(x: Tensor, s_ratio: float, m1: float, h: float, hist: Sequ
 
 
 __all__ = ["Eval", "evaluate", "eval_at", "history", "step_order", "phi", "combine", "lagrange_integrals",
-           "gauss_legendre", "dpmpp_data_update", "ms_at", "t_of_sigma", "t_of_sigma_near", "rk_start_nfe", "HIST", "PENDING"]
+           "gauss_legendre", "dpmpp_data_update", "ms_at", "t_of_sigma", "t_of_sigma_near", "rk_start_nfe", "check_lower_order_final", "HIST", "PENDING"]

@@ -37,7 +37,7 @@ from torch import Tensor
 
 from .._util import check_int
 from .base import Step, StepContext
-from .multistep import PENDING, Eval, combine, eval_at, evaluate, history, phi, step_order
+from .multistep import check_lower_order_final, PENDING, Eval, combine, eval_at, evaluate, history, phi, step_order
 
 VARIANTS = ("bh1", "bh2")
 
@@ -93,7 +93,7 @@ class UniPC(Step):
             raise ValueError(f"order must be 1, 2 or 3, got {self.p}")
         self.variant = _check_variant(variant)
         self.corrector = bool(corrector)
-        self.lower_order_final = bool(lower_order_final)
+        self.lower_order_final = check_lower_order_final(lower_order_final)
         # UniC raises UniP-p to p + 1 (Thm. 3.2); for p = 3 the first step (UniP-1 + UniC-1, local
         # error O(h^3)) caps the global order at 3 (measured 3.6-3.9 on 32-640 log-SNR steps: pre-asymptotic)
         self.order = float(min(self.p + 1, 3) if self.corrector else self.p)
@@ -104,8 +104,8 @@ class UniPC(Step):
             cfg["variant"] = self.variant
         if not self.corrector:
             cfg["corrector"] = False
-        if not self.lower_order_final:
-            cfg["lower_order_final"] = False
+        if self.lower_order_final is not True:
+            cfg["lower_order_final"] = self.lower_order_final
         return cfg
 
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:

@@ -14,8 +14,8 @@
 | deis | PF-ODE multistep exp. integrator (t-AB) | 3 | 1 | all |
 | lms | PF-ODE linear multistep in sigma | 4 | 1 | all |
 | dpm_solver_2 / dpm_solver_3 | PF-ODE singlestep | 2 / 3 | 2 / 3 | all |
-| sde_dpmpp_2m / sde_dpmpp_3m | reverse SDE multistep | 1 (weak) | 1 | all |
-| edm | churn + Heun in sigma | 1 (weak) | 2 | all |
+| sde_dpmpp_2m / sde_dpmpp_3m | reverse SDE multistep | 2 (weak, Gaussian data) | 1 | all |
+| edm | churn + Heun in sigma | 2 (weak) | 2 | all |
 | restart | Heun + forward/backward restarts | 2 (weak) | 2 + restarts | all |
 | unic (corrector) | UniC | - | 1 (shared) | all |
 | langevin (corrector) | MCMC | - | n_steps | all |

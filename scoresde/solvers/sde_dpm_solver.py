@@ -8,7 +8,9 @@ solution of the reverse SDE with the data prediction frozen at the interval star
 Eq. 18 for eta = 1; Gonzalez et al. 2023, SEEDS-1):
     x' = (s'/s) e^{-eta h} x + m' (1 - e^{-h^}) D_0 + s' sqrt(1 - e^{-2 eta h}) z,
 and the 2M / 3M corrections of :func:`~scoresde.solvers.multistep.dpmpp_data_update` extrapolate D.
-eta = 0 is exactly DPM-Solver++(2M) / (3M) (``dpmpp_2m`` / ``dpmpp_3m``, tested to 1e-12); eta = 1
+3M uses the exact phi_3 weight on the second difference (k-diffusion's dpmpp_3m_sde uses the reference
+code's half weight; see multistep.dpmpp_data_update) and no UniC warm-up correction (the corrector
+would overwrite the noise). eta = 0 is exactly DPM-Solver++(2M) / (3M, ``warmup="lower"``) (``dpmpp_2m`` / ``dpmpp_3m``, tested to 1e-12); eta = 1
 samples the reverse SDE. Warm-up uses the points available; the final interval follows the ODE
 versions' rule (2M: the last step is first order, as ``dpmpp_2m``; 3M: first/second order on runs
 of fewer than 15 steps); an interval ending at t = 0 is x = m(0) x0_hat with no noise.

@@ -10,6 +10,10 @@ gives the exact output law with no sampling noise:
   (mu_i, mu_i + 1, mu_i + 2, mu_i, ...), and the noise source sets draw k to 1 in row 3 + k only,
   so mu_{i+1} = row_0, A_i = row_1 - row_0, C_{i,k} = row_{3+k} - row_0 and
   var_{i+1} = A_i^2 var_i + sum_k C_{i,k}^2.
+* stochastic multistep samplers (whose history carries earlier noise) and steps that draw noise
+  several times per interval (``joint_noise``): the output is x_out = c + A x_T + sum_k C_k z_k over
+  every draw k of the run; a first pass counts the draws, a second runs rows mu_T, mu_T + 1, mu_T + 2
+  and one row per draw with that draw set to 1 (all others 0), so var_out = A^2 var_T + sum_k C_k^2.
 The third row checks that the step really is affine (otherwise ValueError).
 """
 from __future__ import annotations
@@ -49,8 +53,6 @@ def propagate_gaussian(
     for step in (predictor, corrector):
         if step is not None and not step.affine:
             raise ValueError(f"{step.name} is not affine in x when the score is linear: no exact moments")
-    if predictor.stochastic and predictor.multistep:
-        raise ValueError(f"{predictor.name}: stochastic multistep steps are not supported")
     if start not in ("exact", "prior"):
         raise ValueError(f"start must be 'exact' or 'prior', got {start!r}")
     D = data.dim
@@ -73,6 +75,9 @@ def propagate_gaussian(
         a = out[1] - out[0]
         _check_affine(out, predictor)
         return out[0], a * a * var
+
+    if predictor.multistep or getattr(predictor, "joint_noise", False):
+        return _propagate_joint(sde, score, shape, D, predictor, corrector, grid, mu, var, denoise)
 
     k_corr = getattr(corrector, "n_steps", 1) if corrector is not None else 0
     R = 3 + 1 + k_corr
@@ -108,6 +113,34 @@ def propagate_gaussian(
     if denoise:
         update(res.x)
     return state["mu"], state["var"]
+
+
+def _propagate_joint(sde, score, shape, D, predictor, corrector, grid, mu, var, denoise):
+    keys: dict = {}
+
+    def count(like: Tensor, stream: int, step: int, t: float = 0.0, t_next: float = 0.0) -> Tensor:
+        keys.setdefault((stream, step), len(keys))
+        return torch.zeros_like(like)
+
+    probe = torch.stack([mu, mu + 1, mu + 2]).reshape(shape)
+    sample(sde, score, probe.shape, predictor=predictor, corrector=corrector, grid=grid, x_T=probe, noise=count,
+           dtype=torch.float64, denoise=denoise)
+    R = 3 + len(keys)
+
+    def noise(like: Tensor, stream: int, step: int, t: float = 0.0, t_next: float = 0.0) -> Tensor:
+        z = torch.zeros_like(like)
+        z.reshape(R, D)[3 + keys[(stream, step)]] = 1.0
+        return z
+
+    x_T = mu.expand(R, D).clone()
+    x_T[1] += 1
+    x_T[2] += 2
+    out = sample(sde, score, (R,) + tuple(shape[1:]), predictor=predictor, corrector=corrector, grid=grid,
+                 x_T=x_T.reshape(shape), noise=noise, dtype=torch.float64, denoise=denoise).x.reshape(R, D)
+    _check_affine(out, predictor)
+    a = out[1] - out[0]
+    c = out[3:] - out[0]
+    return out[0], a * a * var + (c * c).sum(0)
 
 
 def _check_affine(out: Tensor, step: Step) -> None:

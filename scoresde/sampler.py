@@ -54,6 +54,8 @@ def check_compatible(sde: LinearSDE, grid: Tensor, predictor: Step, corrector: O
     predictor.check(sde, grid)
     if corrector is not None:
         corrector.check(sde, grid)
+        if hasattr(corrector, "check_predictor"):  # a corrector that only follows some predictors (UniC)
+            corrector.check_predictor(predictor)
 
 
 def sample(

@@ -5,7 +5,9 @@ from __future__ import annotations
 from scoresde import solvers as S
 
 #: extra configurations beyond each class's defaults
-EXTRA_PREDICTORS = [S.Ancestral(variance="beta"), S.DDIM(eta=0.5), S.DDIM(eta=1.0)]
+EXTRA_PREDICTORS = [S.Ancestral(variance="beta"), S.DDIM(eta=0.5), S.DDIM(eta=1.0),
+                    S.UniPC(order=1), S.UniPC(order=2, corrector=False, variant="bh1"),
+                    S.DEIS(order=4), S.DPMSolverPP3M(coef="reference")]
 
 
 def predictor_cases():
@@ -24,4 +26,10 @@ def corrector_cases():
         except TypeError:
             c = cls()
         out.append((name, c))
+    out.append(("langevin{'rule': 'snr'}", S.Langevin(n_steps=2, rule="snr")))
     return out
+
+
+def predictor_for(corrector):
+    """A predictor the corrector accepts (UniC follows deterministic predictors only)."""
+    return S.DDIM() if hasattr(corrector, "check_predictor") else S.ReverseDiffusion()

@@ -1,6 +1,6 @@
 """Run stage: one sampler at one NFE budget from a given x_T, with the NFE counted.
 
-* fixed-step samplers: NFE -> steps via :func:`~scoresde.compare.samplers.realise_nfe`; counted NFE must
+* fixed-step samplers: NFE -> steps via :func:`~scoresde.compare.samplers.fit_steps` (declared NFE, start-up included); counted NFE must
   equal the steps' declared cost (the accounting the comparison rests on);
 * adaptive solvers: requested NFE -> tolerance through a calibration sweep (:class:`Tolerances`), and the
   NFE actually spent is what the record and the plots use;
@@ -21,7 +21,7 @@ from ..noise import PRIOR, PerSampleNoise
 from ..sampler import sample
 from ..sde.base import LinearSDE
 from ..solvers.base import interval_coeffs
-from .samplers import SamplerSpec, nfe_per_step, realise_nfe
+from .samplers import SamplerSpec, fit_steps
 
 
 def final_step(sde: LinearSDE, score_fn, x: Tensor, t: float, kind: str = "second_order") -> Tensor:
@@ -124,9 +124,7 @@ def run_one(spec: SamplerSpec, sde: LinearSDE, score_fn, grid_fn, x_T: Tensor, n
                     f"(the NFE a tolerance buys is a staircase)")
         return r.x, {"nfe": r.nfe, "nfe_declared": None, "steps": None, "tol": tol, "wall_s": wall,
                      "s_per_step": None, "s_per_nfe": wall / max(r.nfe, 1), "warning": warn}
-    p, c = spec.steps_for(sde, _grids.GRIDS["uniform"](sde, 2))
-    steps, real, warn = realise_nfe(spec.name, nfe_per_step(p, c), nfe)
-    grid = grid_fn(sde, steps)
+    steps, grid, warn = fit_steps(spec, sde, grid_fn, nfe)
     p, c = spec.steps_for(sde, grid)  # fresh steps (some read the grid)
     declared = p.nfe(grid) + (c.nfe(grid) if c is not None else 0)
     t0 = time.perf_counter()

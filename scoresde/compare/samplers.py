@@ -120,15 +120,27 @@ SAMPLERS: Dict[str, SamplerSpec] = {
         from_predictor("euler_maruyama"),
         from_predictor("ancestral"),
         from_predictor("reverse_diffusion"),
-        fixed("pc", "PC: reverse diffusion + 1 Langevin step (per-sample SNR rule, snr 0.16)", ReverseDiffusion,
-              lambda: Langevin(0.16, 1), formula=_SNR, source="Song et al. 2021, Alg. 4-5 (scoresde.solvers.Langevin)"),
-        fixed("pc_sigma", "PC: reverse diffusion + 1 Langevin step (x-independent step 2a(r s)^2)", ReverseDiffusion,
-              lambda: Langevin(0.16, 1, rule="sigma"), formula=_SIG,
+        fixed("pc", "PC: reverse diffusion + 1 Langevin step (x-independent step 2a(r s)^2, the default rule)",
+              ReverseDiffusion, lambda: Langevin(0.16, 1, rule="sigma"), formula=_SIG,
               source="Song et al. 2021, Alg. 5 with an x-independent step (scoresde.solvers.Langevin rule='sigma')"),
+        fixed("pc_snr", "PC: reverse diffusion + 1 Langevin step (score_sde's per-sample SNR rule, snr 0.16; biased)",
+              ReverseDiffusion, lambda: Langevin(0.16, 1, rule="snr"), formula=_SNR,
+              source="Song et al. 2021, Alg. 4-5 (scoresde.solvers.Langevin rule='snr')"),
         from_predictor("ode_euler"),
         from_predictor("heun"),
         from_predictor("ddim"),
         from_predictor("dpmpp_2m"),
+        from_predictor("dpmpp_3m"),
+        from_predictor("unipc", order=2),
+        from_predictor("unipc", name="unipc3", order=3, lower_order_final="always"),
+        from_predictor("deis"),
+        from_predictor("lms"),
+        from_predictor("dpm_solver_2"),
+        from_predictor("dpm_solver_3"),
+        from_predictor("sde_dpmpp_2m", eta=1.0),
+        from_predictor("sde_dpmpp_3m"),
+        from_predictor("edm", s_churn=1.0),
+        from_predictor("restart", t_min=0.1, t_max=0.3, K=2),
         SamplerSpec("dopri5", "PF-ODE, adaptive Dormand-Prince 5(4) (torchdiffeq)", adaptive="dopri5",
                     deterministic=True, order=5.0,
                     formula="embedded Runge-Kutta 5(4) pair on dx/dt = f x - g^2/2 score, rtol = atol = tol; "
@@ -142,8 +154,8 @@ SAMPLERS: Dict[str, SamplerSpec] = {
     ]
 }
 
-DEFAULT_SAMPLERS = ("euler_maruyama", "ancestral", "reverse_diffusion", "pc", "pc_sigma", "ode_euler", "heun", "ddim",
-                    "dpmpp_2m", "dopri5")
+DEFAULT_SAMPLERS = ("euler_maruyama", "ancestral", "reverse_diffusion", "pc", "sde_dpmpp_2m", "ode_euler", "heun", "ddim",
+                    "dpmpp_2m", "dpmpp_3m", "unipc", "deis", "dopri5")
 
 
 def nfe_per_step(predictor: Step, corrector: Optional[Step]) -> int:
@@ -168,6 +180,29 @@ def realise_nfe(name: str, per_step: int, nfe: int) -> Tuple[int, int, str]:
     return steps, real, msg
 
 
+def fit_steps(spec: SamplerSpec, sde: LinearSDE, grid_fn: Callable, nfe: int) -> Tuple[int, Tensor, str]:
+    """(steps, grid, warning): the grid whose *declared* NFE (``step.nfe(grid)``, which counts multistep
+    start-up and restart passes) is closest to ``nfe`` without exceeding it where possible.
+
+    Starts from :func:`realise_nfe` (NFE per step) and removes steps while the declared total exceeds
+    the request, so samplers with a start-up cost (LMS-4, DEIS-4) or extra passes are not given more
+    evaluations than their peers.
+    """
+    p, c = spec.steps_for(sde, grid_fn(sde, 2))
+    steps, real, warn = realise_nfe(spec.name, nfe_per_step(p, c), nfe)
+    grid = grid_fn(sde, steps)
+    for _ in range(64):
+        p, c = spec.steps_for(sde, grid)
+        declared = p.nfe(grid) + (c.nfe(grid) if c is not None else 0)
+        if declared <= max(nfe, real) or steps == 1:
+            break
+        steps -= 1
+        grid = grid_fn(sde, steps)
+    if declared != nfe and not warn:
+        warn = f"{spec.name}: {steps} steps spend NFE {declared} (requested {nfe})"
+    return steps, grid, warn
+
+
 def resolve(name: str) -> SamplerSpec:
     """A spec by name: a :data:`SAMPLERS` entry, a predictor registry name, or ``source:name[:k=v...]`` of a peer.
 
@@ -187,5 +222,5 @@ def resolve(name: str) -> SamplerSpec:
                      f"{', '.join(p for p in PREDICTORS if p != 'none')}, or {'|'.join(SOURCES)}:NAME")
 
 
-__all__ = ["SamplerSpec", "SAMPLERS", "DEFAULT_SAMPLERS", "fixed", "from_predictor", "nfe_per_step", "realise_nfe",
+__all__ = ["SamplerSpec", "SAMPLERS", "DEFAULT_SAMPLERS", "fixed", "from_predictor", "nfe_per_step", "realise_nfe", "fit_steps",
            "resolve", "DEFINITIONS"]

@@ -19,7 +19,7 @@ from . import grids as _grids
 from .noise import CORRECTOR, PREDICTOR, PRIOR, PerSampleNoise
 from .params import CountingScore
 from .sde.base import LinearSDE
-from .solvers.base import Step, StepContext, grid_coeffs, interval_coeffs
+from .solvers.base import Step, StepContext, check_mean_coeff, grid_coeffs, interval_coeffs
 
 
 @dataclass
@@ -52,6 +52,9 @@ def check_compatible(sde: LinearSDE, grid: Tensor, predictor: Step, corrector: O
     if corrector is not None and (not isinstance(corrector, Step) or corrector.kind != "corrector"):
         raise ValueError(f"corrector must be a corrector Step object or None, got {corrector!r}")
     predictor.check(sde, grid)
+    for st in (predictor, corrector):
+        if st is not None and st.needs_positive_m:
+            check_mean_coeff(st, sde, grid)
     if corrector is not None:
         corrector.check(sde, grid)
         if hasattr(corrector, "check_predictor"):  # a corrector that only follows some predictors (UniC)

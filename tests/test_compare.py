@@ -92,9 +92,12 @@ def test_equal_nfe_accounting_for_every_sampler():
         sde = get_problem("gmm2d").sde(r["sde"])
         p, c = spec.steps_for(sde, grids.uniform(sde, 2))
         per = C.nfe_per_step(p, c)
-        assert r["nfe"] == r["steps"] * per
+        # steps are fitted to the declared NFE (multistep start-up and restart passes included): never
+        # more than the request (or its rounding to whole steps), unless one step already costs more
+        _, rounded, _ = C.realise_nfe(r["sampler"], per, r["nfe_requested"])
+        assert r["nfe"] <= max(r["nfe_requested"], rounded) or r["steps"] == 1
         if r["nfe"] != r["nfe_requested"]:
-            assert "rounded" in r["warning"] and str(r["nfe_requested"]) in r["warning"]
+            assert r["warning"] and str(r["nfe_requested"]) in r["warning"]
         else:
             assert "rounded" not in r["warning"]
     assert seen == set(C.SAMPLERS)  # ald runs on VE only

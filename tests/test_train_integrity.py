@@ -125,7 +125,7 @@ def test_foreign_checkpoint_is_one_line_exit_2(run_dir, tmp_path, capsys, kind):
         want = "do not fit"
     else:
         p.mkdir()
-        want = "is a directory"
+        want = "is a (directory|folder)"
     code = cli.main(["sample", "--run", run_dir, "--checkpoint", str(p), "--nfe", "5", "--n", "8",
                      "--out", str(tmp_path / "s"), "--device", "cpu"])
     err = capsys.readouterr().err.strip().splitlines()

@@ -24,6 +24,7 @@ VARIANCES = ("posterior", "beta")
 
 
 class Ancestral(Step):
+    needs_positive_m = True
     name = "ancestral"
     order = 1.0
     nfe_per_step = 1

@@ -16,6 +16,7 @@ How to add a solver (keep this true; README points here):
 from __future__ import annotations
 
 import abc
+import math
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Optional
 
@@ -133,6 +134,9 @@ class Step(abc.ABC):
     affine: ClassVar[bool] = True
     #: short description for tables
     summary: ClassVar[str] = ""
+    #: the update divides by m(t) (data prediction x0 = (x + s^2 score)/m, lambda = log(m/s), sigma = s/m):
+    #: the sampler refuses grids where m underflows float64 (:func:`check_mean_coeff`)
+    needs_positive_m: ClassVar[bool] = False
 
     def check(self, sde: LinearSDE, grid: Tensor) -> None:
         """Raise ValueError if this step cannot run with ``sde`` on ``grid``."""
@@ -164,3 +168,20 @@ class NoPredictor(Step):
 
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         return x, x
+
+
+#: log of the smallest normal float64: below it m(t) = exp(log m) is not representable
+LOG_TINY = math.log(2.2250738585072014e-308)
+
+
+def check_mean_coeff(step: "Step", sde: LinearSDE, grid: Tensor) -> None:
+    """Refuse, naming the grid time, a grid where m(t) underflows float64 for a step that divides by m."""
+    g = torch.as_tensor(grid, dtype=torch.float64)
+    pos = g[g > 0]
+    logm = sde.log_mean_coeff(pos)
+    if bool((logm < LOG_TINY).any()):
+        k = int(torch.argmin(logm))
+        raise ValueError(
+            f"predictor {step.name}: m(t) = exp({float(logm[k]):.4g}) underflows float64 at grid time "
+            f"t = {float(pos[k]):.6g}, so its data prediction x0 = (x + s^2 score)/m is not representable; "
+            f"start the grid where log m(t) > {LOG_TINY:.0f}, or use a noise-prediction sampler (ddim, heun)")

@@ -19,6 +19,7 @@ from .base import Step, StepContext
 
 
 class DDIM(Step):
+    needs_positive_m = True
     name = "ddim"
     order = 1.0
     nfe_per_step = 1

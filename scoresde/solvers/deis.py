@@ -57,6 +57,7 @@ def tab_coefficients(sde, ts: list[float], t0: float, t1: float) -> list[float]:
 
 
 class DEIS(Step):
+    needs_positive_m = True
     name = "deis"
     nfe_per_step = 1
     deterministic_ode = True

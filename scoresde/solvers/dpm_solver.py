@@ -20,11 +20,9 @@ from torch import Tensor
 from .base import Step, StepContext
 
 
-#: log of the smallest positive normal float64 (m(t) below exp(-708) underflows)
-_LOG_TINY = math.log(2.2250738585072014e-308)
-
 
 class DPMSolverPP2M(Step):
+    needs_positive_m = True
     name = "dpmpp_2m"
     order = 2.0
     nfe_per_step = 1
@@ -37,17 +35,6 @@ class DPMSolverPP2M(Step):
 
     def config(self) -> dict:
         return {} if self.lower_order_final else {"lower_order_final": False}
-
-    def check(self, sde, grid: Tensor) -> None:
-        """The data prediction x0 = (x + s^2 score)/m needs m(t) > 0 in float64 at every grid time t > 0."""
-        g = torch.as_tensor(grid, dtype=torch.float64)
-        logm = sde.log_mean_coeff(g[g > 0])
-        if bool((logm < _LOG_TINY).any()):
-            k = int(torch.argmin(logm))
-            raise ValueError(
-                f"predictor dpmpp_2m: m(t) = exp({float(logm[k]):.4g}) underflows float64 at grid time "
-                f"t = {float(g[g > 0][k]):.6g}, so its data prediction x0 = (x + s^2 score)/m is not representable; "
-                f"start the grid where log m(t) > {_LOG_TINY:.0f}, or use a noise-prediction sampler (ddim, heun)")
 
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         # x0_hat = (x + s^2 score)/m (Tweedie) is never formed: every update below is a linear

@@ -31,6 +31,7 @@ def _t_lambda(sde, lam: float, t0: float) -> float:
 
 
 class _SinglestepDPMSolver(Step):
+    needs_positive_m = True
     deterministic_ode = True
 
     def nfe(self, grid) -> int:

@@ -34,6 +34,7 @@ COEFS = ("exact", "reference")
 
 
 class DPMSolverPP3M(Step):
+    needs_positive_m = True
     name = "dpmpp_3m"
     order = 3.0
     nfe_per_step = 1

@@ -39,6 +39,7 @@ def heun_sigma(ctx: StepContext, xt: Tensor, t: float, m: float, s: float, t1: f
 
 
 class EDMStochastic(Step):
+    needs_positive_m = True
     name = "edm"
     order = 2.0
     nfe_per_step = 2

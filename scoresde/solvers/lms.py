@@ -27,6 +27,7 @@ from .unipc import warmup_correct
 
 
 class LMS(Step):
+    needs_positive_m = True
     name = "lms"
     nfe_per_step = 1
     deterministic_ode = True

@@ -43,6 +43,7 @@ def restart_indices(times: list[float], t_min: float, t_max: float) -> Optional[
 
 
 class Restart(Step):
+    needs_positive_m = True
     name = "restart"
     order = 2.0
     nfe_per_step = 2

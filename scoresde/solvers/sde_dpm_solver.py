@@ -30,6 +30,7 @@ from .multistep import dpmpp_data_update, evaluate, history, step_order
 
 
 class _SDEDPMSolverPP(Step):
+    needs_positive_m = True
     order = 2.0
     nfe_per_step = 1
     multistep = True

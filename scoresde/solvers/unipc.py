@@ -81,6 +81,7 @@ def _check_variant(variant: str) -> str:
 
 
 class UniPC(Step):
+    needs_positive_m = True
     name = "unipc"
     nfe_per_step = 1
     deterministic_ode = True
@@ -126,6 +127,7 @@ class UniPC(Step):
 
 
 class UniC(Step):
+    needs_positive_m = True
     name = "unic"
     kind = "corrector"
     order = None

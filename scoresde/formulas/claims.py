@@ -21,7 +21,8 @@ from .registry import REGISTRY
 
 __all__ = ["ClaimSpec", "load_claims", "parse_claims"]
 
-_KEYS = {"name", "latex", "math", "target", "notation", "symbols", "expect", "source", "note"}
+_KEYS = {"name", "latex", "math", "target", "notation", "symbols", "expect", "source", "note",
+         "category", "expect_reading", "mutation", "terms"}
 NOTATIONS = ("ddpm", "ddim", "vdm")
 
 

@@ -73,9 +73,11 @@ def test_ill_defined_cases():
 
 def test_stray_symbol_is_reported_with_the_verdict_without_it():
     v = one(r"dx=d(Fx)=-\frac{1}{2}F\beta(t)Fx(t)dt + \sqrt{ F\beta(t)}dw")
-    assert v.verdict == "exact" and "stray symbol F" in v.detail
+    assert (v.verdict, v.reading_verdict) == ("ill-defined", "exact") and "F is dropped" in v.reading
+    assert "as written: ill-defined; exact if F is dropped" in v.detail and v.terms == ["drift", "diffusion"]
     v = one(r"dx=-Q\beta(t)x\,dt + \sqrt{\beta(t)}dw")
-    assert v.verdict == "inconsistent" and "stray symbol Q" in v.detail
+    assert (v.verdict, v.reading_verdict) == ("ill-defined", "inconsistent") and "Q is dropped" in v.detail
+    assert v.terms == ["drift"]
 
 
 def test_alternatives_are_judged_each():
@@ -93,8 +95,9 @@ def test_notation_readings():
     # VDM writes alpha_t for sqrt(abar_t)
     assert one(r"v = \alpha_t\epsilon - \sigma_t x_0").verdict == "exact"
     # s_theta without t, d w-bar vs dw, eps as noise prediction, Song's x_i = f(x_{i+1}) indexing
-    v = one(r"dx=[f(x,t)-g^2(t)s_\theta(x_t)]dt+g(t)dw")
-    assert v.verdict == "exact" and any("dw̄" in n for n in v.notes)
+    v = one(r"dx=[f(x,t)-g^2(t)s_\theta(x_t)]dt+g(t)dw")  # dw where dw-bar is meant: right only under that reading
+    assert (v.verdict, v.reading_verdict, v.terms) == ("inconsistent", "exact", ["noise"]) and "dw̄" in v.reading
+    assert one(r"dx=[f(x,t)-g^2(t)s_\theta(x_t)]dt+g(t)d\bar w").verdict == "exact"
     v = one(r"x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\left(x_t - \frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}\epsilon\right) + \sigma_t z")
     assert v.verdict == "exact" and any("noise prediction" in n for n in v.notes)
     assert one(r"x_i = (2 - \sqrt{1 - \beta_{i+1}}) x_{i+1} + \beta_{i+1} s_{\theta}(x_{i+1}, i+1) + \sqrt{\beta_{i+1}} z_{i+1}",
@@ -168,5 +171,7 @@ def test_numeric_confirmation_separates_consistent_from_inconsistent():
 
 
 def test_numeric_sentence_in_verdict():
-    v = verify_latex(RD_VE, numeric=True)[0]
+    v = verify_latex(RD_VE, numeric="always")[0]
     assert v.numeric and "falls with N" in v.numeric
+    # the default ("auto") runs the sampler only where the symbolic check could not decide
+    assert verify_latex(RD_VE, numeric=True)[0].numeric is None

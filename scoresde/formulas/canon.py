@@ -160,10 +160,18 @@ class Reading:
     notes: List[str] = field(default_factory=list)
     unknown: List[str] = field(default_factory=list)
     noises: Dict[str, sp.Symbol] = field(default_factory=dict)
+    #: readings that change what is written (ε_0 read as ε_θ): (what was assumed, offending term)
+    charity: List[Tuple[str, str]] = field(default_factory=list)
 
     def note(self, msg: str) -> None:
         if msg not in self.notes:
             self.notes.append(msg)
+
+    def charitable(self, msg: str, term: str) -> None:
+        """A reading that is not what is written: the as-written verdict is no better than inconsistent."""
+        self.note(msg)
+        if (msg, term) not in self.charity:
+            self.charity.append((msg, term))
 
     def copy(self, **kw) -> "Reading":
         r = Reading(self.mode, self.family, self.notation, self.index, self.k_offset, self.noise_in_drift, self.drop)
@@ -263,6 +271,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
     if is_model_eps(at) or (base == "ε" and r.noise_in_drift and at.args is None):
         if not is_model_eps(at):
             r.note(f"{at.name} read as the noise prediction ε_θ(x(t), t), i.e. score = −ε/√(1−ᾱ)")
+            if at.sub or at.deco:  # a named noise sample (ε_0), not the prediction: as written it is wrong
+                r.charitable(f"{at.name} is read as ε_θ (as written, {at.name} is a fixed noise sample, not the model's prediction)", "drift")
         return e
     if is_noise_atom(at):
         key = at.name

@@ -111,13 +111,13 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         bases = _stray(p, m_.names)
         if bases is None:
             return Verdict(eq, "ill-defined", "undefined symbol" + ("s " if len(m_.names) > 1 else " ") + ", ".join(m_.names)
-                           + " (it means nothing in this notation)")
+                           + " (it means nothing in this notation)", terms=_raw_terms(p, m_.names))
         stray = bases
         hints = dict(hints)
         try:
             claims = _with_drop(p, entry, hints, tuple(bases))
         except Meaningless as m2:
-            return Verdict(eq, "ill-defined", "undefined symbol(s) " + ", ".join(m2.names))
+            return Verdict(eq, "ill-defined", "undefined symbol(s) " + ", ".join(m2.names), terms=_raw_terms(p, m2.names))
         except NotUnderstood as err:
             return Verdict(eq, "unparsed", str(err))
     except Declaration:
@@ -166,25 +166,65 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
     notes = list(dict.fromkeys(reading_notes + best.notes))
     detail = best.detail
     verdict = best.verdict
+    terms = list(best.terms) if verdict != "exact" else []
     if p.issues:
         verdict = "ill-defined"
         detail = "; ".join(p.issues) + f". Reading the rest of it: {best.verdict}: {best.detail}"
+        terms = terms or [_whole_term(cl)]
     elif verdict in ("exact", "consistent", "inconsistent"):
         bad = _bad_pieces(cl)
         if bad:
-            verdict, detail = "ill-defined", bad + (f" (otherwise: {best.verdict}: {best.detail})" if best.verdict != "inconsistent" else f". Also: {best.detail}")
+            verdict, detail = "ill-defined", bad[0] + (f" (otherwise: {best.verdict}: {best.detail})" if best.verdict != "inconsistent" else f". Also: {best.detail}")
+            terms = list(dict.fromkeys([bad[1]] + terms))
+    # as written vs under a reading: a stray symbol dropped, dw read as dw-bar, eps_0 read as eps_theta
+    readings: List[str] = []
+    as_written_terms: List[str] = []
+    as_written = None
     if stray:
-        detail = (f"stray symbol{'s' if len(stray) > 1 else ''} {', '.join(stray)} (meaningless here; "
-                  f"read with {'them' if len(stray) > 1 else 'it'} dropped): ") + detail
-    v = Verdict(eq, verdict, detail, claim=cl.read_as, target=best.entry.name, order=best.order, notes=notes)
-    if numeric and cl.kind == "step" and cl.lhs == "x_prev" and cl.reading.mode == "discrete" and verdict in ("exact", "consistent", "inconsistent") \
-            and cl.reading.family in ("vp", "ve") and cl.var is not None or (numeric and cl.kind == "step" and cl.lhs == "x_prev" and best.entry.free and verdict != "unparsed" and cl.reading.family == "vp"):
+        readings.append(f"{', '.join(stray)} {'are' if len(stray) > 1 else 'is'} dropped (a stray symbol that means nothing here)")
+        as_written = "ill-defined"
+        as_written_terms += _stray_terms(p, stray, cl)
+    charity = list(dict.fromkeys(list(cl.reading.charity) + list(best.charity)))
+    if charity:
+        readings += [c_[0] for c_ in charity]
+        as_written = as_written or "inconsistent"
+        as_written_terms += [c_[1] for c_ in charity]
+    reading = reading_verdict = None
+    if as_written and _RANK[as_written] > _RANK[verdict]:
+        reading, reading_verdict = "; ".join(readings), verdict
+        detail = (f"as written: {as_written}; {verdict}" + (f" (order {best.order})" if best.order else "")
+                  + f" if {' and '.join(readings)}: {detail}")
+        verdict = as_written
+        terms = list(dict.fromkeys(as_written_terms + terms))
+    v = Verdict(eq, verdict, detail, claim=cl.read_as, target=best.entry.name, order=best.order if verdict == "consistent" else None,
+                notes=notes, terms=terms, reading=reading, reading_verdict=reading_verdict)
+    mode = numeric_mode(numeric)
+    runnable = cl.kind == "step" and cl.lhs == "x_prev" and cl.reading.mode == "discrete" and (
+        (verdict in ("exact", "consistent", "inconsistent") and cl.reading.family in ("vp", "ve") and cl.var is not None)
+        or (best.entry.free and verdict != "unparsed" and cl.reading.family == "vp"))
+    undecided = best.how.startswith("numerically") or "numerically" in best.detail
+    if runnable and (mode == "always" or (mode == "auto" and undecided)):
         try:
             from .numeric import confirm
             v.numeric = confirm(cl, verdict)
         except Exception as err:  # numeric confirmation must never hide the symbolic verdict
             v.numeric = f"not run ({err})"
     return v
+
+
+NUMERIC_MODES = ("auto", "always", "never")
+
+
+def numeric_mode(numeric) -> str:
+    """True/"auto": run the sampler check only where the symbolic check could not decide (it agreed at
+    random points only); "always": every runnable reverse step; False/"never": none."""
+    if numeric is True:
+        return "auto"
+    if numeric is False or numeric is None:
+        return "never"
+    if numeric not in NUMERIC_MODES:
+        raise ValueError(f"numeric: expected one of {', '.join(NUMERIC_MODES)}, got {numeric!r}")
+    return numeric
 
 
 def _kind_ok(cl: Claim, e: Entry) -> bool:
@@ -203,30 +243,73 @@ def _preferred(cl: Claim, column: str) -> List[str]:
     return []
 
 
-def _bad_pieces(cl: Claim) -> Optional[str]:
-    pieces = []
+def _raw_terms(p: Parsed, names: List[str]) -> List[str]:
+    """Offending pieces named from the raw formula alone (no claim could be read)."""
+    from .atoms import DT, DW, DWBAR
+    syms = {s_ for s_, a_ in p.atoms.items() if a_.name in names or a_.base in names}
+    if not p.sides or not any(s_.has(DT) for s_ in p.sides):
+        return ["rhs"]
+    ex = sp.expand(p.sides[-1])
+    out = []
+    if ex.coeff(DT).free_symbols & syms:
+        out.append("drift")
+    if (ex.coeff(DW).free_symbols | ex.coeff(DWBAR).free_symbols) & syms:
+        out.append("diffusion")
+    return out or ["drift"]
+
+
+def _whole_term(cl: Claim) -> str:
+    return {"sde": "drift", "step": "mean.other"}.get(cl.kind, "rhs")
+
+
+def _stray_terms(p: Parsed, names: List[str], cl: Claim) -> List[str]:
+    """Where the stray symbols sit: drift / diffusion of an SDE, a mean coefficient or the variance of a step, else rhs."""
+    syms = {s_ for s_, a_ in p.atoms.items() if a_.base in names or a_.name in names}
+    out: List[str] = []
+    if cl.kind == "sde":
+        from .atoms import DT, DW, DWBAR
+        ex = sp.expand(p.sides[-1])
+        if ex.coeff(DT).free_symbols & syms or any(s_.free_symbols & syms for s_ in p.sides[:-1]):
+            out.append("drift")
+        if (ex.coeff(DW).free_symbols | ex.coeff(DWBAR).free_symbols) & syms:
+            out.append("diffusion")
+    elif cl.kind == "step":
+        from .compare import term_of_basis
+        for k, raw in cl.raw_mean.items():
+            if isinstance(raw, sp.Basic) and raw.free_symbols & syms:
+                out.append(term_of_basis(k, cl))
+        if cl.raw_noise is not None and cl.raw_noise.free_symbols & syms:
+            out.append("variance")
+    return out or [_whole_term(cl)]
+
+
+def _bad_pieces(cl: Claim) -> Optional[Tuple[str, str]]:
+    from .compare import term_of_basis
+
+    pieces, names = [], []
     if cl.kind == "step":
         pieces = list(cl.mean.values()) + ([cl.var] if cl.var is not None else [])
+        names = [term_of_basis(k, cl) for k in cl.mean] + (["variance"] if cl.var is not None else [])
     elif cl.kind == "scalar":
-        pieces = [cl.rhs]
+        pieces, names = [cl.rhs], ["rhs"]
     elif cl.kind == "sde":
-        pieces = [cl.drift.coeff(C.s), cl.diff2]
-    for pc in pieces:
+        pieces, names = [cl.drift.coeff(C.s), cl.diff2], ["drift", "diffusion"]
+    for pc, name in zip(pieces, names):
         if pc is None or not isinstance(pc, sp.Basic):
             continue
         if cl.kind == "step" and pc is cl.var and cl.raw_noise is not None:
             why = _bad_value(cl.var)
             if why and "not real" not in why:
-                return "the noise variance: " + why
+                return "the noise variance: " + why, "variance"
             raw_c = _canon_coef(cl.raw_noise, cl, {})
             if raw_c is not None:
                 why = _bad_value(raw_c)
                 if why:
-                    return f"the noise coefficient {_raw_disp(cl.raw_noise, cl)}: {why}"
+                    return f"the noise coefficient {_raw_disp(cl.raw_noise, cl)}: {why}", "variance"
             continue
         why = _bad_value(pc)
         if why:
-            return f"{_disp(pc, cl)}: {why}"
+            return f"{_disp(pc, cl)}: {why}", name
     return None
 
 

@@ -23,6 +23,18 @@ class Match:
     how: str = ""
     mismatches: int = 0
     notes: List[str] = field(default_factory=list)
+    terms: List[str] = field(default_factory=list)  # offending pieces (verdict.Verdict.terms vocabulary)
+    charity: List[tuple] = field(default_factory=list)  # readings that differ from what is written
+
+
+_TERM_OF_BASIS = {C.x_cur: "mean.x", C.x_prev: "mean.x", C.x: "mean.x", C.x0: "mean.x0", C.s: "mean.score", C.e: "mean.eps"}
+
+
+def term_of_basis(k, cl: Claim) -> str:
+    """The vocabulary name of a mean coefficient's basis (the score is named mean.eps when the claim uses ε_θ)."""
+    if k == C.s and cl.uses_eps:
+        return "mean.eps"
+    return _TERM_OF_BASIS.get(k, "mean.other")
 
 
 def _candidates(cl: Claim) -> List[Entry]:
@@ -80,14 +92,17 @@ def _bname(bsym, cl: Claim) -> str:
 def compare_sde(cl: Claim, e: Entry) -> Match:
     notes = []
     if e.direction == "forward" and cl.drift.has(C.s):
-        return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9)
+        return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":
-        return Match(e, "inconsistent", "dw̄ marks a reverse-time SDE, but this is the forward SDE (no score term)", mismatches=3)
+        return Match(e, "inconsistent", "dw̄ marks a reverse-time SDE, but this is the forward SDE (no score term)", mismatches=3,
+                     terms=["noise"])
+    charity = []
     if e.direction != "forward" and cl.noise == "dw" and e.noise == "dwbar":
         notes.append("dw read as the reverse-time Brownian increment dw̄ (t runs from T to 0)")
+        charity.append(("dw is read as dw̄ (as written, dw is the forward-time Brownian increment; the reverse SDE needs dw̄)", "noise"))
     if (cl.noise is None) != (e.noise is None):
         kind = "no noise term" if cl.noise is None else "a noise term"
-        return Match(e, "inconsistent", f"{kind}: the {e.title} {'has' if e.noise else 'has none'}", mismatches=5)
+        return Match(e, "inconsistent", f"{kind}: the {e.title} {'has' if e.noise else 'has none'}", mismatches=5, terms=["noise"])
     drift_t = e.drift
     if e.family == "generic" and not cl.drift.has(C.FX) and cl.drift.has(C.FT(C.t)):
         drift_t = drift_t.xreplace({C.FX: C.FT(C.t) * C.x})
@@ -101,11 +116,13 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
         if z2:
             z, how, sign = True, how2, -1
             notes.append("written in forward time τ = T − t (dτ = −dt), where the drift changes sign")
+            charity = []
     g_ok, ghow = is_zero(sp.expand(cl.diff2 - e.diff2))
     if z and g_ok:
         how_s = "" if how == "symbolic" and ghow == "symbolic" else f" ({how if how != 'symbolic' else ghow})"
-        return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how)
+        return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how, charity=charity)
     problems = []
+    terms = (["drift"] if not z else []) + (["diffusion"] if not g_ok else [])
     if not z:
         for label, bsym in (("coefficient of x in the drift", C.x), ("coefficient of the score in the drift", C.s),
                             ("f(x, t) in the drift", C.FX)):
@@ -117,7 +134,7 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
             problems.append(f"drift: expected {_disp(drift_t, cl)}, found {_disp(cl.drift, cl)}")
     if not g_ok:
         problems.append(f"diffusion g²: expected {_disp(e.diff2, cl)}, found {_disp(cl.diff2, cl)}")
-    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems), notes=notes)
+    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems), notes=notes, terms=terms)
 
 
 def _step_h_subs(fam: str):
@@ -196,7 +213,7 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
         if e.direction == "reverse":
             notes.append("no noise term: compared as a mean")
         else:
-            return Match(e, "inconsistent", "the noise term is missing", mismatches=5)
+            return Match(e, "inconsistent", "the noise term is missing", mismatches=5, terms=["variance"])
     keys = sorted(set(cmean) | set(emean), key=str)  # deterministic order (not hash order)
     mism = []
     exact_all = True
@@ -234,8 +251,9 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
         how = next((h_ for h_ in sorted(hows) if h_ not in ("symbolic",)), "symbolic")
         how_s = "" if how == "symbolic" else f" ({how})"
         return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how)
+    terms = list(dict.fromkeys([term_of_basis(k, cl) for k, _, _ in mism] + (["variance"] if var_mism is not None else [])))
     if quick:
-        return Match(e, "inconsistent", "", mismatches=len(mism) + (var_mism is not None), notes=notes)
+        return Match(e, "inconsistent", "", mismatches=len(mism) + (var_mism is not None), notes=notes, terms=terms)
     # consistency: every difference O(Δt²)
     fams = fam if fam in ("vp", "ve") else cl.reading.family
     # consistency is a property of discretisations (steps of a chain or sampler), not of identities
@@ -261,7 +279,7 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
             parts = [f"{lab}: {_disp(cc, cl)} vs {_disp(ct, cl)}, differ by {_lead_disp(lead, fams, cl)}"
                      for lab, ex, lead, cc, ct in leads if ex == min(orders)]
             return Match(e, "consistent", f"agrees with {e.title} to O(Δt^{p + 1}) per step ({hdesc}); leading error: "
-                         + "; ".join(parts), order=p, notes=notes, mismatches=len(leads))
+                         + "; ".join(parts), order=p, notes=notes, mismatches=len(leads), terms=terms)
     # inconsistent: name the terms
     problems = []
     for k, cc, ct in mism:
@@ -291,7 +309,7 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
         ratio_diag = _diagnose(cl, "ratio", et)
         if ratio_diag:
             problems.append(f"inside the bracket ({ratio_diag})")
-    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems), notes=notes)
+    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems), notes=notes, terms=terms)
 
 
 def _lead_disp(lead, fam, cl: Claim) -> str:
@@ -310,16 +328,19 @@ def _compare_langevin(cl: Claim, e: Entry) -> Match:
     src = C.x_cur if C.x_cur in cl.mean else (C.x_prev if C.x_prev in cl.mean else C.x)
     cx = cl.mean.get(src, 0)
     cs = cl.mean.get(C.s, 0)
-    probs = []
+    probs, terms = [], []
     if is_zero(cx - 1)[0] is False:
         probs.append(f"coefficient of x: expected 1, found {_disp(cx, cl)}")
+        terms.append("mean.x")
     if cl.var is None or is_zero(cl.var - 2 * cs)[0] is False:
         probs.append(f"noise variance must be twice the score coefficient ({_disp(2 * cs, cl)}), found {_disp(cl.var or 0, cl)}")
+        terms.append("variance")
     if set(cl.mean) - {src, C.s}:
         probs.append("extra terms")
+        terms.append("mean.other")
     if probs:
         return Match(e, "inconsistent", "; ".join(probs) + " (Langevin dynamics leaves p invariant only when the noise variance is twice the score step)",
-                     mismatches=len(probs) + 1)
+                     mismatches=len(probs) + 1, terms=terms)
     return Match(e, "exact", f"a {e.title}: x + c s + √(2c) z with c = {_disp(cs, cl)}")
 
 
@@ -336,7 +357,8 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
     if e.rhs.has(C.s_off) and not cl.rhs.has(C.s_off):
         z0, _ = is_zero(cl.rhs - e.rhs.subs(C.s_off, 0))
         if z0:
-            return Match(e, "exact", f"identical to {e.title} with offset s = 0 (Nichol & Dhariwal use s = 0.008 so that β near t = 0 is not too small)")
+            return Match(e, "consistent", f"a valid schedule, but not {e.title}: it is the cosine schedule without its offset s "
+                         "(s = 0; Nichol & Dhariwal use s = 0.008 so that β near t = 0 is not too small)", terms=["rhs"], mismatches=1)
     diag = _diagnose_scalar(cl, e) if cl.parsed is not None else ""
     if not diag and cl.parsed is not None and e.rhs.has(C.s_off) and not cl.rhs.has(C.s_off):
         diag = _diagnose_raw(cl.parsed.sides[-1], e.rhs.subs(C.s_off, 0), cl)
@@ -345,7 +367,7 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
     if diag:
         msg += f" ({diag})"
     shape = sum(cl.rhs.has(f_) != e.rhs.has(f_) for f_ in (sp.cos, sp.exp, sp.Integral, sp.log))
-    return Match(e, "inconsistent", msg, mismatches=1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape)
+    return Match(e, "inconsistent", msg, mismatches=1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape, terms=["rhs"])
 
 
 def compare_relation(cl: Claim, e: Entry) -> Match:
@@ -354,10 +376,10 @@ def compare_relation(cl: Claim, e: Entry) -> Match:
     vars_c = {q for q in eq.free_symbols if q in (C.x, C.x0, C.e, C.s, C.v)}
     vars_e = {q for q in (e.rhs.free_symbols | {lhs_sym}) if q in (C.x, C.x0, C.e, C.s, C.v)}
     if vars_c != vars_e:
-        return Match(e, "inconsistent", "relates other quantities", mismatches=10)
+        return Match(e, "inconsistent", "relates other quantities", mismatches=10, terms=["rhs"])
     sol = sp.solve(eq, lhs_sym)
     if len(sol) != 1:
-        return Match(e, "inconsistent", "cannot solve", mismatches=10)
+        return Match(e, "inconsistent", "cannot solve", mismatches=10, terms=["rhs"])
     rhs_c = sol[0]
     erhs = e.rhs
     # (m, sigma): DDPM-bar notation gives (sqrt(abar), sqrt(1-abar)); without alpha (VE), m = 1
@@ -372,7 +394,8 @@ def compare_relation(cl: Claim, e: Entry) -> Match:
     z, how = is_zero(rhs_c - erhs)
     if z:
         return Match(e, "exact", f"identical to {e.title}" + ("" if how == "symbolic" else f" ({how})"), how=how)
-    return Match(e, "inconsistent", f"solved for {lhs_sym}: expected {_disp(erhs, cl)}, found {_disp(rhs_c, cl)}", mismatches=1)
+    return Match(e, "inconsistent", f"solved for {lhs_sym}: expected {_disp(erhs, cl)}, found {_disp(rhs_c, cl)}", mismatches=1,
+                 terms=["rhs"])
 
 
 

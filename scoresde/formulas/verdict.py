@@ -24,6 +24,12 @@ class Verdict:
     location: str = ""
     notes: List[str] = field(default_factory=list)
     numeric: Optional[str] = None
+    #: the offending pieces of a non-exact verdict (drift, diffusion, noise, mean.x, mean.x0, mean.score,
+    #: mean.eps, mean.other, variance, rhs)
+    terms: List[str] = field(default_factory=list)
+    #: the charitable reading under which the formula was judged again ("F dropped"), and that verdict
+    reading: Optional[str] = None
+    reading_verdict: Optional[str] = None
 
     def record(self) -> dict:
         detail = self.detail
@@ -32,4 +38,5 @@ class Verdict:
         if self.numeric:
             detail += " Numeric check: " + self.numeric
         return {"source": self.source, "location": self.location, "latex": self.latex, "claim": self.claim,
-                "verdict": self.verdict, "order": self.order, "detail": detail, "target": self.target}
+                "verdict": self.verdict, "order": self.order, "detail": detail, "target": self.target,
+                "terms": list(self.terms), "reading": self.reading, "reading_verdict": self.reading_verdict}

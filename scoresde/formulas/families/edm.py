@@ -1,0 +1,133 @@
+"""EDM (Karras, Aittala, Aila & Laine 2022, "Elucidating the Design Space of Diffusion-Based Generative
+Models"): the preconditioning of Table 1 / Eq. 7, the loss weight λ(σ), the ρ time steps (Eq. 5) and the
+noise level σ(t) = t of their own schedule.
+
+Ties: the preconditioning and the weight against ``scoresde.nets.ScoreNet.coefficients`` (precond="edm",
+on VPSDE and VESDE, where σ is the noise level s/m); the ρ steps against ``scoresde.grids.karras``; σ(t) = t
+against the package's probability-flow ODE of VESDE(marginal='smld'), re-timed by its noise level, which must
+be EDM's Eq. 1 dx/dσ = −σ ∇log p(x; σ).
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import sympy as sp
+import torch
+
+from ..entry import Entry
+from ._common import collector, t
+
+ENTRIES: List[Entry] = []
+_add = collector(ENTRIES)
+
+KARRAS = "Karras et al. 2022 (EDM)"
+SIG = sp.Symbol("σ", positive=True)  # the noise level σ = s(t)/m(t)
+SD = sp.Symbol("σ_data", positive=True)
+RHO = sp.Symbol("ρ", positive=True)
+I_ = sp.Symbol("i", nonnegative=True, integer=True)
+N_ = sp.Symbol("N", positive=True, integer=True)
+SMIN = sp.Symbol("σ_min", positive=True)
+SMAX = sp.Symbol("σ_max", positive=True)
+_f64 = torch.float64
+_SIGMA_DATA = 0.5
+
+
+def _sdes():
+    from ..ties import _ve, _vp
+
+    return [_vp(), _ve()]
+
+
+def _coeffs(sde, tt: float) -> dict:
+    from ...nets import MLP, ScoreNet
+
+    net = ScoreNet(MLP(1, hidden=8, depth=1, emb_dim=8), sde, kind="x0", precond="edm", sigma_data=_SIGMA_DATA)
+    return {k: float(v) for k, v in net.coefficients(torch.tensor([tt], dtype=_f64)).items()}
+
+
+def tie_precond(entry: Entry) -> Tuple[bool, str]:
+    """c_skip, c_out, c_in, c_noise, λ(σ) at the EDM noise level σ = s/m of VPSDE and VESDE vs ScoreNet.coefficients.
+    The package applies c_in to x_t = m x (so its c_in is EDM's divided by m); λ(σ) = 1/c_out(σ)²."""
+    from ..ties import _ev, _points
+
+    worst = 0.0
+    for sde in _sdes():
+        for tt in _points(sde):
+            c = _coeffs(sde, tt)
+            ref = {"c_skip": c["c_skip"], "c_out": c["c_out"], "c_in": c["c_in"] * c["m"], "c_noise": c["c_noise"],
+                   "lambda(sigma)": 1.0 / c["c_out"] ** 2}[entry.lhs]
+            val = _ev(entry.rhs, {SIG: c["sigma"], SD: _SIGMA_DATA})
+            worst = max(worst, abs(val - ref) / (1 + abs(ref)))
+    return worst < 1e-12, f"ScoreNet(precond='edm').coefficients on VPSDE, VESDE: max relative deviation {worst:.1e}"
+
+
+def tie_rho(entry: Entry) -> Tuple[bool, str]:
+    """σ_i (i = 0 … N−1) vs the noise levels of scoresde.grids.karras(sde, N − 1, ρ) for VPSDE and VESDE."""
+    from ...grids import karras
+    from ..ties import _ev
+
+    worst = 0.0
+    for sde in _sdes():
+        for n_steps, rho in ((10, 7.0), (25, 3.0)):
+            g = karras(sde, n_steps, rho=rho)
+            lv = sde.noise_level(g)
+            hi, lo = float(lv[0]), float(lv[-1])
+            for i in range(n_steps + 1):
+                val = _ev(entry.rhs, {I_: i, N_: n_steps + 1, RHO: rho, SMAX: hi, SMIN: lo})
+                worst = max(worst, abs(val - float(lv[i])) / (1 + float(lv[i])))
+    return worst < 1e-9, f"noise levels of grids.karras (VPSDE, VESDE; N = 11, 26): max relative deviation {worst:.1e}"
+
+
+def tie_sigma_t(entry: Entry) -> Tuple[bool, str]:
+    """With EDM time t = σ(τ) (VESDE(marginal='smld') noise level at Song time τ), the package's probability-flow
+    drift divided by dσ/dτ is −t · score, i.e. EDM Eq. 1 with σ(t) = t."""
+    from ...analytic import GaussianMixture
+    from ..ties import _ev, _points, _ve
+
+    sde = _ve(marginal="smld")
+    mix = GaussianMixture([0.4, 0.6], [[-1.0], [1.5]], [0.3, 0.5])
+    rev = sde.reverse(mix.score_fn(sde), probability_flow=True)
+    x = torch.tensor([[0.8]], dtype=_f64)
+    worst = 0.0
+    for tau in _points(sde):
+        tt = torch.tensor([tau], dtype=_f64)
+        drift, _ = rev.sde(x, tt)
+        dh = 1e-6
+        dsig = float(sde.noise_level(torch.tensor(tau + dh, dtype=_f64)) - sde.noise_level(torch.tensor(tau - dh, dtype=_f64))) / (2 * dh)
+        t_edm = float(sde.noise_level(tt))
+        sigma_of_t = _ev(entry.rhs, {t: t_edm})
+        dxdt = float(drift.flatten()[0]) / dsig
+        ref = -sigma_of_t * float(mix.score(x, sde, tt).flatten()[0])  # −σ(t) σ'(t) score with σ' = 1
+        worst = max(worst, abs(dxdt - ref) / (1 + abs(ref)))
+    return worst < 1e-6, f"VESDE(marginal='smld') PF-ODE re-timed by its noise level: max relative deviation {worst:.1e}"
+
+
+_add(name="edm.sigma", title="EDM noise level σ(t) = t", source=f"{KARRAS}, Table 1 (ours) and Eq. 1", kind="scalar",
+     family="ve", latex=r"\sigma(t) = t", relation="VESDE(marginal='smld') PF-ODE re-timed by its noise level",
+     lhs="sigma(t)", mode="function", rhs=t, tie=tie_sigma_t)
+_add(name="edm.c_skip", title="EDM skip scaling c_skip(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+     family="generic", latex=r"c_{\text{skip}}(\sigma) = \frac{\sigma_{\text{data}}^2}{\sigma^2 + \sigma_{\text{data}}^2}",
+     relation="ScoreNet(precond='edm').coefficients['c_skip']", lhs="c_skip", mode="function",
+     rhs=SD**2 / (SIG**2 + SD**2), tie=tie_precond)
+_add(name="edm.c_out", title="EDM output scaling c_out(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+     family="generic", latex=r"c_{\text{out}}(\sigma) = \frac{\sigma\,\sigma_{\text{data}}}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}",
+     relation="ScoreNet(precond='edm').coefficients['c_out']", lhs="c_out", mode="function",
+     rhs=SIG * SD / sp.sqrt(SIG**2 + SD**2), tie=tie_precond)
+_add(name="edm.c_in", title="EDM input scaling c_in(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+     family="generic", latex=r"c_{\text{in}}(\sigma) = \frac{1}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}",
+     relation="ScoreNet.coefficients['c_in'] × m (the package applies it to x_t = m x)", lhs="c_in", mode="function",
+     rhs=1 / sp.sqrt(SIG**2 + SD**2), tie=tie_precond)
+_add(name="edm.c_noise", title="EDM noise conditioning c_noise(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+     family="generic", latex=r"c_{\text{noise}}(\sigma) = \frac{1}{4}\ln\sigma", relation="ScoreNet.coefficients['c_noise']",
+     lhs="c_noise", mode="function", rhs=sp.log(SIG) / 4, tie=tie_precond)
+_add(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²", source=f"{KARRAS}, Table 1 (ours), Eq. 8",
+     kind="scalar", family="generic",
+     latex=r"\lambda(\sigma) = \frac{\sigma^2 + \sigma_{\text{data}}^2}{(\sigma\,\sigma_{\text{data}})^2}",
+     relation="1 / ScoreNet.coefficients['c_out']²", lhs="lambda(sigma)", mode="function",
+     rhs=(SIG**2 + SD**2) / (SIG * SD) ** 2, tie=tie_precond)
+_add(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
+     latex=r"\sigma_i = \left(\sigma_{\max}^{1/\rho} + \frac{i}{N-1}\left(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho}\right)\right)^{\rho}",
+     relation="noise levels of scoresde.grids.karras", lhs="sigma_i", mode="discrete",
+     rhs=(SMAX ** (1 / RHO) + I_ / (N_ - 1) * (SMIN ** (1 / RHO) - SMAX ** (1 / RHO))) ** RHO, tie=tie_rho)
+
+__all__ = ["ENTRIES", "tie_precond", "tie_rho", "tie_sigma_t"]

@@ -21,6 +21,7 @@ FAMILIES: List[str] = [
     "schedules",
     "prior",
     "params",
+    "dpm_solver",
 ]
 
 

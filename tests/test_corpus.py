@@ -108,9 +108,9 @@ def test_corpus_targets_full(corpus):
     _judge_and_check(list(corpus))
 
 
-#: registry families written for issue 13 (one file each under scoresde/formulas/families/); their entries use
-#: left sides the reader does not produce yet (c_skip, λ(t), SNR(t), h_i, ...), so they join FAMILIES (and the
-#: `--builtin` read-back) once it does. Until then their ties to the package are checked here.
+#: registry families written for issue 13 (one file each under scoresde/formulas/families/). Registered entries
+#: (ENTRIES) are checked by tests/test_formulas_registry.py and `--builtin`; entries whose left sides the reader
+#: does not produce yet (c_skip, λ(t), SNR(t), h_i, ...) wait in PENDING, and their ties are checked here.
 NEW_FAMILIES = ["edm", "logsnr", "objectives", "guidance"]
 
 
@@ -118,9 +118,12 @@ NEW_FAMILIES = ["edm", "logsnr", "objectives", "guidance"]
 def test_new_family_ties_hold_and_catch_perturbations(family):
     import importlib
 
+    from scoresde.formulas import REGISTRY
+
     mod = importlib.import_module(f"scoresde.formulas.families.{family}")
-    assert mod.ENTRIES
-    for e in mod.ENTRIES:
+    assert mod.PENDING
+    assert not [e.name for e in mod.PENDING if e.name in REGISTRY], "a pending entry is also registered"
+    for e in mod.PENDING:
         assert e.kind == "scalar" and e.rhs is not None and e.tie is not None, e.name
         assert any(w in e.source for w in ("Eq.", "Alg.", "Sec.", "Table", "Thm.")), e.name
         ok, detail = e.tie(e)

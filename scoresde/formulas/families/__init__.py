@@ -22,6 +22,7 @@ FAMILIES: List[str] = [
     "prior",
     "params",
     "dpm_solver",
+    "edm",
 ]
 
 

@@ -14,11 +14,14 @@ from typing import List, Tuple
 import sympy as sp
 import torch
 
+from .. import canon as C
 from ..entry import Entry
 from ._common import collector, t
 
-ENTRIES: List[Entry] = []
+ENTRIES: List[Entry] = []  # registered: read back by the reader today
+PENDING: List[Entry] = []  # tied and tested, waiting for the reader to produce their left sides (see test_corpus)
 _add = collector(ENTRIES)
+_pending = collector(PENDING)
 
 KARRAS = "Karras et al. 2022 (EDM)"
 SIG = sp.Symbol("σ", positive=True)  # the noise level σ = s(t)/m(t)
@@ -95,39 +98,47 @@ def tie_sigma_t(entry: Entry) -> Tuple[bool, str]:
         dh = 1e-6
         dsig = float(sde.noise_level(torch.tensor(tau + dh, dtype=_f64)) - sde.noise_level(torch.tensor(tau - dh, dtype=_f64))) / (2 * dh)
         t_edm = float(sde.noise_level(tt))
-        sigma_of_t = _ev(entry.rhs, {t: t_edm})
+        score = float(mix.score(x, sde, tt).flatten()[0])
         dxdt = float(drift.flatten()[0]) / dsig
-        ref = -sigma_of_t * float(mix.score(x, sde, tt).flatten()[0])  # −σ(t) σ'(t) score with σ' = 1
-        worst = max(worst, abs(dxdt - ref) / (1 + abs(ref)))
+        if entry.kind == "sde":  # the entry's drift in EDM time
+            val = _ev(entry.drift, {t: t_edm, C.s: score})
+        else:  # σ(t): EDM's Eq. 1 drift −σ(t) σ'(t) score with σ' = 1
+            val = -_ev(entry.rhs, {t: t_edm}) * score
+        worst = max(worst, abs(dxdt - val) / (1 + abs(val)))
     return worst < 1e-6, f"VESDE(marginal='smld') PF-ODE re-timed by its noise level: max relative deviation {worst:.1e}"
 
 
-_add(name="edm.sigma", title="EDM noise level σ(t) = t", source=f"{KARRAS}, Table 1 (ours) and Eq. 1", kind="scalar",
+_pending(name="edm.sigma", title="EDM noise level σ(t) = t", source=f"{KARRAS}, Table 1 (ours) and Eq. 1", kind="scalar",
      family="ve", latex=r"\sigma(t) = t", relation="VESDE(marginal='smld') PF-ODE re-timed by its noise level",
      lhs="sigma(t)", mode="function", rhs=t, tie=tie_sigma_t)
-_add(name="edm.c_skip", title="EDM skip scaling c_skip(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_pending(name="edm.c_skip", title="EDM skip scaling c_skip(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{skip}}(\sigma) = \frac{\sigma_{\text{data}}^2}{\sigma^2 + \sigma_{\text{data}}^2}",
      relation="ScoreNet(precond='edm').coefficients['c_skip']", lhs="c_skip", mode="function",
      rhs=SD**2 / (SIG**2 + SD**2), tie=tie_precond)
-_add(name="edm.c_out", title="EDM output scaling c_out(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_pending(name="edm.c_out", title="EDM output scaling c_out(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{out}}(\sigma) = \frac{\sigma\,\sigma_{\text{data}}}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}",
      relation="ScoreNet(precond='edm').coefficients['c_out']", lhs="c_out", mode="function",
      rhs=SIG * SD / sp.sqrt(SIG**2 + SD**2), tie=tie_precond)
-_add(name="edm.c_in", title="EDM input scaling c_in(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_pending(name="edm.c_in", title="EDM input scaling c_in(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{in}}(\sigma) = \frac{1}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}",
      relation="ScoreNet.coefficients['c_in'] × m (the package applies it to x_t = m x)", lhs="c_in", mode="function",
      rhs=1 / sp.sqrt(SIG**2 + SD**2), tie=tie_precond)
-_add(name="edm.c_noise", title="EDM noise conditioning c_noise(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_pending(name="edm.c_noise", title="EDM noise conditioning c_noise(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{noise}}(\sigma) = \frac{1}{4}\ln\sigma", relation="ScoreNet.coefficients['c_noise']",
      lhs="c_noise", mode="function", rhs=sp.log(SIG) / 4, tie=tie_precond)
-_add(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²", source=f"{KARRAS}, Table 1 (ours), Eq. 8",
+_pending(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²", source=f"{KARRAS}, Table 1 (ours), Eq. 8",
      kind="scalar", family="generic",
      latex=r"\lambda(\sigma) = \frac{\sigma^2 + \sigma_{\text{data}}^2}{(\sigma\,\sigma_{\text{data}})^2}",
      relation="1 / ScoreNet.coefficients['c_out']²", lhs="lambda(sigma)", mode="function",
      rhs=(SIG**2 + SD**2) / (SIG * SD) ** 2, tie=tie_precond)
-_add(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
+_pending(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
      latex=r"\sigma_i = \left(\sigma_{\max}^{1/\rho} + \frac{i}{N-1}\left(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho}\right)\right)^{\rho}",
      relation="noise levels of scoresde.grids.karras", lhs="sigma_i", mode="discrete",
      rhs=(SMAX ** (1 / RHO) + I_ / (N_ - 1) * (SMIN ** (1 / RHO) - SMAX ** (1 / RHO))) ** RHO, tie=tie_rho)
 
-__all__ = ["ENTRIES", "tie_precond", "tie_rho", "tie_sigma_t"]
+_add(name="edm.ode", title="EDM probability-flow ODE with σ(t) = t, s(t) = 1", source=f"{KARRAS}, Eq. 1 with Table 1 (ours)",
+     kind="sde", family="ve", latex=r"\mathrm{d}x = -t\,\nabla_x \log p_t(x)\,\mathrm{d}t",
+     relation="VESDE(marginal='smld') PF-ODE re-timed by its noise level", direction="pf", mode="continuous",
+     drift=-t * C.s, diff2=sp.Integer(0), noise=None, tie=tie_sigma_t)
+
+__all__ = ["ENTRIES", "PENDING", "tie_precond", "tie_rho", "tie_sigma_t"]

@@ -16,8 +16,9 @@ from .. import canon as C
 from ..entry import Entry
 from ._common import collector
 
-ENTRIES: List[Entry] = []
-_add = collector(ENTRIES)
+ENTRIES: List[Entry] = []  # registered entries (none yet: this family is not in FAMILIES until one reads back)
+PENDING: List[Entry] = []  # tied and tested, waiting for the reader to produce their left sides (see test_corpus)
+_pending = collector(PENDING)
 
 S_Y = sp.Symbol("∇log p_t(y|x)", real=True)  # the classifier's gradient
 S_C = sp.Symbol("s_θ(x, c)", real=True)  # conditional score model
@@ -59,13 +60,13 @@ def tie_guidance(entry: Entry) -> Tuple[bool, str]:
     return worst < 1e-9, f"exact two-class Gaussian-mixture scores (VPSDE, VESDE): max relative deviation {worst:.1e}"
 
 
-_add(name="guidance.classifier", title="conditional score = score + classifier gradient",
+_pending(name="guidance.classifier", title="conditional score = score + classifier gradient",
      source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 14 and App. I; Dhariwal & Nichol 2021, Sec. 4",
      kind="scalar", family="generic",
      latex=r"\nabla_x \log p_t(x \mid y) = \nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x)",
      relation="GaussianMixture component scores = mixture score + autograd of log responsibilities", lhs="score_cond",
      mode="relation", rhs=C.s + S_Y, tie=tie_guidance)
-_add(name="guidance.classifier_free", title="classifier-free guided score",
+_pending(name="guidance.classifier_free", title="classifier-free guided score",
      source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Eq. 6 in score form (Sec. 3.2)", kind="scalar",
      family="generic",
      latex=r"\tilde{s}_\theta(x, c) = (1 + w)\, s_\theta(x, c) - w\, s_\theta(x)",

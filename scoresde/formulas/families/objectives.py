@@ -16,8 +16,9 @@ from .. import canon as C
 from ..entry import Entry
 from ._common import collector, t
 
-ENTRIES: List[Entry] = []
-_add = collector(ENTRIES)
+ENTRIES: List[Entry] = []  # registered entries (none yet: this family is not in FAMILIES until one reads back)
+PENDING: List[Entry] = []  # tied and tested, waiting for the reader to produce their left sides (see test_corpus)
+_pending = collector(PENDING)
 
 V = sp.Symbol("v", real=True)  # N&D's interpolation weight (not the v-prediction: this module's scalar only)
 _f64 = torch.float64
@@ -56,15 +57,15 @@ def tie_learned_variance(entry: Entry) -> Tuple[bool, str]:
     return worst < 1e-10, f"β_k and posterior variance of VPSDE.chain(50): max relative deviation {worst:.1e}"
 
 
-_add(name="objective.likelihood_weighting", title="likelihood weighting λ(t) = g(t)²",
+_pending(name="objective.likelihood_weighting", title="likelihood weighting λ(t) = g(t)²",
      source="Song, Durkan, Murray & Ermon 2021 (Maximum Likelihood Training of Score-Based Diffusion Models), Thm. 1",
      kind="scalar", family="generic", latex=r"\lambda(t) = g(t)^2", relation="train.losses.eps_weight(…, 'likelihood') × σ_t²",
      lhs="lambda(t)", mode="function", rhs=C.G(t) ** 2, tie=tie_weight)
-_add(name="objective.simple_weighting", title="L_simple as DSM: λ(t) = σ_t²",
+_pending(name="objective.simple_weighting", title="L_simple as DSM: λ(t) = σ_t²",
      source="Ho et al. 2020 (DDPM), Eq. 14 with Song et al. 2021, Eq. 7 (ε = −σ_t s)", kind="scalar", family="generic",
      latex=r"\lambda(t) = \sigma_t^2", relation="train.losses.eps_weight(…, 'eps') × σ_t²", lhs="lambda(t)", mode="function",
      rhs=C.sg_sym**2, tie=tie_weight)
-_add(name="objective.learned_variance", title="learned variance interpolation Σ_θ",
+_pending(name="objective.learned_variance", title="learned variance interpolation Σ_θ",
      source="Nichol & Dhariwal 2021 (Improved DDPM), Eq. 15", kind="scalar", family="vp",
      latex=r"\Sigma_\theta(x_t, t) = \exp(v\log\beta_t + (1 - v)\log\tilde{\beta}_t)",
      relation="β_k and the posterior variance of VPSDE.chain(N) at v = 1, 0", lhs="Sigma_theta", mode="discrete",

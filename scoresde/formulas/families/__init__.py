@@ -23,6 +23,7 @@ FAMILIES: List[str] = [
     "params",
     "dpm_solver",
     "edm",
+    "posteriors",
 ]
 
 

@@ -21,6 +21,7 @@ import sympy as sp
 
 from . import canon as C
 from .atoms import Parsed, ParseError
+from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
 from .classify import read_claim
 from .compare import Match, _candidates, _compare, _disp, compare_relation, compare_scalar, compare_sde, compare_step
@@ -73,10 +74,17 @@ def _stray(p: Parsed, names: List[str]) -> Optional[List[str]]:
 
 def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[Dict[str, str]] = None,
                    source: str = "", location: str = "", numeric: bool = True, column: str = "",
-                   ignore: Sequence[str] = ()) -> List[Verdict]:
-    """Judge one formula cell (it may hold alternatives joined by "or"/"或" and several equations)."""
+                   ignore: Sequence[str] = (), budget: Optional[Budget] = None) -> List[Verdict]:
+    """Judge one formula cell (it may hold alternatives joined by "or"/"或" and several equations).
+
+    Each equation is judged within ``budget`` (time and memory, :mod:`scoresde.formulas.bounds`); one that
+    is too large or runs out of its budget gets an ``unparsed`` verdict saying so, and the others go on.
+    """
     hints = dict(hints or {})
     out: List[Verdict] = []
+    why = precheck(text)
+    if why:
+        return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         eqs = split_equations(alt)
@@ -87,12 +95,24 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             if len(eqs) > 1:
                 loc += f" (formula {qi + 1} of {len(eqs)})"
             try:
-                v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
+                with limited(budget):
+                    v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
             except Declaration:
                 continue
+            except TooLarge as err:
+                v = Verdict(_clip(eq), "unparsed", f"not judged: {err} (refused before building it)")
+            except BudgetExceeded as err:
+                v = Verdict(_clip(eq), "unparsed", f"not judged: {err}")
+            except RecursionError:
+                v = Verdict(_clip(eq), "unparsed", "not judged: the formula is nested too deeply to read")
+            _run_numeric(v)
             v.source, v.location = source, loc.strip()
             out.append(v)
     return out
+
+
+def _clip(text: str, n: int = 300) -> str:
+    return text if len(text) <= n else text[:n] + f"… ({len(text)} characters)"
 
 
 def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
@@ -145,7 +165,7 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
             pen = 1.5 if cl.var is not None else 0.0
             ms = sorted(ms, key=lambda m_: (m_.mismatches + pen * bool(m_.entry.free), m_.entry.family != cl.reading.family,
                                             bool(m_.entry.exact_target)))
-            groups.append((cl, [_compare(cl, m_.entry) for m_ in ms[:2]]))
+            groups.append((cl, [_compare(cl, m_.entry) for m_ in ms[:1 if past_soft_deadline() else 2]]))
     for cl, ms in groups:
         best = _best(ms, _preferred(cl, column), pen=1.5 if cl.var is not None else 0.0)
         # inferred target: a step read as DDPM/SMLD reverse iteration is judged against the exact
@@ -204,12 +224,20 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         or (best.entry.free and verdict != "unparsed" and cl.reading.family == "vp"))
     undecided = best.how.startswith("numerically") or "numerically" in best.detail
     if runnable and (mode == "always" or (mode == "auto" and undecided)):
-        try:
-            from .numeric import confirm
-            v.numeric = confirm(cl, verdict)
-        except Exception as err:  # numeric confirmation must never hide the symbolic verdict
-            v.numeric = f"not run ({err})"
+        v._numeric_job = (cl, verdict)  # run by verify_formula after the symbolic budget (a fixed-size sampler run)
     return v
+
+
+def _run_numeric(v: Verdict) -> None:
+    job = getattr(v, "_numeric_job", None)
+    if job is None:
+        return
+    del v._numeric_job
+    try:
+        from .numeric import confirm
+        v.numeric = confirm(*job)
+    except Exception as err:  # numeric confirmation must never hide the symbolic verdict
+        v.numeric = f"not run ({err})"
 
 
 NUMERIC_MODES = ("auto", "always", "never")

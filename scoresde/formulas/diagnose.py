@@ -10,6 +10,7 @@ from . import canon as C
 from .atoms import Atom
 from .claim import Claim, _resolve_expr
 from .entry import Entry
+from .bounds import past_soft_deadline
 from .evaluate import is_zero
 
 # ============================================================================ diagnoses
@@ -89,7 +90,7 @@ def _raw_disp(expr: sp.Expr, cl: Claim) -> str:
 
 def _diagnose_raw(raw: sp.Expr, want, cl: Claim, square: bool = False) -> str:
     """Try one-symbol repairs of the raw coefficient ``raw`` so that it equals ``want`` (or want² if square)."""
-    if raw is None:
+    if raw is None or past_soft_deadline():
         return ""
     p = cl.parsed
     for sym in sorted(raw.free_symbols, key=lambda q: q.name):
@@ -99,12 +100,14 @@ def _diagnose_raw(raw: sp.Expr, want, cl: Claim, square: bool = False) -> str:
         for new_at, _ in _swaps(at):
             new_sym = sp.Symbol(new_at.name, real=True)
             n_occ = _occurrences(raw, sym)
+            if past_soft_deadline():
+                return ""
             for n in range(n_occ):
                 cand, where, fixed = _replace_nth(raw, sym, new_sym, n)
                 val = _canon_coef(cand, cl, {new_sym: new_at})
                 if val is None:
                     continue
-                ok = any(is_zero((val**2 if square else val) - w)[0] for w in (want if isinstance(want, list) else [want]))
+                ok = any(is_zero((val**2 if square else val) - w, n=3)[0] for w in (want if isinstance(want, list) else [want]))
                 if ok:
                     return f"it uses {at.name} where {new_at.name} is needed: {_raw_disp(where, cl)} should be {_raw_disp(fixed, cl)}"
     # simple shape repairs
@@ -113,16 +116,36 @@ def _diagnose_raw(raw: sp.Expr, want, cl: Claim, square: bool = False) -> str:
         return ""
     for w in (want if isinstance(want, list) else [want]):
         ww = w if not square else sp.sqrt(w)
-        if is_zero(val + ww)[0] and not square:
+        if is_zero(val + ww, n=3)[0] and not square:
             return "wrong sign"
-        if is_zero(val**2 - ww)[0]:
+        if is_zero(val**2 - ww, n=3)[0]:
             return "the square is missing"
-        if is_zero(val - ww**2)[0] and val != 1:
+        if is_zero(val - ww**2, n=3)[0] and val != 1:
             return "a square root is missing"
-        ratio = sp.simplify(C.tie(val / ww))
-        if ratio.is_number and ratio != 1:
+        ratio = _const_ratio(val, ww)
+        if ratio is not None and ratio != 1:
             return f"off by a factor {ratio}"
     return ""
+
+
+def _const_ratio(val: sp.Expr, want: sp.Expr):
+    """val / want when it is the same number at random admissible points (a rational if it looks like one)."""
+    import random
+
+    from .evaluate import _concrete, _num, _point
+
+    try:
+        conc = _concrete(C.tie(val / want))
+    except Exception:
+        return None
+    rng = random.Random(7)
+    vals = [_num(conc, _point(rng)) for _ in range(3)]
+    if any(v_ != v_ or abs(v_.imag) > 1e-20 for v_ in vals):
+        return None
+    r0 = vals[0].real
+    if any(abs(v_.real - r0) > 1e-12 * max(1.0, abs(r0)) for v_ in vals[1:]):
+        return None
+    return sp.nsimplify(sp.Float(r0, 15), rational=True, tolerance=1e-10)
 
 
 def _diagnose(cl: Claim, k, want) -> str:

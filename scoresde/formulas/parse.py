@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Tuple
 import sympy as sp
 
 from .atoms import DDT, DT, DW, DWBAR, DX, FUNCS, GREEK, NORMAL, SKIP, SPACING, Atom, Parsed, ParseError
+from .bounds import safe_pow
 from .parse_constructs import ConstructRules
 from .parse_symbols import SymbolRules
 from .tokens import Tok, _norm_script, _tok_text, _tokenize, looks_plain, plain_to_latex, split_alternatives, split_equations
@@ -168,7 +169,7 @@ class _Parser(SymbolRules, ConstructRules):
         self.skip_spacing()
         if self.accept("op", "^"):
             e = self.group_or_single()
-            base = base ** e
+            base = safe_pow(base, e)
             self.skip_spacing()
             if self.peek() and self.peek().kind == "op" and self.peek().val == "'":
                 raise ParseError("prime after power")
@@ -260,7 +261,7 @@ class _Parser(SymbolRules, ConstructRules):
         else:
             e = self.atom_symbol(atom)
         if power is not None:
-            e = e ** power
+            e = safe_pow(e, power)
         return e
 
     def primary(self) -> sp.Expr:

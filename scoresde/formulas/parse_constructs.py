@@ -7,6 +7,7 @@ from typing import List
 import sympy as sp
 
 from .atoms import DDT, DT, DW, DWBAR, DX, GREEK, NORMAL, SPACING, Atom, ParseError
+from .bounds import safe_pow
 from .tokens import Tok, _tok_text
 
 
@@ -137,7 +138,7 @@ class ConstructRules:
         else:
             arg = self.product_of_postfix()
         e = fn(arg)
-        return e ** power if power is not None else e
+        return safe_pow(e, power) if power is not None else e
 
     def product_of_postfix(self) -> sp.Expr:
         """Argument of \\log/\\exp without brackets: a run of factors (\\log p_t(x))."""

@@ -24,6 +24,7 @@ FAMILIES: List[str] = [
     "dpm_solver",
     "edm",
     "posteriors",
+    "explicit",
 ]
 
 

@@ -108,7 +108,7 @@ def tie_sigma_t(entry: Entry) -> Tuple[bool, str]:
     return worst < 1e-6, f"VESDE(marginal='smld') PF-ODE re-timed by its noise level: max relative deviation {worst:.1e}"
 
 
-_pending(name="edm.sigma", title="EDM noise level σ(t) = t", source=f"{KARRAS}, Table 1 (ours) and Eq. 1", kind="scalar",
+_add(name="edm.sigma", title="EDM noise level σ(t) = t", source=f"{KARRAS}, Table 1 (ours) and Eq. 1", kind="scalar",
      family="ve", latex=r"\sigma(t) = t", relation="VESDE(marginal='smld') PF-ODE re-timed by its noise level",
      lhs="sigma(t)", mode="function", rhs=t, tie=tie_sigma_t)
 _pending(name="edm.c_skip", title="EDM skip scaling c_skip(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",

@@ -26,7 +26,7 @@ MUTATIONS = {"dropped_half", "alpha_for_abar", "g_for_g2", "sign", "missing_sqrt
 #: targets the verifier does not reach yet (keys of vc.TARGETS); shrink this set as the engine improves
 PENDING = {"correct_ok", "false_alarm", "wrong_exact", "wrong_right"}
 #: the default suite judges 1 claim in FAST_EVERY (plus one per category and kind)
-FAST_EVERY = 6
+FAST_EVERY = 8
 
 
 @pytest.fixture(scope="module")

@@ -35,32 +35,42 @@ _f64 = torch.float64
 _SIGMA_DATA = 0.5
 
 
+_COEFFS: dict = {}
+
+
+def _coeff_table() -> list:
+    """[(sde name, t, ScoreNet(precond='edm').coefficients at t)] for VPSDE and VESDE at four times (computed once)."""
+    if not _COEFFS:
+        from ...nets import MLP, ScoreNet
+        from ..ties import _points, _ve, _vp
+
+        rows = []
+        for sde in (_vp(), _ve()):
+            net = ScoreNet(MLP(1, hidden=8, depth=1, emb_dim=8), sde, kind="x0", precond="edm", sigma_data=_SIGMA_DATA)
+            for tt in _points(sde):
+                c = net.coefficients(torch.tensor([tt], dtype=_f64))
+                rows.append((type(sde).__name__, tt, {k: float(v) for k, v in c.items()}))
+        _COEFFS["rows"] = rows
+    return _COEFFS["rows"]
+
+
 def _sdes():
     from ..ties import _ve, _vp
 
     return [_vp(), _ve()]
 
 
-def _coeffs(sde, tt: float) -> dict:
-    from ...nets import MLP, ScoreNet
-
-    net = ScoreNet(MLP(1, hidden=8, depth=1, emb_dim=8), sde, kind="x0", precond="edm", sigma_data=_SIGMA_DATA)
-    return {k: float(v) for k, v in net.coefficients(torch.tensor([tt], dtype=_f64)).items()}
-
-
 def tie_precond(entry: Entry) -> Tuple[bool, str]:
     """c_skip, c_out, c_in, c_noise, λ(σ) at the EDM noise level σ = s/m of VPSDE and VESDE vs ScoreNet.coefficients.
     The package applies c_in to x_t = m x (so its c_in is EDM's divided by m); λ(σ) = 1/c_out(σ)²."""
-    from ..ties import _ev, _points
+    from ..ties import _ev
 
     worst = 0.0
-    for sde in _sdes():
-        for tt in _points(sde):
-            c = _coeffs(sde, tt)
-            ref = {"c_skip": c["c_skip"], "c_out": c["c_out"], "c_in": c["c_in"] * c["m"], "c_noise": c["c_noise"],
-                   "lambda(sigma)": 1.0 / c["c_out"] ** 2}[entry.lhs]
-            val = _ev(entry.rhs, {SIG: c["sigma"], SD: _SIGMA_DATA})
-            worst = max(worst, abs(val - ref) / (1 + abs(ref)))
+    for _, _, c in _coeff_table():
+        ref = {"c_skip": c["c_skip"], "c_out": c["c_out"], "c_in": c["c_in"] * c["m"], "c_noise": c["c_noise"],
+               "lambda(sigma)": 1.0 / c["c_out"] ** 2}[entry.lhs]
+        val = _ev(entry.rhs, {SIG: c["sigma"], SD: _SIGMA_DATA})
+        worst = max(worst, abs(val - ref) / (1 + abs(ref)))
     return worst < 1e-12, f"ScoreNet(precond='edm').coefficients on VPSDE, VESDE: max relative deviation {worst:.1e}"
 
 

@@ -5,11 +5,13 @@
 * While parsing (:func:`safe_pow`): a numeric power whose result would be astronomically large
   (``10^{10^{10}}``) and any numeric exponent above :data:`LIMITS` ``max_exponent``
   (``(1-\\bar\\alpha_t)^{100000000}``) are refused before sympy evaluates or expands them.
-* While judging (:func:`limited`): a periodic timer (``signal.setitimer``, main thread of a Unix
-  process) checks the elapsed time and the growth of the resident memory (``/proc/self/statm``) and
-  raises :class:`BudgetExceeded` (a ``BaseException``, so no ``except Exception`` in sympy or here
-  swallows it) when either budget is spent. Elsewhere (other threads, no ``setitimer``) only the
-  pre-checks apply.
+* While judging (:func:`limited`): a periodic CPU-time timer (``signal.setitimer(ITIMER_PROF)``, main
+  thread of a Unix process) checks the CPU time used, the wall time (at most ``WALL_FACTOR`` times the
+  budget) and the growth of the resident memory (``/proc/self/statm``), and raises
+  :class:`BudgetExceeded` (a ``BaseException``, so no ``except Exception`` in sympy or here swallows it)
+  when a budget is spent. The time budget counts CPU seconds so that a loaded machine does not turn
+  verdicts into "not judged"; the wall-time cap still bounds a starved process. Elsewhere (other threads,
+  no ``setitimer``) only the pre-checks apply.
 
 Measured on a shared 2-core CPU: the timer costs < 1 % (a 50 ms tick); each hostile input of
 tests/test_formulas_bounds.py is answered in well under a second.
@@ -34,11 +36,13 @@ __all__ = ["Budget", "DEFAULT_BUDGET", "BudgetExceeded", "TooLarge", "LIMITS", "
 #: candidate) are skipped so that the verdict itself is reached within the budget
 _SOFT = [None]
 SOFT_FRACTION = 0.6
+#: the wall-clock cap, in multiples of the (CPU) time budget
+WALL_FACTOR = 10.0
 
 
 def past_soft_deadline() -> bool:
     """True once the current formula has used SOFT_FRACTION of its time budget (never outside ``limited``)."""
-    return _SOFT[0] is not None and time.monotonic() > _SOFT[0]
+    return _SOFT[0] is not None and time.process_time() > _SOFT[0]
 
 
 @dataclass(frozen=True)
@@ -128,29 +132,41 @@ def limited(budget: Optional[Budget] = None, what: str = "the formula") -> Itera
     """Raise :class:`BudgetExceeded` inside the block once its time or memory budget is spent."""
     budget = budget or DEFAULT_BUDGET
     start = time.monotonic()
+    cpu0 = time.process_time()
     usable = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return
-    _SOFT[0] = start + SOFT_FRACTION * budget.time_s
+    _SOFT[0] = cpu0 + SOFT_FRACTION * budget.time_s
     base_mem = _rss_mb()
     tick = min(0.05, budget.time_s / 4)
 
     def handler(signum, frame):
-        if time.monotonic() - start > budget.time_s:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            raise BudgetExceeded(f"judging {what} took longer than the time budget ({budget.time_s:g} s)")
+        if time.process_time() - cpu0 > budget.time_s:
+            _stop()
+            raise BudgetExceeded(f"judging {what} took longer than the time budget ({budget.time_s:g} s of CPU time)")
+        if time.monotonic() - start > WALL_FACTOR * budget.time_s:
+            _stop()
+            raise BudgetExceeded(f"judging {what} took longer than {WALL_FACTOR * budget.time_s:g} s of wall time "
+                                 f"({WALL_FACTOR:g} × the time budget)")
         if base_mem is not None:
             now = _rss_mb()
             if now is not None and now - base_mem > budget.memory_mb:
-                signal.setitimer(signal.ITIMER_REAL, 0)
+                _stop()
                 raise BudgetExceeded(f"judging {what} needed more than the memory budget ({budget.memory_mb:g} MB)")
 
-    old = signal.signal(signal.SIGALRM, handler)
-    signal.setitimer(signal.ITIMER_REAL, tick, tick)
+    def _stop():
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    old_prof = signal.signal(signal.SIGPROF, handler)
+    old_real = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_PROF, tick, tick)  # CPU time: the budget
+    signal.setitimer(signal.ITIMER_REAL, 5 * tick, 5 * tick)  # wall time: the cap
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        _stop()
+        signal.signal(signal.SIGPROF, old_prof)
+        signal.signal(signal.SIGALRM, old_real)
         _SOFT[0] = None

@@ -233,8 +233,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return T
     if base == "Δt":
         return h
-    if base == "d" and not sub and at.args is None:
-        return dim
+    if base in ("d", "D") and not sub and at.args is None and not deco:
+        return dim  # the data dimension (log-densities: -d/2 log 2π)
     if base == "η" and not sub:
         return eta
     if base == "r" and not sub:

@@ -28,6 +28,8 @@ from .compare import Match, _candidates, _compare, _disp, compare_relation, comp
 from .diagnose import _canon_coef, _raw_disp
 from .entry import Entry
 from .evaluate import _bad_value, is_zero
+from .literal import literal_verdict
+from .normalize import normalize_latex
 from .parse import parse
 from .registry import REGISTRY, get
 from .tokens import split_alternatives, split_equations
@@ -85,6 +87,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    text = normalize_latex(text)
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         eqs = split_equations(alt)
@@ -116,6 +119,20 @@ def _clip(text: str, n: int = 300) -> str:
 
 
 def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
+    v = _verify_domain(eq, target, hints, numeric, column)
+    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") and v.reading is None:
+        # the literal reading: a registry entry with the same written left side, compared symbol by symbol;
+        # it replaces an unparsed verdict, and any verdict when it finds the formula exact
+        lit = literal_verdict(eq, {target: get(target)} if target else REGISTRY)
+        if lit is not None and (v.verdict == "unparsed" or lit[0] == "exact"):
+            verdict, detail, e = lit
+            return Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
+                           terms=[] if verdict == "exact" else ["rhs"],
+                           notes=[f"the domain reading could not place it ({v.detail})"])
+    return v
+
+
+def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
     try:
         p = parse(eq)
     except ParseError as err:

@@ -96,3 +96,16 @@ def test_cli_bad_input_exit_2(tmp_path):
     assert r.returncode == 2 and "'expect'" in r.stderr
     r = _cli("verify")
     assert r.returncode == 2
+
+
+def test_readme_verify_example_is_inside_the_repository():
+    root = os.path.dirname(HERE)
+    readme = open(os.path.join(root, "README.md"), encoding="utf-8").read()
+    paths = [ln.split()[2] for ln in readme.splitlines() if ln.startswith("scoresde verify ") and ln.split()[2].endswith(".md")]
+    assert paths and not any(p.startswith("..") for p in paths), paths  # ../shared does not exist in a clone
+    assert all(os.path.isfile(os.path.join(root, p)) for p in paths if p.startswith("examples/")), paths
+    example = os.path.join(root, "examples", "seed002_table.md")
+    assert "examples/seed002_table.md" in paths
+    # the example is seed 002's table (the hand-checked verdicts above are asserted on the same formulas)
+    assert [f.latex for f in find_formulas(open(example, encoding="utf-8").read())] == \
+        [f.latex for f in find_formulas(open(TABLE, encoding="utf-8").read())]

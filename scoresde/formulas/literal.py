@@ -151,10 +151,15 @@ def _repair(rc: sp.Expr, re_: sp.Expr, extra) -> Optional[Tuple[str, str]]:
     return None
 
 
+_TEXTS: Dict[str, str] = {}
+
+
 def _entry_text(e) -> str:
     from .normalize import normalize_latex
 
-    return normalize_latex(e.latex)
+    if e.latex not in _TEXTS:
+        _TEXTS[e.latex] = normalize_latex(e.latex)
+    return _TEXTS[e.latex]
 
 
 def _show(expr: sp.Expr) -> str:

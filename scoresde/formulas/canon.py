@@ -210,9 +210,17 @@ def is_model_eps(at: Atom) -> bool:
     return at.base == "ε" and ("θ" in at.sub or at.deco == "hat" or at.args is not None or at.sup in ("(t)", "θ"))
 
 
+def is_classifier_grad(at: Atom) -> bool:
+    """∇ₓ log p(y | x): the gradient of a classifier's log-likelihood (the variable before '|' is not the state)."""
+    if at.base != "score" or not at.args or "|" not in at.args:
+        return False
+    head = at.args[0].replace(" ", "")
+    return not re.match(r"^(x|X|z|x\(t\)|x_\w+|z_\w+|x̃)", head)
+
+
 def is_score(at: Atom) -> bool:
     if at.base == "score":
-        return True
+        return not is_classifier_grad(at)
     return at.base == "s" and ("θ" in at.sub or at.sub == "*" or at.sup in ("*", "⋆")) and at.deco == ""
 
 

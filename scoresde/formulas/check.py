@@ -15,6 +15,7 @@ Verdicts (issue 5):
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import sympy as sp
@@ -87,6 +88,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
@@ -111,7 +113,22 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             _run_numeric(v)
             v.source, v.location = source, loc.strip()
             out.append(v)
+    if not clipped:
+        _unclipped_cosine(out)
     return out
+
+
+def _unclipped_cosine(vs: List[Verdict]) -> None:
+    """β_t = 1 − ᾱ_t/ᾱ_{t−1} with the cosine ᾱ_t of the same cell and no clip: ᾱ_T = cos²(π/2) = 0, so β_T = 1,
+    α_T = 0 and the reverse mean 1/√α_T diverges; Nichol & Dhariwal 2021 (Sec. 3.2) clip β at 0.999."""
+    if not any(v.target == "schedule.cosine" and v.verdict in ("exact", "consistent") for v in vs):
+        return
+    for v in vs:
+        if v.target == "ddpm.beta_from_abar" and v.verdict == "exact":
+            v.reading, v.reading_verdict = "β is clipped at 0.999 (Nichol & Dhariwal 2021, Sec. 3.2)", "exact"
+            v.verdict, v.terms = "ill-defined", ["rhs"]
+            v.detail = ("as written: ill-defined at t = T: with the cosine ᾱ of this cell ᾱ_T = 0, so β_T = 1, α_T = 0 and "
+                        "1/√α_T in the reverse step diverges; exact if " + v.reading + ": " + v.detail)
 
 
 def _clip(text: str, n: int = 300) -> str:

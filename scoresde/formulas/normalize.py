@@ -15,6 +15,7 @@ Each rule is general LaTeX usage, not a rule for one formula:
 * derivatives in time: ``\\dot\\sigma(t)``, ``\\sigma'(t)``, ``d\\sigma/dt`` are ``\\frac{d\\sigma(t)}{dt}``;
 * brackets and bars: ``\\{ \\}``, ``\\lbrace``, ``\\mid``, ``\\vert``, ``\\lVert``; ``\\underbrace{X}_{..}``,
   ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
+* ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``.
 """
 from __future__ import annotations
@@ -38,6 +39,7 @@ _BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\
          (re.compile(r"\\rbrace(?![a-zA-Z])"), ")"), (re.compile(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])"), "|"),
          (re.compile(r"\\middle\s*\|"), "|"), (re.compile(r"\\(?:Vert|lVert|rVert)(?![a-zA-Z])"), r"\\|"),
          (re.compile(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?"), "")]
+_CLIP = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,\s*0?\.99\d*\s*(?:\\right|\\big|\\Big)?\s*\)")
 _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
@@ -125,7 +127,7 @@ def _rows(text: str) -> str:
         return text
     out = parts[0]
     for p in parts[1:]:
-        q = p.replace("&", " ").strip()
+        q = re.sub(r"^(?:\s|\\q?quad|\\[,;:! ])+", "", p.replace("&", " ")).strip()
         if not q:
             continue
         if re.match(r"^(=|\+|-|\\cdot|\\times|\\le|\\ge|\\approx)", q) or not out.strip():
@@ -150,10 +152,11 @@ def normalize_latex(text: str) -> str:
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
     s = _DIFF.sub(" d", s)
-    s = _OMEGA.sub(r"\1w", s)
+    s = _OMEGA.sub(r"\1 w", s)
     for rx, rep in _BARS:
         s = rx.sub(rep, s)
     s = _LOG2PI.sub(r"\\log(\1)", s)
+    s = _CLIP.sub(lambda m: m.group("x"), s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
     s = _PRIME.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)

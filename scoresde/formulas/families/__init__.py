@@ -25,6 +25,9 @@ FAMILIES: List[str] = [
     "edm",
     "posteriors",
     "explicit",
+    "logsnr",
+    "objectives",
+    "guidance",
 ]
 
 

@@ -18,9 +18,11 @@ from .. import canon as C
 from ..entry import Entry
 from ._common import collector, t
 
-ENTRIES: List[Entry] = []  # registered: read back by the reader today
-PENDING: List[Entry] = []  # tied and tested, waiting for the reader to produce their left sides (see test_corpus)
+ENTRIES: List[Entry] = []
 _add = collector(ENTRIES)
+#: entries whose symbols (σ_data, i, N, ρ, w, ...) the symbolic check cannot evaluate yet: a perturbed form could be
+#: judged exact (see tests/corpus/NEEDS.md); they join ENTRIES once it can. Their ties are tested in test_corpus.
+PENDING: List[Entry] = []
 _pending = collector(PENDING)
 
 KARRAS = "Karras et al. 2022 (EDM)"
@@ -133,7 +135,7 @@ _pending(name="edm.c_in", title="EDM input scaling c_in(σ)", source=f"{KARRAS},
      family="generic", latex=r"c_{\text{in}}(\sigma) = \frac{1}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}",
      relation="ScoreNet.coefficients['c_in'] × m (the package applies it to x_t = m x)", lhs="c_in", mode="function",
      rhs=1 / sp.sqrt(SIG**2 + SD**2), tie=tie_precond)
-_pending(name="edm.c_noise", title="EDM noise conditioning c_noise(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_add(name="edm.c_noise", title="EDM noise conditioning c_noise(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{noise}}(\sigma) = \frac{1}{4}\ln\sigma", relation="ScoreNet.coefficients['c_noise']",
      lhs="c_noise", mode="function", rhs=sp.log(SIG) / 4, tie=tie_precond)
 _pending(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²", source=f"{KARRAS}, Table 1 (ours), Eq. 8",
@@ -142,7 +144,7 @@ _pending(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²",
      relation="1 / ScoreNet.coefficients['c_out']²", lhs="lambda(sigma)", mode="function",
      rhs=(SIG**2 + SD**2) / (SIG * SD) ** 2, tie=tie_precond)
 _pending(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
-     latex=r"\sigma_i = \left(\sigma_{\max}^{1/\rho} + \frac{i}{N-1}\left(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho}\right)\right)^{\rho}",
+     latex=r"\sigma_{i<N} = \left(\sigma_{\max}^{\frac{1}{\rho}} + \frac{i}{N-1}\left(\sigma_{\min}^{\frac{1}{\rho}} - \sigma_{\max}^{\frac{1}{\rho}}\right)\right)^{\rho}",
      relation="noise levels of scoresde.grids.karras", lhs="sigma_i", mode="discrete",
      rhs=(SMAX ** (1 / RHO) + I_ / (N_ - 1) * (SMIN ** (1 / RHO) - SMAX ** (1 / RHO))) ** RHO, tie=tie_rho)
 
@@ -150,5 +152,73 @@ _add(name="edm.ode", title="EDM probability-flow ODE with σ(t) = t, s(t) = 1", 
      kind="sde", family="ve", latex=r"\mathrm{d}x = -t\,\nabla_x \log p_t(x)\,\mathrm{d}t",
      relation="VESDE(marginal='smld') PF-ODE re-timed by its noise level", direction="pf", mode="continuous",
      drift=-t * C.s, diff2=sp.Integer(0), noise=None, tie=tie_sigma_t)
+
+
+def tie_time_steps(entry: Entry) -> Tuple[bool, str]:
+    """t_i of Table 1: VP's uniform steps vs scoresde.grids.uniform(VPSDE); VE's t = σ² vs the squared noise levels
+    of scoresde.grids.geometric(VESDE(marginal='smld')); ours (t = σ) vs the noise levels of grids.karras."""
+    from ...grids import geometric, karras, uniform
+    from ..ties import _ev, _ve, _vp
+
+    worst = 0.0
+    n_steps = 12
+    if entry.name == "edm.vp_steps":
+        sde = _vp()
+        ref = uniform(sde, n_steps).tolist()
+        vals = [_ev(entry.rhs, {I_: i, N_: n_steps + 1, EPS_S: sde.eps}) for i in range(n_steps + 1)]
+    elif entry.name == "edm.ve_steps":
+        sde = _ve(marginal="smld")
+        lv = sde.noise_level(geometric(sde, n_steps))
+        ref = (lv * lv).tolist()
+        vals = [_ev(entry.rhs, {I_: i, N_: n_steps + 1, SMAX: float(lv[0]), SMIN: float(lv[-1])}) for i in range(n_steps + 1)]
+    else:
+        sde = _vp()
+        ref = sde.noise_level(karras(sde, n_steps, rho=7.0)).tolist()
+        vals = [_ev(entry.rhs, {I_: i, N_: n_steps + 1, RHO: 7.0, SMAX: ref[0], SMIN: ref[-1]}) for i in range(n_steps + 1)]
+    for v_, r_ in zip(vals, ref):
+        worst = max(worst, abs(v_ - r_) / (1 + abs(r_)))
+    return worst < 1e-9, f"{entry.relation}: max relative deviation {worst:.1e}"
+
+
+def tie_denoiser_score(entry: Entry) -> Tuple[bool, str]:
+    """(D − x)/σ² with D = E[x_0 | x] from scoresde.params.convert(score → x0) on VESDE(marginal='smld') (σ = noise
+    level), against the exact mixture score."""
+    from ...analytic import GaussianMixture
+    from ...params import convert
+    from ..ties import _ev, _points, _ve
+
+    sde = _ve(marginal="smld")
+    mix = GaussianMixture([0.4, 0.6], [[-1.0], [1.5]], [0.3, 0.5])
+    worst = 0.0
+    for tt in _points(sde):
+        t_ = torch.tensor([tt], dtype=_f64)
+        for xv in (-0.9, 0.4, 2.2):
+            x_ = torch.tensor([[xv]], dtype=_f64)
+            sc = mix.score(x_, sde, t_)
+            d = float(convert(sc, "score", "x0", x_, t_, sde).flatten()[0])
+            val = _ev(entry.rhs, {DEN: d, C.x: xv, SIG: float(sde.noise_level(t_))})
+            worst = max(worst, abs(val - float(sc.flatten()[0])) / (1 + abs(float(sc.flatten()[0]))))
+    return worst < 1e-10, f"params.convert(score → x0) on VESDE(marginal='smld') with a mixture score: max relative deviation {worst:.1e}"
+
+
+EPS_S = sp.Symbol("ε_s", positive=True)
+DEN = sp.Symbol("D(x; σ)", real=True)  # the denoiser output
+
+_pending(name="edm.vp_steps", title="EDM Table 1 time steps of VP", source=f"{KARRAS}, Table 1 (VP: t_i)", kind="scalar",
+     family="vp", latex=r"t_{i<N} = 1 + \frac{i}{N-1}(\epsilon_s - 1)", relation="scoresde.grids.uniform(VPSDE)",
+     lhs="t_i", mode="discrete", rhs=1 + I_ / (N_ - 1) * (EPS_S - 1), tie=tie_time_steps)
+_pending(name="edm.ve_steps", title="EDM Table 1 time steps of VE (t = σ²)", source=f"{KARRAS}, Table 1 (VE: t_i)", kind="scalar",
+     family="ve", latex=r"t_{i<N} = \sigma_{\max}^2\left(\sigma_{\min}^2/\sigma_{\max}^2\right)^{\frac{i}{N-1}}",
+     relation="squared noise levels of scoresde.grids.geometric(VESDE)", lhs="t_i", mode="discrete",
+     rhs=SMAX**2 * (SMIN**2 / SMAX**2) ** (I_ / (N_ - 1)), tie=tie_time_steps)
+_pending(name="edm.karras_steps", title="EDM Table 1 time steps (ours: t_i = σ_i)", source=f"{KARRAS}, Table 1 (ours) and Eq. 5",
+     kind="scalar", family="generic",
+     latex=r"t_{i<N} = \left(\sigma_{\max}^{1/\rho} + \frac{i}{N-1}(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho})\right)^\rho",
+     relation="noise levels of scoresde.grids.karras(VPSDE, rho = 7)", lhs="t_i", mode="discrete",
+     rhs=(SMAX ** (1 / RHO) + I_ / (N_ - 1) * (SMIN ** (1 / RHO) - SMAX ** (1 / RHO))) ** RHO, tie=tie_time_steps)
+_pending(name="edm.denoiser_score", title="score from the ideal denoiser", source=f"{KARRAS}, Eq. 3", kind="scalar",
+     family="generic", latex=r"\nabla_{x}\log p(x; \sigma) = (D(x; \sigma) - x)/\sigma^2",
+     relation="params.convert(score → x0) on VESDE(marginal='smld')", lhs="score_denoiser", mode="relation",
+     rhs=(DEN - C.x) / SIG**2, tie=tie_denoiser_score)
 
 __all__ = ["ENTRIES", "PENDING", "tie_precond", "tie_rho", "tie_sigma_t"]

@@ -16,13 +16,18 @@ from .. import canon as C
 from ..entry import Entry
 from ._common import collector
 
-ENTRIES: List[Entry] = []  # registered entries (none yet: this family is not in FAMILIES until one reads back)
-PENDING: List[Entry] = []  # tied and tested, waiting for the reader to produce their left sides (see test_corpus)
+ENTRIES: List[Entry] = []
+_add = collector(ENTRIES)
+#: entries whose symbols (σ_data, i, N, ρ, w, ...) the symbolic check cannot evaluate yet: a perturbed form could be
+#: judged exact (see tests/corpus/NEEDS.md); they join ENTRIES once it can. Their ties are tested in test_corpus.
+PENDING: List[Entry] = []
 _pending = collector(PENDING)
 
 S_Y = sp.Symbol("∇log p_t(y|x)", real=True)  # the classifier's gradient
-S_C = sp.Symbol("s_θ(x, c)", real=True)  # conditional score model
+S_C = sp.Symbol("s_θ(x, c)", real=True)  # conditional score (model)
+E_C = sp.Symbol("ε_θ(z, c)", real=True)  # conditional noise prediction
 W = sp.Symbol("w", real=True)  # guidance strength
+SIG = C.sg_sym  # the kernel's standard deviation (√(1 − ᾱ_t) for VP)
 _f64 = torch.float64
 
 
@@ -42,20 +47,23 @@ def _mixture_scores(sde, tt: float, x: float, k: int):
 
 
 def tie_guidance(entry: Entry) -> Tuple[bool, str]:
-    """Score sums on a two-class Gaussian mixture under VPSDE and VESDE (w = 0 and w = 2.5 for the guided forms)."""
+    """Score sums on a two-class Gaussian mixture under VPSDE and VESDE (w = 0 and w = 2.5 for the guided forms);
+    noise-prediction forms with ε = −σ_t s (σ_t = the package's marginal_std)."""
     from ..ties import _ev, _points, _ve, _vp
 
     worst = 0.0
     for sde in (_vp(), _ve()):
         for tt in _points(sde):
+            sd = float(sde.marginal_std(torch.tensor(tt, dtype=_f64)))
             for x, k in ((0.3, 0), (-0.7, 1)):
                 s_u, s_c, g_y = _mixture_scores(sde, tt, x, k)
                 for w in (0.0, 2.5):
-                    if entry.lhs == "score_cond":
-                        ref = s_c  # ∇ log p_t(x | y)
-                    else:  # the guided score ∇ log p_t(x) + (1 + w) ∇ log p_t(y | x)
-                        ref = s_u + (1 + w) * g_y
-                    val = _ev(entry.rhs, {C.s: s_u, S_Y: g_y, S_C: s_c, W: w})
+                    guided = s_u + (1 + w) * g_y  # ∇ log p_t(x) + (1 + w) ∇ log p_t(y | x)
+                    ref = {"score_cond": s_c, "score_cfg": guided, "eps_cfg": -sd * guided, "eps_guided": -sd * s_c}[entry.lhs]
+                    sub = {C.s: s_u, S_Y: g_y, S_C: s_c, W: w, SIG: sd, C.e: -sd * s_u, E_C: -sd * s_c}
+                    if entry.lhs == "eps_guided":  # Dhariwal & Nichol write √(1 − ᾱ_t): the VP kernel's std
+                        sub[C.a] = 1 - sd * sd
+                    val = _ev(entry.rhs, sub)
                     worst = max(worst, abs(val - ref) / (1 + abs(ref)))
     return worst < 1e-9, f"exact two-class Gaussian-mixture scores (VPSDE, VESDE): max relative deviation {worst:.1e}"
 
@@ -66,9 +74,19 @@ _pending(name="guidance.classifier", title="conditional score = score + classifi
      latex=r"\nabla_x \log p_t(x \mid y) = \nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x)",
      relation="GaussianMixture component scores = mixture score + autograd of log responsibilities", lhs="score_cond",
      mode="relation", rhs=C.s + S_Y, tie=tie_guidance)
-_pending(name="guidance.classifier_free", title="classifier-free guided score",
-     source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Eq. 6 in score form (Sec. 3.2)", kind="scalar",
+_pending(name="guidance.classifier_free", title="classifier-free guidance",
+     source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Eq. 6", kind="scalar", family="generic",
+     latex=r"\tilde{\epsilon}_\theta(z_\lambda, c) = (1 + w)\epsilon_\theta(z_\lambda, c) - w\epsilon_\theta(z_\lambda)",
+     relation="GaussianMixture: −σ_t[(1 + w) s(x | c) − w s(x)] = −σ_t[s(x) + (1 + w) ∇ log p(c | x)]", lhs="eps_cfg",
+     mode="relation", rhs=(1 + W) * E_C - W * C.e, tie=tie_guidance)
+_pending(name="guidance.classifier_free_score", title="classifier-free guidance as a score sum",
+     source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Sec. 3.2 (p(z | c) p(c | z)^w)", kind="scalar",
      family="generic",
-     latex=r"\tilde{s}_\theta(x, c) = (1 + w)\, s_\theta(x, c) - w\, s_\theta(x)",
+     latex=r"\nabla_z \log \tilde{p}(z \mid c) = (1 + w)\nabla_z \log p(z \mid c) - w\nabla_z \log p(z)",
      relation="GaussianMixture: (1 + w) s(x | c) − w s(x) = s(x) + (1 + w) ∇ log p(c | x)", lhs="score_cfg",
      mode="relation", rhs=(1 + W) * S_C - W * C.s, tie=tie_guidance)
+_pending(name="guidance.classifier_eps", title="classifier-guided noise prediction",
+     source="Dhariwal & Nichol 2021 (Diffusion Models Beat GANs), Sec. 4.2 and Alg. 2", kind="scalar", family="vp",
+     latex=r"\hat{\epsilon}(x_t) = \epsilon_\theta(x_t) - \sqrt{1 - \bar{\alpha}_t}\,\nabla_{x_t} \log p_\phi(y \mid x_t)",
+     relation="GaussianMixture under VPSDE: −σ_t s(x | y) = ε(x) − σ_t ∇ log p(y | x)", lhs="eps_guided", mode="relation",
+     rhs=C.e - sp.sqrt(1 - C.a) * S_Y, tie=tie_guidance)

@@ -16,8 +16,11 @@ from .. import canon as C
 from ..entry import Entry
 from ._common import collector, t
 
-ENTRIES: List[Entry] = []  # registered entries (none yet: this family is not in FAMILIES until one reads back)
-PENDING: List[Entry] = []  # tied and tested, waiting for the reader to produce their left sides (see test_corpus)
+ENTRIES: List[Entry] = []
+_add = collector(ENTRIES)
+#: entries whose symbols (σ_data, i, N, ρ, w, ...) the symbolic check cannot evaluate yet: a perturbed form could be
+#: judged exact (see tests/corpus/NEEDS.md); they join ENTRIES once it can. Their ties are tested in test_corpus.
+PENDING: List[Entry] = []
 _pending = collector(PENDING)
 
 V = sp.Symbol("v", real=True)  # N&D's interpolation weight (not the v-prediction: this module's scalar only)
@@ -57,11 +60,11 @@ def tie_learned_variance(entry: Entry) -> Tuple[bool, str]:
     return worst < 1e-10, f"β_k and posterior variance of VPSDE.chain(50): max relative deviation {worst:.1e}"
 
 
-_pending(name="objective.likelihood_weighting", title="likelihood weighting λ(t) = g(t)²",
+_add(name="objective.likelihood_weighting", title="likelihood weighting λ(t) = g(t)²",
      source="Song, Durkan, Murray & Ermon 2021 (Maximum Likelihood Training of Score-Based Diffusion Models), Thm. 1",
      kind="scalar", family="generic", latex=r"\lambda(t) = g(t)^2", relation="train.losses.eps_weight(…, 'likelihood') × σ_t²",
      lhs="lambda(t)", mode="function", rhs=C.G(t) ** 2, tie=tie_weight)
-_pending(name="objective.simple_weighting", title="L_simple as DSM: λ(t) = σ_t²",
+_add(name="objective.simple_weighting", title="L_simple as DSM: λ(t) = σ_t²",
      source="Ho et al. 2020 (DDPM), Eq. 14 with Song et al. 2021, Eq. 7 (ε = −σ_t s)", kind="scalar", family="generic",
      latex=r"\lambda(t) = \sigma_t^2", relation="train.losses.eps_weight(…, 'eps') × σ_t²", lhs="lambda(t)", mode="function",
      rhs=C.sg_sym**2, tie=tie_weight)
@@ -70,3 +73,34 @@ _pending(name="objective.learned_variance", title="learned variance interpolatio
      latex=r"\Sigma_\theta(x_t, t) = \exp(v\log\beta_t + (1 - v)\log\tilde{\beta}_t)",
      relation="β_k and the posterior variance of VPSDE.chain(N) at v = 1, 0", lhs="Sigma_theta", mode="discrete",
      rhs=sp.exp(V * sp.log(C.b) + (1 - V) * sp.log(C.beta_tilde())), tie=tie_learned_variance)
+
+
+SIGN = sp.Symbol("σ", positive=True)  # SMLD noise level
+
+
+def tie_ncsn(entry: Entry) -> Tuple[bool, str]:
+    """λ(σ) = σ²: the eps-weighting of train.losses on VESDE (λ/σ_t² = 1, σ_t the noise level); the DSM target
+    −(x̃ − x)/σ² at x̃ = train.losses.perturb(VESDE, x, t, z) equals −z/σ_t (the eps-loss's target −ε/σ)."""
+    from ...train.losses import eps_weight, perturb
+    from ..ties import _ev, _points, _ve
+
+    sde = _ve(marginal="smld")
+    worst = 0.0
+    for tt in _points(sde):
+        t_ = torch.tensor([tt], dtype=_f64)
+        sd = float(sde.marginal_std(t_))
+        if entry.lhs == "lambda(sigma)":
+            ref = float(eps_weight(sde, t_, "eps")) * sd * sd
+            val = _ev(entry.rhs, {SIGN: sd})
+        else:
+            x0_, z_ = torch.tensor([[0.7]], dtype=_f64), torch.tensor([[-1.3]], dtype=_f64)
+            xt = float(perturb(sde, x0_, t_, z_).flatten()[0])
+            ref = -float(z_) / sd
+            val = _ev(entry.rhs, {C.x: xt, C.x0: 0.7, SIGN: sd})
+        worst = max(worst, abs(val - ref) / (1 + abs(ref)))
+    return worst < 1e-10, f"train.losses (eps_weight, perturb) on VESDE(marginal='smld'): max relative deviation {worst:.1e}"
+
+
+_add(name="objective.ncsn_weighting", title="NCSN weighting λ(σ) = σ²", source="Song & Ermon 2019 (NCSN), Sec. 4.2",
+     kind="scalar", family="ve", latex=r"\lambda(\sigma) = \sigma^2", relation="train.losses.eps_weight(VESDE, 'eps') × σ²",
+     lhs="lambda(sigma)", mode="function", rhs=SIGN**2, tie=tie_ncsn)

@@ -185,9 +185,17 @@ C_IDX_ANY = re.compile(r"^[tinkjl]([+-]\d+)?$")
 _IDX = re.compile(r"^([a-zA-Z])\s*([+-]\s*\d+)?$")
 
 
+def norm_index(sub: str) -> str:
+    """A step subscript in the k±1 form: t−Δt -> t-1, t+h -> t+1, t_i -> i, t_{i-1} -> i-1, τ_i -> i."""
+    s = sub.replace(" ", "")
+    s = re.sub(r"([+-])(?:Δt|h|Δ)$", r"\g<1>1", s)
+    m = re.match(r"^(?:t|τ|s)_\(?([a-z](?:[+-]\d+)?)\)?$", s)
+    return m.group(1) if m else s
+
+
 def index_offset(sub: str, reading: Reading) -> Optional[int]:
     """Offset of a subscript relative to the current index, or None if it is not an index."""
-    m = _IDX.match(sub.replace(" ", ""))
+    m = _IDX.match(norm_index(sub))
     if not m or m.group(1) != reading.index:
         return None
     off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
@@ -289,7 +297,7 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return r.noises[key]
     if base == "v" and not sub:
         return v
-    m_other = _IDX.match(sub.replace(" ", "")) if sub else None
+    m_other = _IDX.match(norm_index(sub)) if sub else None
     if (r.mode == "discrete" and m_other and m_other.group(1) in INDEX_LETTERS and m_other.group(1) != r.index
             and base in ("α", "σ", "β", "ε", "δ", "γ", "η") and deco == ""):
         # alpha_i inside steps indexed by t (annealed Langevin): constant during these steps

@@ -58,13 +58,13 @@ def _index_of(p: Parsed) -> Tuple[str, int]:
     letters: Dict[str, int] = {}
     offs: Dict[str, List[int]] = {}
     for at in _state_atoms(p):
-        m = C._IDX.match(at.sub.replace(" ", "")) if at.sub else None
+        m = C._IDX.match(C.norm_index(at.sub)) if at.sub else None
         if m and m.group(1) in C.INDEX_LETTERS:
             letters[m.group(1)] = letters.get(m.group(1), 0) + 1
             offs.setdefault(m.group(1), []).append(int(m.group(2).replace(" ", "")) if m.group(2) else 0)
     if not letters:
         for at in p.atoms.values():
-            m = C._IDX.match(at.sub.replace(" ", "")) if at.sub else None
+            m = C._IDX.match(C.norm_index(at.sub)) if at.sub else None
             if m and m.group(1) in C.INDEX_LETTERS:
                 letters[m.group(1)] = letters.get(m.group(1), 0) + 1
                 offs.setdefault(m.group(1), []).append(int(m.group(2).replace(" ", "")) if m.group(2) else 0)

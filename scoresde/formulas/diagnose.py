@@ -22,7 +22,7 @@ def _swaps(at: Atom) -> List[Tuple[Atom, str]]:
     if at.base == "β" and at.deco == "":
         out.append((Atom("β", "tilde", at.sub, at.sup, at.args, at.font), ""))
     if at.base in ("α", "β", "σ") and at.sub:
-        m = C._IDX.match(at.sub.replace(" ", ""))
+        m = C._IDX.match(C.norm_index(at.sub))
         if m:
             off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
             for d in (-1, 1):

@@ -376,10 +376,12 @@ def compare_relation(cl: Claim, e: Entry) -> Match:
     vars_c = {q for q in eq.free_symbols if q in (C.x, C.x0, C.e, C.s, C.v)}
     vars_e = {q for q in (e.rhs.free_symbols | {lhs_sym}) if q in (C.x, C.x0, C.e, C.s, C.v)}
     if vars_c != vars_e:
-        return Match(e, "inconsistent", "relates other quantities", mismatches=10, terms=["rhs"])
+        # not comparable: saying "inconsistent" here would say the same of right and wrong formulas alike
+        return Match(e, "unparsed", f"it relates {', '.join(sorted(q.name for q in vars_c)) or 'other quantities'}, which no "
+                     "registry relation relates (in the notation it was read in)", mismatches=10)
     sol = sp.solve(eq, lhs_sym)
     if len(sol) != 1:
-        return Match(e, "inconsistent", "cannot solve", mismatches=10, terms=["rhs"])
+        return Match(e, "unparsed", f"cannot solve it for {lhs_sym}", mismatches=10)
     rhs_c = sol[0]
     erhs = e.rhs
     # (m, sigma): DDPM-bar notation gives (sqrt(abar), sqrt(1-abar)); without alpha (VE), m = 1

@@ -146,7 +146,9 @@ def _base(name: str) -> str:
 def _repair(rc: sp.Expr, re_: sp.Expr, extra) -> Optional[Tuple[str, str]]:
     for x in extra:
         for y in sorted(re_.free_symbols - rc.free_symbols, key=lambda s_: s_.name) or sorted(re_.free_symbols, key=lambda s_: s_.name):
-            if _base(x.name) == _base(y.name) and _same(rc.xreplace({x: y}), re_):
+            # the same letter, both with or both without a subscript (α_k for ᾱ_k, σ_k for σ_{k-1}; not x for x_0,
+            # which is a change of notation rather than a slip)
+            if _base(x.name) == _base(y.name) and ("_" in x.name) == ("_" in y.name) and _same(rc.xreplace({x: y}), re_):
                 return x.name, y.name
     return None
 

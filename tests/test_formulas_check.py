@@ -175,3 +175,23 @@ def test_numeric_sentence_in_verdict():
     assert v.numeric and "falls with N" in v.numeric
     # the default ("auto") runs the sampler only where the symbolic check could not decide
     assert verify_latex(RD_VE, numeric=True)[0].numeric is None
+
+
+def test_is_zero_gives_every_free_symbol_random_values():
+    """Symbols without a canonical value (x, x0, i, N, rho, sigma_data, undefined functions) get random admissible
+    values at each point: a difference in them is never judged zero, and 'not a number' is 'cannot decide'."""
+    import sympy as sp
+
+    from scoresde.formulas import canon as C
+    from scoresde.formulas.evaluate import is_zero
+
+    x0, x, rho, sd = sp.symbols("x0 x rho sigma_data", positive=True)
+    i, N = sp.symbols("i N", integer=True, positive=True)
+    D = sp.Function("D")
+    assert is_zero((x0 - x) / C.S**2)[0] is False
+    assert is_zero(i - N)[0] is False
+    assert is_zero(rho - sd)[0] is False
+    assert is_zero(D(x, C.S) - D(x0, C.S))[0] is False
+    assert is_zero(2 * (i / (N - 1)) ** rho - (i / (N - 1)) ** rho)[0] is False
+    assert is_zero(sd**2 / (C.S**2 + sd**2) - 1 / (1 + C.S**2 / sd**2))[0] is True
+    assert is_zero(sp.log(-rho - 1) - sp.log(-rho - 1) + sp.Symbol("w") * sp.nan)[0] is not True

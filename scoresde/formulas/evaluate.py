@@ -3,9 +3,11 @@ zero, not real, not finite), with concrete schedules standing in for beta(t), si
 from __future__ import annotations
 
 import random
+import zlib
 from typing import Dict, Optional, Tuple
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from . import canon as C
 
@@ -44,17 +46,65 @@ def _point(rng: random.Random) -> Dict[sp.Symbol, sp.Expr]:
     return {k: sp.Float(val, 40) for k, val in pt.items()}
 
 
+def _free_value(sy: sp.Symbol, seed: str) -> sp.Float:
+    """A random admissible value for a symbol without a canonical value (x, x0, i, N, rho, sigma_data, w, ...),
+    drawn afresh at each point (independent per symbol name) and respecting its assumptions."""
+    rng = random.Random(zlib.crc32(f"{sy.name}|{seed}".encode()))
+    if sy.is_integer:
+        val = rng.randint(0 if sy.is_nonnegative and not sy.is_positive else 2, 9)
+    else:
+        val = rng.uniform(0.2, 3.0)
+    if sy.is_negative or sy.is_nonpositive:
+        val = -val
+    return sp.Float(val, 40)
+
+
+def _atoms_as_symbols(expr: sp.Expr) -> sp.Expr:
+    """Undefined functions left after the concrete schedules (D(x, sigma), lambda(t_i), their derivatives)
+    become symbols, each distinct application its own symbol, so that they get values too."""
+    apps = [a for a in expr.atoms(sp.Derivative)] + [a for a in expr.atoms(AppliedUndef)]
+    if not apps:
+        return expr
+    rep = {}
+    for a in apps:  # derivatives first, so that f(t) inside Derivative(f(t), t) is not replaced on its own
+        if a not in rep:
+            rep[a] = sp.Symbol(f"__app_{sp.srepr(a)}", positive=True)
+    return expr.xreplace(rep)
+
+
 def _num(expr: sp.Expr, pt) -> complex:
+    """``expr`` at the point ``pt``; symbols ``pt`` does not assign get random admissible values that depend on
+    the point (never one fixed value: two different symbols must not look equal). nan if not a number."""
+    expr = _atoms_as_symbols(expr)
     syms = expr.free_symbols
     sub = {k: val for k, val in pt.items() if k in syms}
-    for sy in syms - set(sub):  # any other symbol (x, s, noise, constants): a generic value
-        sub[sy] = sp.Float(0.6180339887 + 0.1 * (hash(sy.name) % 7), 40)
-    val = sp.N(expr.xreplace(sub), 40)
-    return complex(val) if val.is_number else complex("nan")
+    rest = syms - set(sub)
+    if rest:
+        seed = repr(float(pt[C.t])) + repr(float(pt[C.S]))
+        for sy in rest:
+            sub[sy] = _free_value(sy, seed)
+    try:
+        val = sp.N(expr.xreplace(sub), 40)
+    except Exception:  # pragma: no cover - exotic input that sympy cannot evaluate
+        return complex("nan")
+    if not val.is_number:
+        return complex("nan")
+    try:
+        return complex(val)
+    except (TypeError, ValueError, OverflowError):
+        return complex("nan")
+
+
+def _finite(val: complex) -> bool:
+    return val == val and abs(val) != float("inf")
 
 
 def is_zero(expr: sp.Expr, n: int = 8) -> Tuple[Optional[bool], str]:
-    """(True/False/None, how): zero symbolically, or at ``n`` random admissible points."""
+    """(True/False/None, how): zero symbolically, or at ``n`` random admissible points.
+
+    Every free symbol gets random values (see :func:`_num`); a point where the expression is not a finite
+    number decides nothing, and without enough finite points the answer is None ("cannot decide"), never True.
+    """
     expr = C.tie(sp.sympify(expr))
     if expr == 0:
         return True, "symbolic"
@@ -63,18 +113,23 @@ def is_zero(expr: sp.Expr, n: int = 8) -> Tuple[Optional[bool], str]:
         conc = [_concrete(expr), _concrete(expr, alt=True)]
     except Exception:  # pragma: no cover - doit can fail on exotic input
         return None, "could not evaluate"
-    scale_ok = True
+    finite = 0
     for i in range(n):
         pt = _point(rng)
         for ce in conc:
             val = _num(ce, pt)
-            if val != val or abs(val) > 1e-25:  # nan or a clear difference
-                scale_ok = False
-                break
-        if not scale_ok:
-            break
-    if not scale_ok:
-        return False, "numeric"
+            if not _finite(val):
+                continue
+            finite += 1
+            if abs(val) > 1e-25:  # a clear difference
+                return False, "numeric"
+    if finite < n:  # fewer than half of the 2n evaluations were finite numbers: cannot decide
+        try:
+            if sp.count_ops(expr) < 60 and (sp.expand(expr) == 0 or sp.simplify(expr) == 0):
+                return True, "symbolic"
+        except Exception:  # pragma: no cover
+            pass
+        return None, "cannot decide: not a finite number at enough admissible points"
     try:
         if sp.count_ops(expr) < 60 and (sp.expand(expr) == 0 or sp.simplify(expr) == 0):
             return True, "symbolic"

@@ -123,27 +123,27 @@ def tie_sigma_t(entry: Entry) -> Tuple[bool, str]:
 _add(name="edm.sigma", title="EDM noise level σ(t) = t", source=f"{KARRAS}, Table 1 (ours) and Eq. 1", kind="scalar",
      family="ve", latex=r"\sigma(t) = t", relation="VESDE(marginal='smld') PF-ODE re-timed by its noise level",
      lhs="sigma(t)", mode="function", rhs=t, tie=tie_sigma_t)
-_pending(name="edm.c_skip", title="EDM skip scaling c_skip(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_add(name="edm.c_skip", title="EDM skip scaling c_skip(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{skip}}(\sigma) = \frac{\sigma_{\text{data}}^2}{\sigma^2 + \sigma_{\text{data}}^2}",
      relation="ScoreNet(precond='edm').coefficients['c_skip']", lhs="c_skip", mode="function",
      rhs=SD**2 / (SIG**2 + SD**2), tie=tie_precond)
-_pending(name="edm.c_out", title="EDM output scaling c_out(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_add(name="edm.c_out", title="EDM output scaling c_out(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{out}}(\sigma) = \frac{\sigma\,\sigma_{\text{data}}}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}",
      relation="ScoreNet(precond='edm').coefficients['c_out']", lhs="c_out", mode="function",
      rhs=SIG * SD / sp.sqrt(SIG**2 + SD**2), tie=tie_precond)
-_pending(name="edm.c_in", title="EDM input scaling c_in(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
+_add(name="edm.c_in", title="EDM input scaling c_in(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{in}}(\sigma) = \frac{1}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}",
      relation="ScoreNet.coefficients['c_in'] × m (the package applies it to x_t = m x)", lhs="c_in", mode="function",
      rhs=1 / sp.sqrt(SIG**2 + SD**2), tie=tie_precond)
 _add(name="edm.c_noise", title="EDM noise conditioning c_noise(σ)", source=f"{KARRAS}, Table 1 (ours), Eq. 7", kind="scalar",
      family="generic", latex=r"c_{\text{noise}}(\sigma) = \frac{1}{4}\ln\sigma", relation="ScoreNet.coefficients['c_noise']",
      lhs="c_noise", mode="function", rhs=sp.log(SIG) / 4, tie=tie_precond)
-_pending(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²", source=f"{KARRAS}, Table 1 (ours), Eq. 8",
+_add(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²", source=f"{KARRAS}, Table 1 (ours), Eq. 8",
      kind="scalar", family="generic",
      latex=r"\lambda(\sigma) = \frac{\sigma^2 + \sigma_{\text{data}}^2}{(\sigma\,\sigma_{\text{data}})^2}",
      relation="1 / ScoreNet.coefficients['c_out']²", lhs="lambda(sigma)", mode="function",
      rhs=(SIG**2 + SD**2) / (SIG * SD) ** 2, tie=tie_precond)
-_pending(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
+_add(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
      latex=r"\sigma_{i<N} = \left(\sigma_{\max}^{\frac{1}{\rho}} + \frac{i}{N-1}\left(\sigma_{\min}^{\frac{1}{\rho}} - \sigma_{\max}^{\frac{1}{\rho}}\right)\right)^{\rho}",
      relation="noise levels of scoresde.grids.karras", lhs="sigma_i", mode="discrete",
      rhs=(SMAX ** (1 / RHO) + I_ / (N_ - 1) * (SMIN ** (1 / RHO) - SMAX ** (1 / RHO))) ** RHO, tie=tie_rho)
@@ -204,19 +204,19 @@ def tie_denoiser_score(entry: Entry) -> Tuple[bool, str]:
 EPS_S = sp.Symbol("ε_s", positive=True)
 DEN = sp.Symbol("D(x; σ)", real=True)  # the denoiser output
 
-_pending(name="edm.vp_steps", title="EDM Table 1 time steps of VP", source=f"{KARRAS}, Table 1 (VP: t_i)", kind="scalar",
+_add(name="edm.vp_steps", title="EDM Table 1 time steps of VP", source=f"{KARRAS}, Table 1 (VP: t_i)", kind="scalar",
      family="vp", latex=r"t_{i<N} = 1 + \frac{i}{N-1}(\epsilon_s - 1)", relation="scoresde.grids.uniform(VPSDE)",
      lhs="t_i", mode="discrete", rhs=1 + I_ / (N_ - 1) * (EPS_S - 1), tie=tie_time_steps)
-_pending(name="edm.ve_steps", title="EDM Table 1 time steps of VE (t = σ²)", source=f"{KARRAS}, Table 1 (VE: t_i)", kind="scalar",
+_add(name="edm.ve_steps", title="EDM Table 1 time steps of VE (t = σ²)", source=f"{KARRAS}, Table 1 (VE: t_i)", kind="scalar",
      family="ve", latex=r"t_{i<N} = \sigma_{\max}^2\left(\sigma_{\min}^2/\sigma_{\max}^2\right)^{\frac{i}{N-1}}",
      relation="squared noise levels of scoresde.grids.geometric(VESDE)", lhs="t_i", mode="discrete",
      rhs=SMAX**2 * (SMIN**2 / SMAX**2) ** (I_ / (N_ - 1)), tie=tie_time_steps)
-_pending(name="edm.karras_steps", title="EDM Table 1 time steps (ours: t_i = σ_i)", source=f"{KARRAS}, Table 1 (ours) and Eq. 5",
+_add(name="edm.karras_steps", title="EDM Table 1 time steps (ours: t_i = σ_i)", source=f"{KARRAS}, Table 1 (ours) and Eq. 5",
      kind="scalar", family="generic",
      latex=r"t_{i<N} = \left(\sigma_{\max}^{1/\rho} + \frac{i}{N-1}(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho})\right)^\rho",
      relation="noise levels of scoresde.grids.karras(VPSDE, rho = 7)", lhs="t_i", mode="discrete",
      rhs=(SMAX ** (1 / RHO) + I_ / (N_ - 1) * (SMIN ** (1 / RHO) - SMAX ** (1 / RHO))) ** RHO, tie=tie_time_steps)
-_pending(name="edm.denoiser_score", title="score from the ideal denoiser", source=f"{KARRAS}, Eq. 3", kind="scalar",
+_add(name="edm.denoiser_score", title="score from the ideal denoiser", source=f"{KARRAS}, Eq. 3", kind="scalar",
      family="generic", latex=r"\nabla_{x}\log p(x; \sigma) = (D(x; \sigma) - x)/\sigma^2",
      relation="params.convert(score → x0) on VESDE(marginal='smld')", lhs="score_denoiser", mode="relation",
      rhs=(DEN - C.x) / SIG**2, tie=tie_denoiser_score)

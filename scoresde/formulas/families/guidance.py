@@ -74,7 +74,7 @@ _pending(name="guidance.classifier", title="conditional score = score + classifi
      latex=r"\nabla_x \log p_t(x \mid y) = \nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x)",
      relation="GaussianMixture component scores = mixture score + autograd of log responsibilities", lhs="score_cond",
      mode="relation", rhs=C.s + S_Y, tie=tie_guidance)
-_pending(name="guidance.classifier_free", title="classifier-free guidance",
+_add(name="guidance.classifier_free", title="classifier-free guidance",
      source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Eq. 6", kind="scalar", family="generic",
      latex=r"\tilde{\epsilon}_\theta(z_\lambda, c) = (1 + w)\epsilon_\theta(z_\lambda, c) - w\epsilon_\theta(z_\lambda)",
      relation="GaussianMixture: −σ_t[(1 + w) s(x | c) − w s(x)] = −σ_t[s(x) + (1 + w) ∇ log p(c | x)]", lhs="eps_cfg",
@@ -85,7 +85,7 @@ _pending(name="guidance.classifier_free_score", title="classifier-free guidance 
      latex=r"\nabla_z \log \tilde{p}(z \mid c) = (1 + w)\nabla_z \log p(z \mid c) - w\nabla_z \log p(z)",
      relation="GaussianMixture: (1 + w) s(x | c) − w s(x) = s(x) + (1 + w) ∇ log p(c | x)", lhs="score_cfg",
      mode="relation", rhs=(1 + W) * S_C - W * C.s, tie=tie_guidance)
-_pending(name="guidance.classifier_eps", title="classifier-guided noise prediction",
+_add(name="guidance.classifier_eps", title="classifier-guided noise prediction",
      source="Dhariwal & Nichol 2021 (Diffusion Models Beat GANs), Sec. 4.2 and Alg. 2", kind="scalar", family="vp",
      latex=r"\hat{\epsilon}(x_t) = \epsilon_\theta(x_t) - \sqrt{1 - \bar{\alpha}_t}\,\nabla_{x_t} \log p_\phi(y \mid x_t)",
      relation="GaussianMixture under VPSDE: −σ_t s(x | y) = ε(x) − σ_t ∇ log p(y | x)", lhs="eps_guided", mode="relation",

@@ -76,6 +76,6 @@ _add(name="vdm.logsnr", title="log-SNR", source=f"{VDM}, Sec. 3.4 (log SNR = −
 _add(name="dpm.lambda", title="half log-SNR λ_t", source=f"{DPM}, Sec. 3.1", kind="scalar", family="generic",
      latex=r"\lambda_t = \log\frac{\alpha_t}{\sigma_t}", relation="LinearSDE.log_snr", lhs="lambda_t", mode="function",
      rhs=sp.log(M / SG), tie=tie_snr)
-_pending(name="dpm.h", title="DPM-Solver step in λ", source=f"{DPM}, Sec. 3.3 (h_i := λ_{{t_i}} − λ_{{t_{{i-1}}}})", kind="scalar",
+_add(name="dpm.h", title="DPM-Solver step in λ", source=f"{DPM}, Sec. 3.3 (h_i := λ_{{t_i}} − λ_{{t_{{i-1}}}})", kind="scalar",
      family="generic", latex=r"h_i = \lambda_{t_i} - \lambda_{t_{i-1}}", relation="spacing of scoresde.grids.log_snr",
      lhs="h_i", mode="discrete", rhs=LAM_I - LAM_IM1, tie=tie_h)

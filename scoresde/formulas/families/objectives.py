@@ -68,7 +68,7 @@ _add(name="objective.simple_weighting", title="L_simple as DSM: λ(t) = σ_t²",
      source="Ho et al. 2020 (DDPM), Eq. 14 with Song et al. 2021, Eq. 7 (ε = −σ_t s)", kind="scalar", family="generic",
      latex=r"\lambda(t) = \sigma_t^2", relation="train.losses.eps_weight(…, 'eps') × σ_t²", lhs="lambda(t)", mode="function",
      rhs=C.sg_sym**2, tie=tie_weight)
-_pending(name="objective.learned_variance", title="learned variance interpolation Σ_θ",
+_add(name="objective.learned_variance", title="learned variance interpolation Σ_θ",
      source="Nichol & Dhariwal 2021 (Improved DDPM), Eq. 15", kind="scalar", family="vp",
      latex=r"\Sigma_\theta(x_t, t) = \exp(v\log\beta_t + (1 - v)\log\tilde{\beta}_t)",
      relation="β_k and the posterior variance of VPSDE.chain(N) at v = 1, 0", lhs="Sigma_theta", mode="discrete",

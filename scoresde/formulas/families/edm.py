@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import List, Tuple
 
+import numpy as np
 import sympy as sp
 import torch
 
@@ -220,5 +221,51 @@ _add(name="edm.denoiser_score", title="score from the ideal denoiser", source=f"
      family="generic", latex=r"\nabla_{x}\log p(x; \sigma) = (D(x; \sigma) - x)/\sigma^2",
      relation="params.convert(score → x0) on VESDE(marginal='smld')", lhs="score_denoiser", mode="relation",
      rhs=(DEN - C.x) / SIG**2, tie=tie_denoiser_score)
+
+
+def tie_precond_columns(entry: Entry) -> Tuple[bool, str]:
+    """Table 1's VP and VE preconditioning, D(x; σ) = c_skip x + c_out F(c_in x), against scoresde.params.convert at
+    the EDM noise level σ = s/m and EDM's scaled input x = x_t/m. VP: F is the ε-network, fed x_t (so c_in x = x_t);
+    VE (m = 1): F = σ ∇log p (Song's NCSN output), fed x; c_noise = ln(σ/2) for VE is the conditioning of
+    Song et al.'s NCSN++ (log of the noise level, halved) and has no package counterpart: checked as ln(σ) − ln 2."""
+    from ...params import convert
+    from ..ties import _ev, _points, _ve, _vp
+
+    vp = entry.name.startswith("edm.precond_vp")
+    sde = _vp() if vp else _ve(marginal="smld")
+    worst = 0.0
+    for tt in _points(sde):
+        t_ = torch.tensor([tt], dtype=_f64)
+        m = float(torch.exp(sde.log_mean_coeff(t_)).flatten()[0])
+        lv = float(sde.noise_level(t_))
+        x_t = torch.tensor([[0.7]], dtype=_f64)
+        f_val = torch.tensor([[-0.45]], dtype=_f64)  # a network output
+        if vp:
+            d = float(convert(f_val, "eps", "x0", x_t, t_, sde).flatten()[0])
+        else:
+            d = float(convert(f_val / lv, "score", "x0", x_t, t_, sde).flatten()[0])
+        x = float(x_t.flatten()[0]) / m
+        cs, co, ci = (_ev(e_.rhs, {SIG: lv}) for e_ in (_COL[(vp, "c_skip")], _COL[(vp, "c_out")], _COL[(vp, "c_in")]))
+        ref = {"c_skip": cs, "c_out": co, "c_in": ci, "c_noise": float(np.log(lv / 2))}[entry.lhs]
+        if entry.lhs in ("c_skip", "c_out"):  # the pair must rebuild D = E[x_0 | x_t]
+            worst = max(worst, abs(cs * x + co * float(f_val.flatten()[0]) - d) / (1 + abs(d)))
+        if entry.lhs == "c_in":  # the network sees x_t itself
+            worst = max(worst, abs(ci * x - float(x_t.flatten()[0])) / (1 + abs(x)))
+        val = _ev(entry.rhs, {SIG: lv})
+        worst = max(worst, abs(val - ref) / (1 + abs(ref)))
+    return worst < 1e-10, f"params.convert({'eps' if vp else 'score'} → x0) on {type(sde).__name__}: max relative deviation {worst:.1e}"
+
+
+_COL: dict = {}
+for _vp_col, _lhs, _rhs, _tex in (
+        (True, "c_skip", sp.Integer(1), "1"), (True, "c_out", -SIG, r"-\sigma"), (True, "c_in", 1 / sp.sqrt(SIG**2 + 1), r"\frac{1}{\sqrt{\sigma^2 + 1}}"),
+        (False, "c_skip", sp.Integer(1), "1"), (False, "c_out", SIG, r"\sigma"), (False, "c_in", sp.Integer(1), "1"),
+        (False, "c_noise", sp.log(SIG / 2), r"\log\left(\tfrac{1}{2}\sigma\right)")):
+    _col = "VP" if _vp_col else "VE"
+    _add(name=f"edm.precond_{_col.lower()}.{_lhs}", title=f"EDM {_lhs} of the {_col} column", source=f"{KARRAS}, Table 1 ({_col})",
+         kind="scalar", family="generic", latex=rf"{_lhs[:1]}_{{\text{{{_lhs[2:]}}}}}(\sigma) = {_tex}",
+         relation=f"params.convert on {'VPSDE (ε-network)' if _vp_col else 'VESDE (σ·score network)'}", lhs=_lhs, mode="function",
+         rhs=_rhs, tie=tie_precond_columns)
+    _COL[(_vp_col, _lhs)] = ENTRIES[-1]
 
 __all__ = ["ENTRIES", "PENDING", "tie_precond", "tie_rho", "tie_sigma_t"]

@@ -195,3 +195,14 @@ def test_is_zero_gives_every_free_symbol_random_values():
     assert is_zero(2 * (i / (N - 1)) ** rho - (i / (N - 1)) ** rho)[0] is False
     assert is_zero(sd**2 / (C.S**2 + sd**2) - 1 / (1 + C.S**2 / sd**2))[0] is True
     assert is_zero(sp.log(-rho - 1) - sp.log(-rho - 1) + sp.Symbol("w") * sp.nan)[0] is not True
+
+
+def test_unknown_symbols_without_a_known_formula_are_not_judged_ill_defined():
+    """Symbols outside the vocabulary make a formula ill-defined only when, without them, it is a registry formula
+    (a stray term or factor); otherwise it is another notation or quantity: unparsed, never a false alarm."""
+    v = one(r"\tilde\epsilon = (1+w)\epsilon_\theta(x_t, c) - w\,\epsilon_\theta(x_t)")
+    assert v.verdict == "unparsed" and "w" in v.detail
+    v = one(r"\beta_t = \kappa\,\zeta_t")
+    assert v.verdict == "unparsed"
+    v = one(r"x_i = \sqrt{1-\beta_i}x_{i-1} + \sqrt{\beta_i}z + Q")  # a stray added term of a known step
+    assert v.verdict == "ill-defined" and "undefined symbol Q" in v.detail

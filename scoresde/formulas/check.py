@@ -163,9 +163,17 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
             claims = read_claim(p, entry, hints)
     except Meaningless as m_:
         bases = _stray(p, m_.names)
-        if bases is None:
+        if bases is None and _readable_without(p, entry, hints, m_.names):
             return Verdict(eq, "ill-defined", "undefined symbol" + ("s " if len(m_.names) > 1 else " ") + ", ".join(m_.names)
                            + " (it means nothing in this notation)", terms=_raw_terms(p, m_.names))
+        if bases is None:
+            # symbols the registry's vocabulary does not define, and dropping them does not give a known formula: the
+            # formula is in a notation (or about a quantity) the verifier does not know -- it cannot judge it, and
+            # calling a published formula ill-defined for it would be a false alarm (the literal reading may still
+            # place it against a registry entry written with the same symbols)
+            return Verdict(eq, "unparsed", "it uses symbol" + ("s " if len(m_.names) > 1 else " ") + ", ".join(m_.names)
+                           + ", which the registry's vocabulary does not define (give their meaning, or the formula in the "
+                           "standard symbols)", terms=_raw_terms(p, m_.names))
         stray = bases
         hints = dict(hints)
         try:
@@ -373,6 +381,29 @@ def _bad_pieces(cl: Claim) -> Optional[Tuple[str, str]]:
         if why:
             return f"{_disp(pc, cl)}: {why}", name
     return None
+
+
+def _readable_without(p: Parsed, entry, hints, names: Sequence[str]) -> bool:
+    """Whether the formula is a registry formula once the undefined symbols are set to 0 (an added term) or 1 (a
+    factor): then they are stray pieces of a formula the verifier knows (ill-defined as written)."""
+    syms = [s_ for s_, a_ in p.atoms.items() if a_.name in names]
+    if not syms:
+        return False
+    for val in (0, 1):
+        q = Parsed(p.text, [s_.xreplace({y: sp.Integer(val) for y in syms}) for s_ in p.sides], dict(p.atoms), p.relation,
+                   list(p.issues))
+        try:
+            claims = read_claim(q, entry, hints)
+        except Exception:
+            continue
+        for cl in claims or []:
+            for e in ([entry] if entry is not None else _candidates(cl)):
+                try:
+                    if _compare(cl, e, quick=True).verdict in ("exact", "consistent"):
+                        return True
+                except Exception:
+                    continue
+    return False
 
 
 def _with_drop(p: Parsed, entry, hints, bases) -> List[Claim]:

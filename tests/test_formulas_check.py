@@ -206,3 +206,14 @@ def test_unknown_symbols_without_a_known_formula_are_not_judged_ill_defined():
     assert v.verdict == "unparsed"
     v = one(r"x_i = \sqrt{1-\beta_i}x_{i-1} + \sqrt{\beta_i}z + Q")  # a stray added term of a known step
     assert v.verdict == "ill-defined" and "undefined symbol Q" in v.detail
+
+
+def test_a_value_at_one_end_of_a_sequence_is_a_convention_not_a_formula():
+    """σ_N = 0 after Karras et al.'s Eq. 5 is the paper's endpoint convention: not judged against σ(t)."""
+    from scoresde.formulas import verify_latex
+
+    vs = verify_latex(r"\sigma_{i<N} = \left(\sigma_{\max}^{\frac{1}{\rho}} + \frac{i}{N-1}\left(\sigma_{\min}^{\frac{1}{\rho}}"
+                      r" - \sigma_{\max}^{\frac{1}{\rho}}\right)\right)^{\rho}, \quad \sigma_N = 0")
+    assert [v.verdict for v in vs] == ["exact"]
+    assert verify_latex(r"\bar\alpha_0 = 1") == []
+    assert one(r"\bar\alpha_t = 1").verdict != "exact"  # a generic index is still a formula

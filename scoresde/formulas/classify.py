@@ -1,6 +1,7 @@
 """Read a parsed formula as a claim: an SDE, a step (update / kernel / posterior), a scalar or a relation."""
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
@@ -25,6 +26,10 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         raise NotUnderstood("not an equation (nothing to check)")
     syms = set().union(*[s_.free_symbols for s_ in p.sides])
     lhs, rhs = p.sides[0], p.sides[-1]
+    if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols
+            and re.fullmatch(r"\d+|[NTLKM]", p.atoms[lhs].sub or "") and p.atoms[lhs].args is None):
+        # a value at one end of a sequence (σ_N = 0, ᾱ_0 = 1, β_T = 0.02): a convention of the paper, nothing to check
+        raise Declaration()
     if syms & {DX, DT, DW, DWBAR} or any(isinstance(q, sp.Function) and q.func.__name__ == "d" for s_ in p.sides for q in s_.atoms(sp.Function)):
         return _read_sde(p, hints)
     if any(s_.has(NORMAL) for s_ in p.sides):

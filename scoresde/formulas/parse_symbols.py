@@ -26,6 +26,9 @@ class SymbolRules:
     def _applicable(self, atom: Atom) -> bool:
         if atom.base not in APPLICABLE:
             return False
+        if self._args_have_top_comma():
+            # (a, b) after a name is an argument list (a product with a pair means nothing): x_θ(x_t, t), x_t(x_0, ε)
+            return True
         if atom.base in ("β", "σ", "α", "λ", "g", "m", "w", "γ", "τ", "ω", "κ") and atom.sub and atom.sub not in ("θ", "d"):
             # beta_t(...) is a product; beta(t) and sigma(t) are applications
             return self._args_look_like_time()
@@ -34,6 +37,25 @@ class SymbolRules:
         if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v"):
             return self._args_look_like_time()
         return True
+
+    def _args_have_top_comma(self) -> bool:
+        """Whether the parenthesised group ahead holds a comma at its own depth."""
+        j = self.i
+        if j < len(self.toks) and self.toks[j].kind == "cmd":
+            j += 1
+        depth, k = 0, j
+        while k < len(self.toks):
+            tk = self.toks[k]
+            if tk.kind == "op" and tk.val in ("(", "[", "{"):
+                depth += 1
+            elif tk.kind == "op" and tk.val in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif tk.kind == "op" and tk.val == "," and depth == 1:
+                return True
+            k += 1
+        return False
 
     def _args_look_like_time(self) -> bool:
         """( t ), ( s ), ( t_i ), ( 1 ), ( T ), ( 0 ): a time argument, not a product."""

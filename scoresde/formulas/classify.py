@@ -238,6 +238,10 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
 
 
 def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Claim]:
+    if (isinstance(lhs, sp.Pow) and isinstance(lhs.base, sp.Symbol) and lhs.base in p.atoms and lhs.exp.is_Integer
+            and lhs.exp > 1 and p.atoms[lhs.base].base in ("σ", "α", "β", "g", "s")):
+        # σ_t² = v: a positive quantity given by its square (variances, g²): σ_t = v^(1/2)
+        lhs, rhs = lhs.base, rhs ** (1 / lhs.exp)
     key, mode = _scalar_key(p, lhs, rhs)
     letter, koff = _index_of(p)
     if key == "relation":

@@ -78,6 +78,8 @@ class SymbolRules:
         if not vals or len(vals) > 5:
             return False
         allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r"}
+        if vals in (["η"], ["eta"]):  # σ_t(η): DDIM's σ as a function of η
+            return True
         return all(v in allowed or v.isdigit() for v in vals) and vals[0] in ("t", "s", "T", "0", "1", "u", "tau", "r", "τ")
 
     def arglist(self) -> List[str]:

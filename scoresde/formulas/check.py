@@ -242,6 +242,11 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
     readings: List[str] = []
     as_written_terms: List[str] = []
     as_written = None
+    if stray and verdict not in ("exact", "consistent") and len(stray) > 1:
+        # several symbols outside the vocabulary, and dropping them does not give a registry formula either: another
+        # notation (indices i, N, ...), not stray symbols -- not judged here (the literal reading may place it)
+        return Verdict(eq, "unparsed", "it uses symbols " + ", ".join(stray) + ", which the registry's vocabulary does not "
+                       "define (give their meaning, or the formula in the standard symbols)")
     if stray:
         readings.append(f"{', '.join(stray)} {'are' if len(stray) > 1 else 'is'} dropped (a stray symbol that means nothing here)")
         as_written = "ill-defined"

@@ -217,3 +217,10 @@ def test_a_value_at_one_end_of_a_sequence_is_a_convention_not_a_formula():
     assert [v.verdict for v in vs] == ["exact"]
     assert verify_latex(r"\bar\alpha_0 = 1") == []
     assert one(r"\bar\alpha_t = 1").verdict != "exact"  # a generic index is still a formula
+
+
+def test_a_sequence_with_another_index_convention_is_consistent_not_exact():
+    v = one(r"\sigma_i = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{i}{N-1}}")
+    assert v.verdict == "consistent" and "index convention" in v.detail and v.terms == ["rhs"]
+    v = one(r"\sigma_i = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{2i-1}{N-1}}")
+    assert v.verdict == "inconsistent"

@@ -134,9 +134,42 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
         if same:
             return "exact", f"identical to {e.title} (read literally: the same symbols as {e.source} writes them, " \
                             "equal at 12 random points)", e
+        if same is False:
+            shift = _index_shift(rc, re_)
+            if shift:
+                # the same sequence counted from another index: a valid alternative, but not the formula as published
+                if best is None or best[0] != "consistent":
+                    best = ("consistent", f"the sequence of {e.title} ({e.source}) with another index convention ({shift}): "
+                            f"expected {_show(re_)}, found {_show(rc)}", e)
+                continue
         if same is False and best is None:
             best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)
     return best
+
+
+_COUNTS = ("N", "T", "L", "M", "K")
+
+
+def _index_shift(rc: sp.Expr, re_: sp.Expr) -> Optional[str]:
+    """A shift of the running index (k → k ± 1) and/or of the count (N → N ± 1) that turns the entry into the claim."""
+    syms = {s_.name: s_ for s_ in rc.free_symbols | re_.free_symbols}
+    k = syms.get("k") or syms.get("i")
+    counts = [syms[n] for n in _COUNTS if n in syms]
+    if k is None:
+        return None
+    for dk in (0, 1, -1):
+        for cnt in counts or [None]:
+            for dn in ((0, 1, -1) if cnt is not None else (0,)):
+                if dk == 0 and dn == 0:
+                    continue
+                sub = {k: k + dk}
+                if cnt is not None and dn:
+                    sub[cnt] = cnt + dn
+                if _same(rc, re_.xreplace(sub)):
+                    parts = ([f"{k.name} → {k.name} {'+' if dk > 0 else '−'} 1"] if dk else []) + (
+                        [f"{cnt.name} → {cnt.name} {'+' if dn > 0 else '−'} 1"] if dn else [])
+                    return ", ".join(parts)
+    return None
 
 
 def _base(name: str) -> str:

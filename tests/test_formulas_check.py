@@ -224,3 +224,11 @@ def test_a_sequence_with_another_index_convention_is_consistent_not_exact():
     assert v.verdict == "consistent" and "index convention" in v.detail and v.terms == ["rhs"]
     v = one(r"\sigma_i = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{2i-1}{N-1}}")
     assert v.verdict == "inconsistent"
+
+
+def test_density_variable_with_an_index_offset():
+    """q_σ(x_{t−1} | x_t, x_0) = N(...) is a density of x_{t−1} (DDIM Eq. 7 in DDIM's α = ᾱ), not of x_t."""
+    v = one(r"q_\sigma(\mathbf{x}_{t-1} \mid \mathbf{x}_t, \mathbf{x}_0) = \mathcal{N}\left(\sqrt{\alpha_{t-1}}\mathbf{x}_0"
+            r" + \sqrt{1-\alpha_{t-1}-\sigma_t^2}\cdot\frac{\mathbf{x}_t - \sqrt{\alpha_t}\mathbf{x}_0}{\sqrt{1-\alpha_t}},"
+            r" \sigma_t^2\mathbf{I}\right)")
+    assert v.verdict == "exact" and v.target == "ddim.posterior"

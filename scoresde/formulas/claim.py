@@ -1,6 +1,8 @@
 """A parsed formula in canonical symbols: the :class:`Claim`, the reading errors, and resolving atoms."""
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -155,6 +157,8 @@ def _split_sde(lhs: sp.Expr, rhs: sp.Expr) -> Tuple[sp.Expr, sp.Expr, Optional[s
 def _atom_from_text(txt: str) -> Atom:
     from .parse import parse as _p
 
+    # the argument text comes without braces: x_t-1 is x_{t-1} (an index offset), not x_t − 1
+    txt = re.sub(r"_([A-Za-z0-9]+(?:[-+][A-Za-z0-9]+)+)$", r"_{\1}", txt.strip())
     q = _p(txt)
     syms = [s_ for s_ in q.sides[0].free_symbols if s_ in q.atoms]
     if len(syms) != 1:

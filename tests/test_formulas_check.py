@@ -232,3 +232,11 @@ def test_density_variable_with_an_index_offset():
             r" + \sqrt{1-\alpha_{t-1}-\sigma_t^2}\cdot\frac{\mathbf{x}_t - \sqrt{\alpha_t}\mathbf{x}_0}{\sqrt{1-\alpha_t}},"
             r" \sigma_t^2\mathbf{I}\right)")
     assert v.verdict == "exact" and v.target == "ddim.posterior"
+
+
+def test_beta_next_to_its_written_out_schedule():
+    """Song et al.'s sub-VP Eq. 12 with ∫β written out but β(t) kept: β(t) is the linear schedule of β_min, β_max."""
+    v = one(r"dx = -\frac{1}{2}\beta(t)x\,dt + \sqrt{\beta(t)\left(1 - e^{-2\beta_{\min}t - (\beta_{\max} - \beta_{\min})t^2}\right)}\,dw")
+    assert v.verdict == "exact" and v.target == "subvp.sde.linear"
+    v = one(r"dx = -\frac{1}{2}\beta(t)x\,dt + \sqrt{\beta(t)\left(1 - e^{-\beta_{\min}t - (\beta_{\max} - \beta_{\min})t^2}\right)}\,dw")
+    assert v.verdict == "inconsistent"

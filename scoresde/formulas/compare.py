@@ -1,6 +1,7 @@
 """A claim against a registry entry: exact, consistent (order and leading error term) or inconsistent."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -89,8 +90,21 @@ def _bname(bsym, cl: Claim) -> str:
     return C.show(sp.Symbol(_BASIS_NAMES.get(bsym, str(bsym))), _klabel(cl)) if bsym in _BASIS_NAMES else str(bsym)
 
 
+def _written_out_beta(cl: Claim, e: Entry) -> Claim:
+    """β(t) next to the linear schedule's own parameters β_min, β_max (Song et al.'s sub-VP Eq. 12 writes ∫β out and
+    keeps β(t)): against an entry with the schedule written out, β(t) is that schedule, β_min + t(β_max − β_min)."""
+    pieces = (cl.drift, cl.diff2)
+    if not any(q.has(C.BETA) for q in pieces) or not any(q.free_symbols & {C.beta_min, C.beta_max} for q in pieces):
+        return cl
+    if e.drift.has(C.BETA) or e.diff2.has(C.BETA):
+        return cl
+    lin = sp.Lambda(C.U, C.beta_min + C.U * (C.beta_max - C.beta_min))
+    return dataclasses.replace(cl, drift=cl.drift.replace(C.BETA, lin).doit(), diff2=cl.diff2.replace(C.BETA, lin).doit())
+
+
 def compare_sde(cl: Claim, e: Entry) -> Match:
     notes = []
+    cl = _written_out_beta(cl, e)
     if e.direction == "forward" and cl.drift.has(C.s):
         return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":

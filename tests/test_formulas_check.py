@@ -240,3 +240,13 @@ def test_beta_next_to_its_written_out_schedule():
     assert v.verdict == "exact" and v.target == "subvp.sde.linear"
     v = one(r"dx = -\frac{1}{2}\beta(t)x\,dt + \sqrt{\beta(t)\left(1 - e^{-\beta_{\min}t - (\beta_{\max} - \beta_{\min})t^2}\right)}\,dw")
     assert v.verdict == "inconsistent"
+
+
+def test_stated_notation_reads_an_ode_in_the_marginal_std():
+    """DPM-Solver's ε-ODE (Eq. 2.4) in its own notation (σ_t the marginal std): exact; a dropped ½ is caught."""
+    from scoresde.formulas.check import verify_formula
+
+    tex = r"\frac{\mathrm{d}\mathbf{x}_t}{\mathrm{d}t} = f(t)\mathbf{x}_t + \frac{g^2(t)}{2\sigma_t}\boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t)"
+    assert [v.verdict for v in verify_formula(tex, hints={"notation": "vdm"}, numeric=False)] == ["exact"]
+    bad = tex.replace(r"{2\sigma_t}", r"{\sigma_t}")
+    assert [v.verdict for v in verify_formula(bad, hints={"notation": "vdm"}, numeric=False)] == ["inconsistent"]

@@ -68,7 +68,10 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     drift, diff, noise = _split_sde(lhs, rhs)
     syms = drift.free_symbols | diff.free_symbols
     fam = _family(p, syms)
-    r = C.Reading("continuous", fam, "ddpm", "t", 0, noise_in_drift=True)
+    # a notation the claim states (DPM-Solver / VDM: σ_t = √(1 − ᾱ_t), the marginal std) reads σ_t and α_t the same way
+    # in the formula as in the ε → score conversion below
+    notation = hints.get("notation") if hints.get("notation") in ("vdm", "ddim") else "ddpm"
+    r = C.Reading("continuous", fam, notation, "t", 0, noise_in_drift=True)
     out = []
     drift_c = _resolve_expr(drift, p, r)
     diff_c = _resolve_expr(diff, p, r)

@@ -20,6 +20,11 @@ _add(name="ddpm.linear_betas", title="linear β_t of DDPM (β_1 … β_T)", sour
      kind="scalar", family="vp", latex=r"\beta_t = \beta_1 + \frac{t - 1}{T - 1}(\beta_T - \beta_1)", relation="MarkovChain.ho2020().betas",
      lhs="beta(t)", mode="function", rhs=sp.Symbol("β_1", positive=True) + (t - 1) / (T - 1) * (sp.Symbol("β_T", positive=True) - sp.Symbol("β_1", positive=True)),
      tie=lambda e_: tie_ho_betas(e_))
+_add(name="ddpm.linear_betas_values", title="DDPM's linear β_t with its numbers (β_1 = 10⁻⁴, β_T = 0.02, T = 1000)",
+     source=f"{HO}, Sec. 4 (T = 1000, β_1 = 10⁻⁴ to β_T = 0.02, linear)", kind="scalar", family="vp",
+     latex=r"\beta_t = 10^{-4} + \frac{t - 1}{999}\left(0.02 - 10^{-4}\right)", relation="MarkovChain.ho2020().betas",
+     lhs="beta(t)", mode="function", rhs=sp.Rational(1, 10**4) + (t - 1) / 999 * (sp.Rational(2, 100) - sp.Rational(1, 10**4)),
+     tie=lambda e_: tie_ho_betas(e_))
 _add(name="ddpm.beta_from_abar", title="β_t from ᾱ", source=f"{HO}, Sec. 2 (ᾱ_t = ∏ α_s); Nichol & Dhariwal 2021, Sec. 3.2",
      kind="scalar", family="vp", latex=r"\beta_t = 1 - \frac{\bar{\alpha}_t}{\bar{\alpha}_{t-1}}", relation="VPSDE.chain(N).betas",
      lhs="beta", rhs=1 - a / ap, tie=tie_discrete_scalar)

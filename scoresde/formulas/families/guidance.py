@@ -68,7 +68,7 @@ def tie_guidance(entry: Entry) -> Tuple[bool, str]:
     return worst < 1e-9, f"exact two-class Gaussian-mixture scores (VPSDE, VESDE): max relative deviation {worst:.1e}"
 
 
-_pending(name="guidance.classifier", title="conditional score = score + classifier gradient",
+_add(name="guidance.classifier", title="conditional score = score + classifier gradient",
      source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 14 and App. I; Dhariwal & Nichol 2021, Sec. 4",
      kind="scalar", family="generic",
      latex=r"\nabla_x \log p_t(x \mid y) = \nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x)",
@@ -79,7 +79,7 @@ _add(name="guidance.classifier_free", title="classifier-free guidance",
      latex=r"\tilde{\epsilon}_\theta(z_\lambda, c) = (1 + w)\epsilon_\theta(z_\lambda, c) - w\epsilon_\theta(z_\lambda)",
      relation="GaussianMixture: −σ_t[(1 + w) s(x | c) − w s(x)] = −σ_t[s(x) + (1 + w) ∇ log p(c | x)]", lhs="eps_cfg",
      mode="relation", rhs=(1 + W) * E_C - W * C.e, tie=tie_guidance)
-_pending(name="guidance.classifier_free_score", title="classifier-free guidance as a score sum",
+_add(name="guidance.classifier_free_score", title="classifier-free guidance as a score sum",
      source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Sec. 3.2 (p(z | c) p(c | z)^w)", kind="scalar",
      family="generic",
      latex=r"\nabla_z \log \tilde{p}(z \mid c) = (1 + w)\nabla_z \log p(z \mid c) - w\nabla_z \log p(z)",

@@ -18,8 +18,8 @@ from ._common import collector, t
 
 ENTRIES: List[Entry] = []
 _add = collector(ENTRIES)
-#: entries whose symbols (σ_data, i, N, ρ, w, ...) the symbolic check cannot evaluate yet: a perturbed form could be
-#: judged exact (see tests/corpus/NEEDS.md); they join ENTRIES once it can. Their ties are tested in test_corpus.
+#: entries written but not registered yet (none at present: since evaluate.is_zero gives every free symbol random
+#: values, entries with σ_data, i, N, ρ, w, ... are registered). Their ties would still be tested in test_corpus.
 PENDING: List[Entry] = []
 _pending = collector(PENDING)
 

@@ -73,9 +73,11 @@ def test_ill_defined_cases():
 
 def test_stray_symbol_is_reported_with_the_verdict_without_it():
     v = one(r"dx=d(Fx)=-\frac{1}{2}F\beta(t)Fx(t)dt + \sqrt{ F\beta(t)}dw")
-    assert v.verdict == "exact" and "stray symbol F" in v.detail
+    assert (v.verdict, v.reading_verdict) == ("ill-defined", "exact") and "F is dropped" in v.reading
+    assert "as written: ill-defined; exact if F is dropped" in v.detail and v.terms == ["drift", "diffusion"]
     v = one(r"dx=-Q\beta(t)x\,dt + \sqrt{\beta(t)}dw")
-    assert v.verdict == "inconsistent" and "stray symbol Q" in v.detail
+    assert (v.verdict, v.reading_verdict) == ("ill-defined", "inconsistent") and "Q is dropped" in v.detail
+    assert v.terms == ["drift"]
 
 
 def test_alternatives_are_judged_each():
@@ -93,8 +95,9 @@ def test_notation_readings():
     # VDM writes alpha_t for sqrt(abar_t)
     assert one(r"v = \alpha_t\epsilon - \sigma_t x_0").verdict == "exact"
     # s_theta without t, d w-bar vs dw, eps as noise prediction, Song's x_i = f(x_{i+1}) indexing
-    v = one(r"dx=[f(x,t)-g^2(t)s_\theta(x_t)]dt+g(t)dw")
-    assert v.verdict == "exact" and any("dw̄" in n for n in v.notes)
+    v = one(r"dx=[f(x,t)-g^2(t)s_\theta(x_t)]dt+g(t)dw")  # dw where dw-bar is meant: right only under that reading
+    assert (v.verdict, v.reading_verdict, v.terms) == ("inconsistent", "exact", ["noise"]) and "dw̄" in v.reading
+    assert one(r"dx=[f(x,t)-g^2(t)s_\theta(x_t)]dt+g(t)d\bar w").verdict == "exact"
     v = one(r"x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\left(x_t - \frac{1-\alpha_t}{\sqrt{1-\bar\alpha_t}}\epsilon\right) + \sigma_t z")
     assert v.verdict == "exact" and any("noise prediction" in n for n in v.notes)
     assert one(r"x_i = (2 - \sqrt{1 - \beta_{i+1}}) x_{i+1} + \beta_{i+1} s_{\theta}(x_{i+1}, i+1) + \sqrt{\beta_{i+1}} z_{i+1}",
@@ -168,5 +171,82 @@ def test_numeric_confirmation_separates_consistent_from_inconsistent():
 
 
 def test_numeric_sentence_in_verdict():
-    v = verify_latex(RD_VE, numeric=True)[0]
+    v = verify_latex(RD_VE, numeric="always")[0]
     assert v.numeric and "falls with N" in v.numeric
+    # the default ("auto") runs the sampler only where the symbolic check could not decide
+    assert verify_latex(RD_VE, numeric=True)[0].numeric is None
+
+
+def test_is_zero_gives_every_free_symbol_random_values():
+    """Symbols without a canonical value (x, x0, i, N, rho, sigma_data, undefined functions) get random admissible
+    values at each point: a difference in them is never judged zero, and 'not a number' is 'cannot decide'."""
+    import sympy as sp
+
+    from scoresde.formulas import canon as C
+    from scoresde.formulas.evaluate import is_zero
+
+    x0, x, rho, sd = sp.symbols("x0 x rho sigma_data", positive=True)
+    i, N = sp.symbols("i N", integer=True, positive=True)
+    D = sp.Function("D")
+    assert is_zero((x0 - x) / C.S**2)[0] is False
+    assert is_zero(i - N)[0] is False
+    assert is_zero(rho - sd)[0] is False
+    assert is_zero(D(x, C.S) - D(x0, C.S))[0] is False
+    assert is_zero(2 * (i / (N - 1)) ** rho - (i / (N - 1)) ** rho)[0] is False
+    assert is_zero(sd**2 / (C.S**2 + sd**2) - 1 / (1 + C.S**2 / sd**2))[0] is True
+    assert is_zero(sp.log(-rho - 1) - sp.log(-rho - 1) + sp.Symbol("w") * sp.nan)[0] is not True
+
+
+def test_unknown_symbols_without_a_known_formula_are_not_judged_ill_defined():
+    """Symbols outside the vocabulary make a formula ill-defined only when, without them, it is a registry formula
+    (a stray term or factor); otherwise it is another notation or quantity: unparsed, never a false alarm."""
+    v = one(r"\tilde\epsilon = (1+w)\epsilon_\theta(x_t, c) - w\,\epsilon_\theta(x_t)")
+    assert v.verdict == "unparsed" and "w" in v.detail
+    v = one(r"\beta_t = \kappa\,\zeta_t")
+    assert v.verdict == "unparsed"
+    v = one(r"x_i = \sqrt{1-\beta_i}x_{i-1} + \sqrt{\beta_i}z + Q")  # a stray added term of a known step
+    assert v.verdict == "ill-defined" and "undefined symbol Q" in v.detail
+
+
+def test_a_value_at_one_end_of_a_sequence_is_a_convention_not_a_formula():
+    """σ_N = 0 after Karras et al.'s Eq. 5 is the paper's endpoint convention: not judged against σ(t)."""
+    from scoresde.formulas import verify_latex
+
+    vs = verify_latex(r"\sigma_{i<N} = \left(\sigma_{\max}^{\frac{1}{\rho}} + \frac{i}{N-1}\left(\sigma_{\min}^{\frac{1}{\rho}}"
+                      r" - \sigma_{\max}^{\frac{1}{\rho}}\right)\right)^{\rho}, \quad \sigma_N = 0")
+    assert [v.verdict for v in vs] == ["exact"]
+    assert verify_latex(r"\bar\alpha_0 = 1") == []
+    assert one(r"\bar\alpha_t = 1").verdict != "exact"  # a generic index is still a formula
+
+
+def test_a_sequence_with_another_index_convention_is_consistent_not_exact():
+    v = one(r"\sigma_i = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{i}{N-1}}")
+    assert v.verdict == "consistent" and "index convention" in v.detail and v.terms == ["rhs"]
+    v = one(r"\sigma_i = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{2i-1}{N-1}}")
+    assert v.verdict == "inconsistent"
+
+
+def test_density_variable_with_an_index_offset():
+    """q_σ(x_{t−1} | x_t, x_0) = N(...) is a density of x_{t−1} (DDIM Eq. 7 in DDIM's α = ᾱ), not of x_t."""
+    v = one(r"q_\sigma(\mathbf{x}_{t-1} \mid \mathbf{x}_t, \mathbf{x}_0) = \mathcal{N}\left(\sqrt{\alpha_{t-1}}\mathbf{x}_0"
+            r" + \sqrt{1-\alpha_{t-1}-\sigma_t^2}\cdot\frac{\mathbf{x}_t - \sqrt{\alpha_t}\mathbf{x}_0}{\sqrt{1-\alpha_t}},"
+            r" \sigma_t^2\mathbf{I}\right)")
+    assert v.verdict == "exact" and v.target == "ddim.posterior"
+
+
+def test_beta_next_to_its_written_out_schedule():
+    """Song et al.'s sub-VP Eq. 12 with ∫β written out but β(t) kept: β(t) is the linear schedule of β_min, β_max."""
+    v = one(r"dx = -\frac{1}{2}\beta(t)x\,dt + \sqrt{\beta(t)\left(1 - e^{-2\beta_{\min}t - (\beta_{\max} - \beta_{\min})t^2}\right)}\,dw")
+    assert v.verdict == "exact" and v.target == "subvp.sde.linear"
+    v = one(r"dx = -\frac{1}{2}\beta(t)x\,dt + \sqrt{\beta(t)\left(1 - e^{-\beta_{\min}t - (\beta_{\max} - \beta_{\min})t^2}\right)}\,dw")
+    assert v.verdict == "inconsistent"
+
+
+def test_stated_notation_reads_an_ode_in_the_marginal_std():
+    """DPM-Solver's ε-ODE (Eq. 2.4) in its own notation (σ_t the marginal std): exact; a dropped ½ is caught."""
+    from scoresde.formulas.check import verify_formula
+
+    tex = r"\frac{\mathrm{d}\mathbf{x}_t}{\mathrm{d}t} = f(t)\mathbf{x}_t + \frac{g^2(t)}{2\sigma_t}\boldsymbol{\epsilon}_\theta(\mathbf{x}_t, t)"
+    assert [v.verdict for v in verify_formula(tex, hints={"notation": "vdm"}, numeric=False)] == ["exact"]
+    bad = tex.replace(r"{2\sigma_t}", r"{\sigma_t}")
+    assert [v.verdict for v in verify_formula(bad, hints={"notation": "vdm"}, numeric=False)] == ["inconsistent"]

@@ -3,14 +3,16 @@ import os
 
 import pytest
 
-from scoresde.formulas import parse_claims, verify_claims_file
+from scoresde.formulas import Budget, parse_claims, verify_claims_file
 
 CLAIMS = os.path.join(os.path.dirname(__file__), "claims", "seeds_000_001.yaml")
 
 
 @pytest.fixture(scope="module")
 def results():
-    return verify_claims_file(CLAIMS, numeric=False)
+    # a generous budget: the repair diagnoses asserted below are skipped when a formula has used most of its
+    # budget, and this shared 2-core machine is often several times slower than a workstation
+    return verify_claims_file(CLAIMS, numeric=False, budget=Budget(time_s=30))
 
 
 def test_seed_claims_get_the_expected_verdicts(results):

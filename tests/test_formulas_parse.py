@@ -66,3 +66,13 @@ def test_plain_math():
 def test_parse_errors(bad):
     with pytest.raises(ParseError):
         parse(bad)
+
+
+def test_argument_lists_and_function_of_eta():
+    """(a, b) after a name is an argument list; σ_t(η) is DDIM's σ as a function of η, not σ_t·η."""
+    from scoresde.formulas.parse import parse
+
+    assert str(parse(r"y = x_\theta(x_t, t)").sides[1]) == "x_θ(x_t, t)"
+    assert str(parse(r"y = \mathbf{x}_t(\mathbf{x}_0, \epsilon)").sides[1]) == "x_t(x_0, ε)"
+    assert str(parse(r"\sigma_t(\eta) = \eta").sides[0]) == "σ_t(η)"
+    assert str(parse(r"y = \sigma_t (a + b)").sides[1]) == "σ_t*(a + b)"

@@ -7,33 +7,49 @@ See docs/verify.md for the verdicts, the notation readings and the YAML claims s
 """
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
+from .bounds import Budget, BudgetExceeded
 from .check import VERDICTS, Verdict, verify_formula
 from .claims import ClaimSpec, load_claims, parse_claims
+from .files import MAX_BYTES, FileProblem, read_text
 from .registry import REGISTRY, Entry, get, run_ties
 from .tables import find_formulas
 
 __all__ = ["VERDICTS", "Verdict", "REGISTRY", "Entry", "get", "run_ties", "verify_latex", "verify_document",
-           "verify_text", "verify_claims", "verify_claims_file", "builtin_report", "ClaimSpec", "load_claims", "parse_claims"]
+           "verify_text", "verify_claims", "verify_claims_file", "builtin_report", "ClaimSpec", "load_claims", "parse_claims",
+           "Budget", "BudgetExceeded", "FileProblem", "count_formulas"]
+
+OnVerdict = Optional[Callable[[Verdict], None]]
 
 
-def verify_latex(latex: str, target: Optional[str] = None, *, notation: Optional[str] = None, numeric: bool = True,
-                 source: str = "command line", location: str = "") -> List[Verdict]:
+def verify_latex(latex: str, target: Optional[str] = None, *, notation: Optional[str] = None, numeric=True,
+                 source: str = "command line", location: str = "", budget: Optional[Budget] = None) -> List[Verdict]:
     """Judge a formula given as LaTeX (or plain math)."""
     if target is not None:
         get(target)
     hints = {"notation": notation} if notation else {}
-    return verify_formula(latex, target, hints=hints, numeric=numeric, source=source, location=location)
+    return verify_formula(latex, target, hints=hints, numeric=numeric, source=source, location=location, budget=budget)
 
 
-def verify_text(text: str, source: str = "", numeric: bool = True) -> List[Verdict]:
-    """Judge every table-cell and display-math formula of a markdown / plain-text document."""
+def count_formulas(text: str) -> int:
+    """How many formulas :func:`verify_text` will judge in ``text`` (for progress bars)."""
+    from .snippets import find_snippets
+
+    return len(find_formulas(text)) + len(find_snippets(text))
+
+
+def verify_text(text: str, source: str = "", numeric=True, *, budget: Optional[Budget] = None,
+                on_verdict: OnVerdict = None) -> List[Verdict]:
+    """Judge every table-cell and display-math formula of a markdown / plain-text document, and every fenced
+    code block that implements a sampling update (read as the update it implements). ``on_verdict`` is
+    called with each verdict as soon as it is reached."""
+    from .snippets import verify_snippets
     from .tables import header_hint
 
     out: List[Verdict] = []
     for f in find_formulas(text):
-        vs = verify_formula(f.latex, None, numeric=numeric, source=source, location=f.location, column=f.column)
+        vs = verify_formula(f.latex, None, numeric=numeric, source=source, location=f.location, column=f.column, budget=budget)
         hint = header_hint(f.row, f.column)
         for v in vs:
             if f.alternative:
@@ -41,7 +57,13 @@ def verify_text(text: str, source: str = "", numeric: bool = True) -> List[Verdi
             if hint:
                 v.notes.insert(0, f"headers say: {hint}")
                 _header_conflict(v, hint)
+            if on_verdict is not None:
+                on_verdict(v)
         out.extend(vs)
+    for v in verify_snippets(text, source=source, numeric=numeric, budget=budget):
+        if on_verdict is not None:
+            on_verdict(v)
+        out.append(v)
     return out
 
 
@@ -57,28 +79,30 @@ def _header_conflict(v: Verdict, hint: str) -> None:
         v.notes.append("the column says forward but the formula reads as a reverse process")
 
 
-def verify_document(path: str, numeric: bool = True) -> List[Verdict]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as err:
-        raise ValueError(f"cannot read {path}: {err.strerror}") from None
-    return verify_text(text, source=path, numeric=numeric)
+def verify_document(path: str, numeric=True, *, budget: Optional[Budget] = None, max_bytes: int = MAX_BYTES,
+                    on_verdict: OnVerdict = None) -> List[Verdict]:
+    """Judge a document's formulas; a file that is missing, over ``max_bytes`` or not UTF-8 raises
+    :class:`FileProblem` (a ValueError naming the file)."""
+    return verify_text(read_text(path, max_bytes), source=path, numeric=numeric, budget=budget, on_verdict=on_verdict)
 
 
-def verify_claims(specs: List[ClaimSpec], source: str = "", numeric: bool = True) -> List[Tuple[ClaimSpec, Verdict]]:
+def verify_claims(specs: List[ClaimSpec], source: str = "", numeric=True, *, budget: Optional[Budget] = None,
+                  on_verdict: OnVerdict = None) -> List[Tuple[ClaimSpec, Verdict]]:
     out = []
     for sp_ in specs:
         text = sp_.text
         hints = {"notation": sp_.notation} if sp_.notation else {}
         for v in verify_formula(text, sp_.target, hints=hints, numeric=numeric, source=source or sp_.source,
-                                location=sp_.name, ignore=tuple(sp_.symbols)):
+                                location=sp_.name, ignore=tuple(sp_.symbols), budget=budget):
+            if on_verdict is not None:
+                on_verdict(v)
             out.append((sp_, v))
     return out
 
 
-def verify_claims_file(path: str, numeric: bool = True) -> List[Tuple[ClaimSpec, Verdict]]:
-    return verify_claims(load_claims(path), source=path, numeric=numeric)
+def verify_claims_file(path: str, numeric=True, *, budget: Optional[Budget] = None, max_bytes: int = MAX_BYTES,
+                       on_verdict: OnVerdict = None) -> List[Tuple[ClaimSpec, Verdict]]:
+    return verify_claims(load_claims(path, max_bytes), source=path, numeric=numeric, budget=budget, on_verdict=on_verdict)
 
 
 def builtin_report() -> List[Tuple[str, bool, str]]:

@@ -160,10 +160,18 @@ class Reading:
     notes: List[str] = field(default_factory=list)
     unknown: List[str] = field(default_factory=list)
     noises: Dict[str, sp.Symbol] = field(default_factory=dict)
+    #: readings that change what is written (ε_0 read as ε_θ): (what was assumed, offending term)
+    charity: List[Tuple[str, str]] = field(default_factory=list)
 
     def note(self, msg: str) -> None:
         if msg not in self.notes:
             self.notes.append(msg)
+
+    def charitable(self, msg: str, term: str) -> None:
+        """A reading that is not what is written: the as-written verdict is no better than inconsistent."""
+        self.note(msg)
+        if (msg, term) not in self.charity:
+            self.charity.append((msg, term))
 
     def copy(self, **kw) -> "Reading":
         r = Reading(self.mode, self.family, self.notation, self.index, self.k_offset, self.noise_in_drift, self.drop)
@@ -177,9 +185,17 @@ C_IDX_ANY = re.compile(r"^[tinkjl]([+-]\d+)?$")
 _IDX = re.compile(r"^([a-zA-Z])\s*([+-]\s*\d+)?$")
 
 
+def norm_index(sub: str) -> str:
+    """A step subscript in the k±1 form: t−Δt -> t-1, t+h -> t+1, t_i -> i, t_{i-1} -> i-1, τ_i -> i."""
+    s = sub.replace(" ", "")
+    s = re.sub(r"([+-])(?:Δt|h|Δ)$", r"\g<1>1", s)
+    m = re.match(r"^(?:t|τ|s)_\(?([a-z](?:[+-]\d+)?)\)?$", s)
+    return m.group(1) if m else s
+
+
 def index_offset(sub: str, reading: Reading) -> Optional[int]:
     """Offset of a subscript relative to the current index, or None if it is not an index."""
-    m = _IDX.match(sub.replace(" ", ""))
+    m = _IDX.match(norm_index(sub))
     if not m or m.group(1) != reading.index:
         return None
     off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
@@ -202,9 +218,17 @@ def is_model_eps(at: Atom) -> bool:
     return at.base == "ε" and ("θ" in at.sub or at.deco == "hat" or at.args is not None or at.sup in ("(t)", "θ"))
 
 
+def is_classifier_grad(at: Atom) -> bool:
+    """∇ₓ log p(y | x): the gradient of a classifier's log-likelihood (the variable before '|' is not the state)."""
+    if at.base != "score" or not at.args or "|" not in at.args:
+        return False
+    head = at.args[0].replace(" ", "")
+    return not re.match(r"^(x|X|z|x\(t\)|x_\w+|z_\w+|x̃)", head)
+
+
 def is_score(at: Atom) -> bool:
     if at.base == "score":
-        return True
+        return not is_classifier_grad(at)
     return at.base == "s" and ("θ" in at.sub or at.sub == "*" or at.sup in ("*", "⋆")) and at.deco == ""
 
 
@@ -225,8 +249,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return T
     if base == "Δt":
         return h
-    if base == "d" and not sub and at.args is None:
-        return dim
+    if base in ("d", "D") and not sub and at.args is None and not deco:
+        return dim  # the data dimension (log-densities: -d/2 log 2π)
     if base == "η" and not sub:
         return eta
     if base == "r" and not sub:
@@ -263,6 +287,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
     if is_model_eps(at) or (base == "ε" and r.noise_in_drift and at.args is None):
         if not is_model_eps(at):
             r.note(f"{at.name} read as the noise prediction ε_θ(x(t), t), i.e. score = −ε/√(1−ᾱ)")
+            if at.sub or at.deco:  # a named noise sample (ε_0), not the prediction: as written it is wrong
+                r.charitable(f"{at.name} is read as ε_θ (as written, {at.name} is a fixed noise sample, not the model's prediction)", "drift")
         return e
     if is_noise_atom(at):
         key = at.name
@@ -271,7 +297,7 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return r.noises[key]
     if base == "v" and not sub:
         return v
-    m_other = _IDX.match(sub.replace(" ", "")) if sub else None
+    m_other = _IDX.match(norm_index(sub)) if sub else None
     if (r.mode == "discrete" and m_other and m_other.group(1) in INDEX_LETTERS and m_other.group(1) != r.index
             and base in ("α", "σ", "β", "ε", "δ", "γ", "η") and deco == ""):
         # alpha_i inside steps indexed by t (annealed Langevin): constant during these steps

@@ -14,14 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-import yaml
 
 from .check import VERDICTS
 from .registry import REGISTRY
 
 __all__ = ["ClaimSpec", "load_claims", "parse_claims"]
 
-_KEYS = {"name", "latex", "math", "target", "notation", "symbols", "expect", "source", "note"}
+_KEYS = {"name", "latex", "math", "target", "notation", "symbols", "expect", "source", "note",
+         "category", "expect_reading", "mutation", "terms"}
 NOTATIONS = ("ddpm", "ddim", "vdm")
 
 
@@ -81,10 +81,9 @@ def parse_claims(data, where: str = "claims") -> List[ClaimSpec]:
     return out
 
 
-def load_claims(path: str) -> List[ClaimSpec]:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
-    except yaml.YAMLError as err:
-        raise ValueError(f"{path}: not valid YAML ({str(err).splitlines()[0]})") from None
+def load_claims(path: str, max_bytes: Optional[int] = None) -> List[ClaimSpec]:
+    """Read a claims file (bounded size, UTF-8, no YAML alias bombs: scoresde.formulas.files)."""
+    from .files import MAX_BYTES, load_yaml
+
+    data = load_yaml(path, MAX_BYTES if max_bytes is None else max_bytes)
     return parse_claims(data, where=path)

@@ -94,7 +94,7 @@ def run_step(mean: Dict[sp.Symbol, sp.Expr], var: Optional[sp.Expr], family: str
 
 def confirm(claim, verdict: str, Ns: Sequence[int] = DEFAULT_NS) -> str:
     """A sentence for the report: the errors at each N and whether they fall."""
-    from .check import _claim_in_score
+    from .compare import _claim_in_score
 
     mean = _claim_in_score(claim)
     res = run_step(mean, claim.var, claim.reading.family, Ns)

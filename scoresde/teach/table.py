@@ -135,13 +135,14 @@ SEED_NOTES: Dict[Tuple[str, str], Tuple[Sequence[Tuple[str, Optional[int]]], str
     ("sde", "forward"): ([("exact", None)],
                          "Same formula. The label 伊藤公式 ('Itô's formula') is a misnomer: this is an Itô SDE; Itô's formula is "
                          "the chain rule for functions of x_t (it is what derives the moment ODEs in [03])."),
-    ("sde", "reverse"): ([("exact", None)],
+    ("sde", "reverse"): ([("inconsistent", None)],
                          "Right drift, but written with dw: the reverse SDE runs backwards in time (dt < 0) with a "
                          "reverse-time Brownian motion dw̄, and the score needs its time argument, ∇log p_t(x) "
-                         "(s_θ(x_t) ≈ it). The verifier reads dw as dw̄ and says so."),
-    ("ddpm_diff", "forward"): ([("exact", None)],
-                               "The 'F' in d(Fx), Fβ(t)Fx(t) and √(Fβ(t)) means nothing; with it dropped the cell is the VP SDE."),
-    ("ddpm_diff", "reverse"): ([("exact", None)],
+                         "(s_θ(x_t) ≈ it). As written the verifier calls it inconsistent (noise term); read with dw̄ it is exact."),
+    ("ddpm_diff", "forward"): ([("ill-defined", None)],
+                               "The 'F' in d(Fx), Fβ(t)Fx(t) and √(Fβ(t)) means nothing (ill-defined as written); with it "
+                               "dropped the cell is the VP SDE (exact under that reading)."),
+    ("ddpm_diff", "reverse"): ([("ill-defined", None)],
                                "Stray 'F' again. ε_0 must be the predicted noise ε_θ(x_t, t) (score = −ε_θ/√(1 − ᾱ(t))), not fresh "
                                "noise, and ᾱ_i is discrete notation inside a continuous equation: read as ᾱ(t) = e^{−∫β} it is "
                                "the reverse VP SDE exactly."),
@@ -151,8 +152,9 @@ SEED_NOTES: Dict[Tuple[str, str], Tuple[Sequence[Tuple[str, Optional[int]]], str
                                "step with σ_i² = β_i (exact mean E[x_{i−1} | x_i]); the second is the reverse-diffusion predictor, "
                                "which agrees with it only to first order in β_i (coefficients 2 − √(1−β) vs 1/√(1−β) and β vs "
                                "β/√(1−β) differ at O(β²)). Both are first-order samplers of the reverse VP SDE [06]."),
-    ("smld_diff", "forward"): ([("exact", None)], "Stray 'F' inside d[Fσ(t)²]/dt; dropped, it is the VE SDE."),
-    ("smld_diff", "reverse"): ([("exact", None)],
+    ("smld_diff", "forward"): ([("ill-defined", None)],
+                               "Stray 'F' inside d[Fσ(t)²]/dt (ill-defined as written); dropped, it is the VE SDE."),
+    ("smld_diff", "reverse"): ([("ill-defined", None)],
                                "Stray 'F' (in d[Fσ²]/dt and s_θ(Fx(t))); dropped, it is the reverse VE SDE with the score "
                                "s_θ(x, t)."),
     ("smld_iter", "forward"): ([("exact", None)], "Same formula."),

@@ -1,0 +1,187 @@
+"""A parsed formula in canonical symbols: the :class:`Claim`, the reading errors, and resolving atoms."""
+from __future__ import annotations
+
+import re
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+import sympy as sp
+
+from . import canon as C
+from .atoms import DDT, DT, DW, DWBAR, DX, Atom, Parsed
+
+# ============================================================================ classification
+@dataclass
+class Claim:
+    """A formula read in canonical symbols."""
+
+    kind: str  # "sde", "step", "scalar", "relation"
+    reading: C.Reading
+    lhs: str = ""
+    # sde
+    drift: Optional[sp.Expr] = None
+    diff2: Optional[sp.Expr] = None
+    noise: Optional[str] = None
+    # step
+    mean: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    var: Optional[sp.Expr] = None
+    raw_mean: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # raw coefficients for diagnoses
+    raw_noise: Optional[sp.Expr] = None
+    parsed: Optional[Parsed] = None
+    raw_basis: Dict[sp.Symbol, sp.Symbol] = field(default_factory=dict)  # canonical basis -> raw symbol
+    # scalar / relation
+    rhs: Optional[sp.Expr] = None
+    equation: Optional[sp.Expr] = None  # lhs - rhs (relation)
+    read_as: str = ""
+    uses_eps: bool = False
+
+
+class NotUnderstood(Exception):
+    """The formula parses but is not a shape the registry knows (-> unparsed with the reason)."""
+
+
+class Declaration(Exception):
+    """``z ~ N(0, I)``: declares a noise, nothing to judge."""
+
+
+class Meaningless(Exception):
+    def __init__(self, names: List[str]):
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+def _state_atoms(p: Parsed) -> List[Atom]:
+    return [a for a in p.atoms.values() if C.is_state(a)]
+
+
+def _index_of(p: Parsed) -> Tuple[str, int]:
+    """The index letter and the current-index offset (x_{i+1} -> ('i', 1))."""
+    letters: Dict[str, int] = {}
+    offs: Dict[str, List[int]] = {}
+    for at in _state_atoms(p):
+        m = C._IDX.match(C.norm_index(at.sub)) if at.sub else None
+        if m and m.group(1) in C.INDEX_LETTERS:
+            letters[m.group(1)] = letters.get(m.group(1), 0) + 1
+            offs.setdefault(m.group(1), []).append(int(m.group(2).replace(" ", "")) if m.group(2) else 0)
+    if not letters:
+        for at in p.atoms.values():
+            m = C._IDX.match(C.norm_index(at.sub)) if at.sub else None
+            if m and m.group(1) in C.INDEX_LETTERS:
+                letters[m.group(1)] = letters.get(m.group(1), 0) + 1
+                offs.setdefault(m.group(1), []).append(int(m.group(2).replace(" ", "")) if m.group(2) else 0)
+    if not letters:
+        return "t", 0
+    letter = max(letters, key=lambda k: letters[k])
+    return letter, max(offs[letter])
+
+
+def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = False) -> sp.Expr:
+    """Replace every raw atom by its canonical meaning (raises Meaningless naming the rest)."""
+    if not isinstance(expr, sp.Basic):
+        return expr
+    # products over the bound index: prod_{s=1}^{k} alpha_s = abar_k (Ho et al. 2020, Sec. 2)
+    if expr.has(sp.Product):
+        expr = expr.replace(lambda q: isinstance(q, sp.Product), lambda q: _product(q, p, r))
+    sub, unknown, unknown_atoms = {}, [], []
+    for sym in expr.free_symbols:
+        at = p.atoms.get(sym)
+        if at is None:
+            continue
+        val = C.resolve(at, r)
+        if val is None:
+            unknown.append(at.name)
+            unknown_atoms.append((at.name, at))
+        else:
+            sub[sym] = val
+    if unknown and not allow_unknown:
+        model = [n for n, at in unknown_atoms if "θ" in at.sub or at.base in ("D",) and at.args is not None]
+        if model:
+            raise NotUnderstood(f"{', '.join(sorted(set(model)))} is a model output that no registry formula defines; nothing to check")
+        foreign = [n for n, at in unknown_atoms if not (len(at.base) == 1 and at.base.isascii() and at.base.isalpha()
+                                                         and not at.sub and not at.deco and at.args is None)]
+        latin = [n for n, at in unknown_atoms if n not in foreign]
+        if foreign and not latin:
+            raise NotUnderstood(f"{', '.join(sorted(set(foreign)))}: not a symbol of the registry's vocabulary "
+                                "(give its meaning, or the formula written in the standard symbols)")
+        raise Meaningless(sorted(set(unknown)))
+    out = expr.xreplace(sub)
+    out = out.replace(lambda q: isinstance(q, sp.Function) and q.func == DDT, lambda q: sp.diff(q.args[0], C.t))
+    out = out.replace(lambda q: isinstance(q, sp.Function) and q.func.__name__ == "d", lambda q: q.args[0])
+    return C.canon_integrals(out.doit() if out.has(sp.Derivative) else out)
+
+
+def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
+    body = q.function
+    var, lo, hi = q.limits[0]
+    if lo != 1 or not (isinstance(hi, sp.Symbol) and hi in p.atoms and p.atoms[hi].base == r.index):
+        raise NotUnderstood("a product whose limits are not s = 1 .. the current index")
+    ok_alpha = all(p.atoms[s_].base in ("α", "β") and p.atoms[s_].sub == "@" for s_ in body.free_symbols if s_ in p.atoms)
+    if not ok_alpha:
+        raise NotUnderstood("a product of something other than α_s or (1 − β_s)")
+    # alpha_@ / beta_@ under the reading: alpha_s = 1 - beta_s (DDPM)
+    vals = []
+    for s_ in body.free_symbols:
+        at = p.atoms[s_]
+        if at.base == "α" and at.deco == "" and r.notation == "ddpm":
+            vals.append((s_, sp.Symbol("α@")))
+        elif at.base == "β":
+            vals.append((s_, 1 - sp.Symbol("α@")))
+        else:
+            raise NotUnderstood("a product of ᾱ")
+    b2 = sp.simplify(body.xreplace(dict(vals)))
+    if b2 == sp.Symbol("α@"):
+        return C.a
+    return sp.Symbol("∏(" + sp.sstr(b2) + ")")
+
+
+def _split_sde(lhs: sp.Expr, rhs: sp.Expr) -> Tuple[sp.Expr, sp.Expr, Optional[str]]:
+    """dx = A dt + B dw -> (A, B, noise kind)."""
+    if lhs == DX / DT or lhs == DX * DT**-1:
+        rhs = rhs * DT
+    elif lhs != DX:
+        raise NotUnderstood("the left side of an SDE must be dx (or dx/dt)")
+    ex = sp.expand(rhs)
+    drift = ex.coeff(DT)
+    dw = ex.coeff(DW)
+    dwb = ex.coeff(DWBAR)
+    rest = sp.expand(ex - drift * DT - dw * DW - dwb * DWBAR)
+    if rest != 0 or drift.has(DT, DW, DWBAR) or dw.has(DT, DWBAR) or dwb.has(DT, DW):
+        raise NotUnderstood("a term that is neither · dt nor · dw")
+    if dw != 0 and dwb != 0:
+        raise NotUnderstood("both dw and dw̄ in one SDE")
+    noise = "dwbar" if dwb != 0 else ("dw" if dw != 0 else None)
+    return drift, (dwb if dwb != 0 else dw), noise
+
+
+def _atom_from_text(txt: str) -> Atom:
+    from .parse import parse as _p
+
+    # the argument text comes without braces: x_t-1 is x_{t-1} (an index offset), not x_t − 1
+    txt = re.sub(r"_([A-Za-z0-9]+(?:[-+][A-Za-z0-9]+)+)$", r"_{\1}", txt.strip())
+    q = _p(txt)
+    syms = [s_ for s_ in q.sides[0].free_symbols if s_ in q.atoms]
+    if len(syms) != 1:
+        raise NotUnderstood(f"cannot read the density's variable {txt!r}")
+    return q.atoms[syms[0]]
+
+
+def _family(p: Parsed, syms) -> str:
+    bases = {(p.atoms[s_].base, p.atoms[s_].deco) for s_ in syms if s_ in p.atoms}
+    if any(b_ in ("β", "α") for b_, _ in bases):
+        return "vp"
+    if any(b_ == "σ" for b_, _ in bases):
+        return "ve"
+    return "generic"
+
+
+def _notations(p: Parsed, syms, hints) -> List[str]:
+    if hints.get("notation"):
+        return [hints["notation"]]
+    bases = {(p.atoms[s_].base, p.atoms[s_].deco) for s_ in syms if s_ in p.atoms}
+    has_bar = ("α", "bar") in bases
+    has_beta = any(b_ == "β" for b_, _ in bases)
+    has_alpha = ("α", "") in bases
+    if has_alpha and not has_bar and not has_beta:
+        return ["ddpm", "ddim", "vdm"]
+    return ["ddpm"]

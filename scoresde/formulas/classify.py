@@ -1,0 +1,348 @@
+"""Read a parsed formula as a claim: an SDE, a step (update / kernel / posterior), a scalar or a relation."""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Tuple
+
+import sympy as sp
+
+from . import canon as C
+from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
+from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
+                    _split_sde)
+from .entry import Entry
+
+def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
+    """Read a parsed formula as a Claim (one per plausible notation reading)."""
+    if p.relation == "~":
+        lhs, rhs = p.sides[0], p.sides[-1]
+        if isinstance(lhs, sp.Symbol) and lhs in p.atoms and C.is_noise_atom(p.atoms[lhs]):
+            raise Declaration()
+        if not rhs.has(NORMAL):
+            raise NotUnderstood("'~' needs a Gaussian N(mean, cov) on the right")
+        nrm = [q for q in rhs.atoms(sp.Function) if q.func == NORMAL][0]
+        return _read_step(p, lhs, nrm.args[1] + sp.sqrt(nrm.args[2]) * sp.Symbol("ε", real=True), target, hints, normal=True)
+    if len(p.sides) < 2:
+        raise NotUnderstood("not an equation (nothing to check)")
+    syms = set().union(*[s_.free_symbols for s_ in p.sides])
+    lhs, rhs = p.sides[0], p.sides[-1]
+    if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols
+            and re.fullmatch(r"\d+|[NTLKM]", p.atoms[lhs].sub or "") and p.atoms[lhs].args is None):
+        # a value at one end of a sequence (σ_N = 0, ᾱ_0 = 1, β_T = 0.02): a convention of the paper, nothing to check
+        raise Declaration()
+    if syms & {DX, DT, DW, DWBAR} or any(isinstance(q, sp.Function) and q.func.__name__ == "d" for s_ in p.sides for q in s_.atoms(sp.Function)):
+        return _read_sde(p, hints)
+    if any(s_.has(NORMAL) for s_ in p.sides):
+        nrm = [q for s_ in p.sides for q in s_.atoms(sp.Function) if q.func == NORMAL][0]
+        y, mean, cov = nrm.args
+        model = [p.atoms[q].name for q in (mean.free_symbols | cov.free_symbols)
+                 if q in p.atoms and p.atoms[q].base in ("μ", "Σ") and "θ" in p.atoms[q].sub]
+        if model:
+            raise NotUnderstood(f"a definition of the model's reverse kernel ({', '.join(sorted(model))} are what the network "
+                                "outputs): nothing to check until they are written out")
+        if y == sp.Symbol("_"):
+            # q(x_t | x_0) = N(mean, cov): the variable is the first argument of the density
+            dens = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+            if dens is None or not dens.args:
+                raise NotUnderstood("N(mean, cov) without the variable it is the density of")
+            y = sp.Symbol(dens.args[0], real=True)
+            p.atoms[y] = _atom_from_text(dens.args[0])
+        z = sp.Symbol("z_N", real=True)
+        p.atoms[z] = Atom("z", sub="N")
+        cov = cov.xreplace({s_: 1 for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
+        return _read_step(p, y, mean + sp.sqrt(cov) * z, target, hints, normal=True)
+    lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if lat is not None and (C.is_state(lat) and not (lat.sub == "0" or lat.deco == "hat") or lat.base == "μ"):
+        if lat.base != "μ" and not any(C.is_state(a) for s_, a in p.atoms.items() if s_ in rhs.free_symbols):
+            raise NotUnderstood("an equation for x without any state on the right")
+        return _read_step(p, lhs, rhs, target, hints)
+    return _read_scalar(p, lhs, rhs, target, hints)
+
+
+
+def _read_sde(p: Parsed, hints) -> List[Claim]:
+    lhs, rhs = p.sides[0], p.sides[-1]
+    for mid in p.sides[1:-1]:
+        if not (mid == DX or (isinstance(mid, sp.Function) and mid.func.__name__ == "d")):
+            raise NotUnderstood("a chained equation whose middle part is not a differential")
+    drift, diff, noise = _split_sde(lhs, rhs)
+    syms = drift.free_symbols | diff.free_symbols
+    fam = _family(p, syms)
+    # a notation the claim states (DPM-Solver / VDM: σ_t = √(1 − ᾱ_t), the marginal std) reads σ_t and α_t the same way
+    # in the formula as in the ε → score conversion below
+    notation = hints.get("notation") if hints.get("notation") in ("vdm", "ddim") else "ddpm"
+    r = C.Reading("continuous", fam, notation, "t", 0, noise_in_drift=True)
+    out = []
+    drift_c = _resolve_expr(drift, p, r)
+    diff_c = _resolve_expr(diff, p, r)
+    if drift_c.has(C.e):
+        # eps-parameterised score: s = -eps / sqrt(1 - abar(t)) (Ho et al. 2020, Eq. 11; Song et al. 2021, Eq. 7)
+        drift_c = drift_c.xreplace({C.e: -sp.sqrt(1 - C.abar_c()) * C.s})
+    cl = Claim("sde", r, drift=sp.expand(drift_c), diff2=sp.expand(diff_c**2), noise=noise, parsed=p)
+    cl.read_as = f"{'reverse-time ' if (noise == 'dwbar' or drift_c.has(C.s)) else 'forward '}{'ODE' if noise is None else 'SDE'}"
+    cl.read_as += {"vp": ", VP/DDPM (β)", "ve": ", VE/SMLD (σ)", "generic": ", general (f, g)"}[fam]
+    out.append(cl)
+    return out
+
+
+def _nonlinear_in(ex: sp.Expr, n: sp.Symbol) -> bool:
+    if not ex.has(n):
+        return False
+    c = ex.coeff(n)
+    return sp.expand(ex - c * n).has(n) or c.has(n)
+
+
+def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], hints, normal: bool = False) -> List[Claim]:
+    lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if lat is None:
+        raise NotUnderstood("the left side is not a single state or mean")
+    letter, koff = _index_of(p)
+    plain_x = [q for q in rhs.free_symbols if q in p.atoms and C.is_state(p.atoms[q]) and not p.atoms[q].sub
+               and p.atoms[q].args is None and p.atoms[q].deco == ""]
+    if lat.deco == "tilde" and C.is_state(lat) and not lat.sub and plain_x:
+        # SMLD's perturbed data x~ = x + sigma z (Song & Ermon 2019, Sec. 4.1): x is the data x_0
+        l_at, d_at = Atom("x", sub=letter), Atom("x", sub="0")
+        ls, ds = sp.Symbol(l_at.name, real=True), sp.Symbol(d_at.name, real=True)
+        p.atoms[ls], p.atoms[ds] = l_at, d_at
+        rhs = rhs.xreplace({q: ds for q in plain_x})
+        lhs, lat = ls, l_at
+    if C.is_state(lat) and not lat.sub and lat.args is None and lhs in rhs.free_symbols and any(
+            p.atoms[q].sub for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base in ("α", "β", "σ")):
+        # an in-place update in code, x = f(x): read as x_{t-1} = f(x_t)
+        new_l, new_r = Atom(lat.base, sub=f"{letter}-1"), Atom(lat.base, sub=letter)
+        sl, sr = sp.Symbol(new_l.name, real=True), sp.Symbol(new_r.name, real=True)
+        p.atoms[sl], p.atoms[sr] = new_l, new_r
+        rhs = rhs.xreplace({lhs: sr})
+        lhs, lat = sl, new_l
+        hints = dict(hints, inplace="1")
+    syms = rhs.free_symbols | {lhs}
+    fam = _family(p, syms)
+    mode = "discrete"
+    if lat.args is not None and lat.args[:1] == ("t",) or (C.is_state(lat) and not lat.sub and lat.args is None):
+        mode = "continuous"
+    if target is not None and target.mode == "continuous":
+        mode = "continuous"
+    if any(p.atoms[s_].base == "Δt" or p.atoms[s_].base == "Δ" for s_ in syms if s_ in p.atoms):
+        mode = "discrete"
+    claims = []
+    for notation in _notations(p, syms, hints):
+        r = C.Reading(mode, fam, notation, letter, koff)
+        if lat.base == "μ":
+            lhs_key = "mu_tilde" if lat.deco == "tilde" else "mu_theta"
+        else:
+            lhs_c = C.resolve(lat, r)
+            lhs_key = {C.x_prev: "x_prev", C.x_cur: "x_cur", C.x: "x"}.get(lhs_c)
+            if lhs_key is None:
+                raise NotUnderstood(f"cannot tell which step {lat.name} is")
+        rhs_c = _resolve_expr(rhs, p, r)
+        noises = [n for n in rhs_c.free_symbols if n.name.startswith("z[")]
+        ex = sp.expand(rhs_c)
+        # a noise symbol that enters nonlinearly is a step size (Langevin's epsilon)
+        for n in list(noises):
+            if _nonlinear_in(ex, n):
+                rhs_c = rhs_c.xreplace({n: C.lstep})
+                ex = sp.expand(rhs_c)
+                noises.remove(n)
+                r.note(f"{n.name[2:-1]} read as the Langevin step size")
+        # eps without theta next to another fresh noise: read as the noise prediction
+        noises = [n for n in rhs_c.free_symbols if n.name.startswith("z[")]
+        if len(noises) > 1:
+            epsn = [n for n in noises if "ε" in n.name]
+            if len(epsn) == 1 and len(noises) == 2:
+                rhs_c = rhs_c.xreplace({epsn[0]: C.e})
+                r.note(f"{epsn[0].name[2:-1]} read as the noise prediction ε_θ (the other noise is the fresh one)")
+                noises = [n for n in noises if n != epsn[0]]
+        ex = sp.expand(rhs_c)
+        basis = [C.x_cur, C.x_prev, C.x0, C.s, C.e, C.FX, C.x]
+        mean: Dict[sp.Symbol, sp.Expr] = {}
+        for bsym in basis:
+            c = ex.coeff(bsym)
+            if c != 0:
+                if c.has(*basis) or c.has(*noises):
+                    raise NotUnderstood("a term that is not linear in the state, the model output and the noise")
+                mean[bsym] = c
+        var = sp.Integer(0)
+        for n in noises:
+            c = ex.coeff(n)
+            if c.has(*noises):
+                raise NotUnderstood("products of noises")
+            var += c**2
+        rest = sp.expand(ex - sum(c * bs for bs, c in mean.items()) - sum(ex.coeff(n) * n for n in noises))
+        if rest != 0:
+            mean[sp.Integer(1)] = rest
+        cl = Claim("step", r, lhs=lhs_key, mean=mean, var=sp.simplify(var) if noises else None, parsed=p)
+        cl.uses_eps = C.e in mean
+        # raw coefficients (for "uses X where Y is needed")
+        raw = sp.expand(rhs)
+        for s_, at in p.atoms.items():
+            if s_ in rhs.free_symbols:
+                cval = C.resolve(at, r.copy())
+                if cval in (C.x_cur, C.x_prev, C.x0, C.s, C.e, C.x, C.FX):
+                    cl.raw_basis[cval] = s_
+                    cl.raw_mean[cval] = raw.coeff(s_)
+                elif C.is_noise_atom(at):
+                    cl.raw_noise = raw.coeff(s_) if cl.raw_noise is None else None
+        src = {"x_prev": "x_k → x_{k−1} (reverse step)", "x_cur": "x_{k−1} → x_k (forward step)", "x": "x(0) → x(t) (kernel)",
+               "mu_theta": "reverse mean μ_θ", "mu_tilde": "posterior mean μ̃"}[lhs_key]
+        if lhs_key == "x_cur" and C.x0 in mean and C.x_prev not in mean:
+            src = "x_0 → x_k (marginal q(x_k | x_0))"
+        if lhs_key == "x_cur" and C.s in mean:
+            src = "x_{k−1} → x_k with the score (Langevin step)"
+        cl.read_as = src + {"vp": ", DDPM/VP (β, ᾱ)", "ve": ", SMLD/VE (σ_k)", "generic": ""}[fam]
+        if hints.get("inplace"):
+            r.note(f"the in-place update x = f(x) read as x_{{{letter}-1}} = f(x_{letter})")
+        if notation != "ddpm":
+            cl.read_as += f", {notation.upper()} notation (α_t = " + ("ᾱ_t" if notation == "ddim" else "√ᾱ_t") + ")"
+        claims.append(cl)
+    return claims
+
+
+_SCALAR_KEYS = {
+    "beta_tilde", "beta", "beta(t)", "abar", "abar(t)", "sigma(t)", "s(t)", "sigma_eta", "logp_T", "logp_0", "eps_snr", "alpha_anneal",
+}
+
+
+def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
+    """The quantity an equation defines, and the reading mode."""
+    rsyms = {p.atoms[s_].base for s_ in rhs.free_symbols if s_ in p.atoms}
+    has_t = any(p.atoms[s_].base == "t" and not p.atoms[s_].sub for s_ in rhs.free_symbols if s_ in p.atoms)
+    if isinstance(lhs, sp.log) and isinstance(lhs.args[0], sp.Symbol) and lhs.args[0] in p.atoms:
+        at = p.atoms[lhs.args[0]]
+        if at.base == "p" and at.sub in ("T",):
+            return "logp_T", "function"
+        if at.base == "p" and at.sub in ("0", ""):
+            return "logp_0", "function"
+    if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms:
+        raise NotUnderstood("the left side is not a single named quantity")
+    at = p.atoms[lhs]
+    if at.base == "β" and at.deco == "tilde":
+        return "beta_tilde", "discrete"
+    if at.base == "β" and at.deco == "":
+        return ("beta(t)" if has_t or at.args else "beta"), ("function" if has_t or at.args else "discrete")
+    if at.base == "α" and at.deco == "bar":
+        if rhs.has(sp.Product):
+            return "abar", "discrete"
+        return ("abar(t)", "function") if has_t or rhs.has(sp.cos) else ("abar", "discrete")
+    if at.base == "α" and "σ" in rsyms and any(p.atoms[s_].sub == "L" for s_ in rhs.free_symbols if s_ in p.atoms):
+        return "alpha_anneal", "discrete"
+    if at.base == "σ":
+        if "η" in rsyms or (at.args and "η" in at.args):
+            return "sigma_eta", "discrete"
+        if at.sub and not has_t and rsyms & {"β", "α"} and not at.args:
+            return "sigma_ho", "discrete"
+        return "sigma(t)", "function"
+    if at.base == "s" and at.args == ("t",):
+        return "s(t)", "function"
+    if at.base == "ε" and not at.sub and at.args is None and "norm" in rsyms:
+        return "eps_snr", "discrete"
+    if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat"):
+        return "relation", "relation"
+    raise NotUnderstood(f"no registry entry defines {at.name}")
+
+
+def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Claim]:
+    if (isinstance(lhs, sp.Pow) and isinstance(lhs.base, sp.Symbol) and lhs.base in p.atoms and lhs.exp.is_Integer
+            and lhs.exp > 1 and p.atoms[lhs.base].base in ("σ", "α", "β", "g", "s")):
+        # σ_t² = v: a positive quantity given by its square (variances, g²): σ_t = v^(1/2)
+        lhs, rhs = lhs.base, rhs ** (1 / lhs.exp)
+    key, mode = _scalar_key(p, lhs, rhs)
+    letter, koff = _index_of(p)
+    if key == "relation":
+        return _read_relation(p, lhs, rhs, hints)
+    syms = rhs.free_symbols | (lhs.free_symbols if isinstance(lhs, sp.Basic) else set())
+    fam = _family(p, syms)
+    if key == "alpha_anneal":
+        fam = "ve"
+    claims = []
+    errors = []
+    for notation in _notations(p, syms, hints):
+        r = C.Reading(mode, fam, notation, letter, koff)
+        rr = rhs
+        # norms: ||x||^2, ||z||, ||s||
+        sub = {}
+        for s_ in rhs.free_symbols:
+            at = p.atoms.get(s_)
+            if at is not None and at.base == "norm":
+                arg = at.args[0] if at.args else ""
+                if key == "logp_T":
+                    sub[s_] = sp.sqrt(C.NORM_X2)
+                elif "s" in arg or "score" in arg or "∇" in arg or "g" == arg.strip():
+                    sub[s_] = C.NORM_S
+                elif "z" in arg or "ε" in arg:
+                    sub[s_] = C.NORM_Z
+                else:
+                    sub[s_] = sp.sqrt(C.NORM_X2)
+            elif at is not None and at.base == "div":
+                sub[s_] = C.DIV
+            elif at is not None and at.base == "p" and key == "logp_0":
+                sub[s_] = C.LOGPT if at.sub == "T" else C.LOGP0
+            elif at is not None and at.base == "ε" and key == "alpha_anneal":
+                sub[s_] = C.lstep
+            elif at is not None and at.base == "σ" and at.sub == "L":
+                sub[s_] = sp.Symbol("σ_L", positive=True)
+            elif at is not None and at.base == "α" and key == "eps_snr" and fam != "vp":
+                r.family = "vp"
+        rr = rhs.xreplace(sub)
+        if key == "logp_0":
+            rr = rr.xreplace({s_: 1 for s_ in rr.free_symbols if s_ in p.atoms and p.atoms[s_].base == "log"})
+        if key == "eps_snr" and not any(p.atoms[s_].base == "α" for s_ in rhs.free_symbols if s_ in p.atoms):
+            fam = r.family = "ve"
+        try:
+            rhs_c = _resolve_expr(rr, p, r)
+        except NotUnderstood as err:
+            errors.append(err)
+            continue
+        if key == "logp_0":
+            rhs_c = rhs_c.xreplace({sp.log(C.LOGPT): C.LOGPT})
+        if rhs_c.has(C.FT) or rhs_c.has(C.G):
+            raise NotUnderstood("it uses f(t) (or g), defined elsewhere; give the formula with f written out")
+        cl = Claim("scalar", r, lhs=key, rhs=rhs_c, parsed=p)
+        cl.read_as = {"beta_tilde": "posterior variance β̃", "beta": "β_k from ᾱ", "beta(t)": "β schedule β(t)", "abar": "ᾱ_k",
+                      "abar(t)": "ᾱ schedule ᾱ(t)", "sigma(t)": "noise level σ(t)", "s(t)": "EDM scale s(t)",
+                      "sigma_eta": "DDIM σ_t(η)", "sigma_ho": "reverse-step std σ_t", "logp_T": "prior log-density", "logp_0": "likelihood (change of variables)",
+                      "eps_snr": "Langevin step size (SNR rule)", "alpha_anneal": "annealed Langevin step size"}[key]
+        if notation != "ddpm":
+            cl.read_as += f", {notation.upper()} notation"
+        claims.append(cl)
+    if not claims:
+        raise errors[0]
+    return claims
+
+
+def _read_relation(p: Parsed, lhs, rhs, hints) -> List[Claim]:
+    letter, koff = _index_of(p)
+    syms = rhs.free_symbols | lhs.free_symbols
+    bases = {(p.atoms[s_].base, p.atoms[s_].deco) for s_ in syms if s_ in p.atoms}
+    r = C.Reading("discrete", "vp", "ddpm", letter, koff)
+    sub = {}
+    vdm = ("α", "") in bases and ("α", "bar") not in bases and not any(b_ == "β" for b_, _ in bases)
+    for s_ in syms:
+        at = p.atoms.get(s_)
+        if at is None:
+            continue
+        if C.is_state(at) and at.sub not in ("0",) and not (at.args and at.args[0] == "0"):
+            sub[s_] = C.x
+        elif at.base in ("x", "X") and (at.sub == "0" or at.deco == "hat" or at.sub == "θ"):
+            sub[s_] = C.x0
+        elif at.base == "ε" or (at.base == "z" and False):
+            sub[s_] = C.e
+        elif C.is_score(at):
+            sub[s_] = C.s
+        elif at.base == "v":
+            sub[s_] = C.v
+        elif at.base == "α" and at.deco == "" and vdm:
+            sub[s_] = C.m_sym
+        elif at.base == "σ" and not at.args:
+            sub[s_] = C.sg_sym
+        elif at.base == "σ" and at.args:
+            sub[s_] = C.sg_sym
+            r.note(f"{at.name} read as the kernel std σ_t")
+    lhs_c = lhs.xreplace(sub)
+    rhs_c = _resolve_expr(rhs.xreplace(sub), p, r)
+    if lhs_c not in (C.x0, C.e, C.s, C.v, C.x):
+        raise NotUnderstood("the left side is not x̂₀, ε, the score or v")
+    cl = Claim("relation", r, lhs=lhs_c.name, rhs=rhs_c, equation=lhs_c - rhs_c, parsed=p)
+    cl.read_as = "parameterisation identity (" + {"x_0": "x̂₀", "ε_θ": "ε", "s_θ": "score", "v": "v", "x": "x_t"}[lhs_c.name] + ")"
+    if vdm:
+        cl.read_as += ", VDM notation (α_t = √ᾱ_t, σ_t = √(1−ᾱ_t))"
+    return [cl]

@@ -1,0 +1,92 @@
+"""Conditional sampling as a score sum: classifier guidance (Song et al. 2021, Eq. 14 and App. I; Dhariwal &
+Nichol 2021, Sec. 4) and classifier-free guidance (Ho & Salimans 2022, Eq. 6 and Sec. 3.2).
+
+Ties: the exact scores of a Gaussian mixture (``scoresde.analytic.GaussianMixture``) diffused by VPSDE and VESDE,
+with the component label as the class y: the score of component y equals the mixture score plus the gradient
+of log p_t(y | x) (autograd of ``GaussianMixture.responsibilities``); the guided scores are checked the same way.
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import sympy as sp
+import torch
+
+from .. import canon as C
+from ..entry import Entry
+from ._common import collector
+
+ENTRIES: List[Entry] = []
+_add = collector(ENTRIES)
+#: entries written but not registered yet (none at present: since evaluate.is_zero gives every free symbol random
+#: values, entries with σ_data, i, N, ρ, w, ... are registered). Their ties would still be tested in test_corpus.
+PENDING: List[Entry] = []
+_pending = collector(PENDING)
+
+S_Y = sp.Symbol("∇log p_t(y|x)", real=True)  # the classifier's gradient
+S_C = sp.Symbol("s_θ(x, c)", real=True)  # conditional score (model)
+E_C = sp.Symbol("ε_θ(z, c)", real=True)  # conditional noise prediction
+W = sp.Symbol("w", real=True)  # guidance strength
+SIG = C.sg_sym  # the kernel's standard deviation (√(1 − ᾱ_t) for VP)
+_f64 = torch.float64
+
+
+def _mixture_scores(sde, tt: float, x: float, k: int):
+    """(unconditional score, conditional score of class k, ∇ log p_t(k | x)) at x."""
+    from ...analytic import GaussianMixture
+
+    w, mu, sd = [0.3, 0.7], [[-1.0], [1.5]], [0.4, 0.6]
+    mix = GaussianMixture(w, mu, sd)
+    comp = GaussianMixture([1.0], [mu[k]], [sd[k]])
+    t_ = torch.tensor([tt], dtype=_f64)
+    xv = torch.tensor([[x]], dtype=_f64, requires_grad=True)
+    logr = torch.log(mix.responsibilities(xv, sde, t_))[0, k]
+    (grad,) = torch.autograd.grad(logr, xv)
+    xd = xv.detach()
+    return float(mix.score(xd, sde, t_)), float(comp.score(xd, sde, t_)), float(grad)
+
+
+def tie_guidance(entry: Entry) -> Tuple[bool, str]:
+    """Score sums on a two-class Gaussian mixture under VPSDE and VESDE (w = 0 and w = 2.5 for the guided forms);
+    noise-prediction forms with ε = −σ_t s (σ_t = the package's marginal_std)."""
+    from ..ties import _ev, _points, _ve, _vp
+
+    worst = 0.0
+    for sde in (_vp(), _ve()):
+        for tt in _points(sde):
+            sd = float(sde.marginal_std(torch.tensor(tt, dtype=_f64)))
+            for x, k in ((0.3, 0), (-0.7, 1)):
+                s_u, s_c, g_y = _mixture_scores(sde, tt, x, k)
+                for w in (0.0, 2.5):
+                    guided = s_u + (1 + w) * g_y  # ∇ log p_t(x) + (1 + w) ∇ log p_t(y | x)
+                    ref = {"score_cond": s_c, "score_cfg": guided, "eps_cfg": -sd * guided, "eps_guided": -sd * s_c}[entry.lhs]
+                    sub = {C.s: s_u, S_Y: g_y, S_C: s_c, W: w, SIG: sd, C.e: -sd * s_u, E_C: -sd * s_c}
+                    if entry.lhs == "eps_guided":  # Dhariwal & Nichol write √(1 − ᾱ_t): the VP kernel's std
+                        sub[C.a] = 1 - sd * sd
+                    val = _ev(entry.rhs, sub)
+                    worst = max(worst, abs(val - ref) / (1 + abs(ref)))
+    return worst < 1e-9, f"exact two-class Gaussian-mixture scores (VPSDE, VESDE): max relative deviation {worst:.1e}"
+
+
+_add(name="guidance.classifier", title="conditional score = score + classifier gradient",
+     source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 14 and App. I; Dhariwal & Nichol 2021, Sec. 4",
+     kind="scalar", family="generic",
+     latex=r"\nabla_x \log p_t(x \mid y) = \nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x)",
+     relation="GaussianMixture component scores = mixture score + autograd of log responsibilities", lhs="score_cond",
+     mode="relation", rhs=C.s + S_Y, tie=tie_guidance)
+_add(name="guidance.classifier_free", title="classifier-free guidance",
+     source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Eq. 6", kind="scalar", family="generic",
+     latex=r"\tilde{\epsilon}_\theta(z_\lambda, c) = (1 + w)\epsilon_\theta(z_\lambda, c) - w\epsilon_\theta(z_\lambda)",
+     relation="GaussianMixture: −σ_t[(1 + w) s(x | c) − w s(x)] = −σ_t[s(x) + (1 + w) ∇ log p(c | x)]", lhs="eps_cfg",
+     mode="relation", rhs=(1 + W) * E_C - W * C.e, tie=tie_guidance)
+_add(name="guidance.classifier_free_score", title="classifier-free guidance as a score sum",
+     source="Ho & Salimans 2022 (Classifier-Free Diffusion Guidance), Sec. 3.2 (p(z | c) p(c | z)^w)", kind="scalar",
+     family="generic",
+     latex=r"\nabla_z \log \tilde{p}(z \mid c) = (1 + w)\nabla_z \log p(z \mid c) - w\nabla_z \log p(z)",
+     relation="GaussianMixture: (1 + w) s(x | c) − w s(x) = s(x) + (1 + w) ∇ log p(c | x)", lhs="score_cfg",
+     mode="relation", rhs=(1 + W) * S_C - W * C.s, tie=tie_guidance)
+_add(name="guidance.classifier_eps", title="classifier-guided noise prediction",
+     source="Dhariwal & Nichol 2021 (Diffusion Models Beat GANs), Sec. 4.2 and Alg. 2", kind="scalar", family="vp",
+     latex=r"\hat{\epsilon}(x_t) = \epsilon_\theta(x_t) - \sqrt{1 - \bar{\alpha}_t}\,\nabla_{x_t} \log p_\phi(y \mid x_t)",
+     relation="GaussianMixture under VPSDE: −σ_t s(x | y) = ε(x) − σ_t ∇ log p(y | x)", lhs="eps_guided", mode="relation",
+     rhs=C.e - sp.sqrt(1 - C.a) * S_Y, tie=tie_guidance)

@@ -1,0 +1,164 @@
+"""LaTeX as people paste it -> the LaTeX the reader parses (a text-level pass before splitting and parsing).
+
+Each rule is general LaTeX usage, not a rule for one formula:
+
+* environments and markup with no mathematical content: ``equation``/``align``/``aligned``/``gather``/
+  ``split`` environments, ``&``, ``\\tag``, ``\\label``, ``\\nonumber``, trailing equation numbers
+  ``\\qquad (12)``, trailing prose conditions (``\\quad \\text{for } t = 1, …, T``);
+  aligned rows joined when the next row continues the equation (``\\\\ &= …``), separated otherwise;
+* definitions and assignments: ``:=``, ``\\coloneqq``, ``\\triangleq``, ``\\equiv``, ``\\leftarrow``, ``\\gets``,
+  ``\\stackrel{..}{=}``, ``\\overset{..}{=}`` are ``=``;
+* fractions: ``\\tfrac``, ``\\dfrac``, ``\\cfrac`` are ``\\frac``; brace-less arguments (``\\frac12``,
+  ``\\frac1{\\sqrt{\\alpha_t}}``) are braced;
+* differentials: ``\\mathrm{d}``, ``\\operatorname{d}``, ``\\text{d}`` are ``d``; ``\\omega`` after a ``d`` is
+  the Brownian motion ``w``;
+* derivatives in time: ``\\dot\\sigma(t)``, ``\\sigma'(t)``, ``d\\sigma/dt`` are ``\\frac{d\\sigma(t)}{dt}``;
+* brackets and bars: ``\\{ \\}``, ``\\lbrace``, ``\\mid``, ``\\vert``, ``\\lVert``; ``\\underbrace{X}_{..}``,
+  ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
+* ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
+* ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional, Tuple
+
+__all__ = ["normalize_latex"]
+
+_ENV = re.compile(r"\\(?:begin|end)\{(?:equation|align|aligned|alignat|gather|gathered|split|eqnarray|multline|array)\*?\}(?:\{[^{}]*\})?")
+_DROP_ARG = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
+_DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!|!)(?![a-zA-Z])")
+_EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.,;]?\s*$")
+_PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
+_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*)$")
+_ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
+                     r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
+_DIFF = re.compile(r"\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
+_OMEGA = re.compile(r"(?<![a-zA-Z\\])(d\s*(?:\\(?:bar|overline)\s*)?\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*)?\{?\s*)\\omega")
+_BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\\lbrace(?![a-zA-Z])"), "("),
+         (re.compile(r"\\rbrace(?![a-zA-Z])"), ")"), (re.compile(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])"), "|"),
+         (re.compile(r"\\middle\s*\|"), "|"), (re.compile(r"\\(?:Vert|lVert|rVert)(?![a-zA-Z])"), r"\\|"),
+         (re.compile(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?"), "")]
+_CLIP = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,\s*0?\.99\d*\s*(?:\\right|\\big|\\Big)?\s*\)")
+_LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
+_POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
+                             r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
+_DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
+_PRIME = re.compile(r"(\\(?:sigma|alpha|beta|gamma|lambda|mu)|(?<![a-zA-Z\\])[sgf])\s*'\s*\(\s*t\s*\)")
+_INLINE_DDT = re.compile(r"(?<![a-zA-Z\\])d\s*(\\(?:sigma|alpha|beta|lambda)|[sx])\s*(\(\s*t\s*\))?\s*/\s*d\s*t(?![a-zA-Z])")
+
+
+def _group(text: str, i: int) -> Optional[Tuple[int, int]]:
+    """(start, end) of the braced group or single token starting at text[i] (spaces skipped), or None."""
+    n = len(text)
+    while i < n and text[i] == " ":
+        i += 1
+    if i >= n:
+        return None
+    if text[i] == "{":
+        depth = 0
+        for j in range(i, n):
+            if text[j] == "{" and (j == 0 or text[j - 1] != "\\"):
+                depth += 1
+            elif text[j] == "}" and text[j - 1] != "\\":
+                depth -= 1
+                if depth == 0:
+                    return i, j + 1
+        return None
+    if text[i] == "\\":
+        m = re.match(r"\\[a-zA-Z]+", text[i:])
+        return (i, i + m.end()) if m else (i, min(n, i + 2))
+    return i, i + 1
+
+
+def _brace_frac_args(text: str) -> str:
+    out, i = [], 0
+    for m in re.finditer(r"\\frac(?![a-zA-Z])", text):
+        if m.start() < i:
+            continue
+        out.append(text[i:m.end()])
+        j = m.end()
+        for _ in range(2):
+            g = _group(text, j)
+            if g is None:
+                break
+            a, b = g
+            piece = text[a:b]
+            out.append(piece if piece.startswith("{") else "{" + piece + "}")
+            j = b
+        i = j
+    out.append(text[i:])
+    return "".join(out)
+
+
+def _strip_wrappers(text: str) -> str:
+    """\\underbrace{X}_{..} -> X, \\overbrace{X}^{..} -> X, \\underset{..}{X} / \\overset{..}{X} -> X."""
+    for _ in range(50):
+        m = re.search(r"\\(underbrace|overbrace|underset|overset|underline|overline_text)\s*(?=\{)", text)
+        if not m:
+            return text
+        g = _group(text, m.end())
+        if g is None:
+            return text
+        a, b = g
+        if m.group(1) in ("underset", "overset"):
+            g2 = _group(text, b)
+            if g2 is None:
+                return text
+            text = text[:m.start()] + text[g2[0]:g2[1]] + text[g2[1]:]
+            continue
+        keep = text[a:b]
+        rest = b
+        k = rest
+        while k < len(text) and text[k] == " ":
+            k += 1
+        if k < len(text) and text[k] in "_^":
+            g2 = _group(text, k + 1)
+            if g2 is not None:
+                rest = g2[1]
+        text = text[:m.start()] + keep + text[rest:]
+    return text
+
+
+def _rows(text: str) -> str:
+    """Aligned rows: joined when the next row continues the equation, else separated by \\quad."""
+    parts = re.split(r"\\\\(?:\[[^\]]*\])?", text)
+    if len(parts) == 1:
+        return text
+    out = parts[0]
+    for p in parts[1:]:
+        q = re.sub(r"^(?:\s|\\q?quad|\\[,;:! ])+", "", p.replace("&", " ")).strip()
+        if not q:
+            continue
+        if re.match(r"^(=|\+|-|\\cdot|\\times|\\le|\\ge|\\approx)", q) or not out.strip():
+            out += " " + q
+        else:
+            out += r" \quad " + q
+    return out
+
+
+def normalize_latex(text: str) -> str:
+    """The rules of the module docstring, applied in order (idempotent)."""
+    s = _ENV.sub(" ", text)
+    s = _DROP_ARG.sub(" ", s)
+    s = _DROP.sub(" ", s)
+    s = _rows(s)
+    s = s.replace("&", " ")
+    s = _strip_wrappers(s)
+    s = _PROSE.sub("", s)
+    s = _EQNUM.sub("", s)
+    s = _RANGE.sub("", s)
+    s = _ASSIGN.sub("=", s)
+    s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
+    s = _brace_frac_args(s)
+    s = _DIFF.sub(" d", s)
+    s = _OMEGA.sub(r"\1 w", s)
+    for rx, rep in _BARS:
+        s = rx.sub(rep, s)
+    s = _LOG2PI.sub(r"\\log(\1)", s)
+    s = _CLIP.sub(lambda m: m.group("x"), s)
+    s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
+    s = _DOT.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
+    s = _PRIME.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
+    s = _INLINE_DDT.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
+    return re.sub(r"[ \t\n]+", " ", s).strip()

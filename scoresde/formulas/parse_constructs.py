@@ -1,0 +1,299 @@
+"""The parser's compound constructs: N(x; m, v), fractions, functions, nabla, differentials, integrals,
+sums/products and norms (mixin of the parser)."""
+from __future__ import annotations
+
+from typing import List
+
+import sympy as sp
+
+from .atoms import DDT, DT, DW, DWBAR, DX, GREEK, NORMAL, SPACING, Atom, ParseError
+from .bounds import safe_pow
+from .tokens import Tok, _tok_text
+
+
+class ConstructRules:
+    """Mixin of :class:`scoresde.formulas.parse._Parser`: the constructs that are more than a symbol."""
+
+    def _is_N_after(self) -> bool:
+        self.i += 1
+        try:
+            return self._is_N()
+        finally:
+            self.i -= 1
+
+    def _is_N(self) -> bool:
+        j = self.i
+        toks = self.toks
+        if j < len(toks) and toks[j].kind == "op" and toks[j].val == "{":
+            return j + 1 < len(toks) and toks[j + 1].val == "N"
+        return j < len(toks) and toks[j].val == "N"
+
+    def normal(self) -> sp.Expr:
+        if self.accept("op", "{"):
+            self.expect("let", "N")
+            self.expect("op", "}")
+        else:
+            self.expect("let", "N")
+        self.skip_spacing()
+        self.accept("cmd", "left")
+        self.expect("op", "(")
+        parts, cur = [], []
+        depth = 0
+        # split on top-level ';' and ','
+        while True:
+            t = self.next()
+            if t.kind == "op" and t.val in ("(", "[", "{"):
+                depth += 1
+            elif t.kind == "op" and t.val in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif t.kind == "cmd" and t.val == "right" and depth == 0:
+                continue
+            if depth == 0 and t.kind == "op" and t.val in (";", ","):
+                parts.append(cur)
+                cur = []
+                continue
+            cur.append(t)
+        parts.append(cur)
+        exprs = [self._sub_parse(p) for p in parts if p]
+        if len(exprs) == 2:
+            return NORMAL(sp.Symbol("_"), exprs[0], exprs[1])
+        if len(exprs) == 3:
+            return NORMAL(*exprs)
+        raise ParseError("N(...) needs (mean, cov) or (x; mean, cov)")
+
+    def _sub_parse(self, toks: List[Tok]) -> sp.Expr:
+        p = type(self)(toks, self.text)
+        p.atoms = self.atoms
+        e = p.expr()
+        p.skip_spacing()
+        if p.peek() is not None:
+            raise ParseError(f"cannot read {p.peek().val!r} inside N(...)")
+        return e
+
+    def frac(self) -> sp.Expr:
+        self.skip_spacing()
+        num_toks = self._braced_tokens()
+        den_toks = self._braced_tokens()
+        den_vals = [t.val for t in den_toks if not (t.kind == "cmd" and t.val in SPACING)]
+        if den_vals in (["d", "t"], ["d", "s"], ["d", "τ"], ["d", "tau"]) and num_toks and num_toks[0].val == "d":
+            var = self.atom_symbol(Atom("t" if den_vals[1] == "t" else den_vals[1]))
+            rest = num_toks[1:]
+            if not rest:  # \frac{d}{dt} X
+                target = self.power()
+                return _ddt(target, var)
+            vals = [t.val for t in rest]
+            if vals in (["x"], ["x", "_", "t"]) or (len(rest) >= 2 and rest[0].kind == "cmd" and rest[0].val in ("mathbf", "boldsymbol", "bm") and "x" in vals[:3]):
+                return DX / DT
+            p = type(self)(rest, self.text)
+            p.atoms = self.atoms
+            inner = p.expr()
+            return _ddt(inner, var)
+        p = type(self)(num_toks, self.text)
+        p.atoms = self.atoms
+        p._diff_ok_paren = True
+        num = p.relation_free()
+        q = type(self)(den_toks, self.text)
+        q.atoms = self.atoms
+        den = q.relation_free()
+        self.issues.extend(p.issues + q.issues)
+        if den.is_zero:
+            self.issues.append("division by zero: the denominator " + _tok_text(den_toks) + " equals 0")
+            return num
+        return num / den
+
+    def relation_free(self) -> sp.Expr:
+        e = self.expr()
+        self.skip_spacing()
+        if self.peek() is not None:
+            raise ParseError(f"cannot read {self.peek().val!r}")
+        return e
+
+    def _braced_tokens(self) -> List[Tok]:
+        self.skip_spacing()
+        t = self.next()
+        if not (t.kind == "op" and t.val == "{"):
+            return [t]
+        depth, out = 1, []
+        while True:
+            t = self.next()
+            if t.kind == "op" and t.val == "{":
+                depth += 1
+            elif t.kind == "op" and t.val == "}":
+                depth -= 1
+                if depth == 0:
+                    return out
+            out.append(t)
+
+    def func(self, fn) -> sp.Expr:
+        self.skip_spacing()
+        power = None
+        if self.accept("op", "^"):
+            power = self.group_or_single()
+        self.skip_spacing()
+        t = self.peek()
+        if t is not None and ((t.kind == "op" and t.val in ("(", "[", "{")) or (t.kind == "cmd" and t.val == "left")):
+            arg = self.primary()
+        else:
+            arg = self.product_of_postfix()
+        e = fn(arg)
+        return safe_pow(e, power) if power is not None else e
+
+    def product_of_postfix(self) -> sp.Expr:
+        """Argument of \\log/\\exp without brackets: a run of factors (\\log p_t(x))."""
+        f = self.power()
+        while True:
+            t = self.peek()
+            if t is not None and t.kind in ("let", "word") and not (t.kind == "let" and t.val == "d" and self._is_differential()):
+                f = f * self.power()
+            else:
+                return f
+
+    def nabla(self) -> sp.Expr:
+        wrt = ""
+        if self.accept("op", "_"):
+            wrt = self.raw_group()
+        self.skip_spacing()
+        t = self.peek()
+        if t is not None and t.kind == "cmd" and t.val in ("log", "ln"):
+            self.i += 1
+            self.skip_spacing()
+            dens = self.postfix()
+            if not isinstance(dens, sp.Symbol) or dens not in self.atoms:
+                raise ParseError("∇ log needs a density like p_t(x)")
+            a = self.atoms[dens]
+            return self.atom_symbol(Atom("score", "", a.sub, "", a.args if a.args is not None else (), a.base))
+        if t is not None and t.kind == "cmd" and t.val == "cdot":
+            self.i += 1
+            inner = self.power()
+            return self.atom_symbol(Atom("div", args=(sp.sstr(inner),)))
+        return self.atom_symbol(Atom("∇", sub=wrt))
+
+    def differential(self) -> sp.Expr:
+        """After a 'd': dx, dt, dw, d\\bar{w}, d(x), d[x]."""
+        self.skip_spacing()
+        t = self.peek()
+        if t is not None and t.kind == "op" and t.val in ("(", "["):
+            inner = self.primary()
+            return sp.Function("d")(inner)
+        atom = self.symbol_atom()
+        if atom is None:
+            raise ParseError("cannot read the differential after 'd'")
+        while self.accept("op", "_"):
+            atom = Atom(atom.base, atom.deco, self.raw_group(), atom.sup, None, atom.font)
+        if atom.base in ("w", "W", "B") and atom.deco == "bar":
+            return DWBAR
+        if atom.base in ("w", "W", "B"):
+            if atom.sub and atom.sub not in ("t", "s", "τ"):
+                raise ParseError(f"unexpected Brownian increment d{atom.name}")
+            return DW
+        if atom.base in ("x", "X", "z", "u", "r"):
+            if self._peek_call():
+                self.arglist()
+            return DX
+        if atom.base == "t":
+            return DT
+        if atom.base in ("s", "τ"):
+            return self.atom_symbol(Atom("d" + atom.base))
+        raise ParseError(f"unexpected differential d{atom.name}")
+
+    def integral(self) -> sp.Expr:
+        lo = hi = None
+        for _ in range(2):
+            if self.accept("op", "_"):
+                lo = self.group_or_single()
+            elif self.accept("op", "^"):
+                hi = self.group_or_single()
+        # integrand up to the differential d<var>
+        start = self.i
+        depth = 0
+        k = self.i
+        while k < len(self.toks):
+            tk = self.toks[k]
+            if tk.kind == "op" and tk.val in ("(", "[", "{"):
+                depth += 1
+            elif tk.kind == "op" and tk.val in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            if depth == 0 and tk.kind == "let" and tk.val == "d" and k + 1 < len(self.toks) and self.toks[k + 1].kind in ("let", "cmd") and self.toks[k + 1].val in ("t", "s", "u", "tau", "r"):
+                break
+            k += 1
+        if k >= len(self.toks) or self.toks[k].val != "d":
+            raise ParseError("integral without d<variable>")
+        var_tok = self.toks[k + 1]
+        var = self.atom_symbol(Atom(GREEK.get(var_tok.val, var_tok.val)))
+        p = type(self)(self.toks[start:k], self.text)
+        p.atoms = self.atoms
+        body = p.relation_free()
+        self.i = k + 2
+        if lo is None or hi is None:
+            raise ParseError("indefinite integrals are not supported")
+        return sp.Integral(body, (var, lo, hi))
+
+    def bigop(self, kind: str) -> sp.Expr:
+        lo_txt = hi = None
+        var = None
+        for _ in range(2):
+            if self.accept("op", "_"):
+                self.skip_spacing()
+                if self.accept("op", "{"):
+                    toks = []
+                    depth = 1
+                    while True:
+                        t = self.next()
+                        if t.val == "{":
+                            depth += 1
+                        elif t.val == "}":
+                            depth -= 1
+                            if depth == 0:
+                                break
+                        toks.append(t)
+                else:
+                    toks = [self.next()]
+                if len(toks) >= 3 and toks[1].val == "=":
+                    var = toks[0].val
+                    p = type(self)(toks[2:], self.text)
+                    p.atoms = self.atoms
+                    lo_txt = p.relation_free()
+                else:
+                    raise ParseError(f"\\{kind} needs a lower limit like s=1")
+            elif self.accept("op", "^"):
+                hi = self.group_or_single()
+        if var is None or hi is None:
+            raise ParseError(f"\\{kind} needs limits")
+        body = self.power()
+        v = sp.Symbol("_" + var, integer=True)
+        # rename body atoms whose subscript is the bound variable: alpha_s -> Atom(sub="@")
+        sub_map = {}
+        for s, a in list(self.atoms.items()):
+            if s in body.free_symbols and a.sub == var:
+                na = Atom(a.base, a.deco, "@", a.sup, a.args, a.font)
+                sub_map[s] = self.atom_symbol(na)
+        body = body.xreplace(sub_map)
+        cls = sp.Product if kind == "prod" else sp.Sum
+        return cls(body, (v, lo_txt, hi))
+
+    def norm(self, opener: str) -> sp.Expr:
+        self._in_norm += 1
+        try:
+            inner = self.expr()
+        finally:
+            self._in_norm -= 1
+        self.skip_spacing()
+        t = self.next()
+        if not (t.val in ("|", "||", "Vert", "rVert") or (t.kind == "cmd" and t.val in ("|", "Vert", "rVert"))):
+            raise ParseError("unclosed norm")
+        return self._norm_of(inner, opener)
+
+    def _norm_of(self, inner: sp.Expr, opener: str) -> sp.Expr:
+        if self.accept("op", "_"):
+            self.raw_group()
+        return self.atom_symbol(Atom("norm", args=(sp.sstr(inner),)))
+
+
+
+def _ddt(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
+    """d/dt of an expression, kept unevaluated (DDT) until its atoms are read as functions of t."""
+    return DDT(expr)

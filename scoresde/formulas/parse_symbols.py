@@ -1,0 +1,176 @@
+"""The parser's symbol rules: a name with its decorations, scripts and argument list (mixin of the parser)."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+
+from .atoms import APPLICABLE, DECORATIONS, FONTS, GREEK, Atom, ParseError
+from .tokens import _norm_script
+
+
+class SymbolRules:
+    """Mixin of :class:`scoresde.formulas.parse._Parser`: symbols, scripts, argument lists, differentials."""
+
+    def _peek_call(self) -> bool:
+        self.skip_spacing()
+        t = self.peek()
+        if t is None:
+            return False
+        if t.kind == "op" and t.val == "(":
+            return True
+        if t.kind == "cmd" and t.val == "left":
+            n = self.peek(1)
+            return n is not None and n.kind == "op" and n.val == "("
+        return False
+
+    def _applicable(self, atom: Atom) -> bool:
+        if atom.base not in APPLICABLE:
+            return False
+        if self._args_have_top_comma():
+            # (a, b) after a name is an argument list (a product with a pair means nothing): x_θ(x_t, t), x_t(x_0, ε)
+            return True
+        if atom.base in ("β", "σ", "α", "λ", "g", "m", "w", "γ", "τ", "ω", "κ") and atom.sub and atom.sub not in ("θ", "d"):
+            # beta_t(...) is a product; beta(t) and sigma(t) are applications
+            return self._args_look_like_time()
+        if atom.base == "x" and atom.sub:
+            return False
+        if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v"):
+            return self._args_look_like_time()
+        return True
+
+    def _args_have_top_comma(self) -> bool:
+        """Whether the parenthesised group ahead holds a comma at its own depth."""
+        j = self.i
+        if j < len(self.toks) and self.toks[j].kind == "cmd":
+            j += 1
+        depth, k = 0, j
+        while k < len(self.toks):
+            tk = self.toks[k]
+            if tk.kind == "op" and tk.val in ("(", "[", "{"):
+                depth += 1
+            elif tk.kind == "op" and tk.val in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif tk.kind == "op" and tk.val == "," and depth == 1:
+                return True
+            k += 1
+        return False
+
+    def _args_look_like_time(self) -> bool:
+        """( t ), ( s ), ( t_i ), ( 1 ), ( T ), ( 0 ): a time argument, not a product."""
+        j = self.i
+        if self.toks[j].kind == "cmd":
+            j += 1
+        depth, k, parts = 0, j, []
+        while k < len(self.toks):
+            tk = self.toks[k]
+            if tk.kind == "op" and tk.val == "(":
+                depth += 1
+            elif tk.kind == "op" and tk.val == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            if k > j:
+                parts.append(tk)
+            k += 1
+        vals = [p.val for p in parts if not (p.kind == "cmd" and p.val in ("left", "right"))]
+        if not vals or len(vals) > 5:
+            return False
+        allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r"}
+        if vals in (["η"], ["eta"]):  # σ_t(η): DDIM's σ as a function of η
+            return True
+        return all(v in allowed or v.isdigit() for v in vals) and vals[0] in ("t", "s", "T", "0", "1", "u", "tau", "r", "τ")
+
+    def arglist(self) -> List[str]:
+        self.skip_spacing()
+        self.accept("cmd", "left")
+        self.expect("op", "(")
+        args, cur, depth = [], [], 0
+        while True:
+            t = self.next()
+            if t.kind == "cmd" and t.val in ("left", "right") and depth == 0:
+                continue
+            if t.kind == "op" and t.val in ("(", "[", "{"):
+                depth += 1
+            elif t.kind == "op" and t.val in (")", "]", "}"):
+                if depth == 0 and t.val == ")":
+                    break
+                depth -= 1
+            if depth == 0 and ((t.kind == "op" and t.val in (",", ";", "|")) or (t.kind == "cmd" and t.val == "mid")):
+                args.append(_norm_script(cur))
+                if t.val in ("|", "mid"):
+                    args.append("|")
+                cur = []
+                continue
+            cur.append(t)
+        args.append(_norm_script(cur))
+        return [a for a in args if a != ""]
+
+    def symbol_atom(self) -> Optional[Atom]:
+        """Read a (decorated) symbol name if one starts here; else leave the position alone."""
+        t = self.peek()
+        if t is None:
+            return None
+        if t.kind == "let":
+            if t.val == "d" and self._is_differential():
+                return None
+            self.i += 1
+            return Atom(t.val)
+        if t.kind == "word":
+            w = t.val
+            if w in ("or", "and", "where", "for"):
+                raise ParseError(f"text {w!r} inside a formula")
+            self.i += 1
+            if w in ("min", "max", "d"):
+                return Atom(w)
+            return Atom(w)
+        if t.kind == "cmd":
+            if t.val == "Delta" and self.peek(1) is not None and self.peek(1).kind == "let" and self.peek(1).val == "t":
+                self.i += 2
+                return Atom("Δt")
+            if t.val in GREEK:
+                self.i += 1
+                return Atom(GREEK[t.val])
+            if t.val in ("ell",):
+                self.i += 1
+                return Atom("l")
+            if t.val in DECORATIONS or t.val in FONTS or t.val in ("mathcal", "mathbb", "mathscr", "mathfrak"):
+                save = self.i
+                self.i += 1
+                deco = DECORATIONS.get(t.val, "")
+                font = t.val if t.val in ("mathcal", "mathbb", "mathscr", "mathfrak") else ""
+                self.skip_spacing()
+                if self.accept("op", "{"):
+                    inner = self.symbol_atom()
+                    if inner is None:
+                        self.i = save
+                        return None
+                    # \bar{\alpha_t}: a subscript inside the braces
+                    if self.accept("op", "_"):
+                        inner = Atom(inner.base, inner.deco, self.raw_group(), inner.sup, None, inner.font)
+                    if not self.accept("op", "}"):
+                        self.i = save
+                        return None
+                else:
+                    inner = self.symbol_atom()
+                    if inner is None:
+                        self.i = save
+                        return None
+                return Atom(inner.base, deco or inner.deco, inner.sub, inner.sup, None, font or inner.font)
+        return None
+
+    def _is_differential(self) -> bool:
+        """``d`` followed by x, t, w, W, s, u, tau or a decorated/bold x or w is a differential."""
+        n = self.peek(1)
+        if n is None:
+            return False
+        if n.kind == "let" and n.val in ("x", "t", "w", "W", "s", "u", "X", "z", "r", "B"):
+            return True
+        if n.kind == "cmd" and n.val in ("tau", "bar", "overline", "mathbf", "boldsymbol", "bm", "mathrm"):
+            return True
+        if n.kind == "op" and n.val in ("(", "[") and self._diff_ok_paren:
+            return True
+        return False
+
+    _diff_ok_paren = False

@@ -173,3 +173,22 @@ def test_kdiffusion_discrete_eps_denoiser_is_the_same_score():
         t = torch.full((8,), float(sde.time_of(k)), dtype=torch.float64)
         got = DenoiserScore(D, sde)(x, t)
         assert torch.allclose(got, exact(x, t), rtol=1e-7, atol=1e-7), k
+
+
+def test_readme_tiny_model_example_writes_a_loadable_folder(tmp_path):
+    """examples/make_tiny_diffusers_model.py (used by the README) writes a folder the adapter loads."""
+    pytest.importorskip("diffusers")
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "examples" / "make_tiny_diffusers_model.py"
+    spec = importlib.util.spec_from_file_location("make_tiny_diffusers_model", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "tiny"
+    assert mod.main([str(out)]) == 0
+    lm = load_model(f"diffusers:{out}")
+    x = torch.zeros((2,) + tuple(lm.shape))
+    s = lm.score_fn()(x, 0.5)
+    assert s.shape == x.shape and bool(torch.isfinite(s).all())
+    assert mod.main([str(out)]) == 2  # refuses a non-empty folder

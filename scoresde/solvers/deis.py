@@ -17,16 +17,11 @@ ordinary step (rho = 0 at t = 0 for VP; VE's rho(0) is its sigma(0)).
 """
 from __future__ import annotations
 
-import math
-
 import torch
-from torch import Tensor
 
-from .._util import check_int
-from .base import Step, StepContext
-from .dpm_solver_single import DPMSolver3
-from .multistep import combine, evaluate, gauss_legendre, history, rk_start_nfe
-from .unipc import warmup_correct
+from .base import StepContext
+from .eps_multistep import EpsMultistep
+from .multistep import gauss_legendre
 
 _GL = gauss_legendre(12)
 
@@ -56,44 +51,17 @@ def tab_coefficients(sde, ts: list[float], t0: float, t1: float) -> list[float]:
     return out
 
 
-class DEIS(Step):
-    needs_positive_m = True
+class DEIS(EpsMultistep):
     name = "deis"
-    nfe_per_step = 1
-    deterministic_ode = True
-    multistep = True
     summary = "PF-ODE, DEIS t-AB exponential integrator"
+    default_order = 3
+    max_order = 4
 
     def __init__(self, order: int = 3, warmup: str = "auto"):
-        self.p = check_int("order", order, 1)
-        if self.p > 4:
-            raise ValueError(f"order must be between 1 and 4, got {self.p}")
-        self.order = float(self.p)
-        if warmup not in ("auto", "unic", "rk", "lower"):
-            raise ValueError(f"warmup must be 'auto', 'unic', 'rk' or 'lower', got {warmup!r}")
-        self.warmup = ("rk" if self.p >= 4 else "unic") if warmup == "auto" else warmup
+        super().__init__(order, warmup)
 
-    def config(self) -> dict:
-        cfg = {} if self.p == 3 else {"order": self.p}
-        auto = "rk" if self.p >= 4 else "unic"
-        return cfg if self.warmup == auto else {**cfg, "warmup": self.warmup}
-
-    def nfe(self, grid) -> int:
-        return len(grid) - 1 + (rk_start_nfe(grid, self.p) if self.warmup == "rk" else 0)
-
-    def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
+    def weights(self, ctx: StepContext, pts) -> list:
         c = ctx.coeffs
-        e = evaluate(ctx, x)
-        if self.warmup == "unic":
-            x = warmup_correct(ctx, x, e, self.p)
-        elif self.warmup == "rk" and ctx.step_index < self.p - 2 and c.s1 > 0.0:
-            x_new = DPMSolver3()._update(ctx, x, e.eps, e.lam, math.log(c.m1 / c.s1) - e.lam)
-            return x_new, x_new
-        pts = history(ctx)[-self.p:]
-        ctx.state["warmup_prev"] = (x, len(pts))
         if len(pts) == 1:
-            coefs = [c.s1 / c.m1 - c.s / c.m]
-        else:
-            coefs = tab_coefficients(ctx.sde, [e.t for e in pts], c.t, c.t_next)
-        x_new = (c.m1 / c.m) * x + c.m1 * combine(coefs, [e.eps for e in pts])
-        return x_new, x_new
+            return [c.s1 / c.m1 - c.s / c.m]
+        return tab_coefficients(ctx.sde, [q.t for q in pts], c.t, c.t_next)

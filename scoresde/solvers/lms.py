@@ -15,53 +15,20 @@ sigma down to sigma = 0, so an interval ending at t = 0 (sigma = 0) is an ordina
 """
 from __future__ import annotations
 
-import math
-
-from torch import Tensor
-
-from .._util import check_int
-from .base import Step, StepContext
-from .dpm_solver_single import DPMSolver3
-from .multistep import combine, evaluate, history, lagrange_integrals, rk_start_nfe
-from .unipc import warmup_correct
+from .base import StepContext
+from .eps_multistep import EpsMultistep
+from .multistep import lagrange_integrals
 
 
-class LMS(Step):
-    needs_positive_m = True
+class LMS(EpsMultistep):
     name = "lms"
-    nfe_per_step = 1
-    deterministic_ode = True
-    multistep = True
     summary = "PF-ODE, linear multistep (Adams-Bashforth) in sigma"
+    default_order = 4
+    max_order = 6
 
     def __init__(self, order: int = 4, warmup: str = "auto"):
-        self.p = check_int("order", order, 1)
-        if self.p > 6:
-            raise ValueError(f"order must be between 1 and 6, got {self.p}")
-        self.order = float(self.p)
-        if warmup not in ("auto", "unic", "rk", "lower"):
-            raise ValueError(f"warmup must be 'auto', 'unic', 'rk' or 'lower', got {warmup!r}")
-        self.warmup = ("rk" if self.p >= 4 else "unic") if warmup == "auto" else warmup
+        super().__init__(order, warmup)
 
-    def config(self) -> dict:
-        cfg = {} if self.p == 4 else {"order": self.p}
-        auto = "rk" if self.p >= 4 else "unic"
-        return cfg if self.warmup == auto else {**cfg, "warmup": self.warmup}
-
-    def nfe(self, grid) -> int:
-        return len(grid) - 1 + (rk_start_nfe(grid, self.p) if self.warmup == "rk" else 0)
-
-    def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
+    def weights(self, ctx: StepContext, pts) -> list:
         c = ctx.coeffs
-        e = evaluate(ctx, x)
-        if self.warmup == "unic":
-            x = warmup_correct(ctx, x, e, self.p)
-        elif self.warmup == "rk" and ctx.step_index < self.p - 2 and c.s1 > 0.0:
-            x_new = DPMSolver3()._update(ctx, x, e.eps, e.lam, math.log(c.m1 / c.s1) - e.lam)
-            return x_new, x_new
-        pts = history(ctx)[-self.p:]
-        ctx.state["warmup_prev"] = (x, len(pts))
-        sig1 = c.s1 / c.m1
-        coefs = lagrange_integrals([e.sigma for e in reversed(pts)], pts[-1].sigma, sig1)
-        x_new = (c.m1 / c.m) * x + c.m1 * combine(coefs, [e.eps for e in reversed(pts)])
-        return x_new, x_new
+        return lagrange_integrals([q.sigma for q in pts], pts[-1].sigma, c.s1 / c.m1)

@@ -145,3 +145,20 @@ def test_compare_runs_peers_next_to_scoresde_and_counts_their_nfe():
         assert by[("vp", name, 40)]["rmse"] < 0.25 * by[("vp", name, 10)]["rmse"]
     assert {d["name"] for d in res.samplers} == {s.name for s in specs}
     assert all(d["source"] for d in res.samplers)
+
+
+def test_cli_runs_peer_samplers_next_to_native_ones(tmp_path, capsys):
+    """`scoresde compare --samplers diffusers:...,kdiffusion:...,heun` (the README's command) is accepted by
+    the applicability check (peers have no native steps to check) and reports every sampler."""
+    pytest.importorskip("diffusers")
+    pytest.importorskip("k_diffusion.sampling")
+    from scoresde import cli
+
+    out = tmp_path / "cmp"
+    code = cli.main(["compare", "--samplers", "diffusers:UniPCMultistepScheduler:solver_order=3,kdiffusion:euler,heun",
+                     "--sde", "vp", "--nfe", "10", "--n", "64", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = (out / "report.md").read_text()
+    for name in ("diffusers:UniPCMultistepScheduler", "kdiffusion:euler", "heun"):
+        assert name in report, name

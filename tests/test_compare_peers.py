@@ -151,7 +151,7 @@ def test_cli_runs_peer_samplers_next_to_native_ones(tmp_path, capsys):
     """`scoresde compare --samplers diffusers:...,kdiffusion:...,heun` (the README's command) is accepted by
     the applicability check (peers have no native steps to check) and reports every sampler."""
     pytest.importorskip("diffusers")
-    pytest.importorskip("k_diffusion.sampling")
+    _kdiffusion()
     from scoresde import cli
 
     out = tmp_path / "cmp"

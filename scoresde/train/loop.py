@@ -143,6 +143,7 @@ def _train(cfg, out, resume, progress, data, world, device, time_limit_s=None) -
             print(f"scoresde train: {out!r} has no checkpoint yet; starting it again from step 0", file=sys.stderr)
     elif os.path.exists(os.path.join(out, CONFIG_FILE)) or ckpt.list_checkpoints(ck_dir):
         raise ValueError(_fresh_run_refusal(out, ck_dir))
+    D.barrier(world)  # every rank has checked the folder before rank 0 writes into it (else rank 1 sees rank 0's run)
     if world.is_main:
         os.makedirs(ck_dir, exist_ok=True)
         dump_config(cfg, os.path.join(out, CONFIG_FILE))

@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Optional
@@ -277,19 +276,9 @@ def named(name: str) -> TunedGrid:
 def save(tg: TunedGrid, path: str) -> str:
     """Write ``tg`` as JSON atomically (temporary file in the same folder, then os.replace)."""
     text = json.dumps(tg.to_json(), indent=1, sort_keys=True) + "\n"
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-grid-", dir=folder)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from .train.checkpoint import atomic_write_text  # the package's one atomic writer (creates the folder)
+
+    atomic_write_text(path, text)
     return path
 
 

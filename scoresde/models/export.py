@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 
 FILE = "model.safetensors"
 
@@ -28,22 +27,10 @@ def _safetensors():
     return st
 
 
-def _atomic(path: str, write) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def export_run(run_dir: str, out: str, *, ema: bool = True, checkpoint=None) -> str:
     """Write OUT/model.safetensors (+ config.json) for run folder ``run_dir``; return the file's path."""
     st = _safetensors()
+    from ..train.checkpoint import atomic_write_bytes
     from ..train.run import load_run
 
     run = load_run(run_dir, device="cpu", ema=ema, checkpoint=checkpoint)
@@ -53,14 +40,10 @@ def export_run(run_dir: str, out: str, *, ema: bool = True, checkpoint=None) -> 
             "step": str(run.step), "ema": str(bool(run.ema)).lower()}
     os.makedirs(out, exist_ok=True)
     path = os.path.join(out, FILE)
-    _atomic(path, lambda p: st.save_file(tensors, p, metadata=meta))
+    atomic_write_bytes(path, st.save(tensors, metadata=meta))
     cfg_text = json.dumps({k: json.loads(v) if k in ("config", "sde", "data_shape") else v for k, v in meta.items()},
                           indent=1).encode()
-
-    def write_cfg(p):
-        with open(p, "wb") as f:
-            f.write(cfg_text)
-    _atomic(os.path.join(out, "config.json"), write_cfg)
+    atomic_write_bytes(os.path.join(out, "config.json"), cfg_text)
     return path
 
 

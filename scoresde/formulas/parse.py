@@ -198,21 +198,7 @@ class _Parser(SymbolRules, ConstructRules):
 
     def raw_group(self) -> str:
         """Read a subscript/superscript as normalised text (a braced group or one token)."""
-        self.skip_spacing()
-        if self.accept("op", "{"):
-            depth, parts = 1, []
-            while True:
-                t = self.next()
-                if t.kind == "op" and t.val == "{":
-                    depth += 1
-                elif t.kind == "op" and t.val == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                parts.append(t)
-            return _norm_script(parts)
-        t = self.next()
-        return _norm_script([t])
+        return _norm_script(self._braced_tokens())
 
     def postfix(self) -> sp.Expr:
         """A primary followed by subscripts / superscript labels / an argument list."""

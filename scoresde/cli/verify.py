@@ -178,10 +178,7 @@ def run(args: argparse.Namespace) -> int:
         if len(tex) > 10_000:
             raise ValueError(f"--latex: formula {k} has {len(tex):_} characters; at most 10_000")
     for path in args.paths:  # a wrong path is refused before any work ...
-        if os.path.isdir(path):
-            raise ValueError(f"PATHS: {path!r} is a folder, not a file")
-        if not os.path.exists(path):
-            raise ValueError(f"PATHS: no such file {path!r}")
+        checks.existing_file("PATHS", path)
     # ... while binary, non-UTF-8 or oversized files are reported one line each, naming the file, and the
     # other files are still judged (scoresde.formulas' bounded reader); the exit code is then 2
     checks.output_file("--json", args.json)

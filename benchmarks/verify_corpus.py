@@ -5,6 +5,7 @@
     python benchmarks/verify_corpus.py --numeric       # with the numeric sampler confirmation (slower)
     python benchmarks/verify_corpus.py --category edm --failures
     python benchmarks/verify_corpus.py --json out.json # one record per claim
+    python benchmarks/verify_corpus.py --root tests/corpus_extra   # another corpus in the same schema
 
 The corpus holds correct formulas as the papers write them (tests/corpus/correct/*.yaml) and wrong
 variants of them (tests/corpus/wrong/*.yaml), each with its expected verdict; a wrong variant also names
@@ -100,6 +101,15 @@ def load_corpus(root: str = CORPUS, categories: Optional[Iterable[str]] = None) 
                 if cats is None or it.category in cats:
                     items.append(it)
     return items
+
+
+def corpus_root(path: str) -> Optional[str]:
+    """The corpus folder `path` names (as given, else relative to the repository root), or None when neither
+    holds a correct/ or wrong/ folder."""
+    for cand in (path, os.path.join(ROOT, path)):
+        if any(glob.glob(os.path.join(cand, kind, "*.yaml")) for kind in ("correct", "wrong")):
+            return os.path.abspath(cand)
+    return None
 
 
 def subset(items: Sequence[Item], every: int) -> List[Item]:
@@ -254,9 +264,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--category", action="append", help="only this category (repeatable)")
     ap.add_argument("--every", type=int, default=1, help="judge a fixed 1-in-N subset (as the fast test does)")
     ap.add_argument("--json", help="write one record per claim to this file")
+    ap.add_argument("--root", default=CORPUS,
+                    help="corpus folder with correct/ and wrong/ (default tests/corpus; a relative path is tried "
+                         "from the current folder, then from the repository root)")
     args = ap.parse_args(argv)
+    root = corpus_root(args.root)
+    if root is None:
+        ap.error(f"--root {args.root}: no correct/ or wrong/ folder of YAML claims there")
     sys.path.insert(0, ROOT)
-    items = subset(load_corpus(categories=args.category), args.every)
+    items = subset(load_corpus(root=root, categories=args.category), args.every)
     t0 = time.perf_counter()
     judge(items, numeric=args.numeric, progress=True)
     wall = time.perf_counter() - t0

@@ -110,6 +110,9 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                 v = Verdict(_clip(eq), "unparsed", f"not judged: {err}")
             except RecursionError:
                 v = Verdict(_clip(eq), "unparsed", "not judged: the formula is nested too deeply to read")
+            except (ArithmeticError, AttributeError, IndexError, KeyError, TypeError, ValueError, sp.SympifyError) as err:
+                # a bug of the verifier on one formula must not abort the document: it is reported on that formula
+                v = Verdict(_clip(eq), "unparsed", f"not judged: internal error of the verifier ({type(err).__name__}: {err})")
             _run_numeric(v)
             v.source, v.location = source, loc.strip()
             out.append(v)

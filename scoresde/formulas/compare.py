@@ -318,7 +318,7 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
             msg += f" ({diag})"
         problems.append(msg)
     # the shared-prefactor case: P (x - Q eps): diagnose Q = coef_eps / coef_x
-    if cl.uses_eps and len([m_ for m_ in mism if m_[0] in (C.x_cur, C.s)]) == 2:
+    if cl.uses_eps and len([m_ for m_ in mism if m_[0] in (C.x_cur, C.s)]) == 2 and C.s in emean and C.x_cur in emean:
         et = _to_claim_basis({C.s: emean[C.s]}, cl)[C.e] / emean[C.x_cur]
         ratio_diag = _diagnose(cl, "ratio", et)
         if ratio_diag:

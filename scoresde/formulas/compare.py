@@ -13,6 +13,7 @@ from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scala
 from .entry import Entry
 from .evaluate import is_zero
 from .registry import REGISTRY
+from .specialise import first_exact
 
 # ============================================================================ comparisons
 @dataclass
@@ -415,7 +416,7 @@ def compare_relation(cl: Claim, e: Entry) -> Match:
 
 
 
-def _compare(cl: Claim, e: Entry, quick: bool = False) -> Match:
+def _compare_plain(cl: Claim, e: Entry, quick: bool = False) -> Match:
     if cl.kind == "sde":
         return compare_sde(cl, e)
     if cl.kind == "step":
@@ -423,3 +424,28 @@ def _compare(cl: Claim, e: Entry, quick: bool = False) -> Match:
     if cl.kind == "scalar":
         return compare_scalar(cl, e)
     return compare_relation(cl, e)
+
+
+def _claim_pieces(cl: Claim) -> List[sp.Expr]:
+    if cl.kind == "sde":
+        return [cl.drift, cl.diff2]
+    if cl.kind == "step":
+        return list(cl.mean.values()) + ([cl.var] if cl.var is not None else [])
+    if cl.kind == "scalar":
+        return [cl.rhs]
+    return [cl.equation]
+
+
+def _compare(cl: Claim, e: Entry, quick: bool = False) -> Match:
+    """The claim against entry ``e``; where it is not exact, against ``e`` specialised to a schedule the claim
+    writes out or to published parameter values it writes as numbers (:mod:`scoresde.formulas.specialise`)."""
+    m = _compare_plain(cl, e, quick)
+    if m.verdict == "exact" or (m.verdict == "unparsed" and m.mismatches >= 10):
+        return m
+    hit = first_exact(_claim_pieces(cl), e, lambda e2: _compare_plain(cl, e2, quick))
+    if hit is None:
+        return m
+    m2, how = hit
+    m2.entry = e
+    m2.detail = f"{m2.detail}, with {how}"
+    return m2

@@ -1,0 +1,56 @@
+"""Entries specialised to a schedule written out or to published parameter values (formulas.specialise)."""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from scoresde.formulas import verify_latex
+from scoresde.formulas import canon as C
+from scoresde.formulas.registry import REGISTRY
+from scoresde.formulas.specialise import PUBLISHED, variants
+
+
+def _verdicts(tex):
+    return [v.verdict for v in verify_latex(tex, numeric=False)]
+
+
+@pytest.mark.parametrize("tex", [
+    # VE reverse SDE (Song et al. 2021, Eq. 6) with the geometric σ(t) and σ_min = 0.01, σ_max = 50 as numbers
+    r"dx = -2\log(5000)\,0.0001\cdot 5000^{2t}\nabla_x \log p_t(x)\,dt + 0.01\cdot 5000^{t}\sqrt{2\log 5000}\,d\bar w",
+    # VE forward SDE in the form g(t) = σ(t)√(2 log(σ_max/σ_min)), symbols kept
+    r"dx = \sigma_{\min}\Big(\frac{\sigma_{\max}}{\sigma_{\min}}\Big)^{t}\sqrt{2\log\frac{\sigma_{\max}}{\sigma_{\min}}}\,dw",
+    # the linear β(t) of Song et al. with its published numbers
+    r"\beta(t) = 0.1 + 19.9\,t",
+])
+def test_written_out_schedules_and_published_values_are_exact(tex):
+    assert _verdicts(tex) == ["exact"]
+
+
+@pytest.mark.parametrize("tex", [
+    # the same reverse SDE with g² halved in the drift (a factor 2 missing)
+    r"dx = -\log(5000)\,0.0001\cdot 5000^{2t}\nabla_x \log p_t(x)\,dt + 0.01\cdot 5000^{t}\sqrt{2\log 5000}\,d\bar w",
+    # β_max = 40 is not a published value: the numbers only fit other parameters
+    r"\beta(t) = 0.1 + 39.9\,t",
+])
+def test_numbers_that_fit_only_unpublished_parameters_are_not_exact(tex):
+    assert "exact" not in _verdicts(tex)
+
+
+def test_cosine_with_published_offset_as_a_number():
+    ok = r"\bar\alpha_t = \cos^2\Big(\frac{t/T + 0.008}{1.008}\cdot\frac{\pi}{2}\Big)\Big/\cos^2\Big(\frac{0.008}{1.008}\cdot\frac{\pi}{2}\Big)"
+    assert _verdicts(ok) == ["exact"]
+    bad = ok.replace("{1.008}\\cdot", "{1.08}\\cdot", 1)
+    assert "exact" not in _verdicts(bad)
+
+
+def test_variants_only_where_the_claim_writes_numbers_or_schedule_parameters():
+    e = REGISTRY["ve.reverse_sde"] if "ve.reverse_sde" in REGISTRY else next(
+        q for q in REGISTRY.values() if q.kind == "sde" and q.family == "ve" and q.noise == "dwbar")
+    # a claim in σ(t) itself: nothing to specialise
+    assert list(variants([C.SIGMA(C.t) ** 2], e)) == []
+    # a claim with σ_min, σ_max: the geometric schedule is substituted, σ(t) disappears from the entry
+    (e2, how), *_ = list(variants([C.sigma_min * C.sigma_max], e))
+    assert "geometric" in how and not e2.diff2.has(C.SIGMA)
+    # every published value is cited
+    assert all(src and "(" in src for vals in PUBLISHED.values() for _, src in vals)
+    assert all(isinstance(val, sp.Basic) for vals in PUBLISHED.values() for val, _ in vals)

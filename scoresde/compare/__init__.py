@@ -156,7 +156,8 @@ def compare(
     plot_nfes = list(plot_nfes) if plot_nfes is not None else _pick_plot_nfes(plan.nfes)
     world = world or World()
     if not world.is_main:
-        _follow(plan, target, score, shape, seed, dtype, dev, world)
+        _follow(plan, target, score, shape, seed, dtype, dev, world,
+                final_step_study and any(s.deterministic for s in plan.samplers))
         return None
 
     # ---- measure setup: estimators and their noise floors (once per comparison)
@@ -252,7 +253,8 @@ def compare(
                 bar.update(f"{sde.name} {spec.name} {nfe}")
         t0 = time.perf_counter()
         if final_step_study and ctx.ref0 is not None:
-            final_rows += grid_to_zero(sde, score_fn, grid_fn, x_T, plan.nfes, plan.samplers, ctx.ref0, target.name)
+            final_rows += grid_to_zero(sde, score_fn, grid_fn, x_T, plan.nfes, plan.samplers, ctx.ref0, target.name,
+                                       world)
         timing["final_step"] = timing.get("final_step", 0.0) + time.perf_counter() - t0
         t0 = time.perf_counter()
         if target.kind == "points":
@@ -275,8 +277,9 @@ def compare(
                          samplers=[_definition(s) for s in plan.samplers], model_error=model_rows, plot_data=plot)
 
 
-def _follow(plan: Plan, target: Target, score, shape, seed: int, dtype, dev, world: World) -> None:
-    """Ranks > 0: their blocks of every split run, in rank 0's order (:mod:`.shard`); nothing else."""
+def _follow(plan: Plan, target: Target, score, shape, seed: int, dtype, dev, world: World, final: bool) -> None:
+    """Ranks > 0: their blocks of every split run and (``final``) of the final-step study, in rank 0's
+    order (:mod:`.shard`); nothing else."""
     for sde in plan.sdes:
         score_fn = score(sde) if score is not None else target.mixture.score_fn(sde)
         grid_fn = plan.grid_fn(sde)
@@ -289,6 +292,8 @@ def _follow(plan: Plan, target: Target, score, shape, seed: int, dtype, dev, wor
                     run_on_ranks(spec, sde, score_fn, grid_fn, x_T, nfe, seed, None, world)
                 except (FloatingPointError, AssertionError):
                     pass  # rank 0 records it
+        if final:
+            grid_to_zero(sde, score_fn, grid_fn, x_T, plan.nfes, plan.samplers, None, target.name, world)
 
 
 def _cannot_run(spec: SamplerSpec, sde, grid_fn) -> str:

@@ -11,8 +11,9 @@ relative in float32).
 Launched without torchrun (no WORLD_SIZE), everything is a single process and nothing is initialised.
 Backend: NCCL when the device is CUDA (every process on ``cuda:LOCAL_RANK``), gloo on CPU.
 
-For compare (or any per-sample computation): ``map_indices(fn, n, world)`` calls ``fn(range)`` on this
-process's block, returning rows, and gathers the rows of all processes in index order.
+For any per-sample computation: ``map_indices(fn, n, world)`` calls ``fn(range)`` on this process's
+block, returning rows, and gathers the rows of all processes in index order. ``scoresde compare``
+splits its runs this way (:mod:`scoresde.compare.shard`).
 """
 from __future__ import annotations
 

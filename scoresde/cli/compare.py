@@ -1,4 +1,9 @@
-"""``scoresde compare``: samplers side by side at equal NFE against exact truth (strings -> objects here)."""
+"""``scoresde compare``: samplers side by side at equal NFE against exact truth (strings -> objects here).
+
+Under ``torchrun`` every process checks the options, then joins the process group (gloo on CPU,
+NCCL on ``cuda:LOCAL_RANK``); fixed-step runs are split over the processes by sample index
+(:mod:`scoresde.compare.shard`) and rank 0 alone measures and writes the report.
+"""
 from __future__ import annotations
 
 import argparse
@@ -67,13 +72,9 @@ def _positive_int(option: str, value: int, minimum: int = 1) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """Entry point of ``scoresde compare`` (ValueError = bad input: the CLI prints one line, exit 2)."""
-    import torch
-
     from .. import grids as _grids
-    from ..compare import compare
-    from ..compare_report import prepare_out_dir, summary_table, write_outputs
-    from ..problems import PROBLEMS, get_problem
-    from ..sde import SDES
+    from ..compare.report import check_out_dir
+    from ..distributed import init, shutdown
 
     for opt, value in (("--sde", args.sde), ("--problem", args.problem), ("--grid", args.grid), ("--nfe", args.nfe)):
         checks.nonempty(opt, value)
@@ -90,12 +91,29 @@ def run(args: argparse.Namespace) -> int:
     # Fail on a bad --out or --json before any work.
     checks.output_dir("--out", args.out)
     checks.output_file("--json", args.json, allow_stdout=True)
-
-    score, label = None, "exact"
+    check_out_dir(args.out, args.overwrite)
     if args.model is not None and args.score != "exact":
         raise ValueError("--model: give either --model or --score RUN, not both")
+    # torchrun: every rank has checked the options above before any rank can pass this rendezvous
+    world, dev = init(args.device, option="--device")
+    try:
+        return _compare(args, samplers, nfes, threads, world, dev)
+    finally:
+        shutdown(world)
+
+
+def _compare(args: argparse.Namespace, samplers: list, nfes: List[int], threads: int, world, dev) -> int:
+    import torch
+
+    from .. import grids as _grids
+    from ..compare import compare
+    from ..compare.report import prepare_out_dir, summary_table, write_outputs
+    from ..problems import PROBLEMS, get_problem
+    from ..sde import SDES
+
+    score, label = None, "exact"
     if args.model is not None:
-        problem, sdes, score, label = _model(args)
+        problem, sdes, score, label = _model(args, dev)
     elif args.score == "exact":
         problem_name = args.problem or DEFAULT_PROBLEM
         if problem_name not in PROBLEMS:
@@ -104,10 +122,11 @@ def run(args: argparse.Namespace) -> int:
         sde_names = _names(args.sde if args.sde is not None else ",".join(DEFAULT_SDES), list(SDES), "--sde", "SDE")
         sdes = [problem.sde(s) for s in sde_names]
     else:
-        problem, sdes, score, label = _trained(args, PROBLEMS, get_problem)
+        problem, sdes, score, label = _trained(args, PROBLEMS, get_problem, dev)
     checks.compare_runs(samplers, sdes,
                         lambda sde: _grids.GRIDS[args.grid or DEFAULT_GRIDS.get(sde.name, "uniform")](sde, 4))
-    prepare_out_dir(args.out, args.overwrite)  # the last check (an existing non-empty --out) creates the folder
+    if world.is_main:
+        prepare_out_dir(args.out, args.overwrite)  # checked above on every rank; rank 0 creates the folder
 
     # default sample size: 10000 on exact problems (cheap exact score), fewer through a network
     n = args.n if args.n is not None else (10_000 if score is None else (256 if len(getattr(problem, "shape", (2,))) > 1 else 2000))
@@ -116,8 +135,10 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        res = compare(problem, sdes, samplers, nfes, n=n, seed=args.seed,
-                      device=args.device, grid=args.grid, score=score, score_label=label, progress=True)
+        res = compare(problem, sdes, samplers, nfes, n=n, seed=args.seed, device=dev, grid=args.grid,
+                      score=score, score_label=label, progress=True, world=world)
+    if res is None:  # a rank > 0 under torchrun: its blocks are in rank 0's report
+        return 0
     seen = set()
     for w in caught:  # the NFE roundings (also stored in each record's "warning")
         msg = str(w.message)
@@ -132,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _trained(args, PROBLEMS, get_problem):
+def _trained(args, PROBLEMS, get_problem, dev):
     """(problem, [sde], score(sde), label) for --score RUN_DIR."""
     if not os.path.isdir(args.score):
         raise ValueError(f"--score: give 'exact' or a training run folder; {args.score!r} is neither")
@@ -141,7 +162,7 @@ def _trained(args, PROBLEMS, get_problem):
     except ImportError as e:  # pragma: no cover - the training package ships with scoresde
         raise ValueError(f"--score: trained models need scoresde.train ({e})") from None
     try:
-        run = load_run(args.score, device=args.device)
+        run = load_run(args.score, device=dev)
     except ValueError as e:
         raise ValueError(f"--score: {str(e).replace('--run: ', '')}") from None
     data = run.config.data.name
@@ -162,15 +183,14 @@ def _trained(args, PROBLEMS, get_problem):
     return problem, [run.sde], (lambda s: run.score_fn), label
 
 
-def _model(args):
+def _model(args, dev):
     """(target, [sde], score(sde), label) for --model SOURCE:ARG (no exact truth; a run's data if it has one)."""
     from ..compare import Target
     from ..models import load_model
 
     if args.problem is not None or args.sde is not None:
         raise ValueError("--model: the model fixes its data and SDE; leave out --problem and --sde")
-    lm = load_model(args.model, device="cpu" if args.device == "auto" and not __import__("torch").cuda.is_available()
-                    else ("cuda" if args.device in ("auto", "cuda") else args.device))
+    lm = load_model(args.model, device=str(dev))
     if lm.data is not None:
         target = Target.from_dataset(lm.data)
     else:
@@ -194,8 +214,9 @@ def add_parser(subparsers) -> None:
                         f"{','.join(s for s in SAMPLERS if s not in DEFAULT_SAMPLERS)}, any predictor of "
                         "scoresde.solvers, and peers as diffusers:SCHEDULER or kdiffusion:NAME[:KEY=VALUE])")
     p.add_argument("--nfe", default=",".join(map(str, DEFAULT_NFE)), help="comma list of NFE budgets")
-    p.add_argument("--n", type=int, default=None,
-                   help="samples per run (default 10000 with the exact score; 2000 points / 256 images through a network)")
+    p.add_argument("--n", "--num-samples", dest="n", type=int, default=None,
+                   help="samples per run (default 10000 with the exact score; 2000 points / 256 images through a "
+                        "network; --num-samples under torchrun, whose own parser takes --n)")
     p.add_argument("--seed", type=int, default=0, help="seed of the prior draws and the noise")
     p.add_argument("--out", default="compare-out", help="output folder (default ./compare-out)")
     p.add_argument("--overwrite", action="store_true", help="replace the results in an existing non-empty --out")

@@ -8,6 +8,7 @@ at its tolerance (the NFE actually counted is recorded and plotted). Stages, one
 * :mod:`.samplers` -- the sampler table (one line per sampler; :func:`from_predictor` for registry steps)
   and :mod:`.sources` -- peers' schedulers and sampling functions (diffusers, k-diffusion) through adapters;
 * :mod:`.run` -- one sampler at one budget from a shared x_T, NFE counted;
+* :mod:`.shard` -- under ``torchrun``, fixed-step runs split over processes by sample index, gathered on rank 0;
 * :mod:`.measure` -- one file per metric family, each with its noise floor;
 * :mod:`.studies` -- final step eps -> 0, trajectories, exact-moment orders;
 * :mod:`.report` / :mod:`.plots` -- results.csv/json, report.md, figures.
@@ -36,9 +37,11 @@ from . import measure as _measure
 from .measure import METRIC_KEYS, MeasureContext, Target
 from .plan import (DEFAULT_GRIDS, DEFAULT_NFE, DEFAULT_PROBLEM, DEFAULT_SDES, GRID_NOTES, Plan,
                    machine_description, resolve_device)
-from .run import Tolerances, final_step, run_one, x_T_for
+from ..distributed import World
+from .run import Tolerances, final_step, x_T_for
 from .samplers import (DEFAULT_SAMPLERS, SAMPLERS, SamplerSpec, from_predictor, nfe_per_step, realise_nfe,
                        resolve)
+from .shard import run_on_ranks, splits
 from .studies import grid_to_zero, order_study, trajectories
 
 _order_study = order_study  # the name tests and benchmarks used
@@ -111,7 +114,8 @@ def compare(
     progress: bool = True,
     model_error: bool = True,
     digits_epochs: Optional[int] = None,
-) -> CompareResult:
+    world: Optional[World] = None,
+) -> Optional[CompareResult]:
     """Run every sampler on every SDE at every NFE and measure it.
 
     Args:
@@ -130,6 +134,10 @@ def compare(
             exact score's from the same x_T (model error, reported apart from sampler error).
         digits_epochs: training epochs of the digit classifier (image targets; default that of
             :func:`scoresde.train.digits_metric.train_classifier`).
+        world: the ``torchrun`` processes (:func:`scoresde.distributed.init`); every rank calls
+            ``compare`` with the same arguments. Fixed-step runs are split by sample index over the
+            ranks (:mod:`.shard`); rank 0 runs the rest, measures and returns the result, the other
+            ranks return None. Default: one process.
     """
     t_start = time.perf_counter()
     timing: Dict[str, float] = {}
@@ -146,6 +154,11 @@ def compare(
     final_step_study = final_step_study and exact
     shape = (n,) + tuple(target.shape)
     plot_nfes = list(plot_nfes) if plot_nfes is not None else _pick_plot_nfes(plan.nfes)
+    world = world or World()
+    if not world.is_main:
+        _follow(plan, target, score, shape, seed, dtype, dev, world,
+                final_step_study and any(s.deterministic for s in plan.samplers))
+        return None
 
     # ---- measure setup: estimators and their noise floors (once per comparison)
     ctx = MeasureContext(target=target, n=n, seed=seed, n_mmd=n_mmd, n_proj=n_proj, floor_repeats=floor_repeats,
@@ -167,7 +180,7 @@ def compare(
                   f"real data: a seeded split of {target.heldout.shape[0]} samples of the run's data set (the model "
                   f"may have trained on them); floors: draws from the other {target.pool.shape[0]} against that split"),
         "mmd_bandwidth": ctx.state["mmd"].bandwidth if "mmd" in ctx.state else None,
-        "floor_repeats": floor_repeats,
+        "floor_repeats": floor_repeats, "processes": world.world_size,
     }
     if "digits" in ctx.state:
         meta["digits"] = {"n_eval": ctx.state["digits"]["n_eval"], "classifier_accuracy": ctx.state["digits"]["accuracy"]}
@@ -178,7 +191,7 @@ def compare(
     y = ctx.state.get("y")
     plot = {"samples": {}, "trajectories": {}, "exact": None if y is None else y[:n_plot].clone(),
             "plot_nfes": plot_nfes, "mixture": target.mixture, "kind": target.kind}
-    bar = _Progress(plan.total, progress)
+    bar = _Progress(plan.total, progress)  # rank 0 only
     need_ref = any(s.deterministic for s in plan.samplers)
 
     for sde in plan.sdes:
@@ -219,7 +232,8 @@ def compare(
                 for k in METRIC_KEYS:
                     rec[k] = None
                 try:
-                    x, info = run_one(spec, sde, score_fn, grid_fn, x_T, nfe, seed, tolerances.get(spec.name))
+                    x, info = run_on_ranks(spec, sde, score_fn, grid_fn, x_T, nfe, seed, tolerances.get(spec.name),
+                                           world)
                 except (FloatingPointError, AssertionError) as e:  # torchdiffeq asserts on dt underflow
                     rec.update(status="failed", warning=f"{type(e).__name__}: {e}", nfe=None, steps=None,
                                wall_s=None, within_floor="")
@@ -239,7 +253,8 @@ def compare(
                 bar.update(f"{sde.name} {spec.name} {nfe}")
         t0 = time.perf_counter()
         if final_step_study and ctx.ref0 is not None:
-            final_rows += grid_to_zero(sde, score_fn, grid_fn, x_T, plan.nfes, plan.samplers, ctx.ref0, target.name)
+            final_rows += grid_to_zero(sde, score_fn, grid_fn, x_T, plan.nfes, plan.samplers, ctx.ref0, target.name,
+                                       world)
         timing["final_step"] = timing.get("final_step", 0.0) + time.perf_counter() - t0
         t0 = time.perf_counter()
         if target.kind == "points":
@@ -260,6 +275,25 @@ def compare(
     return CompareResult(meta=meta, records=records, skipped=skipped, floors={target.name: fl},
                          final_step=final_rows, orders=order_rows, references=ctx.references,
                          samplers=[_definition(s) for s in plan.samplers], model_error=model_rows, plot_data=plot)
+
+
+def _follow(plan: Plan, target: Target, score, shape, seed: int, dtype, dev, world: World, final: bool) -> None:
+    """Ranks > 0: their blocks of every split run and (``final``) of the final-step study, in rank 0's
+    order (:mod:`.shard`); nothing else."""
+    for sde in plan.sdes:
+        score_fn = score(sde) if score is not None else target.mixture.score_fn(sde)
+        grid_fn = plan.grid_fn(sde)
+        x_T = x_T_for(sde, shape, seed, dtype, dev)
+        for spec in plan.samplers:
+            if not splits(spec) or _cannot_run(spec, sde, grid_fn):
+                continue
+            for nfe in plan.nfes:
+                try:
+                    run_on_ranks(spec, sde, score_fn, grid_fn, x_T, nfe, seed, None, world)
+                except (FloatingPointError, AssertionError):
+                    pass  # rank 0 records it
+        if final:
+            grid_to_zero(sde, score_fn, grid_fn, x_T, plan.nfes, plan.samplers, None, target.name, world)
 
 
 def _cannot_run(spec: SamplerSpec, sde, grid_fn) -> str:

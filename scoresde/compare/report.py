@@ -1,6 +1,7 @@
 """Output of ``scoresde compare``: results.csv, results.json, report.md and the PNG plots.
 
-Every file is written atomically (a temporary file in the same folder, then ``os.replace``).
+Every file is written atomically (:func:`scoresde.train.checkpoint.atomic_write_bytes`: a temporary
+file in the same folder, fsync, then ``os.replace``). Under ``torchrun`` only rank 0 writes.
 """
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import io
 import json
 import math
 import os
-import tempfile
 from typing import Dict, List, Optional, Sequence
 
+from ..train.checkpoint import atomic_write_bytes
 from . import RECORD_KEYS, CompareResult
 from .plots import make_plots
 from .tables import (_fmt, _table, definitions_table, final_step_rows, fit_order, model_error_rows, order_table,
@@ -22,28 +23,17 @@ FILES = ("results.csv", "results.json", "report.md", "error_vs_nfe.png", "trajec
          "seconds_per_step.png")
 
 # ============================================================================ files
-def _atomic_write(path: str, data: bytes) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def prepare_out_dir(out: str, overwrite: bool) -> None:
-    """Create ``out``; refuse an existing non-empty folder unless ``overwrite``."""
+def check_out_dir(out: str, overwrite: bool) -> None:
+    """Refuse a ``out`` that is a file, or an existing non-empty folder unless ``overwrite`` (no writes)."""
     if os.path.exists(out) and not os.path.isdir(out):
         raise ValueError(f"--out: {out!r} exists and is not a folder")
     if os.path.isdir(out) and os.listdir(out) and not overwrite:
         raise ValueError(f"--out: folder {out!r} exists and is not empty; pass --overwrite to replace its results")
+
+
+def prepare_out_dir(out: str, overwrite: bool) -> None:
+    """Create ``out``; refuse an existing non-empty folder unless ``overwrite``."""
+    check_out_dir(out, overwrite)
     os.makedirs(out, exist_ok=True)
 
 
@@ -77,7 +67,7 @@ def write_outputs(res: CompareResult, out: str, overwrite: bool = False, json_fi
 
     def put(name: str, data: bytes) -> None:
         p = os.path.join(out, name)
-        _atomic_write(p, data)
+        atomic_write_bytes(p, data)
         paths.append(p)
 
     put("results.csv", to_csv_text(res.records).encode())
@@ -91,11 +81,18 @@ def write_outputs(res: CompareResult, out: str, overwrite: bool = False, json_fi
         if json_file == "-":
             print(js)
         else:
-            _atomic_write(json_file, js.encode())
+            atomic_write_bytes(json_file, js.encode())
     return paths
 
 
 # ============================================================================ report.md
+def _processes(w: int) -> str:
+    if w <= 1:
+        return "1"
+    return (f"{w} (torchrun): fixed-step runs split over the processes by sample index, adaptive and peer "
+            "samplers run whole on rank 0; a run's wall_s is the time until all its blocks were gathered")
+
+
 def report_markdown(res: CompareResult, figs: Dict[str, bytes]) -> str:
     m = res.meta
     fl = next(iter(res.floors.values()))
@@ -110,7 +107,8 @@ def report_markdown(res: CompareResult, figs: Dict[str, bytes]) -> str:
                  ("MMD samples", f"{m['n_mmd']} (RBF bandwidth {_fmt(m['mmd_bandwidth'])}, median heuristic on the truth sample)"),
                  ("sliced W2 directions", m["n_proj"]), ("seed", m["seed"]), ("state dtype", m["dtype"]),
                  ("device", m["device"]), ("machine", m["machine"]), ("scoresde", m["version"]),
-                 ("reference", m["reference"]), ("wall time", f"{m['wall_s']:.1f} s")):
+                 ("reference", m["reference"]), ("processes", _processes(m.get("processes", 1))),
+                 ("wall time", f"{m['wall_s']:.1f} s")):
         L.append(f"| {k} | {v} |")
     L += ["", "## Samplers", "", "Every sampler in this report, defined (x0_hat = (x + s^2 score)/m; (m, s) at t, "
           "(m1, s1) at the next grid time; a, b: the discrete twin's step; lambda = log(m/s)):", "",

@@ -95,8 +95,14 @@ class Tolerances:
 
 
 def run_one(spec: SamplerSpec, sde: LinearSDE, score_fn, grid_fn, x_T: Tensor, nfe: int, seed: int,
-            tolerances: Optional[Tolerances] = None) -> Tuple[Tensor, dict]:
-    """Run one sampler at one NFE budget; return (samples, record fields)."""
+            tolerances: Optional[Tolerances] = None, indices: Optional[range] = None) -> Tuple[Tensor, dict]:
+    """Run one sampler at one NFE budget; return (samples, record fields).
+
+    ``indices``: the sample indices of ``x_T``'s rows (default 0..B-1), which fix each row's noise
+    (fixed-step samplers only: :mod:`.shard` runs a block of a comparison's samples this way).
+    """
+    if indices is not None and spec.kind != "fixed":
+        raise ValueError(f"{spec.name}: indices= is for fixed-step samplers; a {spec.kind} run is batch-coupled")
     if spec.external is not None:
         t0 = time.perf_counter()
         x, info = spec.external(sde, score_fn, x_T, nfe, seed, grid_fn)
@@ -130,7 +136,7 @@ def run_one(spec: SamplerSpec, sde: LinearSDE, score_fn, grid_fn, x_T: Tensor, n
     t0 = time.perf_counter()
     with torch.no_grad():
         r = sample(sde, score_fn, tuple(x_T.shape), predictor=p, corrector=c, grid=grid, x_T=x_T, seed=seed,
-                   dtype=x_T.dtype, device=x_T.device)
+                   indices=indices, dtype=x_T.dtype, device=x_T.device)
     wall = time.perf_counter() - t0
     if r.nfe != declared:  # the accounting the comparison rests on
         raise RuntimeError(f"{spec.name}: counted NFE {r.nfe} != declared {declared}")

@@ -3,7 +3,7 @@ exact-moment order study on Gaussian data (every affine fixed-step sampler, no s
 from __future__ import annotations
 
 import math
-from typing import List
+from typing import List, Optional
 
 import torch
 
@@ -14,12 +14,20 @@ from ..sampler import check_compatible, sample
 from ..sde import SDES
 from ..solvers import EulerMaruyama, Heun
 from .measure.gaussian import gauss_kl
+from ..distributed import World
 from .plan import DEFAULT_GRIDS
 from .samplers import nfe_per_step, realise_nfe
+from .shard import blocks_on_ranks
 
 
-def grid_to_zero(sde, score_fn, grid_fn, x_T, nfes, samplers, ref0, problem_name) -> List[dict]:
-    """Second-order samplers on grids that end with a final step eps -> 0 (lower-order final step)."""
+def grid_to_zero(sde, score_fn, grid_fn, x_T, nfes, samplers, ref0, problem_name,
+                 world: Optional[World] = None) -> List[dict]:
+    """Second-order samplers on grids that end with a final step eps -> 0 (lower-order final step).
+
+    Under ``torchrun`` (``world``) every rank calls it; the runs are split by sample index
+    (:func:`~scoresde.compare.shard.blocks_on_ranks`) and rank 0 alone measures and returns the rows.
+    """
+    world = world or World()
     rows = []
     for spec in samplers:
         if not spec.deterministic or spec.kind != "fixed" or (spec.order or 0) < 2:
@@ -31,12 +39,18 @@ def grid_to_zero(sde, score_fn, grid_fn, x_T, nfes, samplers, ref0, problem_name
             steps = max(1, int(math.floor((nfe - 1) / per + 0.5)))
             g = torch.cat([grid_fn(sde, steps), torch.zeros(1, dtype=torch.float64)])
             p, c = spec.steps_for(sde, g)
-            with torch.no_grad():
-                r = sample(sde, score_fn, tuple(x_T.shape), predictor=p, corrector=c, grid=g, x_T=x_T,
-                           dtype=x_T.dtype, device=x_T.device)
-            rows.append({"problem": problem_name, "sde": sde.name, "sampler": spec.name, "variant": "grid_to_0",
-                         "nfe_requested": nfe, "nfe": r.nfe,
-                         "rmse_t0": M.endpoint_rmse(r.x.detach().cpu().to(torch.float64), ref0)})
+
+            def run(xb, idx, p=p, c=c, g=g):
+                with torch.no_grad():
+                    r = sample(sde, score_fn, tuple(xb.shape), predictor=p, corrector=c, grid=g, x_T=xb,
+                               dtype=xb.dtype, device=xb.device)
+                return r.x, r.nfe
+
+            x, spent = blocks_on_ranks(run, x_T, world)
+            if world.is_main:
+                rows.append({"problem": problem_name, "sde": sde.name, "sampler": spec.name, "variant": "grid_to_0",
+                             "nfe_requested": nfe, "nfe": spent,
+                             "rmse_t0": M.endpoint_rmse(x.detach().cpu().to(torch.float64), ref0)})
     return rows
 
 

@@ -54,3 +54,18 @@ def test_variants_only_where_the_claim_writes_numbers_or_schedule_parameters():
     # every published value is cited
     assert all(src and "(" in src for vals in PUBLISHED.values() for _, src in vals)
     assert all(isinstance(val, sp.Basic) for vals in PUBLISHED.values() for val, _ in vals)
+
+
+@pytest.mark.parametrize("tex,exact", [
+    # Euler step of the VP probability-flow ODE (Song et al. 2021, Eq. 13), β(t) form
+    (r"x_{i-1} = x_i + \tfrac12\beta(t_i)\,x_i\Delta t + \tfrac12\beta(t_i)\,s_\theta(x_i, t_i)\,\Delta t", True),
+    # ... with g² for ½g² in front of the score: the reverse SDE's drift without its noise -- not a valid ODE step
+    (r"x_{i-1} = x_i + \tfrac12\beta(t_i)\,x_i\Delta t + \beta(t_i)\,s_\theta(x_i, t_i)\,\Delta t", False),
+    # the generic Euler–Maruyama step written without its noise term is not the Euler–Maruyama step
+    (r"x_{t-\Delta t} = x_t - \big[f(x_t, t) - g(t)^2 s_\theta(x_t, t)\big]\Delta t", False),
+])
+def test_noise_free_steps_are_probability_flow_steps(tex, exact):
+    vs = verify_latex(tex, numeric=False)
+    assert (vs[0].verdict == "exact") == exact, vs[0].detail
+    if not exact:
+        assert vs[0].verdict == "inconsistent" and vs[0].terms

@@ -202,6 +202,13 @@ def _claim_in_score(cl: Claim) -> Dict[sp.Symbol, sp.Expr]:
     return mean
 
 
+def _noise_free_entries(fam: str) -> bool:
+    """Whether the registry has a deterministic step (noise variance 0) for this family: then a step written
+    without noise is one of those, and is not read as the mean of a stochastic step."""
+    return any(q.kind == "step" and q.var is not None and all(v_ == 0 for v_ in q.var) and not q.free
+               and q.family in (fam, "generic") and q.direction == "reverse" for q in REGISTRY.values())
+
+
 def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
     notes: List[str] = []
     fam = e.family if e.family != "generic" else cl.reading.family
@@ -224,8 +231,8 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
     if e.free:
         emean = {k: val.xreplace(free_sub) for k, val in emean.items()}
         evar_opts = [val.xreplace(free_sub) for val in e.var]
-    if cl.var is None and e.var is not None and e.lhs in ("x_prev", "x_cur", "x") and not e.free:
-        if e.direction == "reverse":
+    if cl.var is None and e.var is not None and e.lhs in ("x_prev", "x_cur", "x") and not e.free and any(v_ != 0 for v_ in e.var):
+        if e.direction == "reverse" and not _noise_free_entries(fam):
             notes.append("no noise term: compared as a mean")
         else:
             return Match(e, "inconsistent", "the noise term is missing", mismatches=5, terms=["variance"])

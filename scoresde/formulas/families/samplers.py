@@ -23,6 +23,16 @@ _add(name="euler_maruyama", title="Euler–Maruyama step of the reverse SDE", so
      latex=r"x_{i-1} = x_i - [f(x_i, t_i) - g(t_i)^2 s_\theta(x_i, t_i)]\Delta t + g(t_i)\sqrt{\Delta t} z_i",
      relation="ReverseSDE.sde drift and diffusion times Δt", direction="reverse",
      lhs="x_prev", mean={xc: sp.Integer(1), C.FX: -h, s: g2 * h}, var=[g2 * h], tie=None)
+_add(name="vp.pf_euler", title="Euler step of the VP probability-flow ODE", source=f"{SONG}, Eq. 13 (Euler's method, negative time step)",
+     kind="step", family="vp", mode="discrete-continuous",
+     latex=r"x_{i-1} = x_i + \frac{1}{2}\beta(t_i)[x_i + s_\theta(x_i, t_i)]\Delta t",
+     relation="x − [f x − ½ g² s] Δt with (f, g²) = (VPSDE.drift_coeff, VPSDE.diffusion_sq); solvers 'ode_euler'", direction="reverse",
+     lhs="x_prev", mean={xc: 1 + beta * h / 2, s: beta * h / 2}, var=[sp.Integer(0)], tie=None)
+_add(name="pf_euler", title="Euler step of the probability-flow ODE", source=f"{SONG}, Eq. 13 (Euler's method, negative time step)",
+     kind="step", family="generic", mode="discrete-continuous",
+     latex=r"x_{i-1} = x_i - [f(x_i, t_i) - \frac{1}{2}g(t_i)^2 s_\theta(x_i, t_i)]\Delta t",
+     relation="ReverseSDE(probability_flow=True).sde drift times Δt; solvers 'ode_euler'", direction="reverse",
+     lhs="x_prev", mean={xc: sp.Integer(1), C.FX: -h, s: g2 * h / 2}, var=[sp.Integer(0)], tie=None)
 _add(name="langevin", title="Langevin corrector step", source=f"{SONG}, Alg. 4-5; Song & Ermon 2019, Eq. 4 (ε/2 convention)",
      kind="langevin", family="generic",
      latex=r"x_{t} = x_{t-1} + \epsilon\nabla_x \log p(x_{t-1}) + \sqrt{2\epsilon} z_t",

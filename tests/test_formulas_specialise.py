@@ -69,3 +69,25 @@ def test_noise_free_steps_are_probability_flow_steps(tex, exact):
     assert (vs[0].verdict == "exact") == exact, vs[0].detail
     if not exact:
         assert vs[0].verdict == "inconsistent" and vs[0].terms
+
+
+def test_a_function_next_to_its_schedule_parameters_holds_for_that_schedule():
+    # g(t) = σ(t)√(2 log(σ_max/σ_min)): the VE SDE's diffusion for the geometric σ(t) only
+    ok = r"dx = \sigma(t)\sqrt{2\log(\sigma_{\max}/\sigma_{\min})}\,dw"
+    v = verify_latex(ok, numeric=False)[0]
+    assert v.verdict == "exact" and "schedule only" in v.detail
+    bad = r"dx = \sigma(t)\sqrt{\log(\sigma_{\max}/\sigma_{\min})}\,dw"
+    v = verify_latex(bad, numeric=False)[0]
+    assert v.verdict == "inconsistent" and v.terms == ["diffusion"]
+
+
+@pytest.mark.parametrize("tex,exact", [
+    # a code line (Ho et al. 2020, Alg. 2) with a plain x for x_t and x_prev for x_{t-1}
+    ("x_prev = 1 / np.sqrt(alphas[t]) * (x - betas[t] / np.sqrt(1 - alphas_cumprod[t]) * eps) + np.sqrt(betas[t]) * z", True),
+    ("x_prev = 1 / np.sqrt(alphas[t]) * (x - betas[t] / np.sqrt(1 - alphas[t]) * eps) + np.sqrt(betas[t]) * z", False),
+])
+def test_code_line_with_a_plain_current_state(tex, exact):
+    v = verify_latex(tex, numeric=False)[0]
+    assert (v.verdict == "exact") == exact, v.detail
+    if not exact:
+        assert v.terms == ["mean.eps"]

@@ -73,6 +73,10 @@ def _index_of(p: Parsed) -> Tuple[str, int]:
     if not letters:
         return "t", 0
     letter = max(letters, key=lambda k: letters[k])
+    plain = [at for at in _state_atoms(p) if not at.sub and at.args is None and at.deco == ""]
+    if plain and max(offs[letter]) < 0:
+        # code: x_prev = f(x, alphas[t]) -- the plain state is the current one, x_t
+        return letter, 0
     return letter, max(offs[letter])
 
 

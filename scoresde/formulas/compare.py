@@ -443,13 +443,32 @@ def _claim_pieces(cl: Claim) -> List[sp.Expr]:
     return [cl.equation]
 
 
+def _claim_with(cl: Claim, fn_subs) -> Claim:
+    """The claim with functions replaced by closed forms (a schedule substituted on both sides)."""
+    if not fn_subs:
+        return cl
+
+    def sub(q):
+        if not isinstance(q, sp.Basic):
+            return q
+        for fn, lam in fn_subs.items():
+            if q.has(fn):
+                q = q.replace(fn, lam).doit()
+        return q
+
+    kw = {k: sub(getattr(cl, k)) for k in ("drift", "diff2", "rhs", "var", "equation") if getattr(cl, k, None) is not None}
+    if cl.mean:
+        kw["mean"] = {k: sub(val) for k, val in cl.mean.items()}
+    return dataclasses.replace(cl, **kw)
+
+
 def _compare(cl: Claim, e: Entry, quick: bool = False) -> Match:
     """The claim against entry ``e``; where it is not exact, against ``e`` specialised to a schedule the claim
     writes out or to published parameter values it writes as numbers (:mod:`scoresde.formulas.specialise`)."""
     m = _compare_plain(cl, e, quick)
     if m.verdict == "exact" or (m.verdict == "unparsed" and m.mismatches >= 10):
         return m
-    hit = first_exact(_claim_pieces(cl), e, lambda e2: _compare_plain(cl, e2, quick))
+    hit = first_exact(_claim_pieces(cl), e, lambda e2: _compare_plain(_claim_with(cl, getattr(e2, "claim_subs", None)), e2, quick))
     if hit is None:
         return m
     m2, how = hit

@@ -97,15 +97,23 @@ def variants(claim_pieces: Sequence[sp.Expr], e: Entry) -> Iterator[Tuple[Entry,
     epieces = _pieces(e)
     efuncs = {f.func for q in epieces for f in q.atoms(sp.Function)}
     fn_subs: Dict[sp.FunctionClass, sp.Lambda] = {}
+    both: Dict[sp.FunctionClass, sp.Lambda] = {}
     said: List[str] = []
     for fn, lam, params, what in SCHEDULES:
         # the claim writes the schedule out: its parameters (or numbers for them) and not the function itself
         if fn in efuncs and fn not in csyms and (params & csyms or numbers):
             fn_subs[fn] = lam
             said.append(what)
+        elif fn in efuncs and fn in csyms and params <= csyms:
+            # the function and the schedule's parameters side by side (g(t) = σ(t)√(2 log(σ_max/σ_min))): the claim
+            # holds for that schedule only -- compared with the schedule substituted on both sides
+            both[fn] = lam
     base = specialised(e, fn_subs, {}) if fn_subs else e
     if fn_subs:
         yield base, "; ".join(said)
+    if both:
+        yield _Both(specialised(base, both, {}), both), "; ".join(
+            said + [w.replace("written out", "(the claim holds for this schedule only)") for f_, _, _, w in SCHEDULES if f_ in both])
     if not numbers:
         return
     esyms = set().union(*[q.free_symbols for q in _pieces(base)]) if _pieces(base) else set()
@@ -118,6 +126,14 @@ def variants(claim_pieces: Sequence[sp.Expr], e: Entry) -> Iterator[Tuple[Entry,
             return
         subs = {p: val for p, (val, _) in zip(missing, combo)}
         yield specialised(base, {}, subs), "; ".join(said + [w for _, w in combo])
+
+
+class _Both(Entry):
+    """A specialised entry whose schedule must be substituted into the claim too (``claim_subs``)."""
+
+    def __init__(self, e: Entry, claim_subs: Dict[sp.FunctionClass, sp.Lambda]):
+        self.__dict__.update(copy.copy(e).__dict__)
+        self.claim_subs = claim_subs
 
 
 def first_exact(claim_pieces: Sequence[sp.Expr], e: Entry, compare) -> Optional[Tuple[object, str]]:

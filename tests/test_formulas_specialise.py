@@ -91,3 +91,19 @@ def test_code_line_with_a_plain_current_state(tex, exact):
     assert (v.verdict == "exact") == exact, v.detail
     if not exact:
         assert v.terms == ["mean.eps"]
+
+
+def test_divergence_of_a_written_out_drift_is_compared():
+    # Song et al. 2021, Eq. 39 with f̃ written out inside the divergence (Chen et al. 2018, Thm. 1)
+    base = r"\log p_0(x(0)) = \log p_T(x(T)) + \int_0^T \nabla\cdot\Big[f(x(t), t) - \frac12 g(t)^{P} s_\theta(x(t), t)\Big]\,dt"
+    assert verify_latex(base.replace("{P}", "{2}"), numeric=False)[0].verdict == "exact"
+    v = verify_latex(base.replace("^{P}", ""), numeric=False)[0]
+    assert v.verdict == "inconsistent" and v.terms == ["rhs"]
+
+
+def test_sub_vp_kernel_in_vp_symbols_is_a_valid_kernel_but_never_exact_as_a_vp_kernel():
+    sub_vp = r"q(x(t)\mid x(0)) = \mathcal N\big(x(t); \sqrt{\bar\alpha(t)}\,x(0), (1 - \bar\alpha(t))^2 I\big)"
+    v = verify_latex(sub_vp, numeric=False)[0]
+    assert v.verdict == "consistent" and "sub-VP" in v.detail
+    vp_wrong_power = sub_vp.replace(")^2 I", ")^3 I")
+    assert verify_latex(vp_wrong_power, numeric=False)[0].verdict == "inconsistent"

@@ -10,6 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
+from .divergence import divergence_symbol
 from .entry import Entry
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
@@ -273,7 +274,10 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
                 else:
                     sub[s_] = sp.sqrt(C.NORM_X2)
             elif at is not None and at.base == "div":
-                sub[s_] = C.DIV
+                dv = divergence_symbol(at.args[0] if at.args else "f̃")
+                if dv is None:
+                    raise NotUnderstood(f"cannot read the field inside the divergence ∇·({at.args[0] if at.args else ''})")
+                sub[s_] = dv
             elif at is not None and at.base == "p" and key == "logp_0":
                 sub[s_] = C.LOGPT if at.sub == "T" else C.LOGP0
             elif at is not None and at.base == "ε" and key == "alpha_anneal":

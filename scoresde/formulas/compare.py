@@ -49,7 +49,9 @@ def _candidates(cl: Claim) -> List[Entry]:
                 continue
             if e.lhs != cl.lhs and e.kind != "langevin":
                 continue
-            if e.family not in (cl.reading.family, "generic") and not (cl.reading.family == "generic"):
+            # the sub-VP SDE shares β(t) and ᾱ(t) with the VP SDE: a VP-looking kernel may be the sub-VP one
+            if e.family not in (cl.reading.family, "generic") and not (cl.reading.family == "generic") and not (
+                    e.family == "subvp" and cl.reading.family == "vp" and e.direction == "kernel"):
                 continue
             out.append(e)
         elif cl.kind == "scalar" and e.kind == "scalar" and e.lhs == cl.lhs:
@@ -466,6 +468,11 @@ def _compare(cl: Claim, e: Entry, quick: bool = False) -> Match:
     """The claim against entry ``e``; where it is not exact, against ``e`` specialised to a schedule the claim
     writes out or to published parameter values it writes as numbers (:mod:`scoresde.formulas.specialise`)."""
     m = _compare_plain(cl, e, quick)
+    if m.verdict == "exact" and e.family == "subvp" and cl.reading.family == "vp" and e.direction == "kernel":
+        # written in VP symbols (ᾱ, β) yet equal to the sub-VP kernel, whose variance is (1 − ᾱ)²: a valid kernel, but
+        # not the VP one the symbols suggest -- the same formula is a VP kernel with its square root dropped
+        return Match(e, "consistent", f"a valid kernel, but of the sub-VP SDE, not of the VP SDE its symbols suggest ({m.detail}; "
+                     "the VP kernel's variance is 1 − ᾱ(t), the sub-VP kernel's (1 − ᾱ(t))²)", terms=["variance"], mismatches=1)
     if m.verdict == "exact" or (m.verdict == "unparsed" and m.mismatches >= 10):
         return m
     hit = first_exact(_claim_pieces(cl), e, lambda e2: _compare_plain(_claim_with(cl, getattr(e2, "claim_subs", None)), e2, quick))

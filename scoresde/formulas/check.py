@@ -199,7 +199,7 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
             return Verdict(eq, "unparsed", f"read as {cl.read_as or cl.kind}, which is not the kind of {entry.name}", claim=cl.read_as, target=entry.name)
         if not cands:
             return Verdict(eq, "unparsed", f"read as {cl.read_as or cl.kind}, but no registry entry is a formula of this shape", claim=cl.read_as)
-        quick.extend((cl, _compare(cl, e, quick=True)) for e in cands)
+        quick.extend((cl, _compare(cl, e, quick=True, stated=entry is not None)) for e in cands)
     exact = [(cl, m_) for cl, m_ in quick if m_.verdict == "exact"]
     if exact:
         groups = [(cl, [m_ for c2, m_ in exact if c2 is cl]) for cl in claims if any(c2 is cl for c2, _ in exact)][:1]
@@ -210,7 +210,7 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
             pen = 1.5 if cl.var is not None else 0.0
             ms = sorted(ms, key=lambda m_: (m_.mismatches + pen * bool(m_.entry.free), m_.entry.family != cl.reading.family,
                                             bool(m_.entry.exact_target)))
-            groups.append((cl, [_compare(cl, m_.entry) for m_ in ms[:1 if past_soft_deadline() else 2]]))
+            groups.append((cl, [_compare(cl, m_.entry, stated=entry is not None) for m_ in ms[:1 if past_soft_deadline() else 2]]))
     for cl, ms in groups:
         best = _best(ms, _preferred(cl, column), pen=1.5 if cl.var is not None else 0.0)
         # inferred target: a step read as DDPM/SMLD reverse iteration is judged against the exact

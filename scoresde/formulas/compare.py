@@ -464,11 +464,11 @@ def _claim_with(cl: Claim, fn_subs) -> Claim:
     return dataclasses.replace(cl, **kw)
 
 
-def _compare(cl: Claim, e: Entry, quick: bool = False) -> Match:
+def _compare(cl: Claim, e: Entry, quick: bool = False, stated: bool = False) -> Match:
     """The claim against entry ``e``; where it is not exact, against ``e`` specialised to a schedule the claim
     writes out or to published parameter values it writes as numbers (:mod:`scoresde.formulas.specialise`)."""
     m = _compare_plain(cl, e, quick)
-    if m.verdict == "exact" and e.family == "subvp" and cl.reading.family == "vp" and e.direction == "kernel":
+    if m.verdict == "exact" and e.family == "subvp" and cl.reading.family == "vp" and e.direction == "kernel" and not stated:
         # written in VP symbols (ᾱ, β) yet equal to the sub-VP kernel, whose variance is (1 − ᾱ)²: a valid kernel, but
         # not the VP one the symbols suggest -- the same formula is a VP kernel with its square root dropped
         return Match(e, "consistent", f"a valid kernel, but of the sub-VP SDE, not of the VP SDE its symbols suggest ({m.detail}; "

@@ -98,6 +98,22 @@ def test_unipc_4_measured_order_between_warmup_cap_and_bulk_order():
     assert errs[-1] < errs3[-1]  # the fourth-order predictor pays off at fine grids
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("step", [S.UniPC(order=2), S.UniPC(order=2, corrector=False, variant="bh1")],
+                         ids=["unipc-2", "unip-2-bh1"])
+def test_unipc_one_point_rule_keeps_the_order_on_subvp(step):
+    """With rho = 1/2 on the one-point steps the declared orders (3 with UniC, 2 without) hold on subVP,
+    where 32-320 steps are pre-asymptotic (2.83 / 2.16, marked in test_orders): 128-1280 log-SNR steps."""
+    prob = sd.get_problem("gmm2d")
+    sde = prob.sde("subvp")
+    score = prob.mixture.score_fn(sde)
+    x_T = sde.prior_sampling((64, 2), torch.Generator().manual_seed(0), dtype=torch.float64)
+    ref = pf_ode_reference(sde, score, x_T)
+    ns = [128, 320, 640, 1280]
+    errs = [float(((_run(sde, score, x_T, step, grids.log_snr(sde, n)) - ref) ** 2).mean().sqrt()) for n in ns]
+    assert abs(slope(ns, errs) - step.order) < 0.15, (errs, slope(ns, errs))
+
+
 def _diffusers_unipc(sde, score, x_T, order, steps):
     """diffusers' UniPC (use_karras_sigmas, lower_order_final) on our VP SDE as in benchmarks/bench_peers.py:
     alphas_cumprod = m(t_k)^2 at t_k = (k + 1) T/N, the exact eps = -s score at the scheduler's own sigmas.

@@ -1,7 +1,7 @@
 """Deterministic endpoint RMSE and stochastic exact KL per NFE against peers, same problems, same x_T.
 
 Optional (``pip install scoresde[bench]``; k-diffusion with ``pip install --no-deps k-diffusion``):
-diffusers' schedulers (DDIM, DPMSolverMultistep orders 2/3, UniPC orders 2/3, DEIS, Heun, Euler,
+diffusers' schedulers (DDIM, DPMSolverMultistep orders 2/3, UniPC orders 2/3/4, DEIS, Heun, Euler,
 sde-dpmsolver++) and k-diffusion's samplers (heun, lms, dpm_2, dpmpp_2m, dpmpp_3m_sde with eta = 0,
 dpm_fast, dpm_adaptive; dpmpp_2m_sde / dpmpp_3m_sde for the stochastic part). Nothing in the package
 or its default tests needs them.
@@ -14,6 +14,10 @@ sigma_max), gmm64d VP, exact mixture score, float64. How the peers see our SDE:
   noise level the scheduler is stepping at (its ``sigmas``, or alphas_cumprod for DDIM), t = t(sigma).
 * k-diffusion: the exact denoiser D(x~, sigma) = x~ + sigma^2 m score(m x~, t(sigma)); ``sampling.py``
   is loaded from the installed wheel with the one helper it imports.
+Our grids: uniform in t, log-SNR and Karras (rho = 7) over [eps, T], the last two also with a final
+step to t = 0 ("+0"), and "karras(twin)+0": diffusers' ``use_karras_sigmas`` grid (rho = 7 from
+sigma(T) to its table's smallest level sigma(T/N), then 0). diffusers' UniPC-4 (``solver_order=4``) is
+not in issue 14's peer list; the summary gives the ratio with it and without it.
 Every sampler starts from the same x_T (scaled into its own coordinates) at t = T; its endpoint is
 compared with a scipy DOP853 PF-ODE reference (rtol = atol = 1e-10) from T to the sampler's own end
 time (t = 0 for peers landing on the data, t = eps for ours and dpm_fast / dpm_adaptive). Mode flips
@@ -154,18 +158,26 @@ OURS = {
     "lms": lambda: S.LMS(), "lms(warmup=unic)": lambda: S.LMS(warmup="unic"),
     "deis-4(warmup=unic)": lambda: S.DEIS(order=4, warmup="unic"), "unipc-2(bh1)": lambda: S.UniPC(variant="bh1"),
     "unipc-3(lower_order_final=always)": lambda: S.UniPC(order=3, lower_order_final="always"),
+    "unipc-4(lower_order_final=always)": lambda: S.UniPC(order=4, lower_order_final="always"),
     "dpm_solver_2": lambda: S.DPMSolver2(), "dpm_solver_3": lambda: S.DPMSolver3(),
 }
+def _twin_karras(sde, steps):
+    """diffusers' ``use_karras_sigmas`` range: rho = 7 from sigma(T) down to its trained table's smallest
+    noise level sigma(T/N) (N = 1000, as ``Setup.betas``); the caller appends the final 0."""
+    return grids.karras(sde, steps, sigma_min=float(sde.noise_level(torch.tensor(sde.T / sde.N, dtype=torch.float64))))
+
+
 #: grid name -> (grid function, whether the last interval goes on to t = 0 as the peers' do)
-OUR_GRIDS = {"uniform": ("uniform", False), "log-snr": ("log-snr", False), "karras": ("karras", False),
-             "karras+0": ("karras", True), "log-snr+0": ("log-snr", True)}
+OUR_GRIDS = {"uniform": (grids.uniform, False), "log-snr": (grids.log_snr, False), "karras": (grids.karras, False),
+             "karras+0": (grids.karras, True), "log-snr+0": (grids.log_snr, True), "karras(twin)+0": (_twin_karras, True)}
 
 
-def fit_grid(sde, gname: str, to_zero: bool, step, nfe: int):
-    """The finest grid of this family whose declared NFE is within the budget."""
+def fit_grid(sde, gname, to_zero: bool, step, nfe: int):
+    """The finest grid of this family (a name in grids.GRIDS or a grid function) whose declared NFE is within the budget."""
+    make = grids.GRIDS[gname] if isinstance(gname, str) else gname
     steps = max(1, nfe // step.nfe_per_step)
     while True:
-        g = grids.GRIDS[gname](sde, max(1, steps - (1 if to_zero else 0)))
+        g = make(sde, max(1, steps - (1 if to_zero else 0)))
         if to_zero:
             g = torch.cat([g, torch.zeros(1, dtype=g.dtype)])
         if step.nfe(g) <= nfe or steps <= 1:
@@ -187,6 +199,10 @@ def run_ours(st: Setup, nfe: int):
 
 
 # ---------------------------------------------------------------------------- diffusers
+#: peers run here beyond issue 14's list (diffusers UniPC-2/3, DPM++2M/3M, DEIS, Heun, DDIM; k-diffusion ...)
+EXTRA_PEER = ("diffusers UniPC-4",)
+
+
 def run_diffusers(st: Setup, nfe: int):
     import diffusers as D
 
@@ -197,6 +213,7 @@ def run_diffusers(st: Setup, nfe: int):
         "DPM++3M": lambda **kw: D.DPMSolverMultistepScheduler(trained_betas=b, algorithm_type="dpmsolver++", solver_order=3, **kw),
         "UniPC-2": lambda **kw: D.UniPCMultistepScheduler(trained_betas=b, solver_order=2, **kw),
         "UniPC-3": lambda **kw: D.UniPCMultistepScheduler(trained_betas=b, solver_order=3, **kw),
+        "UniPC-4": lambda **kw: D.UniPCMultistepScheduler(trained_betas=b, solver_order=4, **kw),
         "DEIS": lambda **kw: D.DEISMultistepScheduler(trained_betas=b, solver_order=3, **kw),
     }
     rows = []
@@ -372,7 +389,7 @@ def main(argv=None):
     ap.add_argument("--n64", type=int, default=1000, help="samples for gmm64d")
     ap.add_argument("--nfe", default="10,20,50,100")
     ap.add_argument("--problems", default="gmm2d:vp,gmm2d:ve,gmm64d:vp")
-    ap.add_argument("--kl-n", type=int, default=100_000)
+    ap.add_argument("--kl-n", type=int, default=100_000, help="samples for the stochastic part (0: skip it)")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -408,14 +425,22 @@ def main(argv=None):
             ok = [r for r in rows if r["rmse"] is not None and math.isfinite(r["rmse"])]
             ours = min((r for r in ok if r["family"] == "ours"), key=lambda r: r["rmse"], default=None)
             peer = min((r for r in ok if r["family"] == "peer"), key=lambda r: r["rmse"], default=None)
-            table.append((st.label, nfe, ours, peer))
+            listed = min((r for r in ok if r["family"] == "peer" and not r["sampler"].startswith(EXTRA_PEER)),
+                         key=lambda r: r["rmse"], default=None)
+            table.append((st.label, nfe, ours, peer, listed))
         print(f"  [{st.label} done at {time.perf_counter() - t_all:.0f} s]", flush=True)
-    print("\n| problem | NFE | best scoresde (flips) | RMSE | best peer (flips) | RMSE | ratio |\n|---|---|---|---|---|---|---|")
-    for label, nfe, o, p in table:
+    print("\n| problem | NFE | best scoresde (flips) | RMSE | best peer (flips) | RMSE | ratio | best peer of issue 14's list | RMSE | ratio |"
+          "\n|---|---|---|---|---|---|---|---|---|---|")
+    for label, nfe, o, p, q in table:
         ratio = o["rmse"] / p["rmse"] if o and p else float("nan")
+        ratio_q = o["rmse"] / q["rmse"] if o and q else float("nan")
         print(f"| {label} | {nfe} | {o['sampler'][9:] if o else '-'} [{o['nfe'] if o else '-'}] ({o['flips'] if o else '-'}) | "
               f"{_f(o['rmse'] if o else None)} | {p['sampler'] if p else '-'} [{p['nfe'] if p else '-'}] "
-              f"({p['flips'] if p else '-'}) | {_f(p['rmse'] if p else None)} | {ratio:.2f} |")
+              f"({p['flips'] if p else '-'}) | {_f(p['rmse'] if p else None)} | {ratio:.2f} | "
+              f"{q['sampler'] if q else '-'} | {_f(q['rmse'] if q else None)} | {ratio_q:.2f} |")
+    if a.kl_n <= 0:
+        print(f"\ntotal {time.perf_counter() - t_all:.1f} s")
+        return
     print("\nGaussian data, VP, NFE 20: KL(output || data)\n\n| sampler | NFE | exact KL (moments) | KL of fitted Gaussian |\n|---|---|---|---|")
     for name, nfe, exact, fit in stochastic_kl(20, a.kl_n, K, bool(have_diffusers)):
         print(f"| {name} | {nfe} | {_f(exact)} | {_f(fit)} |")

@@ -65,21 +65,48 @@ def geometric(sde: LinearSDE, steps: int) -> Tensor:
     return _from_log_sigma(sde, log_sig, "geometric")
 
 
-def karras(sde: LinearSDE, steps: int, rho: float = 7.0) -> Tensor:
+def karras(sde: LinearSDE, steps: int, rho: float = 7.0, sigma_min: float | None = None,
+           sigma_max: float | None = None) -> Tensor:
     """sigma_i = (sigma_max^{1/rho} + i/n (sigma_min^{1/rho} - sigma_max^{1/rho}))^rho (Karras et al. 2022, Eq. 5).
 
     Evaluated in logs so no power overflows: with A = log(sigma_max)/rho, d = log(sigma_min)/rho - A,
-    log sigma_i = rho (A + log1p((i/n) expm1(d))).
+    log sigma_i = rho (A + log1p((i/n) expm1(d))). The noise range defaults to [sigma(eps), sigma(T)];
+    ``sigma_min``/``sigma_max`` narrow it as k-diffusion's ``get_sigmas_karras(n, sigma_min, sigma_max)``
+    and diffusers' ``sigma_min``/``sigma_max`` do (diffusers' ``use_karras_sigmas`` spans its trained
+    table: sigma(T/N) to sigma(T), then a last step to sigma = 0, i.e. ``karras(sde, n - 1,
+    sigma_min=float(sde.noise_level(sde.T / sde.N)))`` with a final 0 appended). The grid then
+    starts or ends at the time of that noise level.
     """
     steps = _check_steps(steps)
     rho = check_finite_number("rho", rho)
     if rho <= 0:
         raise ValueError(f"rho must be > 0, got {rho:g}")
-    hi, lo = _log_sigma_range(sde)
+    top, bottom = _log_sigma_range(sde)
+    lo = _log_sigma_bound("sigma_min", sigma_min, bottom, top, bottom)
+    hi = _log_sigma_bound("sigma_max", sigma_max, bottom, top, top)
+    if not lo < hi:
+        raise ValueError(f"sigma_min must be < sigma_max, got sigma_min={math.exp(lo):g} >= sigma_max={math.exp(hi):g}")
     i = torch.arange(steps + 1, dtype=torch.float64) / steps
     a = hi / rho
     log_sig = rho * (a + torch.log1p(i * math.expm1(lo / rho - a)))
-    return _from_log_sigma(sde, log_sig, "karras")
+    g = _strict(sde.t_from_log_snr(-log_sig), "karras")
+    # the default end points exactly at T and eps (bisection leaves ~1e-15 off)
+    if sigma_max is None:
+        g[0] = sde.T
+    if sigma_min is None:
+        g[-1] = sde.eps
+    return g
+
+
+def _log_sigma_bound(name: str, value, lo: float, hi: float, default: float) -> float:
+    """log(value) for a noise-level bound, checked to lie in [sigma(eps), sigma(T)] (the grid's range)."""
+    if value is None:
+        return default
+    v = check_finite_number(name, value)
+    if v <= 0 or not lo - 1e-12 * max(1.0, abs(lo)) <= math.log(v) <= hi + 1e-12 * max(1.0, abs(hi)):
+        raise ValueError(f"{name} must lie in [sigma(eps), sigma(T)] = [{math.exp(lo):g}, {math.exp(hi):g}] "
+                         f"for this SDE, got {v:g}")
+    return min(max(math.log(v), lo), hi)
 
 
 def log_snr(sde: LinearSDE, steps: int) -> Tensor:

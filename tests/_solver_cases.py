@@ -7,7 +7,7 @@ from scoresde import solvers as S
 #: extra configurations beyond each class's defaults
 EXTRA_PREDICTORS = [S.Ancestral(variance="beta"), S.DDIM(eta=0.5), S.DDIM(eta=1.0),
                     S.UniPC(order=1), S.UniPC(order=2, corrector=False, variant="bh1"),
-                    S.DEIS(order=4), S.DPMSolverPP3M(coef="reference")]
+                    S.DEIS(order=4), S.DPMSolverPP3M(coef="reference"), S.UniPC(order=4)]
 
 
 def predictor_cases():

@@ -57,7 +57,7 @@ class EpsMultistep(Step):
 
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         c = ctx.coeffs
-        e = evaluate(ctx, x)
+        e = evaluate(ctx, x, keep=self.p)
         if self.warmup == "unic":
             x = warmup_correct(ctx, x, e, self.p)
         elif self.warmup == "rk" and ctx.step_index < self.p - 2 and c.s1 > 0.0:

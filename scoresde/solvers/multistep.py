@@ -29,6 +29,8 @@ from .base import StepContext
 
 HIST = "ms_hist"
 PENDING = "ms_pending"
+#: evaluations kept by default; a step needing more passes ``keep`` to :func:`evaluate` (LMS-p keeps p,
+#: UniPC-p keeps p + 1: its corrector uses the p points of the previous interval plus the new one)
 MAX_HIST = 4
 
 
@@ -89,14 +91,15 @@ def eval_at(ctx: StepContext, x: Tensor, t: float, m: float, s: float) -> Eval:
     return Eval(t, m, s, (x + (s * s) * sc) / m, (-s) * sc)
 
 
-def evaluate(ctx: StepContext, x: Tensor) -> Eval:
-    """The evaluation at the interval start (x, ctx.t), reusing a corrector's pending one; recorded in the history."""
+def evaluate(ctx: StepContext, x: Tensor, keep: int = MAX_HIST) -> Eval:
+    """The evaluation at the interval start (x, ctx.t), reusing a corrector's pending one; recorded in the
+    history, which keeps the newest ``keep`` evaluations (at least MAX_HIST)."""
     c = ctx.coeffs
     pend = ctx.state.pop(PENDING, None)
     e = pend if (pend is not None and pend.t == c.t) else eval_at(ctx, x, c.t, c.m, c.s)
     hist = ctx.state.setdefault(HIST, [])
     hist.append(e)
-    del hist[:-MAX_HIST]
+    del hist[:-max(keep, MAX_HIST)]
     return e
 
 

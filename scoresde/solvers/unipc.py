@@ -8,15 +8,20 @@ App. C):
 * UniP-p (predictor, Alg. 2 / Eq. 6):
       x_t = (s_t/s_{s0}) x_{s0} - m_t (e^{-h} - 1) x0_hat(s0) - m_t B(h) sum_{k<p} rho^p_k D_k,
   rho^p solving R_{p-1}(h) rho = g_{p-1}(h)/B(h) with R_{ik} = r_k^{i-1} and
-  g_i = (-h) phi_{i+1}(-h) i! (Eq. 8, Thm. 3.1). Order p (UniP-1 is DDIM).
+  g_i = (-h) phi_{i+1}(-h) i! (Eq. 8, Thm. 3.1); for a single point rho = 1/2, as the reference code
+  does (the only place B(h) matters: a solved system cancels it). Order p (UniP-1 is DDIM).
 * UniC-p (corrector, Eq. 7): the same update from x_{s0} with one more point, the new evaluation
   at the predicted x_t (D_t = x0_hat(x_t, t) - x0_hat(s0), r = 1), rho^c solving the full p x p
   system. It raises the order by one (Thm. 3.2). UniPC does not evaluate at the corrected x_t:
   the evaluation at the predicted x_t is reused by the next step (Sec. 3.2), so UniPC-p costs one
   NFE per step and has order p + 1.
 
-Declared orders: p + 1 with the corrector for p = 1, 2; 3 for p = 3 (its warm-up step caps it; 4 after
-the warm-up), p without it. ``UniPC`` (predictor ``unipc``) runs UniC-p then UniP-p on each interval from the second on; the
+Declared orders: p + 1 with the corrector for p = 1, 2; 3 for p = 3 and 4 (the first warm-up step,
+UniP-1 + UniC-1 with local error O(h^3), caps the global order; p + 1 after the warm-up, and the
+warm-up step sits at high noise where its error is damped, so measured slopes are higher on
+practical step counts), p without it. p = 4 is the paper's Alg. 2 with one more point (diffusers'
+``solver_order=4``); it keeps p + 1 evaluations (the corrector uses the previous interval's p points
+and the new one). ``UniPC`` (predictor ``unipc``) runs UniC-p then UniP-p on each interval from the second on; the
 last interval's prediction is not corrected (that would take one more evaluation), as in the paper
 and diffusers. Warm-up: step k uses p = min(p, k + 1). Final interval: on runs of fewer than 15
 steps with ``lower_order_final`` the last two steps drop to order 1 and 2; an interval ending at
@@ -40,6 +45,8 @@ from .base import Step, StepContext
 from .multistep import check_lower_order_final, PENDING, Eval, combine, eval_at, evaluate, history, phi, step_order
 
 VARIANTS = ("bh1", "bh2")
+#: the largest predictor order p of ``UniPC``
+MAX_ORDER = 4
 
 
 def _rhos(rks: list[float], h: float, variant: str, n: int) -> list[float]:
@@ -70,7 +77,10 @@ def uni_update(x_s: Tensor, pts: list[Eval], new: Optional[Eval], m_t: float, s_
     base = (s_t / s0.s) * x_s - (m_t * math.expm1(hh)) * s0.x0
     if not ds:
         return base
-    rho = _rhos(rks, h, variant, len(rks))
+    # one point (UniP-2, UniC-1): rho = 1/2, as Zhao et al.'s reference code (and diffusers) take it. It is
+    # consistent: B(h)/2 = -h/2 + O(h^2) = (-h) phi_2(-h) + O(h^2), and D_1 = O(h), so the local error keeps
+    # its order; here B(h) (the ``variant``) matters. Solving Eq. 8 instead would cancel B(h) exactly.
+    rho = [0.5] if len(rks) == 1 else _rhos(rks, h, variant, len(rks))
     return base - (m_t * B) * combine(rho, ds)
 
 
@@ -90,12 +100,12 @@ class UniPC(Step):
 
     def __init__(self, order: int = 2, variant: str = "bh2", corrector: bool = True, lower_order_final: bool = True):
         self.p = check_int("order", order, 1)
-        if self.p > 3:
-            raise ValueError(f"order must be 1, 2 or 3, got {self.p}")
+        if self.p > MAX_ORDER:
+            raise ValueError(f"order must be 1, 2, 3 or 4, got {self.p}")
         self.variant = _check_variant(variant)
         self.corrector = bool(corrector)
         self.lower_order_final = check_lower_order_final(lower_order_final)
-        # UniC raises UniP-p to p + 1 (Thm. 3.2); for p = 3 the first step (UniP-1 + UniC-1, local
+        # UniC raises UniP-p to p + 1 (Thm. 3.2); for p >= 3 the first step (UniP-1 + UniC-1, local
         # error O(h^3)) caps the global order at 3 (measured 3.6-3.9 on 32-640 log-SNR steps: pre-asymptotic)
         self.order = float(min(self.p + 1, 3) if self.corrector else self.p)
 
@@ -112,7 +122,7 @@ class UniPC(Step):
     def step(self, ctx: StepContext, x: Tensor) -> tuple[Tensor, Tensor]:
         c = ctx.coeffs
         prev = ctx.state.get("unipc_prev")  # (x_{s0}, order used on the previous interval)
-        e = evaluate(ctx, x)
+        e = evaluate(ctx, x, keep=self.p + 1)
         hist = history(ctx)
         if self.corrector and prev is not None:
             x_s, p_prev = prev

@@ -132,6 +132,9 @@ def _refs():
 
 def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict]:
     """The verdict of one objective formula, or None when the text is not an objective (the usual reader goes on)."""
+    rel = judge_score_relation(text, target)
+    if rel is not None:
+        return rel
     refs = _refs()
     if target is not None and target not in refs:
         return None
@@ -169,3 +172,33 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         kind += f": an objective of kind {ref.kind}"
     detail = f"{detail}; compared with {ref.title} ({ref.source})"
     return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict == "exact" else ["rhs"])
+
+
+def judge_score_relation(text: str, target: Optional[str] = None) -> Optional[Verdict]:
+    """``∇_x̃ log q(x̃ | x) = expr`` against the registry's DSM targets with the same left side; None if none has it."""
+    from .families.objectives import RELATION_REFS, read_score_relation
+
+    if target is not None and target not in RELATION_REFS:
+        return None
+    if r"\nabla" not in text or r"\log" not in text:
+        return None
+    try:
+        lhs, rhs, roles = read_score_relation(text)
+    except (ValueError, ObjectiveError):
+        return None
+    cands = [r_ for r_ in RELATION_REFS.values() if r_.lhs == lhs and (target is None or r_.name == target)]
+    best = None
+    for ref in cands:
+        names = {s_.name for s_ in rhs.free_symbols}
+        if not names <= {s_.name for s_ in ref.rhs.free_symbols}:
+            continue
+        allr = dict(ref.roles)
+        allr.update({k: v for k, v in roles.items() if k not in allr})
+        rng = random.Random(99)
+        pts = [_point(allr, rng) for _ in range(5)]
+        if all(_close(_ev(rhs, p), _ev(ref.rhs, p)) for p in pts):
+            return Verdict(text, "exact", f"identical to {ref.title} ({ref.source})", claim="score of a perturbation kernel",
+                           target=ref.name)
+        best = best or Verdict(text, "inconsistent", f"expected {_show(ref.rhs)}, found {_show(rhs)} ({ref.title}, {ref.source})",
+                               claim="score of a perturbation kernel", target=ref.name, terms=["rhs"])
+    return best

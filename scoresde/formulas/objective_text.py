@@ -67,6 +67,27 @@ def _unwrap_fonts(s: str) -> str:
     return s
 
 
+def _signed_underbraces(s: str) -> str:
+    """``\\underbrace{- X}_{L_0}`` starts a new term (Ho et al. 2020, Eq. 5): its braces must not make it a factor."""
+    for _ in range(50):
+        m = re.search(r"\\(?:underbrace|overbrace)\s*\{\s*[-+]", s)
+        if not m:
+            return s
+        g = group_at(s, m.end() - len(m.group(0)) + m.group(0).index("{"))
+        if g is None:
+            return s
+        a, b = g
+        rest = b
+        k = b
+        while k < len(s) and s[k] == " ":
+            k += 1
+        if k < len(s) and s[k] in "_^":
+            g2 = group_at(s, k + 1)
+            rest = g2[1] if g2 is not None else b
+        s = s[:m.start()] + " " + s[a + 1:b - 1] + " " + s[rest:]
+    return s
+
+
 def clean(text: str) -> str:
     """Fonts, sizing and spacing dropped; \\{ \\} -> brackets; \\mid -> |; norms -> ‖; \\tfrac -> \\frac;
     \\underbrace{X}_{..} -> X; \\underset{θ}{\\arg\\min} -> \\arg\\min_{θ}; \\mathrm{d} -> d."""
@@ -75,8 +96,9 @@ def clean(text: str) -> str:
     s = re.sub(r"\\underset\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*\{\s*\\arg\s*\\?min\s*\}", r"\\arg\\min_{\1}", s)
     s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\argmin(?![a-zA-Z])", r"\\arg\\min", s)
-    s = _strip_wrappers(s)
     s = _SIZING.sub(" ", s)
+    s = _signed_underbraces(s)
+    s = _strip_wrappers(s)
     s = _unwrap_fonts(s)
     s = _SPACE.sub(" ", s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)

@@ -184,11 +184,19 @@ _TIE_RECIPES = {
 }
 
 
+def tie_read_back(entry: Entry) -> Tuple[bool, str]:
+    """No package implementation to tie to: the entry's LaTeX, read again by the objective reader, gives its integrand."""
+    ob = read_objective(entry.latex)
+    same = sp.simplify(ob.integrand - entry.rhs) == 0
+    return same, ("not implemented by the package (train.losses trains with the ε- and likelihood weightings only); "
+                  "its LaTeX read back by the objective reader gives the same integrand" if same else "its LaTeX reads back differently")
+
+
 def _objective(name: str, title: str, source: str, kind: str, names: Tuple[str, ...], latex: str, relation: str) -> None:
     ob = read_objective(latex)
     OBJECTIVE_REFS[name] = ObjectiveRef(name, title, source, kind, names, latex, ob)
     _add(name=name, title=title, source=source, kind="scalar", family="generic", latex=latex, relation=relation,
-         lhs="objective:" + name, mode="discrete", rhs=ob.integrand, tie=tie_objective if name in _TIE_RECIPES else None)
+         lhs="objective:" + name, mode="discrete", rhs=ob.integrand, tie=tie_objective if name in _TIE_RECIPES else tie_read_back)
 
 
 _NO_TIE = "the package trains with train.losses.dsm_loss only (ε- and likelihood weighting); read back by the objective reader"
@@ -249,3 +257,75 @@ _objective("objective.edm_effective", "EDM loss for the raw network F_θ", "Karr
            "the EDM loss of the raw network F_θ", (),
            r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)c_{\mathrm{out}}(\sigma)^2\left\|F_\theta(c_{\mathrm{in}}(\sigma)(y + n); c_{\mathrm{noise}}(\sigma)) - \frac{1}{c_{\mathrm{out}}(\sigma)}(y - c_{\mathrm{skip}}(\sigma)(y + n))\right\|_2^2\right]",
            _NO_TIE)
+_objective("objective.vlb_kl", "the variational bound as a sum of KL terms", "Ho et al. 2020 (DDPM), Eq. 5",
+           "the variational bound L", ("L", "L_vlb"),
+           r"L = \mathbb{E}_q\left[D_{\mathrm{KL}}(q(x_T \mid x_0) \| p(x_T)) + \sum_{t>1} D_{\mathrm{KL}}(q(x_{t-1} \mid x_t, x_0) \| p_\theta(x_{t-1} \mid x_t)) - \log p_\theta(x_0 \mid x_1)\right]",
+           _NO_TIE)
+
+
+# ------------------------------------------------------------------------------------------- DSM targets
+# The score of the Gaussian perturbation kernel, the regression target of denoising score matching: for
+# q(x̃ | x) = N(x̃; m x, s² I), ∇_x̃ log q(x̃ | x) = −(x̃ − m x)/s² (Vincent 2011, Sec. 4.2; Song & Ermon 2019, Sec. 4.2;
+# Song et al. 2021, Eq. 7 with the kernels of App. B).
+@_dataclass
+class RelationRef:
+    name: str
+    title: str
+    source: str
+    lhs: str  # the normalised name of the score on the left (objective_reader)
+    latex: str
+    rhs: sp.Expr
+    roles: Dict[str, str]
+
+
+RELATION_REFS: Dict[str, RelationRef] = {}
+
+
+def read_score_relation(latex: str):
+    """(left-side score name, right side, roles) of ``∇_v log q(v | w) = expr``; ValueError if it is not one."""
+    from ..objective_reader import Piece, read_piece
+    from ..objective_text import clean, split_top
+
+    sides = split_top(clean(latex), ("=",))
+    if len(sides) != 2:
+        raise ValueError("not an equation with one '='")
+    pc = Piece()
+    lhs = read_piece(sides[0], pc)
+    if not (isinstance(lhs, sp.Symbol) and pc.roles.get(lhs.name) == "target" and "|" in lhs.name):
+        raise ValueError("the left side is not the score of a conditional density")
+    rhs = read_piece(sides[1], pc)
+    return lhs.name.replace("∇logq", "∇logp"), rhs, pc.roles
+
+
+def tie_dsm_target(entry: Entry) -> Tuple[bool, str]:
+    """The right side at x̃ = train.losses.perturb(sde, x0, t, z) equals −z/s(t), s(t) = sde.marginal_std (the
+    target of train.losses.dsm_loss): VESDE(marginal='smld') for q_σ, VPSDE for p_{0t} with ᾱ(t) = m(t)²."""
+    from ...train.losses import perturb
+    from ..ties import _points, _ve, _vp
+
+    ref = RELATION_REFS[entry.name]
+    sde = _vp() if "ᾱ" in sp.srepr(ref.rhs) else _ve(marginal="smld")
+    worst = 0.0
+    for tt in _points(sde):
+        t_ = torch.tensor([tt], dtype=_f64)
+        x0_, z_ = torch.tensor([[0.7]], dtype=_f64), torch.tensor([[-1.3]], dtype=_f64)
+        xt = float(perturb(sde, x0_, t_, z_).flatten()[0])
+        sd, m = float(sde.marginal_std(t_)), float(torch.exp(sde.log_mean_coeff(t_)))
+        vals = {"x̃": xt, "x": 0.7, "σ": sd, "x(k)": xt, "x(0)": 0.7, "ᾱ(k)": m * m}
+        got = float(ref.rhs.xreplace({s_: vals[s_.name] for s_ in ref.rhs.free_symbols}))
+        worst = max(worst, abs(got + (-1.3) / sd) / (1 + abs(1.3 / sd)))
+    return worst < 1e-10, f"−z/s(t) at train.losses.perturb(…) on {type(sde).__name__}: max relative deviation {worst:.1e}"
+
+
+def _relation(name: str, title: str, source: str, latex: str) -> None:
+    lhs, rhs, roles = read_score_relation(latex)
+    RELATION_REFS[name] = RelationRef(name, title, source, lhs, latex, rhs, roles)
+    _add(name=name, title=title, source=source, kind="scalar", family="generic", latex=latex,
+         relation="the target −z/s(t) of train.losses.dsm_loss at x̃ = perturb(x0, t, z)", lhs="objective:" + name,
+         mode="discrete", rhs=rhs, tie=tie_dsm_target)
+
+
+_relation("objective.dsm_target_ve", "DSM target: score of the kernel N(x, σ² I)", "Song & Ermon 2019 (NCSN), Sec. 4.2 (Vincent 2011)",
+          r"\nabla_{\tilde x}\log q_\sigma(\tilde x \mid x) = -\frac{\tilde x - x}{\sigma^2}")
+_relation("objective.dsm_target_vp", "DSM target: score of the VP kernel", "Song et al. 2021, Eq. 7 with the VP kernel of App. B (Eq. 29)",
+          r"\nabla_{x(t)}\log p_{0t}(x(t) \mid x(0)) = -\frac{x(t) - \sqrt{\bar\alpha(t)}x(0)}{1 - \bar\alpha(t)}")

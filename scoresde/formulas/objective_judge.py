@@ -132,6 +132,12 @@ def _refs():
 
 def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict]:
     """The verdict of one objective formula, or None when the text is not an objective (the usual reader goes on)."""
+    if target is None or target.startswith("guidance."):
+        from .guidance_reader import judge_guidance
+
+        gv = judge_guidance(text)
+        if gv is not None and (target is None or gv.target == target or gv.verdict != "exact"):
+            return gv
     rel = judge_score_relation(text, target)
     if rel is not None:
         return rel

@@ -181,7 +181,8 @@ def _holders(text: str, pc: Piece) -> str:
                 if model:
                     parts = split_top(args, (",", ";"))
                     pc.models.setdefault(name, []).append([read_piece(a, pc) for a in parts])
-                    sym = pc.sym("M[" + name + "]", "model")
+                    cond = [norm_name(a) for a in parts[1:] if re.fullmatch(r"[yc]", norm_name(a))]
+                    sym = pc.sym("M[" + name + ("|" + cond[0] if cond else "") + "]", "model")
                 elif kl:
                     sym = pc.sym("KL(" + norm_name(args) + ")", "loss")
                 else:

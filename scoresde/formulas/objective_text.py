@@ -19,7 +19,7 @@ __all__ = ["ObjText", "clean", "split_top", "matching", "group_at", "read_struct
 NORM = "‖"
 _OPEN, _CLOSE = "([{", ")]}"
 _SIZING = re.compile(r"\\(?:left|right|middle|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg|displaystyle|textstyle)(?![a-zA-Z])")
-_SPACE = re.compile(r"\\(?:,|;|!|:|quad|qquad|enspace|thinspace)(?![a-zA-Z])|~")
+_SPACE = re.compile(r"\\[,;!:>]|\\(?:quad|qquad|enspace|thinspace)(?![a-zA-Z])|~")
 _FONT = re.compile(r"\\(?:mathbf|boldsymbol|bm|pmb|mathbfit|mathit|mathsf|vb)\s*(?=\{)")
 
 

@@ -132,6 +132,12 @@ def _refs():
 
 def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict]:
     """The verdict of one objective formula, or None when the text is not an objective (the usual reader goes on)."""
+    if target is None or target.startswith("likelihood."):
+        from .likelihood_reader import judge_likelihood
+
+        lv = judge_likelihood(text)
+        if lv is not None and (target is None or lv.target == target):
+            return lv
     if target is None or target.startswith("guidance."):
         from .guidance_reader import judge_guidance
 

@@ -112,6 +112,7 @@ def clean(text: str) -> str:
     s = _kl_separators(s)
     s = re.sub(r"\\(?:coloneqq|triangleq|equiv|doteq|stackrel\{[^{}]*\}\{=\}|overset\{[^{}]*\}\{=\})|:=|=:", "=", s)
     s = re.sub(r"\\(?:cdots|ldots|dots|dotsb|dotsc)(?![a-zA-Z])", r" \\ldots ", s)
+    s = re.sub(r"\\nabla\s*\\cdot(?![a-zA-Z])", "\\\\nabla·", s)
     s = re.sub(r"\\(?:cdot|times)(?![a-zA-Z])", " ", s)
     s = re.sub(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\})\s*\}?", "^{⊤}", s)
     return re.sub(r"\s+", " ", s).strip()

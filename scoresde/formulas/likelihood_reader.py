@@ -122,7 +122,7 @@ def _holder(pc: Piece, name: str) -> str:
 
 def judge_likelihood(text: str) -> Optional[Verdict]:
     """The verdict of a change-of-variables or Hutchinson formula, or None when it is neither."""
-    if not (r"\log" in text or r"\nabla" in text) or not re.search(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr)|\\nabla\s*\\cdot|\\tr(?![a-z])", text):
+    if not re.search(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr)|\\nabla\s*\\cdot|\\tr(?![a-z])", text):
         return None
     s = clean(text)
     sides = split_top(s, ("=",))

@@ -103,7 +103,7 @@ def looks_like_objective(text: str) -> bool:
     if re.search(r"(?:\\\||\\Vert|\\lVert|\|\|)[^=]*(?:\\\||\\Vert|\\rVert|\|\|)\s*(?:_\s*\{?2\}?\s*)?\^\s*\{?2", text) and (
             "=" not in text or re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|L|J|\\ell)(?![a-zA-Z])", text)):
         return True
-    return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\?[a-zA-Z0-9]+))?\s*"
+    return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
                          r"(?:\(.*?\))?\s*(?:=|:=|\\triangleq|\\coloneqq|\\equiv)", text))
 
 
@@ -204,7 +204,7 @@ def _new_holder(pc: Piece, sym: sp.Symbol) -> str:
 
 # ------------------------------------------------------------------------------------------- objectives
 _THETA_STAR = re.compile(r"^\s*\\?(?:theta|θ)\s*\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?\s*$")
-_LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[a-zA-Z0-9]+))?\s*(?:\((?P<args>.*)\))?\s*$")
+_LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*(?:\((?P<args>.*)\))?\s*$")
 
 
 def _sampling(expectations: List[str], pc: Piece) -> Dict[sp.Symbol, sp.Expr]:
@@ -280,10 +280,29 @@ def read_objective(text: str) -> Objective:
     integrand = integrand.xreplace(samp)
     for mname, calls in pc.models.items():
         pc.models[mname] = [[a.xreplace(samp) for a in call] for call in calls]
+    integrand = _standard_noise(integrand, pc)
     if defs:
-        dsub = {sp.Symbol(k, real=True): v for k, v in defs.items()}
+        dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
         integrand = integrand.xreplace(dsub)
     return Objective(role, name, integrand, pc, st.norm is not None, st.sums, st.integrals, st.plus_const, text)
+
+
+def _standard_noise(integrand: sp.Expr, pc: Piece) -> sp.Expr:
+    """One standard normal noise is called ξ whatever its written name (ε, or ξ_v for v ∼ N(m, C)): Ho et al.'s ε
+    and Karras et al.'s n = σ ξ are the same random variable."""
+    syms = set(integrand.free_symbols)
+    for calls in pc.models.values():
+        for call in calls:
+            for a_ in call:
+                syms |= a_.free_symbols
+    noises = [s_ for s_ in syms if s_.name == "ε" or s_.name.startswith("ξ[")]
+    if len(noises) != 1:
+        return integrand
+    xi = pc.sym("ξ", "var")
+    sub = {noises[0]: xi}
+    for mname, calls in pc.models.items():
+        pc.models[mname] = [[a_.xreplace(sub) for a_ in call] for call in calls]
+    return integrand.xreplace(sub)
 
 
 def _sequence(body: str, pc: Piece, st) -> sp.Expr:

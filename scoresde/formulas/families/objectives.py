@@ -159,7 +159,7 @@ def tie_objective(entry: Entry) -> Tuple[bool, str]:
 
 
 def _vp_eps(m, sd, x0, z, out, g2):
-    return {"ᾱ_k": m * m, "x_0": x0, "ε": z, "M[ε_θ]": out, "t": 0.0}
+    return {"ᾱ_k": m * m, "x_0": x0, "ξ": z, "M[ε_θ]": out, "t": 0.0}
 
 
 def _dsm_sde(m, sd, x0, z, out, g2):
@@ -167,7 +167,7 @@ def _dsm_sde(m, sd, x0, z, out, g2):
 
 
 def _smld(m, sd, x0, z, out, g2):
-    return {"σ": sd, "x": x0, "ξ[x̃]": z, "M[s_θ]": out}
+    return {"σ": sd, "x": x0, "ξ": z, "M[s_θ]": out}
 
 
 def _jsm(m, sd, x0, z, out, g2):

@@ -159,7 +159,7 @@ def _holders(text: str, pc: Piece) -> str:
                 out.append(_new_holder(pc, pc.sym(name, "target")))
                 i = j + 1
                 continue
-        h = _HEAD.match(text, i) if (i == 0 or not text[i - 1].isalpha()) else None
+        h = _HEAD.match(text, i) if (i == 0 or text[i] == "\\" or not (text[i - 1].isalpha() or text[i - 1] == "\\")) else None
         if h:
             head = h.group("head")
             bare = head.lstrip("\\")

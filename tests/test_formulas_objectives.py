@@ -135,3 +135,24 @@ def test_conditional_reverse_sde(text, verdict, terms):
 def test_likelihood_forms(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ more published forms (other equations of the papers)
+@pytest.mark.parametrize("text, verdict", [
+    # Ho et al. 2020, Eq. 10 and a copy without the 1/√α_t
+    (r"L_{t-1} - C = \mathbb{E}_{x_0, \epsilon}\Big[\frac{1}{2\sigma_t^2}\Big\|\frac{1}{\sqrt{\alpha_t}}\Big(x_t(x_0, \epsilon) - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon\Big) - \mu_\theta(x_t(x_0, \epsilon), t)\Big\|^2\Big]", "exact"),
+    (r"L_{t-1} - C = \mathbb{E}_{x_0, \epsilon}\Big[\frac{1}{2\sigma_t^2}\Big\|x_t(x_0, \epsilon) - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon - \mu_\theta(x_t(x_0, \epsilon), t)\Big\|^2\Big]", "inconsistent"),
+    # Vincent's DSM (Song & Ermon 2019, Eq. 2) with the score first
+    (r"\tfrac12\,\mathbb{E}_{q_\sigma(\tilde x \mid x)p_{\mathrm{data}}(x)}\big[\|\nabla_{\tilde x}\log q_\sigma(\tilde x \mid x) - s_\theta(\tilde x)\|_2^2\big]", "exact"),
+    # Karras et al. 2022: the weighted denoiser loss, and with λ(σ)²
+    (r"\mathbb{E}_{\sigma, \mathbf{y}, \mathbf{n}}\left[\lambda(\sigma)\left\|D_\theta(\mathbf{y} + \mathbf{n}; \sigma) - \mathbf{y}\right\|^2_2\right]", "exact"),
+    (r"\mathbb{E}_{\sigma, \mathbf{y}, \mathbf{n}}\left[\lambda(\sigma)^2\left\|D_\theta(\mathbf{y} + \mathbf{n}; \sigma) - \mathbf{y}\right\|^2_2\right]", "inconsistent"),
+    # VDM's discrete loss in ε form with the exponent's arguments swapped
+    (r"\mathcal{L}_T(\mathbf{x}) = \frac{T}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, \mathbf{I}), i \sim U\{1, T\}}\left[(e^{\gamma_\eta(s) - \gamma_\eta(t)} - 1)\|\epsilon - \hat\epsilon_\theta(\mathbf{z}_t; t)\|_2^2\right]", "inconsistent"),
+    # a guided probability-flow ODE and a guided VE reverse SDE
+    (r"\mathrm{d}\mathbf{x} = \left[\mathbf{f}(\mathbf{x}, t) - \frac{1}{2}g(t)^2\left(\nabla_{\mathbf{x}}\log p_t(\mathbf{x}) + \nabla_{\mathbf{x}}\log p_t(\mathbf{y} \mid \mathbf{x})\right)\right]\mathrm{d}t", "exact"),
+    (r"\mathrm{d}\mathbf{x} = -\frac{\mathrm{d}[\sigma^2(t)]}{\mathrm{d}t}\left(\nabla_{\mathbf{x}}\log p_t(\mathbf{x}) + \nabla_{\mathbf{x}}\log p_t(\mathbf{y} \mid \mathbf{x})\right)\mathrm{d}t + \sqrt{\frac{\mathrm{d}[\sigma^2(t)]}{\mathrm{d}t}}\,\mathrm{d}\bar{\mathbf{w}}", "exact"),
+])
+def test_more_published_forms(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -178,6 +178,8 @@ def _holders(text: str, pc: Piece) -> str:
                 special = False
             if special:
                 name = norm_name(head + sub) + ("′" * len(primes))
+                if model:  # D_θ and D, F_θ: one network; ε_θ keeps its θ (ε alone is noise)
+                    name = re.sub(r"_[θφ]$", "", name) if bare in ("D", "F") else name
                 if model:
                     parts = split_top(args, (",", ";"))
                     pc.models.setdefault(name, []).append([read_piece(a, pc) for a in parts])
@@ -257,6 +259,9 @@ def read_objective(text: str) -> Objective:
         if _THETA_STAR.match(lhs):
             role = "minimiser"
         else:
+            lhs_c = re.sub(r"\s*-\s*C\s*$", "", lhs)
+            if lhs_c != lhs:  # L_{t−1} − C = … (Ho et al. 2020, Eq. 10): the same claim as L_{t−1} = … + C
+                lhs, rhs = lhs_c, rhs + " + C"
             m = _LOSS_LHS.match(lhs)
             if not m:
                 raise ObjectiveError(f"the left side {lhs!r} is not a loss's name or θ*")

@@ -263,7 +263,7 @@ def read_structure(rhs: str) -> ObjText:
         raise ValueError("a norm ‖ without its closing ‖")
     inner = s[k + 1:k2]
     rest = s[k2 + 1:]
-    m2 = re.match(r"\s*(?:_\s*\{?\s*2\s*\}?\s*)?\^\s*\{?\s*2\s*\}?", rest)
+    m2 = re.match(r"\s*(?:_\s*\{?\s*2\s*\}?\s*)?\^\s*\{?\s*2\s*\}?(?:\s*_\s*\{?\s*2\s*\}?)?", rest)
     if not m2:
         raise ValueError("a norm that is not squared (‖·‖² or ‖·‖₂² is what the objectives use)")
     post = rest[m2.end():]

@@ -312,7 +312,7 @@ def tie_dsm_target(entry: Entry) -> Tuple[bool, str]:
         xt = float(perturb(sde, x0_, t_, z_).flatten()[0])
         sd, m = float(sde.marginal_std(t_)), float(torch.exp(sde.log_mean_coeff(t_)))
         vals = {"x̃": xt, "x": 0.7, "σ": sd, "x(k)": xt, "x(0)": 0.7, "ᾱ(k)": m * m}
-        got = float(ref.rhs.xreplace({s_: vals[s_.name] for s_ in ref.rhs.free_symbols}))
+        got = float(entry.rhs.xreplace({s_: vals[s_.name] for s_ in entry.rhs.free_symbols}))
         worst = max(worst, abs(got + (-1.3) / sd) / (1 + abs(1.3 / sd)))
     return worst < 1e-10, f"−z/s(t) at train.losses.perturb(…) on {type(sde).__name__}: max relative deviation {worst:.1e}"
 
@@ -329,3 +329,29 @@ _relation("objective.dsm_target_ve", "DSM target: score of the kernel N(x, σ² 
           r"\nabla_{\tilde x}\log q_\sigma(\tilde x \mid x) = -\frac{\tilde x - x}{\sigma^2}")
 _relation("objective.dsm_target_vp", "DSM target: score of the VP kernel", "Song et al. 2021, Eq. 7 with the VP kernel of App. B (Eq. 29)",
           r"\nabla_{x(t)}\log p_{0t}(x(t) \mid x(0)) = -\frac{x(t) - \sqrt{\bar\alpha(t)}x(0)}{1 - \bar\alpha(t)}")
+_objective("objective.vlb_term_mu_eps", "L_{t−1} − C with the posterior mean written out", "Ho et al. 2020 (DDPM), Eq. 10",
+           "the VLB term L_{t−1} − C (Ho et al. 2020, Eq. 10)", ("L_k-1",),
+           r"L_{t-1} - C = \mathbb{E}_{x_0, \epsilon}\left[\frac{1}{2\sigma_t^2}\left\|\frac{1}{\sqrt{\alpha_t}}\left(x_t(x_0, \epsilon) - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon\right) - \mu_\theta(x_t(x_0, \epsilon), t)\right\|^2\right]",
+           _NO_TIE)
+_objective("objective.dsm_vincent", "denoising score matching (Vincent 2011)", "Song & Ermon 2019 (NCSN), Eq. 2 (Vincent 2011)",
+           "denoising score matching (Vincent 2011)", (),
+           r"\frac{1}{2}\mathbb{E}_{q_\sigma(\tilde x \mid x)p_{\mathrm{data}}(x)}\left[\|s_\theta(\tilde x) - \nabla_{\tilde x}\log q_\sigma(\tilde x \mid x)\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.score_matching", "score matching (Hyvärinen 2005)", "Song & Ermon 2019 (NCSN), Eq. 1 (first form)",
+           "explicit score matching", (),
+           r"\frac{1}{2}\mathbb{E}_{p_{\mathrm{data}}(x)}\left[\|s_\theta(x) - \nabla_x\log p_{\mathrm{data}}(x)\|_2^2\right]", _NO_TIE)
+_objective("objective.jsm_lambda", "score matching with weighting λ", "Song, Durkan, Murray & Ermon 2021, Sec. 3 (J_SM with λ)",
+           "score matching with weighting λ(t)", ("𝒥_SM",),
+           r"\mathcal{J}_{\mathrm{SM}}(\theta; \lambda(\cdot)) = \frac{1}{2}\int_0^T \mathbb{E}_{p_t(x)}\left[\lambda(t)\|\nabla_x\log p_t(x) - s_\theta(x, t)\|_2^2\right] dt",
+           _NO_TIE)
+_objective("objective.jdsm_lambda", "denoising score matching with weighting λ", "Song, Durkan, Murray & Ermon 2021, Sec. 3 (J_DSM with λ)",
+           "denoising score matching with weighting λ(t)", ("𝒥_DSM",),
+           r"\mathcal{J}_{\mathrm{DSM}}(\theta; \lambda(\cdot)) = \frac{1}{2}\int_0^T \mathbb{E}_{p(x)p_{0t}(\tilde x \mid x)}\left[\lambda(t)\|\nabla_{\tilde x}\log p_{0t}(\tilde x \mid x) - s_\theta(\tilde x, t)\|_2^2\right] dt",
+           _NO_TIE)
+_objective("objective.vdm_discrete_eps", "VDM discrete-time loss (ε-prediction)", "Kingma et al. 2021 (VDM), Sec. 3.2 (ε form, γ = −log SNR)",
+           "the VDM discrete-time diffusion loss in ε form", ("𝓛_T",),
+           r"\mathcal{L}_T(x) = \frac{T}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I), i \sim U\{1, T\}}\left[\left(\exp(\gamma_\eta(t) - \gamma_\eta(s)) - 1\right)\|\epsilon - \hat\epsilon_\theta(z_t; t)\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.edm_weighted", "EDM denoiser loss with the weighting λ(σ)", "Karras et al. 2022 (EDM), Eq. 8 (first form)",
+           "the weighted denoiser loss (Karras et al. 2022)", (),
+           r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)\|D_\theta(y + n; \sigma) - y\|_2^2\right]", _NO_TIE)

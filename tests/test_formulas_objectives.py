@@ -156,3 +156,17 @@ def test_likelihood_forms(text, verdict):
 def test_more_published_forms(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text", [
+    # VDM's loss with dSNR/dt written as a fraction: another notation for SNR'(t), not judged (never an alarm)
+    r"\mathcal{L}_\infty(x) = -\frac{1}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I)}\int_0^1 \frac{d\,\mathrm{SNR}(t)}{dt}\|x - \hat x_\theta(z_t; t)\|_2^2\,dt",
+    r"L = 10",  # SMLD's number of noise levels, not a loss
+])
+def test_other_notations_are_not_alarms(text):
+    assert _one(text).verdict == "unparsed"
+
+
+def test_ddpm_alpha_is_one_minus_beta_next_to_beta():
+    v = _one(r"\mathbb{E}_{x_0, \epsilon}\left[\frac{\beta_t^2}{2\sigma_t^2(1-\beta_t)(1-\bar\alpha_t)}\|\epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t)\|^2\right]")
+    assert v.verdict == "exact", v.detail

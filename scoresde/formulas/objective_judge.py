@@ -18,6 +18,7 @@ compared in the same notation. The rule (docs/verify.md, "Training objectives"):
 from __future__ import annotations
 
 import random
+import re
 from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
@@ -37,6 +38,22 @@ def _struct(ob: Objective) -> set:
             for a_ in call:
                 syms |= a_.free_symbols
     return {s_.name for s_ in syms if ob.piece.roles.get(s_.name, "param") in _STRUCT}
+
+
+def _all_syms(ob: Objective) -> set:
+    syms = set(ob.integrand.free_symbols)
+    for calls in ob.models.values():
+        for call in calls:
+            for a_ in call:
+                syms |= a_.free_symbols
+    return syms
+
+
+def _base(name: str) -> str:
+    """The letter a symbol is written with (ᾱ_t and α_t share α; SNR′(t) and SNR(s) share SNR)."""
+    n = name.replace("ᾱ", "α")
+    m = re.match(r"[A-Za-z]+|.", n)
+    return m.group(0) if m else n
 
 
 def _point(roles: Dict[str, str], rng: random.Random) -> Dict[str, float]:
@@ -66,6 +83,10 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
         return None
     if not _struct(cl) <= _struct(ref):
         return None
+    rparams = {s_.name for s_ in _all_syms(ref) if ref.piece.roles.get(s_.name) == "param"}
+    cparams = {s_.name for s_ in _all_syms(cl) if cl.piece.roles.get(s_.name) == "param"}
+    if cl.role != "minimiser" and any(_base(n) not in {_base(q) for q in rparams} for n in cparams - rparams):
+        return None  # a weight or schedule written with a letter the reference does not use: another notation
     roles = dict(ref.piece.roles)
     for k, r in cl.piece.roles.items():
         roles.setdefault(k, r)
@@ -156,6 +177,8 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         ob = read_objective(text)
     except ObjectiveError as err:
         return Verdict(text, "unparsed", f"read as a training objective, but {err}", claim="training objective")
+    if not ob.has_norm and not _struct(ob):
+        return None  # no network, score or named loss in it: not a training objective after all
     kind = {"bare": "a bare expression", "gradient": "the gradient ∇_θ of an objective", "minimiser": "a minimiser θ* = arg min",
             "value": f"the value of {ob.name}"}[ob.role]
     if target is not None:

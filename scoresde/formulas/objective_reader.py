@@ -286,10 +286,30 @@ def read_objective(text: str) -> Objective:
     for mname, calls in pc.models.items():
         pc.models[mname] = [[a.xreplace(samp) for a in call] for call in calls]
     integrand = _standard_noise(integrand, pc)
+    integrand = _ddpm_alpha(integrand, pc)
     if defs:
         dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
         integrand = integrand.xreplace(dsub)
     return Objective(role, name, integrand, pc, st.norm is not None, st.sums, st.integrals, st.plus_const, text)
+
+
+def _ddpm_alpha(integrand: sp.Expr, pc: Piece) -> sp.Expr:
+    """DDPM notation: α_t next to β_t or ᾱ_t is 1 − β_t (Ho et al. 2020, Sec. 2)."""
+    names = {s_.name for s_ in integrand.free_symbols}
+    for calls in pc.models.values():
+        for call in calls:
+            for a_ in call:
+                names |= {s_.name for s_ in a_.free_symbols}
+    sub = {}
+    for n in names:
+        m = re.fullmatch(r"α_(.+)", n)
+        if m and (f"β_{m.group(1)}" in names or f"ᾱ_{m.group(1)}" in names):
+            sub[sp.Symbol(n, positive=True)] = 1 - pc.sym(f"β_{m.group(1)}", "param")
+    if not sub:
+        return integrand
+    for mname, calls in pc.models.items():
+        pc.models[mname] = [[a_.xreplace(sub) for a_ in call] for call in calls]
+    return integrand.xreplace(sub)
 
 
 def _standard_noise(integrand: sp.Expr, pc: Piece) -> sp.Expr:

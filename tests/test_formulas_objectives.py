@@ -170,3 +170,28 @@ def test_other_notations_are_not_alarms(text):
 def test_ddpm_alpha_is_one_minus_beta_next_to_beta():
     v = _one(r"\mathbb{E}_{x_0, \epsilon}\left[\frac{\beta_t^2}{2\sigma_t^2(1-\beta_t)(1-\bar\alpha_t)}\|\epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t)\|^2\right]")
     assert v.verdict == "exact", v.detail
+
+
+def test_noisy_state_as_the_network_input():
+    v = _one(r"L_{\mathrm{simple}} = \mathbb{E}_{t, x_0, \epsilon}\left[\|\epsilon - \epsilon_\theta(x_t, t)\|^2\right]")
+    assert v.verdict == "exact" and "x_k read as" in v.detail, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the guidance weight called γ (one weight symbol): read as w
+    (r"\tilde\epsilon_\theta(z, c) = (1+\gamma)\epsilon_\theta(z, c) - \gamma\epsilon_\theta(z)", "exact"),
+    (r"\tilde\epsilon_\theta(z, c) = (1+\gamma)\epsilon_\theta(z, c) + \gamma\epsilon_\theta(z)", "inconsistent"),
+])
+def test_guidance_weight_letter(text, verdict):
+    assert _one(text).verdict == verdict
+
+
+def test_sharpened_density_is_not_judged_by_its_name():
+    # p_γ(x | y) ∝ p(x) p(y | x)^γ: the name alone does not say so -- never an alarm
+    v = _one(r"\nabla_x\log p_\gamma(x \mid y) = \nabla_x\log p(x) + \gamma\nabla_x\log p(y \mid x)")
+    assert v.verdict not in ("inconsistent", "ill-defined")
+
+
+def test_a_shifted_state_is_not_the_forward_sample():
+    v = _one(r"L_{\mathrm{simple}} = \mathbb{E}_{t, x_0, \epsilon}\left[\|\epsilon - \epsilon_\theta(x_{t-1}, t)\|^2\right]")
+    assert v.verdict != "exact"

@@ -37,10 +37,10 @@ _FACTOR = re.compile(r"\s*(?P<d>(?:\\tilde\s*\{?\s*p\s*\}?|p|q)(?:\s*_\s*(?:\{(?
 
 def _density(name: str) -> Optional[Tuple[bool, str, str]]:
     """(tilde, variable, condition) of a score symbol's name ``∇logp_k(a|b)``."""
-    m = re.match(r"∇log(p̃|p|q)[^(]*\((.*)\)$", name)
-    if not m:
-        return None
-    args = m.group(2)
+    m = re.match(r"∇log(p̃|p|q)([^(]*)\((.*)\)$", name)
+    if not m or m.group(2) not in ("", "_k", "_θ", "_φ", "_λ"):
+        return None  # p_γ(x | y), p_w(…): a guided density whose exponent the name alone does not give
+    args = m.group(3)
     var, _, cond = args.partition("|")
     return m.group(1) == "p̃", var, cond
 
@@ -70,7 +70,7 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Exp
             return None
         return -SIG * (S + GY) if m.group(2) else -SIG * S
     if role == "param":
-        if name == "w":
+        if name == roles.get("#weight"):
             return W
         if re.fullmatch(r"σ(_[kλ])?", name):
             return SIG
@@ -153,6 +153,11 @@ def judge_guidance(text: str) -> Optional[Verdict]:
     lroles = [pc.roles.get(s_.name) for s_ in lhs.free_symbols]
     if not any(r_ in ("target", "model") for r_ in lroles) or "var" in lroles:
         return None  # the left side must be a score or a network's prediction
+    weights = sorted({s_.name for s_ in lhs.free_symbols | rhs.free_symbols if pc.roles.get(s_.name) == "param"
+                      and not re.fullmatch(r"σ(_[kλ])?", s_.name)})
+    if len(weights) > 1 and "w" not in weights:
+        return None  # which symbol is the guidance weight?
+    pc.roles["#weight"] = "w" if "w" in weights or not weights else weights[0]
     gl, gr = _ground_expr(lhs, pc, True), _ground_expr(rhs, pc)
     if gl is None or gr is None or not (gl.has(GY) or gr.has(GY)):
         return None

@@ -11,7 +11,8 @@
   ℓ(θ; σ_i), L_simple) or ``param`` (weights and schedules, positive);
 * a sampled variable ``v ∼ N(m, C)`` in an expectation's subscript is replaced by ``m + √C ξ_v``, so that
   the distribution is part of what is compared (Karras et al. 2022, Eq. 2: n ∼ N(0, σ² I));
-* the sums, integrals and ``+ C`` around it.
+* sums Σ_{i=1}^N as factors (a symbol named by its range), ``X_0 + X_1 + … + X_T`` as Σ_{k=0}^{T} X_k, the
+  integrals and a ``+ C`` around it.
 
 Comparison with the registry's objectives, read by this same reader from their LaTeX, is in
 :mod:`scoresde.formulas.objective_judge`.
@@ -86,7 +87,6 @@ class Objective:
     integrand: sp.Expr
     piece: Piece
     has_norm: bool
-    sums: List[Tuple[str, str]] = field(default_factory=list)
     integrals: List[Tuple[str, str, str]] = field(default_factory=list)
     plus_const: bool = False
     text: str = ""
@@ -290,7 +290,7 @@ def read_objective(text: str) -> Objective:
     if defs:
         dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
         integrand = integrand.xreplace(dsub)
-    return Objective(role, name, integrand, pc, st.norm is not None, st.sums, st.integrals, st.plus_const, text)
+    return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text)
 
 
 def _ddpm_alpha(integrand: sp.Expr, pc: Piece) -> sp.Expr:

@@ -93,13 +93,14 @@ def clean(text: str) -> str:
     \\underbrace{X}_{..} -> X; \\underset{θ}{\\arg\\min} -> \\arg\\min_{θ}; \\mathrm{d} -> d."""
     s = text.strip().rstrip(".,;")
     s = re.sub(r"\\(?:tag|label)\s*\{[^{}]*\}", " ", s)
+    s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}|\\mathrm\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\underset\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*\{\s*\\arg\s*\\?min\s*\}", r"\\arg\\min_{\1}", s)
-    s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\argmin(?![a-zA-Z])", r"\\arg\\min", s)
     s = _SIZING.sub(" ", s)
     s = _signed_underbraces(s)
     s = _strip_wrappers(s)
     s = _unwrap_fonts(s)
+    s = re.sub(r"\\(?:mathbf|boldsymbol|bm|pmb|vb)(?![a-zA-Z])\s*(?!\{)", " ", s)
     s = _SPACE.sub(" ", s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
@@ -162,7 +163,6 @@ class ObjText:
     argmin: Optional[str] = None  # the variable under arg min (θ)
     gradient: Optional[str] = None  # ∇_θ in front of the objective (Ho et al. 2020, Alg. 1)
     expectations: List[str] = field(default_factory=list)  # subscripts of E (without braces)
-    sums: List[Tuple[str, str]] = field(default_factory=list)  # (lower, upper) of Σ
     integrals: List[Tuple[str, str, str]] = field(default_factory=list)  # (lower, upper, variable)
     weight: str = ""  # factors outside the norm
     norm: Optional[str] = None  # the text inside ‖·‖²
@@ -212,7 +212,7 @@ def _drop_unmatched(s: str) -> str:
 
 
 def _strip_operators(s: str, out: ObjText) -> str:
-    """Remove E_{..}, Σ_{..}^{..}, ∫_a^b, arg min_θ and ∇_θ from a text, recording them."""
+    """Remove E_{..}, ∫_a^b, arg min_θ and ∇_θ from a text, recording them (sums stay: they are factors)."""
     res, i = [], 0
     while i < len(s):
         m = _EXPECT.match(s, i)
@@ -225,9 +225,7 @@ def _strip_operators(s: str, out: ObjText) -> str:
                           (r"\nabla", "grad")):
             if s.startswith(cmd, i) and not s[i + len(cmd):i + len(cmd) + 1].isalpha():
                 sub, sup, j = _take_sub_sup(s, i + len(cmd))
-                if kind == "sum":
-                    out.sums.append((sub.strip(), sup.strip()))
-                elif kind == "int":
+                if kind == "int":
                     out.integrals.append((sub.strip(), sup.strip(), ""))
                 elif kind == "argmin":
                     out.argmin = sub.strip() or "θ"

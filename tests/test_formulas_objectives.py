@@ -195,3 +195,14 @@ def test_sharpened_density_is_not_judged_by_its_name():
 def test_a_shifted_state_is_not_the_forward_sample():
     v = _one(r"L_{\mathrm{simple}} = \mathbb{E}_{t, x_0, \epsilon}\left[\|\epsilon - \epsilon_\theta(x_{t-1}, t)\|^2\right]")
     assert v.verdict != "exact"
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the integrated change of variables from t_0 to t_1 (FFJORD's form) and with the sign flipped
+    (r"\log p(\mathbf{z}(t_1)) = \log p(\mathbf{z}(t_0)) - \int_{t_0}^{t_1}\mathrm{Tr}\left(\frac{\partial f}{\partial \mathbf{z}(t)}\right)dt", "exact"),
+    (r"\log p(\mathbf{z}(t_1)) = \log p(\mathbf{z}(t_0)) + \int_{t_0}^{t_1}\mathrm{Tr}\left(\frac{\partial f}{\partial \mathbf{z}(t)}\right)dt", "inconsistent"),
+    # Ho & Salimans' training objective: ε_θ(z_λ) with its noise level implicit, z_λ the forward sample
+    (r"\mathbb{E}_{\epsilon,\lambda}\left[\|\epsilon_\theta(\mathbf{z}_\lambda) - \epsilon\|_2^2\right]", "exact"),
+])
+def test_integrated_likelihood_and_implicit_noise_level(text, verdict):
+    assert _one(text).verdict == verdict

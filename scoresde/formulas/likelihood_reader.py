@@ -146,6 +146,9 @@ def judge_likelihood(text: str) -> Optional[Verdict]:
                                target="likelihood.instantaneous")
             return Verdict(text, "inconsistent", f"expected −tr(∂f/∂x), found {sp.sstr(k)}·tr(∂f/∂x) ({SOURCE_CHEN})",
                            claim=claim, target="likelihood.instantaneous", terms=["rhs"])
+        got = _integrated(text, sides, pc)
+        if got is not None:
+            return got
         lt, rt = _divergences(sides[0], pc), _divergences(sides[1], pc)
         if lt is None or rt is None:
             return None
@@ -164,3 +167,58 @@ def judge_likelihood(text: str) -> Optional[Verdict]:
                        target="likelihood.hutchinson")
     return Verdict(text, "inconsistent", f"expected E[εᵀ(∂f/∂x)ε], found {sp.sstr(k)}·E[εᵀ(∂f/∂x)ε] ({SOURCE_HUTCH})", claim=claim,
                    target="likelihood.hutchinson", terms=["rhs"])
+
+
+_LOGP_AT = re.compile(r"^\s*\\log\s*(?:p|q)\s*(?:_\s*(?:\{[^{}]*\}|[a-zA-Z0-9]))?\s*\(\s*(?:x|z)\s*(?:_\s*(?:\{[^{}]*\}|[a-zA-Z0-9]))?\s*\((?P<t>[^()]*)\)\s*\)\s*$")
+_INT = re.compile(r"\\int\s*_\s*(?P<lo>\{[^{}]*\}|[a-zA-Z0-9])\s*\^\s*(?P<hi>\{[^{}]*\}|[a-zA-Z0-9])")
+
+
+def _integrated(text: str, sides, pc: Piece) -> Optional[Verdict]:
+    """log p(x(a)) = log p(x(b)) + c ∫_lo^hi ∇·f dt: d log p/dt = −∇·f gives c = −1 for ∫_b^a and c = +1 for ∫_a^b
+    (Chen et al. 2018, Eq. 4 / FFJORD Eq. 3; Song et al. 2021, Eq. 39 with a = 0, b = T)."""
+    m = _LOGP_AT.match(sides[0])
+    if m is None:
+        return None
+    a = norm_name(m.group("t"))
+    rest = sides[1]
+    j = rest.find(r"\int")
+    if rest.find(r"\log") < 0 or j < 0:
+        return None
+    # the log-density term: up to the sign in front of the integral
+    head = rest[:j].rstrip()
+    sign = -1 if head.endswith("-") else 1
+    head = head.rstrip("+- ")
+    mb = _LOGP_AT.match(head)
+    mi = _INT.match(rest, j)
+    if mb is None or mi is None:
+        return None
+    b = norm_name(mb.group("t"))
+    lo, hi = norm_name(mi.group("lo").strip("{}")), norm_name(mi.group("hi").strip("{}"))
+    body = rest[mi.end():]
+    mdt = re.search(r"(?:^|\s|(?<=[)\]}]))d\s*t\s*$", body)
+    if mdt is None:
+        return None
+    body_t = _divergences(body[:mdt.start()], pc)
+    if body_t is None:
+        return None
+    try:
+        expr = read_piece(body_t, pc)
+    except ObjectiveError:
+        return None
+    divs = [q for q in expr.free_symbols if q.name.startswith("div[")]
+    if len(divs) != 1 or expr.free_symbols - set(divs):
+        return None
+    c = sp.simplify(sign * expr / divs[0])
+    if (lo, hi) == (b, a):
+        want = -1
+    elif (lo, hi) == (a, b):
+        want = 1
+    else:
+        return None
+    claim = "log-likelihood by the integrated change of variables"
+    src = "Chen et al. 2018 (Neural ODEs), Eq. 4; Song et al. 2021, Eq. 39"
+    if c == want:
+        return Verdict(text, "exact", f"log p(x({a})) = log p(x({b})) {'+' if want > 0 else '−'} ∫_{lo}^{hi} ∇·f dt ({src})",
+                       claim=claim, target="likelihood.change_of_variables")
+    return Verdict(text, "inconsistent", f"the integral of ∇·f: expected the factor {want}, found {sp.sstr(c)} ({src})",
+                   claim=claim, target="likelihood.change_of_variables", terms=["rhs"])

@@ -105,8 +105,10 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
         return "inconsistent", f"the time integral: expected {want}, found {got}", score + 5
     for mname, calls in cl.models.items():
         rcalls = ref.models[mname]
-        if len(calls) != len(rcalls) or any(len(a) != len(b) for a, b in zip(calls, rcalls)):
+        if len(calls) != len(rcalls) or any(len(a) != len(b) and len(a) != 1 for a, b in zip(calls, rcalls)):
             return None
+        if any(len(a) != len(b) for a, b in zip(calls, rcalls)):
+            note += f" ({mname} written with its input only: its time/noise-level argument is implicit)"
         for call, rcall in zip(calls, rcalls):
             for pos, (a_, b_) in enumerate(zip(call, rcall)):
                 if not all(_close(_ev(a_, p), _ev(b_, p)) for p in pts):
@@ -159,7 +161,7 @@ def _noisy_state(cl: Objective, ref: Objective):
         for call, rcall in zip(calls, ref.models.get(mname, [])):
             v, r_ = call[0], rcall[0]
             if isinstance(v, sp.Symbol) and cl.piece.roles.get(v.name) == "var" and not isinstance(r_, sp.Symbol) \
-                    and v.name not in _struct(ref) and re.fullmatch(r"(?:x|z)(?:_k|\(k\)|\u0303)", v.name):
+                    and v.name not in _struct(ref) and re.fullmatch(r"(?:x|z)(?:_[kλσ]|\(k\)|\u0303)", v.name):
                 sub[v] = r_
     if not sub:
         return None, ""

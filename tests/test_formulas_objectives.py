@@ -206,3 +206,8 @@ def test_a_shifted_state_is_not_the_forward_sample():
 ])
 def test_integrated_likelihood_and_implicit_noise_level(text, verdict):
     assert _one(text).verdict == verdict
+
+
+def test_guided_prediction_with_the_vp_std_written_out():
+    v = _one(r"\tilde\epsilon_\theta(z_t, c) = \epsilon_\theta(z_t, c) - w\sqrt{1-\bar\alpha_t}\,\nabla_{z_t}\log p(c \mid z_t)")
+    assert v.verdict == "exact", v.detail

@@ -29,7 +29,8 @@ from .verdict import Verdict
 
 __all__ = ["judge_guidance"]
 
-S, GY, W, SIG = sp.symbols("s_u g_y w σ", real=True)
+S, GY, W = sp.symbols("s_u g_y w", real=True)
+SIG = sp.Symbol("σ", positive=True)
 _STATE = re.compile(r"^(x|z)")
 _NABLA_LOG_PROD = re.compile(r"\\nabla\s*(_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*\\log\s*\(")
 _FACTOR = re.compile(r"\s*(?P<d>(?:\\tilde\s*\{?\s*p\s*\}?|p|q)(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?\s*\()")
@@ -74,6 +75,8 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Exp
             return W
         if re.fullmatch(r"σ(_[kλ])?", name):
             return SIG
+        if re.fullmatch(r"ᾱ(_k|\(k\))", name):  # the VP kernel's std is √(1 − ᾱ_t) (Dhariwal & Nichol 2021, Sec. 4.2)
+            return 1 - SIG**2
         return sym
     return None
 
@@ -154,7 +157,7 @@ def judge_guidance(text: str) -> Optional[Verdict]:
     if not any(r_ in ("target", "model") for r_ in lroles) or "var" in lroles:
         return None  # the left side must be a score or a network's prediction
     weights = sorted({s_.name for s_ in lhs.free_symbols | rhs.free_symbols if pc.roles.get(s_.name) == "param"
-                      and not re.fullmatch(r"σ(_[kλ])?", s_.name)})
+                      and not re.fullmatch(r"σ(_[kλ])?|ᾱ(_k|\(k\))", s_.name)})
     if len(weights) > 1 and "w" not in weights:
         return None  # which symbol is the guidance weight?
     pc.roles["#weight"] = "w" if "w" in weights or not weights else weights[0]

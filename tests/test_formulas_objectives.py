@@ -211,3 +211,14 @@ def test_integrated_likelihood_and_implicit_noise_level(text, verdict):
 def test_guided_prediction_with_the_vp_std_written_out():
     v = _one(r"\tilde\epsilon_\theta(z_t, c) = \epsilon_\theta(z_t, c) - w\sqrt{1-\bar\alpha_t}\,\nabla_{z_t}\log p(c \mid z_t)")
     assert v.verdict == "exact", v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the VLB's terms one by one (Nichol & Dhariwal 2021, Eq. 11-13), bold and \, spacing
+    (r"L_0 := -\log p_\theta(\mathbf{x}_0 \mid \mathbf{x}_1)", "exact"),
+    (r"L_0 := \log p_\theta(\mathbf{x}_0 \mid \mathbf{x}_1)", "inconsistent"),
+    (r"L_{t-1} := D_{KL}(q(\mathbf{x}_{t-1}|\mathbf{x}_t,\mathbf{x}_0)\,\|\,p_\theta(\mathbf{x}_{t-1}|\mathbf{x}_t))", "exact"),
+    (r"L_{t-1} := D_{KL}(p_\theta(\mathbf{x}_{t-1}|\mathbf{x}_t)\,\|\,q(\mathbf{x}_{t-1}|\mathbf{x}_t,\mathbf{x}_0))", "inconsistent"),
+])
+def test_vlb_terms(text, verdict):
+    assert _one(text).verdict == verdict

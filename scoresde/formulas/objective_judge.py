@@ -83,6 +83,9 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
         return None
     note = ""
     if not _struct(cl) <= _struct(ref):
+        swapped = _swapped_kl(cl, ref)
+        if swapped:
+            return "inconsistent", f"the arguments of {swapped} are swapped (D_KL is not symmetric)", 1
         cl, note = _noisy_state(cl, ref)
         if cl is None or not _struct(cl) <= _struct(ref):
             return None
@@ -149,6 +152,16 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     if weights_only:
         return "inconsistent", f"the weight differs: expected {want}, found {got}", score + 1
     return "inconsistent", f"expected {want}, found {got}", score + 2
+
+
+def _swapped_kl(cl: Objective, ref: Objective) -> str:
+    """A KL term of the claim whose arguments, swapped, give one of the reference's (D_KL(p ∥ q) for D_KL(q ∥ p))."""
+    mine, theirs = _struct(cl), _struct(ref)
+    for name in sorted(mine - theirs):
+        m = re.fullmatch(r"KL\((.*)∥(.*)\)", name)
+        if m and f"KL({m.group(2)}∥{m.group(1)})" in theirs:
+            return name
+    return ""
 
 
 def _noisy_state(cl: Objective, ref: Objective):

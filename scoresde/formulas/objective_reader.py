@@ -188,7 +188,8 @@ def _holders(text: str, pc: Piece) -> str:
                 elif kl:
                     sym = pc.sym("KL(" + norm_name(args) + ")", "loss")
                 else:
-                    role = "loss" if norm_name(head) in _LOSS_HEADS else "param"
+                    # named losses and densities p(·|·) (in −log p_θ(x_0 | x_1)) are what an objective is made of
+                    role = "loss" if norm_name(head) in _LOSS_HEADS or (bare in ("p", "q") and "|" in args) else "param"
                     sym = pc.sym(name + norm_name("(" + args + ")"), role)
                 out.append(_new_holder(pc, sym))
                 i = j + 1

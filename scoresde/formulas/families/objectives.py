@@ -355,3 +355,10 @@ _objective("objective.vdm_discrete_eps", "VDM discrete-time loss (ε-prediction)
 _objective("objective.edm_weighted", "EDM denoiser loss with the weighting λ(σ)", "Karras et al. 2022 (EDM), Eq. 8 (first form)",
            "the weighted denoiser loss (Karras et al. 2022)", (),
            r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)\|D_\theta(y + n; \sigma) - y\|_2^2\right]", _NO_TIE)
+_objective("objective.vlb_l0", "the reconstruction term L_0", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 11 (Ho et al. 2020, Eq. 5)",
+           "the VLB's reconstruction term L_0", ("L_0",), r"L_0 = -\log p_\theta(x_0 \mid x_1)", _NO_TIE)
+_objective("objective.vlb_lt", "the VLB term L_{t−1} as a KL divergence", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 12 (Ho et al. 2020, Eq. 5)",
+           "the VLB term L_{t−1}", ("L_k-1",),
+           r"L_{t-1} = D_{\mathrm{KL}}(q(x_{t-1} \mid x_t, x_0) \| p_\theta(x_{t-1} \mid x_t))", _NO_TIE)
+_objective("objective.vlb_lT", "the prior term L_T", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 13 (Ho et al. 2020, Eq. 5)",
+           "the VLB's prior term L_T", ("L_T",), r"L_T = D_{\mathrm{KL}}(q(x_T \mid x_0) \| p(x_T))", _NO_TIE)

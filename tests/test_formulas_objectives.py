@@ -67,6 +67,7 @@ def test_perturbed_objectives_are_not_exact(text, verdict, words):
     r"L_{\mathrm{foo}} = \mathbb{E}\left[\|\epsilon - \epsilon_\theta(x_t, t)\|^2\right]",  # a loss no registry entry names
     r"\mathbb{E}\left[\|s_\theta(x_t, t) - \nabla_{x_t}\log q(x_t)\|^2\right]",  # a target the registry's objectives do not use
     r"\mathbb{E}\left[\|\epsilon - \epsilon_\theta(x_t, t)\|\right]",  # a norm that is not squared
+    r"\mathbb{E}[\|\epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t)\|^2",  # a bracket left open
 ])
 def test_objectives_outside_the_vocabulary_are_unparsed_not_alarms(text):
     v = _one(text)

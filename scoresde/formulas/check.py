@@ -133,6 +133,8 @@ def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) 
         return Verdict(_clip(text), "unparsed", f"not judged: {err}")
     except RecursionError:
         return Verdict(_clip(text), "unparsed", "not judged: the formula is nested too deeply to read")
+    except Exception:  # noqa: BLE001 -- a reader bug must not abort a document: the usual reader judges it instead
+        return None
 
 
 def _unclipped_cosine(vs: List[Verdict]) -> None:

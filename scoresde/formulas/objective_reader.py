@@ -249,6 +249,13 @@ def read_objective(text: str) -> Objective:
             main += "," + extra
             continue
         defs[norm_name(m.group(1))] = sp.nsimplify(m.group(2))
+    depth = 0
+    for ch in main:
+        depth += (ch in "([{") - (ch in ")]}")
+        if depth < 0:
+            break
+    if depth != 0:
+        raise ObjectiveError("unbalanced brackets")
     sides = split_top(main, ("=",))
     if len(sides) > 2:
         raise ObjectiveError("a chained equation: give one objective per formula")

@@ -223,3 +223,14 @@ def test_guided_prediction_with_the_vp_std_written_out():
 ])
 def test_vlb_terms(text, verdict):
     assert _one(text).verdict == verdict
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # VDM's continuous loss as an expectation over t ∼ U(0, 1), and J_SM over t ∼ U(0, T) (a factor T/2)
+    (r"\mathcal{L}_\infty(\mathbf{x}) = -\frac{1}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I),\, t \sim \mathcal{U}(0, 1)}\left[\mathrm{SNR}'(t)\|\mathbf{x} - \hat{\mathbf{x}}_\theta(\mathbf{z}_t; t)\|_2^2\right]", "exact"),
+    (r"\mathcal{J}_{\mathrm{SM}}(\theta; g^2) = \frac{T}{2}\mathbb{E}_{t \sim U(0, T)}\mathbb{E}_{p_t(x)}\left[g(t)^2\|\nabla_x\log p_t(x) - s_\theta(x, t)\|_2^2\right]", "exact"),
+    (r"\mathcal{J}_{\mathrm{SM}}(\theta; g^2) = \frac{1}{2}\mathbb{E}_{t \sim U(0, T)}\mathbb{E}_{p_t(x)}\left[g(t)^2\|\nabla_x\log p_t(x) - s_\theta(x, t)\|_2^2\right]", "inconsistent"),
+])
+def test_uniform_time_as_an_integral(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -81,17 +81,19 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     """(verdict, detail, mismatch score) of a claim against one registry objective; None if not comparable."""
     if cl.has_norm != ref.has_norm or set(cl.models) != set(ref.models):
         return None
-    note = ""
+    cl, ref, note = _uniform_as_integral(cl, ref)
     if not _struct(cl) <= _struct(ref):
         swapped = _swapped_kl(cl, ref)
         if swapped:
             return "inconsistent", f"the arguments of {swapped} are swapped (D_KL is not symmetric)", 1
-        cl, note = _noisy_state(cl, ref)
+        cl, more = _noisy_state(cl, ref)
         if cl is None or not _struct(cl) <= _struct(ref):
             return None
+        note += more
     rparams = {s_.name for s_ in _all_syms(ref) if ref.piece.roles.get(s_.name) == "param"}
     cparams = {s_.name for s_ in _all_syms(cl) if cl.piece.roles.get(s_.name) == "param"}
-    if cl.role != "minimiser" and any(_base(n) not in {_base(q) for q in rparams} for n in cparams - rparams):
+    limits = {s_.name for *_, w_ in cl.uniforms for s_ in w_.free_symbols}  # T of t ∼ U(0, T): an integration limit
+    if cl.role != "minimiser" and any(_base(n) not in {_base(q) for q in rparams} for n in cparams - rparams - limits):
         return None  # a weight or schedule written with a letter the reference does not use: another notation
     roles = dict(ref.piece.roles)
     for k, r in cl.piece.roles.items():
@@ -152,6 +154,30 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     if weights_only:
         return "inconsistent", f"the weight differs: expected {want}, found {got}", score + 1
     return "inconsistent", f"expected {want}, found {got}", score + 2
+
+
+def _uniform_as_integral(cl: Objective, ref: Objective):
+    """E_{t ∼ U(a, b)}[·] on one side and ∫_a^b · dt on the other: the expectation is the integral over b − a (Kingma
+    et al. 2021 write their continuous loss both ways)."""
+    import copy
+
+    def convert(a: Objective, b: Objective):
+        have = [(lo, hi) for lo, hi, _ in a.integrals]
+        for lo, hi, var, width in a.uniforms:
+            if (lo, hi) not in have and (lo, hi) in [(l_, h_) for l_, h_, _ in b.integrals]:
+                new = copy.copy(a)
+                new.integrals = a.integrals + [(lo, hi, var)]
+                new.integrand = a.integrand / width
+                return new, f" (E over {var} ∼ U({lo}, {hi}) read as ∫_{lo}^{hi} d{var}/({_show(width)}))"
+        return None, ""
+
+    new, how = convert(cl, ref)
+    if new is not None:
+        return new, ref, how
+    new, how = convert(ref, cl)
+    if new is not None:
+        return cl, new, how
+    return cl, ref, ""
 
 
 def _swapped_kl(cl: Objective, ref: Objective) -> str:

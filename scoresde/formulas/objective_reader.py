@@ -90,6 +90,8 @@ class Objective:
     integrals: List[Tuple[str, str, str]] = field(default_factory=list)
     plus_const: bool = False
     text: str = ""
+    #: continuous uniform draws in the expectation's subscript, t ∼ U(0, 1): (lower, upper, variable, width)
+    uniforms: List[Tuple[str, str, str, sp.Expr]] = field(default_factory=list)
 
     @property
     def models(self) -> Dict[str, List[List[sp.Expr]]]:
@@ -210,6 +212,22 @@ _THETA_STAR = re.compile(r"^\s*\\?(?:theta|θ)\s*\^\s*\{?\s*(?:\*|\\ast|\\star)\
 _LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*(?:\((?P<args>.*)\))?\s*$")
 
 
+_UNIFORM = re.compile(r"^\s*(?P<v>[a-zA-Z])\s*\\sim\s*(?:\\mathcal\s*\{\s*U\s*\}|U|\\operatorname\s*\{\s*U\s*\})\s*"
+                      r"\(\s*(?P<lo>[^,()]+?)\s*,\s*(?P<hi>[^,()]+?)\s*\)\s*$")
+
+
+def _uniforms(expectations: List[str], pc: Piece) -> List[Tuple[str, str, str, sp.Expr]]:
+    """``t ∼ U(a, b)`` (round brackets: the continuous uniform law) -> (a, b, t, b − a): E_t[·] = ∫_a^b · dt / (b − a)."""
+    out = []
+    for sub in expectations:
+        for item in split_top(sub, (",",)):
+            m = _UNIFORM.match(item)
+            if m:
+                width = read_piece(m.group("hi"), pc) - read_piece(m.group("lo"), pc)
+                out.append((norm_name(m.group("lo")), norm_name(m.group("hi")), m.group("v"), width))
+    return out
+
+
 def _sampling(expectations: List[str], pc: Piece) -> Dict[sp.Symbol, sp.Expr]:
     """v ∼ N(m, C) in an expectation's subscript -> {v: m + √C ξ_v}."""
     out: Dict[sp.Symbol, sp.Expr] = {}
@@ -298,7 +316,8 @@ def read_objective(text: str) -> Objective:
     if defs:
         dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
         integrand = integrand.xreplace(dsub)
-    return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text)
+    return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text,
+                     _uniforms(st.expectations, pc))
 
 
 def _ddpm_alpha(integrand: sp.Expr, pc: Piece) -> sp.Expr:

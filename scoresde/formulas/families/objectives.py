@@ -2,8 +2,17 @@
 2021, Eq. 7), the likelihood weighting λ(t) = g(t)² (Song, Durkan, Murray & Ermon 2021, Thm. 1), NCSN's
 λ(σ) = σ² (Song & Ermon 2019, Sec. 4.2), and the learned-variance interpolation Σ_θ (Nichol & Dhariwal 2021, Eq. 15).
 
+The training objectives themselves (``objective.l_simple``, the VLB terms and sums, DSM / NCSN / J_SM, VDM, EDM;
+Ho et al. 2020, Eq. 5, 8, 10, 12, 14; Nichol & Dhariwal 2021, Eq. 4, 11-13, 16; Song et al. 2021, Eq. 1, 3, 7;
+Song & Ermon 2019, Eq. 2, 5, 6; Song, Durkan et al. 2021, Sec. 3; Kingma et al. 2021, Sec. 3.2 and 4; Karras et
+al. 2022, Eq. 2 and 8) are written as the papers write them and read by :mod:`scoresde.formulas.objective_reader`
+(Entry.rhs is the integrand as read); the DSM targets ∇log q(x̃ | x) are relations of the same reader.
+
 Ties: ``scoresde.train.losses.eps_weight`` (the weight on ‖ε_θ − z‖² is λ(t)/σ_t²) on every registered SDE, and
-the chain's β_k and posterior variance β̃_k (``VPSDE.chain(N)``) at the interpolation's end points and between.
+the chain's β_k and posterior variance β̃_k (``VPSDE.chain(N)``) at the interpolation's end points and between;
+the objectives the package trains with (L_simple, Song's Eq. 7, NCSN's Eq. 5, J_SM with g²) against
+``train.losses.dsm_loss`` and ``perturb``; the DSM targets against ``perturb`` (−z/s(t)); the others, which the
+package does not implement, by reading their LaTeX back.
 """
 from __future__ import annotations
 

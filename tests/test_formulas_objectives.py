@@ -234,3 +234,13 @@ def test_vlb_terms(text, verdict):
 def test_uniform_time_as_an_integral(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # Dhariwal & Nichol's guided prediction with its gradient scale s written, and with the scale on ε_θ instead
+    (r"\hat\epsilon(x_t) = \epsilon_\theta(x_t) - s\,\sqrt{1-\bar\alpha_t}\,\nabla_{x_t}\log p_\phi(y \mid x_t)", "exact"),
+    (r"\hat\epsilon(x_t) = s\,\epsilon_\theta(x_t) - \sqrt{1-\bar\alpha_t}\,\nabla_{x_t}\log p_\phi(y \mid x_t)", "inconsistent"),
+])
+def test_scaled_classifier_guidance_prediction(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -70,6 +70,9 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Exp
         if m.group(1) == "ε̂":
             return None
         return -SIG * (S + GY) if m.group(2) else -SIG * S
+    if role == "param" and lhs and re.fullmatch(r"ε̂(\(x_k\))?", name):
+        # Dhariwal & Nichol 2021, Sec. 4.2: ε̂(x_t) is the prediction for p(x_t) p_φ(y | x_t)^s (s = 1 unless written)
+        return -SIG * (S + (W if roles.get("#weight") not in (None, "w!") else 1) * GY)
     if role == "param":
         if name == roles.get("#weight"):
             return W
@@ -154,17 +157,19 @@ def judge_guidance(text: str) -> Optional[Verdict]:
     except ObjectiveError:
         return None
     lroles = [pc.roles.get(s_.name) for s_ in lhs.free_symbols]
-    if not any(r_ in ("target", "model") for r_ in lroles) or "var" in lroles:
+    hat = isinstance(lhs, sp.Symbol) and re.fullmatch(r"ε̂(\(x_k\))?", lhs.name) is not None
+    if not (hat or any(r_ in ("target", "model") for r_ in lroles)) or "var" in lroles:
         return None  # the left side must be a score or a network's prediction
     weights = sorted({s_.name for s_ in lhs.free_symbols | rhs.free_symbols if pc.roles.get(s_.name) == "param"
                       and not re.fullmatch(r"σ(_[kλ])?|ᾱ(_k|\(k\))", s_.name)})
+    weights = [w_ for w_ in weights if not re.fullmatch(r"ε̂(\(x_k\))?", w_)]
     if len(weights) > 1 and "w" not in weights:
         return None  # which symbol is the guidance weight?
-    pc.roles["#weight"] = "w" if "w" in weights or not weights else weights[0]
+    pc.roles["#weight"] = "w" if "w" in weights else (weights[0] if weights else "w!")
     gl, gr = _ground_expr(lhs, pc, True), _ground_expr(rhs, pc)
     if gl is None or gr is None or not (gl.has(GY) or gr.has(GY)):
         return None
-    target = "guidance.classifier_free" if gl.has(SIG) else ("guidance.classifier_free_score" if gl.has(W) else "guidance.classifier")
+    target = "guidance.classifier_eps" if hat else "guidance.classifier_free" if gl.has(SIG) else ("guidance.classifier_free_score" if gl.has(W) else "guidance.classifier")
     claim = "guidance relation in (s, g) = (∇log p_t(x), ∇log p_t(y|x))"
     if _equal(gl, gr):
         return Verdict(text, "exact", f"both sides are {_show(gl)} with s = ∇log p_t(x), g = ∇log p_t(y|x)", claim=claim, target=target)

@@ -115,7 +115,7 @@ def test_corpus_targets_full(corpus):
 #: tests/test_formulas_registry.py and `--builtin` read every registered entry back and run its tie; entries a family
 #: keeps in PENDING (symbols the symbolic check cannot evaluate yet) are not registered. Here every entry's tie,
 #: registered or pending, must hold and catch a perturbed form (a factor 2 or a sign on any non-zero piece).
-NEW_FAMILIES = ["dpm_solver", "edm", "posteriors", "explicit", "logsnr", "objectives", "guidance"]
+NEW_FAMILIES = ["dpm_solver", "edm", "posteriors", "explicit", "logsnr", "objectives", "guidance", "likelihood"]
 
 
 @pytest.mark.parametrize("family", NEW_FAMILIES)

@@ -75,6 +75,8 @@ DIV = sp.Symbol("∇·f̃(x(t),t)", real=True)
 NORM_X2 = sp.Symbol("‖x‖²", nonnegative=True)
 NORM_Z = sp.Symbol("‖z‖", positive=True)
 NORM_S = sp.Symbol("‖s_θ‖", positive=True)
+#: ∇ₓ log p_t(y | x), the classifier's gradient in conditional sampling (Song et al. 2021, Eq. 14)
+SY = sp.Symbol("∇log p_t(y|x)", real=True)
 
 #: the one constraint among the discrete VP symbols (and its neighbours)
 VP_TIES = {ap: a / (1 - b), an: a * (1 - bn)}
@@ -276,6 +278,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
     if base == "x" and sub == "θ":
         return x0
     # ---- model outputs
+    if is_classifier_grad(at):
+        return SY
     if is_score(at):
         if at.args is not None and len(at.args) == 1 and at.args[0] not in ("x", "x_t", "x(t)") and r.mode == "continuous":
             r.note(f"{at.name} read as s_θ(x, t) ≈ ∇ₓ log p_t(x) (the score at the current time)")

@@ -88,6 +88,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    ov = _objective_hook(text, target, budget)
+    if ov is not None:
+        ov.source, ov.location = source, location
+        return [ov]
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
     alts = split_alternatives(text)
@@ -119,6 +123,21 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     if not clipped:
         _unclipped_cosine(out)
     return out
+
+
+def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
+    """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
+    from .objective_judge import judge_objective
+
+    try:
+        with limited(budget):
+            return judge_objective(text, target)
+    except (TooLarge, BudgetExceeded) as err:
+        return Verdict(_clip(text), "unparsed", f"not judged: {err}")
+    except RecursionError:
+        return Verdict(_clip(text), "unparsed", "not judged: the formula is nested too deeply to read")
+    except Exception:  # noqa: BLE001 -- a reader bug must not abort a document: the usual reader judges it instead
+        return None
 
 
 def _unclipped_cosine(vs: List[Verdict]) -> None:

@@ -43,7 +43,8 @@ def _candidates(cl: Claim) -> List[Entry]:
     out = []
     for e in REGISTRY.values():
         if cl.kind == "sde" and e.kind == "sde":
-            out.append(e)
+            if e.drift.has(C.SY) == cl.drift.has(C.SY):  # guided SDEs (classifier gradient) only for guided claims
+                out.append(e)
         elif cl.kind == "step" and e.kind in ("step", "langevin"):
             if e.kind == "langevin" and (C.s not in cl.mean or cl.var is None):
                 continue

@@ -28,6 +28,7 @@ FAMILIES: List[str] = [
     "logsnr",
     "objectives",
     "guidance",
+    "likelihood",
     "noise_levels",
 ]
 

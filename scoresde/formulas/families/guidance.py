@@ -90,3 +90,66 @@ _add(name="guidance.classifier_eps", title="classifier-guided noise prediction",
      latex=r"\hat{\epsilon}(x_t) = \epsilon_\theta(x_t) - \sqrt{1 - \bar{\alpha}_t}\,\nabla_{x_t} \log p_\phi(y \mid x_t)",
      relation="GaussianMixture under VPSDE: −σ_t s(x | y) = ε(x) − σ_t ∇ log p(y | x)", lhs="eps_guided", mode="relation",
      rhs=C.e - sp.sqrt(1 - C.a) * S_Y, tie=tie_guidance)
+
+
+# ------------------------------------------------------------------------------------------- guided reverse SDEs
+def tie_guided_sde(entry: Entry) -> Tuple[bool, str]:
+    """The entry's drift with s = mixture score and ∇log p_t(y|x) = autograd of log responsibilities equals the drift of
+    ``LinearSDE.reverse(score_fn)`` built on the class-y component's exact score (Song et al. 2021, Eq. 14: the reverse
+    SDE of p_t(x | y)); g² from LinearSDE.diffusion_sq."""
+    import math
+
+    from ...analytic import GaussianMixture
+    from ..ties import _ev, _points, _schedule_subs, _vp
+
+    fams = {"vp": [_vp()], "ve": [_ve_()]}.get(entry.family, [_vp(), _ve_()])
+    mu, sd_ = [[-1.0], [1.5]], [0.4, 0.6]
+    worst = 0.0
+    for sde in fams:
+        for tt in _points(sde):
+            t_ = torch.tensor([tt], dtype=_f64)
+            for x, k in ((0.3, 0), (-0.7, 1)):
+                s_u, s_c, g_y = _mixture_scores(sde, tt, x, k)
+                comp = GaussianMixture([1.0], [mu[k]], [sd_[k]])
+                rev = sde.reverse(comp.score_fn(sde), probability_flow=entry.direction == "pf")
+                d_pkg, _ = rev.sde(torch.tensor([[x]], dtype=_f64), t_)
+                f_t, g2_t = float(sde.drift_coeff(t_)), float(sde.diffusion_sq(t_))
+                drift = _schedule_subs(entry.drift.subs({C.FX: C.FT(C.t) * C.x}), sde).subs({C.FT(C.t): f_t, C.G(C.t): math.sqrt(g2_t)})
+                de = _ev(drift, {C.x: x, C.s: s_u, C.SY: g_y, C.t: tt})
+                ge = _ev(_schedule_subs(entry.diff2, sde).subs({C.G(C.t): math.sqrt(g2_t)}), {C.t: tt})
+                g_ref = 0.0 if entry.direction == "pf" else g2_t
+                worst = max(worst, abs(float(d_pkg.flatten()[0]) - de) / (1 + abs(de)), abs(ge - g_ref) / (1 + g2_t))
+    names = ", ".join(type(q).__name__ for q in fams)
+    return worst < 1e-7, f"ReverseSDE.sde with the class component's exact score ({names}): max relative deviation {worst:.1e}"
+
+
+def _ve_():
+    from ..ties import _ve
+    return _ve()
+
+
+_G2, _BETA = C.G(C.t) ** 2, C.BETA(C.t)
+_add(name="guidance.reverse_sde", title="conditional reverse-time SDE (classifier guidance)",
+     source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 14", kind="sde", family="generic",
+     latex=r"dx = [f(x, t) - g(t)^2(\nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x))]\,dt + g(t)\,d\bar{w}",
+     relation="LinearSDE.reverse(score of p_t(x | y)).sde", direction="reverse", mode="continuous",
+     drift=C.FX - _G2 * (C.s + C.SY), diff2=_G2, noise="dwbar", tie=tie_guided_sde)
+_add(name="guidance.vp.reverse_sde", title="conditional reverse-time SDE, VP (classifier guidance)",
+     source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 14 with the VP SDE (Eq. 11)", kind="sde",
+     family="vp",
+     latex=r"dx = [-\frac{1}{2}\beta(t)x - \beta(t)(\nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x))]\,dt + \sqrt{\beta(t)}\,d\bar{w}",
+     relation="VPSDE.reverse(score of p_t(x | y)).sde", direction="reverse", mode="continuous",
+     drift=-_BETA / 2 * C.x - _BETA * (C.s + C.SY), diff2=_BETA, noise="dwbar", tie=tie_guided_sde)
+_DS2 = sp.Derivative(C.SIGMA(C.t) ** 2, C.t).doit()
+_add(name="guidance.ve.reverse_sde", title="conditional reverse-time SDE, VE (classifier guidance)",
+     source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 14 with the VE SDE (Eq. 9)", kind="sde",
+     family="ve",
+     latex=r"dx = -\frac{d[\sigma(t)^2]}{dt}(\nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x))\,dt + \sqrt{\frac{d[\sigma(t)^2]}{dt}}\,d\bar{w}",
+     relation="VESDE.reverse(score of p_t(x | y)).sde", direction="reverse", mode="continuous",
+     drift=-_DS2 * (C.s + C.SY), diff2=_DS2, noise="dwbar", tie=tie_guided_sde)
+_add(name="guidance.pf_ode", title="conditional probability-flow ODE (classifier guidance)",
+     source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 13 with the conditional score of App. I",
+     kind="sde", family="generic",
+     latex=r"dx = [f(x, t) - \frac{1}{2}g(t)^2(\nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x))]\,dt",
+     relation="LinearSDE.reverse(score of p_t(x | y), probability_flow=True).sde", direction="pf", mode="continuous",
+     drift=C.FX - _G2 * (C.s + C.SY) / 2, diff2=sp.Integer(0), noise=None, tie=tie_guided_sde)

@@ -2,12 +2,21 @@
 2021, Eq. 7), the likelihood weighting λ(t) = g(t)² (Song, Durkan, Murray & Ermon 2021, Thm. 1), NCSN's
 λ(σ) = σ² (Song & Ermon 2019, Sec. 4.2), and the learned-variance interpolation Σ_θ (Nichol & Dhariwal 2021, Eq. 15).
 
+The training objectives themselves (``objective.l_simple``, the VLB terms and sums, DSM / NCSN / J_SM, VDM, EDM;
+Ho et al. 2020, Eq. 5, 8, 10, 12, 14; Nichol & Dhariwal 2021, Eq. 4, 11-13, 16; Song et al. 2021, Eq. 1, 3, 7;
+Song & Ermon 2019, Eq. 2, 5, 6; Song, Durkan et al. 2021, Sec. 3; Kingma et al. 2021, Sec. 3.2 and 4; Karras et
+al. 2022, Eq. 2 and 8) are written as the papers write them and read by :mod:`scoresde.formulas.objective_reader`
+(Entry.rhs is the integrand as read); the DSM targets ∇log q(x̃ | x) are relations of the same reader.
+
 Ties: ``scoresde.train.losses.eps_weight`` (the weight on ‖ε_θ − z‖² is λ(t)/σ_t²) on every registered SDE, and
-the chain's β_k and posterior variance β̃_k (``VPSDE.chain(N)``) at the interpolation's end points and between.
+the chain's β_k and posterior variance β̃_k (``VPSDE.chain(N)``) at the interpolation's end points and between;
+the objectives the package trains with (L_simple, Song's Eq. 7, NCSN's Eq. 5, J_SM with g²) against
+``train.losses.dsm_loss`` and ``perturb``; the DSM targets against ``perturb`` (−z/s(t)); the others, which the
+package does not implement, by reading their LaTeX back.
 """
 from __future__ import annotations
 
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import sympy as sp
 import torch
@@ -104,3 +113,261 @@ def tie_ncsn(entry: Entry) -> Tuple[bool, str]:
 _add(name="objective.ncsn_weighting", title="NCSN weighting λ(σ) = σ²", source="Song & Ermon 2019 (NCSN), Sec. 4.2",
      kind="scalar", family="ve", latex=r"\lambda(\sigma) = \sigma^2", relation="train.losses.eps_weight(VESDE, 'eps') × σ²",
      lhs="lambda(sigma)", mode="function", rhs=SIGN**2, tie=tie_ncsn)
+
+
+# ------------------------------------------------------------------------------------------- objectives
+# The training objectives themselves, written as the papers write them and read by the objective reader
+# (scoresde.formulas.objective_reader); a claim is compared with them in the same notation
+# (scoresde.formulas.objective_judge). Entry.rhs is the integrand (weight · residual²) as read.
+from dataclasses import dataclass as _dataclass  # noqa: E402
+
+from ..objective_reader import Objective, read_objective  # noqa: E402
+
+
+@_dataclass
+class ObjectiveRef:
+    name: str
+    title: str
+    source: str
+    kind: str  # what a bare expression of this form is reported as
+    names: Tuple[str, ...]  # the loss names (normalised, objective_reader.norm_name) a claim may give it
+    latex: str
+    objective: Objective
+
+
+OBJECTIVE_REFS: Dict[str, ObjectiveRef] = {}
+
+
+def tie_objective(entry: Entry) -> Tuple[bool, str]:
+    """The integrand at the package's numbers: train.losses.dsm_loss(net, sde, x0, t, z, reduce='sum') on a 1-d
+    batch with a fixed linear network, the network's input = train.losses.perturb(sde, x0, t, z)."""
+    from ...train.losses import dsm_loss, perturb
+    from ..ties import _points, _ve, _vp
+
+    ref = OBJECTIVE_REFS[entry.name]
+    recipe = _TIE_RECIPES[entry.name]
+    sde = _vp() if recipe["sde"] == "vp" else _ve(marginal="smld")
+    net = lambda x_, t_: 0.3 * x_ - 0.2 * t_[:, None] + 0.1  # noqa: E731  (any network will do)
+    worst = 0.0
+    for tt in _points(sde):
+        t_ = torch.tensor([tt], dtype=_f64)
+        x0_, z_ = torch.tensor([[0.7]], dtype=_f64), torch.tensor([[-1.3]], dtype=_f64)
+        xt = perturb(sde, x0_, t_, z_)
+        m = float(torch.exp(sde.log_mean_coeff(t_)))
+        sd = float(sde.marginal_std(t_))
+        out = float(net(xt, t_).flatten()[0])
+        loss = float(dsm_loss(net, sde, x0_, kind=recipe["kind"], weighting=recipe["weighting"], t=t_, z=z_, reduce="sum")[0])
+        vals = recipe["values"](m=m, sd=sd, x0=0.7, z=-1.3, out=out, g2=float(sde.diffusion_sq(t_)))
+        sub = {s_: vals[s_.name] for s_ in entry.rhs.free_symbols}
+        got = float(entry.rhs.xreplace(sub))
+        (inp,) = [c[0] for calls in ref.objective.models.values() for c in calls]
+        worst = max(worst, abs(got - recipe["scale"](sd) * loss) / (1 + abs(loss)),
+                    abs(float(inp.xreplace({s_: vals[s_.name] for s_ in inp.free_symbols})) - float(xt)) / (1 + abs(float(xt))))
+    return worst < 1e-10, (f"train.losses.dsm_loss(kind={recipe['kind']!r}, weighting={recipe['weighting']!r}) and perturb "
+                           f"on {recipe['sde'].upper()}SDE: max relative deviation {worst:.1e}")
+
+
+def _vp_eps(m, sd, x0, z, out, g2):
+    return {"ᾱ_k": m * m, "x_0": x0, "ξ": z, "M[ε_θ]": out, "t": 0.0}
+
+
+def _dsm_sde(m, sd, x0, z, out, g2):
+    return {"λ(k)": sd * sd, "x(0)": x0, "ξ": z, "M[s_θ]": out, "∇logp_0k(x(k)|x(0))": -z / sd, "x(k)": m * x0 + sd * z, "t": 0.0}
+
+
+def _smld(m, sd, x0, z, out, g2):
+    return {"σ": sd, "x": x0, "ξ": z, "M[s_θ]": out}
+
+
+def _jsm(m, sd, x0, z, out, g2):
+    # E_{p_t(x)}‖∇log p_t − s_θ‖² and E‖∇log p_{0t}(x_t|x_0) − s_θ‖² differ by a θ-free constant (Vincent 2011): the
+    # kernel score −z/σ_t stands in for ∇log p_t(x) here, as in the package's loss
+    return {"g(k)": g2 ** 0.5, "x": m * x0 + sd * z, "M[s_θ]": out, "∇logp_k(x)": -z / sd}
+
+
+_TIE_RECIPES = {
+    "objective.l_simple": dict(sde="vp", kind="eps", weighting="eps", values=_vp_eps, scale=lambda sd: 1.0),
+    "objective.dsm": dict(sde="vp", kind="score", weighting="eps", values=_dsm_sde, scale=lambda sd: 1.0),
+    "objective.dsm_sigma": dict(sde="ve", kind="score", weighting="eps", values=_smld, scale=lambda sd: 0.5 / sd**2),
+    "objective.jsm": dict(sde="vp", kind="score", weighting="likelihood", values=_jsm, scale=lambda sd: 0.5),
+}
+
+
+def tie_read_back(entry: Entry) -> Tuple[bool, str]:
+    """No package implementation to tie to: the entry's LaTeX, read again by the objective reader, gives its integrand."""
+    ob = read_objective(entry.latex)
+    same = sp.simplify(ob.integrand - entry.rhs) == 0
+    return same, ("not implemented by the package (train.losses trains with the ε- and likelihood weightings only); "
+                  "its LaTeX read back by the objective reader gives the same integrand" if same else "its LaTeX reads back differently")
+
+
+def _objective(name: str, title: str, source: str, kind: str, names: Tuple[str, ...], latex: str, relation: str) -> None:
+    ob = read_objective(latex)
+    OBJECTIVE_REFS[name] = ObjectiveRef(name, title, source, kind, names, latex, ob)
+    _add(name=name, title=title, source=source, kind="scalar", family="generic", latex=latex, relation=relation,
+         lhs="objective:" + name, mode="discrete", rhs=ob.integrand, tie=tie_objective if name in _TIE_RECIPES else tie_read_back)
+
+
+_NO_TIE = "the package trains with train.losses.dsm_loss only (ε- and likelihood weighting); read back by the objective reader"
+_objective("objective.l_simple", "L_simple", "Ho et al. 2020 (DDPM), Eq. 14 and Alg. 1", "L_simple (ε-prediction, Ho et al. 2020)",
+           ("L_simple", "L_simple(θ)"),
+           r"L_{\mathrm{simple}}(\theta) = \mathbb{E}_{t, x_0, \epsilon}\left[\left\|\epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t)\right\|^2\right]",
+           "train.losses.dsm_loss(kind='eps', weighting='eps') on VPSDE (ᾱ = m(t)²)")
+_objective("objective.vlb_term_eps", "L_{t−1} − C in ε form", "Ho et al. 2020 (DDPM), Eq. 12",
+           "the VLB term L_{t−1} − C in ε form (Ho et al. 2020)", ("L_k-1",),
+           r"\mathbb{E}_{x_0, \epsilon}\left[\frac{\beta_t^2}{2\sigma_t^2\alpha_t(1-\bar\alpha_t)}\left\|\epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t)\right\|^2\right]",
+           _NO_TIE)
+_objective("objective.vlb_term_mean", "L_{t−1} in mean form", "Ho et al. 2020 (DDPM), Eq. 8",
+           "the VLB term L_{t−1} in mean form (Ho et al. 2020)", ("L_k-1",),
+           r"L_{t-1} = \mathbb{E}_q\left[\frac{1}{2\sigma_t^2}\|\tilde\mu_t(x_t, x_0) - \mu_\theta(x_t, t)\|^2\right] + C", _NO_TIE)
+_objective("objective.vlb", "L_vlb as the sum of its terms", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 4-5",
+           "the variational bound L_vlb", ("L_vlb", "L"), r"L_{\mathrm{vlb}} = \sum_{t=0}^{T} L_t", _NO_TIE)
+_objective("objective.hybrid", "hybrid loss", "Nichol & Dhariwal 2021 (Improved DDPM), Sec. 3.1 (Eq. 16, λ = 0.001)",
+           "the hybrid loss", ("L_hybrid",), r"L_{\mathrm{hybrid}} = L_{\mathrm{simple}} + \lambda L_{\mathrm{vlb}}, \quad \lambda = 0.001", _NO_TIE)
+_objective("objective.dsm", "denoising score matching with weight λ(t)", "Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 7",
+           "denoising score matching (Song et al. 2021)", (),
+           r"\theta^* = \arg\min_\theta \mathbb{E}_t\left[\lambda(t)\mathbb{E}_{x(0)}\mathbb{E}_{x(t) \mid x(0)}\left[\|s_\theta(x(t), t) - \nabla_{x(t)}\log p_{0t}(x(t) \mid x(0))\|_2^2\right]\right]",
+           "train.losses.dsm_loss(kind='score', weighting='eps') on VPSDE (λ = σ_t², kernel score −z/σ_t)")
+_objective("objective.ncsn", "NCSN objective (weights σ_i²)", "Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 1",
+           "the NCSN objective", (),
+           r"\theta^* = \arg\min_\theta \sum_{i=1}^N \sigma_i^2\mathbb{E}_{p_{\mathrm{data}}(x)}\mathbb{E}_{p_{\sigma_i}(\tilde x \mid x)}\left[\|s_\theta(\tilde x, \sigma_i) - \nabla_{\tilde x}\log p_{\sigma_i}(\tilde x \mid x)\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.ddpm_score", "DDPM objective in score form (Song's α_i = ᾱ_i)", "Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 3",
+           "the DDPM objective in score form", (),
+           r"\theta^* = \arg\min_\theta \sum_{i=1}^N (1-\alpha_i)\mathbb{E}_{p_{\mathrm{data}}(x)}\mathbb{E}_{p_{\alpha_i}(\tilde x \mid x)}\left[\|s_\theta(\tilde x, i) - \nabla_{\tilde x}\log p_{\alpha_i}(\tilde x \mid x)\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.dsm_sigma", "denoising score matching at one noise level", "Song & Ermon 2019 (NCSN), Eq. 5",
+           "denoising score matching at one noise level σ", ("ℓ",),
+           r"\ell(\theta; \sigma) = \frac{1}{2}\mathbb{E}_{p_{\mathrm{data}}(x)}\mathbb{E}_{\tilde x \sim \mathcal{N}(x, \sigma^2 I)}\left[\left\|s_\theta(\tilde x, \sigma) + \frac{\tilde x - x}{\sigma^2}\right\|_2^2\right]",
+           "train.losses.dsm_loss(kind='score', weighting='eps') on VESDE(marginal='smld'), divided by 2σ²")
+_objective("objective.ncsn_total", "NCSN loss over all noise levels", "Song & Ermon 2019 (NCSN), Eq. 6",
+           "the NCSN loss over L noise levels", ("𝓛",),
+           r"\mathcal{L}(\theta; \{\sigma_i\}_{i=1}^L) = \frac{1}{L}\sum_{i=1}^L \lambda(\sigma_i)\ell(\theta; \sigma_i)", _NO_TIE)
+_objective("objective.jsm", "score matching with likelihood weighting g²", "Song, Durkan, Murray & Ermon 2021, Sec. 3 (Eq. 4 with λ = g²)",
+           "score matching with weighting g(t)²", ("𝒥_SM",),
+           r"\mathcal{J}_{\mathrm{SM}}(\theta; g(\cdot)^2) = \frac{1}{2}\int_0^T \mathbb{E}_{p_t(x)}\left[g(t)^2\|\nabla_x\log p_t(x) - s_\theta(x, t)\|_2^2\right] dt",
+           "train.losses.dsm_loss(kind='score', weighting='likelihood') on VPSDE, halved (kernel score for ∇log p_t)")
+_objective("objective.vdm_continuous", "VDM continuous-time loss (x-prediction)", "Kingma et al. 2021 (VDM), Sec. 4 (Eq. 15)",
+           "the VDM continuous-time diffusion loss", ("𝓛_∞",),
+           r"\mathcal{L}_\infty(x) = -\frac{1}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I)}\int_0^1 \mathrm{SNR}'(t)\|x - \hat x_\theta(z_t; t)\|_2^2 dt",
+           _NO_TIE)
+_objective("objective.vdm_continuous_eps", "VDM continuous-time loss (ε-prediction)", "Kingma et al. 2021 (VDM), Sec. 4 (Eq. 17)",
+           "the VDM continuous-time diffusion loss in ε form", ("𝓛_∞",),
+           r"\mathcal{L}_\infty(x) = \frac{1}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I)}\int_0^1 \gamma_\eta'(t)\|\epsilon - \hat\epsilon_\theta(z_t; t)\|_2^2 dt",
+           _NO_TIE)
+_objective("objective.vdm_discrete", "VDM discrete-time loss", "Kingma et al. 2021 (VDM), Sec. 3.2 (Eq. 13, s = t − 1/T)",
+           "the VDM discrete-time diffusion loss", ("𝓛_T",),
+           r"\mathcal{L}_T(x) = \frac{T}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I), i \sim U\{1, T\}}\left[(\mathrm{SNR}(s) - \mathrm{SNR}(t))\|x - \hat x_\theta(z_t; t)\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.edm_denoiser", "EDM denoiser loss", "Karras et al. 2022 (EDM), Eq. 2",
+           "the denoiser L2 loss at noise level σ (Karras et al. 2022)", (),
+           r"\mathbb{E}_{y \sim p_{\mathrm{data}}}\mathbb{E}_{n \sim \mathcal{N}(0, \sigma^2 I)}\|D(y + n; \sigma) - y\|_2^2", _NO_TIE)
+_objective("objective.edm_effective", "EDM loss for the raw network F_θ", "Karras et al. 2022 (EDM), Eq. 8",
+           "the EDM loss of the raw network F_θ", (),
+           r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)c_{\mathrm{out}}(\sigma)^2\left\|F_\theta(c_{\mathrm{in}}(\sigma)(y + n); c_{\mathrm{noise}}(\sigma)) - \frac{1}{c_{\mathrm{out}}(\sigma)}(y - c_{\mathrm{skip}}(\sigma)(y + n))\right\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.vlb_kl", "the variational bound as a sum of KL terms", "Ho et al. 2020 (DDPM), Eq. 5",
+           "the variational bound L", ("L", "L_vlb"),
+           r"L = \mathbb{E}_q\left[D_{\mathrm{KL}}(q(x_T \mid x_0) \| p(x_T)) + \sum_{t>1} D_{\mathrm{KL}}(q(x_{t-1} \mid x_t, x_0) \| p_\theta(x_{t-1} \mid x_t)) - \log p_\theta(x_0 \mid x_1)\right]",
+           _NO_TIE)
+
+
+# ------------------------------------------------------------------------------------------- DSM targets
+# The score of the Gaussian perturbation kernel, the regression target of denoising score matching: for
+# q(x̃ | x) = N(x̃; m x, s² I), ∇_x̃ log q(x̃ | x) = −(x̃ − m x)/s² (Vincent 2011, Sec. 4.2; Song & Ermon 2019, Sec. 4.2;
+# Song et al. 2021, Eq. 7 with the kernels of App. B).
+@_dataclass
+class RelationRef:
+    name: str
+    title: str
+    source: str
+    lhs: str  # the normalised name of the score on the left (objective_reader)
+    latex: str
+    rhs: sp.Expr
+    roles: Dict[str, str]
+
+
+RELATION_REFS: Dict[str, RelationRef] = {}
+
+
+def read_score_relation(latex: str):
+    """(left-side score name, right side, roles) of ``∇_v log q(v | w) = expr``; ValueError if it is not one."""
+    from ..objective_reader import Piece, read_piece
+    from ..objective_text import clean, split_top
+
+    sides = split_top(clean(latex), ("=",))
+    if len(sides) != 2:
+        raise ValueError("not an equation with one '='")
+    pc = Piece()
+    lhs = read_piece(sides[0], pc)
+    if not (isinstance(lhs, sp.Symbol) and pc.roles.get(lhs.name) == "target" and "|" in lhs.name):
+        raise ValueError("the left side is not the score of a conditional density")
+    rhs = read_piece(sides[1], pc)
+    return lhs.name.replace("∇logq", "∇logp"), rhs, pc.roles
+
+
+def tie_dsm_target(entry: Entry) -> Tuple[bool, str]:
+    """The right side at x̃ = train.losses.perturb(sde, x0, t, z) equals −z/s(t), s(t) = sde.marginal_std (the
+    target of train.losses.dsm_loss): VESDE(marginal='smld') for q_σ, VPSDE for p_{0t} with ᾱ(t) = m(t)²."""
+    from ...train.losses import perturb
+    from ..ties import _points, _ve, _vp
+
+    ref = RELATION_REFS[entry.name]
+    sde = _vp() if "ᾱ" in sp.srepr(ref.rhs) else _ve(marginal="smld")
+    worst = 0.0
+    for tt in _points(sde):
+        t_ = torch.tensor([tt], dtype=_f64)
+        x0_, z_ = torch.tensor([[0.7]], dtype=_f64), torch.tensor([[-1.3]], dtype=_f64)
+        xt = float(perturb(sde, x0_, t_, z_).flatten()[0])
+        sd, m = float(sde.marginal_std(t_)), float(torch.exp(sde.log_mean_coeff(t_)))
+        vals = {"x̃": xt, "x": 0.7, "σ": sd, "x(k)": xt, "x(0)": 0.7, "ᾱ(k)": m * m}
+        got = float(entry.rhs.xreplace({s_: vals[s_.name] for s_ in entry.rhs.free_symbols}))
+        worst = max(worst, abs(got + (-1.3) / sd) / (1 + abs(1.3 / sd)))
+    return worst < 1e-10, f"−z/s(t) at train.losses.perturb(…) on {type(sde).__name__}: max relative deviation {worst:.1e}"
+
+
+def _relation(name: str, title: str, source: str, latex: str) -> None:
+    lhs, rhs, roles = read_score_relation(latex)
+    RELATION_REFS[name] = RelationRef(name, title, source, lhs, latex, rhs, roles)
+    _add(name=name, title=title, source=source, kind="scalar", family="generic", latex=latex,
+         relation="the target −z/s(t) of train.losses.dsm_loss at x̃ = perturb(x0, t, z)", lhs="objective:" + name,
+         mode="discrete", rhs=rhs, tie=tie_dsm_target)
+
+
+_relation("objective.dsm_target_ve", "DSM target: score of the kernel N(x, σ² I)", "Song & Ermon 2019 (NCSN), Sec. 4.2 (Vincent 2011)",
+          r"\nabla_{\tilde x}\log q_\sigma(\tilde x \mid x) = -\frac{\tilde x - x}{\sigma^2}")
+_relation("objective.dsm_target_vp", "DSM target: score of the VP kernel", "Song et al. 2021, Eq. 7 with the VP kernel of App. B (Eq. 29)",
+          r"\nabla_{x(t)}\log p_{0t}(x(t) \mid x(0)) = -\frac{x(t) - \sqrt{\bar\alpha(t)}x(0)}{1 - \bar\alpha(t)}")
+_objective("objective.vlb_term_mu_eps", "L_{t−1} − C with the posterior mean written out", "Ho et al. 2020 (DDPM), Eq. 10",
+           "the VLB term L_{t−1} − C (Ho et al. 2020, Eq. 10)", ("L_k-1",),
+           r"L_{t-1} - C = \mathbb{E}_{x_0, \epsilon}\left[\frac{1}{2\sigma_t^2}\left\|\frac{1}{\sqrt{\alpha_t}}\left(x_t(x_0, \epsilon) - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon\right) - \mu_\theta(x_t(x_0, \epsilon), t)\right\|^2\right]",
+           _NO_TIE)
+_objective("objective.dsm_vincent", "denoising score matching (Vincent 2011)", "Song & Ermon 2019 (NCSN), Eq. 2 (Vincent 2011)",
+           "denoising score matching (Vincent 2011)", (),
+           r"\frac{1}{2}\mathbb{E}_{q_\sigma(\tilde x \mid x)p_{\mathrm{data}}(x)}\left[\|s_\theta(\tilde x) - \nabla_{\tilde x}\log q_\sigma(\tilde x \mid x)\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.score_matching", "score matching (Hyvärinen 2005)", "Song & Ermon 2019 (NCSN), Eq. 1 (first form)",
+           "explicit score matching", (),
+           r"\frac{1}{2}\mathbb{E}_{p_{\mathrm{data}}(x)}\left[\|s_\theta(x) - \nabla_x\log p_{\mathrm{data}}(x)\|_2^2\right]", _NO_TIE)
+_objective("objective.jsm_lambda", "score matching with weighting λ", "Song, Durkan, Murray & Ermon 2021, Sec. 3 (J_SM with λ)",
+           "score matching with weighting λ(t)", ("𝒥_SM",),
+           r"\mathcal{J}_{\mathrm{SM}}(\theta; \lambda(\cdot)) = \frac{1}{2}\int_0^T \mathbb{E}_{p_t(x)}\left[\lambda(t)\|\nabla_x\log p_t(x) - s_\theta(x, t)\|_2^2\right] dt",
+           _NO_TIE)
+_objective("objective.jdsm_lambda", "denoising score matching with weighting λ", "Song, Durkan, Murray & Ermon 2021, Sec. 3 (J_DSM with λ)",
+           "denoising score matching with weighting λ(t)", ("𝒥_DSM",),
+           r"\mathcal{J}_{\mathrm{DSM}}(\theta; \lambda(\cdot)) = \frac{1}{2}\int_0^T \mathbb{E}_{p(x)p_{0t}(\tilde x \mid x)}\left[\lambda(t)\|\nabla_{\tilde x}\log p_{0t}(\tilde x \mid x) - s_\theta(\tilde x, t)\|_2^2\right] dt",
+           _NO_TIE)
+_objective("objective.vdm_discrete_eps", "VDM discrete-time loss (ε-prediction)", "Kingma et al. 2021 (VDM), Sec. 3.2 (ε form, γ = −log SNR)",
+           "the VDM discrete-time diffusion loss in ε form", ("𝓛_T",),
+           r"\mathcal{L}_T(x) = \frac{T}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I), i \sim U\{1, T\}}\left[\left(\exp(\gamma_\eta(t) - \gamma_\eta(s)) - 1\right)\|\epsilon - \hat\epsilon_\theta(z_t; t)\|_2^2\right]",
+           _NO_TIE)
+_objective("objective.edm_weighted", "EDM denoiser loss with the weighting λ(σ)", "Karras et al. 2022 (EDM), Eq. 8 (first form)",
+           "the weighted denoiser loss (Karras et al. 2022)", (),
+           r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)\|D_\theta(y + n; \sigma) - y\|_2^2\right]", _NO_TIE)
+_objective("objective.vlb_l0", "the reconstruction term L_0", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 11 (Ho et al. 2020, Eq. 5)",
+           "the VLB's reconstruction term L_0", ("L_0",), r"L_0 = -\log p_\theta(x_0 \mid x_1)", _NO_TIE)
+_objective("objective.vlb_lt", "the VLB term L_{t−1} as a KL divergence", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 12 (Ho et al. 2020, Eq. 5)",
+           "the VLB term L_{t−1}", ("L_k-1",),
+           r"L_{t-1} = D_{\mathrm{KL}}(q(x_{t-1} \mid x_t, x_0) \| p_\theta(x_{t-1} \mid x_t))", _NO_TIE)
+_objective("objective.vlb_lT", "the prior term L_T", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 13 (Ho et al. 2020, Eq. 5)",
+           "the VLB's prior term L_T", ("L_T",), r"L_T = D_{\mathrm{KL}}(q(x_T \mid x_0) \| p(x_T))", _NO_TIE)

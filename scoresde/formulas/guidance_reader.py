@@ -1,0 +1,215 @@
+"""Guidance relations read in one ground vocabulary: the unconditional score s = ∇log p_t(x), the classifier's
+gradient g = ∇log p_t(y | x), the guidance weight w (or scale s) and the kernel std σ.
+
+Every written quantity is expressed in (s, g):
+
+* ∇log p(x | y) (a state given a label) = s + g (Bayes' rule; Song et al. 2021, Eq. 14 and App. I);
+* ∇log p̃(z | c), the guided density p(z | c) p(c | z)^w = s + (1 + w) g (Ho & Salimans 2022, Sec. 3.2);
+* ∇log p(y | x) (a label given a state) = g;
+* ε_θ(z) = −σ s and ε_θ(z, c) = −σ (s + g) (ε = −σ ∇log p; Ho & Salimans 2022, Sec. 3.1), σ = σ_λ = σ_t;
+* the guided prediction ε̃_θ(z, c) = −σ (s + (1 + w) g) (Ho & Salimans 2022, Eq. 6 and Sec. 3.1: classifier-free
+  guidance with weight w is classifier guidance of p(z | c) with the implicit classifier p(c | z) at the same w);
+* ∇log(p(x) p(y | x)^s) = ∇log p(x) + s ∇log p(y | x) (the logarithm of a product; Dhariwal & Nichol 2021, Sec. 4.3);
+* Dhariwal & Nichol 2021, Alg. 1: x_{t−1} ∼ N(μ + s Σ g, Σ), with μ, Σ the model's mean and covariance.
+
+Both sides are then compared at random points: equal -> ``exact``, else ``inconsistent`` (term ``rhs``; for
+Alg. 1 ``mean.other`` / ``variance``). A formula with a symbol outside this vocabulary is left to the usual reader.
+"""
+from __future__ import annotations
+
+import random
+import re
+from typing import Dict, Optional, Tuple
+
+import sympy as sp
+
+from .objective_reader import ObjectiveError, Piece, read_piece
+from .objective_text import clean, matching, split_top
+from .verdict import Verdict
+
+__all__ = ["judge_guidance"]
+
+S, GY, W = sp.symbols("s_u g_y w", real=True)
+SIG = sp.Symbol("σ", positive=True)
+_STATE = re.compile(r"^(x|z)")
+_NABLA_LOG_PROD = re.compile(r"\\nabla\s*(_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*\\log\s*\(")
+_FACTOR = re.compile(r"\s*(?P<d>(?:\\tilde\s*\{?\s*p\s*\}?|p|q)(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?\s*\()")
+
+
+def _density(name: str) -> Optional[Tuple[bool, str, str]]:
+    """(tilde, variable, condition) of a score symbol's name ``∇logp_k(a|b)``."""
+    m = re.match(r"∇log(p̃|p|q)([^(]*)\((.*)\)$", name)
+    if not m or m.group(2) not in ("", "_k", "_θ", "_φ", "_λ"):
+        return None  # p_γ(x | y), p_w(…): a guided density whose exponent the name alone does not give
+    args = m.group(3)
+    var, _, cond = args.partition("|")
+    return m.group(1) == "p̃", var, cond
+
+
+def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Expr]:
+    name = sym.name
+    role = roles.get(name, "param")
+    if role == "target":
+        d = _density(name)
+        if d is None:
+            return None
+        tilde, var, cond = d
+        if _STATE.match(var) and not cond:
+            return S
+        if _STATE.match(var) and cond and not _STATE.match(cond):
+            return S + (1 + W) * GY if tilde else S + GY
+        if not _STATE.match(var) and cond and _STATE.match(cond):
+            return GY
+        return None
+    if role == "model":
+        m = re.fullmatch(r"M\[(ε|ε̃|ε̂)_θ(\|[yc])?\]", name)
+        if not m:
+            return None
+        if m.group(1) == "ε̃":
+            return -SIG * (S + (1 + W) * GY) if m.group(2) else None
+        if m.group(1) == "ε̂":
+            return None
+        return -SIG * (S + GY) if m.group(2) else -SIG * S
+    if role == "param" and lhs and re.fullmatch(r"ε̂(\(x_k\))?", name):
+        # Dhariwal & Nichol 2021, Sec. 4.2: ε̂(x_t) is the prediction for p(x_t) p_φ(y | x_t)^s (s = 1 unless written)
+        return -SIG * (S + (W if roles.get("#weight") not in (None, "w!") else 1) * GY)
+    if role == "param":
+        if name == roles.get("#weight"):
+            return W
+        if re.fullmatch(r"σ(_[kλ])?", name):
+            return SIG
+        if re.fullmatch(r"ᾱ(_k|\(k\))", name):  # the VP kernel's std is √(1 − ᾱ_t) (Dhariwal & Nichol 2021, Sec. 4.2)
+            return 1 - SIG**2
+        return sym
+    return None
+
+
+def _expand_log_product(text: str) -> Optional[str]:
+    """``\\nabla_v \\log(A B^k)`` -> ``\\nabla_v\\log A + k\\nabla_v\\log B`` (None if it is not a product of densities)."""
+    m = _NABLA_LOG_PROD.search(text)
+    if not m:
+        return text
+    j = matching(text, m.end() - 1)
+    if j is None:
+        return None
+    inner, i, terms = text[m.end():j], 0, []
+    while i < len(inner.rstrip()):
+        f = _FACTOR.match(inner, i)
+        if not f:
+            return None
+        k = matching(inner, f.end() - 1)
+        if k is None:
+            return None
+        dens, i = inner[f.start("d"):k + 1], k + 1
+        pw = re.match(r"\s*\^\s*(\{[^{}]*\}|[a-zA-Z0-9]|\\[a-zA-Z]+)", inner[i:])
+        power = "1"
+        if pw:
+            power, i = pw.group(1), i + pw.end()
+        terms.append(f"{power}\\nabla{m.group(1) or ''}\\log {dens}")
+    if not terms:
+        return None
+    return text[:m.start()] + "(" + " + ".join(terms) + ")" + text[j + 1:]
+
+
+def _points(syms) -> list:
+    rng = random.Random(7)
+    return [{s_: sp.Float(rng.uniform(0.2, 0.9) if s_.is_positive else rng.uniform(-2, 2), 30) for s_ in syms} for _ in range(5)]
+
+
+def _equal(a: sp.Expr, b: sp.Expr) -> bool:
+    syms = a.free_symbols | b.free_symbols
+    for p in _points(syms):
+        va, vb = complex(sp.N(a.xreplace(p))), complex(sp.N(b.xreplace(p)))
+        if abs(va - vb) > 1e-10 * (1 + abs(va) + abs(vb)):
+            return False
+    return True
+
+
+def _ground_expr(expr: sp.Expr, pc: Piece, lhs: bool = False) -> Optional[sp.Expr]:
+    sub = {}
+    for s_ in expr.free_symbols:
+        g = _ground(s_, pc.roles, lhs)
+        if g is None:
+            return None
+        sub[s_] = g
+    return expr.xreplace(sub)
+
+
+def judge_guidance(text: str) -> Optional[Verdict]:
+    """The verdict of a guidance relation, or None when it is not one (or uses symbols outside the vocabulary)."""
+    if not re.search(r"\\nabla|\\tilde\s*\{?\s*\\(?:boldsymbol\{)?\\?epsilon|\\epsilon", text) or r"\mathbb" in text:
+        return None
+    if not re.search(r"\|\s*\\?(?:mathbf\{)?[xzXZ]|\\mid\s*\\?(?:mathbf\{)?[xzXZ]|\\tilde|, *\\?(?:mathbf\{)?[cy]\}?\)", text):
+        return None
+    if re.search(r"(?:\\mathrm\{d\}|(?<![a-zA-Z\\])d)\s*(?:t\b|\\bar|w\b)", text):
+        return None  # an SDE: read by the usual reader (guided reverse SDEs are registry entries)
+    s = _expand_log_product(clean(text))
+    if s is None:
+        return None
+    if r"\sim" in s:
+        return _judge_step(text, s)
+    sides = split_top(s, ("=",))
+    if len(sides) != 2:
+        return None
+    pc = Piece()
+    try:
+        lhs, rhs = read_piece(sides[0], pc), read_piece(sides[1], pc)
+    except ObjectiveError:
+        return None
+    lroles = [pc.roles.get(s_.name) for s_ in lhs.free_symbols]
+    hat = isinstance(lhs, sp.Symbol) and re.fullmatch(r"ε̂(\(x_k\))?", lhs.name) is not None
+    if not (hat or any(r_ in ("target", "model") for r_ in lroles)) or "var" in lroles:
+        return None  # the left side must be a score or a network's prediction
+    weights = sorted({s_.name for s_ in lhs.free_symbols | rhs.free_symbols if pc.roles.get(s_.name) == "param"
+                      and not re.fullmatch(r"σ(_[kλ])?|ᾱ(_k|\(k\))", s_.name)})
+    weights = [w_ for w_ in weights if not re.fullmatch(r"ε̂(\(x_k\))?", w_)]
+    if len(weights) > 1 and "w" not in weights:
+        return None  # which symbol is the guidance weight?
+    pc.roles["#weight"] = "w" if "w" in weights else (weights[0] if weights else "w!")
+    gl, gr = _ground_expr(lhs, pc, True), _ground_expr(rhs, pc)
+    if gl is None or gr is None or not (gl.has(GY) or gr.has(GY)):
+        return None
+    target = "guidance.classifier_eps" if hat else "guidance.classifier_free" if gl.has(SIG) else ("guidance.classifier_free_score" if gl.has(W) else "guidance.classifier")
+    claim = "guidance relation in (s, g) = (∇log p_t(x), ∇log p_t(y|x))"
+    if _equal(gl, gr):
+        return Verdict(text, "exact", f"both sides are {_show(gl)} with s = ∇log p_t(x), g = ∇log p_t(y|x)", claim=claim, target=target)
+    return Verdict(text, "inconsistent", f"expected {_show(gl)}, found {_show(gr)} (s = ∇log p_t(x), g = ∇log p_t(y|x))",
+                   claim=claim, target=target, terms=["rhs"])
+
+
+def _judge_step(text: str, s: str) -> Optional[Verdict]:
+    """x_{t−1} ∼ N(μ + sΣ∇log p_φ(y|x_t), Σ) (Dhariwal & Nichol 2021, Alg. 1)."""
+    lhs, _, dist = s.partition(r"\sim")
+    m = re.match(r"\s*(?:\\mathcal\s*\{\s*N\s*\}|N)\s*\(", dist)
+    if not m:
+        return None
+    j = matching(dist, m.end() - 1)
+    if j is None:
+        return None
+    args = split_top(dist[m.end():j], (",",))
+    if len(args) != 2:
+        return None
+    pc = Piece()
+    try:
+        mean, cov = read_piece(args[0], pc), read_piece(args[1], pc)
+    except ObjectiveError:
+        return None
+    gm = _ground_expr(mean, pc)
+    if gm is None or not gm.has(GY):
+        return None
+    mu, sigma, scale = sp.Symbol("μ", positive=True), sp.Symbol("Σ", positive=True), sp.Symbol("s", positive=True)
+    if not (gm.free_symbols | cov.free_symbols) <= {mu, sigma, scale, GY}:
+        return None
+    want_m, want_c = mu + scale * sigma * GY, sigma
+    bad = [("mean.other", f"the mean: expected {_show(want_m)}, found {_show(gm)}")] if not _equal(gm, want_m) else []
+    if not _equal(cov, want_c):
+        bad.append(("variance", f"the covariance: expected Σ, found {_show(cov)}"))
+    claim = "classifier-guided ancestral step (μ, Σ: the model's mean and covariance)"
+    src = "Dhariwal & Nichol 2021 (Diffusion Models Beat GANs), Alg. 1"
+    if not bad:
+        return Verdict(text, "exact", f"the classifier-guided step of {src}: N(μ + sΣ∇log p_φ(y|x_t), Σ)", claim=claim)
+    return Verdict(text, "inconsistent", "; ".join(b[1] for b in bad) + f" ({src})", claim=claim, terms=[b[0] for b in bad])
+
+
+def _show(e: sp.Expr) -> str:
+    return sp.sstr(sp.factor(e)).replace("**", "^").replace("*", "·").replace("s_u", "s").replace("g_y", "g")

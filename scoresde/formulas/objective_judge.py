@@ -1,0 +1,305 @@
+"""Judge a training objective against the registry's objectives (families/objectives.py).
+
+Both the claim and each registry objective are read by :mod:`scoresde.formulas.objective_reader`, so they are
+compared in the same notation. The rule (docs/verify.md, "Training objectives"):
+
+1. comparable: the same network outputs (ε_θ, s_θ, μ_θ, x̂_θ, D, F_θ), and the claim's states, noises,
+   scores and named losses are among the reference's;
+2. the network's arguments are compared at random admissible points (a wrong input, e.g. ᾱ_t x_0 for
+   √ᾱ_t x_0, is ``inconsistent``), then the integrand weight · (A − B)² itself, with every state, noise and
+   network output a free random value and every weight/schedule symbol a random positive value;
+3. identical (and the same integration range and ``+ C``) -> ``exact``;
+4. otherwise the ratio claim/reference decides: a positive constant -> ``consistent`` for a bare objective,
+   its gradient or a minimiser (the same minimiser, a rescaled objective), ``inconsistent`` for a value
+   ``L = …`` (its value is wrong); a positive ratio that depends on the weights only -> ``consistent`` for a
+   minimiser θ* = arg min (another valid weighting λ: each noise level's minimiser is unchanged),
+   ``inconsistent`` otherwise; any other difference -> ``inconsistent``. The offending term is ``rhs``.
+"""
+from __future__ import annotations
+
+import random
+import re
+from typing import Dict, List, Optional, Tuple
+
+import sympy as sp
+
+from .objective_reader import Objective, ObjectiveError, looks_like_objective, norm_name, read_objective
+from .verdict import RANK, Verdict
+
+__all__ = ["judge_objective", "compare_objectives"]
+
+_STRUCT = ("var", "model", "target", "loss")
+
+
+def _struct(ob: Objective) -> set:
+    syms = set(ob.integrand.free_symbols)
+    for calls in ob.models.values():
+        for call in calls:
+            for a_ in call:
+                syms |= a_.free_symbols
+    return {s_.name for s_ in syms if ob.piece.roles.get(s_.name, "param") in _STRUCT}
+
+
+def _all_syms(ob: Objective) -> set:
+    syms = set(ob.integrand.free_symbols)
+    for calls in ob.models.values():
+        for call in calls:
+            for a_ in call:
+                syms |= a_.free_symbols
+    return syms
+
+
+def _base(name: str) -> str:
+    """The letter a symbol is written with (ᾱ_t and α_t share α; SNR′(t) and SNR(s) share SNR)."""
+    n = name.replace("ᾱ", "α")
+    m = re.match(r"[A-Za-z]+|.", n)
+    return m.group(0) if m else n
+
+
+def _point(roles: Dict[str, str], rng: random.Random) -> Dict[str, float]:
+    return {n: (rng.uniform(0.1, 0.9) if r == "param" else rng.uniform(-2.0, 2.0)) for n, r in roles.items()}
+
+
+def _ev(expr: sp.Expr, vals: Dict[str, float]) -> complex:
+    sub = {s_: sp.Float(vals.get(s_.name, 0.5), 30) for s_ in expr.free_symbols}
+    try:
+        return complex(sp.N(expr.xreplace(sub), 30))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return complex("nan")
+
+
+def _close(a: complex, b: complex) -> bool:
+    return abs(a - b) <= 1e-10 * (1 + abs(a) + abs(b))
+
+
+def _show(expr: sp.Expr) -> str:
+    txt = sp.sstr(expr).replace("**", "^").replace("*", "·")
+    return txt.replace("sqrt(", "√(")
+
+
+def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Optional[Tuple[str, str, int]]:
+    """(verdict, detail, mismatch score) of a claim against one registry objective; None if not comparable."""
+    if cl.has_norm != ref.has_norm or set(cl.models) != set(ref.models):
+        return None
+    cl, ref, note = _uniform_as_integral(cl, ref)
+    if not _struct(cl) <= _struct(ref):
+        swapped = _swapped_kl(cl, ref)
+        if swapped:
+            return "inconsistent", f"the arguments of {swapped} are swapped (D_KL is not symmetric)", 1
+        cl, more = _noisy_state(cl, ref)
+        if cl is None or not _struct(cl) <= _struct(ref):
+            return None
+        note += more
+    rparams = {s_.name for s_ in _all_syms(ref) if ref.piece.roles.get(s_.name) == "param"}
+    cparams = {s_.name for s_ in _all_syms(cl) if cl.piece.roles.get(s_.name) == "param"}
+    limits = {s_.name for *_, w_ in cl.uniforms for s_ in w_.free_symbols}  # T of t ∼ U(0, T): an integration limit
+    if cl.role != "minimiser" and any(_base(n) not in {_base(q) for q in rparams} for n in cparams - rparams - limits):
+        return None  # a weight or schedule written with a letter the reference does not use: another notation
+    roles = dict(ref.piece.roles)
+    for k, r in cl.piece.roles.items():
+        roles.setdefault(k, r)
+    rng = random.Random(1234)
+    pts = [_point(roles, rng) for _ in range(n_points)]
+    params = {n for n, r in roles.items() if r == "param"}
+    w_c = {s_.name for s_ in cl.integrand.free_symbols} & params
+    w_r = {s_.name for s_ in ref.integrand.free_symbols} & params
+    score = len(w_c ^ w_r)
+    if [(lo, hi) for lo, hi, _ in cl.integrals] != [(lo, hi) for lo, hi, _ in ref.integrals]:
+        got = ", ".join(f"∫_{lo}^{hi}" for lo, hi, _ in cl.integrals) or "no integral"
+        want = ", ".join(f"∫_{lo}^{hi}" for lo, hi, _ in ref.integrals) or "no integral"
+        return "inconsistent", f"the time integral: expected {want}, found {got}", score + 5
+    for mname, calls in cl.models.items():
+        rcalls = ref.models[mname]
+        if len(calls) != len(rcalls) or any(len(a) != len(b) and len(a) != 1 for a, b in zip(calls, rcalls)):
+            return None
+        if any(len(a) != len(b) for a, b in zip(calls, rcalls)):
+            note += f" ({mname} written with its input only: its time/noise-level argument is implicit)"
+        for call, rcall in zip(calls, rcalls):
+            for pos, (a_, b_) in enumerate(zip(call, rcall)):
+                if not all(_close(_ev(a_, p), _ev(b_, p)) for p in pts):
+                    what = "input" if pos == 0 else f"argument {pos + 1}"
+                    return ("inconsistent", f"the {what} of {mname}: expected {_show(b_)}, found {_show(a_)}", score + 3)
+    vc = [_ev(cl.integrand, p) for p in pts]
+    vr = [_ev(ref.integrand, p) for p in pts]
+    if any(v != v for v in vc + vr):
+        return ("unparsed", "the integrand has no finite value at random admissible points", 50)
+    if all(_close(a, b) for a, b in zip(vc, vr)):
+        if cl.plus_const != ref.plus_const:
+            return "consistent", "the same integrand, up to an additive constant independent of θ", 0
+        return "exact", "the same integrand (compared at random admissible values)" + note, 0
+    want, got = _show(ref.integrand), _show(cl.integrand)
+    ratios = [a / b if abs(b) > 1e-30 else complex("nan") for a, b in zip(vc, vr)]
+    const = all(_close(r_, ratios[0]) for r_ in ratios) and abs(ratios[0].imag) < 1e-12
+    if const and ratios[0].real > 0:
+        k = sp.nsimplify(round(ratios[0].real, 10))
+        if cl.role in ("bare", "gradient", "minimiser"):
+            return ("consistent", f"{want} multiplied by the positive constant {k}: not the same objective, but the "
+                    "same minimiser", 1)
+        return "inconsistent", f"expected {want}, found {got} (a factor {k})", score + 1
+    # a ratio that depends on the weights only: the same residual under another weighting
+    weights_only = True
+    for p in pts[:3]:
+        q = dict(p)
+        for n_ in roles:
+            if roles[n_] != "param":
+                q[n_] = rng.uniform(-2.0, 2.0)
+        a0, b0 = _ev(cl.integrand, p), _ev(ref.integrand, p)
+        a1, b1 = _ev(cl.integrand, q), _ev(ref.integrand, q)
+        if abs(b0) < 1e-30 or abs(b1) < 1e-30 or not _close(a0 / b0, a1 / b1) or (a0 / b0).real <= 0:
+            weights_only = False
+            break
+    if weights_only and cl.role == "minimiser":
+        return ("consistent", f"the same residual under another positive weighting (expected {want}, found {got}): "
+                "each noise level's minimiser is unchanged, so θ* is the same for a model that can fit every level", 2)
+    if weights_only:
+        return "inconsistent", f"the weight differs: expected {want}, found {got}", score + 1
+    return "inconsistent", f"expected {want}, found {got}", score + 2
+
+
+def _uniform_as_integral(cl: Objective, ref: Objective):
+    """E_{t ∼ U(a, b)}[·] on one side and ∫_a^b · dt on the other: the expectation is the integral over b − a (Kingma
+    et al. 2021 write their continuous loss both ways)."""
+    import copy
+
+    def convert(a: Objective, b: Objective):
+        have = [(lo, hi) for lo, hi, _ in a.integrals]
+        for lo, hi, var, width in a.uniforms:
+            if (lo, hi) not in have and (lo, hi) in [(l_, h_) for l_, h_, _ in b.integrals]:
+                new = copy.copy(a)
+                new.integrals = a.integrals + [(lo, hi, var)]
+                new.integrand = a.integrand / width
+                return new, f" (E over {var} ∼ U({lo}, {hi}) read as ∫_{lo}^{hi} d{var}/({_show(width)}))"
+        return None, ""
+
+    new, how = convert(cl, ref)
+    if new is not None:
+        return new, ref, how
+    new, how = convert(ref, cl)
+    if new is not None:
+        return cl, new, how
+    return cl, ref, ""
+
+
+def _swapped_kl(cl: Objective, ref: Objective) -> str:
+    """A KL term of the claim whose arguments, swapped, give one of the reference's (D_KL(p ∥ q) for D_KL(q ∥ p))."""
+    mine, theirs = _struct(cl), _struct(ref)
+    for name in sorted(mine - theirs):
+        m = re.fullmatch(r"KL\((.*)∥(.*)\)", name)
+        if m and f"KL({m.group(2)}∥{m.group(1)})" in theirs:
+            return name
+    return ""
+
+
+def _noisy_state(cl: Objective, ref: Objective):
+    """A network input written as the noisy state itself (ε_θ(x_t, t)) is the forward process's sample that the
+    reference writes out (√ᾱ_t x_0 + √(1 − ᾱ_t) ε): the claim read with it, and a note saying so."""
+    import copy
+
+    sub = {}
+    for mname, calls in cl.models.items():
+        for call, rcall in zip(calls, ref.models.get(mname, [])):
+            v, r_ = call[0], rcall[0]
+            if isinstance(v, sp.Symbol) and cl.piece.roles.get(v.name) == "var" and not isinstance(r_, sp.Symbol) \
+                    and v.name not in _struct(ref) and re.fullmatch(r"(?:x|z)(?:_[kλσ]|\(k\)|\u0303)", v.name):
+                sub[v] = r_
+    if not sub:
+        return None, ""
+    new = copy.copy(cl)
+    new.piece = copy.copy(cl.piece)
+    new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in cl.models.items()}
+    new.integrand = cl.integrand.xreplace(sub)
+    what = ", ".join(f"{k.name} read as {_show(v)}" for k, v in sub.items())
+    return new, f" ({what}, the forward process's sample the reference writes out)"
+
+
+def _refs():
+    from .families.objectives import OBJECTIVE_REFS
+    return OBJECTIVE_REFS
+
+
+def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict]:
+    """The verdict of one objective formula, or None when the text is not an objective (the usual reader goes on)."""
+    if target is None or target.startswith("likelihood."):
+        from .likelihood_reader import judge_likelihood
+
+        lv = judge_likelihood(text)
+        if lv is not None and (target is None or lv.target == target):
+            return lv
+    if target is None or target.startswith("guidance."):
+        from .guidance_reader import judge_guidance
+
+        gv = judge_guidance(text)
+        if gv is not None and (target is None or gv.target == target or gv.verdict != "exact"):
+            return gv
+    rel = judge_score_relation(text, target)
+    if rel is not None:
+        return rel
+    refs = _refs()
+    if target is not None and target not in refs:
+        return None
+    if not looks_like_objective(text):
+        return None
+    try:
+        ob = read_objective(text)
+    except ObjectiveError as err:
+        return Verdict(text, "unparsed", f"read as a training objective, but {err}", claim="training objective")
+    if not ob.has_norm and not _struct(ob):
+        return None  # no network, score or named loss in it: not a training objective after all
+    kind = {"bare": "a bare expression", "gradient": "the gradient ∇_θ of an objective", "minimiser": "a minimiser θ* = arg min",
+            "value": f"the value of {ob.name}"}[ob.role]
+    if target is not None:
+        cands = {target: refs[target]}
+    elif ob.role == "value":
+        cands = {n: r for n, r in refs.items() if ob.name in r.names}
+        if not cands:
+            return Verdict(text, "unparsed", f"read as {kind}, but no registry objective is named {ob.name}", claim=kind)
+    elif ob.role == "minimiser":
+        cands = {n: r for n, r in refs.items() if r.objective.role == "minimiser"}
+    else:
+        cands = {n: r for n, r in refs.items() if r.objective.has_norm}
+    results = []
+    for name, ref in cands.items():
+        got = compare_objectives(ob, ref.objective)
+        if got is not None:
+            results.append((RANK[got[0]], got[2], name, got))
+    if not results:
+        models = ", ".join(sorted(ob.models)) or "no network output"
+        return Verdict(text, "unparsed", f"read as {kind} ({models}), but no registry objective has this form "
+                       "(the same network output, states and scores)", claim=kind)
+    results.sort(key=lambda r_: r_[:3])
+    _, _, name, (verdict, detail, _) = results[0]
+    ref = refs[name]
+    if ob.role in ("bare", "gradient"):
+        kind += f": an objective of kind {ref.kind}"
+    detail = f"{detail}; compared with {ref.title} ({ref.source})"
+    return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict == "exact" else ["rhs"])
+
+
+def judge_score_relation(text: str, target: Optional[str] = None) -> Optional[Verdict]:
+    """``∇_x̃ log q(x̃ | x) = expr`` against the registry's DSM targets with the same left side; None if none has it."""
+    from .families.objectives import RELATION_REFS, read_score_relation
+
+    if target is not None and target not in RELATION_REFS:
+        return None
+    if r"\nabla" not in text or r"\log" not in text:
+        return None
+    try:
+        lhs, rhs, roles = read_score_relation(text)
+    except (ValueError, ObjectiveError):
+        return None
+    cands = [r_ for r_ in RELATION_REFS.values() if r_.lhs == lhs and (target is None or r_.name == target)]
+    best = None
+    for ref in cands:
+        names = {s_.name for s_ in rhs.free_symbols}
+        if not names <= {s_.name for s_ in ref.rhs.free_symbols}:
+            continue
+        allr = dict(ref.roles)
+        allr.update({k: v for k, v in roles.items() if k not in allr})
+        rng = random.Random(99)
+        pts = [_point(allr, rng) for _ in range(5)]
+        if all(_close(_ev(rhs, p), _ev(ref.rhs, p)) for p in pts):
+            return Verdict(text, "exact", f"identical to {ref.title} ({ref.source})", claim="score of a perturbation kernel",
+                           target=ref.name)
+        best = best or Verdict(text, "inconsistent", f"expected {_show(ref.rhs)}, found {_show(rhs)} ({ref.title}, {ref.source})",
+                               claim="score of a perturbation kernel", target=ref.name, terms=["rhs"])
+    return best

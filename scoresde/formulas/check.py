@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import sympy as sp
 
 from . import canon as C
+from .applied import applied_verdict, inline_definitions
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -92,7 +93,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text = normalize_latex(text)
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
-        eqs = split_equations(alt)
+        eqs, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
         for qi, eq in enumerate(eqs):
             loc = location
             if len(alts) > 1:
@@ -111,6 +112,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             except RecursionError:
                 v = Verdict(_clip(eq), "unparsed", "not judged: the formula is nested too deeply to read")
             _run_numeric(v)
+            v.notes = list(dict.fromkeys(list(v.notes) + defined))
             v.source, v.location = source, loc.strip()
             out.append(v)
     if not clipped:
@@ -141,7 +143,9 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         # the literal reading: a registry entry with the same written left side, compared symbol by symbol;
         # it replaces an unparsed verdict, and any verdict when it finds the formula exact
         lit = literal_verdict(eq, {target: get(target)} if target else REGISTRY)
-        if lit is not None and (v.verdict == "unparsed" or lit[0] == "exact"):
+        # (and an "undefined symbol" verdict: symbols that a registry entry with the same written left side uses -- the
+        # index i and the count N of a sequence -- are not undefined)
+        if lit is not None and (v.verdict == "unparsed" or lit[0] == "exact" or v.detail.startswith("undefined symbol")):
             verdict, detail, e = lit
             return Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
                            terms=[] if verdict == "exact" else ["rhs"],
@@ -155,6 +159,9 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
     except ParseError as err:
         return Verdict(eq, "unparsed", f"cannot read the formula: {err}")
     entry = get(target) if target else None
+    applied = applied_verdict(eq, p, entry, hints)  # F(x_t, expr) = …: the definition of F at those arguments
+    if applied is not None:
+        return applied
     stray: List[str] = []
     try:
         if hints.get("ignore"):

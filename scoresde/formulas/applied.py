@@ -1,0 +1,269 @@
+"""Functions applied to arguments: a definition substituted where the function is used.
+
+Two general reading rules (issue 13):
+
+* **A function of the registry applied to expressions** on the left side, ``μ̃_t(x_t, (x_t − √(1−ᾱ_t) ε)/√ᾱ_t) = …``
+  (Ho et al. 2020, Eq. 10): the registry entry that defines the function with the same written name and the
+  same number of parameters (``μ̃_t(x_t, x_0) = …``, Eq. 7) gives its right side; the claim's arguments are
+  substituted for the parameters, and the claim is the identity "definition at those arguments = right side",
+  judged in canonical symbols (exact, or inconsistent naming the coefficients that differ).
+* **A function defined in the same cell**, ``ᾱ_t = f(t)/f(0), \\quad f(t) = \\cos(…)^2`` (Nichol & Dhariwal 2021,
+  Eq. 17): the definition ``f(t) = body`` is substituted into the cell's other equations (``f(0)`` is the body
+  with t = 0) and is not judged on its own.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import sympy as sp
+
+from . import canon as C
+from .atoms import Parsed
+from .literal import lhs_key, split_lhs
+from .verdict import Verdict
+
+__all__ = ["inline_definitions", "applied_verdict", "call_parts"]
+
+_LR = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])")
+
+
+def _close(text: str, i: int) -> int:
+    """Index of the ')' matching the '(' at ``text[i]`` (brackets of all kinds counted), or -1."""
+    depth = 0
+    for j in range(i, len(text)):
+        ch = text[j]
+        if ch == "\\" and j + 1 < len(text) and text[j + 1] in "{}":
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return j if ch == ")" else -1
+    return -1
+
+
+def _split_args(text: str) -> List[str]:
+    out, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            out.append("".join(cur).strip())
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur).strip())
+    return out
+
+
+def call_parts(text: str) -> Optional[Tuple[str, List[str], str]]:
+    """``name(arg1, …) rest`` -> (name, [arg texts], rest); None when the text does not start with a call."""
+    t = _LR.sub("", text).strip()
+    i = t.find("(")
+    if i <= 0:
+        return None
+    j = _close(t, i)
+    if j < 0:
+        return None
+    return t[:i].strip(), _split_args(t[i + 1:j]), t[j + 1:].strip()
+
+
+# ----------------------------------------------------------------------------------------- definitions in the cell
+_DEF = re.compile(r"^\s*([A-Za-z])\s*\(\s*([A-Za-z](?:\s*,\s*[A-Za-z])*)\s*\)\s*(?::=|=)(?!=)\s*(.+)$", re.S)
+_TOK = re.compile(r"\\[a-zA-Z]+|\\.|[A-Za-z]|[^A-Za-z\\]")
+
+
+def _subst_vars(body: str, params: Sequence[str], args: Sequence[str]) -> str:
+    """Replace the parameter letters of ``body`` (standalone letters, not parts of commands) by the arguments."""
+    table = dict(zip(params, args))
+    out: List[str] = []
+    toks = _TOK.findall(body)
+    for k, tok in enumerate(toks):
+        if tok in table:
+            prev = toks[k - 1] if k else ""
+            arg = table[tok]
+            out.append("{" + arg + "}" if prev == "_" else "(" + arg + ")")
+        else:
+            out.append(tok)
+    return "".join(out)
+
+
+def _uses(text: str, name: str) -> bool:
+    return re.search(r"(?<![A-Za-z\\])" + name + r"\s*(?:\\left)?\s*\(", text) is not None
+
+
+def _expand_calls(text: str, name: str, params: Sequence[str], body: str) -> str:
+    pat = re.compile(r"(?<![A-Za-z\\])" + name + r"\s*(?:\\left)?\s*\(")
+    out, pos = [], 0
+    while True:
+        m = pat.search(text, pos)
+        if m is None:
+            break
+        i = m.end() - 1
+        j = _close(text, i)
+        if j < 0:
+            break
+        inner = text[i + 1:j]
+        if inner.rstrip().endswith("\\right"):
+            inner = inner.rstrip()[:-len("\\right")]
+        args = _split_args(inner)
+        if len(args) != len(params):
+            out.append(text[pos:j + 1])
+            pos = j + 1
+            continue
+        out.append(text[pos:m.start()] + "\\left(" + _subst_vars(body, params, args) + "\\right)")
+        pos = j + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """(equations with the cell's own function definitions substituted and the used definitions removed, notes).
+
+    A definition is ``f(t) = body`` with a one-letter name and one-letter parameters, used as ``f(…)`` by another
+    equation of the same cell; one that no other equation uses is left to be judged as it is."""
+    if len(eqs) < 2:
+        return eqs, []
+    defs: Dict[int, Tuple[str, List[str], str]] = {}
+    for k, eq in enumerate(eqs):
+        m = _DEF.match(eq)
+        if m:
+            defs[k] = (m.group(1), [q.strip() for q in m.group(2).split(",")], m.group(3).strip())
+    if not defs:
+        return eqs, []
+    used = {k for k, (name, _, _) in defs.items() if any(_uses(e, name) for j, e in enumerate(eqs) if j != k and j not in defs)}
+    if not used:
+        return eqs, []
+    out, notes = [], []
+    for j, eq in enumerate(eqs):
+        if j in used:
+            continue
+        for k in used:
+            name, params, body = defs[k]
+            if _uses(eq, name):
+                eq = _expand_calls(eq, name, params, body)
+                notes.append(f"{name}({', '.join(params)}) is defined in the same formula and was substituted")
+        out.append(eq)
+    return out, list(dict.fromkeys(notes))
+
+
+# ------------------------------------------------------------------------------ registry functions at expressions
+def _simple(arg: str) -> bool:
+    """An argument that is just a name (x_t, t, x_0), not an expression."""
+    from .parse import parse
+
+    try:
+        q = parse(arg)
+    except Exception:
+        return False
+    side = q.sides[0] if q.sides else None
+    return isinstance(side, sp.Symbol) and side in q.atoms
+
+
+def applied_verdict(eq: str, p: Parsed, entry, hints) -> Optional[Verdict]:
+    """The verdict of ``F(arg, …) = R`` where F is a registry function written with parameters and some argument
+    is an expression (see the module docstring); None when the formula is not of that shape."""
+    if len(p.sides) != 2 or p.relation not in ("=", None):
+        return None
+    lhs = p.sides[0]
+    at = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if at is None or not at.args:
+        return None
+    parts = split_lhs(eq)
+    call = call_parts(parts[0]) if parts else None
+    if call is None or call[2] or all(_simple(a_) for a_ in call[1]):
+        return None
+    from .registry import REGISTRY
+
+    key = lhs_key(call[0])
+    for e in ([entry] if entry is not None else list(REGISTRY.values())):
+        ep = split_lhs(e.latex)
+        ecall = call_parts(ep[0]) if ep else None
+        if ecall is None or ecall[2] or lhs_key(ecall[0]) != key or len(ecall[1]) != len(call[1]):
+            continue
+        v = _judge(eq, parts[1], call[1], e, ecall[1], ep[1], hints)
+        if v is not None:
+            return v
+    return None
+
+
+def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: str, hints) -> Optional[Verdict]:
+    from .claim import Meaningless, NotUnderstood, _family, _index_of, _notations, _resolve_expr
+    from .evaluate import is_zero
+    from .normalize import normalize_latex
+    from .parse import parse
+
+    try:
+        pb = parse(normalize_latex(body))
+        pr = parse(rhs_text)
+        pa = [parse(a_) for a_ in args]
+        pp = [parse(normalize_latex(q)) for q in params]
+    except Exception:
+        return None
+    sub, shown = {}, []
+    atoms = dict(pb.atoms)
+    for q, a_, qt, at in zip(pp, pa, params, args):
+        ps, as_ = q.sides[0], a_.sides[0]
+        atoms.update(a_.atoms)
+        if ps != as_:
+            sub[ps] = as_
+            shown.append(f"{qt.strip()} = {at.strip()}")
+    atoms.update(pr.atoms)
+    left = pb.sides[0].xreplace(sub)
+    right = pr.sides[0]
+    whole = Parsed(eq, [left, right], atoms, "=", list(pr.issues))
+    syms = left.free_symbols | right.free_symbols
+    letter, koff = _index_of(whole)
+    fam = _family(whole, syms)
+    best: Optional[Verdict] = None
+    for notation in _notations(whole, syms, hints):
+        r = C.Reading("discrete", fam, notation, letter, koff)
+        try:
+            lc, rc = _resolve_expr(left, whole, r), _resolve_expr(right, whole, r)
+        except (Meaningless, NotUnderstood):
+            continue
+        d = sp.expand(lc - rc)
+        z, how = is_zero(d)
+        head = f"{e.title} ({e.source}) at the written arguments " + ", ".join(shown)
+        if z:
+            return Verdict(eq, "exact", f"identical to {head}" + ("" if how == "symbolic" else f" ({how})"),
+                           claim=f"{e.title} evaluated at expressions", target=e.name)
+        if z is None:
+            continue
+        terms, diffs = _terms(sp.expand(lc), sp.expand(rc))
+        v = Verdict(eq, "inconsistent", f"differs from {head}: " + "; ".join(diffs),
+                    claim=f"{e.title} evaluated at expressions", target=e.name, terms=terms)
+        best = best or v
+    return best
+
+
+_BASIS = ((C.x_cur, "mean.x"), (C.x_prev, "mean.x"), (C.x, "mean.x"), (C.x0, "mean.x0"), (C.s, "mean.score"), (C.e, "mean.eps"))
+
+
+_LABEL = {C.x_cur: "x_t", C.x_prev: "x_{t-1}", C.x: "x", C.x0: "x_0", C.s: "the score", C.e: "ε_θ"}
+
+
+def _terms(lc: sp.Expr, rc: sp.Expr) -> Tuple[List[str], List[str]]:
+    """(term names, descriptions) of the basis coefficients that differ between the two sides."""
+    from .evaluate import is_zero
+
+    basis = list(_BASIS) + [(n, "mean.eps" if "ε" in n.name else "variance")
+                            for n in sorted(lc.free_symbols | rc.free_symbols, key=lambda q: q.name) if n.name.startswith("z[")]
+    names, diffs = [], []
+    rest_l, rest_r = lc, rc
+    for sym, name in basis:
+        cl, cr = lc.coeff(sym), rc.coeff(sym)
+        rest_l, rest_r = rest_l - cl * sym, rest_r - cr * sym
+        if cl == cr or is_zero(cl - cr)[0] is not False:
+            continue
+        label = sym.name[2:-1] if sym.name.startswith("z[") else _LABEL.get(sym, C.show(sym, "t"))
+        names.append(name)
+        diffs.append(f"coefficient of {label}: the definition gives {C.show(cl, 't')}, the right side has {C.show(cr, 't')}")
+    if not names or is_zero(sp.expand(rest_l - rest_r))[0] is False:
+        names.append("mean.other")
+        diffs.append("the remaining terms differ")
+    return list(dict.fromkeys(names)), diffs

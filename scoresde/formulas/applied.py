@@ -267,3 +267,32 @@ def _terms(lc: sp.Expr, rc: sp.Expr) -> Tuple[List[str], List[str]]:
         names.append("mean.other")
         diffs.append("the remaining terms differ")
     return list(dict.fromkeys(names)), diffs
+
+
+# ------------------------------------------------------------------------------------------- d(·) of the state
+def differential_lhs(lhs: sp.Expr, p: Parsed) -> sp.Expr:
+    """``d(x)`` (and ``d(x(t))``) on the left of an SDE is dx. ``d(F x)`` with F a symbol that means nothing here:
+    raises Meaningless naming it, so that the verdict is ill-defined as written and judged again with F dropped
+    (seed 002's stray F); any other d(·) is left as it is (the SDE reader then says what it cannot read)."""
+    from .atoms import DX
+    from .claim import Meaningless
+
+    if not (isinstance(lhs, sp.Function) and lhs.func.__name__ == "d" and len(lhs.args) == 1):
+        return lhs
+    inner = lhs.args[0]
+    factors = sp.Mul.make_args(inner)
+    states = [f_ for f_ in factors if isinstance(f_, sp.Symbol) and f_ in p.atoms and C.is_state(p.atoms[f_])
+              and not p.atoms[f_].sub and (p.atoms[f_].args is None or p.atoms[f_].args == ("t",))]
+    if len(states) != 1:
+        return lhs
+    others = [f_ for f_ in factors if f_ is not states[0]]
+    if not others:
+        return DX
+    r = C.Reading("continuous", "generic")
+    meaningless = []
+    for f_ in others:
+        at = p.atoms.get(f_) if isinstance(f_, sp.Symbol) else None
+        if at is None or C.resolve(at, r) is not None:
+            return lhs  # a factor that means something (a constant, a schedule): not a stray symbol
+        meaningless.append(at.name)
+    raise Meaningless(sorted(meaningless))

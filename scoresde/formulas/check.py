@@ -34,6 +34,7 @@ from .literal import literal_verdict
 from .normalize import normalize_latex
 from .parse import parse
 from .registry import REGISTRY, get
+from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
 from .verdict import RANK as _RANK, VERDICTS, Verdict
 
@@ -198,7 +199,7 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
     results = []
     quick: List[Tuple[Claim, Match]] = []
     for cl in claims:
-        cands = [entry] if entry is not None else _candidates(cl)
+        cands = [entry] if entry is not None else narrow_candidates(cl, _candidates(cl))  # shapes.py
         if entry is not None and not _kind_ok(cl, entry):
             return Verdict(eq, "unparsed", f"read as {cl.read_as or cl.kind}, which is not the kind of {entry.name}", claim=cl.read_as, target=entry.name)
         if not cands:

@@ -10,6 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
+from .applied import differential_lhs
 from .entry import Entry
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
@@ -65,6 +66,7 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     for mid in p.sides[1:-1]:
         if not (mid == DX or (isinstance(mid, sp.Function) and mid.func.__name__ == "d")):
             raise NotUnderstood("a chained equation whose middle part is not a differential")
+    lhs = differential_lhs(lhs, p)  # d(x) is dx; d(F x) with a stray F: Meaningless (applied.py)
     drift, diff, noise = _split_sde(lhs, rhs)
     syms = drift.free_symbols | diff.free_symbols
     fam = _family(p, syms)

@@ -38,6 +38,9 @@ __all__ = ["Kind", "KINDS", "Spec", "Admissibility", "admissibility", "judge_alt
 TOL = 1e-3
 #: ᾱ at the first point must be within this of 1 (the data is not yet noised)
 START_TOL = 1e-2
+#: a variant starts and ends where the named schedule does: within this factor, or within ENDS_ABS of the range
+ENDS_RATIO = 2.0
+ENDS_ABS = 0.01
 #: ᾱ at the last point must not exceed this (the signal is destroyed: x_T is close to the prior)
 END_MAX = 0.05
 
@@ -296,6 +299,27 @@ def _differs_in(claim: sp.Expr, entry_rhs: sp.Expr, spec: Spec) -> str:
     return ""
 
 
+def _endpoints_differ(claim: sp.Expr, entry_rhs: sp.Expr, spec: Spec) -> str:
+    """'' when the claim starts and ends where the entry does (in either order: a decreasing β between the same
+    bounds is a variant), else a description. Values agree within a factor ENDS_RATIO, or within ENDS_ABS of the
+    entry's range where the entry's value is close to 0 (ᾱ_T)."""
+    _, cv, _ = _values(claim, spec)
+    _, ev, _ = _values(entry_rhs, spec)
+    if cv is None or ev is None:
+        return ""
+    c, e = (float(cv.real[0]), float(cv.real[-1])), (float(ev.real[0]), float(ev.real[-1]))
+    rng = max(abs(e[1] - e[0]), 1e-300)
+
+    def close(a: float, b: float) -> bool:
+        if abs(b) <= ENDS_ABS * rng:
+            return abs(a - b) <= ENDS_ABS * rng
+        return b != 0 and 1 / ENDS_RATIO <= a / b <= ENDS_RATIO
+
+    if (close(c[0], e[0]) and close(c[1], e[1])) or (close(c[0], e[1]) and close(c[1], e[0])):
+        return ""
+    return f"it runs from {c[0]:.4g} to {c[1]:.4g} where the named schedule runs from {e[0]:.4g} to {e[1]:.4g}"
+
+
 def judge_alternative(claim: sp.Expr, entry, mismatch: str, entry_rhs: Optional[sp.Expr] = None) -> Optional[Tuple[str, str]]:
     """For a claim that is not the entry's formula: (verdict, detail) when the entry is a schedule choice and the
     claim is a variant of it in its own constants (see the module docstring), else None (judge as before).
@@ -312,6 +336,10 @@ def judge_alternative(claim: sp.Expr, entry, mismatch: str, entry_rhs: Optional[
     diff = f"differs in: {how}; " if how else ""
     at = f"at the published constants ({spec.source})" if spec.source else "at the published constants"
     if res.status == "valid":
+        ends = _endpoints_differ(claim, erhs, spec)
+        if ends:
+            return "inconsistent", (f"{mismatch}; {diff}it is a valid {kind.title} ({res.reason}), but {ends} ({at}), so it is "
+                                    f"not a variant of {entry.title}")
         notes = (" [" + "; ".join(res.notes) + "]") if res.notes else ""
         return "consistent", (f"a valid {kind.title} ({res.reason}, checked on its whole domain {at}), but not {entry.title}: "
                               f"{diff}{mismatch}{notes}")

@@ -205,3 +205,29 @@ def test_seed_documents(num):
     assert [v.verdict for v in vs] == AUDITED[num], [(v.location, v.verdict) for v in vs]
     if num == "002":
         assert [v.reading_verdict for v in vs if v.verdict == "ill-defined"] == ["exact"] * 4
+
+
+@pytest.mark.slow
+def test_time_seed002_and_150_formulas():
+    """Issue 13's speed bounds, in CPU seconds of this process (wall time on the shared CPU varies with the load):
+    seed 002's table (in-repo copy) with the default numeric policy ≤ 10 s, 150 corpus formulas ≤ 60 s."""
+    import glob
+    import time
+
+    import yaml
+
+    from scoresde.formulas import verify_claims
+    from scoresde.formulas.claims import parse_claims
+
+    here = os.path.dirname(__file__)
+    t0 = time.process_time()
+    vs = verify_text(open(os.path.join(here, "data", "seed002_table.md"), encoding="utf-8").read(), source="seed002")
+    assert len(vs) == 11 and time.process_time() - t0 <= 10
+    claims = []
+    for f in sorted(glob.glob(os.path.join(here, "corpus", "correct", "*.yaml"))):
+        claims += [{k: c[k] for k in ("name", "latex", "math", "source", "notation", "target", "expect") if k in c}
+                   for c in yaml.safe_load(open(f, encoding="utf-8"))["claims"]]
+    specs = parse_claims({"claims": claims[:150]}, where="corpus")
+    t0 = time.process_time()
+    out = verify_claims(specs, source="corpus")
+    assert len(out) >= 150 and time.process_time() - t0 <= 60

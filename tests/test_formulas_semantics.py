@@ -120,6 +120,20 @@ def test_registry_function_at_an_expression():
     assert call_parts(r"\tilde\mu_t(x_t, x_0)") == (r"\tilde\mu_t", ["x_t", "x_0"], "")
 
 
+def test_registry_function_on_the_right_and_in_a_chain():
+    # Ho et al. 2020, Eq. 11 as printed: μ_θ = μ̃_t(x_t, x̂_0(ε_θ)) = 1/√α_t (x_t − β_t/√(1−ᾱ_t) ε_θ)
+    x0 = r"\frac{x_t - \sqrt{1-\bar\alpha_t}\,\epsilon_\theta(x_t, t)}{\sqrt{\bar\alpha_t}}"
+    chain = (r"\mu_\theta(x_t, t) = \tilde\mu_t\left(x_t, " + x0 + r"\right) = "
+             r"\frac{1}{\sqrt{\alpha_t}}\left(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon_\theta(x_t, t)\right)")
+    vs = verify_latex(chain, numeric=False)
+    assert [(v.verdict, v.target) for v in vs] == [("exact", "ddpm.mu_theta"), ("exact", "ddpm.posterior_mean")]
+    assert any("written out with its definition" in n for n in vs[0].notes)
+    wrong = verify_latex(chain.replace(r"\frac{1}{\sqrt{\alpha_t}}", r"\frac{1}{\sqrt{\bar\alpha_t}}"), numeric=False)
+    assert [v.verdict for v in wrong] == ["exact", "inconsistent"]
+    v = one(r"\mu_\theta(x_t, t) = \tilde\mu_t\left(x_t, " + x0.replace(r"\sqrt{1-\bar\alpha_t}", r"(1-\bar\alpha_t)") + r"\right)")
+    assert v.verdict == "inconsistent" and v.terms == ["mean.eps"], v.record()
+
+
 def test_function_defined_in_the_same_cell():
     eqs, notes = inline_definitions([r"\bar\alpha_t = \frac{g(t)}{g(0)}", r"g(t) = \cos(t)^2"])
     assert len(eqs) == 1 and "g(t)" in notes[0] and r"\cos((0))^2" in eqs[0]

@@ -23,7 +23,7 @@ from .atoms import Parsed
 from .literal import lhs_key, split_lhs
 from .verdict import Verdict
 
-__all__ = ["inline_definitions", "applied_verdict", "call_parts"]
+__all__ = ["inline_definitions", "applied_verdict", "call_parts", "expand_registry_calls", "differential_lhs"]
 
 _LR = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])")
 
@@ -175,20 +175,114 @@ def applied_verdict(eq: str, p: Parsed, entry, hints) -> Optional[Verdict]:
         return None
     parts = split_lhs(eq)
     call = call_parts(parts[0]) if parts else None
-    if call is None or call[2] or all(_simple(a_) for a_ in call[1]):
-        return None
+    if call is None or call[2] or re.search(r"\||\\mid|;", parts[0]) or all(_simple(a_) for a_ in call[1]):
+        return None  # (densities p(x | y), q(x; σ) and functions at their own parameters are read elsewhere)
     from .registry import REGISTRY
 
-    key = lhs_key(call[0])
+    from .verdict import RANK
+
+    found = []
+    for e, params, body in _defining_entries(call[0], len(call[1]), entry):
+        v = _judge(eq, parts[1], call[1], e, params, body, hints)
+        if v is not None:
+            found.append(v)
+    # several entries define a function of that name (σ(t) of VE and of EDM): the best reading wins
+    return min(found, key=lambda v: RANK[v.verdict]) if found else None
+
+
+def _defining_entries(name: str, nargs: int, entry=None):
+    """(entry, parameter texts, right-side LaTeX) of the registry entries that define ``name(p_1, …, p_n)`` with
+    named parameters."""
+    from .registry import REGISTRY
+
+    key = lhs_key(name)
+    out = []
     for e in ([entry] if entry is not None else list(REGISTRY.values())):
         ep = split_lhs(e.latex)
         ecall = call_parts(ep[0]) if ep else None
-        if ecall is None or ecall[2] or lhs_key(ecall[0]) != key or len(ecall[1]) != len(call[1]):
+        if ecall is None or ecall[2] or lhs_key(ecall[0]) != key or len(ecall[1]) != nargs:
             continue
-        v = _judge(eq, parts[1], call[1], e, ecall[1], ep[1], hints)
-        if v is not None:
-            return v
-    return None
+        if all(_simple(q) for q in ecall[1]):
+            out.append((e, ecall[1], ep[1]))
+    return out
+
+
+def _split_sides(eq: str) -> List[str]:
+    """The sides of a (chained) equation, split at top-level '=' (not ≤, ≥, :=, ==)."""
+    out, depth, cur, i = [], 0, [], 0
+    while i < len(eq):
+        ch = eq[i]
+        if ch == "\\" and i + 1 < len(eq):
+            cur.append(eq[i:i + 2])
+            i += 2
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        if ch == "=" and depth == 0 and (i + 1 >= len(eq) or eq[i + 1] != "=") and (i == 0 or eq[i - 1] not in "<>:!="):
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+        i += 1
+    out.append("".join(cur))
+    return out
+
+
+def _param_regex(param: str) -> str:
+    """A regex for a parameter as written in a registry entry (x_t, x_0, t, \\sigma), standing alone."""
+    q = param.strip()
+    m = re.fullmatch(r"(\\?[A-Za-z]+)_\{?([A-Za-z0-9]+)\}?", q)
+    if m:
+        base, sub = re.escape(m.group(1)), re.escape(m.group(2))
+        return rf"(?<![A-Za-z\\]){base}_(?:{sub}(?![A-Za-z0-9])|\{{{sub}\}})"
+    return rf"(?<![A-Za-z\\]){re.escape(q)}(?![A-Za-z])"
+
+
+def _body_at(body: str, params: Sequence[str], args: Sequence[str]) -> Optional[str]:
+    """The entry's right side with the parameters replaced by the arguments (all at once), or None."""
+    pats = [(_param_regex(q), a_) for q, a_ in zip(params, args) if q.replace(" ", "") != a_.replace(" ", "")]
+    if not pats:
+        return body
+    rx = re.compile("|".join(f"({p_})" for p_, _ in pats))
+    return rx.sub(lambda m: "\\left(" + pats[m.lastindex - 1][1] + "\\right)", body)
+
+
+def _call_side(side: str) -> Optional[Tuple[str, str]]:
+    """(the side with a registry function at expressions written out, note) when the whole side is such a call
+    and exactly one entry defines the function; else None."""
+    call = call_parts(side)
+    if call is None or call[2] or re.search(r"\||\\mid|;", side) or all(_simple(a_) for a_ in call[1]):
+        return None
+    defs = _defining_entries(call[0], len(call[1]))
+    if len(defs) != 1:
+        return None
+    e, params, body = defs[0]
+    out = _body_at(body, params, call[1])
+    if out is None:
+        return None
+    return "\\left(" + out + "\\right)", f"{call[0].strip()}(…) written out with its definition, {e.title} ({e.source})"
+
+
+def expand_registry_calls(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """Equations with a right side (or a middle side of a chain) that applies a registry function to expressions
+    (μ_θ(x_t, t) = μ̃_t(x_t, (x_t − √(1−ᾱ_t) ε_θ)/√ᾱ_t) = …, Ho et al. 2020, Eq. 11): the call is written out with the
+    entry's definition; a chain through such a call is judged as its links (each '=' in turn), the call kept on
+    the left of the next link (judged by :func:`applied_verdict`)."""
+    out, notes = [], []
+    for eq in eqs:
+        sides = _split_sides(eq)
+        subs = {i: _call_side(sd) for i, sd in enumerate(sides) if i >= 1}
+        subs = {i: v for i, v in subs.items() if v is not None}
+        if len(sides) < 2 or not subs:
+            out.append(eq)
+            continue
+        notes += [v[1] for v in subs.values()]
+        for i in range(len(sides) - 1):
+            right = subs[i + 1][0] if (i + 1) in subs else sides[i + 1]
+            out.append(sides[i].strip() + " = " + right.strip())
+    return out, list(dict.fromkeys(notes))
 
 
 def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: str, hints) -> Optional[Verdict]:

@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import sympy as sp
 
 from . import canon as C
-from .applied import applied_verdict, inline_definitions
+from .applied import applied_verdict, expand_registry_calls, inline_definitions
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -95,6 +95,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         eqs, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
+        eqs, written = expand_registry_calls(eqs)  # … = μ̃_t(x_t, expr): the registry's definition written out
+        defined += written
         for qi, eq in enumerate(eqs):
             loc = location
             if len(alts) > 1:

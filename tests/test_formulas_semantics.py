@@ -91,6 +91,16 @@ def test_invalid_variants_are_inconsistent(latex, phrase):
     assert phrase in v.detail
 
 
+def test_unclipped_beta_of_a_cosine_variant():
+    """β_T = 1 only where the cell's ᾱ reaches 0 at t = T: the variant with (t/T − s) ends at 6·10⁻⁴ (β_T < 1)."""
+    beta = r"\beta_t = 1 - \frac{\bar\alpha_t}{\bar\alpha_{t-1}}, \quad "
+    cos4 = r"\bar\alpha_t = \frac{\cos^4\left(\frac{\pi}{2}\cdot\frac{t/T + s}{1 + s}\right)}{\cos^4\left(\frac{\pi}{2}\cdot\frac{s}{1 + s}\right)}"
+    assert [v.verdict for v in verify_latex(beta + cos4, numeric=False)] == ["ill-defined", "consistent"]
+    flipped = cos4.replace("t/T + s", "t/T - s")
+    vs = verify_latex(beta + flipped, numeric=False)
+    assert vs[0].verdict == "exact" and vs[1].verdict in ("consistent", "inconsistent")
+
+
 def test_relations_between_schedules_stay_exact_or_wrong():
     # ᾱ from β: an identity, not a schedule choice (a quarter for the minus one: wrong, although a valid ᾱ)
     v = one(r"\bar\alpha(t) = \exp\left(-\frac{1}{4}\int_0^t \beta(u)\,\mathrm{d}u\right)")

@@ -351,3 +351,31 @@ def judge_alternative(claim: sp.Expr, entry, mismatch: str, entry_rhs: Optional[
 def spec_values(pairs: Sequence[Tuple[str, float]]) -> Tuple[Tuple[str, float], ...]:
     """Normalised (name, value) pairs for a Spec."""
     return tuple((_norm(n), float(v)) for n, v in pairs)
+
+
+def last_value(claim: sp.Expr, spec: Spec) -> Optional[float]:
+    """The claimed schedule's value at the end of its domain (t = T, i = N) at the published constants, or None."""
+    grid, vals, _ = _values(claim, spec)
+    if grid is None or not np.isfinite(vals[-1]):
+        return None
+    return float(vals[-1].real)
+
+
+def abar_ends_at_zero(latex: str) -> Optional[bool]:
+    """Whether the ᾱ written in ``latex`` (a cell's ᾱ_t = … read as the cosine schedule or a variant of it) is 0 at
+    t = T, which makes β_T = 1 − ᾱ_T/ᾱ_{T−1} = 1 (None when it cannot be read)."""
+    from .classify import read_claim
+    from .parse import parse
+    from .registry import REGISTRY
+
+    spec = getattr(REGISTRY.get("schedule.cosine"), "admissible", None)
+    try:
+        claims = read_claim(parse(latex), None, {})
+    except Exception:
+        return None
+    for cl in claims:
+        if cl.kind == "scalar" and cl.rhs is not None and spec is not None:
+            end = last_value(cl.rhs, spec)
+            if end is not None:
+                return abs(end) < 1e-9
+    return None

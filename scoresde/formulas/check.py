@@ -21,6 +21,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import sympy as sp
 
 from . import canon as C
+from .admissible import abar_ends_at_zero
 from .applied import applied_verdict, expand_registry_calls, inline_definitions
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
@@ -126,8 +127,9 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
 def _unclipped_cosine(vs: List[Verdict]) -> None:
     """β_t = 1 − ᾱ_t/ᾱ_{t−1} with the cosine ᾱ_t of the same cell and no clip: ᾱ_T = cos²(π/2) = 0, so β_T = 1,
     α_T = 0 and the reverse mean 1/√α_T diverges; Nichol & Dhariwal 2021 (Sec. 3.2) clip β at 0.999."""
-    if not any(v.target == "schedule.cosine" and v.verdict in ("exact", "consistent") for v in vs):
-        return
+    if not any(v.target == "schedule.cosine" and (v.verdict == "exact" or (v.verdict == "consistent" and abar_ends_at_zero(v.latex)))
+               for v in vs):
+        return  # (a variant of the cosine that does not reach ᾱ_T = 0 keeps β_T < 1: admissible.abar_ends_at_zero)
     for v in vs:
         if v.target == "ddpm.beta_from_abar" and v.verdict == "exact":
             v.reading, v.reading_verdict = "β is clipped at 0.999 (Nichol & Dhariwal 2021, Sec. 3.2)", "exact"

@@ -101,6 +101,13 @@ def test_unclipped_beta_of_a_cosine_variant():
     assert vs[0].verdict == "exact" and vs[1].verdict in ("consistent", "inconsistent")
 
 
+def test_alpha_from_beta():
+    """Ho et al. 2020, Sec. 2: α_t := 1 − β_t (a definition the papers state before Eq. 4)."""
+    assert one(r"\alpha_t := 1 - \beta_t").verdict == "exact"
+    v = one(r"\alpha_t = \sqrt{1 - \beta_t}")  # that is the forward step's mean coefficient, not α_t
+    assert v.verdict == "inconsistent" and v.terms == ["rhs"]
+
+
 def test_relations_between_schedules_stay_exact_or_wrong():
     # ᾱ from β: an identity, not a schedule choice (a quarter for the minus one: wrong, although a valid ᾱ)
     v = one(r"\bar\alpha(t) = \exp\left(-\frac{1}{4}\int_0^t \beta(u)\,\mathrm{d}u\right)")

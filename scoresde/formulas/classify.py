@@ -201,6 +201,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
 
 _SCALAR_KEYS = {
     "beta_tilde", "beta", "beta(t)", "abar", "abar(t)", "sigma(t)", "s(t)", "sigma_eta", "logp_T", "logp_0", "eps_snr", "alpha_anneal",
+    "alpha",
 }
 
 
@@ -225,6 +226,8 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         if rhs.has(sp.Product):
             return "abar", "discrete"
         return ("abar(t)", "function") if has_t or rhs.has(sp.cos) else ("abar", "discrete")
+    if at.base == "α" and at.deco == "" and at.sub and not at.args and rsyms == {"β"}:
+        return "alpha", "discrete"  # Ho et al.'s α_t := 1 − β_t
     if at.base == "α" and "σ" in rsyms and any(p.atoms[s_].sub == "L" for s_ in rhs.free_symbols if s_ in p.atoms):
         return "alpha_anneal", "discrete"
     if at.base == "σ":
@@ -302,7 +305,7 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
         cl.read_as = {"beta_tilde": "posterior variance β̃", "beta": "β_k from ᾱ", "beta(t)": "β schedule β(t)", "abar": "ᾱ_k",
                       "abar(t)": "ᾱ schedule ᾱ(t)", "sigma(t)": "noise level σ(t)", "s(t)": "EDM scale s(t)",
                       "sigma_eta": "DDIM σ_t(η)", "sigma_ho": "reverse-step std σ_t", "logp_T": "prior log-density", "logp_0": "likelihood (change of variables)",
-                      "eps_snr": "Langevin step size (SNR rule)", "alpha_anneal": "annealed Langevin step size"}[key]
+                      "eps_snr": "Langevin step size (SNR rule)", "alpha_anneal": "annealed Langevin step size", "alpha": "α_k from β_k"}[key]
         if notation != "ddpm":
             cl.read_as += f", {notation.upper()} notation"
         claims.append(cl)

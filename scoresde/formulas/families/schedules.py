@@ -39,6 +39,8 @@ _add(name="ddpm.linear_betas_values", title="DDPM's linear β_t with its numbers
 _add(name="ddpm.beta_from_abar", title="β_t from ᾱ", source=f"{HO}, Sec. 2 (ᾱ_t = ∏ α_s); Nichol & Dhariwal 2021, Sec. 3.2",
      kind="scalar", family="vp", latex=r"\beta_t = 1 - \frac{\bar{\alpha}_t}{\bar{\alpha}_{t-1}}", relation="VPSDE.chain(N).betas",
      lhs="beta", rhs=1 - a / ap, tie=tie_discrete_scalar)
+_add(name="ddpm.alpha", title="α_t = 1 − β_t", source=f"{HO}, Sec. 2 (before Eq. 4)", kind="scalar", family="vp",
+     latex=r"\alpha_t = 1 - \beta_t", relation="VPSDE.chain(N).alphas", lhs="alpha", rhs=1 - C.b, tie=tie_discrete_scalar)
 _add(name="ddpm.abar", title="ᾱ_t as a product", source=f"{HO}, Sec. 2 (before Eq. 4)", kind="scalar", family="vp",
      latex=r"\bar{\alpha}_t = \prod_{s=1}^{t} \alpha_s", relation="VPSDE.chain(N).alphas_bar = cumprod(alphas)", lhs="abar",
      rhs=a, tie=tie_discrete_scalar)

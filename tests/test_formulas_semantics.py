@@ -62,6 +62,9 @@ def test_small_excursions_are_tolerated_and_said():
     (r"\beta(t) = \beta_{\max} - \frac{t}{T}\left(\beta_{\max} - \beta_{\min}\right)", "schedule.linear", "swapped"),
     # Ho et al.'s β_t with (t - 1)/T: another index convention
     (r"\beta_t = \beta_1 + \frac{t - 1}{T}\,(\beta_T - \beta_1)", "ddpm.linear_betas", "index convention"),
+    # Ho's index convention in Song's constants: undefined at Song's continuous T = 1, judged on N = 1000 steps
+    (r"\beta_t = \beta_{\min} + \frac{t - 1}{T - 1}\left(\beta_{\max} - \beta_{\min}\right)", "schedule.linear",
+     "index convention"),
     # a cos^4 variant of Nichol & Dhariwal's Eq. 17: still a valid ᾱ
     (r"\bar\alpha(t) = \frac{\cos^4\left(\frac{\pi}{2}\cdot\frac{t/T + s}{1 + s}\right)}{\cos^4\left(\frac{\pi}{2}\cdot\frac{s}{1 + s}\right)}",
      "schedule.cosine", "valid ᾱ schedule"),

@@ -98,6 +98,9 @@ class Spec:
     domain: str = "continuous"  # "continuous": [0, count]; "integer": first … count
     first: int = 1
     source: str = ""
+    #: where the claim cannot be evaluated at these constants (a (t − 1)/(T − 1) at the continuous T = 1): the
+    #: same schedule on its discrete grid (Song et al.'s N = 1000 steps), tried instead
+    retry: Optional["Spec"] = None
 
     def value_of(self, name: str) -> Optional[float]:
         return dict(self.values).get(_norm(name))
@@ -141,6 +144,8 @@ def _values(expr: sp.Expr, spec: Spec) -> Tuple[Optional[np.ndarray], Optional[n
     if count_sym is not None:
         subs[count_sym] = sp.Float(count, 30)
     body = expr.xreplace(subs)
+    if body.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        return None, None, "it is undefined at the published constants (a zero denominator)"
     if var is None:
         var = sp.Symbol("_t")
     try:
@@ -218,8 +223,10 @@ def admissibility(expr: sp.Expr, spec: Spec) -> Admissibility:
         return Admissibility("invalid", f"{kind.symbol} = {v[-1]:.3g} at {_at(grid, len(v) - 1, spec)}: the signal is not "
                              f"destroyed (a schedule ends with ᾱ ≤ {END_MAX})")
     if kind.destroys:
-        if spec.domain == "integer":
+        if spec.domain == "integer" and kind.high is not None:  # per-step β_t: ᾱ_N = ∏ (1 − β_t)
             end = float(np.prod(1.0 - v))
+        elif spec.domain == "integer":  # a rate β̄_i at N points of [0, 1] (Song et al.: β_i = β̄_i / N)
+            end = math.exp(-float(np.sum(v)) / len(v))
         else:
             end = math.exp(-float(np.sum((v[1:] + v[:-1]) * np.diff(grid)) / 2))
         if end > END_MAX:
@@ -320,6 +327,11 @@ def _endpoints_differ(claim: sp.Expr, entry_rhs: sp.Expr, spec: Spec) -> str:
     return f"it runs from {c[0]:.4g} to {c[1]:.4g} where the named schedule runs from {e[0]:.4g} to {e[1]:.4g}"
 
 
+def _finite_somewhere(claim: sp.Expr, spec: Spec) -> bool:
+    _, vals, _ = _values(claim, spec)
+    return vals is not None and bool(np.isfinite(vals).any())
+
+
 def judge_alternative(claim: sp.Expr, entry, mismatch: str, entry_rhs: Optional[sp.Expr] = None) -> Optional[Tuple[str, str]]:
     """For a claim that is not the entry's formula: (verdict, detail) when the entry is a schedule choice and the
     claim is a variant of it in its own constants (see the module docstring), else None (judge as before).
@@ -329,6 +341,9 @@ def judge_alternative(claim: sp.Expr, entry, mismatch: str, entry_rhs: Optional[
     if spec is None or erhs is None or not _eligible(claim, erhs, spec):
         return None
     res = admissibility(claim, spec)
+    if spec.retry is not None and (res.status == "unknown" or (res.status == "ill-defined" and not _finite_somewhere(claim, spec))):
+        spec = spec.retry
+        res = admissibility(claim, spec)
     if res.status == "unknown":
         return None
     kind = KINDS[spec.kind]

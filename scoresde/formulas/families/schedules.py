@@ -19,7 +19,9 @@ _SONG_C = "Song et al. 2021, App. C: β̄_min = 0.1, β̄_max = 20, T = 1"
 _HO_C = "Ho et al. 2020, Sec. 4: β_1 = 10⁻⁴, β_T = 0.02, T = 1000"
 _ND_C = "Nichol & Dhariwal 2021, Sec. 3.2: s = 0.008, T = 1000"
 _VE_C = "Song et al. 2021, App. C: σ_min = 0.01, σ_max = 50, T = 1"
-LINEAR_SPEC = Spec("beta_rate", spec_values([("β_min", 0.1), ("β_max", 20.0), ("T", 1.0)]), source=_SONG_C)
+LINEAR_SPEC = Spec("beta_rate", spec_values([("β_min", 0.1), ("β_max", 20.0), ("T", 1.0)]), source=_SONG_C,
+                   retry=Spec("beta_rate", spec_values([("β_min", 0.1), ("β_max", 20.0), ("T", 1000)]), domain="integer",
+                              source="Song et al. 2021, App. C: β̄_min = 0.1, β̄_max = 20 on N = T = 1000 steps"))
 HO_SPEC = Spec("beta_step", spec_values([("β_1", 1e-4), ("β_T", 0.02), ("T", 1000)]), domain="integer", source=_HO_C)
 COSINE_SPEC = Spec("abar", spec_values([("s", 0.008), ("T", 1000)]), source=_ND_C)
 VE_SPEC = Spec("sigma_up", spec_values([("σ_min", 0.01), ("σ_max", 50.0), ("T", 1.0)]), source=_VE_C)

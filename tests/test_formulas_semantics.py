@@ -49,6 +49,19 @@ def test_beta_kind_and_signal():
     assert set(KINDS) >= {"abar", "beta_step", "beta_rate", "sigma_up", "sigma_down"}
 
 
+def test_spec_for_a_decreasing_sequence_in_high_precision():
+    """The API a family file uses for its own schedule (here a ρ-schedule of EDM, Karras et al. 2022, Eq. 5 with
+    ρ and 1/ρ swapped): its last value is σ_min after a cancellation that double precision loses (refined at 40
+    digits)."""
+    i, n, rho = sp.Symbol("i"), sp.Symbol("N"), sp.Symbol("ρ")
+    spec = Spec("sigma_down", spec_values([("σ_min", 0.002), ("σ_max", 80.0), ("ρ", 7), ("N", 18)]), var=("i",),
+                count="N", domain="integer", first=0, stop=-1)
+    swapped = (C.sigma_max ** rho + i / (n - 1) * (C.sigma_min ** rho - C.sigma_max ** rho)) ** (1 / rho)
+    assert admissibility(swapped, spec).status == "valid"
+    rising = (C.sigma_min ** (1 / rho) + i / (n - 1) * (C.sigma_max ** (1 / rho) - C.sigma_min ** (1 / rho))) ** rho
+    assert admissibility(rising, spec).status == "invalid"
+
+
 def test_small_excursions_are_tolerated_and_said():
     # ᾱ that rises above 1 by a few 1e-5 near t = 0 (within TOL), decreasing afterwards
     e = 1 - (t / T) ** 2 + sp.Rational(1, 1000) * sp.sin(sp.pi * t / T)

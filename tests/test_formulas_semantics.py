@@ -169,13 +169,19 @@ def test_registry_function_on_the_right_and_in_a_chain():
 
 def test_function_defined_in_the_same_cell():
     eqs, notes = inline_definitions([r"\bar\alpha_t = \frac{g(t)}{g(0)}", r"g(t) = \cos(t)^2"])
-    assert len(eqs) == 1 and "g(t)" in notes[0] and r"\cos((0))^2" in eqs[0]
+    assert len(eqs) == 1 and "g(t)" in notes[0] and r"\cos(0)^2" in eqs[0]
     cell = r"\bar\alpha_t = \frac{h(t)}{h(0)}, \quad h(t) = \cos^2\left(\frac{\pi}{2}\cdot\frac{t/T + s}{1 + s}\right)"
     vs = verify_latex(cell, numeric=False)
     assert [v.verdict for v in vs] == ["exact"] and vs[0].target == "schedule.cosine"
     assert any("defined in the same formula" in n for n in vs[0].notes)
     vs = verify_latex(cell.replace(r"\cos^2", r"\cos^3"), numeric=False)
     assert [v.verdict for v in vs] == ["consistent"]  # cos³: another valid ᾱ, never exact
+    # the drift and diffusion of a general SDE given in the same cell (Song et al. 2021, Eq. 5 with the VP choices)
+    sde = (r"\mathrm{d}\mathbf{x} = \mathbf{f}(\mathbf{x}, t)\,\mathrm{d}t + g(t)\,\mathrm{d}\mathbf{w}, \quad "
+           r"f(x, t) = -\tfrac{1}{2}\beta(t)\,x, \quad g(t) = \sqrt{\beta(t)}")
+    assert [(v.verdict, v.target) for v in verify_latex(sde, numeric=False)] == [("exact", "vp.sde")]
+    bad = verify_latex(sde.replace(r"\sqrt{\beta(t)}", r"\beta(t)"), numeric=False)
+    assert [(v.verdict, v.terms) for v in bad] == [("inconsistent", ["diffusion"])]
     # a definition nobody uses is left alone
     assert inline_definitions([r"\beta_t = 0.02", r"g(t) = t"]) == ([r"\beta_t = 0.02", r"g(t) = t"], [])
 

@@ -79,25 +79,35 @@ _TOK = re.compile(r"\\[a-zA-Z]+|\\.|[A-Za-z]|[^A-Za-z\\]")
 
 def _subst_vars(body: str, params: Sequence[str], args: Sequence[str]) -> str:
     """Replace the parameter letters of ``body`` (standalone letters, not parts of commands) by the arguments."""
-    table = dict(zip(params, args))
+    # a parameter called with itself (f(x, t) used as f(x, t)) is left as written: t also sits in dt, d/dt
+    table = {q: a_.strip() for q, a_ in zip(params, args) if a_.strip().replace(" ", "") != q}
+    if not table:
+        return body
     out: List[str] = []
     toks = _TOK.findall(body)
     for k, tok in enumerate(toks):
         if tok in table:
             prev = toks[k - 1] if k else ""
             arg = table[tok]
-            out.append("{" + arg + "}" if prev == "_" else "(" + arg + ")")
+            single = re.fullmatch(r"[A-Za-z0-9.]+|\\[A-Za-z]+", arg) is not None
+            out.append("{" + arg + "}" if prev == "_" else (arg if single and not arg.startswith("-") else "(" + arg + ")"))
         else:
             out.append(tok)
     return "".join(out)
 
 
+def _call_rx(name: str) -> "re.Pattern[str]":
+    """``name(`` as written, also in a font (\\mathbf{f}(, \\boldsymbol{f}\\left()."""
+    return re.compile(r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*\{\s*" + name + r"\s*\}|(?<![A-Za-z\\])" + name
+                      + r")\s*(?:\\left)?\s*\(")
+
+
 def _uses(text: str, name: str) -> bool:
-    return re.search(r"(?<![A-Za-z\\])" + name + r"\s*(?:\\left)?\s*\(", text) is not None
+    return _call_rx(name).search(text) is not None
 
 
 def _expand_calls(text: str, name: str, params: Sequence[str], body: str) -> str:
-    pat = re.compile(r"(?<![A-Za-z\\])" + name + r"\s*(?:\\left)?\s*\(")
+    pat = _call_rx(name)
     out, pos = [], 0
     while True:
         m = pat.search(text, pos)
@@ -131,7 +141,7 @@ def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
     defs: Dict[int, Tuple[str, List[str], str]] = {}
     for k, eq in enumerate(eqs):
         m = _DEF.match(eq)
-        if m:
+        if m and m.group(1) not in "pqdN":  # densities p, q (the score reads ∇ log p), the differential d, N(·)
             defs[k] = (m.group(1), [q.strip() for q in m.group(2).split(",")], m.group(3).strip())
     if not defs:
         return eqs, []

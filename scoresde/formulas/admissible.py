@@ -39,7 +39,7 @@ TOL = 1e-3
 #: ᾱ at the first point must be within this of 1 (the data is not yet noised)
 START_TOL = 1e-2
 #: a variant starts and ends where the named schedule does: within this factor, or within ENDS_ABS of the range
-ENDS_RATIO = 2.0
+ENDS_RATIO = 1.25
 ENDS_ABS = 0.01
 #: ᾱ at the last point must not exceed this (the signal is destroyed: x_T is close to the prior)
 END_MAX = 0.05

@@ -12,7 +12,8 @@ import sympy as sp
 from scoresde.formulas import verify_latex, verify_text
 from scoresde.formulas import canon as C
 from scoresde.formulas.admissible import KINDS, Spec, admissibility, spec_values
-from scoresde.formulas.applied import call_parts, inline_definitions
+from scoresde.formulas.applied import call_parts
+from scoresde.formulas.celldefs import inline_definitions
 
 
 def one(latex, **kw):

@@ -1,20 +1,22 @@
 """Functions applied to arguments: a definition substituted where the function is used.
 
-Two general reading rules (issue 13):
+General reading rules (issue 13):
 
 * **A function of the registry applied to expressions** on the left side, ``μ̃_t(x_t, (x_t − √(1−ᾱ_t) ε)/√ᾱ_t) = …``
   (Ho et al. 2020, Eq. 10): the registry entry that defines the function with the same written name and the
   same number of parameters (``μ̃_t(x_t, x_0) = …``, Eq. 7) gives its right side; the claim's arguments are
   substituted for the parameters, and the claim is the identity "definition at those arguments = right side",
   judged in canonical symbols (exact, or inconsistent naming the coefficients that differ).
-* **A function defined in the same cell**, ``ᾱ_t = f(t)/f(0), \\quad f(t) = \\cos(…)^2`` (Nichol & Dhariwal 2021,
-  Eq. 17): the definition ``f(t) = body`` is substituted into the cell's other equations (``f(0)`` is the body
-  with t = 0) and is not judged on its own.
+* **The same function on a right side or in a chain** (``μ_θ = μ̃_t(x_t, x̂_0(ε_θ)) = …``, Eq. 11): written out
+  with the entry's definition (:func:`expand_registry_calls`).
+* ``d(x)`` on an SDE's left side is dx; ``d(F x)`` with a stray F is the stray-symbol reading (:func:`differential_lhs`).
+
+Functions defined in the same cell are substituted by :mod:`scoresde.formulas.celldefs`.
 """
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import sympy as sp
 
@@ -23,12 +25,12 @@ from .atoms import Parsed
 from .literal import lhs_key, split_lhs
 from .verdict import Verdict
 
-__all__ = ["inline_definitions", "applied_verdict", "call_parts", "expand_registry_calls", "differential_lhs"]
+__all__ = ["applied_verdict", "call_parts", "close_paren", "split_args", "expand_registry_calls", "differential_lhs"]
 
 _LR = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])")
 
 
-def _close(text: str, i: int) -> int:
+def close_paren(text: str, i: int) -> int:
     """Index of the ')' matching the '(' at ``text[i]`` (brackets of all kinds counted), or -1."""
     depth = 0
     for j in range(i, len(text)):
@@ -44,7 +46,7 @@ def _close(text: str, i: int) -> int:
     return -1
 
 
-def _split_args(text: str) -> List[str]:
+def split_args(text: str) -> List[str]:
     out, depth, cur = [], 0, []
     for ch in text:
         if ch in "([{":
@@ -66,99 +68,10 @@ def call_parts(text: str) -> Optional[Tuple[str, List[str], str]]:
     i = t.find("(")
     if i <= 0:
         return None
-    j = _close(t, i)
+    j = close_paren(t, i)
     if j < 0:
         return None
-    return t[:i].strip(), _split_args(t[i + 1:j]), t[j + 1:].strip()
-
-
-# ----------------------------------------------------------------------------------------- definitions in the cell
-_DEF = re.compile(r"^\s*([A-Za-z])\s*\(\s*([A-Za-z](?:\s*,\s*[A-Za-z])*)\s*\)\s*(?::=|=)(?!=)\s*(.+)$", re.S)
-_TOK = re.compile(r"\\[a-zA-Z]+|\\.|[A-Za-z]|[^A-Za-z\\]")
-
-
-def _subst_vars(body: str, params: Sequence[str], args: Sequence[str]) -> str:
-    """Replace the parameter letters of ``body`` (standalone letters, not parts of commands) by the arguments."""
-    # a parameter called with itself (f(x, t) used as f(x, t)) is left as written: t also sits in dt, d/dt
-    table = {q: a_.strip() for q, a_ in zip(params, args) if a_.strip().replace(" ", "") != q}
-    if not table:
-        return body
-    out: List[str] = []
-    toks = _TOK.findall(body)
-    for k, tok in enumerate(toks):
-        if tok in table:
-            prev = toks[k - 1] if k else ""
-            arg = table[tok]
-            single = re.fullmatch(r"[A-Za-z0-9.]+|\\[A-Za-z]+", arg) is not None
-            out.append("{" + arg + "}" if prev == "_" else (arg if single and not arg.startswith("-") else "(" + arg + ")"))
-        else:
-            out.append(tok)
-    return "".join(out)
-
-
-def _call_rx(name: str) -> "re.Pattern[str]":
-    """``name(`` as written, also in a font (\\mathbf{f}(, \\boldsymbol{f}\\left()."""
-    return re.compile(r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*\{\s*" + name + r"\s*\}|(?<![A-Za-z\\])" + name
-                      + r")\s*(?:\\left)?\s*\(")
-
-
-def _uses(text: str, name: str) -> bool:
-    return _call_rx(name).search(text) is not None
-
-
-def _expand_calls(text: str, name: str, params: Sequence[str], body: str) -> str:
-    pat = _call_rx(name)
-    out, pos = [], 0
-    while True:
-        m = pat.search(text, pos)
-        if m is None:
-            break
-        i = m.end() - 1
-        j = _close(text, i)
-        if j < 0:
-            break
-        inner = text[i + 1:j]
-        if inner.rstrip().endswith("\\right"):
-            inner = inner.rstrip()[:-len("\\right")]
-        args = _split_args(inner)
-        if len(args) != len(params):
-            out.append(text[pos:j + 1])
-            pos = j + 1
-            continue
-        out.append(text[pos:m.start()] + "\\left(" + _subst_vars(body, params, args) + "\\right)")
-        pos = j + 1
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
-    """(equations with the cell's own function definitions substituted and the used definitions removed, notes).
-
-    A definition is ``f(t) = body`` with a one-letter name and one-letter parameters, used as ``f(…)`` by another
-    equation of the same cell; one that no other equation uses is left to be judged as it is."""
-    if len(eqs) < 2:
-        return eqs, []
-    defs: Dict[int, Tuple[str, List[str], str]] = {}
-    for k, eq in enumerate(eqs):
-        m = _DEF.match(eq)
-        if m and m.group(1) not in "pqdN":  # densities p, q (the score reads ∇ log p), the differential d, N(·)
-            defs[k] = (m.group(1), [q.strip() for q in m.group(2).split(",")], m.group(3).strip())
-    if not defs:
-        return eqs, []
-    used = {k for k, (name, _, _) in defs.items() if any(_uses(e, name) for j, e in enumerate(eqs) if j != k and j not in defs)}
-    if not used:
-        return eqs, []
-    out, notes = [], []
-    for j, eq in enumerate(eqs):
-        if j in used:
-            continue
-        for k in used:
-            name, params, body = defs[k]
-            if _uses(eq, name):
-                eq = _expand_calls(eq, name, params, body)
-                notes.append(f"{name}({', '.join(params)}) is defined in the same formula and was substituted")
-        out.append(eq)
-    return out, list(dict.fromkeys(notes))
+    return t[:i].strip(), split_args(t[i + 1:j]), t[j + 1:].strip()
 
 
 # ------------------------------------------------------------------------------ registry functions at expressions
@@ -187,8 +100,6 @@ def applied_verdict(eq: str, p: Parsed, entry, hints) -> Optional[Verdict]:
     call = call_parts(parts[0]) if parts else None
     if call is None or call[2] or re.search(r"\||\\mid|;", parts[0]) or all(_simple(a_) for a_ in call[1]):
         return None  # (densities p(x | y), q(x; σ) and functions at their own parameters are read elsewhere)
-    from .registry import REGISTRY
-
     from .verdict import RANK
 
     found = []

@@ -22,7 +22,8 @@ import sympy as sp
 
 from . import canon as C
 from .admissible import abar_ends_at_zero
-from .applied import applied_verdict, expand_registry_calls, inline_definitions
+from .applied import applied_verdict, expand_registry_calls
+from .celldefs import inline_definitions
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .claim import Claim, Declaration, Meaningless, NotUnderstood

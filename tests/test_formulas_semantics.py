@@ -214,6 +214,27 @@ def test_posterior_terms_never_name_a_score():
     assert w.verdict == "inconsistent" and w.terms == ["variance"] and w.target == "ddpm.posterior", w.record()
 
 
+# -------------------------------------------------------------------------------------- where the model is evaluated
+ALG2 = r"x_{t-1} = \frac{1}{\sqrt{\alpha_t}}\left(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon_\theta({ARGS})\right) + \sigma_t z"
+
+
+@pytest.mark.parametrize("args, verdict", [("x_t, t", "exact"), ("x_{t-1}, t", "inconsistent"), ("x_0, t", "inconsistent"),
+                                           ("x_t, t+1", "inconsistent")])
+def test_model_arguments_of_a_step(args, verdict):
+    v = one(ALG2.replace("{ARGS}", args))
+    assert v.verdict == verdict, v.record()
+    if verdict != "exact":
+        assert v.terms == ["mean.eps"] and "evaluates the model" in v.detail
+
+
+def test_model_arguments_at_the_current_index_of_song_et_al():
+    # Song et al. 2021, Eq. 47 (x_i from x_{i+1}): the current index is i + 1
+    ok = (r"x_i = \frac{1}{\sqrt{1-\beta_{i+1}}}\left(x_{i+1} + \beta_{i+1}s_{\theta^*}(x_{i+1}, i+1)\right) + "
+          r"\sqrt{\beta_{i+1}}\,z_{i+1}")
+    assert one(ok).verdict == "exact"
+    assert one(ok.replace("s_{\\theta^*}(x_{i+1}, i+1)", "s_{\\theta^*}(x_{i+1}, i)")).verdict == "inconsistent"
+
+
 # ------------------------------------------------------------------------------------------------- the seeds
 def test_seed003_display_formulas():
     """Seed 003 (a DDPM overview): its three display formulas, audited: the forward kernel and the marginal are

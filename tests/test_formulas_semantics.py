@@ -235,6 +235,20 @@ def test_model_arguments_at_the_current_index_of_song_et_al():
     assert one(ok.replace("s_{\\theta^*}(x_{i+1}, i+1)", "s_{\\theta^*}(x_{i+1}, i)")).verdict == "inconsistent"
 
 
+@pytest.mark.parametrize("latex, verdict, terms", [
+    # the marginal under the transition's label, and the transition under the marginal's (Ho et al. 2020, Eq. 2 / 4)
+    (r"q(x_t \mid x_{t-1}) = \mathcal{N}\left(x_t; \sqrt{\bar\alpha_t}\,x_0, (1-\bar\alpha_t)\mathbf{I}\right)", "inconsistent",
+     ["mean.x0"]),
+    (r"q(x_t \mid x_0) = \mathcal{N}\left(x_t; \sqrt{1-\beta_t}\,x_{t-1}, \beta_t\mathbf{I}\right)", "inconsistent", ["mean.x"]),
+    (r"q(x_t \mid x_0) = \mathcal{N}\left(x_t; \sqrt{\bar\alpha_t}\,x_0, (1-\bar\alpha_t)\mathbf{I}\right)", "exact", []),
+    # SMLD's transition (Song et al. 2021, Eq. 11 as a density)
+    (r"p(x_i \mid x_{i-1}) = \mathcal{N}\left(x_i; x_{i-1}, (\sigma_i^2 - \sigma_{i-1}^2)\mathbf{I}\right)", "exact", []),
+])
+def test_density_conditioning_against_its_mean(latex, verdict, terms):
+    v = one(latex)
+    assert (v.verdict, v.terms) == (verdict, terms), v.record()
+
+
 # ------------------------------------------------------------------------------------------------- the seeds
 def test_seed003_display_formulas():
     """Seed 003 (a DDPM overview): its three display formulas, audited: the forward kernel and the marginal are

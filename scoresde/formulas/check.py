@@ -24,6 +24,7 @@ from . import canon as C
 from .admissible import abar_ends_at_zero
 from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
+from .conditioning import misconditioned
 from .celldefs import inline_definitions
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
@@ -252,7 +253,7 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
         if bad:
             verdict, detail = "ill-defined", bad[0] + (f" (otherwise: {best.verdict}: {best.detail})" if best.verdict != "inconsistent" else f". Also: {best.detail}")
             terms = list(dict.fromkeys([bad[1]] + terms))
-    wrong_arg = misplaced_model_argument(p, cl) if verdict in ("exact", "consistent") else None
+    wrong_arg = (misplaced_model_argument(p, cl) or misconditioned(p, cl)) if verdict in ("exact", "consistent") else None
     if wrong_arg:  # ε_θ(x_{k-1}, …), s_θ(x_k, σ_{k-1}): the model evaluated at another point (arguments.py)
         verdict, detail, terms = "inconsistent", f"{wrong_arg[0]} (the rest: {verdict}: {detail})", [wrong_arg[1]]
     # as written vs under a reading: a stray symbol dropped, dw read as dw-bar, eps_0 read as eps_theta

@@ -101,8 +101,8 @@ def test_valid_variants_are_consistent_never_exact(latex, target, phrase):
     (r"\sigma(t) = \sigma_{\max}\left(\frac{\sigma_{\min}}{\sigma_{\max}}\right)^{t/T}", "not increasing"),
     # a β that never destroys the signal
     (r"\beta(t) = \beta_{\min} + \frac{t}{T}\cdot\frac{\beta_{\max} - \beta_{\min}}{1000}", "not destroyed"),
-    # NCSN's levels in increasing order (they must decrease)
-    (r"\sigma_i = \sigma_L\left(\frac{\sigma_1}{\sigma_L}\right)^{\frac{i-1}{L-1}}", "not decreasing"),
+    # NCSN's levels rising from σ_1 (they must decrease)
+    (r"\sigma_i = \sigma_1\left(\frac{\sigma_1}{\sigma_L}\right)^{\frac{i-1}{L-1}}", "not decreasing"),
 ])
 def test_invalid_variants_are_inconsistent(latex, phrase):
     v = one(latex)
@@ -134,6 +134,12 @@ def test_relations_between_schedules_stay_exact_or_wrong():
     # β_t from ᾱ with the ratio inverted: negative β, but a relation, judged as such
     v = one(r"\beta_t = 1 - \frac{\bar\alpha_{t-1}}{\bar\alpha_t}")
     assert v.verdict == "inconsistent"
+
+
+def test_sequence_read_backwards_is_consistent():
+    # NCSN's levels counted from σ_L up (Song et al.'s direction): the same levels, another index direction
+    v = one(r"\sigma_i = \sigma_L\left(\frac{\sigma_1}{\sigma_L}\right)^{\frac{i-1}{L-1}}")
+    assert v.verdict == "consistent" and "reverse order" in v.detail, v.record()
 
 
 def test_sequence_with_index_letters_is_not_undefined():

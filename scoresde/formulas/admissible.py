@@ -350,6 +350,22 @@ def _endpoints_differ(claim: sp.Expr, entry_rhs: sp.Expr, spec: Spec) -> str:
     return f"it runs from {c[0]:.4g} to {c[1]:.4g} where the named schedule runs from {e[0]:.4g} to {e[1]:.4g}"
 
 
+def _reversed(claim: sp.Expr, entry_rhs: sp.Expr, spec: Spec) -> str:
+    """'i → N + 1 − i' when the claim is the entry's sequence read backwards (integer domains only), else ''."""
+    if spec.domain != "integer":
+        return ""
+    by = {_norm(s_.name): s_ for s_ in entry_rhs.free_symbols | claim.free_symbols}
+    var = next((by[n] for n in spec.var if n in by), None)
+    cnt = by.get(spec.count)
+    if var is None or cnt is None:
+        return ""
+    last = cnt + spec.stop
+    flipped = entry_rhs.xreplace({var: spec.first + last - var})
+    if _same(claim, flipped):
+        return f"{var.name} → {sp.sstr(spec.first + last - var)}"
+    return ""
+
+
 def _finite_somewhere(claim: sp.Expr, spec: Spec) -> bool:
     _, vals, _ = _values(claim, spec)
     return vals is not None and bool(np.isfinite(vals).any())
@@ -363,6 +379,10 @@ def judge_alternative(claim: sp.Expr, entry, mismatch: str, entry_rhs: Optional[
     erhs = entry.rhs if entry_rhs is None else entry_rhs
     if spec is None or erhs is None or not _eligible(claim, erhs, spec):
         return None
+    rev = _reversed(claim, erhs, spec)
+    if rev:  # a sequence's direction is a convention (Song & Ermon count σ_1 > … > σ_L, Song et al. σ_1 < … < σ_N)
+        return "consistent", (f"the same values as {entry.title} in reverse order ({rev}): a valid sequence, but not "
+                              f"{entry.title} as indexed: {mismatch}")
     res = admissibility(claim, spec)
     if spec.retry is not None and (res.status == "unknown" or (res.status == "ill-defined" and not _finite_somewhere(claim, spec))):
         spec = spec.retry

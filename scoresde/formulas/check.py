@@ -21,6 +21,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import sympy as sp
 
 from . import canon as C
+from .admissible import abar_ends_at_zero
+from .applied import applied_verdict, expand_registry_calls
+from .arguments import misplaced_model_argument
+from .conditioning import misconditioned
+from .celldefs import inline_definitions
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -33,6 +38,7 @@ from .literal import literal_verdict
 from .normalize import normalize_latex
 from .parse import parse
 from .registry import REGISTRY, get
+from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
 from .verdict import RANK as _RANK, VERDICTS, Verdict
 
@@ -96,7 +102,9 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text = normalize_latex(text)
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
-        eqs = split_equations(alt)
+        eqs, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
+        eqs, written = expand_registry_calls(eqs)  # … = μ̃_t(x_t, expr): the registry's definition written out
+        defined += written
         for qi, eq in enumerate(eqs):
             loc = location
             if len(alts) > 1:
@@ -118,6 +126,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                 # a bug of the verifier on one formula must not abort the document: it is reported on that formula
                 v = Verdict(_clip(eq), "unparsed", f"not judged: internal error of the verifier ({type(err).__name__}: {err})")
             _run_numeric(v)
+            v.notes = list(dict.fromkeys(list(v.notes) + defined))
             v.source, v.location = source, loc.strip()
             out.append(v)
     if not clipped:
@@ -143,8 +152,9 @@ def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) 
 def _unclipped_cosine(vs: List[Verdict]) -> None:
     """β_t = 1 − ᾱ_t/ᾱ_{t−1} with the cosine ᾱ_t of the same cell and no clip: ᾱ_T = cos²(π/2) = 0, so β_T = 1,
     α_T = 0 and the reverse mean 1/√α_T diverges; Nichol & Dhariwal 2021 (Sec. 3.2) clip β at 0.999."""
-    if not any(v.target == "schedule.cosine" and v.verdict in ("exact", "consistent") for v in vs):
-        return
+    if not any(v.target == "schedule.cosine" and (v.verdict == "exact" or (v.verdict == "consistent" and abar_ends_at_zero(v.latex)))
+               for v in vs):
+        return  # (a variant of the cosine that does not reach ᾱ_T = 0 keeps β_T < 1: admissible.abar_ends_at_zero)
     for v in vs:
         if v.target == "ddpm.beta_from_abar" and v.verdict == "exact":
             v.reading, v.reading_verdict = "β is clipped at 0.999 (Nichol & Dhariwal 2021, Sec. 3.2)", "exact"
@@ -163,7 +173,9 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         # the literal reading: a registry entry with the same written left side, compared symbol by symbol;
         # it replaces an unparsed verdict, and any verdict when it finds the formula exact
         lit = literal_verdict(eq, {target: get(target)} if target else REGISTRY)
-        if lit is not None and (v.verdict == "unparsed" or lit[0] == "exact"):
+        # (and an "undefined symbol" verdict: symbols that a registry entry with the same written left side uses -- the
+        # index i and the count N of a sequence -- are not undefined)
+        if lit is not None and (v.verdict == "unparsed" or lit[0] == "exact" or v.detail.startswith("undefined symbol")):
             verdict, detail, e = lit
             return Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
                            terms=[] if verdict == "exact" else ["rhs"],
@@ -177,6 +189,9 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
     except ParseError as err:
         return Verdict(eq, "unparsed", f"cannot read the formula: {err}")
     entry = get(target) if target else None
+    applied = applied_verdict(eq, p, entry, hints)  # F(x_t, expr) = …: the definition of F at those arguments
+    if applied is not None:
+        return applied
     stray: List[str] = []
     try:
         if hints.get("ignore"):
@@ -213,7 +228,7 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
     results = []
     quick: List[Tuple[Claim, Match]] = []
     for cl in claims:
-        cands = [entry] if entry is not None else _candidates(cl)
+        cands = [entry] if entry is not None else narrow_candidates(cl, _candidates(cl))  # shapes.py
         if entry is not None and not _kind_ok(cl, entry):
             return Verdict(eq, "unparsed", f"read as {cl.read_as or cl.kind}, which is not the kind of {entry.name}", claim=cl.read_as, target=entry.name)
         if not cands:
@@ -260,6 +275,9 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
         if bad:
             verdict, detail = "ill-defined", bad[0] + (f" (otherwise: {best.verdict}: {best.detail})" if best.verdict != "inconsistent" else f". Also: {best.detail}")
             terms = list(dict.fromkeys([bad[1]] + terms))
+    wrong_arg = (misplaced_model_argument(p, cl) or misconditioned(p, cl)) if verdict in ("exact", "consistent") else None
+    if wrong_arg:  # ε_θ(x_{k-1}, …), s_θ(x_k, σ_{k-1}): the model evaluated at another point (arguments.py)
+        verdict, detail, terms = "inconsistent", f"{wrong_arg[0]} (the rest: {verdict}: {detail})", [wrong_arg[1]]
     # as written vs under a reading: a stray symbol dropped, dw read as dw-bar, eps_0 read as eps_theta
     readings: List[str] = []
     as_written_terms: List[str] = []

@@ -10,6 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
+from .applied import differential_lhs
 from .divergence import divergence_symbol
 from .entry import Entry
 
@@ -66,6 +67,7 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     for mid in p.sides[1:-1]:
         if not (mid == DX or (isinstance(mid, sp.Function) and mid.func.__name__ == "d")):
             raise NotUnderstood("a chained equation whose middle part is not a differential")
+    lhs = differential_lhs(lhs, p)  # d(x) is dx; d(F x) with a stray F: Meaningless (applied.py)
     drift, diff, noise = _split_sde(lhs, rhs)
     syms = drift.free_symbols | diff.free_symbols
     fam = _family(p, syms)
@@ -200,6 +202,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
 
 _SCALAR_KEYS = {
     "beta_tilde", "beta", "beta(t)", "abar", "abar(t)", "sigma(t)", "s(t)", "sigma_eta", "logp_T", "logp_0", "eps_snr", "alpha_anneal",
+    "alpha",
 }
 
 
@@ -224,6 +227,8 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         if rhs.has(sp.Product):
             return "abar", "discrete"
         return ("abar(t)", "function") if has_t or rhs.has(sp.cos) else ("abar", "discrete")
+    if at.base == "α" and at.deco == "" and at.sub and not at.args and rsyms == {"β"}:
+        return "alpha", "discrete"  # Ho et al.'s α_t := 1 − β_t
     if at.base == "α" and "σ" in rsyms and any(p.atoms[s_].sub == "L" for s_ in rhs.free_symbols if s_ in p.atoms):
         return "alpha_anneal", "discrete"
     if at.base == "σ":
@@ -304,7 +309,7 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
         cl.read_as = {"beta_tilde": "posterior variance β̃", "beta": "β_k from ᾱ", "beta(t)": "β schedule β(t)", "abar": "ᾱ_k",
                       "abar(t)": "ᾱ schedule ᾱ(t)", "sigma(t)": "noise level σ(t)", "s(t)": "EDM scale s(t)",
                       "sigma_eta": "DDIM σ_t(η)", "sigma_ho": "reverse-step std σ_t", "logp_T": "prior log-density", "logp_0": "likelihood (change of variables)",
-                      "eps_snr": "Langevin step size (SNR rule)", "alpha_anneal": "annealed Langevin step size"}[key]
+                      "eps_snr": "Langevin step size (SNR rule)", "alpha_anneal": "annealed Langevin step size", "alpha": "α_k from β_k"}[key]
         if notation != "ddpm":
             cl.read_as += f", {notation.upper()} notation"
         claims.append(cl)

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional
 import sympy as sp
 
 from . import canon as C
+from .admissible import judge_alternative
 from .claim import Claim
 from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scalar, _raw_disp
 from .entry import Entry
@@ -392,7 +393,12 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
     if diag:
         msg += f" ({diag})"
     shape = sum(cl.rhs.has(f_) != e.rhs.has(f_) for f_ in (sp.cos, sp.exp, sp.Integral, sp.log))
-    return Match(e, "inconsistent", msg, mismatches=1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape, terms=["rhs"])
+    mism = 1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape
+    # "consistent but different": another valid schedule (admissible.py); not for a formula that did not read cleanly
+    alt = judge_alternative(cl.rhs, e, msg) if cl.parsed is None or not cl.parsed.issues else None
+    if alt is not None:
+        return Match(e, alt[0], alt[1], mismatches=mism, terms=["rhs"])
+    return Match(e, "inconsistent", msg, mismatches=mism, terms=["rhs"])
 
 
 def compare_relation(cl: Claim, e: Entry) -> Match:

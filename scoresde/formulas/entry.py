@@ -35,6 +35,9 @@ class Entry:
     tie: Optional[Callable[["Entry"], Tuple[bool, str]]] = None
     numeric: Optional[str] = None  # "vp" / "ve": the step can be run as a sampler
     exact_target: Optional[str] = None  # for a non-exact discretisation: the exact step of the same family
+    #: a schedule choice: how a claimed variant is tested for being a valid schedule of the same kind
+    #: (an admissible.Spec; "consistent but different", issue 13)
+    admissible: Optional[object] = None
 
     def forms(self) -> Dict[str, sp.Expr]:
         """The sympy pieces that define the entry (what the perturbation tests perturb)."""

@@ -18,6 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
+from .admissible import judge_alternative
 from .atoms import Atom, Parsed
 from .parse import parse
 
@@ -144,6 +145,9 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
                 continue
         if same is False and best is None:
             best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)
+            alt = judge_alternative(rc, e, f"expected {_show(re_)}, found {_show(rc)}", entry_rhs=re_)
+            if alt is not None:  # another valid schedule of the same kind (admissible.py)
+                best = (alt[0], alt[1], e)
     return best
 
 

@@ -269,6 +269,8 @@ def tie_discrete_scalar(entry: Entry) -> Tuple[bool, str]:
             ref = float(chain.betas[i - 1])
         elif entry.lhs == "sigma_ho":
             ref = float(chain.b[i - 1])
+        elif entry.lhs == "alpha":
+            ref = float(chain.alphas[i - 1])
         else:  # abar
             ref = float(chain.alphas_bar[i])
         worst = max(worst, abs(_ev(entry.rhs, sub) - ref))

@@ -8,6 +8,7 @@ from typing import List, Tuple
 import sympy as sp
 
 from .. import canon as C
+from ..admissible import Spec, spec_values
 from ..entry import Entry
 from ._common import collector
 
@@ -47,10 +48,14 @@ _add(name="smld.sigma_i", title="geometric noise levels σ_i of the SMLD chain",
      kind="scalar", family="generic",
      latex=r"\sigma_i = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{i-1}{N-1}}",
      relation="noise levels of scoresde.grids.geometric(VESDE), increasing", lhs="sigma_i", mode="discrete",
-     rhs=C.sigma_min * (C.sigma_max / C.sigma_min) ** ((I_ - 1) / (N_ - 1)), tie=tie_geometric_levels)
+     rhs=C.sigma_min * (C.sigma_max / C.sigma_min) ** ((I_ - 1) / (N_ - 1)), tie=tie_geometric_levels,
+     admissible=Spec("sigma_up", spec_values([("σ_min", 0.01), ("σ_max", 50.0), ("N", 1000)]), var=("i", "k", "n"),
+                     count="N", domain="integer", source="Song et al. 2021, App. C: σ_min = 0.01, σ_max = 50, N = 1000"))
 _add(name="ncsn.sigma_i", title="geometric noise levels σ_1 > … > σ_L of NCSN", source="Song & Ermon 2019, Sec. 4.1",
      kind="scalar", family="generic", latex=r"\sigma_i = \sigma_1\left(\frac{\sigma_L}{\sigma_1}\right)^{\frac{i-1}{L-1}}",
      relation="noise levels of scoresde.grids.geometric(VESDE), decreasing", lhs="sigma_i", mode="discrete",
-     rhs=S1 * (SL / S1) ** ((I_ - 1) / (L_ - 1)), tie=tie_geometric_levels)
+     rhs=S1 * (SL / S1) ** ((I_ - 1) / (L_ - 1)), tie=tie_geometric_levels,
+     admissible=Spec("sigma_down", spec_values([("σ_1", 1.0), ("σ_L", 0.01), ("L", 10)]), var=("i", "k", "n"), count="L",
+                     domain="integer", source="Song & Ermon 2019, Sec. 5: σ_1 = 1, σ_L = 0.01, L = 10"))
 
 __all__ = ["ENTRIES", "tie_geometric_levels"]

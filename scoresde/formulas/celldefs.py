@@ -1,0 +1,104 @@
+"""Functions defined in the same cell, substituted where the cell uses them.
+
+``ᾱ_t = f(t)/f(0), \\quad f(t) = \\cos(…)^2`` (Nichol & Dhariwal 2021, Eq. 17), or a general SDE with its drift and
+diffusion given beside it (``dx = f(x, t) dt + g(t) dw, \\quad f(x, t) = …, \\quad g(t) = …``): the definition
+``f(t) = body`` (a one-letter name with one-letter parameters) is substituted into the cell's other equations
+(``f(0)`` is the body with t = 0) and is not judged on its own. Densities p, q, the differential d and N(·) are
+never such definitions.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Sequence, Tuple
+
+from .applied import close_paren, split_args
+
+__all__ = ["inline_definitions"]
+
+
+_DEF = re.compile(r"^\s*([A-Za-z])\s*\(\s*([A-Za-z](?:\s*,\s*[A-Za-z])*)\s*\)\s*(?::=|=)(?!=)\s*(.+)$", re.S)
+_TOK = re.compile(r"\\[a-zA-Z]+|\\.|[A-Za-z]|[^A-Za-z\\]")
+
+
+def _subst_vars(body: str, params: Sequence[str], args: Sequence[str]) -> str:
+    """Replace the parameter letters of ``body`` (standalone letters, not parts of commands) by the arguments."""
+    # a parameter called with itself (f(x, t) used as f(x, t)) is left as written: t also sits in dt, d/dt
+    table = {q: a_.strip() for q, a_ in zip(params, args) if a_.strip().replace(" ", "") != q}
+    if not table:
+        return body
+    out: List[str] = []
+    toks = _TOK.findall(body)
+    for k, tok in enumerate(toks):
+        if tok in table:
+            prev = toks[k - 1] if k else ""
+            arg = table[tok]
+            single = re.fullmatch(r"[A-Za-z0-9.]+|\\[A-Za-z]+", arg) is not None
+            out.append("{" + arg + "}" if prev == "_" else (arg if single and not arg.startswith("-") else "(" + arg + ")"))
+        else:
+            out.append(tok)
+    return "".join(out)
+
+
+def _call_rx(name: str) -> "re.Pattern[str]":
+    """``name(`` as written, also in a font (\\mathbf{f}(, \\boldsymbol{f}\\left()."""
+    return re.compile(r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*\{\s*" + name + r"\s*\}|(?<![A-Za-z\\])" + name
+                      + r")\s*(?:\\left)?\s*\(")
+
+
+def _uses(text: str, name: str) -> bool:
+    return _call_rx(name).search(text) is not None
+
+
+def _expand_calls(text: str, name: str, params: Sequence[str], body: str) -> str:
+    pat = _call_rx(name)
+    out, pos = [], 0
+    while True:
+        m = pat.search(text, pos)
+        if m is None:
+            break
+        i = m.end() - 1
+        j = close_paren(text, i)
+        if j < 0:
+            break
+        inner = text[i + 1:j]
+        if inner.rstrip().endswith("\\right"):
+            inner = inner.rstrip()[:-len("\\right")]
+        args = split_args(inner)
+        if len(args) != len(params):
+            out.append(text[pos:j + 1])
+            pos = j + 1
+            continue
+        out.append(text[pos:m.start()] + "\\left(" + _subst_vars(body, params, args) + "\\right)")
+        pos = j + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """(equations with the cell's own function definitions substituted and the used definitions removed, notes).
+
+    A definition is ``f(t) = body`` with a one-letter name and one-letter parameters, used as ``f(…)`` by another
+    equation of the same cell; one that no other equation uses is left to be judged as it is."""
+    if len(eqs) < 2:
+        return eqs, []
+    defs: Dict[int, Tuple[str, List[str], str]] = {}
+    for k, eq in enumerate(eqs):
+        m = _DEF.match(eq)
+        if m and m.group(1) not in "pqdN":  # densities p, q (the score reads ∇ log p), the differential d, N(·)
+            defs[k] = (m.group(1), [q.strip() for q in m.group(2).split(",")], m.group(3).strip())
+    if not defs:
+        return eqs, []
+    used = {k for k, (name, _, _) in defs.items() if any(_uses(e, name) for j, e in enumerate(eqs) if j != k and j not in defs)}
+    if not used:
+        return eqs, []
+    out, notes = [], []
+    for j, eq in enumerate(eqs):
+        if j in used:
+            continue
+        for k in used:
+            name, params, body = defs[k]
+            if _uses(eq, name):
+                eq = _expand_calls(eq, name, params, body)
+                notes.append(f"{name}({', '.join(params)}) is defined in the same formula and was substituted")
+        out.append(eq)
+    return out, list(dict.fromkeys(notes))

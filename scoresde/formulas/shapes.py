@@ -1,0 +1,34 @@
+"""Which registry entries a claim can be: shapes that rule candidates out before any comparison.
+
+A step whose mean uses the data x_0 and no model output (s_θ, ε_θ) is the forward process's posterior
+q(x_{t−1} | x_t, x_0) (Ho et al. 2020, Eq. 6-7; DDIM's q_σ, Eq. 7) or its mean: it is compared with the
+registry's posteriors, never with a sampler's reverse step, whose mean has the model output where the
+posterior has x_0 (comparing with one would name a "missing score" that no posterior has).
+
+Such a posterior whose noise variance is written as an entry's free parameter itself (DDIM's σ_t², Eq. 7) is that
+entry's formula (a family with a free σ_t), not one whose variance is fixed (β̃_t).
+"""
+from __future__ import annotations
+
+from typing import List
+
+from . import canon as C
+
+__all__ = ["narrow_candidates"]
+
+
+def _model_free_posterior(mean) -> bool:
+    return C.x0 in mean and C.s not in mean and C.e not in mean
+
+
+def narrow_candidates(cl, cands: List) -> List:
+    """The candidates of the claim's shape where some exist (else all of them)."""
+    if cl.kind == "step" and _model_free_posterior(cl.mean):
+        same = [e for e in cands if e.kind == "step" and _model_free_posterior(e.mean)]
+        if same:
+            cands = same
+            # (only among posteriors: Ho et al.'s sampling std σ_t is written σ_t too, and their reverse step is not DDIM's)
+            if cl.var is not None:
+                free = [e for e in cands if e.free and cl.var == e.free[0] ** 2]
+                cands = free or cands
+    return cands

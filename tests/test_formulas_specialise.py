@@ -107,3 +107,11 @@ def test_sub_vp_kernel_in_vp_symbols_is_a_valid_kernel_but_never_exact_as_a_vp_k
     assert v.verdict == "consistent" and "sub-VP" in v.detail
     vp_wrong_power = sub_vp.replace(")^2 I", ")^3 I")
     assert verify_latex(vp_wrong_power, numeric=False)[0].verdict == "inconsistent"
+
+
+def test_plain_E_with_a_subscript_is_an_expectation():
+    # Nichol & Dhariwal 2021, Eq. 14 style: E_{t, x_0, ε}[…] without \mathbb and with x_t not written out
+    ok = r"L_{\mathrm{simple}} = E_{t, x_0, \epsilon}\Big[\|\epsilon - \epsilon_\theta(x_t, t)\|^2\Big]"
+    assert verify_latex(ok, numeric=False)[0].verdict == "exact"
+    v = verify_latex(ok.replace(r"\epsilon_\theta(x_t", r"\epsilon_\theta(x_0"), numeric=False)[0]
+    assert v.verdict == "inconsistent" and v.terms == ["rhs"]

@@ -211,6 +211,15 @@ def _drop_unmatched(s: str) -> str:
     return "".join(ch for i, ch in enumerate(s) if i not in drop)
 
 
+def _plain_expectation(s: str, i: int) -> bool:
+    """A bare letter E with a subscript, directly followed by a bracket: an expectation, not a symbol E_{…}."""
+    if s[i] != "E" or (i > 0 and (s[i - 1].isalpha() or s[i - 1] == "\\")) or not s[i + 1:].lstrip().startswith("_"):
+        return False
+    _, _, j = _take_sub_sup(s, i + 1)
+    rest = s[j:].lstrip()
+    return rest.startswith("[") or re.match(r"\\(left|big|Big|bigg|Bigg)\s*\[", rest) is not None
+
+
 def _strip_operators(s: str, out: ObjText) -> str:
     """Remove E_{..}, ∫_a^b, arg min_θ and ∇_θ from a text, recording them (sums stay: they are factors)."""
     res, i = [], 0
@@ -218,6 +227,12 @@ def _strip_operators(s: str, out: ObjText) -> str:
         m = _EXPECT.match(s, i)
         if m:
             sub, _, j = _take_sub_sup(s, m.end())
+            out.expectations.append(sub.strip())
+            i = j
+            continue
+        if _plain_expectation(s, i):
+            # a plain E_{t, x_0, ε}[…] (Nichol & Dhariwal 2021 write the expectation without \mathbb)
+            sub, _, j = _take_sub_sup(s, i + 1)
             out.expectations.append(sub.strip())
             i = j
             continue

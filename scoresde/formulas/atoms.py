@@ -43,7 +43,7 @@ SKIP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "
         "displaystyle", "textstyle", "limits", "nolimits", ",", ";", "!", ":", " ", "quad_inner", "mathrm_d"}
 SPACING = {",", ";", "!", ":", " ", ">"}
 #: names that may be applied to an argument list, like f(x, t) or beta(t)
-APPLICABLE = set("fgsxpqwmDFGhLUuv") | {"β", "σ", "α", "ε", "μ", "λ", "Σ", "ψ", "φ", "τ", "ω", "θ", "γ", "κ"}
+APPLICABLE = set("fgsxpqwmDFGhLUuvz") | {"β", "σ", "α", "ε", "μ", "λ", "Σ", "ψ", "φ", "τ", "ω", "θ", "γ", "κ"}
 
 
 @dataclass(frozen=True)

@@ -180,8 +180,8 @@ class Reading:
         return r
 
 
-INDEX_LETTERS = ("t", "i", "n", "k", "j", "l")
-C_IDX_ANY = re.compile(r"^[tinkjl]([+-]\d+)?$")
+INDEX_LETTERS = ("t", "i", "n", "k", "j", "l", "m")
+C_IDX_ANY = re.compile(r"^[tinkjlm]([+-]\d+)?$")
 _IDX = re.compile(r"^([a-zA-Z])\s*([+-]\s*\d+)?$")
 
 
@@ -353,7 +353,7 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         if sub in ("max",):
             return sigma_max
         if r.mode == "discrete":
-            off = index_offset(sub, r) if sub else 0
+            off = index_offset(sub, r) if sub else _arg_offset(at, r)
             if r.family == "ve":
                 return {0: S, -1: Sp, 1: Sn}.get(off)
             if r.notation == "vdm":
@@ -384,6 +384,15 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
     if base in ("s", "u", "τ") and not sub and at.args is None and r.mode == "function":
         return s_off if base == "s" else None
     return None
+
+
+def _arg_offset(at: Atom, r: Reading) -> int:
+    """In a discrete step, a time argument is an index: σ(t + Δt) is σ_{k+1} when x(t) is x_k (Song et al. 2021,
+    App. B); an argument that is not an index (or none) is the current step, as before."""
+    if at.args is None or len(at.args) != 1:
+        return 0
+    off = index_offset(at.args[0], r)
+    return 0 if off is None else off
 
 
 def _time_arg(arg: str) -> sp.Expr:

@@ -10,6 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
+from .classify_more import read_prior, solve_for_unknown
 from .entry import Entry
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
@@ -21,9 +22,15 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         if not rhs.has(NORMAL):
             raise NotUnderstood("'~' needs a Gaussian N(mean, cov) on the right")
         nrm = [q for q in rhs.atoms(sp.Function) if q.func == NORMAL][0]
+        prior = read_prior(p, lhs, nrm)
+        if prior:
+            return prior
         return _read_step(p, lhs, nrm.args[1] + sp.sqrt(nrm.args[2]) * sp.Symbol("ε", real=True), target, hints, normal=True)
     if len(p.sides) < 2:
         raise NotUnderstood("not an equation (nothing to check)")
+    solved = solve_for_unknown(p)
+    if solved is not None:
+        p = solved
     syms = set().union(*[s_.free_symbols for s_ in p.sides])
     lhs, rhs = p.sides[0], p.sides[-1]
     if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols
@@ -34,6 +41,9 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_sde(p, hints)
     if any(s_.has(NORMAL) for s_ in p.sides):
         nrm = [q for s_ in p.sides for q in s_.atoms(sp.Function) if q.func == NORMAL][0]
+        prior = read_prior(p, lhs, nrm)
+        if prior:
+            return prior
         y, mean, cov = nrm.args
         model = [p.atoms[q].name for q in (mean.free_symbols | cov.free_symbols)
                  if q in p.atoms and p.atoms[q].base in ("μ", "Σ") and "θ" in p.atoms[q].sub]
@@ -233,7 +243,7 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         return "sigma(t)", "function"
     if at.base == "s" and at.args == ("t",):
         return "s(t)", "function"
-    if at.base == "ε" and not at.sub and at.args is None and "norm" in rsyms:
+    if at.base == "ε" and (not at.sub or C.C_IDX_ANY.match(at.sub)) and at.args is None and "norm" in rsyms:
         return "eps_snr", "discrete"
     if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat"):
         return "relation", "relation"

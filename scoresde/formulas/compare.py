@@ -165,6 +165,9 @@ def _leading(d: sp.Expr, fam: str):
     subs, _ = _step_h_subs(fam)
     dd = C.tie(d).xreplace(subs)
     dd = dd.xreplace({C.G(C.t): sp.sqrt(sp.Symbol("β", positive=True))}) if fam == "vp" else dd
+    if fam == "ve" and dd.has(C.SIGMA):  # dσ²/dt = q at the step's time, σ(t) = σ_k
+        q = sp.Symbol("q", positive=True)
+        dd = dd.subs(sp.Derivative(C.SIGMA(C.t), C.t), q / (2 * C.SIGMA(C.t))).xreplace({C.SIGMA(C.t): C.S})
     try:
         ser = sp.series(dd, C.h, 0, 4).removeO()
     except Exception:  # pragma: no cover
@@ -294,6 +297,14 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
                      for lab, ex, lead, cc, ct in leads if ex == min(orders)]
             return Match(e, "consistent", f"agrees with {e.title} to O(Δt^{p + 1}) per step ({hdesc}); leading error: "
                          + "; ".join(parts), order=p, notes=notes, mismatches=len(leads), terms=terms)
+        if orders and len(orders) > 1 and any(o_ is not None and o_ >= 2 for o_ in orders):
+            # a discretisation with some pieces right to first order: only the others are wrong
+            first = [lab for lab, ex, *_ in leads if ex is not None and ex >= 2]
+            mism = [m_ for m_ in mism if f"coefficient of {_bname(m_[0], cl)}" not in first]
+            if "noise variance" in first:
+                var_mism = None
+            terms = list(dict.fromkeys([term_of_basis(k, cl) for k, _, _ in mism] + (["variance"] if var_mism is not None else [])))
+            notes.append("agrees to first order in Δt: " + ", ".join(first))
     # inconsistent: name the terms
     problems = []
     for k, cc, ct in mism:

@@ -16,7 +16,10 @@ Each rule is general LaTeX usage, not a rule for one formula:
 * brackets and bars: ``\\{ \\}``, ``\\lbrace``, ``\\mid``, ``\\vert``, ``\\lVert``; ``\\underbrace{X}_{..}``,
   ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
-* ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``.
+* ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``;
+* macros (:data:`_MACROS`): a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
+  vector / ones of a mean), every spelling of an ellipsis (``\\ldots``, ``\\cdots``, ``\\dotsc``, ``\\cdot\\cdot\\cdot``)
+  is ``\\dots``.
 """
 from __future__ import annotations
 
@@ -43,6 +46,11 @@ _CLIP = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,\s*0?\
 _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
+#: macro table: (pattern, replacement), applied in order
+_MACROS = [
+    (re.compile(r"\\(?:mathbf|boldsymbol|bm|mathrm|mathit|mathsf|pmb|vb|textbf)\s*\{\s*(\d+(?:\.\d+)?)\s*\}"), r" \1 "),
+    (re.compile(r"\\(?:ldots|cdots|dotsc|dotsb|dotsm|dotso|mathellipsis|hdots)(?![a-zA-Z])|(?:\\cdot\s*){3}|\.\.\."), r"\\dots "),
+]
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
 _PRIME = re.compile(r"(\\(?:sigma|alpha|beta|gamma|lambda|mu)|(?<![a-zA-Z\\])[sgf])\s*'\s*\(\s*t\s*\)")
 _INLINE_DDT = re.compile(r"(?<![a-zA-Z\\])d\s*(\\(?:sigma|alpha|beta|lambda)|[sx])\s*(\(\s*t\s*\))?\s*/\s*d\s*t(?![a-zA-Z])")
@@ -140,6 +148,8 @@ def _rows(text: str) -> str:
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     s = _ENV.sub(" ", text)
+    for rx, rep in _MACROS:
+        s = rx.sub(rep, s)
     s = _DROP_ARG.sub(" ", s)
     s = _DROP.sub(" ", s)
     s = _rows(s)

@@ -34,7 +34,7 @@ class SymbolRules:
             return self._args_look_like_time()
         if atom.base == "x" and atom.sub:
             return False
-        if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v"):
+        if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v", "z"):
             return self._args_look_like_time()
         return True
 
@@ -75,9 +75,9 @@ class SymbolRules:
                 parts.append(tk)
             k += 1
         vals = [p.val for p in parts if not (p.kind == "cmd" and p.val in ("left", "right"))]
-        if not vals or len(vals) > 5:
+        if not vals or len(vals) > 6:
             return False
-        allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r"}
+        allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r", "Delta", "h"}
         if vals in (["η"], ["eta"]):  # σ_t(η): DDIM's σ as a function of η
             return True
         return all(v in allowed or v.isdigit() for v in vals) and vals[0] in ("t", "s", "T", "0", "1", "u", "tau", "r", "τ")

@@ -1,0 +1,101 @@
+"""More ways to read a parsed formula as a claim (hooks of :func:`scoresde.formulas.classify.read_claim`).
+
+General reading rules, each stated for what it reads, never for one formula:
+
+* a Gaussian at the end of the process is a prior: ``p_T(x) = N(x; 0, v I)``, ``p(x_T) = N(x_T; 0, I)``,
+  ``x_T ~ N(0, I)`` are the prior log-density ``log p_T(x) = −d/2 log(2π v) − ‖x − μ‖²/(2v)`` (Song et al. 2021,
+  Sec. 3.4; Ho et al. 2020, Sec. 2), judged against the registry's priors;
+* an equation whose left side is not a single named quantity determines the one quantity that only its left
+  side holds: it is solved for it (a linear solve), e.g. ``x_{i+1} − x_i = …`` or ``x_{t−Δt}/√α_{t−Δt} = …``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional
+
+import sympy as sp
+
+from . import canon as C
+from .atoms import DDT, DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
+from .claim import Claim, NotUnderstood, _family, _resolve_expr
+
+__all__ = ["read_prior", "solve_for_unknown"]
+
+_END = re.compile(r"^(T|N|\(T\))$")
+
+
+def _at_end(at: Optional[Atom]) -> bool:
+    """x_T, x(T), x_N: the state at the end of the forward process."""
+    if at is None or not C.is_state(at):
+        return False
+    if at.sub and _END.match(at.sub):
+        return True
+    return at.args is not None and len(at.args) == 1 and bool(_END.match(at.args[0]))
+
+
+def _var_atom(txt: str) -> Optional[Atom]:
+    from .claim import _atom_from_text
+
+    try:
+        return _atom_from_text(txt)
+    except Exception:
+        return None
+
+
+def read_prior(p: Parsed, lhs: sp.Expr, nrm: sp.Expr) -> Optional[List[Claim]]:
+    """The prior's density as a Gaussian (module docstring), or None if the formula is not about the prior."""
+    y, mean, cov = nrm.args
+    lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if p.relation == "~":
+        if not _at_end(lat):
+            return None
+    else:
+        if lat is None or lat.base not in ("p", "q", "π") or not lat.args or "|" in lat.args:
+            return None
+        var = p.atoms.get(y) if y in p.atoms else _var_atom(lat.args[0])
+        if not (lat.sub == "T" or _at_end(var) or _at_end(_var_atom(lat.args[0]))):
+            return None
+    syms = mean.free_symbols | cov.free_symbols
+    fam = _family(p, syms)
+    r = C.Reading("function", fam if fam != "generic" else "vp", "ddpm", "t", 0)
+    cov = cov.xreplace({s_: 1 for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
+    mean_c = _resolve_expr(mean, p, r)
+    var_c = _resolve_expr(cov, p, r)
+    norm2 = C.NORM_X2 if mean_c == 0 else sp.Symbol("‖x − μ‖²", nonnegative=True)
+    rhs = -C.dim / 2 * sp.log(2 * sp.pi * var_c) - norm2 / (2 * var_c)
+    cl = Claim("scalar", r, lhs="logp_T", rhs=sp.expand_log(rhs, force=True), parsed=p)
+    cl.read_as = "prior N(mean, cov) at t = T, as its log-density"
+    if mean_c != 0:
+        r.note("the prior's mean is not 0")
+    return [cl]
+
+
+def _side_atoms(expr: sp.Expr, p: Parsed) -> Dict[sp.Symbol, Atom]:
+    return {s_: p.atoms[s_] for s_ in expr.free_symbols if s_ in p.atoms}
+
+
+def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
+    """The equation solved for the one quantity its left side determines (module docstring), or None.
+
+    The unknown is the one state (else the one symbol) that the left side holds and the right side does not; the
+    equation must be linear in it with a coefficient free of it. The result is ``unknown = solution``.
+    """
+    if len(p.sides) != 2 or p.relation != "=":
+        return None
+    lhs, rhs = p.sides
+    if isinstance(lhs, sp.Symbol) or lhs.has(DX, DT, DW, DWBAR, NORMAL, DDT):
+        return None
+    left, right = _side_atoms(lhs, p), _side_atoms(rhs, p)
+    only = [s_ for s_ in left if s_ not in right]
+    states = [s_ for s_ in only if C.is_state(left[s_])]
+    cands = states if states else only
+    if len(cands) != 1:
+        return None
+    u = cands[0]
+    eq = sp.expand(lhs - rhs)
+    coef = eq.coeff(u)
+    if coef == 0 or coef.has(u) or sp.expand(eq - coef * u).has(u):
+        return None
+    sol = sp.expand(-(eq - coef * u) / coef)
+    out = Parsed(p.text, [u, sol], p.atoms, p.relation, list(p.issues))
+    return out

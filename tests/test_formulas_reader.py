@@ -1,0 +1,126 @@
+"""The reader's general rules (issue 13, area "reader"): LaTeX as pasted, left sides that are not one name,
+iteration superscripts, time arguments as step indices, priors as Gaussians, SNR step sizes.
+
+Formulas here are NOT copies of the corpus: other equations of the same papers, the same formula in another
+LaTeX style, and perturbed copies that must not be exact.
+"""
+from __future__ import annotations
+
+import pytest
+
+from scoresde.formulas.check import verify_formula
+from scoresde.formulas.normalize import normalize_latex
+from scoresde.formulas.parse import parse
+
+
+def _one(text: str, target=None):
+    vs = verify_formula(text, target, numeric=False)
+    assert len(vs) == 1, [v.verdict for v in vs]
+    return vs[0]
+
+
+# ----------------------------------------------------------------------------- macros
+@pytest.mark.parametrize("src, want", [
+    (r"\mathcal{N}(\boldsymbol{0}, \mathbf{I})", r"\mathcal{N}(0,\mathbf{I})"),
+    (r"i = 1, \ldots, N", r"i=1,\dots,N"),
+    (r"x_1, \cdots, x_N", r"x_1,\dots,x_N"),
+    (r"x_1 + \cdot\cdot\cdot + x_N", r"x_1+\dots+x_N"),
+])
+def test_macro_table(src, want):
+    assert normalize_latex(src).replace(" ", "") == want
+
+
+def test_font_around_a_number_is_the_number():
+    p = parse(normalize_latex(r"p(\mathbf{y}_T) = \mathcal{N}(\mathbf{y}_T; \bm{0}, \mathbf{I})"))
+    assert len(p.sides) == 2
+
+
+# ----------------------------------------------------------------------------- priors
+@pytest.mark.parametrize("text, target", [
+    (r"\mathbf{x}_T \sim \mathcal{N}(\mathbf{0}, \mathbf{I})", "prior.vp.logp"),               # Ho et al. Alg. 2, line 1
+    (r"p_T(\mathbf{z}) := \mathcal{N}(\mathbf{z}; \boldsymbol{0}, \mathbf{I})", "prior.vp.logp"),
+    (r"p(\mathbf{x}(T)) = \mathcal{N}(\mathbf{x}(T); \mathbf{0}, \sigma_{\max}^2 \mathbf{I})", "prior.ve.logp"),
+    (r"\mathbf{x}_N \sim \mathcal{N}(\mathbf{0}, \sigma_{\max}^2\mathbf{I})", "prior.ve.logp"),  # Song et al. Alg. 2, line 1
+])
+def test_prior_gaussians_are_exact(text, target):
+    v = _one(text)
+    assert (v.verdict, v.target) == ("exact", target), v.detail
+
+
+@pytest.mark.parametrize("text", [
+    r"p_T(\mathbf{x}) = \mathcal{N}(\mathbf{x}; \mathbf{0}, \sigma_{\max}\mathbf{I})",   # σ for σ²
+    r"p_T(\mathbf{x}) = \mathcal{N}(\mathbf{x}; \mathbf{1}, \mathbf{I})",                # wrong mean
+    r"\mathbf{x}_T \sim \mathcal{N}(\mathbf{0}, 2\mathbf{I})",
+])
+def test_perturbed_priors_are_inconsistent(text):
+    v = _one(text)
+    assert v.verdict == "inconsistent" and v.terms == ["rhs"], v.detail
+
+
+def test_a_kernel_is_not_a_prior():
+    v = _one(r"q(\mathbf{x}_t \mid \mathbf{x}_0) = \mathcal{N}(\mathbf{x}_t; \sqrt{\bar\alpha_t}\mathbf{x}_0, (1-\bar\alpha_t)\mathbf{I})")
+    assert v.verdict == "exact" and v.target != "prior.vp.logp"
+
+
+# ----------------------------------------------------------------------------- solving for the unknown
+def test_increment_form_is_solved_for_the_new_state():
+    # both states only on the left: which one it determines is ambiguous, so it is not guessed
+    u = _one(r"\mathbf{x}_i - \sqrt{1-\beta_i}\,\mathbf{x}_{i-1} = \sqrt{\beta_i}\,\mathbf{z}_{i-1}")
+    assert u.verdict == "unparsed"
+    # Song et al. Eq. 10 written as an increment
+    v = _one(r"\mathbf{x}_i - \mathbf{x}_{i-1} = (\sqrt{1-\beta_i} - 1)\,\mathbf{x}_{i-1} + \sqrt{\beta_i}\,\mathbf{z}_{i-1}")
+    assert v.verdict == "exact", v.detail
+    w = _one(r"\mathbf{x}_i - \mathbf{x}_{i-1} = -\beta_i\mathbf{x}_{i-1} + \sqrt{\beta_i}\,\mathbf{z}_{i-1}")
+    assert w.verdict == "inconsistent" and w.terms == ["mean.x"], w.detail
+
+
+def test_scaled_left_side_is_solved():
+    # Ho et al. Eq. 4 reparameterised, written with the state scaled on the left
+    v = _one(r"\frac{\mathbf{x}_t}{\sqrt{\bar\alpha_t}} = \mathbf{x}_0 + \sqrt{\frac{1-\bar\alpha_t}{\bar\alpha_t}}\boldsymbol{\epsilon}")
+    assert v.verdict == "exact", v.detail
+    w = _one(r"\frac{\mathbf{x}_t}{\sqrt{\bar\alpha_t}} = \mathbf{x}_0 + \frac{1-\bar\alpha_t}{\bar\alpha_t}\boldsymbol{\epsilon}")
+    assert w.verdict != "exact"
+
+
+# ----------------------------------------------------------------------------- time arguments as step indices
+def test_time_arguments_are_step_indices():
+    # the VE chain of Song et al. App. B, stepping backwards (x(t) from x(t − Δt))
+    v = _one(r"\mathbf{x}(t) = \mathbf{x}(t-\Delta t) + \sqrt{\sigma(t)^2 - \sigma(t-\Delta t)^2}\,\mathbf{z}(t-\Delta t)")
+    assert v.verdict == "exact", v.detail
+    w = _one(r"\mathbf{x}(t) = \mathbf{x}(t-\Delta t) + \sqrt{\sigma(t) - \sigma(t-\Delta t)}\,\mathbf{z}(t-\Delta t)")
+    assert w.verdict == "inconsistent" and w.terms == ["variance"], w.detail
+
+
+def test_euler_forms_are_consistent_and_only_the_wrong_piece_is_named():
+    # VP Euler–Maruyama forward step, β(t)Δt written as a product at the end
+    v = _one(r"\mathbf{x}(t+\Delta t) = \left(1 - \tfrac12\beta(t)\Delta t\right)\mathbf{x}(t) + \sqrt{\Delta t\,\beta(t)}\,\mathbf{z}(t)")
+    assert v.verdict == "consistent", v.detail
+    w = _one(r"\mathbf{x}(t+\Delta t) = \left(1 - \tfrac12\beta(t)\Delta t\right)\mathbf{x}(t) + \sqrt{\Delta t}\,\beta(t)\,\mathbf{z}(t)")
+    assert w.verdict == "inconsistent" and w.terms == ["variance"], w.detail
+    # VE Euler with the derivative written with a dot
+    u = _one(r"\mathbf{x}(t+\Delta t) = \mathbf{x}(t) + \sqrt{2\sigma(t)\dot\sigma(t)\Delta t}\,\mathbf{z}(t)")
+    assert u.verdict == "consistent", u.detail
+    y = _one(r"\mathbf{x}(t+\Delta t) = \mathbf{x}(t) + \sqrt{\sigma(t)\dot\sigma(t)\Delta t}\,\mathbf{z}(t)")
+    assert y.verdict == "inconsistent", y.detail
+
+
+# ----------------------------------------------------------------------------- iteration superscripts
+def test_iteration_superscripts_are_indices():
+    # Song & Ermon 2019, Alg. 1 line 6 rewritten with Song et al.'s superscript iteration index
+    v = _one(r"\tilde{\mathbf{x}}_i^{j+1} = \tilde{\mathbf{x}}_i^{j} + \frac{\alpha_i}{2}\mathbf{s}_\theta(\tilde{\mathbf{x}}_i^{j}, \sigma_i) + \sqrt{\alpha_i}\,\mathbf{z}_i^{j+1}")
+    assert v.verdict == "exact", v.detail
+    w = _one(r"\tilde{\mathbf{x}}_i^{j+1} = \tilde{\mathbf{x}}_i^{j} + \alpha_i\mathbf{s}_\theta(\tilde{\mathbf{x}}_i^{j}, \sigma_i) + \sqrt{\alpha_i}\,\mathbf{z}_i^{j+1}")
+    assert w.verdict == "inconsistent" and "variance" in w.terms, w.detail
+
+
+def test_a_square_is_still_a_power():
+    p = parse(r"y = x_i^2")
+    assert "2" in str(p.sides[1]) or p.sides[1].is_Pow
+
+
+# ----------------------------------------------------------------------------- SNR step size
+def test_snr_step_size_with_an_indexed_epsilon():
+    v = _one(r"\epsilon_j = 2\left(\frac{r\,\|\mathbf{z}\|}{\|\mathbf{s}_\theta(\mathbf{x}_i^{j-1}, \sigma_i)\|}\right)^2")
+    assert (v.verdict, v.target) == ("exact", "ve.langevin_snr"), v.detail
+    w = _one(r"\epsilon_j = 2\left(\frac{r\,\|\mathbf{s}_\theta\|}{\|\mathbf{z}\|}\right)^2")
+    assert w.verdict == "inconsistent", w.detail

@@ -124,3 +124,56 @@ def test_snr_step_size_with_an_indexed_epsilon():
     assert (v.verdict, v.target) == ("exact", "ve.langevin_snr"), v.detail
     w = _one(r"\epsilon_j = 2\left(\frac{r\,\|\mathbf{s}_\theta\|}{\|\mathbf{z}\|}\right)^2")
     assert w.verdict == "inconsistent", w.detail
+
+
+# ----------------------------------------------------------------------------- G(x, t): Song et al. Eq. 15-17
+def test_forward_sde_with_a_diffusion_matrix():
+    v = _one(r"d\mathbf{x} = \mathbf{f}(\mathbf{x}, t)\,dt + \mathbf{G}(\mathbf{x}, t)\,d\mathbf{w}_t")
+    assert (v.verdict, v.target) == ("exact", "sde.forward_G"), v.detail
+
+
+def test_reverse_sde_and_pf_ode_with_a_diffusion_matrix_in_another_style():
+    # square brackets and \intercal instead of braces and \top; G G^T and the divergence written in another order
+    rev = (r"d\mathbf{x} = \left[\mathbf{f}(\mathbf{x},t) - \mathbf{G}(\mathbf{x},t)\mathbf{G}(\mathbf{x},t)^\intercal"
+           r"\nabla_{\mathbf{x}}\log p_t(\mathbf{x}) - \nabla\cdot\left(\mathbf{G}(\mathbf{x},t)\mathbf{G}(\mathbf{x},t)^\intercal\right)\right]dt"
+           r" + \mathbf{G}(\mathbf{x},t)\,d\bar{\mathbf{w}}")
+    v = _one(rev)
+    assert (v.verdict, v.target) == ("exact", "reverse.sde_G"), v.detail
+    w = _one(rev.replace(r"- \nabla\cdot", r"- \frac{1}{2}\nabla\cdot"))
+    assert w.verdict == "inconsistent" and w.terms == ["drift"] and w.target == "reverse.sde_G", w.detail
+    pf = (r"\frac{d\mathbf{x}}{dt} = \mathbf{f}(\mathbf{x},t) - \frac12\nabla\cdot[\mathbf{G}(\mathbf{x},t)\mathbf{G}(\mathbf{x},t)^\top]"
+          r" - \frac12\mathbf{G}(\mathbf{x},t)\mathbf{G}(\mathbf{x},t)^\top\nabla_{\mathbf{x}}\log p_t(\mathbf{x})")
+    u = _one(pf)
+    assert (u.verdict, u.target) == ("exact", "pf.ode_G"), u.detail
+    y = _one(pf.replace(r"- \frac12\mathbf{G}", r"- \mathbf{G}"))
+    assert y.verdict == "inconsistent" and y.terms == ["drift"], y.detail
+
+
+# ----------------------------------------------------------------------------- moments (Särkkä & Solin; Song App. B)
+@pytest.mark.parametrize("text, target", [
+    (r"\frac{\mathrm{d}\mathbf{m}(t)}{\mathrm{d}t} = f(t)\,\mathbf{m}(t)", "moments.mean_ode"),
+    (r"\frac{d\mathbf{P}(t)}{dt} = 2f(t)\mathbf{P}(t) + g(t)^2\mathbf{I}", "moments.cov_ode"),
+    (r"\dot{\boldsymbol\Sigma}(t) = \beta(t)\left(1 - e^{-2\int_0^t\beta(s)ds}\right)\mathbf{I} - \beta(t)\boldsymbol\Sigma(t)", "subvp.moments.cov_ode"),
+    (r"\frac{d\boldsymbol\Sigma_{\text{VE}}(t)}{dt} = \frac{d[\sigma(t)^2]}{dt}\mathbf{I}", "ve.moments.cov_ode"),
+    (r"\mathbf{e}_{\text{VP}}(t) = e^{-\frac12\int_0^t\beta(s)ds}\,\mathbf{e}_{\text{VP}}(0)", "vp.moments.mean"),
+    (r"\boldsymbol\Sigma_{\text{VP}}(t) = e^{-\int_0^t\beta(s)ds}\boldsymbol\Sigma_{\text{VP}}(0) + \left(1 - e^{-\int_0^t\beta(s)ds}\right)\mathbf{I}", "vp.moments.cov"),
+])
+def test_moment_equations_are_exact(text, target):
+    v = _one(text)
+    assert (v.verdict, v.target) == ("exact", target), v.detail
+
+
+@pytest.mark.parametrize("text", [
+    r"\frac{d\boldsymbol\Sigma_{\text{VP}}(t)}{dt} = \beta(t)(\mathbf{I} - 2\boldsymbol\Sigma_{\text{VP}}(t))",
+    r"\frac{d\mathbf{e}_{\text{VP}}(t)}{dt} = \frac{1}{2}\beta(t)\mathbf{e}_{\text{VP}}(t)",
+    r"\boldsymbol\Sigma_{\text{VE}}(t) = \boldsymbol\Sigma_{\text{VE}}(0) + \sigma(t)^2\mathbf{I}",
+    r"\boldsymbol\Sigma_{\text{VP}}(t) = \mathbf{I} + e^{-\frac12\int_0^t\beta(s)ds}(\boldsymbol\Sigma_{\text{VP}}(0) - \mathbf{I})",
+])
+def test_perturbed_moment_equations_are_inconsistent(text):
+    v = _one(text)
+    assert v.verdict == "inconsistent" and v.terms == ["rhs"], v.detail
+
+
+def test_a_dotted_symbol_is_not_the_undotted_one():
+    p = parse(r"\dot{\Sigma}(t) = \Sigma(t)")
+    assert p.sides[0] != p.sides[1]

@@ -67,6 +67,8 @@ SIGMA = sp.Function("σ")
 FT = sp.Function("f")  # f(t) of a linear SDE
 G = sp.Function("g")
 FX = sp.Symbol("f(x,t)", real=True)  # general drift f(x, t)
+GX = sp.Symbol("G(x,t)", real=True)  # matrix-valued diffusion G(x, t) (Song et al. 2021, Eq. 15); G Gᵀ reads as GX²
+DIVGG = sp.Symbol("∇·[G(x,t)G(x,t)ᵀ]", real=True)  # its divergence (Song et al. 2021, Eq. 16-17)
 MT = sp.Function("m")
 ST = sp.Function("s")  # EDM scale s(t)
 LOGP0 = sp.Symbol("log p_0(x(0))", real=True)
@@ -375,6 +377,14 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return None
     if base == "f" and deco == "tilde":
         return None
+    if base == "G" and not sub and not deco:
+        if at.args is None or len(at.args) == 2:
+            return GX
+        return G(_time_arg(at.args[0])) if len(at.args) == 1 else None
+    if base == "div" and at.args:
+        if re.search(r"(?<![A-Za-z])G\b", at.args[0]):
+            return DIVGG
+        return DIV if re.match(r"^f\u0303", at.args[0]) else None
     if base == "g" and not sub:
         if at.args is None or len(at.args) == 1 and _time_arg(at.args[0]) == t:
             return G(t)

@@ -12,6 +12,7 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
                     _split_sde)
 from .classify_more import read_prior, solve_for_unknown
 from .entry import Entry
+from .moments import read_moment
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
     """Read a parsed formula as a Claim (one per plausible notation reading)."""
@@ -31,6 +32,9 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
     solved = solve_for_unknown(p)
     if solved is not None:
         p = solved
+    moment = read_moment(p, p.sides[0], p.sides[-1])
+    if moment:
+        return moment
     syms = set().union(*[s_.free_symbols for s_ in p.sides])
     lhs, rhs = p.sides[0], p.sides[-1]
     if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols

@@ -148,7 +148,10 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
             problems.append(f"drift: expected {_disp(drift_t, cl)}, found {_disp(cl.drift, cl)}")
     if not g_ok:
         problems.append(f"diffusion g²: expected {_disp(e.diff2, cl)}, found {_disp(cl.diff2, cl)}")
-    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems), notes=notes, terms=terms)
+    # a claim written with G(x, t) is nearer the entries written with it (and the other way round)
+    vocab = {C.GX, C.DIVGG}
+    own = lambda q: vocab & (q.drift.free_symbols | q.diff2.free_symbols)  # noqa: E731
+    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems) + len(own(cl) ^ own(e)), notes=notes, terms=terms)
 
 
 def _step_h_subs(fam: str):

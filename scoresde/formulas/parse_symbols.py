@@ -34,7 +34,9 @@ class SymbolRules:
             return self._args_look_like_time()
         if atom.base == "x" and atom.sub:
             return False
-        if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v", "z"):
+        if atom.base == "e" and not atom.sub:  # e^{…}(…) is Euler's number times a bracket
+            return False
+        if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v", "z", "e", "P"):
             return self._args_look_like_time()
         return True
 

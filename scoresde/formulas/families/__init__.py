@@ -29,6 +29,8 @@ FAMILIES: List[str] = [
     "objectives",
     "guidance",
     "noise_levels",
+    "general_sde",
+    "moments",
 ]
 
 

@@ -177,3 +177,39 @@ def test_perturbed_moment_equations_are_inconsistent(text):
 def test_a_dotted_symbol_is_not_the_undotted_one():
     p = parse(r"\dot{\Sigma}(t) = \Sigma(t)")
     assert p.sides[0] != p.sides[1]
+
+
+def test_g_ties_catch_a_wrong_divergence_term():
+    from scoresde.formulas import canon as C
+    from scoresde.formulas.registry import REGISTRY
+
+    for name in ("reverse.sde_G", "pf.ode_G"):
+        e = REGISTRY[name]
+        assert e.tie(e)[0]
+        assert not e.tie(e.with_forms({"drift": e.drift + C.DIVGG}))[0]
+
+
+# ----------------------------------------------------------------------------- pieces of an SDE, each judged
+def test_drift_and_diffusion_pair_is_judged_piece_by_piece():
+    # the sub-VP SDE's pair (Song et al. Eq. 12) in plain style
+    vs = verify_formula(r"f(x, t) = -\tfrac12\beta(t)x,\qquad g(t) = \sqrt{\beta(t)\left(1 - e^{-2\int_0^t\beta(s)\,ds}\right)}", numeric=False)
+    assert [v.verdict for v in vs] == ["exact", "exact"], [v.detail for v in vs]
+    assert vs[1].target == "subvp.sde.g2"
+    ws = verify_formula(r"f(x, t) = -\tfrac12\beta(t)x,\qquad g(t) = \beta(t)\left(1 - e^{-2\int_0^t\beta(s)\,ds}\right)", numeric=False)
+    assert [w.verdict for w in ws] == ["exact", "inconsistent"] and ws[1].terms == ["diffusion"], [w.detail for w in ws]
+    ys = verify_formula(r"\mathbf{f}(\mathbf{x}, t) = \tfrac12\beta(t)\mathbf{x}, \quad g(t)^2 = \beta(t)", numeric=False)
+    assert [y.verdict for y in ys] == ["inconsistent", "exact"] and ys[0].terms == ["drift"], [y.detail for y in ys]
+
+
+def test_probability_flow_drift_definition():
+    v = _one(r"\tilde{\mathbf{f}}(\mathbf{x}, t) = -\frac{1}{2}\frac{d[\sigma^2(t)]}{dt}\nabla_{\mathbf{x}}\log p_t(\mathbf{x})")
+    assert (v.verdict, v.target) == ("exact", "ve.pf_ode.drift"), v.detail
+    w = _one(r"\tilde{\mathbf{f}}(\mathbf{x}, t) = -\frac{d[\sigma^2(t)]}{dt}\nabla_{\mathbf{x}}\log p_t(\mathbf{x})")
+    assert w.verdict == "inconsistent" and w.terms == ["drift"], w.detail
+
+
+def test_log_density_along_the_flow():
+    v = _one(r"\frac{d}{dt}\log p_t(\mathbf{x}(t)) = -\nabla\cdot\tilde{\mathbf{f}}_\theta(\mathbf{x}(t), t)")
+    assert (v.verdict, v.target) == ("exact", "likelihood.logp_ode"), v.detail
+    w = _one(r"\frac{d}{dt}\log p_t(\mathbf{x}(t)) = \nabla\cdot\tilde{\mathbf{f}}_\theta(\mathbf{x}(t), t)")
+    assert w.verdict == "inconsistent", w.detail

@@ -10,7 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
-from .classify_more import read_prior, solve_for_unknown
+from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .entry import Entry
 from .moments import read_moment
 
@@ -32,7 +32,8 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
     solved = solve_for_unknown(p)
     if solved is not None:
         p = solved
-    moment = read_moment(p, p.sides[0], p.sides[-1])
+    moment = (read_moment(p, p.sides[0], p.sides[-1]) or read_sde_part(p, p.sides[0], p.sides[-1])
+              or read_logp_ode(p, p.sides[0], p.sides[-1]))
     if moment:
         return moment
     syms = set().union(*[s_.free_symbols for s_ in p.sides])

@@ -5,6 +5,10 @@ General reading rules, each stated for what it reads, never for one formula:
 * a Gaussian at the end of the process is a prior: ``p_T(x) = N(x; 0, v I)``, ``p(x_T) = N(x_T; 0, I)``,
   ``x_T ~ N(0, I)`` are the prior log-density ``log p_T(x) = −d/2 log(2π v) − ‖x − μ‖²/(2v)`` (Song et al. 2021,
   Sec. 3.4; Ho et al. 2020, Sec. 2), judged against the registry's priors;
+* a piece of an SDE as its own equation (:mod:`scoresde.formulas.families.sde_parts`): the drift ``f(x, t) = …``, the
+  diffusion ``g(t) = …`` (judged through g², as SDEs are) or ``g(t)^2 = …``, the probability-flow drift
+  ``\\tilde f_\\theta(x, t) = …`` (Song et al. 2021, Sec. 3.4, Eq. 13); a cell ``f = …, \\quad g = …`` is judged piece by piece;
+* ``d log p_t(x(t))/dt = …`` is the log-density along the probability-flow ODE (Chen et al. 2018, Thm. 1);
 * an equation whose left side is not a single named quantity determines the one quantity that only its left
   side holds: it is solved for it (a linear solve), e.g. ``x_{i+1} − x_i = …`` or ``x_{t−Δt}/√α_{t−Δt} = …``.
 """
@@ -19,7 +23,7 @@ from . import canon as C
 from .atoms import DDT, DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import Claim, NotUnderstood, _family, _resolve_expr
 
-__all__ = ["read_prior", "solve_for_unknown"]
+__all__ = ["read_logp_ode", "read_prior", "read_sde_part", "solve_for_unknown"]
 
 _END = re.compile(r"^(T|N|\(T\))$")
 
@@ -99,3 +103,59 @@ def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
     sol = sp.expand(-(eq - coef * u) / coef)
     out = Parsed(p.text, [u, sol], p.atoms, p.relation, list(p.issues))
     return out
+
+
+def _part_key(p: Parsed, lhs: sp.Expr):
+    """(registry key, power to raise the right side to) of a left side that names a piece of an SDE, or None."""
+    power = 1
+    if isinstance(lhs, sp.Pow) and lhs.exp == 2:
+        lhs, power = lhs.base, 2
+    at = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if at is None or at.sup:
+        return None
+    x_first = at.args is not None and len(at.args) == 2 and at.args[0].strip().startswith("x") and at.args[1].strip() == "t"
+    if at.base == "f" and not at.deco and not at.sub and x_first and power == 1:
+        return "drift|forward", 1
+    if at.base == "f" and at.deco == "tilde" and at.sub in ("", "θ") and x_first and power == 1:
+        return "drift|pf", 1
+    if at.base == "g" and not at.deco and not at.sub and (at.args is None or at.args == ("t",)):
+        return "diffusion|g2", 2 // power
+    return None
+
+
+def read_sde_part(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Optional[List[Claim]]:
+    """The drift, diffusion or probability-flow drift of an SDE written as its own equation (module docstring)."""
+    got = _part_key(p, lhs)
+    if got is None:
+        return None
+    key, power = got
+    syms = rhs.free_symbols
+    fam = _family(p, syms)
+    r = C.Reading("continuous", fam, "ddpm", "t", 0)
+    rhs_c = _resolve_expr(rhs, p, r)
+    if rhs_c.has(C.e):
+        # ε-parameterised score, as in the SDE reading: s = −ε/√(1 − ᾱ(t)) (Song et al. 2021, Eq. 7 and App. B)
+        rhs_c = rhs_c.xreplace({C.e: -sp.sqrt(1 - C.abar_c()) * C.s})
+    if rhs_c.has(C.G(C.t)) and key == "diffusion|g2" or rhs_c.has(C.FX) and key == "drift|forward":
+        return None  # g = g, f = f: a definition in its own terms
+    shown = p if power == 1 else Parsed(p.text, [lhs ** power, rhs ** power], p.atoms, p.relation, list(p.issues))
+    cl = Claim("scalar", r, lhs=key, rhs=sp.expand(rhs_c ** power), parsed=shown)
+    cl.read_as = {"drift|forward": "drift f(x, t) of a forward SDE", "diffusion|g2": "diffusion g(t) of an SDE (through g²)",
+                  "drift|pf": "drift f̃(x, t) of a probability-flow ODE"}[key]
+    return [cl]
+
+
+def read_logp_ode(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Optional[List[Claim]]:
+    """d log p_t(x(t))/dt = … (a density of the state at time t, differentiated along the path), or None."""
+    if not (isinstance(lhs, sp.Function) and lhs.func == DDT and isinstance(lhs.args[0], sp.log)):
+        return None
+    dens = lhs.args[0].args[0]
+    at = p.atoms.get(dens) if isinstance(dens, sp.Symbol) else None
+    if at is None or at.base != "p" or not at.args or "|" in at.args:
+        return None
+    if not (at.sub == "t" or re.match(r"^(x|z)(\(t\)|_t)$", at.args[0].replace(" ", ""))):
+        return None
+    r = C.Reading("continuous", "generic", "ddpm", "t", 0)
+    cl = Claim("scalar", r, lhs="dlogp/dt", rhs=sp.expand(_resolve_expr(rhs, p, r)), parsed=p)
+    cl.read_as = "log-density along the probability-flow ODE"
+    return [cl]

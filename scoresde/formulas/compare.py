@@ -395,7 +395,8 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
     if diag:
         msg += f" ({diag})"
     shape = sum(cl.rhs.has(f_) != e.rhs.has(f_) for f_ in (sp.cos, sp.exp, sp.Integral, sp.log))
-    return Match(e, "inconsistent", msg, mismatches=1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape, terms=["rhs"])
+    term = e.lhs.split("|")[0] if e.lhs.split("|")[0] in ("drift", "diffusion") else "rhs"  # pieces of an SDE (sde_parts)
+    return Match(e, "inconsistent", msg, mismatches=1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape, terms=[term])
 
 
 def compare_relation(cl: Claim, e: Entry) -> Match:

@@ -31,6 +31,8 @@ FAMILIES: List[str] = [
     "noise_levels",
     "general_sde",
     "moments",
+    "sde_parts",
+    "likelihood_ode",
 ]
 
 

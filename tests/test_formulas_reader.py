@@ -213,3 +213,18 @@ def test_log_density_along_the_flow():
     assert (v.verdict, v.target) == ("exact", "likelihood.logp_ode"), v.detail
     w = _one(r"\frac{d}{dt}\log p_t(\mathbf{x}(t)) = \nabla\cdot\tilde{\mathbf{f}}_\theta(\mathbf{x}(t), t)")
     assert w.verdict == "inconsistent", w.detail
+
+
+# ----------------------------------------------------------------------------- what must not be judged
+@pytest.mark.parametrize("text", [
+    r"\mathbf{x}_i \leftarrow \mathbf{x}_i + \sqrt{\beta_{i+1}}\,\mathbf{z}",           # second half of a predictor line
+    r"\mathbf{g} \leftarrow \mathbf{s}_{\theta^*}(\mathbf{x}_i^{j-1}, \sigma_i)",        # Alg. 4 names the score g
+    r"p_t(\mathbf{x}) = \mathcal{N}(\mathbf{x}; \mathbf{0}, (1 + \sigma^2(t))\mathbf{I})",  # a marginal, not a kernel
+])
+def test_lines_that_are_not_a_whole_claim_are_not_judged(text):
+    assert _one(text).verdict == "unparsed"
+
+
+def test_where_data_come_from_is_a_declaration():
+    vs = verify_formula(r"\mathbf{x}(0) \sim p_{\text{data}}, \quad d\mathbf{x} = \sqrt{2\sigma(t)\dot\sigma(t)}\,d\mathbf{w}", numeric=False)
+    assert [v.verdict for v in vs] == ["exact"]

@@ -21,6 +21,9 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         if isinstance(lhs, sp.Symbol) and lhs in p.atoms and C.is_noise_atom(p.atoms[lhs]):
             raise Declaration()
         if not rhs.has(NORMAL):
+            rat = p.atoms.get(rhs) if isinstance(rhs, sp.Symbol) else None
+            if rat is not None and (rat.base in ("p", "q", "π") or "data" in rat.sub):
+                raise Declaration()  # x_0 ~ q_0(x_0), x(0) ~ p_data: where a variable is drawn from, nothing to check
             raise NotUnderstood("'~' needs a Gaussian N(mean, cov) on the right")
         nrm = [q for q in rhs.atoms(sp.Function) if q.func == NORMAL][0]
         prior = read_prior(p, lhs, nrm)
@@ -121,6 +124,10 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         p.atoms[ls], p.atoms[ds] = l_at, d_at
         rhs = rhs.xreplace({q: ds for q in plain_x})
         lhs, lat = ls, l_at
+    if C.is_state(lat) and (lat.sub or lat.args is not None) and lhs in rhs.free_symbols:
+        # x_i ← x_i + …: an in-place update of an indexed state continues another line of its algorithm (Song et al.
+        # 2021, Alg. 2-3 add the noise to x_i' after the predictor's mean); alone it is not a step of any chain
+        raise NotUnderstood(f"{lat.name} on both sides: an in-place update that continues another line of its algorithm")
     if C.is_state(lat) and not lat.sub and lat.args is None and lhs in rhs.free_symbols and any(
             p.atoms[q].sub for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base in ("α", "β", "σ")):
         # an in-place update in code, x = f(x): read as x_{t-1} = f(x_t)

@@ -26,6 +26,8 @@ from .claim import Claim, NotUnderstood, _family, _resolve_expr
 __all__ = ["read_logp_ode", "read_prior", "read_sde_part", "solve_for_unknown"]
 
 _END = re.compile(r"^(T|N|\(T\))$")
+#: the density's own subscript naming the end of the process: p_T, p_N, p_{σ_max} (Song & Ermon 2019, Sec. 4.2)
+_END_DENSITY = re.compile(r"^(T|N|σ_?\{?max\}?)$")
 
 
 def _at_end(at: Optional[Atom]) -> bool:
@@ -57,8 +59,10 @@ def read_prior(p: Parsed, lhs: sp.Expr, nrm: sp.Expr) -> Optional[List[Claim]]:
         if lat is None or lat.base not in ("p", "q", "π") or not lat.args or "|" in lat.args:
             return None
         var = p.atoms.get(y) if y in p.atoms else _var_atom(lat.args[0])
-        if not (lat.sub == "T" or _at_end(var) or _at_end(_var_atom(lat.args[0]))):
-            return None
+        if not (_END_DENSITY.match(lat.sub.replace(" ", "")) or _at_end(var) or _at_end(_var_atom(lat.args[0]))):
+            # a Gaussian marginal of the state at another time, without what it is conditioned on: not a kernel
+            raise NotUnderstood(f"{lat.name} = N(…): a marginal density that is not the prior and has no conditioning "
+                                "variable (write q(x_t | x_0) for a kernel)")
     syms = mean.free_symbols | cov.free_symbols
     fam = _family(p, syms)
     r = C.Reading("function", fam if fam != "generic" else "vp", "ddpm", "t", 0)
@@ -118,7 +122,7 @@ def _part_key(p: Parsed, lhs: sp.Expr):
         return "drift|forward", 1
     if at.base == "f" and at.deco == "tilde" and at.sub in ("", "θ") and x_first and power == 1:
         return "drift|pf", 1
-    if at.base == "g" and not at.deco and not at.sub and (at.args is None or at.args == ("t",)):
+    if at.base == "g" and not at.deco and not at.sub and at.args == ("t",):  # a bare g is also a name (Alg. 4's score)
         return "diffusion|g2", 2 // power
     return None
 

@@ -168,7 +168,7 @@ def normalize_latex(text: str) -> str:
     s = _LOG2PI.sub(r"\\log(\1)", s)
     s = _CLIP.sub(lambda m: m.group("x"), s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
-    s = _DOT.sub(lambda m: r"\frac{d " + m.group(1).strip("{} ") + r"(t)}{dt}", s)
+    s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _PRIME.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
     s = _INLINE_DDT.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
     return re.sub(r"[ \t\n]+", " ", s).strip()

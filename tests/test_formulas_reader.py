@@ -228,3 +228,29 @@ def test_lines_that_are_not_a_whole_claim_are_not_judged(text):
 def test_where_data_come_from_is_a_declaration():
     vs = verify_formula(r"\mathbf{x}(0) \sim p_{\text{data}}, \quad d\mathbf{x} = \sqrt{2\sigma(t)\dot\sigma(t)}\,d\mathbf{w}", numeric=False)
     assert [v.verdict for v in vs] == ["exact"]
+
+
+# ----------------------------------------------------------------------------- prior log-densities in other styles
+@pytest.mark.parametrize("text, target", [
+    (r"\log p_T(\mathbf{x}) = -\frac{d}{2}\log(2\pi) - \frac{1}{2}\mathbf{x}^\top\mathbf{x}", "prior.vp.logp"),
+    (r"\log p_T(\mathbf{x}) = -\frac{D}{2}\log(2\pi) - \frac{1}{2}\sum_{i=1}^{D} x_i^2", "prior.vp.logp"),
+    # Song et al.'s code (VESDE.prior_logp) in LaTeX, N the dimension
+    (r"\log p_T(\mathbf{z}) = -\frac{N}{2}\log(2\pi\sigma_{\max}^2) - \frac{\sum_i z_i^2}{2\sigma_{\max}^2}", "prior.ve.logp"),
+])
+def test_prior_log_density_styles(text, target):
+    v = _one(text)
+    assert (v.verdict, v.target) == ("exact", target), v.detail
+
+
+def test_prior_log_density_perturbed():
+    v = _one(r"\log p_T(\mathbf{x}) = -\frac{d}{2}\log(2\pi) - \mathbf{x}^\top\mathbf{x}")
+    assert v.verdict == "inconsistent" and v.terms == ["rhs"], v.detail
+
+
+def test_squared_norm_spellings():
+    assert normalize_latex(r"\frac{\sum_i z_i^2}{2}") == r"\frac{\|z\|^2}{2}"
+    assert normalize_latex(r"\mathbf{x}^\top\mathbf{x}_0") == r"\mathbf{x}\mathbf{x}_0"  # not a norm: another vector
+
+
+def test_log_of_a_gaussian_is_not_a_kernel():
+    assert _one(r"\log \mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = -\frac{d}{2}\log(2\pi) - \frac{\|\mathbf{x}\|^2}{2}").verdict == "unparsed"

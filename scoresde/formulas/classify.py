@@ -49,6 +49,8 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_sde(p, hints)
     if any(s_.has(NORMAL) for s_ in p.sides):
         nrm = [q for s_ in p.sides for q in s_.atoms(sp.Function) if q.func == NORMAL][0]
+        if nrm not in p.sides:  # log N(x; 0, I) = …, N(…)·c: an expression of a density, not "distributed as"
+            raise NotUnderstood("a Gaussian density inside an expression (only p(·) = N(·) reads as a kernel or prior)")
         prior = read_prior(p, lhs, nrm)
         if prior:
             return prior
@@ -294,6 +296,8 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
                     sub[s_] = C.NORM_Z
                 else:
                     sub[s_] = sp.sqrt(C.NORM_X2)
+            elif at is not None and key == "logp_T" and at.base in ("N", "D", "n") and not at.sub and at.args is None:
+                sub[s_] = C.dim  # the dimension in a log-density (Song et al. 2021's code writes N)
             elif at is not None and at.base == "div":
                 sub[s_] = C.DIV
             elif at is not None and at.base == "p" and key == "logp_0":

@@ -17,7 +17,7 @@ Each rule is general LaTeX usage, not a rule for one formula:
   ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``;
-* macros (:data:`_MACROS`): a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
+* macros (:data:`_MACROS`): ``x^\\top x`` and ``\\sum_{i=1}^d x_i^2`` are ``\\|x\\|^2``; a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
   vector / ones of a mean), every spelling of an ellipsis (``\\ldots``, ``\\cdots``, ``\\dotsc``, ``\\cdot\\cdot\\cdot``)
   is ``\\dots``.
 """
@@ -47,7 +47,13 @@ _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
 #: macro table: (pattern, replacement), applied in order
+_VEC = r"(\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])"
 _MACROS = [
+    # xᵀx and Σ_i x_i² (the sum of squared components) are the squared norm ‖x‖²
+    (re.compile(_VEC + r"\s*\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?\s*\1(?![_a-zA-Z])"), r"\\|\1\\|^2"),
+    (re.compile(r"\\sum_\s*(?:\{\s*(?P<i>[ij])\s*(?:=\s*1\s*)?\}|(?P<j>[ij]))\s*(?:\^\s*(?:\{\s*[dDNn]\s*\}|[dDNn]))?\s*"
+                r"(?P<v>\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])_\s*(?:\{\s*[ij]\s*\}|[ij])"
+                r"\s*\^\s*(?:\{\s*2\s*\}|2)"), r"\\|\g<v>\\|^2"),
     (re.compile(r"\\(?:mathbf|boldsymbol|bm|mathrm|mathit|mathsf|pmb|vb|textbf)\s*\{\s*(\d+(?:\.\d+)?)\s*\}"), r" \1 "),
     (re.compile(r"\\(?:ldots|cdots|dotsc|dotsb|dotsm|dotso|mathellipsis|hdots)(?![a-zA-Z])|(?:\\cdot\s*){3}|\.\.\."), r"\\dots "),
 ]

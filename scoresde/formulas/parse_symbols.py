@@ -169,7 +169,7 @@ class SymbolRules:
             return False
         if n.kind == "let" and n.val in ("x", "t", "w", "W", "s", "u", "X", "z", "r", "B"):
             return True
-        if n.kind == "cmd" and n.val in ("tau", "bar", "overline", "mathbf", "boldsymbol", "bm", "mathrm"):
+        if n.kind == "cmd" and (n.val in ("tau", "bar", "overline", "mathrm") or n.val in FONTS):
             return True
         if n.kind == "op" and n.val in ("(", "[") and self._diff_ok_paren:
             return True

@@ -254,3 +254,10 @@ def test_squared_norm_spellings():
 
 def test_log_of_a_gaussian_is_not_a_kernel():
     assert _one(r"\log \mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = -\frac{d}{2}\log(2\pi) - \frac{\|\mathbf{x}\|^2}{2}").verdict == "unparsed"
+
+
+def test_ve_marginal_with_sigma0_neglected():
+    v = _one(r"\mathbf{x}(t) = \mathbf{x}(0) + \sigma(t)\,\mathbf{z}")
+    assert (v.verdict, v.target) == ("exact", "ve.kernel_smld"), v.detail
+    w = _one(r"\mathbf{x}(t) = \mathbf{x}(0) + \sigma(t)^2\,\mathbf{z}")
+    assert w.verdict == "inconsistent" and w.terms == ["variance"], w.detail

@@ -81,3 +81,26 @@ for fam, (f_, g2_) in _FG.items():
                     "ve": r"\Sigma(t) = \Sigma(0) + [\sigma(t)^2 - \sigma(0)^2] I"}[fam],
              relation="LinearSDE.marginal_var (Σ(0) = 0) and e^{2 log_mean_coeff} (its slope in Σ(0))",
              lhs=moment_key("cov(t)", fam), mode="function", rhs=c_, tie=_tie_moment)
+
+
+def _tie_smld_marginal(entry: Entry) -> Tuple[bool, str]:
+    """Mean coefficient and variance vs VESDE(marginal='smld').marginal_prob."""
+    from ...sde import VESDE
+
+    sde = VESDE(marginal="smld")
+    worst = 0.0
+    for tt in _points(sde):
+        mean, std = sde.marginal_prob(torch.tensor([1.0], dtype=_F64), torch.tensor(tt, dtype=_F64))
+        m_e = _ev(_schedule_subs(entry.mean[C.x0], sde), {t: tt})
+        v_e = _ev(_schedule_subs(entry.var[0], sde), {t: tt})
+        worst = max(worst, abs(float(mean[0]) - m_e), abs(float(std[0]) ** 2 - v_e) / (1 + v_e))
+    return worst < 1e-9, f"VESDE(marginal='smld').marginal_prob at {len(_points(sde))} times: max deviation {worst:.1e}"
+
+
+# the VE marginal with σ(0) = σ_min neglected: Σ(0) = 0 and σ(0)² dropped from the covariance above, as SMLD perturbs
+# data with N(x, σ² I) (Song & Ermon 2019, Sec. 4.2; Song et al. 2021, Sec. 3.4 and their code's VESDE.marginal_prob)
+_add(name="ve.kernel_smld", title="VE perturbation kernel with σ(0)² neglected (SMLD marginal)",
+     source=f"{SONG}, Sec. 3.4 (p_σ(x̃ | x) = N(x̃; x, σ² I) at σ = σ(t)); Song & Ermon 2019, Sec. 4.2", kind="step",
+     family="ve", latex=r"p_{0t}(x(t) | x(0)) = \mathcal{N}(x(t); x(0), \sigma(t)^2 I)",
+     relation="VESDE(marginal='smld').marginal_prob", direction="kernel", mode="continuous", lhs="x",
+     mean={C.x0: sp.Integer(1)}, var=[sigma**2], tie=_tie_smld_marginal)

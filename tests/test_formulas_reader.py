@@ -261,3 +261,19 @@ def test_ve_marginal_with_sigma0_neglected():
     assert (v.verdict, v.target) == ("exact", "ve.kernel_smld"), v.detail
     w = _one(r"\mathbf{x}(t) = \mathbf{x}(0) + \sigma(t)^2\,\mathbf{z}")
     assert w.verdict == "inconsistent" and w.terms == ["variance"], w.detail
+
+
+def test_distributed_as_a_gaussian_is_a_step():
+    # Song & Ermon 2019, Sec. 4.2: x̃ ~ N(x, σ² I) (was read without its noise)
+    v = _one(r"\tilde{\mathbf{x}} \sim \mathcal{N}(\mathbf{x}, \sigma^2\mathbf{I})")
+    assert v.verdict == "exact", v.detail
+    w = _one(r"\tilde{\mathbf{x}} \sim \mathcal{N}(\mathbf{x}, \sigma\mathbf{I})")
+    assert w.verdict == "inconsistent" and w.terms == ["variance"], w.detail
+
+
+def test_geometric_sigma_next_to_its_parameters():
+    # Song et al. App. C: g(t) = σ(t)√(2 log(σ_max/σ_min)) for the geometric σ(t)
+    v = _one(r"d\mathbf{x} = \sigma(t)\sqrt{2\log\frac{\sigma_{\max}}{\sigma_{\min}}}\,d\mathbf{w}")
+    assert (v.verdict, v.target) == ("exact", "ve.sde.geometric"), v.detail
+    w = _one(r"d\mathbf{x} = \sigma(t)\sqrt{\log\frac{\sigma_{\max}}{\sigma_{\min}}}\,d\mathbf{w}")
+    assert w.verdict == "inconsistent" and w.terms == ["diffusion"], w.detail

@@ -29,7 +29,10 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         prior = read_prior(p, lhs, nrm)
         if prior:
             return prior
-        return _read_step(p, lhs, nrm.args[1] + sp.sqrt(nrm.args[2]) * sp.Symbol("ε", real=True), target, hints, normal=True)
+        z = sp.Symbol("z_N", real=True)  # the fresh noise of x ~ N(mean, cov): x = mean + √cov z
+        p.atoms[z] = Atom("z", sub="N")
+        cov = nrm.args[2].xreplace({s_: 1 for s_ in nrm.args[2].free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
+        return _read_step(p, lhs, nrm.args[1] + sp.sqrt(cov) * z, target, hints, normal=True)
     if len(p.sides) < 2:
         raise NotUnderstood("not an equation (nothing to check)")
     solved = solve_for_unknown(p)

@@ -102,9 +102,21 @@ def _written_out_beta(cl: Claim, e: Entry) -> Claim:
     return dataclasses.replace(cl, drift=cl.drift.replace(C.BETA, lin).doit(), diff2=cl.diff2.replace(C.BETA, lin).doit())
 
 
+def _written_out_sigma(cl: Claim, e: Entry) -> Claim:
+    """σ(t) next to the geometric schedule's own parameters σ_min, σ_max (Song et al. 2021, App. C writes
+    g = σ(t)√(2 log(σ_max/σ_min))): against an entry with the schedule written out, σ(t) = σ_min (σ_max/σ_min)^t."""
+    pieces = (cl.drift, cl.diff2)
+    if not any(q.has(C.SIGMA) for q in pieces) or not any(q.free_symbols & {C.sigma_min, C.sigma_max} for q in pieces):
+        return cl
+    if e.drift.has(C.SIGMA) or e.diff2.has(C.SIGMA):
+        return cl
+    geo = sp.Lambda(C.U, C.sigma_min * (C.sigma_max / C.sigma_min) ** C.U)
+    return dataclasses.replace(cl, drift=cl.drift.replace(C.SIGMA, geo).doit(), diff2=cl.diff2.replace(C.SIGMA, geo).doit())
+
+
 def compare_sde(cl: Claim, e: Entry) -> Match:
     notes = []
-    cl = _written_out_beta(cl, e)
+    cl = _written_out_sigma(_written_out_beta(cl, e), e)
     if e.direction == "forward" and cl.drift.has(C.s):
         return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":

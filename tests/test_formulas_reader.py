@@ -277,3 +277,25 @@ def test_geometric_sigma_next_to_its_parameters():
     assert (v.verdict, v.target) == ("exact", "ve.sde.geometric"), v.detail
     w = _one(r"d\mathbf{x} = \sigma(t)\sqrt{\log\frac{\sigma_{\max}}{\sigma_{\min}}}\,d\mathbf{w}")
     assert w.verdict == "inconsistent" and w.terms == ["diffusion"], w.detail
+
+
+# ----------------------------------------------------------------------------- Song et al. App. E: f_i, G_i
+def test_discretised_sde_and_its_reverse_diffusion_step():
+    fwd = r"\mathbf{x}_{i} = \mathbf{x}_{i-1} + \mathbf{f}_{i-1}(\mathbf{x}_{i-1}) + \mathbf{G}_{i-1}\mathbf{z}_{i-1}"
+    v = _one(fwd)
+    assert (v.verdict, v.target) == ("exact", "chain.discrete_general"), v.detail
+    w = _one(fwd.replace(r"\mathbf{G}_{i-1}\mathbf{z}", r"\mathbf{G}_{i-1}^2\mathbf{z}"))
+    assert w.verdict == "inconsistent" and w.terms == ["variance"], w.detail
+    rev = (r"\mathbf{x}_{i-1} = \mathbf{x}_i - \mathbf{f}_i(\mathbf{x}_i) + \mathbf{G}_i\mathbf{G}_i^\top"
+           r"\nabla_{\mathbf{x}}\log p_i(\mathbf{x}_i) + \mathbf{G}_i\mathbf{z}_i")
+    u = _one(rev)
+    assert (u.verdict, u.target) == ("exact", "reverse_diffusion.general"), u.detail
+    y = _one(rev.replace(r"- \mathbf{f}_i", r"+ \mathbf{f}_i"))
+    assert y.verdict == "inconsistent" and y.terms == ["mean.other"], y.detail
+    pf = _one(r"\mathbf{x}_{i-1} = \mathbf{x}_i - \mathbf{f}_i(\mathbf{x}_i) + \tfrac12\mathbf{G}_i\mathbf{G}_i^\top\mathbf{s}_\theta(\mathbf{x}_i, i)")
+    assert (pf.verdict, pf.target) == ("exact", "pf.discrete_general"), pf.detail
+
+
+def test_euler_maruyama_with_indexed_times():
+    v = _one(r"\mathbf{x}_{i} = \mathbf{x}_{i+1} - [\mathbf{f}(\mathbf{x}_{i+1}, t_{i+1}) - g(t_{i+1})^2\mathbf{s}_\theta(\mathbf{x}_{i+1}, t_{i+1})]\Delta t + g(t_{i+1})\sqrt{\Delta t}\,\mathbf{z}_{i+1}")
+    assert (v.verdict, v.target) == ("exact", "euler_maruyama"), v.detail

@@ -68,6 +68,12 @@ FT = sp.Function("f")  # f(t) of a linear SDE
 G = sp.Function("g")
 FX = sp.Symbol("f(x,t)", real=True)  # general drift f(x, t)
 GX = sp.Symbol("G(x,t)", real=True)  # matrix-valued diffusion G(x, t) (Song et al. 2021, Eq. 15); G Gᵀ reads as GX²
+# the discretised SDE x_{k} = x_{k-1} + f_{k-1}(x_{k-1}) + G_{k-1} z_{k-1} (Song et al. 2021, App. E, Eq. 45): its drift
+# increments and noise scales at the current and previous step
+FD = sp.Symbol("f_k(x_k)", real=True)
+FDp = sp.Symbol("f_{k-1}(x_{k-1})", real=True)
+GD = sp.Symbol("G_k", positive=True)
+GDp = sp.Symbol("G_{k-1}", positive=True)
 DIVGG = sp.Symbol("∇·[G(x,t)G(x,t)ᵀ]", real=True)  # its divergence (Song et al. 2021, Eq. 16-17)
 MT = sp.Function("m")
 ST = sp.Function("s")  # EDM scale s(t)
@@ -377,6 +383,12 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return None
     if base == "f" and deco == "tilde":
         return None
+    if base in ("f", "G") and sub and not deco and r.mode == "discrete" and (at.args is None) == (base == "G"):
+        # f_i(x_i), G_i of a discretised SDE (Song et al. 2021, App. E): indexed like the states
+        off = index_offset(sub, r)
+        if at.args is not None and (len(at.args) != 1 or not at.args[0].strip().startswith("x")):
+            return None
+        return {("f", 0): FD, ("f", -1): FDp, ("G", 0): GD, ("G", -1): GDp}.get((base, off))
     if base == "G" and not sub and not deco:
         if at.args is None or len(at.args) == 2:
             return GX

@@ -77,7 +77,7 @@ class SymbolRules:
                 parts.append(tk)
             k += 1
         vals = [p.val for p in parts if not (p.kind == "cmd" and p.val in ("left", "right"))]
-        if not vals or len(vals) > 6:
+        if not vals or len(vals) > 8:
             return False
         allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r", "Delta", "h"}
         if vals in (["η"], ["eta"]):  # σ_t(η): DDIM's σ as a function of η

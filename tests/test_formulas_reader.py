@@ -299,3 +299,8 @@ def test_discretised_sde_and_its_reverse_diffusion_step():
 def test_euler_maruyama_with_indexed_times():
     v = _one(r"\mathbf{x}_{i} = \mathbf{x}_{i+1} - [\mathbf{f}(\mathbf{x}_{i+1}, t_{i+1}) - g(t_{i+1})^2\mathbf{s}_\theta(\mathbf{x}_{i+1}, t_{i+1})]\Delta t + g(t_{i+1})\sqrt{\Delta t}\,\mathbf{z}_{i+1}")
     assert (v.verdict, v.target) == ("exact", "euler_maruyama"), v.detail
+
+
+def test_a_mean_coefficient_is_not_a_moment_solution():
+    # m(t) is also the kernel's mean coefficient (the marginal mean is m(t) x(0)): not read as e(t) = e(0)·…
+    assert _one(r"m(t) = e^{-\frac{1}{2}\int_0^t\beta(s)\,ds}").verdict != "inconsistent"

@@ -79,6 +79,10 @@ def read_moment(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Optional[List[Claim]]:
             sub[s_] = sp.Integer(1)
     if len(fams) > 1:
         return None
+    if key in ("mean(t)", "cov(t)") and {MEAN0, COV0}.isdisjoint(sub.values()):
+        # m(t) = e^{−½∫β} is also the mean *coefficient* (the marginal mean is m(t) x(0)): a solution is read only
+        # when it starts from the moment at 0
+        return None
     bases = {p.atoms[s_].base for s_ in rhs.free_symbols if s_ in p.atoms and s_ not in sub}
     if fams:
         cands = sorted(fams)

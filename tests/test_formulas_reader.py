@@ -304,3 +304,10 @@ def test_euler_maruyama_with_indexed_times():
 def test_a_mean_coefficient_is_not_a_moment_solution():
     # m(t) is also the kernel's mean coefficient (the marginal mean is m(t) x(0)): not read as e(t) = e(0)·…
     assert _one(r"m(t) = e^{-\frac{1}{2}\int_0^t\beta(s)\,ds}").verdict != "inconsistent"
+
+
+def test_written_out_product_is_a_product():
+    assert normalize_latex(r"\bar\alpha_t = \alpha_1\alpha_2\cdots\alpha_t") == r"\bar\alpha_t = \prod_{s=1}^{t}\alpha_s"
+    assert normalize_latex(r"\beta_1 + \beta_2 + \ldots + \beta_{t}") == r"\sum_{s=1}^{t}\beta_s"
+    assert _one(r"\bar{\alpha}_t = \alpha_1\cdot\alpha_2\cdots\alpha_t").verdict == "exact"
+    assert _one(r"\bar{\alpha}_t = \alpha_1\alpha_2\cdots\alpha_{t-1}").verdict == "inconsistent"

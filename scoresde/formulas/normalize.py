@@ -19,7 +19,7 @@ Each rule is general LaTeX usage, not a rule for one formula:
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``;
 * macros (:data:`_MACROS`): ``x^\\top x`` and ``\\sum_{i=1}^d x_i^2`` are ``\\|x\\|^2``; a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
   vector / ones of a mean), every spelling of an ellipsis (``\\ldots``, ``\\cdots``, ``\\dotsc``, ``\\cdot\\cdot\\cdot``)
-  is ``\\dots``.
+  is ``\\dots``; ``\\alpha_1\\alpha_2\\cdots\\alpha_t`` is ``\\prod_{s=1}^{t}\\alpha_s`` (and the same with ``+`` a sum).
 """
 from __future__ import annotations
 
@@ -57,6 +57,13 @@ _MACROS = [
     (re.compile(r"\\(?:mathbf|boldsymbol|bm|mathrm|mathit|mathsf|pmb|vb|textbf)\s*\{\s*(\d+(?:\.\d+)?)\s*\}"), r" \1 "),
     (re.compile(r"\\(?:ldots|cdots|dotsc|dotsb|dotsm|dotso|mathellipsis|hdots)(?![a-zA-Z])|(?:\\cdot\s*){3}|\.\.\."), r"\\dots "),
 ]
+# written-out products and sums: α_1 α_2 ⋯ α_t is ∏_{s=1}^{t} α_s, β_1 + β_2 + … + β_t is Σ_{s=1}^{t} β_s
+_SYM = r"(?P<s1>\\[a-zA-Z]+(?:\s*\{\s*\\?[a-zA-Z]+\s*\})?|[a-zA-Z])"
+_IDX1 = r"_\s*(?:\{\s*1\s*\}|1)"
+_IDX2 = r"_\s*(?:\{\s*2\s*\}|2)"
+_LAST = r"_\s*(?:\{\s*([a-zA-Z](?:\s*[+-]\s*1)?)\s*\}|([a-zA-Z]))"
+_PRODUCT = re.compile(_SYM + _IDX1 + r"\s*(?:\\cdot\s*)?(?P=s1)" + _IDX2 + r"\s*(?:\\cdot\s*)?\\dots\s*(?:\\cdot\s*)?(?P=s1)" + _LAST)
+_SUM = re.compile(_SYM + _IDX1 + r"\s*\+\s*(?P=s1)" + _IDX2 + r"\s*\+\s*\\dots\s*\+\s*(?P=s1)" + _LAST)
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
 _PRIME = re.compile(r"(\\(?:sigma|alpha|beta|gamma|lambda|mu)|(?<![a-zA-Z\\])[sgf])\s*'\s*\(\s*t\s*\)")
 _INLINE_DDT = re.compile(r"(?<![a-zA-Z\\])d\s*(\\(?:sigma|alpha|beta|lambda)|[sx])\s*(\(\s*t\s*\))?\s*/\s*d\s*t(?![a-zA-Z])")
@@ -156,6 +163,8 @@ def normalize_latex(text: str) -> str:
     s = _ENV.sub(" ", text)
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
+    s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
+    s = _SUM.sub(lambda m: r"\sum_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
     s = _DROP_ARG.sub(" ", s)
     s = _DROP.sub(" ", s)
     s = _rows(s)

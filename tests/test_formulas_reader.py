@@ -311,3 +311,18 @@ def test_written_out_product_is_a_product():
     assert normalize_latex(r"\beta_1 + \beta_2 + \ldots + \beta_{t}") == r"\sum_{s=1}^{t}\beta_s"
     assert _one(r"\bar{\alpha}_t = \alpha_1\cdot\alpha_2\cdots\alpha_t").verdict == "exact"
     assert _one(r"\bar{\alpha}_t = \alpha_1\alpha_2\cdots\alpha_{t-1}").verdict == "inconsistent"
+
+
+def test_named_upright_function_of_time_is_one_symbol():
+    p = parse(normalize_latex(r"\mathrm{SNR}(t) = \frac{\bar\alpha_t}{1-\bar\alpha_t}"))
+    assert isinstance(p.sides[0], type(p.sides[0])) and p.sides[0].is_Symbol
+    q = parse(normalize_latex(r"\text{sigmoid}(\gamma_\eta(t))"))
+    assert not q.sides[0].is_Symbol  # not a time argument: left to the families that define such functions
+
+
+def test_invertible_left_side_is_peeled():
+    # log ᾱ(t) = −∫β (Song et al. App. B) is ᾱ(t) = e^{−∫β}; a log-density keeps its own reading
+    v = _one(r"\log\bar\alpha(t) = -\int_0^t\beta(s)\,ds")
+    assert (v.verdict, v.target) == ("exact", "vp.abar_continuous"), v.detail
+    w = _one(r"\log\bar\alpha(t) = -\frac12\int_0^t\beta(s)\,ds")
+    assert w.verdict == "inconsistent", w.detail

@@ -82,6 +82,26 @@ def _side_atoms(expr: sp.Expr, p: Parsed) -> Dict[sp.Symbol, Atom]:
     return {s_: p.atoms[s_] for s_ in expr.free_symbols if s_ in p.atoms}
 
 
+def _peel(lhs: sp.Expr, rhs: sp.Expr, p: Parsed):
+    """log u = r, e^u = r, u^q = r with u one named quantity that is not a density (log p_T(x) = … is a log-density
+    claim of its own): (u, the inverse applied to r), or None."""
+    for _ in range(3):
+        if isinstance(lhs, sp.log):
+            lhs, rhs = lhs.args[0], sp.exp(rhs)
+        elif isinstance(lhs, sp.exp):
+            lhs, rhs = lhs.args[0], sp.log(rhs)
+        elif isinstance(lhs, sp.Pow) and lhs.exp.is_Rational and lhs.exp != 0 and isinstance(lhs.base, sp.Symbol):
+            lhs, rhs = lhs.base, rhs ** (1 / lhs.exp)
+        else:
+            break
+        if isinstance(lhs, sp.Symbol):
+            at = p.atoms.get(lhs)
+            if at is None or at.base in ("p", "q", "π") or C.is_state(at) or lhs in rhs.free_symbols:
+                return None
+            return lhs, sp.expand_log(rhs, force=True)
+    return None
+
+
 def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
     """The equation solved for the one quantity its left side determines (module docstring), or None.
 
@@ -93,6 +113,9 @@ def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
     lhs, rhs = p.sides
     if isinstance(lhs, sp.Symbol) or lhs.has(DX, DT, DW, DWBAR, NORMAL, DDT):
         return None
+    peeled = _peel(lhs, rhs, p)
+    if peeled is not None:
+        return Parsed(p.text, list(peeled), p.atoms, p.relation, list(p.issues))
     left, right = _side_atoms(lhs, p), _side_atoms(rhs, p)
     only = [s_ for s_ in left if s_ not in right]
     states = [s_ for s_ in only if C.is_state(left[s_])]

@@ -24,6 +24,9 @@ class SymbolRules:
         return False
 
     def _applicable(self, atom: Atom) -> bool:
+        if len(atom.base) > 1 and atom.base.isascii() and atom.base.isalpha() and not atom.deco:
+            # a named function in upright type applied to a time, \mathrm{SNR}(t) (Kingma et al. 2021, Eq. 2)
+            return self._args_look_like_time()
         if atom.base not in APPLICABLE:
             return False
         if self._args_have_top_comma():

@@ -326,3 +326,8 @@ def test_invertible_left_side_is_peeled():
     assert (v.verdict, v.target) == ("exact", "vp.abar_continuous"), v.detail
     w = _one(r"\log\bar\alpha(t) = -\frac12\int_0^t\beta(s)\,ds")
     assert w.verdict == "inconsistent", w.detail
+
+
+def test_noise_with_a_time_argument_is_a_sample():
+    v = _one(r"\mathbf{x}(t) = \mathbf{x}(0) + \sqrt{\sigma^2(t) - \sigma^2(0)}\,\mathbf{z}(t)")
+    assert (v.verdict, v.target) == ("exact", "ve.kernel"), v.detail

@@ -331,3 +331,12 @@ def test_invertible_left_side_is_peeled():
 def test_noise_with_a_time_argument_is_a_sample():
     v = _one(r"\mathbf{x}(t) = \mathbf{x}(0) + \sqrt{\sigma^2(t) - \sigma^2(0)}\,\mathbf{z}(t)")
     assert (v.verdict, v.target) == ("exact", "ve.kernel"), v.detail
+
+
+def test_trailing_time_direction_and_subscripted_nabla_and_bar_in_gaussian():
+    vs = verify_formula(r"d\mathbf{x} = [\mathbf{f}(\mathbf{x}, t) - g(t)^2 \nabla_\mathbf{x}\log p_t(\mathbf{x})]\,dt + g(t)\,d\bar{\mathbf{w}}, \quad t: T \to 0", numeric=False)
+    assert [v.verdict for v in vs] == ["exact"], [v.detail for v in vs]
+    v = _one(r"p(\mathbf{x}_T) = \mathcal{N}(\mathbf{x}_T \mid \mathbf{0}, \mathbf{I})")
+    assert (v.verdict, v.target) == ("exact", "prior.vp.logp"), v.detail
+    assert normalize_latex(r"g(x, t) = 1, \quad y \to 0") == "g(x, t) = 1"
+    assert normalize_latex(r"f(x, t \to 0) = 1") == r"f(x, t \to 0) = 1"

@@ -340,3 +340,10 @@ def test_trailing_time_direction_and_subscripted_nabla_and_bar_in_gaussian():
     assert (v.verdict, v.target) == ("exact", "prior.vp.logp"), v.detail
     assert normalize_latex(r"g(x, t) = 1, \quad y \to 0") == "g(x, t) = 1"
     assert normalize_latex(r"f(x, t \to 0) = 1") == r"f(x, t \to 0) = 1"
+
+
+def test_plain_math_differentials():
+    v = _one("dx = [-0.5*beta(t)*x - beta(t)*score] dt + sqrt(beta(t)) dwbar")
+    assert (v.verdict, v.target) == ("exact", "vp.reverse_sde"), v.detail
+    w = _one("dx = [-0.5*beta(t)*x - 0.5*beta(t)*score] dt + sqrt(beta(t)) dwbar")
+    assert w.verdict == "inconsistent" and w.terms == ["drift"], w.detail

@@ -43,7 +43,7 @@ SKIP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "
         "displaystyle", "textstyle", "limits", "nolimits", ",", ";", "!", ":", " ", "quad_inner", "mathrm_d"}
 SPACING = {",", ";", "!", ":", " ", ">"}
 #: names that may be applied to an argument list, like f(x, t) or beta(t)
-APPLICABLE = set("fgsxpqwmDFGhLUuv") | {"β", "σ", "α", "ε", "μ", "λ", "Σ", "ψ", "φ", "τ", "ω", "θ", "γ", "κ"}
+APPLICABLE = set("fgsxpqwmDFGhLUuvzeP") | {"β", "σ", "α", "ε", "μ", "λ", "Σ", "ψ", "φ", "τ", "ω", "θ", "γ", "κ"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,8 @@ class Atom:
             s = s + "\u0303"
         elif self.deco == "hat":
             s = s + "\u0302"
+        elif self.deco == "dot":  # a time derivative (Newton's dot): never the same symbol as the undotted one
+            s = s + "\u0307"
         if self.sub:
             s += "_" + (self.sub if len(self.sub) == 1 else "{" + self.sub + "}")
         if self.sup:

@@ -67,6 +67,14 @@ SIGMA = sp.Function("σ")
 FT = sp.Function("f")  # f(t) of a linear SDE
 G = sp.Function("g")
 FX = sp.Symbol("f(x,t)", real=True)  # general drift f(x, t)
+GX = sp.Symbol("G(x,t)", real=True)  # matrix-valued diffusion G(x, t) (Song et al. 2021, Eq. 15); G Gᵀ reads as GX²
+# the discretised SDE x_{k} = x_{k-1} + f_{k-1}(x_{k-1}) + G_{k-1} z_{k-1} (Song et al. 2021, App. E, Eq. 45): its drift
+# increments and noise scales at the current and previous step
+FD = sp.Symbol("f_k(x_k)", real=True)
+FDp = sp.Symbol("f_{k-1}(x_{k-1})", real=True)
+GD = sp.Symbol("G_k", positive=True)
+GDp = sp.Symbol("G_{k-1}", positive=True)
+DIVGG = sp.Symbol("∇·[G(x,t)G(x,t)ᵀ]", real=True)  # its divergence (Song et al. 2021, Eq. 16-17)
 MT = sp.Function("m")
 ST = sp.Function("s")  # EDM scale s(t)
 LOGP0 = sp.Symbol("log p_0(x(0))", real=True)
@@ -182,8 +190,8 @@ class Reading:
         return r
 
 
-INDEX_LETTERS = ("t", "i", "n", "k", "j", "l")
-C_IDX_ANY = re.compile(r"^[tinkjl]([+-]\d+)?$")
+INDEX_LETTERS = ("t", "i", "n", "k", "j", "l", "m")
+C_IDX_ANY = re.compile(r"^[tinkjlm]([+-]\d+)?$")
 _IDX = re.compile(r"^([a-zA-Z])\s*([+-]\s*\d+)?$")
 
 
@@ -357,7 +365,7 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         if sub in ("max",):
             return sigma_max
         if r.mode == "discrete":
-            off = index_offset(sub, r) if sub else 0
+            off = index_offset(sub, r) if sub else _arg_offset(at, r)
             if r.family == "ve":
                 return {0: S, -1: Sp, 1: Sn}.get(off)
             if r.notation == "vdm":
@@ -379,6 +387,20 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return None
     if base == "f" and deco == "tilde":
         return None
+    if base in ("f", "G") and sub and not deco and r.mode == "discrete" and (at.args is None) == (base == "G"):
+        # f_i(x_i), G_i of a discretised SDE (Song et al. 2021, App. E): indexed like the states
+        off = index_offset(sub, r)
+        if at.args is not None and (len(at.args) != 1 or not at.args[0].strip().startswith("x")):
+            return None
+        return {("f", 0): FD, ("f", -1): FDp, ("G", 0): GD, ("G", -1): GDp}.get((base, off))
+    if base == "G" and not sub and not deco:
+        if at.args is None or len(at.args) == 2:
+            return GX
+        return G(_time_arg(at.args[0])) if len(at.args) == 1 else None
+    if base == "div" and at.args:
+        if re.search(r"(?<![A-Za-z])G\b", at.args[0]):
+            return DIVGG
+        return DIV if re.match(r"^f\u0303", at.args[0]) else None
     if base == "g" and not sub:
         if at.args is None or len(at.args) == 1 and _time_arg(at.args[0]) == t:
             return G(t)
@@ -388,6 +410,15 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
     if base in ("s", "u", "τ") and not sub and at.args is None and r.mode == "function":
         return s_off if base == "s" else None
     return None
+
+
+def _arg_offset(at: Atom, r: Reading) -> int:
+    """In a discrete step, a time argument is an index: σ(t + Δt) is σ_{k+1} when x(t) is x_k (Song et al. 2021,
+    App. B); an argument that is not an index (or none) is the current step, as before."""
+    if at.args is None or len(at.args) != 1:
+        return 0
+    off = index_offset(at.args[0], r)
+    return 0 if off is None else off
 
 
 def _time_arg(arg: str) -> sp.Expr:

@@ -87,6 +87,12 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
     # products over the bound index: prod_{s=1}^{k} alpha_s = abar_k (Ho et al. 2020, Sec. 2)
     if expr.has(sp.Product):
         expr = expr.replace(lambda q: isinstance(q, sp.Product), lambda q: _product(q, p, r))
+    if r.mode == "discrete" and expr.has(DDT):
+        # a time derivative inside a discrete step is the continuous schedule's, at the step's time (Song et al. 2021,
+        # App. B: x(t + Δt) = x(t) + √(d[σ²]/dt Δt) z): read its inside in continuous time
+        rc = r.copy(mode="continuous", index=r.index, k_offset=r.k_offset)
+        expr = expr.replace(lambda q: isinstance(q, sp.Function) and q.func == DDT,
+                            lambda q: sp.diff(_resolve_expr(q.args[0], p, rc, allow_unknown), C.t))
     sub, unknown, unknown_atoms = {}, [], []
     for sym in expr.free_symbols:
         at = p.atoms.get(sym)

@@ -12,7 +12,9 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
                     _split_sde)
 from .applied import differential_lhs
 from .divergence import divergence_symbol
+from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .entry import Entry
+from .moments import read_moment
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
     """Read a parsed formula as a Claim (one per plausible notation reading)."""
@@ -21,11 +23,27 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         if isinstance(lhs, sp.Symbol) and lhs in p.atoms and C.is_noise_atom(p.atoms[lhs]):
             raise Declaration()
         if not rhs.has(NORMAL):
+            rat = p.atoms.get(rhs) if isinstance(rhs, sp.Symbol) else None
+            if rat is not None and (rat.base in ("p", "q", "π") or "data" in rat.sub):
+                raise Declaration()  # x_0 ~ q_0(x_0), x(0) ~ p_data: where a variable is drawn from, nothing to check
             raise NotUnderstood("'~' needs a Gaussian N(mean, cov) on the right")
         nrm = [q for q in rhs.atoms(sp.Function) if q.func == NORMAL][0]
-        return _read_step(p, lhs, nrm.args[1] + sp.sqrt(nrm.args[2]) * sp.Symbol("ε", real=True), target, hints, normal=True)
+        prior = read_prior(p, lhs, nrm)
+        if prior:
+            return prior
+        z = sp.Symbol("z_N", real=True)  # the fresh noise of x ~ N(mean, cov): x = mean + √cov z
+        p.atoms[z] = Atom("z", sub="N")
+        cov = nrm.args[2].xreplace({s_: 1 for s_ in nrm.args[2].free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
+        return _read_step(p, lhs, nrm.args[1] + sp.sqrt(cov) * z, target, hints, normal=True)
     if len(p.sides) < 2:
         raise NotUnderstood("not an equation (nothing to check)")
+    solved = solve_for_unknown(p)
+    if solved is not None:
+        p = solved
+    moment = (read_moment(p, p.sides[0], p.sides[-1]) or read_sde_part(p, p.sides[0], p.sides[-1])
+              or read_logp_ode(p, p.sides[0], p.sides[-1]))
+    if moment:
+        return moment
     syms = set().union(*[s_.free_symbols for s_ in p.sides])
     lhs, rhs = p.sides[0], p.sides[-1]
     if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols
@@ -36,6 +54,11 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_sde(p, hints)
     if any(s_.has(NORMAL) for s_ in p.sides):
         nrm = [q for s_ in p.sides for q in s_.atoms(sp.Function) if q.func == NORMAL][0]
+        if nrm not in p.sides:  # log N(x; 0, I) = …, N(…)·c: an expression of a density, not "distributed as"
+            raise NotUnderstood("a Gaussian density inside an expression (only p(·) = N(·) reads as a kernel or prior)")
+        prior = read_prior(p, lhs, nrm)
+        if prior:
+            return prior
         y, mean, cov = nrm.args
         model = [p.atoms[q].name for q in (mean.free_symbols | cov.free_symbols)
                  if q in p.atoms and p.atoms[q].base in ("μ", "Σ") and "θ" in p.atoms[q].sub]
@@ -109,6 +132,10 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         p.atoms[ls], p.atoms[ds] = l_at, d_at
         rhs = rhs.xreplace({q: ds for q in plain_x})
         lhs, lat = ls, l_at
+    if C.is_state(lat) and (lat.sub or lat.args is not None) and lhs in rhs.free_symbols:
+        # x_i ← x_i + …: an in-place update of an indexed state continues another line of its algorithm (Song et al.
+        # 2021, Alg. 2-3 add the noise to x_i' after the predictor's mean); alone it is not a step of any chain
+        raise NotUnderstood(f"{lat.name} on both sides: an in-place update that continues another line of its algorithm")
     if C.is_state(lat) and not lat.sub and lat.args is None and lhs in rhs.free_symbols and any(
             p.atoms[q].sub for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base in ("α", "β", "σ")):
         # an in-place update in code, x = f(x): read as x_{t-1} = f(x_t)
@@ -156,7 +183,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
                 r.note(f"{epsn[0].name[2:-1]} read as the noise prediction ε_θ (the other noise is the fresh one)")
                 noises = [n for n in noises if n != epsn[0]]
         ex = sp.expand(rhs_c)
-        basis = [C.x_cur, C.x_prev, C.x0, C.s, C.e, C.FX, C.x]
+        basis = [C.x_cur, C.x_prev, C.x0, C.s, C.e, C.FX, C.x, C.FD, C.FDp]
         mean: Dict[sp.Symbol, sp.Expr] = {}
         for bsym in basis:
             c = ex.coeff(bsym)
@@ -239,7 +266,7 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         return "sigma(t)", "function"
     if at.base == "s" and at.args == ("t",):
         return "s(t)", "function"
-    if at.base == "ε" and not at.sub and at.args is None and "norm" in rsyms:
+    if at.base == "ε" and (not at.sub or C.C_IDX_ANY.match(at.sub)) and at.args is None and "norm" in rsyms:
         return "eps_snr", "discrete"
     if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat"):
         return "relation", "relation"
@@ -278,6 +305,8 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
                     sub[s_] = C.NORM_Z
                 else:
                     sub[s_] = sp.sqrt(C.NORM_X2)
+            elif at is not None and key == "logp_T" and at.base in ("N", "D", "n") and not at.sub and at.args is None:
+                sub[s_] = C.dim  # the dimension in a log-density (Song et al. 2021's code writes N)
             elif at is not None and at.base == "div":
                 dv = divergence_symbol(at.args[0] if at.args else "f̃")
                 if dv is None:

@@ -107,9 +107,21 @@ def _written_out_beta(cl: Claim, e: Entry) -> Claim:
     return dataclasses.replace(cl, drift=cl.drift.replace(C.BETA, lin).doit(), diff2=cl.diff2.replace(C.BETA, lin).doit())
 
 
+def _written_out_sigma(cl: Claim, e: Entry) -> Claim:
+    """σ(t) next to the geometric schedule's own parameters σ_min, σ_max (Song et al. 2021, App. C writes
+    g = σ(t)√(2 log(σ_max/σ_min))): against an entry with the schedule written out, σ(t) = σ_min (σ_max/σ_min)^t."""
+    pieces = (cl.drift, cl.diff2)
+    if not any(q.has(C.SIGMA) for q in pieces) or not any(q.free_symbols & {C.sigma_min, C.sigma_max} for q in pieces):
+        return cl
+    if e.drift.has(C.SIGMA) or e.diff2.has(C.SIGMA):
+        return cl
+    geo = sp.Lambda(C.U, C.sigma_min * (C.sigma_max / C.sigma_min) ** C.U)
+    return dataclasses.replace(cl, drift=cl.drift.replace(C.SIGMA, geo).doit(), diff2=cl.diff2.replace(C.SIGMA, geo).doit())
+
+
 def compare_sde(cl: Claim, e: Entry) -> Match:
     notes = []
-    cl = _written_out_beta(cl, e)
+    cl = _written_out_sigma(_written_out_beta(cl, e), e)
     if e.direction == "forward" and cl.drift.has(C.s):
         return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":
@@ -153,7 +165,10 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
             problems.append(f"drift: expected {_disp(drift_t, cl)}, found {_disp(cl.drift, cl)}")
     if not g_ok:
         problems.append(f"diffusion g²: expected {_disp(e.diff2, cl)}, found {_disp(cl.diff2, cl)}")
-    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems), notes=notes, terms=terms)
+    # a claim written with G(x, t) is nearer the entries written with it (and the other way round)
+    vocab = {C.GX, C.DIVGG}
+    own = lambda q: vocab & (q.drift.free_symbols | q.diff2.free_symbols)  # noqa: E731
+    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems) + len(own(cl) ^ own(e)), notes=notes, terms=terms)
 
 
 def _step_h_subs(fam: str):
@@ -170,6 +185,9 @@ def _leading(d: sp.Expr, fam: str):
     subs, _ = _step_h_subs(fam)
     dd = C.tie(d).xreplace(subs)
     dd = dd.xreplace({C.G(C.t): sp.sqrt(sp.Symbol("β", positive=True))}) if fam == "vp" else dd
+    if fam == "ve" and dd.has(C.SIGMA):  # dσ²/dt = q at the step's time, σ(t) = σ_k
+        q = sp.Symbol("q", positive=True)
+        dd = dd.subs(sp.Derivative(C.SIGMA(C.t), C.t), q / (2 * C.SIGMA(C.t))).xreplace({C.SIGMA(C.t): C.S})
     try:
         ser = sp.series(dd, C.h, 0, 4).removeO()
     except Exception:  # pragma: no cover
@@ -306,6 +324,14 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
                      for lab, ex, lead, cc, ct in leads if ex == min(orders)]
             return Match(e, "consistent", f"agrees with {e.title} to O(Δt^{p + 1}) per step ({hdesc}); leading error: "
                          + "; ".join(parts), order=p, notes=notes, mismatches=len(leads), terms=terms)
+        if orders and len(orders) > 1 and any(o_ is not None and o_ >= 2 for o_ in orders):
+            # a discretisation with some pieces right to first order: only the others are wrong
+            first = [lab for lab, ex, *_ in leads if ex is not None and ex >= 2]
+            mism = [m_ for m_ in mism if f"coefficient of {_bname(m_[0], cl)}" not in first]
+            if "noise variance" in first:
+                var_mism = None
+            terms = list(dict.fromkeys([term_of_basis(k, cl) for k, _, _ in mism] + (["variance"] if var_mism is not None else [])))
+            notes.append("agrees to first order in Δt: " + ", ".join(first))
     # inconsistent: name the terms
     problems = []
     for k, cc, ct in mism:
@@ -394,11 +420,12 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
         msg += f" ({diag})"
     shape = sum(cl.rhs.has(f_) != e.rhs.has(f_) for f_ in (sp.cos, sp.exp, sp.Integral, sp.log))
     mism = 1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape
+    term = e.lhs.split("|")[0] if e.lhs.split("|")[0] in ("drift", "diffusion") else "rhs"  # pieces of an SDE (sde_parts)
     # "consistent but different": another valid schedule (admissible.py); not for a formula that did not read cleanly
     alt = judge_alternative(cl.rhs, e, msg) if cl.parsed is None or not cl.parsed.issues else None
     if alt is not None:
-        return Match(e, alt[0], alt[1], mismatches=mism, terms=["rhs"])
-    return Match(e, "inconsistent", msg, mismatches=mism, terms=["rhs"])
+        return Match(e, alt[0], alt[1], mismatches=mism, terms=[term])
+    return Match(e, "inconsistent", msg, mismatches=mism, terms=[term])
 
 
 def compare_relation(cl: Claim, e: Entry) -> Match:

@@ -37,7 +37,7 @@ def _point(rng: random.Random) -> Dict[sp.Symbol, sp.Expr]:
     SS = rng.uniform(0.5, 3.0)
     pt = {C.b: bb, C.ap: app, C.a: app * (1 - bb), C.bp: rng.uniform(0.02, 0.4), C.bn: rng.uniform(0.02, 0.4),
           C.S: SS, C.Sp: SS * rng.uniform(0.05, 0.95), C.Sn: SS * rng.uniform(1.1, 2.0), C.t: rng.uniform(0.1, 0.9),
-          C.T: rng.uniform(1.5, 3.0), C.h: rng.uniform(0.001, 0.1), C.beta_min: rng.uniform(0.05, 0.5), C.beta_max: rng.uniform(5, 25),
+          C.T: rng.uniform(1.5, 3.0), C.h: rng.uniform(0.001, 0.03), C.beta_min: rng.uniform(0.05, 0.5), C.beta_max: rng.uniform(5, 25),
           C.beta_d: rng.uniform(5, 20), C.sigma_min: rng.uniform(0.005, 0.05), C.sigma_max: rng.uniform(10, 80),
           C.s_off: rng.uniform(0.001, 0.05), C.dim: rng.randint(1, 6), C.snr: rng.uniform(0.05, 0.3),
           C.lstep: rng.uniform(1e-4, 1e-2), C.m_sym: rng.uniform(0.1, 0.99), C.sg_sym: rng.uniform(0.1, 2.0),

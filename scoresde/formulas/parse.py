@@ -11,6 +11,7 @@ first-class. The parser does not decide what a symbol *means*: every symbol beco
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
@@ -230,6 +231,11 @@ class _Parser(SymbolRules, ConstructRules):
                 if lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z")):
                     atom = Atom(atom.base, atom.deco, atom.sub, lab, None, atom.font)
                     continue
+                if atom.base in ("x", "X", "z") and atom.sub and not atom.sup and _ITER.match(lab):
+                    # x_i^m, x_i^{m-1}, z_i^m (Song et al. 2021, Eq. 2 and Alg. 4-5): the superscript is the inner
+                    # (iteration) index and the step runs over it; the subscript (the noise level) is fixed
+                    atom = Atom(atom.base, atom.deco, lab, "", None, atom.font)
+                    continue
                 if power is None and self._peek_call():
                     self.i = save + 1
                     power = self.group_or_single()
@@ -351,4 +357,31 @@ def parse(text: str) -> Parsed:
     p = _Parser(toks, src)
     p._diff_ok_paren = True
     sides, rel = p.relation()
+    sides = _time_args_as_index(sides, p.atoms)
     return Parsed(text=text, sides=sides, atoms=p.atoms, relation=rel, issues=list(dict.fromkeys(p.issues)))
+
+
+_ITER = re.compile(r"^[jmnkl](?:[+-]\d)?$")
+_STEP_ARG = re.compile(r"^t\s*[+-]\s*(?:Δt|h|Δ|1)$")
+_TIME_ARG = re.compile(r"^t(?:\s*[+-]\s*(?:Δt|h|Δ|1))?$")
+
+
+def _time_args_as_index(sides: List[sp.Expr], atoms: Dict[sp.Symbol, Atom]) -> List[sp.Expr]:
+    """x(t + Δt) = … x(t) … z(t) (Song et al. 2021, App. B): where a state's time argument is a step ahead or back,
+    the formula is a discrete step and the time arguments of the states and noises are their step indices
+    (x(t + Δt) is x_{t+Δt}, x(t) is x_t), as if written with subscripts; a noise z(t) is z_t in any formula that is
+    not a differential equation."""
+    def is_step_var(a: Atom) -> bool:
+        return a.base in ("x", "X", "z") and not a.sub and a.sup == "" and a.args is not None and len(a.args) == 1
+    stepping = any(is_step_var(a) and _STEP_ARG.match(a.args[0]) for a in atoms.values())
+    if not stepping and any(s_.has(DX, DT, DW, DWBAR, DDT) for s_ in sides):
+        return sides
+    rep = {}
+    for sym, a in list(atoms.items()):
+        # a noise z(t) outside a differential equation is the sample z_t even without a step (x(t) = x(0) + σ(t) z(t))
+        if is_step_var(a) and _TIME_ARG.match(a.args[0]) and (stepping or a.base == "z"):
+            na = Atom(a.base, a.deco, a.args[0].replace(" ", ""), a.sup, None, a.font)
+            ns = sp.Symbol(na.name, real=True)
+            atoms[ns] = na
+            rep[sym] = ns
+    return [s_.xreplace(rep) for s_ in sides]

@@ -6,7 +6,7 @@ from typing import List
 
 import sympy as sp
 
-from .atoms import DDT, DT, DW, DWBAR, DX, GREEK, NORMAL, SPACING, Atom, ParseError
+from .atoms import DDT, DECORATIONS, DT, DW, DWBAR, DX, FONTS, GREEK, NORMAL, SPACING, Atom, ParseError
 from .bounds import safe_pow
 from .tokens import Tok, _tok_text
 
@@ -50,7 +50,8 @@ class ConstructRules:
                 depth -= 1
             elif t.kind == "cmd" and t.val == "right" and depth == 0:
                 continue
-            if depth == 0 and t.kind == "op" and t.val in (";", ","):
+            if depth == 0 and t.kind == "op" and (t.val in (";", ",") or (t.val == "|" and not parts)):
+                # N(x; μ, Σ), N(μ, Σ) and N(x | μ, Σ)
                 parts.append(cur)
                 cur = []
                 continue
@@ -113,6 +114,8 @@ class ConstructRules:
     def _braced_tokens(self) -> List[Tok]:
         self.skip_spacing()
         t = self.next()
+        if t.kind == "cmd" and (t.val in FONTS or t.val in DECORATIONS) and self.peek() is not None and self.peek().val == "{":
+            return [t, Tok("op", "{")] + self._braced_tokens() + [Tok("op", "}")]  # _\mathbf{x}: the font and its group
         if not (t.kind == "op" and t.val == "{"):
             return [t]
         depth, out = 1, []

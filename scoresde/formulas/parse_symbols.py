@@ -24,6 +24,9 @@ class SymbolRules:
         return False
 
     def _applicable(self, atom: Atom) -> bool:
+        if len(atom.base) > 1 and atom.base.isascii() and atom.base.isalpha() and not atom.deco:
+            # a named function in upright type applied to a time, \mathrm{SNR}(t) (Kingma et al. 2021, Eq. 2)
+            return self._args_look_like_time()
         if atom.base not in APPLICABLE:
             return False
         if self._args_have_top_comma():
@@ -34,7 +37,9 @@ class SymbolRules:
             return self._args_look_like_time()
         if atom.base == "x" and atom.sub:
             return False
-        if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v"):
+        if atom.base == "e" and not atom.sub:  # e^{…}(…) is Euler's number times a bracket
+            return False
+        if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v", "z", "e", "P"):
             return self._args_look_like_time()
         return True
 
@@ -75,9 +80,9 @@ class SymbolRules:
                 parts.append(tk)
             k += 1
         vals = [p.val for p in parts if not (p.kind == "cmd" and p.val in ("left", "right"))]
-        if not vals or len(vals) > 5:
+        if not vals or len(vals) > 8:
             return False
-        allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r"}
+        allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r", "Delta", "h"}
         if vals in (["η"], ["eta"]):  # σ_t(η): DDIM's σ as a function of η
             return True
         return all(v in allowed or v.isdigit() for v in vals) and vals[0] in ("t", "s", "T", "0", "1", "u", "tau", "r", "τ")
@@ -167,7 +172,7 @@ class SymbolRules:
             return False
         if n.kind == "let" and n.val in ("x", "t", "w", "W", "s", "u", "X", "z", "r", "B"):
             return True
-        if n.kind == "cmd" and n.val in ("tau", "bar", "overline", "mathbf", "boldsymbol", "bm", "mathrm"):
+        if n.kind == "cmd" and (n.val in ("tau", "bar", "overline", "mathrm") or n.val in FONTS):
             return True
         if n.kind == "op" and n.val in ("(", "[") and self._diff_ok_paren:
             return True

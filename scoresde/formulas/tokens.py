@@ -78,7 +78,8 @@ _PLAIN_WORDS = {
     "eps_theta": r"\epsilon_\theta", "eps_pred": r"\epsilon_\theta", "score": r"s_\theta", "s_theta": r"s_\theta",
     "sqrt": r"\sqrt", "exp": r"\exp", "log": r"\log", "cos": r"\cos", "sin": r"\sin", "tan": r"\tan",
     "pi": r"\pi", "theta": r"\theta", "lambda": r"\lambda", "mu": r"\mu", "mu_theta": r"\mu_\theta",
-    "x_prev": "x_{t-1}", "x_next": "x_{t+1}", "x0": "x_0", "x_0": "x_0", "dt": "dt", "dw": "dw",
+    "x_prev": "x_{t-1}", "x_next": "x_{t+1}", "x0": "x_0", "x_0": "x_0", "dt": "dt", "dw": "dw", "dx": "dx",
+    "dwbar": r"d\bar{w}", "dw_bar": r"d\bar{w}", "dbarw": r"d\bar{w}",
 }
 
 

@@ -30,6 +30,10 @@ FAMILIES: List[str] = [
     "guidance",
     "likelihood",
     "noise_levels",
+    "general_sde",
+    "moments",
+    "sde_parts",
+    "likelihood_ode",
 ]
 
 

@@ -14,7 +14,7 @@ from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scala
 from .entry import Entry
 from .evaluate import is_zero
 from .registry import REGISTRY
-from .specialise import first_exact
+from .specialise import SCHEDULES, first_exact
 
 # ============================================================================ comparisons
 @dataclass
@@ -95,33 +95,20 @@ def _bname(bsym, cl: Claim) -> str:
     return C.show(sp.Symbol(_BASIS_NAMES.get(bsym, str(bsym))), _klabel(cl)) if bsym in _BASIS_NAMES else str(bsym)
 
 
-def _written_out_beta(cl: Claim, e: Entry) -> Claim:
-    """β(t) next to the linear schedule's own parameters β_min, β_max (Song et al.'s sub-VP Eq. 12 writes ∫β out and
-    keeps β(t)): against an entry with the schedule written out, β(t) is that schedule, β_min + t(β_max − β_min)."""
+def _written_out_schedule(cl: Claim, e: Entry) -> Claim:
+    """β(t) or σ(t) next to its schedule's own parameters (Song et al.'s sub-VP Eq. 12 keeps β(t) beside ∫β written
+    out; App. C writes g = σ(t)√(2 log(σ_max/σ_min))): against an entry with that schedule written out, the function
+    is the schedule (:data:`scoresde.formulas.specialise.SCHEDULES`)."""
     pieces = (cl.drift, cl.diff2)
-    if not any(q.has(C.BETA) for q in pieces) or not any(q.free_symbols & {C.beta_min, C.beta_max} for q in pieces):
-        return cl
-    if e.drift.has(C.BETA) or e.diff2.has(C.BETA):
-        return cl
-    lin = sp.Lambda(C.U, C.beta_min + C.U * (C.beta_max - C.beta_min))
-    return dataclasses.replace(cl, drift=cl.drift.replace(C.BETA, lin).doit(), diff2=cl.diff2.replace(C.BETA, lin).doit())
-
-
-def _written_out_sigma(cl: Claim, e: Entry) -> Claim:
-    """σ(t) next to the geometric schedule's own parameters σ_min, σ_max (Song et al. 2021, App. C writes
-    g = σ(t)√(2 log(σ_max/σ_min))): against an entry with the schedule written out, σ(t) = σ_min (σ_max/σ_min)^t."""
-    pieces = (cl.drift, cl.diff2)
-    if not any(q.has(C.SIGMA) for q in pieces) or not any(q.free_symbols & {C.sigma_min, C.sigma_max} for q in pieces):
-        return cl
-    if e.drift.has(C.SIGMA) or e.diff2.has(C.SIGMA):
-        return cl
-    geo = sp.Lambda(C.U, C.sigma_min * (C.sigma_max / C.sigma_min) ** C.U)
-    return dataclasses.replace(cl, drift=cl.drift.replace(C.SIGMA, geo).doit(), diff2=cl.diff2.replace(C.SIGMA, geo).doit())
+    subs = {fn: lam for fn, lam, params, _ in SCHEDULES
+            if any(q.has(fn) for q in pieces) and any(q.free_symbols & params for q in pieces)
+            and not (e.drift.has(fn) or e.diff2.has(fn))}
+    return _claim_with(cl, subs)
 
 
 def compare_sde(cl: Claim, e: Entry) -> Match:
     notes = []
-    cl = _written_out_sigma(_written_out_beta(cl, e), e)
+    cl = _written_out_schedule(cl, e)
     if e.direction == "forward" and cl.drift.has(C.s):
         return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":

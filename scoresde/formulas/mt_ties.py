@@ -121,7 +121,7 @@ def _worst(pairs) -> Tuple[bool, str]:
     return worst < 1e-8, f"max deviation {worst:.1e}"
 
 
-def _tie_dpm(name: str, make: Callable, params: Dict[str, float], ref_name: str) -> Tuple[bool, str]:
+def _tie_dpm(name: str, make: Callable, params: Dict[str, float], ref: MTRef) -> Tuple[bool, str]:
     from ..sde import VPSDE
 
     pairs = []
@@ -129,7 +129,6 @@ def _tie_dpm(name: str, make: Callable, params: Dict[str, float], ref_name: str)
         for t, t1, x in ((0.9, 0.7, 0.37), (0.5, 0.42, -1.2), (0.3, 0.2, 0.8)):
             got = _run(make(), sde, [t, t1], x)[-1]
             lt, lt1 = _lam(sde, t), _lam(sde, t1)
-            ref = by_name(ref_name)
             lams = {"t_i-1": lt, "t_i": lt1}
             for lab, spec in ref.lams.items():
                 base, _, rest = spec.partition(" + ")
@@ -205,17 +204,17 @@ def _tie_vdm(ref: MTRef) -> Tuple[bool, str]:
     return ok, ("VPSDE.marginal_prob" if ref.name.endswith("marginal") else "VPSDE._transition (s -> t)") + f": {d}"
 
 
-def _ties() -> Dict[str, Callable[[MTRef], Tuple[bool, str]]]:
+def ties() -> Dict[str, Callable[[MTRef], Tuple[bool, str]]]:
     from ..solvers.ddim import DDIM
     from ..solvers.dpm_solver import DPMSolverPP2M
     from ..solvers.dpm_solver_single import DPMSolver2, DPMSolver3
 
     out: Dict[str, Callable[[MTRef], Tuple[bool, str]]] = {
-        "mt.dpm1.x": lambda r: _tie_dpm("solvers.DDIM(eta=0)", lambda: DDIM(0.0), {}, r.name),
-        "mt.dpmpp1.x": lambda r: _tie_dpm("first step of solvers.DPMSolverPP2M", DPMSolverPP2M, {}, r.name),
-        "mt.dpm2.x": lambda r: _tie_dpm("solvers.DPMSolver2(r1=0.3)", lambda: DPMSolver2(0.3), {"r_1": 0.3}, r.name),
+        "mt.dpm1.x": lambda r: _tie_dpm("solvers.DDIM(eta=0)", lambda: DDIM(0.0), {}, r),
+        "mt.dpmpp1.x": lambda r: _tie_dpm("first step of solvers.DPMSolverPP2M", DPMSolverPP2M, {}, r),
+        "mt.dpm2.x": lambda r: _tie_dpm("solvers.DPMSolver2(r1=0.3)", lambda: DPMSolver2(0.3), {"r_1": 0.3}, r),
         "mt.dpm3.x": lambda r: _tie_dpm("solvers.DPMSolver3(r1=0.25, r2=0.6)", lambda: DPMSolver3(0.25, 0.6),
-                                        {"r_1": 0.25, "r_2": 0.6}, r.name),
+                                        {"r_1": 0.25, "r_2": 0.6}, r),
         "mt.dpmpp2m.x": _tie_2m,
         "mt.edm1.heun": _tie_edm1,
         "mt.edm2.heun": _tie_edm2,
@@ -231,15 +230,15 @@ def mt_builtin_report() -> List[Tuple[str, bool, str]]:
     from .multitime import judge
     from .normalize import normalize_latex
 
-    ties, rows = _ties(), []
+    ties_, rows = ties(), []
     for ref in REFS:
-        if ref.name in ties:
+        if ref.name in ties_:
             try:
-                ok, detail = ties[ref.name](ref)
+                ok, detail = ties_[ref.name](ref)
             except Exception as err:  # a tie that cannot run is a failure, reported
                 ok, detail = False, f"tie failed to run: {err!r}"
         else:
-            tied = [n for n in ties if by_name(n).group == ref.group]
+            tied = [n for n in ties_ if by_name(n).group == ref.group]
             ok, detail = True, ("used by " + ", ".join(tied) + ", which is tied" if tied else
                                 "an identity of its paper with no counterpart in the package")
         if not ref.template:

@@ -249,7 +249,7 @@ _CACHE: Dict[Tuple, Tuple] = {}
 
 
 def _cached(ref: MTRef, labels):
-    k = (ref.name, tuple(sorted((labels or {}).items())))
+    k = (ref.name, ref.latex, tuple(sorted((labels or {}).items())))
     if k not in _CACHE:
         _CACHE[k] = read_ref(ref, labels)
     return _CACHE[k]
@@ -282,7 +282,8 @@ def _subs_ref(ref: MTRef, labels, v: Vocab, claim_syms) -> Dict[sp.Symbol, sp.Ex
         sign = -1 if rest.startswith("-") else 1
         coef = rest.lstrip("+- ").split("*")[0]
         sub[v.lam(lab)] = v.lam(base) + sign * sp.Symbol(coef, positive=True) * h
-    return sub
+    params = {k_: val for k_, val in sub.items() if not k_.name.startswith("λ[")}
+    return {k_: val.xreplace(params) for k_, val in sub.items()}
 
 
 def judge(text: str, hints=None) -> Optional[Verdict]:

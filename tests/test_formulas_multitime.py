@@ -59,6 +59,15 @@ EXACT = [
     (r"x_{i+1} = x_i + \frac{1}{2}(t_{i+1} - t_i)(d_i + d'_i)", None),
     (r"\hat{t}_i = (1 + \gamma_i)\,t_i", None),
     (r"d_i = \frac{\hat{x}_i - D_\theta(\hat{x}_i; \hat{t}_i)}{\hat{t}_i}", None),
+    # EDM Alg. 1 line 7 with the general σ(t), s(t)
+    (r"d'_i = \left(\frac{\dot\sigma(t_{i+1})}{\sigma(t_{i+1})} + \frac{\dot s(t_{i+1})}{s(t_{i+1})}\right)x_{i+1} - "
+     r"\frac{\dot\sigma(t_{i+1})s(t_{i+1})}{\sigma(t_{i+1})}D_\theta\left(\frac{x_{i+1}}{s(t_{i+1})}; \sigma(t_{i+1})\right)", None),
+    # DPM-Solver's intermediate time points through t_λ, the inverse of λ (Alg. 1 line 3, Alg. 2 line 3)
+    (r"s_i = t_\lambda\left(\frac{\lambda_{t_{i-1}} + \lambda_{t_i}}{2}\right)", None),
+    (r"s_{2i} = t_\lambda(\lambda_{t_{i-1}} + r_2 h_i)", None),
+    # VDM's posterior written with its named mean and variance; DDIM Eq. 12 with f_θ^{(t)} (η = 0)
+    (r"q(z_s \mid z_t, x) = \mathcal{N}(\mu_Q(z_t, x; s, t), \sigma_Q^2(s, t) I)", "vdm"),
+    (r"x_{t-1} = \sqrt{\alpha_{t-1}}\,f_\theta^{(t)}(x_t) + \sqrt{1-\alpha_{t-1}}\,\epsilon_\theta^{(t)}(x_t)", "ddim"),
 ]
 
 
@@ -91,6 +100,10 @@ WRONG = [
      r"{\sqrt{\alpha_{\tau_i}}} + \sqrt{1-\alpha_{\tau_i}}\,\epsilon_\theta(x_{\tau_i}, \tau_i)", "ddim", "inconsistent", ["mean.eps"]),
     (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + d'_i\right)", None, "inconsistent", ["mean.other"]),
     (r"\hat{t}_i = \gamma_i t_i", None, "inconsistent", ["rhs"]),
+    (r"s_i = t_\lambda(\lambda_{t_i} + r_1 h_i)", None, "inconsistent", ["rhs"]),
+    (r"d'_i = \left(\frac{\dot\sigma(t_{i+1})}{\sigma(t_{i+1})} - \frac{\dot s(t_{i+1})}{s(t_{i+1})}\right)x_{i+1} - "
+     r"\frac{\dot\sigma(t_{i+1})s(t_{i+1})}{\sigma(t_{i+1})}D_\theta\left(\frac{x_{i+1}}{s(t_{i+1})}; \sigma(t_{i+1})\right)", None,
+     "inconsistent", ["mean.x"]),
     (r"d_i = \frac{\hat{x}_i - D_\theta(\hat{x}_i; \hat{t}_i)}{t_i}", None, "inconsistent", ["mean.x", "mean.x0"]),
 ]
 

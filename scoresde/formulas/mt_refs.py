@@ -41,6 +41,7 @@ class MTRef:
     grid: str = "dpm"  # "dpm" (λ_{t_i} = λ_{t_{i−1}} + h), "ddim" (λ_P = λ_C + h), "edm1", "edm2", "none"
     tie: Optional[Callable[["MTRef"], Tuple[bool, str]]] = None
     template: bool = False
+    expand: bool = False  # a named quantity (σ_Q, μ_Q) that claims may use on their right side: replaced by its value
 
 
 def _dpm(name, title, src, latex, kind="step", **kw) -> MTRef:
@@ -109,10 +110,10 @@ REFS: List[MTRef] = [
          r"z_s = \frac{\alpha_{t|s}\sigma_s^2}{\sigma_t^2}z_t + \frac{\alpha_s\sigma_{t|s}^2}{\sigma_t^2}x + \frac{\sigma_{t|s}\sigma_s}{\sigma_t}\epsilon",
          kind="kernel", grid="none", group="vdm_post"),
     _dpm("mt.vdm.post_std", "posterior standard deviation σ_Q(s, t)", f"{VDM}, Sec. 3.2 (σ_Q² = σ²_{{t|s}} σ_s²/σ_t²)",
-         r"\sigma_Q = \frac{\sigma_{t|s}\sigma_s}{\sigma_t}", kind="scalar", grid="none", group="vdm_post"),
+         r"\sigma_Q = \frac{\sigma_{t|s}\sigma_s}{\sigma_t}", kind="scalar", grid="none", group="vdm_post", expand=True),
     _dpm("mt.vdm.post_mean", "posterior mean μ_Q(z_t, x; s, t)", f"{VDM}, Sec. 3.2",
          r"\mu_Q = \frac{\alpha_{t|s}\sigma_s^2}{\sigma_t^2}z_t + \frac{\alpha_s\sigma_{t|s}^2}{\sigma_t^2}x", kind="aux",
-         grid="none", group="vdm_post"),
+         grid="none", group="vdm_post", expand=True),
     _dpm("mt.ode.eps", "diffusion ODE with the noise prediction model", f"{LU_A}, Eq. 2.4 (f, g of Eq. 2.2)",
          r"\frac{dx_t}{dt} = f(t)x_t + \frac{g^2(t)}{2\sigma_t}\epsilon_\theta(x_t, t)", kind="aux", grid="none"),
     # DDIM on any pair of time points (the τ sub-sequence of Sec. 4.2, t and t - Δt of Sec. 4.3)
@@ -130,6 +131,10 @@ REFS: List[MTRef] = [
           r"x_{i+1} = x_i + (t_{i+1} - t_i)d_i", "edm", "edm1", grid="edm1"),
     MTRef("mt.edm1.dprime", "EDM Alg. 1, second slope d'_i (σ(t) = t)", f"{EDM}, Alg. 1 line 7",
           r"d'_i = (x_{i+1} - D_\theta(x_{i+1}; t_{i+1}))/t_{i+1}", "edm", "edm1", "aux", grid="edm1"),
+    MTRef("mt.edm1.dprime_g", "EDM Alg. 1, the second slope d'_i (general σ(t), s(t))", f"{EDM}, Alg. 1 line 7",
+          r"d'_i = \left(\frac{\dot\sigma(t_{i+1})}{\sigma(t_{i+1})} + \frac{\dot s(t_{i+1})}{s(t_{i+1})}\right)x_{i+1} - "
+          r"\frac{\dot\sigma(t_{i+1})s(t_{i+1})}{\sigma(t_{i+1})}D_\theta\left(\frac{x_{i+1}}{s(t_{i+1})}; \sigma(t_{i+1})\right)",
+          "edm", "edm1g", "aux", grid="none"),
     MTRef("mt.edm1.heun", "EDM Alg. 1, Heun (trapezoidal) correction", f"{EDM}, Alg. 1 line 8",
           r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + \frac{1}{2}d'_i\right)", "edm", "edm1", grid="edm1"),
     MTRef("mt.edm2.gamma", "EDM Alg. 2, churn factor γ_i (inside [S_tmin, S_tmax])", f"{EDM}, Alg. 2 line 4",

@@ -30,6 +30,7 @@ _PRIME = re.compile(r"(?P<h>(?:\\mathbf\s*\{\s*d\s*\}|(?<![a-zA-Z\\])d))\s*(?:'\
 _SNR = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\}\s*(?:\\left)?\s*\(")
 _SIGMOID = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*sigmoid\s*\}\s*(?:\\left)?\s*\(|\\sigmoid\s*(?:\\left)?\s*\(")
 _MIN = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(")
+_TFUN = re.compile(r"(?<![\\a-zA-Z])(\\sigma|s)\s*(?:\\left)?\(\s*((?:\\hat\s*\{?\s*t\s*\}?|t)\s*_\s*(?:\{[^{}]*\}|\w))\s*(?:\\right)?\)")
 _CASES = re.compile(r"\\begin\s*\{\s*cases\s*\}(?P<body>.*?)(?:\\end\s*\{\s*cases\s*\}|$)", re.S)
 
 
@@ -125,6 +126,7 @@ def prepare(text: str) -> Tuple[str, Dict[str, Placeholder]]:
     text = _calls(text, _MODEL, lambda m_, a_, b_: b_.key(Placeholder(
         "model", base=m_.group("base").lstrip("\\").replace("varepsilon", "epsilon"), hat=bool(m_.group("hat")),
         args=a_, sup=(m_.group("sup") or "").strip())), b)
+    text = _TFUN.sub(lambda m_: b.key(Placeholder("tfun", base=m_.group(1).lstrip("\\"), args=[m_.group(2)])), text)
     text = _PRIME.sub(lambda m_: b.key(Placeholder("prime", base="d", args=[_strip_braces(m_.group("a") or m_.group("b"))])), text)
     return text, b.table
 

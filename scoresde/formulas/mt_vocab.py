@@ -71,7 +71,7 @@ def _sub_label(sub: str) -> Optional[str]:
     sub = sub.replace("{", "").replace("}", "")
     if re.fullmatch(r"[tsu]|τ|λ", sub):
         return sub
-    if re.fullmatch(r"t[+-]Δt", sub):
+    if re.fullmatch(r"t[+-]Δt|t[+-]\d", sub):
         return sub
     m = re.fullmatch(r"([tsτ])_(\d*i(?:[+-]\d+)?|\d+)", sub)
     if m:
@@ -278,6 +278,12 @@ class Vocab:
     def time_label_text(self, text: str) -> str:
         from .parse import parse
 
+        m = re.fullmatch(r"\s*\\sigma\s*(?:\\left)?\s*\((.*?)(?:\\right)?\)\s*", text)
+        if m and self.mode == "edm":  # D_θ(x; σ(t_i)): the time point t_i
+            return self.time_label_text(m.group(1))
+        m = re.fullmatch(r"\s*([tsτ])\s*_\s*\{?\s*(\d*i\s*[+-]\s*\d+)\s*\}?\s*", text)
+        if m:  # t_{i+1}, or t_i+1 as the one-step reader flattens it inside an argument list
+            return m.group(1) + "_" + m.group(2).replace(" ", "")
         p = parse(text)
         if len(p.sides) != 1 or not isinstance(p.sides[0], sp.Symbol) or p.sides[0] not in p.atoms:
             raise Unknown(f"time argument {text}")
@@ -296,6 +302,10 @@ class Vocab:
             return sp.exp(2 * self.lam(self.time_label_text(ph.args[0])))
         if ph.kind == "dot":
             return self.e_sym("sigd" if ph.base == "sigma" else "scd", self.time_label_text(ph.args[0]))
+        if ph.kind == "tfun":  # σ(t_k), s(t_k) at a time point (EDM)
+            if self.mode != "edm":
+                raise Unknown(f"{ph.base}({ph.args[0]})")
+            return self.e_sym("sig" if ph.base == "sigma" else "sc", self.time_label_text(ph.args[0]))
         if ph.kind == "prime":
             return self.vec("aux", f"d'@{ph.args[0]}")
         if ph.kind == "min":

@@ -28,7 +28,7 @@ from .mt_text import Placeholder, prepare
 from .atoms import DDT, DT, DX
 from .mt_vocab import VEC_KINDS, Unknown, Vocab, _sub_label
 from .parse import parse
-from .verdict import Verdict
+from .verdict import RANK as _RANK, Verdict
 
 __all__ = ["judge", "Reader", "read_ref"]
 
@@ -85,7 +85,7 @@ def _is_model(at, table) -> bool:
 
 # ============================================================================ reading a claim
 def _mode(text: str, table: Dict[str, Placeholder], p: Parsed) -> str:
-    if any(ph.kind in ("prime", "dot") or (ph.kind == "model" and ph.base == "D") for ph in table.values()):
+    if any(ph.kind in ("prime", "dot", "tfun") or (ph.kind == "model" and ph.base == "D") for ph in table.values()):
         return "edm"
     for at in p.atoms.values():
         if at.base == "γ" and at.sub == "i" or at.base == "S" and at.sub in ("churn", "noise"):
@@ -287,11 +287,43 @@ def _subs_ref(ref: MTRef, labels, v: Vocab, claim_syms) -> Dict[sp.Symbol, sp.Ex
 
 
 def judge(text: str, hints=None) -> Optional[Verdict]:
-    """The multi-time verdict of one equation, or None when the multi-time vocabulary cannot read it."""
+    """The multi-time verdict of one equation, or None when the multi-time vocabulary cannot read it.
+
+    Without a ``notation`` hint a bare α is read as inferred (VDM's √ᾱ beside σ_t, DDIM's ᾱ otherwise); a verdict
+    other than exact is then checked under the other reading too, and the better one is reported with the
+    reading it needs (a formula is never called wrong for a notation the verifier guessed)."""
+    first = _judge_one(text, hints)
+    if (hints or {}).get("notation") in ("vdm", "ddim", "ddpm") or first is None or first.verdict == "exact":
+        return first
+    if not re.search(r"(?<!bar\{)(?<!bar)\\alpha_", text.replace(" ", "")):
+        return first
+    for alt in ("vdm", "ddim"):
+        second = _judge_one(text, dict(hints or {}, notation=alt))
+        if second is not None and _RANK[second.verdict] < _RANK[first.verdict]:
+            second.notes.append(f"read in {alt.upper()} notation (α = {'√ᾱ' if alt == 'vdm' else 'ᾱ'}); "
+                                f"the inferred reading gives {first.verdict}")
+            return second
+    return first
+
+
+_TLAMBDA = re.compile(r"^\s*(?P<lab>[st]\s*_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\w))\s*=\s*t\s*_\s*\{?\s*\\lambda\s*\}?\s*"
+                      r"(?:\\left|\\big|\\Big)?\s*\((?P<arg>.*)\)\s*$")
+
+
+def _judge_one(text: str, hints=None) -> Optional[Verdict]:
+    m = _TLAMBDA.match(text)
+    if m:  # s_i = t_λ(...): t_λ is the inverse of λ (Lu et al. 2022a, Sec. 3.3), so λ_{s_i} = (...)
+        arg = re.sub(r"\\(?:right|big|Big)\s*$", "", m.group("arg").strip())
+        text = r"\lambda_{" + m.group("lab").replace(" ", "") + "} = " + arg
     try:
         sides, v, notes = read(text, hints)
     except (Unknown, ParseError, ZeroDivisionError, TypeError, ValueError, IndexError, AttributeError):
         return None
+    sides = _expand_named(sides, v)
+    placed = [s_ for s_ in sides[0].free_symbols - set().union(*(e_.free_symbols for e_ in sides[1:]))
+              if s_.name.startswith("λ[")]
+    if len(sides) == 2 and len(placed) == 1 and sides[0] == placed[0]:
+        return _placement(text, sides, v, placed[0], notes)
     q = _target(sides, v)
     if q is None:
         return _identity(text, sides, v, notes)
@@ -300,9 +332,50 @@ def judge(text: str, hints=None) -> Optional[Verdict]:
     cands = _candidates(q, sides, v)
     if not cands:
         return None
+    # a noise draw or the data that none of the references has: a reparametrisation this reader does not model
+    mine = {v.vecs[s_] for s_ in sides[1].free_symbols if s_ in v.vecs and v.vecs[s_][0] in ("noise", "data")}
+    if mine - {rv.vecs[s_] for _, rhs, lab in cands for rv in [_cached(_, lab or None)[2]] for s_ in rhs.free_symbols
+               if s_ in rv.vecs}:
+        return None
     from .mt_judge import decide
 
     return decide(text, sides, v, q, cands, notes)
+
+
+def _expand_named(sides: List[sp.Expr], v: Vocab) -> List[sp.Expr]:
+    """σ_Q, μ_Q used on the right side (a posterior written with its named mean and variance): their values."""
+    rhs_syms = set().union(*(e_.free_symbols for e_ in sides[1:]))
+    sub = {}
+    for ref in REFS:
+        if ref.expand:
+            q, val, rv = _cached(ref, None)
+            if q in rhs_syms:
+                sub[q] = val
+                v.vecs.update(rv.vecs)
+    return [sides[0]] + [e_.xreplace(sub) for e_ in sides[1:]] if sub else sides
+
+
+def _placement(text: str, sides, v: Vocab, lam: sp.Symbol, notes) -> Optional[Verdict]:
+    """λ of an intermediate time point (DPM-Solver's s_i, s_{2i-1}; DPM-Solver++(2M)'s t_{i-2}) against the references
+    that place it."""
+    label = lam.name[2:-1]
+    refs = [r_ for r_ in REFS if label in r_.lams]
+    if not refs:
+        return None
+    syms = set().union(*(e_.free_symbols for e_ in sides))
+    first = None
+    for ref in refs:
+        sub = _subs_ref(ref, {}, v, syms)
+        z, _, how = nonzero((sides[0] - sides[1]).xreplace(sub), v)
+        if z:
+            return Verdict(text, "exact", f"the time point {label} of {ref.title} ({ref.source})", claim=ref.title,
+                           target=ref.name, notes=notes)
+        if z is False and first is None:
+            first = ref
+    if first is None:
+        return None
+    return Verdict(text, "inconsistent", f"places {label} elsewhere than {first.title} ({first.source}) does",
+                   claim=first.title, target=first.name, terms=["rhs"], notes=notes)
 
 
 def _identity(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:

@@ -68,6 +68,11 @@ EXACT = [
     # VDM's posterior written with its named mean and variance; DDIM Eq. 12 with f_θ^{(t)} (η = 0)
     (r"q(z_s \mid z_t, x) = \mathcal{N}(\mu_Q(z_t, x; s, t), \sigma_Q^2(s, t) I)", "vdm"),
     (r"x_{t-1} = \sqrt{\alpha_{t-1}}\,f_\theta^{(t)}(x_t) + \sqrt{1-\alpha_{t-1}}\,\epsilon_\theta^{(t)}(x_t)", "ddim"),
+    # DPM-Solver++(2S) update with D_i written out; schedules as functions of the time value t
+    (r"\tilde{x}_{t_i} = \frac{\sigma_{t_i}}{\sigma_{t_{i-1}}}" + X1 + r" - \alpha_{t_i}(e^{-h_i}-1)\left(\left(1-\frac{1}{2r_i}\right)" + D1
+     + r" + \frac{1}{2r_i}x_\theta(u_i, s_i)\right)", "vdm"),
+    (r"\alpha_t = \cos\left(\frac{\pi t}{2}\right)", "vdm"),
+    (r"\log\alpha_t = -\frac{\beta_1-\beta_0}{4}t^2 - \frac{\beta_0}{2}t", "vdm"),
 ]
 
 
@@ -121,7 +126,9 @@ def test_not_read_means_not_judged():
     # a value given to a quantity, a symbol with no meaning, an SDE: left to the other readers
     for latex in (r"\lambda = 0.001", r"\tilde{x}_{t_i} = \frac{\alpha_{t_i}}{\alpha_{t_{i-1}}}" + X1 + r" + Q_i",
                   r"dx = -\frac{1}{2}\beta(t) x\,dt + \sqrt{\beta(t)}\,dw",
-                  r"\epsilon = \frac{x_t - \sqrt{\bar\alpha_t}x_0}{\sqrt{1-\bar\alpha_t}}"):
+                  r"\epsilon = \frac{x_t - \sqrt{\bar\alpha_t}x_0}{\sqrt{1-\bar\alpha_t}}",
+                  # another valid schedule is not this reader's to judge; a free noise scale given a value
+                  r"\alpha_t = \cos\left(\frac{\pi t}{4}\right)", r"\sigma_t^2 = 1 - \bar\alpha_t"):
         assert judge(normalize_latex(latex), {}) is None, latex
 
 
@@ -137,7 +144,7 @@ def test_every_reference_is_cited_tied_and_reads_back():
         assert any(w in r_.source for w in ("Eq.", "Alg.", "Sec.")), r_.name
     rows = mt_builtin_report()
     assert all(ok for _, ok, _ in rows), [r_ for r_ in rows if not r_[1]]
-    assert sum("max deviation" in d for _, _, d in rows) >= 8
+    assert sum("max deviation" in d for _, _, d in rows) >= 10
 
 
 @pytest.mark.parametrize("name,old,new", [("mt.dpm2.x", r"\frac{\sigma_{t_i}}{2 r_1}", r"\frac{\sigma_{t_i}}{r_1}"),

@@ -116,6 +116,14 @@ REFS: List[MTRef] = [
          grid="none", group="vdm_post", expand=True),
     _dpm("mt.ode.eps", "diffusion ODE with the noise prediction model", f"{LU_A}, Eq. 2.4 (f, g of Eq. 2.2)",
          r"\frac{dx_t}{dt} = f(t)x_t + \frac{g^2(t)}{2\sigma_t}\epsilon_\theta(x_t, t)", kind="aux", grid="none"),
+    # schedules as λ_t (the half log-SNR) of the time value t: a claim about them is exact or left unjudged here
+    _dpm("mt.schedule.cosine", "cosine schedule without offset (α_t = cos(πt/2), σ_t = sin(πt/2))",
+         "Nichol & Dhariwal 2021, Eq. 17 with s = 0; Kingma et al. 2021, Sec. 3.4 (log SNR)",
+         r"\lambda_t = -\log\tan\left(\frac{\pi t}{2}\right)", kind="schedule", grid="none", group="schedule"),
+    _dpm("mt.schedule.vp_linear", "VP SDE with linear β(t) (ᾱ(t) = exp(−β_min t − (β_max − β_min) t²/2))",
+         "Song et al. 2021, App. B (Eq. 33); Lu et al. 2022a, App. (linear noise schedule)",
+         r"\lambda_t = \frac{1}{2}\log\frac{e^{-\beta_{min}t - \frac{1}{2}(\beta_{max}-\beta_{min})t^2}}{1 - e^{-\beta_{min}t - \frac{1}{2}(\beta_{max}-\beta_{min})t^2}}",
+         kind="schedule", grid="none", group="schedule"),
     # DDIM on any pair of time points (the τ sub-sequence of Sec. 4.2, t and t - Δt of Sec. 4.3)
     MTRef("mt.ddim.step", "DDIM update (generalised, σ free)", f"{DDIM}, Eq. 12 (on τ_i -> τ_{{i-1}}: Sec. 4.2)",
           r"x_{PP} = \sqrt{\alpha_{PP}}\left(\frac{x_{CC} - \sqrt{1-\alpha_{CC}}\epsilon_\theta(x_{CC}, CC)}{\sqrt{\alpha_{CC}}}\right) + "

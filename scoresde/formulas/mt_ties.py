@@ -204,6 +204,22 @@ def _tie_vdm(ref: MTRef) -> Tuple[bool, str]:
     return ok, ("VPSDE.marginal_prob" if ref.name.endswith("marginal") else "VPSDE._transition (s -> t)") + f": {d}"
 
 
+def _tie_schedule(ref: MTRef) -> Tuple[bool, str]:
+    """λ_t of the schedule against LinearSDE.log_snr of VPSDE (linear β) or VPSDE.cosine with s -> 0."""
+    from ..sde import VPSDE
+    from .multitime import _cached
+
+    q, val, _ = _cached(ref, None)
+    cos = ref.name.endswith("cosine")
+    sde = VPSDE.cosine(s=1e-12, T=0.99) if cos else VPSDE(beta_min=0.1, beta_max=20.0)
+    pairs = []
+    for t in (0.1, 0.4, 0.75, 0.95):
+        rep = {s_: (t if s_.name == "t·" else {"β_min": 0.1, "β_max": 20.0}[s_.name]) for s_ in val.free_symbols}
+        pairs.append((float(sp.N(val.xreplace(rep), 30)), _lam(sde, t)))
+    ok, d = _worst(pairs)
+    return ok, ("VPSDE.cosine(s=1e-12)" if cos else "VPSDE(beta_min=0.1, beta_max=20)") + f".log_snr: {d}"
+
+
 def ties() -> Dict[str, Callable[[MTRef], Tuple[bool, str]]]:
     from ..solvers.ddim import DDIM
     from ..solvers.dpm_solver import DPMSolverPP2M
@@ -220,6 +236,8 @@ def ties() -> Dict[str, Callable[[MTRef], Tuple[bool, str]]]:
         "mt.edm2.heun": _tie_edm2,
         "mt.vdm.marginal": _tie_vdm,
         "mt.vdm.transition": _tie_vdm,
+        "mt.schedule.cosine": _tie_schedule,
+        "mt.schedule.vp_linear": _tie_schedule,
     }
     return out
 

@@ -218,6 +218,10 @@ class Vocab:
             return self.lam(f"t_{sub}") - self.lam(f"t_{prev}")
         if base == "r" and deco == "" and re.fullmatch(r"\d|i|\d*i[+-]\d", sub or "x"):
             return self.param(f"r_{sub}")
+        if base == "t" and not sub and deco == "":  # the time value of a schedule (λ_t as a function of t)
+            return sp.Symbol("t·", positive=True)
+        if base == "β" and deco == "" and sub in ("min", "max", "d", "0", "1"):
+            return self.param("β_" + {"0": "min", "1": "max"}.get(sub, sub))  # DPM-Solver writes β_0, β_1
         if base == "η" and not sub:
             return self.param("η")
         if base in ("x", "z") and deco in ("", "tilde", "hat"):

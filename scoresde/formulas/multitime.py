@@ -242,7 +242,20 @@ def _candidates(q: sp.Symbol, sides, v: Vocab) -> List[Tuple[MTRef, sp.Expr, Dic
             continue
         if rq == q:
             out.append((ref, rhs, labels or {}))
+            inl = _inline(ref, rhs)
+            if inl is not None:  # the same line with its auxiliaries (D_i, D_2i) written out
+                out.append((ref, inl, labels or {}))
     return out
+
+
+def _inline(ref: MTRef, rhs: sp.Expr) -> Optional[sp.Expr]:
+    sub = {}
+    for other in REFS:
+        if other.group == ref.group and other.kind == "aux" and other is not ref:
+            oq, orhs, _ = _cached(other, None)
+            if oq in rhs.free_symbols:
+                sub[oq] = orhs
+    return rhs.xreplace(sub) if sub else None
 
 
 _CACHE: Dict[Tuple, Tuple] = {}
@@ -320,6 +333,8 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
     except (Unknown, ParseError, ZeroDivisionError, TypeError, ValueError, IndexError, AttributeError):
         return None
     sides = _expand_named(sides, v)
+    if any(s_.name == "t·" for e_ in sides for s_ in e_.free_symbols):
+        return _schedule(text, sides, v, notes)
     placed = [s_ for s_ in sides[0].free_symbols - set().union(*(e_.free_symbols for e_ in sides[1:]))
               if s_.name.startswith("λ[")]
     if len(sides) == 2 and len(placed) == 1 and sides[0] == placed[0]:
@@ -340,6 +355,24 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
     from .mt_judge import decide
 
     return decide(text, sides, v, q, cands, notes)
+
+
+def _schedule(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
+    """A relation between the time value t and the quantities at t: exact when it is one of the known schedules
+    (with their parameters free), else not judged here (other valid schedules exist)."""
+    lams = {s_ for e_ in sides for s_ in e_.free_symbols if s_.name.startswith("λ[")}
+    if lams != {v.lam("t")} or len(sides) < 2:
+        return None
+    for ref in REFS:
+        if ref.kind != "schedule":
+            continue
+        q, val, _ = _cached(ref, None)
+        w = sp.Symbol("w·", positive=True)  # t = w/(1 + w) keeps the time value inside (0, 1)
+        tv = {s_: w / (1 + w) for e_ in sides for s_ in e_.free_symbols if s_.name == "t·"}
+        tv.update({s_: w / (1 + w) for s_ in val.free_symbols if s_.name == "t·"})
+        if all(nonzero((a_ - b_).xreplace({q: val}).xreplace(tv), v)[0] for a_, b_ in zip(sides, sides[1:])):
+            return Verdict(text, "exact", f"the {ref.title} ({ref.source})", claim=ref.title, target=ref.name, notes=notes)
+    return None
 
 
 def _expand_named(sides: List[sp.Expr], v: Vocab) -> List[sp.Expr]:
@@ -389,6 +422,8 @@ def _identity(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
         z, bad, how = nonzero(a_ - b_, v)
         if z is None:
             return None
+        if not z and (a_ - b_).free_symbols & set(v.params.values()):
+            return None  # a free parameter (DDIM's σ_t, r_1, η) given a value: not an identity of the notation
         if not z:
             return Verdict(text, "inconsistent", "the two sides differ in the notation's own definitions ("
                            + _vocab_line(v) + ")", claim="a relation between the notation's quantities",

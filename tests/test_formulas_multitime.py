@@ -73,6 +73,11 @@ EXACT = [
      + r" + \frac{1}{2r_i}x_\theta(u_i, s_i)\right)", "vdm"),
     (r"\alpha_t = \cos\left(\frac{\pi t}{2}\right)", "vdm"),
     (r"\log\alpha_t = -\frac{\beta_1-\beta_0}{4}t^2 - \frac{\beta_0}{2}t", "vdm"),
+    # DPM-Solver++(2M)'s first step with concrete indices; DDIM on τ with its noise; DDPM's forward step (α = 1 − β)
+    (r"\tilde{x}_{t_1} = \frac{\sigma_{t_1}}{\sigma_{t_0}}\tilde{x}_{t_0} - \alpha_{t_1}(e^{-h_1}-1)x_\theta(\tilde{x}_{t_0}, t_0)", "vdm"),
+    (r"x_{\tau_{i-1}} = \sqrt{\alpha_{\tau_{i-1}}}\,\frac{x_{\tau_i} - \sqrt{1-\alpha_{\tau_i}}\epsilon_\theta^{(\tau_i)}(x_{\tau_i})}{\sqrt{\alpha_{\tau_i}}}"
+     r" + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}\,\epsilon_\theta^{(\tau_i)}(x_{\tau_i}) + \sigma_{\tau_i}\epsilon_{\tau_i}", "ddim"),
+    (r"x_t = \sqrt{\alpha_t}\,x_{t-1} + \sqrt{1-\alpha_t}\,z", None),
 ]
 
 
@@ -120,6 +125,14 @@ def test_perturbed_lines_are_not_exact_and_name_the_term(latex, notation, verdic
     assert v.terms and set(v.terms) <= set(terms), (v.terms, v.detail)
     if verdict == "consistent":
         assert v.order and v.order >= 1
+
+
+def test_a_bar_fixes_the_ddpm_reading():
+    # ᾱ beside a bare α: DDPM's α_t = 1 − β_t, so DDIM's step with one α left unbarred is not exact
+    latex = (r"x_{t-1} = \sqrt{\bar\alpha_{t-1}}\frac{x_t - \sqrt{1-\alpha_t}\epsilon_\theta(x_t, t)}{\sqrt{\bar\alpha_t}} + "
+             r"\sqrt{1-\bar\alpha_{t-1}}\epsilon_\theta(x_t, t)")
+    v = judge(normalize_latex(latex), {})
+    assert v is None or v.verdict != "exact"
 
 
 def test_not_read_means_not_judged():

@@ -44,10 +44,19 @@ def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
         return Verdict(text, "exact", f"identical to {ref.title} ({ref.source})"
                        + ("" if how == "symbolic" else f", {how}"), claim=ref.title, target=ref.name, notes=notes)
     decided = [r_ for r_ in results if r_[0] is False]
+    noisy = any(v.vecs.get(s_, ("",))[0] == "noise" for s_ in sides[1].free_symbols)
+    if any(s_.name.startswith("σ_") and s_.name != "σ_Q" for s_ in claim_syms) or (noisy and all(r_[4].template for r_ in results)):
+        # a free noise scale σ_t (DDIM's, DDPM's), or a stochastic step: another member of DDIM's family for some σ
+        # (DDPM's ancestral step with σ² = β̃_t), or a step outside it (σ² = β_t): the one-step reader's to judge
+        return Verdict(text, "unparsed", "a stochastic step that no multi-time reference fixes", notes=notes)
     if not decided:
         return Verdict(text, "unparsed", "the comparison with the multi-time references could not be decided", notes=notes)
     decided.sort(key=lambda r_: (not r_[3], len(r_[1])))
     _, bad, _, _, ref, rhs, labels, sub = decided[0]
+    if _inputs(sides[1].xreplace(sub), v) != _inputs(rhs.xreplace(sub), v):
+        # the claim starts from other states (or the data) than every reference of its quantity: another formula
+        return Verdict(text, "unparsed", f"no multi-time reference defines {_disp(q, v)[19:]} from the same states",
+                       notes=notes)
     terms = _terms(bad, v, q, sides)
     where = ", ".join(_disp(b_, v) for b_ in bad)
     if ref.kind == "step" and ref.grid != "none" and not any(v.vecs.get(s_, ("",))[0] == "noise" for s_ in claim_syms):
@@ -62,6 +71,15 @@ def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
             notes = notes + [f"its difference to {ref.title} falls only as O(h^{qq:.2f}) (not a consistent step)"]
     return Verdict(text, "inconsistent", f"differs from {ref.title} ({ref.source}) in {where}", claim=ref.title,
                    target=ref.name, terms=terms, notes=notes)
+
+
+def _inputs(e: sp.Expr, v: Vocab) -> frozenset:
+    """The states and data an expression starts from (model arguments included)."""
+    out = {v.vecs[s_] for s_ in e.free_symbols if s_ in v.vecs and v.vecs[s_][0] in ("state", "data")}
+    for s_ in e.free_symbols:
+        if s_ in v.model_args:
+            out |= {v.vecs[y] for y in v.model_args[s_][0].free_symbols if y in v.vecs}
+    return frozenset(out)
 
 
 def _named_basis(res: sp.Expr, v: Vocab) -> sp.Expr:

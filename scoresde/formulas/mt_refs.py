@@ -104,8 +104,10 @@ REFS: List[MTRef] = [
     # VDM (Kingma et al. 2021): forward marginal, transition, posterior
     _dpm("mt.vdm.marginal", "forward marginal z_t = α_t x + σ_t ε", f"{VDM}, Eq. 1 (Sec. 2)",
          r"z_t = \alpha_t x + \sigma_t \epsilon", kind="kernel", grid="none"),
-    _dpm("mt.vdm.transition", "forward transition q(z_t | z_s), s < t", f"{VDM}, Sec. 2 (α_{{t|s}}, σ²_{{t|s}})",
-         r"z_t = \frac{\alpha_t}{\alpha_s} z_s + \sqrt{\sigma_t^2 - \frac{\alpha_t^2}{\alpha_s^2}\sigma_s^2}\,\epsilon", kind="kernel", grid="none", group="vdm_tr"),
+    _dpm("mt.vdm.transition", "forward transition q(z_t | z_s), s < t (DDPM's Eq. 2 for s = t - 1)",
+         f"{VDM}, Sec. 2 (α_{{t|s}}, σ²_{{t|s}}); Ho et al. 2020, Eq. 2",
+         r"z_{PP} = \frac{\alpha_{PP}}{\alpha_{CC}} z_{CC} + \sqrt{\sigma_{PP}^2 - \frac{\alpha_{PP}^2}{\alpha_{CC}^2}\sigma_{CC}^2}\,\epsilon",
+         kind="kernel", grid="none", group="vdm_tr", template=True),
     _dpm("mt.vdm.posterior", "posterior q(z_s | z_t, x)", f"{VDM}, Sec. 3.2 (μ_Q, σ_Q²)",
          r"z_s = \frac{\alpha_{t|s}\sigma_s^2}{\sigma_t^2}z_t + \frac{\alpha_s\sigma_{t|s}^2}{\sigma_t^2}x + \frac{\sigma_{t|s}\sigma_s}{\sigma_t}\epsilon",
          kind="kernel", grid="none", group="vdm_post"),

@@ -28,8 +28,9 @@ class RefEval:
     """Numeric value of a reference line: states, scalars and auxiliaries from ``given`` or from the other lines
     of the same algorithm; ε_θ / D_θ exact for Gaussian data N(m, v)."""
 
-    def __init__(self, ref: MTRef, lams: Dict[str, float], given: Dict[str, float], m: float = _M0, v: float = _V0):
-        self.ref, self.lams, self.given, self.m, self.v = ref, dict(lams), dict(given), m, v
+    def __init__(self, ref: MTRef, lams: Dict[str, float], given: Dict[str, float], m: float = _M0, v: float = _V0,
+                 labels: Optional[Dict[str, str]] = None):
+        self.ref, self.lams, self.given, self.m, self.v, self.labels = ref, dict(lams), dict(given), m, v, labels
 
     def _line(self, sym: sp.Symbol):
         from .multitime import _cached
@@ -75,7 +76,7 @@ class RefEval:
         if vocab is None:
             from .multitime import _cached
 
-            vocab = _cached(self.ref, None)[2]
+            vocab = _cached(self.ref, self.labels)[2]
         rep = {}
         for s_ in e.free_symbols:
             if s_ in vocab.vecs:
@@ -87,7 +88,7 @@ class RefEval:
     def line(self, name: Optional[str] = None) -> float:
         from .multitime import _cached
 
-        q, rhs, rv = _cached(by_name(name) if name else self.ref, None)
+        q, rhs, rv = _cached(by_name(name) if name else self.ref, self.labels)
         return self.value(rhs, 0, rv)
 
 
@@ -198,7 +199,8 @@ def _tie_vdm(ref: MTRef) -> Tuple[bool, str]:
         else:
             a, b = sde._transition(torch.tensor(s_, dtype=_f64), torch.tensor(t, dtype=_f64))
             got, given = float(a) * x + float(b) * z, {"x@s": x, "ε": z}
-        ev = RefEval(ref, {"t": _lam(sde, t), "s": _lam(sde, s_)}, given)
+        labels = None if ref.name.endswith("marginal") else {"PP": "t", "CC": "s"}
+        ev = RefEval(ref, {"t": _lam(sde, t), "s": _lam(sde, s_)}, given, labels=labels)
         pairs.append((ev.line(), got))
     ok, d = _worst(pairs)
     return ok, ("VPSDE.marginal_prob" if ref.name.endswith("marginal") else "VPSDE._transition (s -> t)") + f": {d}"
@@ -259,8 +261,11 @@ def mt_builtin_report() -> List[Tuple[str, bool, str]]:
             tied = [n for n in ties_ if by_name(n).group == ref.group]
             ok, detail = True, ("used by " + ", ".join(tied) + ", which is tied" if tied else
                                 "an identity of its paper with no counterpart in the package")
-        if not ref.template:
-            v = judge(normalize_latex(ref.latex), {"notation": ref.notation} if ref.notation != "edm" else {})
+        latex = ref.latex
+        if ref.template:  # read back on one pair of time points
+            latex = latex.replace("PP", r"\tau_{i-1}").replace("CC", r"\tau_{i}")
+        if True:
+            v = judge(normalize_latex(latex), {"notation": ref.notation} if ref.notation != "edm" else {})
             if v is None or v.verdict != "exact":
                 ok, detail = False, detail + f"; its LaTeX reads back as {v.verdict if v else 'unreadable'}"
         rows.append((ref.name, ok, detail))

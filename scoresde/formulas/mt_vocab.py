@@ -224,6 +224,8 @@ class Vocab:
             return self.param("β_" + {"0": "min", "1": "max"}.get(sub, sub))  # DPM-Solver writes β_0, β_1
         if base == "η" and not sub:
             return self.param("η")
+        if base == "z" and deco == "" and not sub:
+            return self.vec("noise", "ε")  # DDPM's z ~ N(0, I)
         if base in ("x", "z") and deco in ("", "tilde", "hat"):
             if not sub or sub == "0":
                 if deco == "hat":
@@ -236,7 +238,7 @@ class Vocab:
         if base == "u" and deco == "" and sub:
             return self.vec("state", f"u@{sub}")
         if base in ("ε", "z") and deco == "" and (not sub or _sub_label(sub) or sub in ("i",)):
-            return self.vec("noise", sub or "ε")
+            return self.vec("noise", "ε")  # one fresh draw per formula, however it is named (ε, ε_t, z)
         if base == "ε" and deco == "hat" and not sub:
             return self.vec("noise", "ε")
         if base == "D" and deco == "" and sub and _IDX.match(sub):

@@ -103,10 +103,11 @@ def _notation(p: Parsed, hints) -> Tuple[str, Optional[str]]:
     bare = any(a_.base == "α" and a_.deco == "" and a_.sub for a_ in ats)
     bar = any(a_.base == "α" and a_.deco == "bar" for a_ in ats)
     sig = any(a_.base == "σ" and a_.deco == "" and a_.sub and a_.args is None for a_ in ats)
+    if bar:  # a bar fixes DDPM's reading: ᾱ_t, and a bare α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
+        return "ddpm", ("ᾱ read as DDPM's ᾱ" + ("; α_t as 1 − β_t" if bare else "") + ("; σ_t as the step's free noise scale"
+                                                                                       if sig else ""))
     if bare and not sig and not any(a_.base in ("h", "λ", "r") for a_ in ats):
         return "ddim", "α read as DDIM's α (= ᾱ): no σ_t beside it"
-    if bar and not bare:
-        return ("ddpm", "ᾱ read as DDPM's ᾱ; σ_t as the step's free noise scale") if sig else ("vdm", None)
     return "vdm", ("α_t, σ_t read as VDM/DPM-Solver's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t))" if bare or sig else None)
 
 
@@ -308,22 +309,46 @@ def judge(text: str, hints=None) -> Optional[Verdict]:
     first = _judge_one(text, hints)
     if (hints or {}).get("notation") in ("vdm", "ddim", "ddpm") or first is None or first.verdict == "exact":
         return first
-    if not re.search(r"(?<!bar\{)(?<!bar)\\alpha_", text.replace(" ", "")):
-        return first
-    for alt in ("vdm", "ddim"):
+    flat = text.replace(" ", "")
+    if not re.search(r"(?<!bar\{)(?<!bar)\\alpha_", flat) or re.search(r"\\(?:bar|overline)\{?\\alpha", flat):
+        return first  # no bare α, or a bar that fixes the reading
+    best = None
+    for alt in ("vdm", "ddim", "ddpm"):
         second = _judge_one(text, dict(hints or {}, notation=alt))
-        if second is not None and _RANK[second.verdict] < _RANK[first.verdict]:
-            second.notes.append(f"read in {alt.upper()} notation (α = {'√ᾱ' if alt == 'vdm' else 'ᾱ'}); "
-                                f"the inferred reading gives {first.verdict}")
-            return second
-    return first
+        if second is not None and second.verdict in ("exact", "consistent") and _RANK[second.verdict] < _RANK[first.verdict]:
+            if best is None or _RANK[second.verdict] < _RANK[best[1].verdict]:
+                best = (alt, second)
+    if best is None:
+        return first
+    alt, second = best
+    second.notes.append(f"read in {alt.upper()} notation (α = {dict(vdm='√ᾱ', ddim='ᾱ', ddpm='1 − β')[alt]}); "
+                        f"the inferred reading gives {first.verdict}")
+    return second
 
 
 _TLAMBDA = re.compile(r"^\s*(?P<lab>[st]\s*_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\w))\s*=\s*t\s*_\s*\{?\s*\\lambda\s*\}?\s*"
                       r"(?:\\left|\\big|\\Big)?\s*\((?P<arg>.*)\)\s*$")
+_CONCRETE = re.compile(r"(?<![A-Za-z\\])(t|h|s|u|D)(\}?\s*_\s*)(?:\{\s*(\d+)\s*\}|(\d))")
+
+
+def _index_form(text: str) -> str:
+    """A step written with concrete indices (x̃_{t_1} from x̃_{t_0}, h_1: DPM-Solver++(2M)'s first step, Lu et al.
+    2022b Alg. 2) in the algorithm's index form: the largest index is i, the others i − k."""
+    if re.search(r"(?<![A-Za-z\\])i(?![A-Za-z])", text):
+        return text
+    found = [int(m_.group(3) or m_.group(4)) for m_ in _CONCRETE.finditer(text) if m_.group(1) == "t"]
+    if not found:
+        return text
+    top = max(found)
+
+    def rep(m_):
+        k = top - int(m_.group(3) or m_.group(4))
+        return m_.group(1) + m_.group(2) + "{i" + (f"-{k}" if k else "") + "}"
+    return _CONCRETE.sub(rep, text)
 
 
 def _judge_one(text: str, hints=None) -> Optional[Verdict]:
+    text = _index_form(text)
     m = _TLAMBDA.match(text)
     if m:  # s_i = t_λ(...): t_λ is the inverse of λ (Lu et al. 2022a, Sec. 3.3), so λ_{s_i} = (...)
         arg = re.sub(r"\\(?:right|big|Big)\s*$", "", m.group("arg").strip())

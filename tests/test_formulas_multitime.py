@@ -78,6 +78,8 @@ EXACT = [
     (r"x_{\tau_{i-1}} = \sqrt{\alpha_{\tau_{i-1}}}\,\frac{x_{\tau_i} - \sqrt{1-\alpha_{\tau_i}}\epsilon_\theta^{(\tau_i)}(x_{\tau_i})}{\sqrt{\alpha_{\tau_i}}}"
      r" + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}\,\epsilon_\theta^{(\tau_i)}(x_{\tau_i}) + \sigma_{\tau_i}\epsilon_{\tau_i}", "ddim"),
     (r"x_t = \sqrt{\alpha_t}\,x_{t-1} + \sqrt{1-\alpha_t}\,z", None),
+    # DPM-Solver's α_t, σ_t beside DDPM's ᾱ_t in one chain
+    (r"\lambda_{t_i} = \log\frac{\alpha_{t_i}}{\sigma_{t_i}} = \frac{1}{2}\log\frac{\bar\alpha_{t_i}}{1-\bar\alpha_{t_i}}", None),
 ]
 
 

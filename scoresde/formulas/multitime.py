@@ -103,6 +103,8 @@ def _notation(p: Parsed, hints) -> Tuple[str, Optional[str]]:
     bare = any(a_.base == "α" and a_.deco == "" and a_.sub for a_ in ats)
     bar = any(a_.base == "α" and a_.deco == "bar" for a_ in ats)
     sig = any(a_.base == "σ" and a_.deco == "" and a_.sub and a_.args is None for a_ in ats)
+    if bar and bare and sig:  # DPM-Solver writes α_t = √ᾱ_t and σ_t beside DDPM's ᾱ_t (Lu et al. 2022a, Sec. 2.1)
+        return "vdm", "α_t, σ_t read as VDM/DPM-Solver's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t)) beside ᾱ_t"
     if bar:  # a bar fixes DDPM's reading: ᾱ_t, and a bare α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
         return "ddpm", ("ᾱ read as DDPM's ᾱ" + ("; α_t as 1 − β_t" if bare else "") + ("; σ_t as the step's free noise scale"
                                                                                        if sig else ""))

@@ -50,6 +50,7 @@ EXACT = [
     # conversions (Salimans & Ho 2022; Lu et al. 2022b)
     (r"\hat{\epsilon}_\theta(z_t) = \sigma_t z_t + \alpha_t \hat{v}_\theta(z_t)", "vdm"),
     (r"x_\theta(x_t, t) = \frac{x_t + \sigma_t^2 s_\theta(x_t, t)}{\alpha_t}", "vdm"),
+    (r"s_\theta(x_t, t) = -\frac{\epsilon_\theta(x_t, t)}{\sigma_t}", None),
     # DDIM on a sub-sequence, DDPM notation; Eq. 13 solved for x_{t-Δt}
     (r"x_{\tau_{i-1}} = \sqrt{\bar\alpha_{\tau_{i-1}}}\,\frac{x_{\tau_i} - \sqrt{1-\bar\alpha_{\tau_i}}\,\epsilon_\theta(x_{\tau_i}, \tau_i)}"
      r"{\sqrt{\bar\alpha_{\tau_i}}} + \sqrt{1-\bar\alpha_{\tau_{i-1}}}\,\epsilon_\theta(x_{\tau_i}, \tau_i)", None),
@@ -143,7 +144,9 @@ def test_not_read_means_not_judged():
                   r"dx = -\frac{1}{2}\beta(t) x\,dt + \sqrt{\beta(t)}\,dw",
                   r"\epsilon = \frac{x_t - \sqrt{\bar\alpha_t}x_0}{\sqrt{1-\bar\alpha_t}}",
                   # another valid schedule is not this reader's to judge; a free noise scale given a value
-                  r"\alpha_t = \cos\left(\frac{\pi t}{4}\right)", r"\sigma_t^2 = 1 - \bar\alpha_t"):
+                  r"\alpha_t = \cos\left(\frac{\pi t}{4}\right)", r"\sigma_t^2 = 1 - \bar\alpha_t",
+                  # σ_t alone may be a VE noise level; λ(t) a loss weight (Song, Durkan et al. 2021)
+                  r"x_t = x_0 + \sigma_t\epsilon", r"\lambda(t) = g(t)^2"):
         assert judge(normalize_latex(latex), {}) is None, latex
 
 

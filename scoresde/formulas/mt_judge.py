@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
+from .mt_compare import _cached, _points, _subs_ref, nonzero
 from .mt_refs import REFS, MTRef
 from .mt_vocab import VEC_KINDS, Vocab
 from .verdict import Verdict
@@ -22,8 +23,6 @@ __all__ = ["decide", "measure_order"]
 
 
 def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
-    from .multitime import _cached, _points, _subs_ref, nonzero
-
     claim_syms = set().union(*(s_.free_symbols for s_ in sides))
     res0 = sides[0] - sides[1]
     results = []
@@ -231,8 +230,6 @@ class _Eval:
             a, sg = self._as(self.lams[lab])
             return sg * (yv - a * self.m) / (a * a * self.var + sg * sg)
         if kind == "aux" and depth < 4:
-            from .multitime import _cached
-
             for r_ in REFS:
                 if r_.group == self.ref.group and r_.kind == "aux":
                     rq, rrhs, rv = _cached(r_, None)

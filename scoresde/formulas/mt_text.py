@@ -19,10 +19,10 @@ from typing import Dict, List, Optional, Tuple
 
 __all__ = ["Placeholder", "prepare", "matching_paren"]
 
-_FONT = r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*)?"
+_FONT = r"(?:\\(?:mathbf|boldsymbol|bm|mathrm|mathit)\s*\{?\s*)?"  # an opening brace only after a command
 _MODEL = re.compile(
-    r"(?P<hat>\\(?:hat|widehat)\s*\{?\s*)?" + _FONT + r"\{?\s*(?P<base>\\epsilon|\\varepsilon|x|D|F|s|v|f)\s*\}?\s*\}?"
-    r"\s*_\s*\{?\s*\\theta\s*\}?\s*(?:\^\s*\{\s*\(\s*(?P<sup>[^{}]*?)\s*\)\s*\})?\s*(?:\\left|\\big|\\Big|\\bigl|\\Bigl)?\s*\(")
+    r"(?P<hat>\\(?:hat|widehat)\s*\{?\s*)?" + _FONT + r"(?P<base>\\epsilon|\\varepsilon|x|D|F|s|v|f)\s*\}?\s*\}?"
+    r"\s*_\s*\{?\s*(?:\\(?:bm|boldsymbol|mathbf)\s*\{?\s*)?\\theta\s*\}?\s*\}?\s*(?:\^\s*\{\s*\(\s*(?P<sup>[^{}]*?)\s*\)\s*\})?\s*(?:\\left|\\big|\\Big|\\bigl|\\Bigl)?\s*\(")
 _INT = re.compile(r"\\int\s*_\s*(?P<lo>\{(?:[^{}]|\{[^{}]*\})*\}|\\?\w+)\s*\^\s*(?P<hi>\{(?:[^{}]|\{[^{}]*\})*\}|\\?\w+)")
 _DVAR = re.compile(r"(?<![a-zA-Z\\])d\s*(\\lambda|\\tau|\\sigma|\\rho|t|s|u)(?![a-zA-Z])")
 _DOTF = re.compile(r"\\dot\s*\{?\s*(\\sigma|s)\s*\}?\s*(?:\\left)?\s*\(")
@@ -30,7 +30,7 @@ _PRIME = re.compile(r"(?P<h>(?:\\mathbf\s*\{\s*d\s*\}|(?<![a-zA-Z\\])d))\s*(?:'\
 _SNR = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\}\s*(?:\\left)?\s*\(")
 _SIGMOID = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*sigmoid\s*\}\s*(?:\\left)?\s*\(|\\sigmoid\s*(?:\\left)?\s*\(")
 _MIN = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(")
-_TFUN = re.compile(r"(?<![\\a-zA-Z])(\\sigma|s)\s*(?:\\left)?\(\s*((?:\\hat\s*\{?\s*t\s*\}?|t)\s*_\s*(?:\{[^{}]*\}|\w))\s*(?:\\right)?\)")
+_TFUN = re.compile(r"(?<![\\a-zA-Z])(\\sigma|\\lambda|s)\s*(?:\\left)?\(\s*((?:\\hat\s*\{?\s*t\s*\}?|t)\s*_\s*(?:\{[^{}]*\}|\w))\s*(?:\\right)?\)")
 _CASES = re.compile(r"\\begin\s*\{\s*cases\s*\}(?P<body>.*?)(?:\\end\s*\{\s*cases\s*\}|$)", re.S)
 
 
@@ -114,6 +114,7 @@ def _calls(text: str, pat: "re.Pattern[str]", make, b: _Builder) -> str:
 def prepare(text: str) -> Tuple[str, Dict[str, Placeholder]]:
     """The text with the constructs above replaced by ``\\Psi_{9NN}``, and what each placeholder stands for."""
     b = _Builder()
+    text = re.sub(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*e\s*\}", "e", text)  # \mathrm{e}^{h}
     m = _CASES.search(text)
     if m:  # the first case (the condition after & is prose for the reader)
         first = re.split(r"\\\\", m.group("body"))[0].split("&")[0]

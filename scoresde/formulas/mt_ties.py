@@ -12,6 +12,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import sympy as sp
 import torch
 
+from .mt_compare import _cached
 from .mt_refs import REFS, MTRef, by_name
 
 __all__ = ["mt_builtin_report", "RefEval"]
@@ -33,8 +34,6 @@ class RefEval:
         self.ref, self.lams, self.given, self.m, self.v, self.labels = ref, dict(lams), dict(given), m, v, labels
 
     def _line(self, sym: sp.Symbol):
-        from .multitime import _cached
-
         for r_ in REFS:
             if r_.group == self.ref.group and not r_.template:
                 q, rhs, rv = _cached(r_, None)
@@ -74,9 +73,7 @@ class RefEval:
         if depth > 8:
             raise RecursionError("reference lines refer to each other")
         if vocab is None:
-            from .multitime import _cached
-
-            vocab = _cached(self.ref, self.labels)[2]
+                vocab = _cached(self.ref, self.labels)[2]
         rep = {}
         for s_ in e.free_symbols:
             if s_ in vocab.vecs:
@@ -86,8 +83,6 @@ class RefEval:
         return float(sp.N(e.xreplace({k: sp.Float(val, 30) for k, val in rep.items()}), 30))
 
     def line(self, name: Optional[str] = None) -> float:
-        from .multitime import _cached
-
         q, rhs, rv = _cached(by_name(name) if name else self.ref, self.labels)
         return self.value(rhs, 0, rv)
 
@@ -209,8 +204,6 @@ def _tie_vdm(ref: MTRef) -> Tuple[bool, str]:
 def _tie_schedule(ref: MTRef) -> Tuple[bool, str]:
     """λ_t of the schedule against LinearSDE.log_snr of VPSDE (linear β) or VPSDE.cosine with s -> 0."""
     from ..sde import VPSDE
-    from .multitime import _cached
-
     q, val, _ = _cached(ref, None)
     cos = ref.name.endswith("cosine")
     sde = VPSDE.cosine(s=1e-12, T=0.99) if cos else VPSDE(beta_min=0.1, beta_max=20.0)

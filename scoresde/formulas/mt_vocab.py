@@ -28,8 +28,8 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import sympy as sp
 
-from .atoms import Atom, Parsed
-from .mt_text import Placeholder, prepare
+from .atoms import Atom
+from .mt_text import Placeholder
 
 __all__ = ["Unknown", "Vocab", "label_of", "VEC_KINDS"]
 
@@ -94,6 +94,7 @@ class Vocab:
     default_point: Optional[Tuple[sp.Expr, str]] = None
     notes: List[str] = field(default_factory=list)
     in_integral: bool = False
+    sigma_vp: bool = True  # σ_t is VDM's √(1 − ᾱ_t) (False: nothing beside it says so)
 
     # ---------------------------------------------------------------- scalars
     def lam(self, label: str) -> sp.Symbol:
@@ -204,8 +205,10 @@ class Vocab:
             lab = _sub_label(sub)
             if lab is None:
                 raise Unknown(at.name)
-            if self.notation == "vdm":
+            if self.notation == "vdm" and self.sigma_vp:
                 return self.sigma(lab)
+            if self.notation == "vdm":  # σ_t alone: VDM's √(1 − ᾱ_t) or a VE noise level -- not guessed
+                raise Unknown(at.name + " (VDM's σ_t or a VE noise level: give notation: vdm)")
             return self.param(f"σ_{lab}", real=True)  # DDIM/DDPM: the free noise scale of the step at lab
         if base == "λ" and deco == "" and sub:
             return self.lam(_sub_label(sub) or _bad(at))
@@ -308,8 +311,10 @@ class Vocab:
             return sp.exp(2 * self.lam(self.time_label_text(ph.args[0])))
         if ph.kind == "dot":
             return self.e_sym("sigd" if ph.base == "sigma" else "scd", self.time_label_text(ph.args[0]))
+        if ph.kind == "tfun" and ph.base == "lambda" and self.mode == "vp":  # λ(t_i) = λ_{t_i}
+            return self.lam(self.time_label_text(ph.args[0]))
         if ph.kind == "tfun":  # σ(t_k), s(t_k) at a time point (EDM)
-            if self.mode != "edm":
+            if self.mode != "edm" or ph.base == "lambda":
                 raise Unknown(f"{ph.base}({ph.args[0]})")
             return self.e_sym("sig" if ph.base == "sigma" else "sc", self.time_label_text(ph.args[0]))
         if ph.kind == "prime":
@@ -349,10 +354,3 @@ class Vocab:
 
 def _bad(at: Atom):
     raise Unknown(at.name)
-
-
-def read_text(text: str, vocab: Vocab, reader) -> Tuple[Parsed, Dict[str, Placeholder]]:
-    from .parse import parse
-
-    prepared, table = prepare(text)
-    return parse(prepared), table

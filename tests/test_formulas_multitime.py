@@ -79,6 +79,9 @@ EXACT = [
     (r"x_{\tau_{i-1}} = \sqrt{\alpha_{\tau_{i-1}}}\,\frac{x_{\tau_i} - \sqrt{1-\alpha_{\tau_i}}\epsilon_\theta^{(\tau_i)}(x_{\tau_i})}{\sqrt{\alpha_{\tau_i}}}"
      r" + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}\,\epsilon_\theta^{(\tau_i)}(x_{\tau_i}) + \sigma_{\tau_i}\epsilon_{\tau_i}", "ddim"),
     (r"x_t = \sqrt{\alpha_t}\,x_{t-1} + \sqrt{1-\alpha_t}\,z", None),
+    # DDIM's Eq. 7 on the τ sub-sequence (Sec. 4.2)
+    (r"q_\sigma(x_{\tau_{i-1}} \mid x_{\tau_i}, x_0) = \mathcal{N}\left(\sqrt{\alpha_{\tau_{i-1}}}x_0 + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}"
+     r"\cdot\frac{x_{\tau_i} - \sqrt{\alpha_{\tau_i}}x_0}{\sqrt{1-\alpha_{\tau_i}}}, \sigma_{\tau_i}^2 I\right)", "ddim"),
     # DPM-Solver's α_t, σ_t beside DDPM's ᾱ_t in one chain
     (r"\lambda_{t_i} = \log\frac{\alpha_{t_i}}{\sigma_{t_i}} = \frac{1}{2}\log\frac{\bar\alpha_{t_i}}{1-\bar\alpha_{t_i}}", None),
 ]
@@ -113,6 +116,8 @@ WRONG = [
      r"{\sqrt{\alpha_{\tau_i}}} + \sqrt{1-\alpha_{\tau_i}}\,\epsilon_\theta(x_{\tau_i}, \tau_i)", "ddim", "inconsistent", ["mean.eps"]),
     (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + d'_i\right)", None, "inconsistent", ["mean.other"]),
     (r"\hat{t}_i = \gamma_i t_i", None, "inconsistent", ["rhs"]),
+    (r"q_\sigma(x_{\tau_{i-1}} \mid x_{\tau_i}, x_0) = \mathcal{N}\left(\sqrt{\alpha_{\tau_{i-1}}}x_0 + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}"
+     r"\cdot\frac{x_{\tau_i} - \sqrt{\alpha_{\tau_i}}x_0}{\sqrt{1-\alpha_{\tau_i}}}, \sigma_{\tau_i} I\right)", "ddim", "inconsistent", ["variance"]),
     (r"s_i = t_\lambda(\lambda_{t_i} + r_1 h_i)", None, "inconsistent", ["rhs"]),
     (r"d'_i = \left(\frac{\dot\sigma(t_{i+1})}{\sigma(t_{i+1})} - \frac{\dot s(t_{i+1})}{s(t_{i+1})}\right)x_{i+1} - "
      r"\frac{\dot\sigma(t_{i+1})s(t_{i+1})}{\sigma(t_{i+1})}D_\theta\left(\frac{x_{i+1}}{s(t_{i+1})}; \sigma(t_{i+1})\right)", None,

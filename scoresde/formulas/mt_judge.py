@@ -42,15 +42,16 @@ def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
         _, _, how, _, ref, _, _, _ = exact[0]
         return Verdict(text, "exact", f"identical to {ref.title} ({ref.source})"
                        + ("" if how == "symbolic" else f", {how}"), claim=ref.title, target=ref.name, notes=notes)
-    decided = [r_ for r_ in results if r_[0] is False]
+    decided = sorted((r_ for r_ in results if r_[0] is False), key=lambda r_: (not r_[3], len(r_[1])))
     noisy = any(v.vecs.get(s_, ("",))[0] == "noise" for s_ in sides[1].free_symbols)
-    if any(s_.name.startswith("σ_") and s_.name != "σ_Q" for s_ in claim_syms) or (noisy and all(r_[4].template for r_ in results)):
+    only_noise = bool(decided) and all(b_ is not None and v.vecs.get(b_, ("",))[0] == "noise" for b_ in decided[0][1])
+    free_sigma = any(s_.name.startswith("σ_") and s_.name != "σ_Q" for s_ in claim_syms)
+    if (free_sigma or (noisy and all(r_[4].template for r_ in results))) and not (only_noise and len(decided) == len(results)):
         # a free noise scale σ_t (DDIM's, DDPM's), or a stochastic step: another member of DDIM's family for some σ
         # (DDPM's ancestral step with σ² = β̃_t), or a step outside it (σ² = β_t): the one-step reader's to judge
         return Verdict(text, "unparsed", "a stochastic step that no multi-time reference fixes", notes=notes)
     if not decided:
         return Verdict(text, "unparsed", "the comparison with the multi-time references could not be decided", notes=notes)
-    decided.sort(key=lambda r_: (not r_[3], len(r_[1])))
     _, bad, _, _, ref, rhs, labels, sub = decided[0]
     if _inputs(sides[1].xreplace(sub), v) != _inputs(rhs.xreplace(sub), v):
         # the claim starts from other states (or the data) than every reference of its quantity: another formula

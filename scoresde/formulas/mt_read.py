@@ -105,9 +105,10 @@ def _kernel(p: Parsed, table, r: Reader) -> Optional[List[sp.Expr]]:
         return None
     lhs = p.sides[0]
     at = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
-    if at is None or at.base not in ("q", "p") or not at.args or "|" not in at.args:
+    ph = table.get(at.sub) if at is not None and at.base == "Ψ" else None
+    if ph is None or ph.kind != "density" or not ph.body:
         raise Unknown("a Gaussian whose variable is not clear")
-    target = r.text(at.args[0])
+    target = r.text(ph.args[0])
     args = p.sides[1].args
     if len(args) != 3:
         raise Unknown("N(...)")

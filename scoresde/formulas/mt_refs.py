@@ -131,6 +131,9 @@ REFS: List[MTRef] = [
           r"x_{PP} = \sqrt{\alpha_{PP}}\left(\frac{x_{CC} - \sqrt{1-\alpha_{CC}}\epsilon_\theta(x_{CC}, CC)}{\sqrt{\alpha_{CC}}}\right) + "
           r"\sqrt{1-\alpha_{PP}-\sigma_{CC}^2}\epsilon_\theta(x_{CC}, CC) + \sigma_{CC}\epsilon", "ddim", "ddim", grid="ddim",
           params={"σ_CC": 0.0}, template=True),
+    MTRef("mt.ddim.posterior", "DDIM's q_σ(x_{t-1} | x_t, x_0) on any pair of time points", f"{DDIM}, Eq. 7 (on τ: Sec. 4.2)",
+          r"x_{PP} = \sqrt{\alpha_{PP}}x_0 + \sqrt{1-\alpha_{PP}-\sigma_{CC}^2}\cdot\frac{x_{CC} - \sqrt{\alpha_{CC}}x_0}{\sqrt{1-\alpha_{CC}}}"
+          r" + \sigma_{CC}\epsilon", "ddim", "ddim_post", "kernel", grid="none", params={"σ_CC": 0.0}, template=True),
     # EDM (Karras et al. 2022), Alg. 1 (deterministic, general σ(t), s(t)) and Alg. 2 (stochastic, σ(t) = t, s(t) = 1)
     MTRef("mt.edm1.d", "EDM Alg. 1, the ODE slope d_i", f"{EDM}, Alg. 1 line 4",
           r"d_i = \left(\frac{\dot\sigma(t_i)}{\sigma(t_i)} + \frac{\dot s(t_i)}{s(t_i)}\right)x_i - \frac{\dot\sigma(t_i)s(t_i)}{\sigma(t_i)}D_\theta\left(\frac{x_i}{s(t_i)}; \sigma(t_i)\right)",

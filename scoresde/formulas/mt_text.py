@@ -31,6 +31,7 @@ _SNR = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\}\s*(?:\
 _SIGMOID = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*sigmoid\s*\}\s*(?:\\left)?\s*\(|\\sigmoid\s*(?:\\left)?\s*\(")
 _MIN = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(")
 _TFUN = re.compile(r"(?<![\\a-zA-Z])(\\sigma|\\lambda|s)\s*(?:\\left)?\(\s*((?:\\hat\s*\{?\s*t\s*\}?|t)\s*_\s*(?:\{[^{}]*\}|\w))\s*(?:\\right)?\)")
+_DENS = re.compile(r"(?<![\\a-zA-Z])([qp])\s*(?:_\s*(?:\{[^{}]*\}|\\?[a-zA-Z]+))?\s*(?:\\left)?\(")
 _CASES = re.compile(r"\\begin\s*\{\s*cases\s*\}(?P<body>.*?)(?:\\end\s*\{\s*cases\s*\}|$)", re.S)
 
 
@@ -127,9 +128,24 @@ def prepare(text: str) -> Tuple[str, Dict[str, Placeholder]]:
     text = _calls(text, _MODEL, lambda m_, a_, b_: b_.key(Placeholder(
         "model", base=m_.group("base").lstrip("\\").replace("varepsilon", "epsilon"), hat=bool(m_.group("hat")),
         args=a_, sup=(m_.group("sup") or "").strip())), b)
+    text = _calls(text, _DENS, _density, b)
     text = _TFUN.sub(lambda m_: b.key(Placeholder("tfun", base=m_.group(1).lstrip("\\"), args=[m_.group(2)])), text)
     text = _PRIME.sub(lambda m_: b.key(Placeholder("prime", base="d", args=[_strip_braces(m_.group("a") or m_.group("b"))])), text)
     return text, b.table
+
+
+def _density(m, args: List[str], b: _Builder) -> str:
+    """q(z | y, x): the variable z (before the bar) and the conditions."""
+    joined = ",".join(args)
+    depth, cut = 0, -1
+    for k, c in enumerate(joined):
+        depth += c in "({[" and 1 or (c in ")}]" and -1 or 0)
+        if c == "|" and depth == 0:
+            cut = k
+            break
+    if cut < 0:
+        return b.key(Placeholder("density", args=[joined.strip()]))
+    return b.key(Placeholder("density", args=[joined[:cut].strip()], body=joined[cut + 1:].strip()))
 
 
 def _integrals(text: str, b: _Builder) -> str:

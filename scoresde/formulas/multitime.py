@@ -21,6 +21,7 @@ from typing import List, Optional
 import sympy as sp
 
 from .atoms import ParseError
+from .bounds import BudgetExceeded, TooLarge
 from .mt_compare import _cached, _candidates, _subs_ref, _target, nonzero
 from .mt_judge import decide
 from .mt_read import Reader, read, read_ref
@@ -37,7 +38,7 @@ def judge(text: str, hints=None) -> Optional[Verdict]:
     Without a ``notation`` hint a bare α is read as inferred (VDM's √ᾱ beside σ_t, DDIM's ᾱ otherwise); a verdict
     other than exact is then checked under the other reading too, and the better one is reported with the
     reading it needs (a formula is never called wrong for a notation the verifier guessed)."""
-    first = _judge_one(text, hints)
+    first = _safe(text, hints)
     if (hints or {}).get("notation") in ("vdm", "ddim", "ddpm") or first is None or first.verdict == "exact":
         return first
     flat = text.replace(" ", "")
@@ -45,7 +46,7 @@ def judge(text: str, hints=None) -> Optional[Verdict]:
         return first  # no bare α, or a bar that fixes the reading
     best = None
     for alt in ("vdm", "ddim", "ddpm"):
-        second = _judge_one(text, dict(hints or {}, notation=alt))
+        second = _safe(text, dict(hints or {}, notation=alt))
         if second is not None and second.verdict in ("exact", "consistent") and _RANK[second.verdict] < _RANK[first.verdict]:
             if best is None or _RANK[second.verdict] < _RANK[best[1].verdict]:
                 best = (alt, second)
@@ -76,6 +77,16 @@ def _index_form(text: str) -> str:
         k = top - int(m_.group(3) or m_.group(4))
         return m_.group(1) + m_.group(2) + "{i" + (f"-{k}" if k else "") + "}"
     return _CONCRETE.sub(rep, text)
+
+
+def _safe(text: str, hints) -> Optional[Verdict]:
+    """:func:`_judge_one`, with anything unexpected read as "cannot say" (the time/memory budget still applies)."""
+    try:
+        return _judge_one(text, hints)
+    except (BudgetExceeded, TooLarge, MemoryError):
+        raise
+    except Exception:  # a formula this reader misjudges must not stop the others: leave it to the one-step reader
+        return None
 
 
 def _judge_one(text: str, hints=None) -> Optional[Verdict]:

@@ -79,6 +79,8 @@ EXACT = [
     (r"x_{\tau_{i-1}} = \sqrt{\alpha_{\tau_{i-1}}}\,\frac{x_{\tau_i} - \sqrt{1-\alpha_{\tau_i}}\epsilon_\theta^{(\tau_i)}(x_{\tau_i})}{\sqrt{\alpha_{\tau_i}}}"
      r" + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}\,\epsilon_\theta^{(\tau_i)}(x_{\tau_i}) + \sigma_{\tau_i}\epsilon_{\tau_i}", "ddim"),
     (r"x_t = \sqrt{\alpha_t}\,x_{t-1} + \sqrt{1-\alpha_t}\,z", None),
+    # DDIM's Eq. 14 (x̄ = x/√α, σ = √((1 − α)/α)) with the time as a second argument
+    (r"d\bar{x}(t) = \epsilon_\theta\left(\frac{\bar{x}(t)}{\sqrt{1 + \sigma(t)^2}}, t\right)\,d\sigma(t)", None),
     # DDIM's Eq. 7 on the τ sub-sequence (Sec. 4.2)
     (r"q_\sigma(x_{\tau_{i-1}} \mid x_{\tau_i}, x_0) = \mathcal{N}\left(\sqrt{\alpha_{\tau_{i-1}}}x_0 + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}"
      r"\cdot\frac{x_{\tau_i} - \sqrt{\alpha_{\tau_i}}x_0}{\sqrt{1-\alpha_{\tau_i}}}, \sigma_{\tau_i}^2 I\right)", "ddim"),
@@ -116,6 +118,7 @@ WRONG = [
      r"{\sqrt{\alpha_{\tau_i}}} + \sqrt{1-\alpha_{\tau_i}}\,\epsilon_\theta(x_{\tau_i}, \tau_i)", "ddim", "inconsistent", ["mean.eps"]),
     (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + d'_i\right)", None, "inconsistent", ["mean.other"]),
     (r"\hat{t}_i = \gamma_i t_i", None, "inconsistent", ["rhs"]),
+    (r"d\bar{x}(t) = \sigma(t)\,\epsilon_\theta\left(\frac{\bar{x}(t)}{\sqrt{1 + \sigma(t)^2}}, t\right)\,d\sigma(t)", None, "inconsistent", ["drift"]),
     (r"q_\sigma(x_{\tau_{i-1}} \mid x_{\tau_i}, x_0) = \mathcal{N}\left(\sqrt{\alpha_{\tau_{i-1}}}x_0 + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}"
      r"\cdot\frac{x_{\tau_i} - \sqrt{\alpha_{\tau_i}}x_0}{\sqrt{1-\alpha_{\tau_i}}}, \sigma_{\tau_i} I\right)", "ddim", "inconsistent", ["variance"]),
     (r"s_i = t_\lambda(\lambda_{t_i} + r_1 h_i)", None, "inconsistent", ["rhs"]),

@@ -141,6 +141,13 @@ class Vocab:
 
     def model(self, form: str, y: sp.Expr, label: str) -> sp.Expr:
         """The model output in parametrisation ``form`` at state ``y`` and time point ``label``."""
+        vs = [s_ for s_ in y.free_symbols if s_ in self.vecs]
+        if not isinstance(y, sp.Symbol) and len(vs) == 1 and sp.count_ops(y) < 40:
+            try:  # x̄/√(σ² + 1) with x̄ = x/√α, σ² = (1 − α)/α is the state x itself (DDIM Eq. 14)
+                if sp.simplify(y / vs[0] - 1) == 0:
+                    y = vs[0]
+            except Exception:  # pragma: no cover - simplify on exotic input
+                pass
         if self.mode == "edm" or form == "D":
             if form not in ("D",):
                 raise Unknown(f"a {form} model output in EDM notation")

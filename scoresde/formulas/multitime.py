@@ -25,7 +25,7 @@ from .bounds import BudgetExceeded, TooLarge
 from .mt_compare import _cached, _candidates, _subs_ref, _target, nonzero
 from .mt_judge import decide
 from .mt_read import Reader, read, read_ref
-from .mt_refs import REFS
+from .mt_refs import REFS, by_name
 from .mt_vocab import Unknown, Vocab
 from .verdict import RANK as _RANK, Verdict
 
@@ -79,6 +79,34 @@ def _index_form(text: str) -> str:
     return _CONCRETE.sub(rep, text)
 
 
+_XBAR = r"\\bar\s*\{\s*(?:\\mathbf\s*\{\s*x\s*\}|x)\s*\}\s*\(\s*t\s*\)"
+_DDIM_ODE = re.compile(r"^\s*d\s*" + _XBAR + r"\s*=\s*(?P<rhs>.*?)\s*d\s*\\sigma\s*\(\s*t\s*\)\s*$")
+
+
+def _ddim_ode(text: str, m) -> Optional[Verdict]:
+    """DDIM's Eq. 14, dx̄(t) = ε_θ^{(t)}(x̄/√(σ² + 1)) dσ(t) with x̄ = x/√α and σ = √((1 − α)/α) (Song, Meng & Ermon 2021,
+    Sec. 4.3): its right side against dx̄/dσ of the diffusion ODE (Lu et al. 2022a, Eq. 2.4) by the chain rule."""
+    rhs_tex = re.sub(_XBAR, r"\\frac{x_t}{\\sqrt{\\alpha_t}}", m.group("rhs"))
+    rhs_tex = re.sub(r"\\sigma(?:\s*\(\s*t\s*\))?(?![_a-zA-Z])", r"\\sqrt{\\frac{1-\\alpha_t}{\\alpha_t}}", rhs_tex)
+    v = Vocab(notation="ddim")
+    claim = Reader(v).text(rhs_tex)
+    _, ode, rv = _cached(by_name("mt.ode.eps"), None)
+    v.vecs.update(rv.vecs)
+    x = v.state("t")
+    a = v.alpha("t")  # VDM's α = √ᾱ: x̄ = x/α
+    (dxdt,) = [ode]
+    ref = (dxdt / a - x * v.ddt(a) / a**2) / v.ddt(sp.exp(-v.lam("t")))
+    z, bad, how = nonzero(claim - ref, v)
+    if z is None:
+        return None
+    title, src = "DDIM's probability-flow ODE in (x̄, σ)", "Song, Meng & Ermon 2021 (DDIM), Eq. 14; Lu et al. 2022a, Eq. 2.4"
+    if z:
+        return Verdict(text, "exact", f"identical to {title} ({src}): dx̄/dσ of the diffusion ODE", claim=title,
+                       target="mt.ode.eps")
+    return Verdict(text, "inconsistent", f"differs from {title} ({src})", claim=title, target="mt.ode.eps",
+                   terms=["drift"])
+
+
 def _safe(text: str, hints) -> Optional[Verdict]:
     """:func:`_judge_one`, with anything unexpected read as "cannot say" (the time/memory budget still applies)."""
     try:
@@ -90,6 +118,9 @@ def _safe(text: str, hints) -> Optional[Verdict]:
 
 
 def _judge_one(text: str, hints=None) -> Optional[Verdict]:
+    m = _DDIM_ODE.match(text)
+    if m:
+        return _ddim_ode(text, m)
     text = _index_form(text)
     m = _TLAMBDA.match(text)
     if m:  # s_i = t_λ(...): t_λ is the inverse of λ (Lu et al. 2022a, Sec. 3.3), so λ_{s_i} = (...)

@@ -211,6 +211,15 @@ def run(args: argparse.Namespace) -> int:
             records.append({"source": "builtin", "location": name, "latex": REGISTRY[name].latex, "claim": REGISTRY[name].title,
                             "verdict": "exact" if ok else "inconsistent", "order": None, "detail": detail})
             failed |= not ok
+        from ..formulas.mt_ties import mt_builtin_report
+        from ..formulas.mt_refs import by_name
+
+        for name, ok, detail in mt_builtin_report():  # the multi-time references (solver algorithm lines)
+            sys.stdout.write(f"  {'ok  ' if ok else 'FAIL'} {name:<{width}}  {detail}\n")
+            records.append({"source": "builtin", "location": name, "latex": by_name(name).latex, "claim": by_name(name).title,
+                            "verdict": "exact" if ok else "inconsistent", "order": None, "detail": detail})
+            rows.append((name, ok, detail))
+            failed |= not ok
         sys.stdout.write(f"{sum(ok for _, ok, _ in rows)}/{len(rows)} entries agree with the implementation\n\n")
     verdicts = []
     progress = _Progress(args.progress, _total(args.paths, args.max_bytes) + len(args.latex))

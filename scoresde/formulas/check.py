@@ -180,6 +180,13 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
             return Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
                            terms=[] if verdict == "exact" else ["rhs"],
                            notes=[f"the domain reading could not place it ({v.detail})"])
+    if v.verdict == "unparsed" and not v.detail.startswith("not judged"):
+        from .multitime import judge as _multitime  # several time points: solver lines, VDM, conversions
+
+        mt = _multitime(eq, hints)
+        if mt is not None and mt.verdict != "unparsed":
+            mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.detail})")
+            return mt
     return v
 
 

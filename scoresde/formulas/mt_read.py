@@ -1,0 +1,175 @@
+"""Reading for the multi-time engine (:mod:`scoresde.formulas.multitime`): a formula or a reference line as
+expressions in the basis of :mod:`mt_vocab` -- the mode (VP notations or EDM's), the notation of a bare α (the
+claim's hint, else inferred and said), Gaussians q(z | ...) = N(mean, var) as z = mean + √var ε, dx/dt."""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Tuple
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from .atoms import DDT, DT, DX, NORMAL, Parsed
+from .mt_refs import MTRef
+from .mt_text import Placeholder, prepare
+from .mt_vocab import Unknown, Vocab, _sub_label
+from .parse import parse
+
+__all__ = ["Reader", "read", "read_ref"]
+
+
+class Reader:
+    """One formula (or one reference line) read in one vocabulary."""
+
+    def __init__(self, vocab: Vocab):
+        self.v = vocab
+
+    def expr(self, p: Parsed, table: Dict[str, Placeholder], e: sp.Expr) -> sp.Expr:
+        syms = sorted(e.free_symbols & set(p.atoms), key=lambda s_: (not _is_model(p.atoms[s_], table), s_.name))
+        sub = {s_: self.v.atom(p.atoms[s_], table, self) for s_ in syms}
+        rest = e.free_symbols - set(sub) - set(self.v.vecs)
+        if rest:
+            raise Unknown(", ".join(sorted(str(s_) for s_ in rest)))
+        out = e.xreplace(sub)
+        if out.has(DDT):
+            out = out.replace(DDT, lambda a_: self.v.ddt(a_))
+        if out.atoms(AppliedUndef) or out.atoms(sp.Derivative) or out.has(NORMAL):
+            raise Unknown("a function the multi-time vocabulary does not define")
+        return out
+
+    def text(self, text: str) -> sp.Expr:
+        prepared, table = prepare(text)
+        p = parse(prepared)
+        if len(p.sides) != 1:
+            raise Unknown(text)
+        return self.expr(p, table, p.sides[0])
+
+    vector_text = text
+
+    def integral(self, ph: Placeholder) -> sp.Expr:
+        """∫_lo^hi f(λ) dλ over a model output along the trajectory: f at the integration point λ (its own time
+        point, values random like any other) times a symbol of the oriented interval, J[lo, hi] = −J[hi, lo]."""
+        if ph.var != "lambda":
+            raise Unknown(f"an integral in d{ph.var}")
+        lo, hi = self.v.time_label_text(ph.lo), self.v.time_label_text(ph.hi)
+        if "λ" in (lo, hi):
+            raise Unknown("an integral bound in the integration variable")
+        self.v.in_integral = True
+        try:
+            body = self.text(ph.body)
+        finally:
+            self.v.in_integral = False
+        key = sorted([lo, hi])
+        J = sp.Symbol(f"J[{key[0]},{key[1]}]", positive=True)
+        return body * (J if [lo, hi] == key else -J)
+
+
+def _is_model(at, table) -> bool:
+    return at.base == "Ψ" and at.sub in table and table[at.sub].kind in ("model", "integral")
+
+
+# ============================================================================ reading a claim
+def _mode(text: str, table: Dict[str, Placeholder], p: Parsed) -> str:
+    if any(ph.kind in ("prime", "dot") or (ph.kind == "tfun" and ph.base != "lambda") or (ph.kind == "model" and ph.base == "D")
+           for ph in table.values()):
+        return "edm"
+    for at in p.atoms.values():
+        if at.base == "γ" and at.sub == "i" or at.base == "S" and at.sub in ("churn", "noise"):
+            return "edm"
+        if at.base in ("x", "d") and re.fullmatch(r"i(?:[+-]1)?", at.sub or "") or (at.base == "t" and at.deco == "hat"):
+            return "edm"
+    return "vp"
+
+
+def _notation(p: Parsed, hints) -> Tuple[str, Optional[str]]:
+    hint = (hints or {}).get("notation")
+    if hint in ("vdm", "ddim", "ddpm"):
+        return hint, None
+    ats = list(p.atoms.values())
+    bare = any(a_.base == "α" and a_.deco == "" and a_.sub for a_ in ats)
+    bar = any(a_.base == "α" and a_.deco == "bar" for a_ in ats)
+    sig = any(a_.base == "σ" and a_.deco == "" and a_.sub and a_.args is None for a_ in ats)
+    if bar and bare and sig:  # DPM-Solver writes α_t = √ᾱ_t and σ_t beside DDPM's ᾱ_t (Lu et al. 2022a, Sec. 2.1)
+        return "vdm", "α_t, σ_t read as VDM/DPM-Solver's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t)) beside ᾱ_t"
+    if bar:  # a bar fixes DDPM's reading: ᾱ_t, and a bare α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
+        return "ddpm", ("ᾱ read as DDPM's ᾱ" + ("; α_t as 1 − β_t" if bare else "") + ("; σ_t as the step's free noise scale"
+                                                                                       if sig else ""))
+    if bare and not sig and not any(a_.base in ("h", "λ", "r") for a_ in ats):
+        return "ddim", "α read as DDIM's α (= ᾱ): no σ_t beside it"
+    return "vdm", ("α_t, σ_t read as VDM/DPM-Solver's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t))" if bare or sig else None)
+
+
+def _kernel(p: Parsed, table, r: Reader) -> Optional[List[sp.Expr]]:
+    """q(z | ...) = N(mean, var I) as the equation z = mean + √var ε."""
+    if len(p.sides) != 2 or not isinstance(p.sides[1], sp.Function) or p.sides[1].func != NORMAL:
+        return None
+    lhs = p.sides[0]
+    at = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    ph = table.get(at.sub) if at is not None and at.base == "Ψ" else None
+    if ph is None or ph.kind != "density" or not ph.body:
+        raise Unknown("a Gaussian whose variable is not clear")
+    target = r.text(ph.args[0])
+    args = p.sides[1].args
+    if len(args) != 3:
+        raise Unknown("N(...)")
+    mean = r.expr(p, table, args[1])
+    cov = args[2].xreplace({s_: sp.Integer(1) for s_, a_ in p.atoms.items() if a_.base == "I" and not a_.sub})
+    cov = r.expr(p, table, cov)
+    return [target, mean + sp.sqrt(cov) * r.v.vec("noise", "ε")]
+
+
+def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
+    prepared, table = prepare(text)
+    p = parse(prepared)
+    if p.relation != "=" or len(p.sides) < 2:
+        raise Unknown("not an equation")
+    notation, why = _notation(p, hints)
+    v = Vocab(notation=notation, mode=_mode(text, table, p))
+    if not (hints or {}).get("notation"):  # σ_t with nothing VP beside it may be a VE noise level
+        v.sigma_vp = any(a_.base in ("α", "h", "λ", "r", "γ") or (a_.base == "Ψ" and a_.sub in table and table[a_.sub].kind
+                                                                       in ("snr", "model", "integral")) for a_ in p.atoms.values())
+    r = Reader(v)
+    for at in p.atoms.values():  # the time points of the formula (a bare v needs its one time point)
+        lab = _sub_label(at.sub) if at.base in ("α", "σ", "λ") and at.sub and v.mode == "vp" else None
+        if lab:
+            v.lam(lab)
+    sides = _kernel(p, table, r)
+    if sides is None:
+        # model outputs first, so that a bare x̂ (the model's data prediction) knows its point
+        for s_ in p.sides:
+            for sym in s_.free_symbols:
+                if sym in p.atoms and _is_model(p.atoms[sym], table) and table[p.atoms[sym].sub].kind == "model":
+                    v.atom(p.atoms[sym], table, r)
+        dxdt = {DX: v.vec("aux", "dx/dt") * DT}  # dx/dt of the state at t (an ODE's left side)
+        sides = [r.expr(p, table, s_.xreplace(dxdt)) for s_ in p.sides]
+        if any(s_.has(DT) for s_ in sides):
+            raise Unknown("a differential that is not dx/dt")
+    return sides, v, ([f"notation inferred: {why}"] if why else [])
+
+
+def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Symbol, sp.Expr, Vocab]:
+    """(the quantity the reference line defines, its value, the vocabulary it was read in)."""
+    latex = ref.latex
+    for k, lab in (labels or {}).items():
+        latex = re.sub(rf"(?<![A-Za-z\\]){k}(?![A-Za-z])", lambda m_: _label_tex(lab), latex)
+    v = Vocab(notation="vdm" if ref.notation == "edm" else ref.notation, mode="edm" if ref.notation == "edm" else "vp")
+    r = Reader(v)
+    prepared, table = prepare(latex)
+    p = parse(prepared)
+    for sym in p.sides[1].free_symbols:
+        if sym in p.atoms and _is_model(p.atoms[sym], table) and table[p.atoms[sym].sub].kind == "model":
+            v.atom(p.atoms[sym], table, r)
+    dxdt = {DX: v.vec("aux", "dx/dt") * DT}
+    q, rhs = (r.expr(p, table, s_.xreplace(dxdt)) for s_ in p.sides[:2])
+    if not isinstance(q, sp.Symbol):
+        raise ValueError(f"{ref.name}: the left side is not one quantity")
+    return q, rhs, v
+
+
+def _label_tex(lab: str) -> str:
+    head, _, sub = lab.partition("_")
+    head = {"τ": r"\tau", "λ": r"\lambda"}.get(head, head).replace("Δ", r"\Delta ")
+    if not sub:
+        return head
+    m = re.fullmatch(r"(\d*i)([+-]\d+)?", sub)
+    return head + "_{" + (sub if m is None else m.group(1) + (m.group(2) or "")) + "}"

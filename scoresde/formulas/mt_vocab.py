@@ -1,0 +1,363 @@
+"""Vocabulary of the multi-time reader: every written symbol of a solver formula as an expression in independent
+basis symbols, one base quantity per time point.
+
+Time points. Every distinct time token (t, s, t_i, t_{i-1}, t_{i-2}, s_i, s_{2i-1}, τ_i, t − Δt, t̂_i, λ) is its own
+time point. VP notations (DDPM, DDIM, VDM, DPM-Solver) are functions of one base quantity per time point, the
+half log-SNR λ_τ (Lu et al. 2022a, Sec. 3.1), so that their identities hold by construction:
+
+* ᾱ_τ = 1/(1 + e^{−2λ_τ}) (DDPM's ᾱ; DDIM writes it α_τ, Song, Meng & Ermon 2021, Sec. 2);
+* α_τ = √ᾱ_τ, σ_τ = √(1 − ᾱ_τ) (VDM, Kingma et al. 2021, Eq. 1; DPM-Solver, Lu et al. 2022a, Eq. 2.1), so
+  λ_τ = log(α_τ/σ_τ), SNR(τ) = α²/σ² = e^{2λ} (VDM Eq. 2), γ(τ) = −log SNR (VDM Eq. 3, σ² = sigmoid(γ));
+* α_{t|s} = α_t/α_s, σ²_{t|s} = σ_t² − α²_{t|s} σ_s² (VDM Eq. 4); h_k = λ_{t_k} − λ_{t_{k−1}} (Lu et al. 2022a, Sec. 3.3);
+* r_1, r_2, r_i, η, γ_i, S_noise, S_churn, N: free parameters (fixed by the reference formula where it defines them).
+
+EDM notation (Karras et al. 2022): time points t_i, t_{i+1}, t̂_i are positive symbols; σ(t_k), s(t_k) and their time
+derivatives σ̇(t_k), ṡ(t_k) are independent positive symbols per time point (Alg. 1 general form).
+
+Vectors (the basis): states at a time point (x_{t_i}, x̃_{t_{i−1}}, u_i, z_t, z_s, x_i, x̂_i), the data x (VDM and
+Salimans & Ho 2022 write x for the data, DDPM x_0), noise draws (ε, ε_i, z), solver auxiliaries (D_i, d_i, d'_i)
+and model outputs. A model output is opaque in ε form at (state, time): E[y, τ]; the other parametrisations are
+the definitional conversions x_θ(y, τ) = (y − σ_τ E)/α_τ (Lu et al. 2022b, Eq. 3.1; DDIM f_θ^{(t)}, Eq. 9),
+s_θ = −E/σ_τ, v_θ = α_τ E − σ_τ x_θ (Salimans & Ho 2022, Sec. 4). EDM's D_θ(y; σ) is opaque in its own right.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+import sympy as sp
+
+from .atoms import Atom
+from .mt_text import Placeholder
+
+__all__ = ["Unknown", "Vocab", "label_of", "VEC_KINDS"]
+
+#: kinds of basis vectors, each with the term name of the corpus vocabulary it reports
+VEC_KINDS = {"state": "mean.x", "data": "mean.x0", "noise": "variance", "aux": "mean.other",
+             "eps": "mean.eps", "x0": "mean.x0", "score": "mean.score", "v": "mean.other", "D": "mean.x0"}
+
+
+class Unknown(ValueError):
+    """A symbol the multi-time vocabulary does not give a meaning to (the formula stays unparsed)."""
+
+
+_IDX = re.compile(r"^(?P<k>\d*)i(?P<o>[+-]\d+)?$")
+
+
+def _shift(idx: str, by: int) -> Optional[str]:
+    m = _IDX.match(idx)
+    if m is None:
+        return None
+    o = int(m.group("o") or 0) + by
+    return m.group("k") + "i" + (f"{o:+d}" if o else "")
+
+
+def label_of(base: str, deco: str, sub: str) -> Optional[str]:
+    """The time point a time token names: t, s, u, t_i, t_i-1, s_2i, τ_i-1, t-Δt, t̂_i, λ (None if not a time token)."""
+    if base not in ("t", "s", "τ", "λ", "u") or deco not in ("", "hat"):
+        return None
+    head = base + ("\u0302" if deco == "hat" else "")
+    if not sub:
+        return head
+    sub = sub.replace("{", "").replace("}", "")
+    if re.fullmatch(r"[\w+\-Δ|]+", sub) is None:
+        return None
+    return head + "_" + sub
+
+
+def _sub_label(sub: str) -> Optional[str]:
+    """A subscript that itself is a time point: t, s, t_i-1, s_2i, τ_i, t-Δt."""
+    sub = sub.replace("{", "").replace("}", "")
+    if re.fullmatch(r"[tsu]|τ|λ", sub):
+        return sub
+    if re.fullmatch(r"t[+-]Δt|t[+-]\d", sub):
+        return sub
+    m = re.fullmatch(r"([tsτ])_(\d*i(?:[+-]\d+)?|\d+)", sub)
+    if m:
+        return m.group(1) + "_" + m.group(2)
+    return None
+
+
+@dataclass
+class Vocab:
+    """Reads parsed atoms as basis expressions for one notation ("vdm", "ddim", "ddpm") and mode ("vp", "edm")."""
+
+    notation: str = "vdm"
+    mode: str = "vp"
+    lams: Dict[str, sp.Symbol] = field(default_factory=dict)
+    vecs: Dict[sp.Symbol, Tuple[str, str]] = field(default_factory=dict)  # symbol -> (kind, key)
+    params: Dict[str, sp.Symbol] = field(default_factory=dict)
+    edm: Dict[Tuple[str, str], sp.Symbol] = field(default_factory=dict)
+    forms: Set[str] = field(default_factory=set)  # model parametrisations seen: eps, x0, score, v, D
+    model_args: Dict[sp.Symbol, Tuple[sp.Expr, str]] = field(default_factory=dict)  # model vector -> (state, time)
+    default_point: Optional[Tuple[sp.Expr, str]] = None
+    notes: List[str] = field(default_factory=list)
+    in_integral: bool = False
+    sigma_vp: bool = True  # σ_t is VDM's √(1 − ᾱ_t) (False: nothing beside it says so)
+
+    # ---------------------------------------------------------------- scalars
+    def lam(self, label: str) -> sp.Symbol:
+        if label not in self.lams:
+            self.lams[label] = sp.Symbol(f"λ[{label}]", real=True)
+        return self.lams[label]
+
+    def abar(self, label: str) -> sp.Expr:
+        return 1 / (1 + sp.exp(-2 * self.lam(label)))
+
+    def alpha(self, label: str) -> sp.Expr:
+        return sp.sqrt(self.abar(label))
+
+    def sigma(self, label: str) -> sp.Expr:
+        return sp.sqrt(1 - self.abar(label))
+
+    def ddt(self, e: sp.Expr) -> sp.Expr:
+        """d/dt of a quantity at the time point t: through λ_t (chain rule, λ̇_t a free symbol)."""
+        others = [s_ for s_ in e.free_symbols if s_ != self.lam("t") and not s_.name.startswith(("r_", "η"))]
+        if others:
+            raise Unknown("a time derivative of something that is not a function of λ_t")
+        return sp.diff(e, self.lam("t")) * sp.Symbol("λ̇[t]", real=True)
+
+    def param(self, name: str, **assume) -> sp.Symbol:
+        if name not in self.params:
+            self.params[name] = sp.Symbol(name, positive=True, **assume)
+        return self.params[name]
+
+    def e_sym(self, what: str, label: str) -> sp.Symbol:
+        """EDM per-time symbols: t (the time value), sig = σ(t), sc = s(t), sigd = σ̇(t), scd = ṡ(t)."""
+        k = (what, label)
+        if k not in self.edm:
+            self.edm[k] = sp.Symbol(f"{what}[{label}]", positive=what != "scd", real=True)
+        return self.edm[k]
+
+    # ---------------------------------------------------------------- vectors
+    def vec(self, kind: str, key: str) -> sp.Symbol:
+        sym = sp.Symbol(f"<{kind}:{key}>", commutative=True)
+        self.vecs[sym] = (kind, key)
+        return sym
+
+    def state(self, label: str, name: str = "x") -> sp.Symbol:
+        return self.vec("state", f"{name}@{label}")
+
+    def model(self, form: str, y: sp.Expr, label: str) -> sp.Expr:
+        """The model output in parametrisation ``form`` at state ``y`` and time point ``label``."""
+        vs = [s_ for s_ in y.free_symbols if s_ in self.vecs]
+        if not isinstance(y, sp.Symbol) and len(vs) == 1 and sp.count_ops(y) < 40:
+            try:  # x̄/√(σ² + 1) with x̄ = x/√α, σ² = (1 − α)/α is the state x itself (DDIM Eq. 14)
+                if sp.simplify(y / vs[0] - 1) == 0:
+                    y = vs[0]
+            except Exception:  # pragma: no cover - simplify on exotic input
+                pass
+        if self.mode == "edm" or form == "D":
+            if form not in ("D",):
+                raise Unknown(f"a {form} model output in EDM notation")
+            self.forms.add("D")
+            Dv = self.vec("D", f"{sp.sstr(y)}|{label}")
+            self.model_args[Dv] = (y, label)
+            return Dv
+        self.forms.add(form)
+        E = self.vec("eps", f"{sp.sstr(y)}|{label}")
+        self.model_args[E] = (y, label)
+        a, s = self.alpha(label), self.sigma(label)
+        if form == "eps":
+            return E
+        if form == "x0":
+            return (y - s * E) / a
+        if form == "score":
+            return -E / s
+        if form == "v":
+            return (E - s * y) / a
+        raise Unknown(form)
+
+    # ---------------------------------------------------------------- atoms
+    def atom(self, at: Atom, table: Dict[str, Placeholder], reader) -> sp.Expr:
+        base, deco, sub, args = at.base, at.deco, at.sub.replace("{", "").replace("}", ""), at.args
+        if base == "Ψ" and sub in table:
+            return self.placeholder(table[sub], reader)
+        if args is not None and base in ("σ", "s") and not sub and len(args) == 1 and self.mode == "edm":
+            lab = self.time_label_text(args[0])
+            return self.e_sym("sig" if base == "σ" else "sc", lab)
+        if base == "σ" and sub == "Q":  # σ_Q(s, t): the posterior standard deviation (VDM Sec. 3.2)
+            return self.param("σ_Q", real=True)
+        if base == "μ" and sub == "Q":  # μ_Q(z_t, x; s, t): the posterior mean (VDM Sec. 3.2)
+            return self.vec("aux", "μ_Q")
+        if args == ("t",) and base in ("f", "g") and not sub and self.mode == "vp":
+            # f(t) = d log α_t/dt, g²(t) = dσ_t²/dt − 2 (d log α_t/dt) σ_t² (Lu et al. 2022a, Eq. 2.2; Kingma et al. 2021, App. A)
+            f = self.ddt(sp.log(self.alpha("t")))
+            return f if base == "f" else sp.sqrt(self.ddt(self.sigma("t") ** 2) - 2 * f * self.sigma("t") ** 2)
+        if args is not None and base == "γ" and len(args) == 1:  # VDM γ(t), γ_η(t) = −log SNR(t) (Eq. 3)
+            return -2 * self.lam(self.time_label_text(args[0]))
+        if args is not None:
+            raise Unknown(at.name)
+        if self.mode == "edm":
+            return self._edm_atom(base, deco, sub, at)
+        if base == "α" and sub:
+            if sub == "t|s":
+                return self.alpha("t") / self.alpha("s")
+            lab = _sub_label(sub)
+            if lab is None:
+                raise Unknown(at.name)
+            if deco == "bar":
+                return self.abar(lab)
+            if deco == "" and self.notation == "vdm":
+                return self.alpha(lab)
+            if deco == "" and self.notation == "ddim":
+                return self.abar(lab)
+            if deco == "" and self.notation == "ddpm" and lab == "t":  # DDPM's α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
+                return self.abar("t") / self.abar("t-1")
+            raise Unknown(at.name)
+        if base == "σ" and sub and deco == "":
+            if sub == "t|s":
+                return sp.sqrt(self.sigma("t") ** 2 - (self.alpha("t") / self.alpha("s")) ** 2 * self.sigma("s") ** 2)
+            lab = _sub_label(sub)
+            if lab is None:
+                raise Unknown(at.name)
+            if self.notation == "vdm" and self.sigma_vp:
+                return self.sigma(lab)
+            if self.notation == "vdm":  # σ_t alone: VDM's √(1 − ᾱ_t) or a VE noise level -- not guessed
+                raise Unknown(at.name + " (VDM's σ_t or a VE noise level: give notation: vdm)")
+            return self.param(f"σ_{lab}", real=True)  # DDIM/DDPM: the free noise scale of the step at lab
+        if base == "λ" and deco == "" and sub:
+            return self.lam(_sub_label(sub) or _bad(at))
+        if base == "λ" and deco == "" and self.in_integral:  # the integration variable of Lu et al.'s Eq. 3.4
+            return self.lam("λ")
+        if base == "h" and deco == "" and sub:
+            prev = _shift(sub, -1)
+            if prev is None:
+                raise Unknown(at.name)
+            return self.lam(f"t_{sub}") - self.lam(f"t_{prev}")
+        if base == "r" and deco == "" and re.fullmatch(r"\d|i|\d*i[+-]\d", sub or "x"):
+            return self.param(f"r_{sub}")
+        if base == "t" and not sub and deco == "":  # the time value of a schedule (λ_t as a function of t)
+            return sp.Symbol("t·", positive=True)
+        if base == "β" and deco == "" and sub in ("min", "max", "d", "0", "1"):
+            return self.param("β_" + {"0": "min", "1": "max"}.get(sub, sub))  # DPM-Solver writes β_0, β_1
+        if base == "η" and not sub:
+            return self.param("η")
+        if base == "z" and deco == "" and not sub:
+            return self.vec("noise", "ε")  # DDPM's z ~ N(0, I)
+        if base in ("x", "z") and deco in ("", "tilde", "hat"):
+            if not sub or sub == "0":
+                if deco == "hat":
+                    return self._default_model("x0")
+                return self.vec("data", "x")
+            lab = _sub_label(sub)
+            if lab is None:
+                raise Unknown(at.name)
+            return self.state(lab, "x̂" if deco == "hat" and lab == "λ" else "x")
+        if base == "u" and deco == "" and sub:
+            return self.vec("state", f"u@{sub}")
+        if base in ("ε", "z") and deco == "" and (not sub or _sub_label(sub) or sub in ("i",)):
+            return self.vec("noise", "ε")  # one fresh draw per formula, however it is named (ε, ε_t, z)
+        if base == "ε" and deco == "hat" and not sub:
+            return self.vec("noise", "ε")
+        if base == "D" and deco == "" and sub and _IDX.match(sub):
+            return self.vec("aux", f"D@{sub}")
+        if base == "v" and deco == "" and not sub:  # v ≡ α_t ε − σ_t x (Salimans & Ho 2022, Sec. 4)
+            lab = self._only_label()
+            return self.alpha(lab) * self.vec("noise", "ε") - self.sigma(lab) * self.vec("data", "x")
+        if base == "v" and (deco == "hat" or sub == "θ"):
+            return self._default_model("v")
+        raise Unknown(at.name)
+
+    def _edm_atom(self, base: str, deco: str, sub: str, at: Atom) -> sp.Expr:
+        if base == "t" and deco in ("", "hat") and sub and _IDX.match(sub):
+            return self.e_sym("t", ("t̂_" if deco == "hat" else "t_") + sub)
+        if base == "x" and deco in ("", "hat", "tilde") and sub and _IDX.match(sub):
+            return self.state(("t̂_" if deco == "hat" else "t_") + sub)
+        if base == "d" and deco == "" and sub and _IDX.match(sub):
+            return self.vec("aux", f"d@{sub}")
+        if base == "ε" and deco == "" and sub and _IDX.match(sub):
+            return self.vec("noise", sub)
+        if base == "γ" and deco == "" and sub and _IDX.match(sub):
+            return self.param(f"γ_{sub}")
+        if base == "S" and sub in ("noise", "churn", "tmin", "tmax"):
+            return self.param(f"S_{sub}")
+        if base == "N" and not sub:
+            return self.param("N", integer=True)
+        raise Unknown(at.name)
+
+    def _only_label(self) -> str:
+        if self.default_point is not None:
+            return self.default_point[1]
+        labs = [k for k in self.lams if k != "λ"]
+        if len(labs) == 1:
+            return labs[0]
+        raise Unknown("v (its time point is not clear)")
+
+    def _default_model(self, form: str) -> sp.Expr:
+        if self.default_point is None:
+            raise Unknown("a model prediction whose state is not clear")
+        return self.model(form, *self.default_point)
+
+    # ---------------------------------------------------------------- placeholders and time arguments
+    def time_label_text(self, text: str) -> str:
+        from .parse import parse
+
+        m = re.fullmatch(r"\s*\\sigma\s*(?:\\left)?\s*\((.*?)(?:\\right)?\)\s*", text)
+        if m and self.mode == "edm":  # D_θ(x; σ(t_i)): the time point t_i
+            return self.time_label_text(m.group(1))
+        m = re.fullmatch(r"\s*([tsτ])\s*_\s*\{?\s*(\d*i\s*[+-]\s*\d+)\s*\}?\s*", text)
+        if m:  # t_{i+1}, or t_i+1 as the one-step reader flattens it inside an argument list
+            return m.group(1) + "_" + m.group(2).replace(" ", "")
+        p = parse(text)
+        if len(p.sides) != 1 or not isinstance(p.sides[0], sp.Symbol) or p.sides[0] not in p.atoms:
+            raise Unknown(f"time argument {text}")
+        at = p.atoms[p.sides[0]]
+        if self.mode == "edm" and at.base == "σ" and at.args and len(at.args) == 1:
+            return self.time_label_text(at.args[0])
+        lab = label_of(at.base, at.deco, at.sub.replace("{", "").replace("}", ""))
+        if lab is None:
+            raise Unknown(f"time argument {text}")
+        if self.mode == "edm" and lab.startswith(("t_", "t̂_")):
+            return lab
+        return lab
+
+    def placeholder(self, ph: Placeholder, reader) -> sp.Expr:
+        if ph.kind == "snr":  # SNR(t) = α_t²/σ_t² = e^{2λ_t} (VDM Eq. 2)
+            return sp.exp(2 * self.lam(self.time_label_text(ph.args[0])))
+        if ph.kind == "dot":
+            return self.e_sym("sigd" if ph.base == "sigma" else "scd", self.time_label_text(ph.args[0]))
+        if ph.kind == "tfun" and ph.base == "lambda" and self.mode == "vp":  # λ(t_i) = λ_{t_i}
+            return self.lam(self.time_label_text(ph.args[0]))
+        if ph.kind == "tfun":  # σ(t_k), s(t_k) at a time point (EDM)
+            if self.mode != "edm" or ph.base == "lambda":
+                raise Unknown(f"{ph.base}({ph.args[0]})")
+            return self.e_sym("sig" if ph.base == "sigma" else "sc", self.time_label_text(ph.args[0]))
+        if ph.kind == "prime":
+            return self.vec("aux", f"d'@{ph.args[0]}")
+        if ph.kind == "min":
+            return sp.Min(*[reader.text(a_) for a_ in ph.args])
+        if ph.kind == "integral":
+            return reader.integral(ph)
+        if ph.kind == "model":
+            return self._model_call(ph, reader)
+        raise Unknown(ph.kind)
+
+    def _model_call(self, ph: Placeholder, reader) -> sp.Expr:
+        form = {"epsilon": "eps", "x": "x0", "f": "x0", "s": "score", "v": "v", "D": "D"}.get(ph.base)
+        if form is None:
+            raise Unknown(f"model output {ph.base}_θ")
+        args = [a_ for a_ in ph.args if a_]
+        if not args:
+            raise Unknown("a model output without arguments")
+        y = reader.vector_text(args[0])
+        if len(args) >= 2:
+            lab = self.time_label_text(args[1])
+        elif ph.sup:
+            lab = self.time_label_text(ph.sup)
+        else:
+            labs = [k for (kind, key) in (self.vecs.get(s_, ("", "")) for s_ in y.free_symbols) if kind == "state"
+                    for k in [key.split("@", 1)[1]]]
+            if len(set(labs)) != 1:
+                raise Unknown("a model output whose time is not clear")
+            lab = labs[0]
+        if len(args) > 2:
+            raise Unknown("a model output with more than two arguments")
+        if self.default_point is None:
+            self.default_point = (y, lab)
+        return self.model(form, y, lab)
+
+
+def _bad(at: Atom):
+    raise Unknown(at.name)

@@ -27,6 +27,7 @@ from .claim import Claim, Declaration, Meaningless, NotUnderstood
 from .classify import read_claim
 from .compare import Match, _candidates, _compare, _disp, compare_relation, compare_scalar, compare_sde, compare_step
 from .diagnose import _canon_coef, _raw_disp
+from .edm_reading import expand_signs
 from .entry import Entry
 from .evaluate import _bad_value, is_zero
 from .literal import literal_verdict
@@ -92,13 +93,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text = normalize_latex(text)
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
-        eqs = split_equations(alt)
-        for qi, eq in enumerate(eqs):
+        # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
+        eqs = [(lab, e2) for e1 in split_equations(alt) for lab, e2 in expand_signs(e1)]
+        for qi, (sign, eq) in enumerate(eqs):
             loc = location
             if len(alts) > 1:
                 loc += f" (alternative {ai + 1} of {len(alts)})"
             if len(eqs) > 1:
-                loc += f" (formula {qi + 1} of {len(eqs)})"
+                loc += f" ({sign})" if sign else f" (formula {qi + 1} of {len(eqs)})"
             try:
                 with limited(budget):
                     v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)

@@ -10,6 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
+from .edm_reading import is_denoiser, relation_subs
 from .entry import Entry
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
@@ -235,7 +236,7 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         return "s(t)", "function"
     if at.base == "ε" and not at.sub and at.args is None and "norm" in rsyms:
         return "eps_snr", "discrete"
-    if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat"):
+    if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat") or is_denoiser(at):
         return "relation", "relation"
     raise NotUnderstood(f"no registry entry defines {at.name}")
 
@@ -337,8 +338,14 @@ def _read_relation(p: Parsed, lhs, rhs, hints) -> List[Claim]:
         elif at.base == "σ" and at.args:
             sub[s_] = C.sg_sym
             r.note(f"{at.name} read as the kernel std σ_t")
+    edm = relation_subs(p, syms)  # EDM's denoiser D(x; σ) = x̂₀ (Karras et al. 2022, Eq. 3)
+    if edm:
+        sub.update(edm)
+        r.note("D(x; σ) read as the denoiser x̂₀ = E[x₀ | x] of x = x₀ + σ n (Karras et al. 2022, Eq. 2–3)")
     lhs_c = lhs.xreplace(sub)
-    rhs_c = _resolve_expr(rhs.xreplace(sub), p, r)
+    # EDM's x is the noisy state: the substituted symbols are canonical already (a bare x is C.x itself), resolve the others
+    rest = Parsed(p.text, p.sides, {k: a_ for k, a_ in p.atoms.items() if k not in sub}, p.relation, list(p.issues)) if edm else p
+    rhs_c = _resolve_expr(rhs.xreplace(sub), rest, r)
     if lhs_c not in (C.x0, C.e, C.s, C.v, C.x):
         raise NotUnderstood("the left side is not x̂₀, ε, the score or v")
     cl = Claim("relation", r, lhs=lhs_c.name, rhs=rhs_c, equation=lhs_c - rhs_c, parsed=p)

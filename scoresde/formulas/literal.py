@@ -20,6 +20,7 @@ import sympy as sp
 
 from .atoms import Atom, Parsed
 from .parse import parse
+from .sequences import valid_same_kind
 
 __all__ = ["lhs_key", "literal_verdict", "split_lhs"]
 
@@ -141,6 +142,11 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
                 if best is None or best[0] != "consistent":
                     best = ("consistent", f"the sequence of {e.title} ({e.source}) with another index convention ({shift}): "
                             f"expected {_show(re_)}, found {_show(rc)}", e)
+                continue
+        if same is False and (best is None or best[0] != "consistent"):
+            why = valid_same_kind(rc, re_)  # another valid time-step sequence (EDM's ρ steps with ρ ↔ 1/ρ): consistent
+            if why:
+                best = ("consistent", f"{why}: {e.title} ({e.source}) expected {_show(re_)}, found {_show(rc)}", e)
                 continue
         if same is False and best is None:
             best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)

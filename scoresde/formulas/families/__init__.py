@@ -23,6 +23,7 @@ FAMILIES: List[str] = [
     "params",
     "dpm_solver",
     "edm",
+    "edm_sde",
     "posteriors",
     "explicit",
     "logsnr",

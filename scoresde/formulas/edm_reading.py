@@ -1,0 +1,121 @@
+"""EDM's notation (Karras, Aittala, Aila & Laine 2022) read in the registry's canonical symbols.
+
+General reading rules for the continuous forms of EDM (Sec. 2, Eq. 1–6, Table 1), used by the claim reader:
+
+* the scale ``s(t)`` of a time argument is EDM's s(t) (``\\dot s(t)`` its time derivative, already rewritten as
+  d s(t)/dt by :mod:`~scoresde.formulas.normalize`); read in the SDE/ODE readings only, where s(t) cannot be
+  anything else;
+* the denoiser ``D(y; a)`` / ``D_θ(y; a)`` at noise level a (EDM Eq. 3: ∇_y log p(y; a) = (D(y; a) − y)/a²) is
+  ``y + a² ∇_y log p(y; a)``; with the scaled argument y = x/s(t) of Eq. 4 / Alg. 1 the chain rule gives
+  ∇_y log p(y; σ) = s(t) ∇_x log p_t(x), so ``D(x/s(t); σ(t)) = x/s(t) + σ(t)² s(t) ∇_x log p_t(x)``;
+* in a parameterisation identity (``D(x; σ) = x + σ² ∇_x log p(x; σ)``) the denoiser is the posterior mean x̂₀
+  of the kernel x = x₀ + σ n (m = 1), and a noise argument written as a letter (t with σ(t) = t) is that σ;
+* ``±`` / ``∓`` (EDM Eq. 6, ``dx_±``): a formula with both signs is two claims, each judged (the upper sign
+  and the lower sign); the direction marker ``_±`` on the left side is dropped.
+"""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Tuple
+
+import sympy as sp
+
+from . import canon as C
+from .atoms import Atom
+
+__all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs"]
+
+_MODEL_SUBS = ("", "θ", "φ", "*", "⋆")
+#: the first argument of a denoiser / density: x, or x scaled by 1/s(t) (\frac{x}{s(t)} is stored as "fracxs(t)")
+_ARG_X = re.compile(r"^x(?:_t|\(t\))?$")
+_ARG_SCALED = re.compile(r"^(?:fracx(s\([a-z_0-9{}]*\))|x/(s\([a-z_0-9{}]*\)))$")
+
+
+def is_denoiser(at: Atom) -> bool:
+    """D(y; a), D_θ(y; a): EDM's (ideal or learned) denoiser with its noise level as second argument."""
+    return at.base == "D" and at.deco == "" and at.sup == "" and at.sub in _MODEL_SUBS and at.args is not None and len(at.args) == 2
+
+
+def _time(arg: str) -> Optional[sp.Expr]:
+    val = C._time_arg(arg)
+    return val if val in (C.t, C.T, C.U, sp.Integer(0), sp.Integer(1)) else None
+
+
+def _scale(arg: str) -> Optional[sp.Expr]:
+    m = re.fullmatch(r"s\((.*)\)", arg.replace(" ", ""))
+    if not m:
+        return None
+    tt = _time(m.group(1))
+    return None if tt is None else C.ST(tt)
+
+
+def _noise_level(arg: str, r: C.Reading) -> Optional[sp.Expr]:
+    """The noise-level argument of D(·; a): t (σ(t) = t), σ(t), σ (σ(t) in continuous time), σ_t."""
+    a = arg.replace(" ", "")
+    if _time(a) is not None and a not in ("0", "1"):
+        return _time(a)
+    m = re.fullmatch(r"σ(?:_t|_\{t\})?(?:\((.*)\))?", a)
+    if m:
+        if m.group(1) is None:
+            return C.SIGMA(C.t)
+        tt = _time(m.group(1))
+        return None if tt is None else C.SIGMA(tt)
+    return None
+
+
+def resolve_edm(at: Atom, r: C.Reading) -> Optional[sp.Expr]:
+    """The canonical value of an EDM symbol in the SDE/ODE reading (continuous time), or None."""
+    if r.mode != "continuous" or not r.noise_in_drift:
+        return None
+    if at.base == "s" and not at.sub and not at.deco and at.args is not None and len(at.args) == 1:
+        tt = _time(at.args[0])
+        return None if tt is None else C.ST(tt)
+    if is_denoiser(at):
+        a = _noise_level(at.args[1], r)
+        y = at.args[0].replace(" ", "")
+        if a is None:
+            return None
+        if _ARG_X.match(y):
+            r.note(f"{at.name} read as x + σ² ∇ₓ log p(x; σ) at σ = {C.show(a)} (Karras et al. 2022, Eq. 3)")
+            return C.x + a**2 * C.s
+        m = _ARG_SCALED.match(y)
+        if m:
+            sc = _scale(m.group(1) or m.group(2))
+            if sc is None:
+                return None
+            r.note(f"{at.name} read as x/s + σ² s ∇ₓ log p_t(x) at σ = {C.show(a)} (Karras et al. 2022, Eq. 3 at x/s(t): "
+                   "∇ log p(x/s; σ) = s ∇ₓ log p_t(x))")
+            return C.x / sc + a**2 * sc * C.s
+    return None
+
+
+def relation_subs(p, syms) -> Dict[sp.Symbol, sp.Expr]:
+    """Substitutions for a parameterisation identity with EDM's denoiser: D(x; a) -> x̂₀ and its noise level a -> σ."""
+    out: Dict[sp.Symbol, sp.Expr] = {}
+    for s_ in syms:
+        at = p.atoms.get(s_)
+        if at is None or not is_denoiser(at) or not _ARG_X.match(at.args[0].replace(" ", "")):
+            continue
+        out[s_] = C.x0
+        lvl = at.args[1].replace(" ", "")
+        for q in syms:
+            aq = p.atoms.get(q)
+            if aq is not None and aq.base == lvl and not aq.sub and not aq.deco and aq.args is None and lvl != "σ":
+                out[q] = C.sg_sym  # D(x; t) with σ(t) = t: the letter t is the noise level
+    return out
+
+
+_DIR = re.compile(r"_\s*\{?\s*\\(?:pm|mp)\s*\}?")
+_SIGN = re.compile(r"\\(pm|mp)(?![a-zA-Z])")
+
+
+def expand_signs(text: str) -> List[Tuple[str, str]]:
+    """[(label, formula)]: one formula per sign of ``\\pm`` / ``\\mp`` (upper sign, lower sign), else [("", text)]."""
+    if not _SIGN.search(text):
+        return [("", text)]
+    body = _DIR.sub("", text)
+    up = _SIGN.sub(lambda m: "+" if m.group(1) == "pm" else "-", body)
+    lo = _SIGN.sub(lambda m: "-" if m.group(1) == "pm" else "+", body)
+    if up == lo:
+        return [("", up)]
+    return [("upper sign", up), ("lower sign", lo)]

@@ -1,0 +1,94 @@
+"""EDM's continuous forms (Karras, Aittala, Aila & Laine 2022, Sec. 2 and App. B): the probability-flow ODE with a
+scale s(t) (Eq. 4) and the family of SDEs with a Langevin term β(t) (Eq. 6, both signs), in EDM's σ(t), s(t).
+
+σ(t), s(t) and β(t) are free functions of time here (σ(t), s(t) are any schedule; β(t) ≥ 0 is any Langevin rate):
+a claim is exact when it is the same expression in them. Ties: with the package's σ(t) = noise_level and
+s(t) = scale (time derivatives by central differences), Eq. 4 is the probability-flow drift of VPSDE and VESDE; Eq. 6
+on VESDE (s = 1) with β = 0 is its probability-flow ODE, and with β = σ̇/σ its forward SDE (upper sign) and Song et
+al.'s reverse SDE (lower sign).
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import sympy as sp
+import torch
+
+from .. import canon as C
+from ..entry import Entry
+from ._common import collector, t
+
+ENTRIES: List[Entry] = []
+_add = collector(ENTRIES)
+
+KARRAS = "Karras et al. 2022 (EDM)"
+_f64 = torch.float64
+SIG, SC, BETA = C.SIGMA(t), C.ST(t), C.BETA(t)
+DSIG, DSC = sp.diff(SIG, t), sp.diff(SC, t)
+
+
+def _at(sde, tau: float) -> dict:
+    """σ, σ̇, s, ṡ of the package's SDE at time τ (noise_level = σ, scale = s; derivatives by central differences)."""
+    h = 1e-6
+
+    def val(fn, tt):
+        return float(fn(torch.tensor(tt, dtype=_f64)))
+
+    return {DSIG: (val(sde.noise_level, tau + h) - val(sde.noise_level, tau - h)) / (2 * h),
+            DSC: (val(sde.scale, tau + h) - val(sde.scale, tau - h)) / (2 * h),
+            SIG: val(sde.noise_level, tau), SC: val(sde.scale, tau)}
+
+
+def _ev(expr: sp.Expr, subs: dict) -> float:
+    return float(sp.N(expr.xreplace({k: v for k, v in subs.items() if isinstance(k, sp.Derivative)}).xreplace(subs), 30))
+
+
+def tie_edm_sde(entry: Entry) -> Tuple[bool, str]:
+    """Eq. 4 vs the probability-flow drift of VPSDE and VESDE; Eq. 6 on VESDE with β = 0 (PF-ODE) and β = σ̇/σ
+    (forward SDE for the upper sign, reverse SDE for the lower sign), with an exact mixture score."""
+    from ...analytic import GaussianMixture
+    from ..ties import _points, _ve, _vp
+
+    mix = GaussianMixture([0.4, 0.6], [[-1.0], [1.5]], [0.3, 0.5])
+    xval = torch.tensor([[0.8]], dtype=_f64)
+    worst = 0.0
+    cases = []
+    if entry.name == "edm.ode_scaled":
+        cases = [(sde, "pf", None) for sde in (_vp(), _ve())]
+    else:
+        upper = entry.name.endswith("upper")
+        cases = [(_ve(), "pf", "zero"), (_ve(), "forward" if upper else "reverse", "g2")]
+    for sde, kind, beta in cases:
+        for tau in _points(sde):
+            tt = torch.tensor([tau], dtype=_f64)
+            if kind == "forward":
+                d_pkg, g_pkg = sde.sde(xval, tt)
+            else:
+                d_pkg, g_pkg = sde.reverse(mix.score_fn(sde), probability_flow=kind == "pf").sde(xval, tt)
+            sub = _at(sde, tau)
+            if beta is not None:
+                sub[BETA] = 0.0 if beta == "zero" else sub[DSIG] / sub[SIG]
+            sub.update({C.x: 0.8, C.s: float(mix.score(xval, sde, tt).flatten()[0])})
+            de, ge = _ev(entry.drift, sub), _ev(entry.diff2, sub)
+            g2 = 0.0 if kind == "pf" else float(g_pkg.flatten()[0]) ** 2
+            worst = max(worst, abs(float(d_pkg.flatten()[0]) - de) / (1 + abs(de)), abs(g2 - ge) / (1 + abs(ge)))
+    return worst < 1e-5, f"package drift and g² with σ = noise_level, s = scale (central differences): max relative deviation {worst:.1e}"
+
+
+_add(name="edm.ode_scaled", title="EDM probability-flow ODE with scale s(t)", source=f"{KARRAS}, Eq. 4", kind="sde",
+     family="generic",
+     latex=r"\mathrm{d}x = \left[\frac{\dot s(t)}{s(t)}x - s(t)^2\dot\sigma(t)\sigma(t)\nabla_x\log p\left(\frac{x}{s(t)}; \sigma(t)\right)\right]\mathrm{d}t",
+     relation="ReverseSDE(probability_flow=True).sde of VPSDE, VESDE with σ = noise_level, s = scale", direction="pf",
+     mode="continuous", drift=DSC / SC * C.x - SC**2 * DSIG * SIG * C.s, diff2=sp.Integer(0), noise=None, tie=tie_edm_sde)
+_add(name="edm.sde_upper", title="EDM SDE with Langevin term β(t), upper sign (forward in time)", source=f"{KARRAS}, Eq. 6 (dx_+)",
+     kind="sde", family="generic",
+     latex=r"\mathrm{d}x = -\dot\sigma(t)\sigma(t)\nabla_x\log p(x; \sigma(t))\,\mathrm{d}t + \beta(t)\sigma(t)^2\nabla_x\log p(x; \sigma(t))\,\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}w",
+     relation="VESDE: PF-ODE at β = 0, LinearSDE.sde at β = σ̇/σ", direction="langevin", mode="continuous",
+     drift=(-DSIG * SIG + BETA * SIG**2) * C.s, diff2=2 * BETA * SIG**2, noise="dw", tie=tie_edm_sde)
+_add(name="edm.sde_lower", title="EDM SDE with Langevin term β(t), lower sign (backward in time)", source=f"{KARRAS}, Eq. 6 (dx_−)",
+     kind="sde", family="generic",
+     latex=r"\mathrm{d}x = -\dot\sigma(t)\sigma(t)\nabla_x\log p(x; \sigma(t))\,\mathrm{d}t - \beta(t)\sigma(t)^2\nabla_x\log p(x; \sigma(t))\,\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}w",
+     relation="VESDE: PF-ODE at β = 0, ReverseSDE.sde at β = σ̇/σ", direction="langevin", mode="continuous",
+     drift=(-DSIG * SIG - BETA * SIG**2) * C.s, diff2=2 * BETA * SIG**2, noise="dw", tie=tie_edm_sde)
+
+__all__ = ["ENTRIES", "tie_edm_sde"]

@@ -23,7 +23,7 @@ import sympy as sp
 from . import canon as C
 from .atoms import Atom
 
-__all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs"]
+__all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs", "edm_read_as"]
 
 _MODEL_SUBS = ("", "θ", "φ", "*", "⋆")
 #: the first argument of a denoiser / density: x, or x scaled by 1/s(t) (\frac{x}{s(t)} is stored as "fracxs(t)")
@@ -119,3 +119,16 @@ def expand_signs(text: str) -> List[Tuple[str, str]]:
     if up == lo:
         return [("", up)]
     return [("upper sign", up), ("lower sign", lo)]
+
+
+def edm_read_as(drift: sp.Expr, diff2: sp.Expr, noise: Optional[str]) -> Optional[str]:
+    """What an ODE/SDE in EDM's σ(t), s(t) is read as (None when it is not written in them)."""
+    uses_scale = drift.has(C.ST) or diff2.has(C.ST)
+    uses_dsigma = any(isinstance(q, sp.Derivative) and q.expr.func == C.SIGMA for q in drift.atoms(sp.Derivative))
+    if not (uses_scale or uses_dsigma):
+        return None
+    if noise is None:
+        return "probability-flow ODE in EDM's σ(t)" + (", s(t)" if uses_scale else "")
+    if diff2.has(C.BETA) and drift.has(C.BETA):
+        return "SDE with a Langevin term β(t) in EDM's σ(t) (Eq. 6)"
+    return None

@@ -18,7 +18,7 @@ from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
-from .atoms import Atom, Parsed
+from .atoms import DDT, Atom, Parsed
 from .parse import parse
 from .sequences import valid_same_kind
 
@@ -62,7 +62,9 @@ def _name(at: Atom) -> str:
 
 def _literal(p: Parsed, expr: sp.Expr) -> sp.Expr:
     sub = {s_: sp.Symbol(_name(p.atoms[s_])) for s_ in expr.free_symbols if s_ in p.atoms}
-    return expr.xreplace(sub)
+    # a time derivative (σ̇(t), ṡ(t)) is one more symbol, named as written
+    return expr.xreplace(sub).replace(lambda q: isinstance(q, sp.Function) and q.func == DDT,
+                                      lambda q: sp.Symbol("d" + sp.sstr(q.args[0]) + "/dt"))
 
 
 def _values(names: List[str], k: int) -> Dict[str, float]:

@@ -24,6 +24,7 @@ FAMILIES: List[str] = [
     "dpm_solver",
     "edm",
     "edm_sde",
+    "edm_table",
     "posteriors",
     "explicit",
     "logsnr",

@@ -1,0 +1,170 @@
+"""EDM's continuous forms (Karras et al. 2022): σ(t), s(t), σ̇, ṡ, D(x; σ), Eq. 1/3/4/6, Table 1 columns, the ρ steps.
+
+Formulas here are not the corpus's: other EDM equations, other LaTeX styles (primes, inline fractions, \\mp,
+x/s(t) inline), and perturbed copies that must not be exact.
+"""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from scoresde.formulas import verify_latex
+from scoresde.formulas.edm_reading import expand_signs
+from scoresde.formulas.sequences import valid_same_kind
+
+
+def _v(latex, target=None):
+    vs = verify_latex(latex, target, numeric=False)
+    assert vs, latex
+    return vs
+
+
+def _one(latex, target=None):
+    vs = _v(latex, target)
+    assert len(vs) == 1, [v.detail for v in vs]
+    return vs[0]
+
+
+SCORE = r"\nabla_{x}\log p(x;\sigma(t))"
+
+
+# ----------------------------------------------------------------------------- Eq. 1 / Eq. 4 / denoiser ODE forms
+@pytest.mark.parametrize("latex", [
+    # Eq. 4 with primes and an inline x/s(t)
+    r"\mathrm{d}x = \left[\frac{s'(t)}{s(t)}x - s(t)^2\sigma'(t)\sigma(t)\nabla_x\log p(x/s(t);\sigma(t))\right]\mathrm{d}t",
+    # Eq. 4 split into two dt terms
+    r"\mathrm{d}\mathbf{x} = \frac{\dot s(t)}{s(t)}\mathbf{x}\,\mathrm{d}t - \sigma(t)\dot\sigma(t)s(t)^2\nabla_{\mathbf{x}}\log p\left(\frac{\mathbf{x}}{s(t)};\sigma(t)\right)\mathrm{d}t",
+    # Eq. 4 with the denoiser (the ODE that Alg. 1 discretises)
+    r"\frac{\mathrm{d}x}{\mathrm{d}t} = \left(\frac{\dot\sigma(t)}{\sigma(t)} + \frac{\dot s(t)}{s(t)}\right)x - \frac{\dot\sigma(t)s(t)}{\sigma(t)}D_\theta\left(\frac{x}{s(t)};\sigma(t)\right)",
+    # Eq. 1 through Eq. 3: dx/dt = σ̇/σ (x − D)
+    r"\frac{\mathrm{d}x}{\mathrm{d}t} = \frac{\dot\sigma(t)}{\sigma(t)}\big(x - D(x;\sigma(t))\big)",
+    # σ(t) = t: dx/dt = (x − D(x; t))/t written as a product
+    r"\frac{\mathrm{d}x}{\mathrm{d}t} = t^{-1}\left(x - D_\theta(x; t)\right)",
+])
+def test_edm_odes_exact(latex):
+    v = _one(latex)
+    assert v.verdict == "exact", v.detail
+    assert "EDM" in v.claim or v.target.startswith("edm.") or v.target == "ve.pf_ode"
+
+
+@pytest.mark.parametrize("latex, term", [
+    (r"\mathrm{d}x = \left[\frac{s'(t)}{s(t)}x - s(t)\sigma'(t)\sigma(t)\nabla_x\log p(x/s(t);\sigma(t))\right]\mathrm{d}t", "drift"),
+    (r"\mathrm{d}x = \left[-\frac{\dot s(t)}{s(t)}x - s(t)^2\dot\sigma(t)\sigma(t)\nabla_x\log p(x/s(t);\sigma(t))\right]\mathrm{d}t", "drift"),
+    (r"\frac{\mathrm{d}x}{\mathrm{d}t} = \left(\frac{\dot\sigma(t)}{\sigma(t)} - \frac{\dot s(t)}{s(t)}\right)x - \frac{\dot\sigma(t)s(t)}{\sigma(t)}D_\theta\left(\frac{x}{s(t)};\sigma(t)\right)", "drift"),
+    (r"\frac{\mathrm{d}x}{\mathrm{d}t} = \frac{\dot\sigma(t)}{\sigma(t)}\big(D(x;\sigma(t)) - x\big)", "drift"),
+    (r"\frac{\mathrm{d}x}{\mathrm{d}t} = \frac{x - D_\theta(x; t)}{t^2}", "drift"),
+])
+def test_edm_odes_perturbed(latex, term):
+    v = _one(latex)
+    assert v.verdict == "inconsistent", v.detail
+    assert v.terms == [term]
+
+
+# ----------------------------------------------------------------------------- Eq. 6: both signs, β(t) free
+def test_expand_signs():
+    assert expand_signs("a + b") == [("", "a + b")]
+    (l1, up), (l2, lo) = expand_signs(r"dx_\pm = a \pm b \mp c")
+    assert (l1, l2) == ("upper sign", "lower sign")
+    assert up.replace(" ", "") == "dx=a+b-c" and lo.replace(" ", "") == "dx=a-b+c"
+    assert expand_signs(r"dx_{\pm} = a") == [("", "dx = a")]
+
+
+def test_eq6_mp_style_both_signs_exact():
+    latex = (r"\mathrm{d}x_\pm = \mp\beta(t)\sigma(t)^2" + SCORE + r"\,\mathrm{d}t - \sigma'(t)\sigma(t)" + SCORE
+             + r"\,\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}\omega_t")
+    vs = _v(latex)
+    assert [v.verdict for v in vs] == ["exact", "exact"], [v.detail for v in vs]
+    assert {v.target for v in vs} == {"edm.sde_upper", "edm.sde_lower"}
+    # ∓: the upper sign is −β (the backward SDE, dx_−), the lower sign +β (forward)
+    assert "upper sign" in vs[0].location and vs[0].target == "edm.sde_lower"
+    assert "lower sign" in vs[1].location and vs[1].target == "edm.sde_upper"
+
+
+@pytest.mark.parametrize("sign, target", [("+", "edm.sde_upper"), ("-", "edm.sde_lower")])
+def test_eq6_one_direction(sign, target):
+    latex = (r"\mathrm{d}x = \left(-\dot\sigma(t)\sigma(t) " + sign + r" \beta(t)\sigma(t)^2\right)" + SCORE
+             + r"\,\mathrm{d}t + \sigma(t)\sqrt{2\beta(t)}\,\mathrm{d}w")
+    v = _one(latex)
+    assert v.verdict == "exact" and v.target == target, v.detail
+
+
+@pytest.mark.parametrize("latex, term", [
+    (r"\mathrm{d}x_\pm = -\dot\sigma(t)\sigma(t)" + SCORE + r"\mathrm{d}t \pm \beta(t)\sigma(t)" + SCORE
+     + r"\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\mathrm{d}\omega_t", "drift"),
+    (r"\mathrm{d}x_\pm = -\dot\sigma(t)\sigma(t)" + SCORE + r"\mathrm{d}t \pm \beta(t)\sigma(t)^2" + SCORE
+     + r"\mathrm{d}t + \sqrt{2\beta(t)}\mathrm{d}\omega_t", "diffusion"),
+    (r"\mathrm{d}x_\pm = -2\dot\sigma(t)\sigma(t)" + SCORE + r"\mathrm{d}t \pm \beta(t)\sigma(t)^2" + SCORE
+     + r"\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\mathrm{d}\omega_t", "drift"),
+])
+def test_eq6_perturbed(latex, term):
+    vs = _v(latex)
+    assert len(vs) == 2 and all(v.verdict == "inconsistent" for v in vs), [v.detail for v in vs]
+    assert all(v.terms == [term] for v in vs)
+
+
+# ----------------------------------------------------------------------------- D(x; σ) in identities (Eq. 3)
+@pytest.mark.parametrize("latex, verdict", [
+    (r"D_\theta(\mathbf{x};\sigma) = \mathbf{x} + \sigma^2\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma)", "exact"),
+    (r"\nabla_x\log p(x;\sigma) = \frac{D(x;\sigma) - x}{\sigma^2}", "exact"),
+    (r"D(x;\sigma) = x - \sigma^2\nabla_x\log p(x;\sigma)", "inconsistent"),
+    (r"\nabla_x\log p(x;\sigma) = \frac{D(x;\sigma) - x}{2\sigma^2}", "inconsistent"),
+])
+def test_denoiser_identity(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail
+    if verdict != "exact":
+        assert v.terms == ["rhs"]
+
+
+# ----------------------------------------------------------------------------- ρ steps and other valid sequences
+def test_valid_same_kind_directly():
+    i, n, r = sp.Symbol("i"), sp.Symbol("N"), sp.Symbol("ρ")
+    lo, hi = sp.Symbol("σ_min"), sp.Symbol("σ_max")
+    karras = (hi ** (1 / r) + i / (n - 1) * (lo ** (1 / r) - hi ** (1 / r))) ** r
+    geometric = hi * (lo / hi) ** (i / (n - 1))
+    linear = hi + i / (n - 1) * (lo - hi)
+    assert valid_same_kind(geometric, karras) and valid_same_kind(linear, karras)
+    assert valid_same_kind(karras.xreplace({hi: lo, lo: hi}), karras) is None  # runs upwards
+    assert valid_same_kind(hi ** (1 / r) + i / (n - 1) * (lo ** (1 / r) - hi ** (1 / r)), karras) is None  # no ^ρ
+    assert valid_same_kind(hi * sp.cos(i), karras) is None  # not monotone
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    # the geometric (VE-like) sequence between the same ends: valid, not Karras's
+    (r"\sigma_{i<N} = \sigma_{\max}\left(\frac{\sigma_{\min}}{\sigma_{\max}}\right)^{\frac{i}{N-1}}", "consistent"),
+    # ρ = 1 written out (a linear sequence)
+    (r"\sigma_{i<N} = \sigma_{\max} + \frac{i}{N-1}\left(\sigma_{\min} - \sigma_{\max}\right)", "consistent"),
+    # the outer power dropped: leaves [σ_min, σ_max]
+    (r"\sigma_{i<N} = \sigma_{\max}^{1/\rho} + \frac{i}{N-1}\left(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho}\right)", "inconsistent"),
+    # a geometric t_i = σ_i (ours: t = σ) between σ_max and σ_min: valid, not Eq. 5
+    (r"t_{i<N} = \sigma_{\max}\left(\sigma_{\min}/\sigma_{\max}\right)^{\frac{i}{N-1}}", "consistent"),
+    # VE t_i with σ_min and σ_max swapped: runs upwards
+    (r"t_{i<N} = \sigma_{\min}^2\left(\sigma_{\max}^2/\sigma_{\min}^2\right)^{\frac{i}{N-1}}", "inconsistent"),
+    # VP t_i with (1 − ε_s): runs upwards from 1
+    (r"t_{i<N} = 1 + \frac{i}{N-1}(1 - \epsilon_s)", "inconsistent"),
+])
+def test_time_step_sequences(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail
+    assert v.terms == ["rhs"]
+
+
+# ----------------------------------------------------------------------------- Table 1 columns and App. B.1
+@pytest.mark.parametrize("latex, verdict", [
+    (r"\lambda(\sigma) = \sigma^{-2}", "exact"),
+    (r"\lambda(\sigma) = \frac{1}{\sigma}", "inconsistent"),
+    (r"\sigma^{-1}(\sigma) = \frac{\sqrt{\beta_{\min}^2 + 2\beta_{\text{d}}\ln(1 + \sigma^2)} - \beta_{\min}}{\beta_{\text{d}}}", "exact"),
+    (r"\sigma^{-1}(\sigma) = \frac{\sqrt{\beta_{\min}^2 + 2\beta_{\text{d}}\ln(1 + \sigma)} - \beta_{\min}}{\beta_{\text{d}}}", "inconsistent"),
+    (r"\sigma'(t) = \frac{1}{2}t^{-1/2}", "exact"),
+    (r"\dot\sigma(t) = 2\sqrt{t}", "inconsistent"),
+    (r"s(t) = \left(1 + \sigma(t)^2\right)^{-1/2}", "exact"),
+    (r"s(t) = \frac{1}{1 + \sigma(t)^2}", "inconsistent"),
+    (r"g(t) = \sqrt{2\sigma(t)\dot\sigma(t)}\,s(t)", "exact"),
+    (r"f(t) = \frac{s'(t)}{s(t)}", "exact"),
+    (r"f(t) = \frac{s(t)}{\dot s(t)}", "inconsistent"),
+])
+def test_table1_and_appendix(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail
+    if verdict != "exact":
+        assert v.terms == ["rhs"]

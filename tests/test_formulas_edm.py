@@ -168,3 +168,43 @@ def test_table1_and_appendix(latex, verdict):
     assert v.verdict == verdict, v.detail
     if verdict != "exact":
         assert v.terms == ["rhs"]
+
+
+# ----------------------------------------------------------------------------- styles: \dot{σ}, bare σ̇, Song's SDE in s, σ
+@pytest.mark.parametrize("latex, target", [
+    (r"\mathrm{d}\mathbf{x} = -\dot{\sigma}(t)\,\sigma(t)\,\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma(t))\,\mathrm{d}t", None),
+    (r"\mathrm{d}\mathbf{x} = -\sigma\dot\sigma\,\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma)\,\mathrm{d}t", None),
+    (r"\mathrm{d}\boldsymbol{x} = \Big[\tfrac{\dot{s}(t)}{s(t)}\boldsymbol{x} - s(t)^{2}\dot{\sigma}(t)\sigma(t)\nabla_{\boldsymbol{x}}\log p\Big(\tfrac{\boldsymbol{x}}{s(t)};\sigma(t)\Big)\Big]\mathrm{d}t", "edm.ode_scaled"),
+    (r"\mathrm{d}\mathbf{x} = \frac{s'(t)}{s(t)}\mathbf{x}\,\mathrm{d}t + \sqrt{2\sigma'(t)\sigma(t)}\,s(t)\,\mathrm{d}\omega_t", "edm.sde_scaled_forward"),
+    (r"\mathrm{d}\mathbf{x} = \left[\frac{\dot s(t)}{s(t)}\mathbf{x} - 2s(t)^2\dot\sigma(t)\sigma(t)\nabla_{\mathbf{x}}\log p\left(\frac{\mathbf{x}}{s(t)};\sigma(t)\right)\right]\mathrm{d}t + s(t)\sqrt{2\dot\sigma(t)\sigma(t)}\,\mathrm{d}\bar{\mathbf{w}}", "edm.sde_scaled_reverse"),
+])
+def test_styles_exact(latex, target):
+    v = _one(latex)
+    assert v.verdict == "exact", v.detail
+    if target:
+        assert v.target == target
+
+
+def test_forward_sde_in_s_sigma_perturbed():
+    v = _one(r"\mathrm{d}\mathbf{x} = \frac{\dot s(t)}{s(t)}\mathbf{x}\,\mathrm{d}t + \sqrt{2\dot\sigma(t)\sigma(t)}\,\mathrm{d}\omega_t")
+    # one piece differs from the forward SDE in s, σ (the diffusion) and another from the VE SDE (the drift)
+    assert v.verdict == "inconsistent" and v.terms in (["diffusion"], ["drift"]), v.detail
+
+
+def test_dot_without_derivative_meaning_is_not_the_quantity():
+    # σ̇ with a subscript is not rewritten as dσ/dt: it must not be read as σ itself (it was, before)
+    v = _one(r"\mathrm{d}\mathbf{x} = -\dot\sigma_t\sigma_t\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma_t)\,\mathrm{d}t")
+    assert v.verdict in ("exact", "unparsed"), v.detail
+
+
+@pytest.mark.parametrize("latex", [r"\beta_\text{d} = 19.9", r"\sigma_{\max} = 80", r"S_\text{churn} = 40", r"P_\text{mean} = -1.2",
+                                   r"\sigma_{\min} = 0.002, \quad \sigma_\text{data} = 0.5"])
+def test_parameter_settings_are_not_judged(latex):
+    assert verify_latex(latex, numeric=False) == []
+
+
+def test_rho_steps_without_the_range_condition():
+    v = _one(r"\sigma_i = \left(\sigma_{\max}^{1/\rho} + \frac{i}{N-1}\left(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho}\right)\right)^{\rho}")
+    assert v.verdict == "exact" and v.target == "edm.rho_steps", v.detail
+    v = _one(r"t_i = \left(\sigma_{\max}^{\rho} + \frac{i}{N-1}\left(\sigma_{\min}^{\rho} - \sigma_{\max}^{\rho}\right)\right)^{1/\rho}")
+    assert v.verdict == "consistent" and v.terms == ["rhs"], v.detail

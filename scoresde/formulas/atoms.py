@@ -72,6 +72,8 @@ class Atom:
             s = s + "\u0303"
         elif self.deco == "hat":
             s = s + "\u0302"
+        elif self.deco == "dot":  # σ̇ (a time derivative) is another symbol than σ
+            s = s + "\u0307"
         if self.sub:
             s += "_" + (self.sub if len(self.sub) == 1 else "{" + self.sub + "}")
         if self.sup:

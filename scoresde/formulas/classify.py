@@ -10,7 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
-from .edm_reading import edm_read_as, is_denoiser, relation_subs
+from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relation_subs
 from .entry import Entry
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
@@ -30,6 +30,8 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
     if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols
             and re.fullmatch(r"\d+|[NTLKM]", p.atoms[lhs].sub or "") and p.atoms[lhs].args is None):
         # a value at one end of a sequence (σ_N = 0, ᾱ_0 = 1, β_T = 0.02): a convention of the paper, nothing to check
+        raise Declaration()
+    if len(p.sides) == 2 and is_parameter_setting(p, lhs, rhs):  # β_d = 19.9, σ_max = 80: a choice, nothing to check
         raise Declaration()
     if syms & {DX, DT, DW, DWBAR} or any(isinstance(q, sp.Function) and q.func.__name__ == "d" for s_ in p.sides for q in s_.atoms(sp.Function)):
         return _read_sde(p, hints)
@@ -82,7 +84,7 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     cl = Claim("sde", r, drift=sp.expand(drift_c), diff2=sp.expand(diff_c**2), noise=noise, parsed=p)
     cl.read_as = f"{'reverse-time ' if (noise == 'dwbar' or drift_c.has(C.s)) else 'forward '}{'ODE' if noise is None else 'SDE'}"
     cl.read_as += {"vp": ", VP/DDPM (β)", "ve": ", VE/SMLD (σ)", "generic": ", general (f, g)"}[fam]
-    cl.read_as = edm_read_as(cl.drift, cl.diff2, noise) or cl.read_as
+    cl.read_as = edm_read_as(cl.read_as, cl.drift, cl.diff2, noise)
     out.append(cl)
     return out
 

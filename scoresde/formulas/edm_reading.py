@@ -23,7 +23,7 @@ import sympy as sp
 from . import canon as C
 from .atoms import Atom
 
-__all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs", "edm_read_as"]
+__all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs", "edm_read_as", "is_parameter_setting"]
 
 _MODEL_SUBS = ("", "θ", "φ", "*", "⋆")
 #: the first argument of a denoiser / density: x, or x scaled by 1/s(t) (\frac{x}{s(t)} is stored as "fracxs(t)")
@@ -121,14 +121,28 @@ def expand_signs(text: str) -> List[Tuple[str, str]]:
     return [("upper sign", up), ("lower sign", lo)]
 
 
-def edm_read_as(drift: sp.Expr, diff2: sp.Expr, noise: Optional[str]) -> Optional[str]:
-    """What an ODE/SDE in EDM's σ(t), s(t) is read as (None when it is not written in them)."""
+def edm_read_as(read_as: str, drift: sp.Expr, diff2: sp.Expr, noise: Optional[str]) -> str:
+    """What an ODE/SDE written in EDM's σ(t), s(t) is read as (``read_as`` unchanged when it is not)."""
     uses_scale = drift.has(C.ST) or diff2.has(C.ST)
-    uses_dsigma = any(isinstance(q, sp.Derivative) and q.expr.func == C.SIGMA for q in drift.atoms(sp.Derivative))
+    uses_dsigma = any(isinstance(q, sp.Derivative) and q.expr.func == C.SIGMA for q in (drift + diff2).atoms(sp.Derivative))
     if not (uses_scale or uses_dsigma):
-        return None
+        return read_as
+    where = "EDM's σ(t)" + (", s(t)" if uses_scale else "")
     if noise is None:
-        return "probability-flow ODE in EDM's σ(t)" + (", s(t)" if uses_scale else "")
+        return "probability-flow ODE in " + where
     if diff2.has(C.BETA) and drift.has(C.BETA):
-        return "SDE with a Langevin term β(t) in EDM's σ(t) (Eq. 6)"
-    return None
+        return f"SDE with a Langevin term β(t) in {where} (Eq. 6)"
+    return read_as.split(",")[0] + " in " + where
+
+
+#: subscripts that name a hyper-parameter of a schedule or sampler (β_min, β_d, σ_data, P_mean, S_churn, ε_s, …)
+PARAM_SUBS = {"min", "max", "d", "data", "mean", "std", "churn", "tmin", "tmax", "noise", "s"}
+
+
+def is_parameter_setting(p, lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """``β_d = 19.9``, ``σ_max = 80``, ``S_churn = 40``: a paper's choice of a hyper-parameter (Karras et al. 2022,
+    Table 1 "Parameters" and Table 5), nothing to check."""
+    if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms or rhs.free_symbols or not rhs.is_number:
+        return False
+    at = p.atoms[lhs]
+    return at.args is None and at.deco == "" and at.sup == "" and at.sub.replace(" ", "") in PARAM_SUBS

@@ -46,6 +46,7 @@ def lhs_key(lhs: str) -> str:
     s = _FONTS.sub("", lhs)
     s = _SPACES.sub("", s)
     s = s.replace("{", "").replace("}", "")
+    s = re.sub(r"_([a-z])(?:<|\\lt|\\le|\\leq)[A-Za-z0-9+-]+", r"_\1", s)  # σ_{i<N} is σ_i (a range, not a name)
     s = re.sub(r"\\(?:tilde|bar|hat)([a-zA-Z\\])", r"~\1", s)
     s = re.sub(r"_\(?([tink])(?![a-zA-Z])", "_k", s)
     return s

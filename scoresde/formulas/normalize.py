@@ -44,6 +44,8 @@ _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
+#: σ̇, ṡ written without their argument (Karras et al. 2022 write σ̇ = σ̇(t) in running text): the same derivative
+_DOT_BARE = re.compile(r"\\dot\s*(\{\s*\\(?:sigma|alpha|beta|lambda|gamma)\s*\}|\\(?:sigma|alpha|beta|lambda|gamma)(?![a-zA-Z])|\{\s*s\s*\}|s(?![a-zA-Z]))(?!\s*[(_^{])")
 _PRIME = re.compile(r"(\\(?:sigma|alpha|beta|gamma|lambda|mu)|(?<![a-zA-Z\\])[sgf])\s*'\s*\(\s*t\s*\)")
 _INLINE_DDT = re.compile(r"(?<![a-zA-Z\\])d\s*(\\(?:sigma|alpha|beta|lambda)|[sx])\s*(\(\s*t\s*\))?\s*/\s*d\s*t(?![a-zA-Z])")
 
@@ -158,7 +160,8 @@ def normalize_latex(text: str) -> str:
     s = _LOG2PI.sub(r"\\log(\1)", s)
     s = _CLIP.sub(lambda m: m.group("x"), s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
-    s = _DOT.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
+    s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
+    s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _PRIME.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
     s = _INLINE_DDT.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
     return re.sub(r"[ \t\n]+", " ", s).strip()

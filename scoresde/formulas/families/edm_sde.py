@@ -1,5 +1,6 @@
 """EDM's continuous forms (Karras, Aittala, Aila & Laine 2022, Sec. 2 and App. B): the probability-flow ODE with a
-scale s(t) (Eq. 4) and the family of SDEs with a Langevin term β(t) (Eq. 6, both signs), in EDM's σ(t), s(t).
+scale s(t) (Eq. 4), the family of SDEs with a Langevin term β(t) (Eq. 6, both signs), and Song et al.'s forward and
+reverse SDEs written in EDM's σ(t), s(t) (App. B.1, Eq. 28: f = ṡ/s, g = s√(2σ̇σ)).
 
 σ(t), s(t) and β(t) are free functions of time here (σ(t), s(t) are any schedule; β(t) ≥ 0 is any Langevin rate):
 a claim is exact when it is the same expression in them. Ties: with the package's σ(t) = noise_level and
@@ -55,6 +56,8 @@ def tie_edm_sde(entry: Entry) -> Tuple[bool, str]:
     cases = []
     if entry.name == "edm.ode_scaled":
         cases = [(sde, "pf", None) for sde in (_vp(), _ve())]
+    elif entry.name.startswith("edm.sde_scaled"):
+        cases = [(sde, entry.direction, None) for sde in (_vp(), _ve())]
     else:
         upper = entry.name.endswith("upper")
         cases = [(_ve(), "pf", "zero"), (_ve(), "forward" if upper else "reverse", "g2")]
@@ -90,5 +93,16 @@ _add(name="edm.sde_lower", title="EDM SDE with Langevin term β(t), lower sign (
      latex=r"\mathrm{d}x = -\dot\sigma(t)\sigma(t)\nabla_x\log p(x; \sigma(t))\,\mathrm{d}t - \beta(t)\sigma(t)^2\nabla_x\log p(x; \sigma(t))\,\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}w",
      relation="VESDE: PF-ODE at β = 0, ReverseSDE.sde at β = σ̇/σ", direction="langevin", mode="continuous",
      drift=(-DSIG * SIG - BETA * SIG**2) * C.s, diff2=2 * BETA * SIG**2, noise="dw", tie=tie_edm_sde)
+
+_add(name="edm.sde_scaled_forward", title="forward SDE in EDM's s(t), σ(t)", source=f"{KARRAS}, App. B.1 (Eq. 28 in Song et al.'s Eq. 5)",
+     kind="sde", family="generic",
+     latex=r"\mathrm{d}x = \frac{\dot s(t)}{s(t)}x\,\mathrm{d}t + s(t)\sqrt{2\dot\sigma(t)\sigma(t)}\,\mathrm{d}w",
+     relation="LinearSDE.sde of VPSDE, VESDE with σ = noise_level, s = scale", direction="forward", mode="continuous",
+     drift=DSC / SC * C.x, diff2=2 * SC**2 * DSIG * SIG, noise="dw", tie=tie_edm_sde)
+_add(name="edm.sde_scaled_reverse", title="reverse-time SDE in EDM's s(t), σ(t)", source=f"{KARRAS}, App. B.1 (Eq. 28 in Song et al.'s Eq. 6)",
+     kind="sde", family="generic",
+     latex=r"\mathrm{d}x = \left[\frac{\dot s(t)}{s(t)}x - 2s(t)^2\dot\sigma(t)\sigma(t)\nabla_x\log p\left(\frac{x}{s(t)}; \sigma(t)\right)\right]\mathrm{d}t + s(t)\sqrt{2\dot\sigma(t)\sigma(t)}\,\mathrm{d}\bar{w}",
+     relation="ReverseSDE.sde of VPSDE, VESDE with σ = noise_level, s = scale", direction="reverse", mode="continuous",
+     drift=DSC / SC * C.x - 2 * SC**2 * DSIG * SIG * C.s, diff2=2 * SC**2 * DSIG * SIG, noise="dwbar", tie=tie_edm_sde)
 
 __all__ = ["ENTRIES", "tie_edm_sde"]

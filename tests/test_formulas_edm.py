@@ -208,3 +208,30 @@ def test_rho_steps_without_the_range_condition():
     assert v.verdict == "exact" and v.target == "edm.rho_steps", v.detail
     v = _one(r"t_i = \left(\sigma_{\max}^{\rho} + \frac{i}{N-1}\left(\sigma_{\min}^{\rho} - \sigma_{\max}^{\rho}\right)\right)^{1/\rho}")
     assert v.verdict == "consistent" and v.terms == ["rhs"], v.detail
+
+
+# ----------------------------------------------------------------------------- ';' inside a function's arguments
+@pytest.mark.parametrize("latex, args", [
+    (r"\hat{\mathbf{x}}_\theta(\mathbf{z}_t; t) = 0", ("z_t", "t")),
+    (r"x_\theta(z;t) = 0", ("z", "t")),
+    (r"\ell(\theta; \sigma) = 0", ("θ", "σ")),
+    (r"D_\theta\left(\mathbf{x}; \sigma\right) = 0", ("x", "σ")),
+    (r"F_\theta\big(c_\text{in}(\sigma)\mathbf{x}; c_\text{noise}(\sigma)\big) = 0", None),
+])
+def test_semicolon_separates_arguments(latex, args):
+    from scoresde.formulas.normalize import normalize_latex
+    from scoresde.formulas.parse import parse
+
+    p = parse(normalize_latex(latex))
+    lhs = p.sides[0]
+    at = p.atoms[lhs]
+    assert at.args is not None and len(at.args) == 2
+    if args:
+        assert at.args == args
+
+
+def test_semicolon_does_not_make_a_product_an_application():
+    from scoresde.formulas.parse import parse
+
+    p = parse(r"a(b + c) = 1")
+    assert p.sides[0].is_Mul

@@ -235,3 +235,13 @@ def test_semicolon_does_not_make_a_product_an_application():
 
     p = parse(r"a(b + c) = 1")
     assert p.sides[0].is_Mul
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"\lambda(\sigma) = c_\mathrm{out}(\sigma)^{-2}", "exact"),
+    (r"\lambda(\sigma) = \frac{1}{c_{\text{out}}(\sigma)}", "inconsistent"),
+    (r"c_\mathrm{skip}(\sigma) = \frac{\sigma_\mathrm{data}^2}{\sigma_\mathrm{data}^2 + \sigma^2}", "exact"),
+])
+def test_preconditioning_functions_are_functions_of_sigma(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail

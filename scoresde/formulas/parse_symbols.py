@@ -27,6 +27,8 @@ class SymbolRules:
         if self._args_have_top_comma(";"):
             # f(x; θ), x̂_θ(z_t; t), ℓ(θ; σ): a ';' only separates arguments (never a product)
             return True
+        if atom.base == "c" and atom.sub in ("skip", "out", "in", "noise"):
+            return True  # EDM's preconditioning functions c_skip(σ), c_out(σ), c_in(σ), c_noise(σ) (Karras et al. 2022, Eq. 7)
         if atom.base not in APPLICABLE:
             return False
         if self._args_have_top_comma():

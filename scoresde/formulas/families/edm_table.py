@@ -1,6 +1,7 @@
 """EDM's Table 1 columns and App. B.1 relations (Karras, Aittala, Aila & Laine 2022) not covered by ``edm.py``:
 
-* the loss weight λ(σ) = 1/σ² of the VP, VE (and iDDPM) columns (= 1/c_out(σ)² with their c_out = ∓σ);
+* the loss weight λ(σ) = 1/σ² of the VP, VE (and iDDPM) columns (= 1/c_out(σ)² with their c_out = ∓σ), and
+  λ(σ) = 1/c_out(σ)² itself (Sec. 5: the effective weight λ c_out² is 1);
 * the inverse schedules σ⁻¹(σ) (VP, VE, ours) and the time derivatives σ̇(t) of the three σ(t) columns;
 * VP's scale in terms of its noise level, s(t) = 1/√(σ(t)² + 1);
 * App. B.1 (Eq. 28): Song et al.'s f(t), g(t) of the SDE whose marginals have scale s(t) and noise level σ(t):
@@ -31,6 +32,7 @@ _B = C.beta_d * t**2 / 2 + C.beta_min * t  # VP: σ(t)² + 1 = exp(½β_d t² + 
 SIG_T, SC_T = C.SIGMA(t), C.ST(t)
 DSIG_T, DSC_T = sp.diff(SIG_T, t), sp.diff(SC_T, t)
 F_T, G_T = C.FT(t), C.G(t)
+COUT = sp.Symbol("c_out(σ)", positive=True)
 
 
 def _val(fn, tt: float) -> float:
@@ -55,6 +57,12 @@ def tie_table(entry: Entry) -> Tuple[bool, str]:
     par = {C.beta_min: 0.1, C.beta_d: 19.9}
     worst = 0.0
     name = entry.name
+    if name == "edm.loss_weight_cout":  # λ = 1/c_out² is each column's λ: ours (edm.loss_weight), VP and VE (1/σ²)
+        for col, lam in (("edm.c_out", "edm.loss_weight"), ("edm.precond_vp.c_out", "edm.loss_weight_vpve"),
+                         ("edm.precond_ve.c_out", "edm.loss_weight_vpve")):
+            val = entry.rhs.xreplace({COUT: REGISTRY[col].rhs}) - REGISTRY[lam].rhs
+            worst = max(worst, abs(float(sp.simplify(val).subs({SIG: 0.37, sp.Symbol("σ_data", positive=True): 0.5}))))
+        return worst < 1e-12, f"1/c_out(σ)² with the c_out of Table 1's columns vs their λ(σ): deviation {worst:.1e}"
     if name == "edm.loss_weight_vpve":  # λ = 1/c_out² with the VP and VE columns' c_out (tied to params.convert)
         for col in ("vp", "ve"):
             c_out = REGISTRY[f"edm.precond_{col}.c_out"].rhs
@@ -94,6 +102,8 @@ def _entry(name: str, title: str, src: str, latex: str, relation: str, lhs: str,
 
 _entry("edm.loss_weight_vpve", "loss weight λ(σ) = 1/σ² of the VP and VE columns", "Table 1 (VP, VE, iDDPM: λ(σ))",
        r"\lambda(\sigma) = \frac{1}{\sigma^2}", "1/c_out(σ)² of the VP and VE columns", "lambda(sigma)", 1 / SIG**2)
+_entry("edm.loss_weight_cout", "loss weight λ(σ) = 1/c_out(σ)² (unit effective weight)", "Sec. 5 and Eq. 8",
+       r"\lambda(\sigma) = \frac{1}{c_{\text{out}}(\sigma)^2}", "λ(σ) of Table 1's columns from their c_out", "lambda(sigma)", 1 / COUT**2)
 _entry("edm.sigma_inv_vp", "inverse noise schedule σ⁻¹(σ) of VP", "Table 1 (VP) and App. B.3",
        r"\sigma^{-1}(\sigma) = \frac{\sqrt{\beta_{\min}^2 + 2\beta_d\log(\sigma^2 + 1)} - \beta_{\min}}{\beta_d}",
        "VPSDE: σ⁻¹(noise_level(t)) = t", "sigma_inv",

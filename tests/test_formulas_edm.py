@@ -245,3 +245,25 @@ def test_semicolon_does_not_make_a_product_an_application():
 def test_preconditioning_functions_are_functions_of_sigma(latex, verdict):
     v = _one(latex)
     assert v.verdict == verdict, v.detail
+
+
+# ----------------------------------------------------------------------------- primes
+@pytest.mark.parametrize("latex, name", [
+    (r"\mathbf{d}_i' = 0", "d_i^′"),
+    (r"\mathbf{d}'_i = 0", "d_i^′"),  # the same quantity, the prime written before the index
+    (r"x' = 0", "x^′"),
+])
+def test_prime_is_another_symbol(latex, name):
+    from scoresde.formulas.parse import parse
+
+    p = parse(latex)
+    assert p.atoms[p.sides[0]].name == name
+
+
+def test_prime_is_not_the_quantity_itself():
+    # σ'_i is not σ_i (nor its derivative in time): not judged as σ_i
+    v = _one(r"\mathrm{d}\mathbf{x} = -\sigma'_t\sigma_t\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma_t)\,\mathrm{d}t")
+    assert v.verdict == "unparsed", v.detail
+    # σ' alone is σ'(t) = dσ/dt, as σ̇ is σ̇(t)
+    v = _one(r"\mathrm{d}\mathbf{x} = -\sigma'\sigma\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma)\,\mathrm{d}t")
+    assert v.verdict == "exact", v.detail

@@ -222,6 +222,11 @@ class _Parser(SymbolRules, ConstructRules):
                 atom = Atom(atom.base, atom.deco, (atom.sub + "," + sub) if atom.sub else sub, atom.sup, None, atom.font)
                 continue
             nt = self.peek()
+            if nt is not None and nt.kind == "op" and nt.val == "'":
+                # a prime names another quantity (d'_i, d_i', x'): the label ′, wherever it is written
+                self.i += 1
+                atom = Atom(atom.base, atom.deco, atom.sub, atom.sup + "′", None, atom.font)
+                continue
             if nt is not None and nt.kind == "op" and nt.val == "^":
                 # ^{(t)} or ^{*} or ^{\star} are labels; anything else is a power
                 save = self.i

@@ -267,3 +267,13 @@ def test_prime_is_not_the_quantity_itself():
     # σ' alone is σ'(t) = dσ/dt, as σ̇ is σ̇(t)
     v = _one(r"\mathrm{d}\mathbf{x} = -\sigma'\sigma\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma)\,\mathrm{d}t")
     assert v.verdict == "exact", v.detail
+
+
+def test_eq6_with_scale_both_signs():
+    g = r"\nabla_{\mathbf{x}}\log p\left(\frac{\mathbf{x}}{s(t)};\sigma(t)\right)"
+    latex = (r"\mathrm{d}\mathbf{x}_\pm = \frac{\dot s(t)}{s(t)}\mathbf{x}\,\mathrm{d}t - s(t)^2\dot\sigma(t)\sigma(t)" + g
+             + r"\mathrm{d}t \pm \beta(t)s(t)^2\sigma(t)^2" + g + r"\mathrm{d}t + s(t)\sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}\omega_t")
+    vs = _v(latex)
+    assert [(v.verdict, v.target) for v in vs] == [("exact", "edm.sde_scaled_upper"), ("exact", "edm.sde_scaled_lower")]
+    wrong = _v(latex.replace(r"\pm \beta(t)s(t)^2", r"\pm \beta(t)s(t)"))
+    assert all(v.verdict == "inconsistent" and v.terms == ["drift"] for v in wrong), [v.detail for v in wrong]

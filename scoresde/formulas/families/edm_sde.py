@@ -56,11 +56,12 @@ def tie_edm_sde(entry: Entry) -> Tuple[bool, str]:
     cases = []
     if entry.name == "edm.ode_scaled":
         cases = [(sde, "pf", None) for sde in (_vp(), _ve())]
-    elif entry.name.startswith("edm.sde_scaled"):
+    elif entry.direction in ("forward", "reverse"):
         cases = [(sde, entry.direction, None) for sde in (_vp(), _ve())]
-    else:
+    else:  # Eq. 6: on VESDE (s = 1); written with s(t): on VPSDE too
         upper = entry.name.endswith("upper")
-        cases = [(_ve(), "pf", "zero"), (_ve(), "forward" if upper else "reverse", "g2")]
+        sdes = (_ve(), _vp()) if entry.drift.has(C.ST) else (_ve(),)
+        cases = [c_ for sde in sdes for c_ in ((sde, "pf", "zero"), (sde, "forward" if upper else "reverse", "g2"))]
     for sde, kind, beta in cases:
         for tau in _points(sde):
             tt = torch.tensor([tau], dtype=_f64)
@@ -94,6 +95,16 @@ _add(name="edm.sde_lower", title="EDM SDE with Langevin term β(t), lower sign (
      relation="VESDE: PF-ODE at β = 0, ReverseSDE.sde at β = σ̇/σ", direction="langevin", mode="continuous",
      drift=(-DSIG * SIG - BETA * SIG**2) * C.s, diff2=2 * BETA * SIG**2, noise="dw", tie=tie_edm_sde)
 
+for _sign, _dir in ((1, "upper"), (-1, "lower")):
+    _pm = "+" if _sign > 0 else "-"
+    _add(name=f"edm.sde_scaled_{_dir}", title=f"EDM SDE with Langevin term β(t) and scale s(t), {_dir} sign",
+         source=f"{KARRAS}, Eq. 6 with the scale s(t) of Eq. 4 (x = s(t) x̃)", kind="sde", family="generic",
+         latex=(r"\mathrm{d}x = \left[\frac{\dot s(t)}{s(t)}x + s(t)^2\left(-\dot\sigma(t)\sigma(t) " + _pm
+                + r" \beta(t)\sigma(t)^2\right)\nabla_x\log p\left(\frac{x}{s(t)}; \sigma(t)\right)\right]\mathrm{d}t"
+                r" + s(t)\sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}w"),
+         relation="VPSDE, VESDE: PF-ODE at β = 0, forward / reverse SDE at β = σ̇/σ", direction="langevin", mode="continuous",
+         drift=DSC / SC * C.x + SC**2 * (-DSIG * SIG + _sign * BETA * SIG**2) * C.s, diff2=2 * BETA * SC**2 * SIG**2, noise="dw",
+         tie=tie_edm_sde)
 _add(name="edm.sde_scaled_forward", title="forward SDE in EDM's s(t), σ(t)", source=f"{KARRAS}, App. B.1 (Eq. 28 in Song et al.'s Eq. 5)",
      kind="sde", family="generic",
      latex=r"\mathrm{d}x = \frac{\dot s(t)}{s(t)}x\,\mathrm{d}t + s(t)\sqrt{2\dot\sigma(t)\sigma(t)}\,\mathrm{d}w",

@@ -277,3 +277,13 @@ def test_eq6_with_scale_both_signs():
     assert [(v.verdict, v.target) for v in vs] == [("exact", "edm.sde_scaled_upper"), ("exact", "edm.sde_scaled_lower")]
     wrong = _v(latex.replace(r"\pm \beta(t)s(t)^2", r"\pm \beta(t)s(t)"))
     assert all(v.verdict == "inconsistent" and v.terms == ["drift"] for v in wrong), [v.detail for v in wrong]
+
+
+@pytest.mark.parametrize("latex", [
+    # Eq. 4 with p(x; σ) for p(x/s(t); σ): the score of p(·; σ) at the scaled x is not the marginal score
+    r"\mathrm{d}\mathbf{x} = \left[\frac{\dot s(t)}{s(t)}\mathbf{x} - s(t)^2\dot\sigma(t)\sigma(t)\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma(t))\right]\mathrm{d}t",
+    r"\frac{\mathrm{d}x}{\mathrm{d}t} = \left(\frac{\dot\sigma(t)}{\sigma(t)} + \frac{\dot s(t)}{s(t)}\right)x - \frac{\dot\sigma(t)s(t)}{\sigma(t)}D_\theta(x;\sigma(t))",
+])
+def test_scaled_equation_with_unscaled_argument_is_not_exact(latex):
+    v = _one(latex)
+    assert v.verdict == "inconsistent" and "drift" in v.terms, v.detail

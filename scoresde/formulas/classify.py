@@ -10,7 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
-from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relation_subs
+from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relation_subs, unscaled_at_scaled
 from .entry import Entry
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
@@ -69,6 +69,7 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
         if not (mid == DX or (isinstance(mid, sp.Function) and mid.func.__name__ == "d")):
             raise NotUnderstood("a chained equation whose middle part is not a differential")
     drift, diff, noise = _split_sde(lhs, rhs)
+    drift, diff = unscaled_at_scaled(p, drift), unscaled_at_scaled(p, diff)  # EDM Eq. 4: p(x; σ) is not p(x/s(t); σ)
     syms = drift.free_symbols | diff.free_symbols
     fam = _family(p, syms)
     # a notation the claim states (DPM-Solver / VDM: σ_t = √(1 − ᾱ_t), the marginal std) reads σ_t and α_t the same way

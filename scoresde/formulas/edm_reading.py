@@ -23,7 +23,8 @@ import sympy as sp
 from . import canon as C
 from .atoms import Atom
 
-__all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs", "edm_read_as", "is_parameter_setting"]
+__all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs", "edm_read_as", "is_parameter_setting",
+           "unscaled_at_scaled"]
 
 _MODEL_SUBS = ("", "θ", "φ", "*", "⋆")
 #: the first argument of a denoiser / density: x, or x scaled by 1/s(t) (\frac{x}{s(t)} is stored as "fracxs(t)")
@@ -87,6 +88,23 @@ def resolve_edm(at: Atom, r: C.Reading) -> Optional[sp.Expr]:
                    "∇ log p(x/s; σ) = s ∇ₓ log p_t(x))")
             return C.x / sc + a**2 * sc * C.s
     return None
+
+
+def unscaled_at_scaled(p, expr: sp.Expr) -> sp.Expr:
+    """In an equation with the scale s(t) (Eq. 4), ∇ₓ log p(x; σ) and D(x; σ) at the scaled state x itself are other
+    quantities than the marginal score (that is ∇ₓ log p(x/s(t); σ)): they become symbols of their own, which no
+    registry formula uses (so Eq. 4 with p(x; σ) for p(x/s; σ) is not exact)."""
+    atoms = [p.atoms[q] for q in expr.free_symbols if q in p.atoms]
+    if not any(a_.base == "s" and not a_.sub and a_.args is not None and len(a_.args) == 1 and _time(a_.args[0]) is not None
+               for a_ in atoms):
+        return expr
+    sub = {}
+    for q in expr.free_symbols:
+        at = p.atoms.get(q)
+        if (at is not None and (at.base == "score" or is_denoiser(at)) and at.args is not None and len(at.args) == 2
+                and _ARG_X.match(at.args[0].replace(" ", ""))):
+            sub[q] = sp.Symbol(f"{at.name} at x, not x/s(t)", real=True)
+    return expr.xreplace(sub)
 
 
 def relation_subs(p, syms) -> Dict[sp.Symbol, sp.Expr]:

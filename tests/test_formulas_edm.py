@@ -287,3 +287,14 @@ def test_eq6_with_scale_both_signs():
 def test_scaled_equation_with_unscaled_argument_is_not_exact(latex):
     v = _one(latex)
     assert v.verdict == "inconsistent" and "drift" in v.terms, v.detail
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"\sigma(t) = \sqrt{\frac{1}{\bar\alpha_t} - 1}", "exact"),
+    (r"s(t) = \exp\left(-\frac{1}{2}\int_0^t \beta(s)\,\mathrm{d}s\right)", "exact"),
+    (r"\sigma(t) = \sqrt{\frac{1 - \bar\alpha_t}{\bar\alpha_t}}\,\bar\alpha_t", "inconsistent"),
+    (r"s(t) = \sqrt{1 - \bar\alpha_t}", "inconsistent"),
+])
+def test_vp_columns_for_any_beta(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail

@@ -3,7 +3,8 @@
 * the loss weight λ(σ) = 1/σ² of the VP, VE (and iDDPM) columns (= 1/c_out(σ)² with their c_out = ∓σ), and
   λ(σ) = 1/c_out(σ)² itself (Sec. 5: the effective weight λ c_out² is 1);
 * the inverse schedules σ⁻¹(σ) (VP, VE, ours) and the time derivatives σ̇(t) of the three σ(t) columns;
-* VP's scale in terms of its noise level, s(t) = 1/√(σ(t)² + 1);
+* VP's scale in terms of its noise level, s(t) = 1/√(σ(t)² + 1), and VP's σ(t), s(t) for any β(t) through
+  ᾱ(t) = exp(−∫₀ᵗβ): σ(t) = √((1 − ᾱ)/ᾱ), s(t) = √ᾱ;
 * App. B.1 (Eq. 28): Song et al.'s f(t), g(t) of the SDE whose marginals have scale s(t) and noise level σ(t):
   f(t) = ṡ(t)/s(t), g(t) = s(t)√(2σ̇(t)σ(t)); with s(t) = 1 (Eq. 1) f(t) = 0, g(t) = √(2σ̇(t)σ(t)).
 
@@ -68,6 +69,16 @@ def tie_table(entry: Entry) -> Tuple[bool, str]:
             c_out = REGISTRY[f"edm.precond_{col}.c_out"].rhs
             worst = max(worst, abs(float(sp.simplify(entry.rhs * c_out**2 - 1).subs(SIG, 0.37))))
         return worst < 1e-12, f"1/c_out(σ)² of Table 1's VP and VE columns: deviation {worst:.1e}"
+    if name in ("edm.vp.sigma_abar", "edm.vp.scale_abar"):  # with the package's own β(t) (linear and cosine VPSDE)
+        from ...sde import VPSDE
+        from ..ties import _schedule_subs
+
+        for sde in (vp, VPSDE.cosine(s=0.008)):
+            fn = sde.noise_level if name == "edm.vp.sigma_abar" else sde.scale
+            for tau in _points(sde):
+                val = float(sp.N(_schedule_subs(entry.rhs, sde).subs(t, tau).doit(), 30))
+                worst = max(worst, abs(val - _val(fn, tau)) / (1 + abs(_val(fn, tau))))
+        return worst < 1e-9, f"{entry.relation}: max relative deviation {worst:.1e}"
     for tau in _points(vp if ".vp" in name or name in ("edm.f_from_scale", "edm.g_from_scale") else ve):
         if name.endswith("_vp") or ".vp" in name or name in ("edm.f_from_scale", "edm.g_from_scale"):
             sig, dsig = _val(vp.noise_level, tau), _d(vp.noise_level, tau)
@@ -121,6 +132,11 @@ _entry("edm.dsigma_edm", "time derivative σ̇(t) of ours, σ(t) = t", "Table 1 
        r"\dot\sigma(t) = 1", "σ(t) = t", "dsigma(t)", sp.Integer(1))
 _entry("edm.vp.scale_from_sigma", "VP scale in terms of the noise level, s(t) = 1/√(σ(t)² + 1)", "Table 1 (VP s(t) and σ(t))",
        r"s(t) = \frac{1}{\sqrt{\sigma(t)^2 + 1}}", "VPSDE.scale vs VPSDE.noise_level", "s(t)", 1 / sp.sqrt(SIG_T**2 + 1), family="vp")
+_entry("edm.vp.sigma_abar", "VP noise level σ(t) from ᾱ(t) = exp(−∫β)", "Table 1 (VP) and App. B.3 with a general β(t)",
+       r"\sigma(t) = \sqrt{\frac{1 - \bar\alpha(t)}{\bar\alpha(t)}}", "VPSDE.noise_level (linear and cosine β)", "sigma(t)",
+       sp.sqrt(1 / C.abar_c() - 1), family="vp")
+_entry("edm.vp.scale_abar", "VP scale s(t) = √ᾱ(t) = exp(−½∫β)", "Table 1 (VP) and App. B.3 with a general β(t)",
+       r"s(t) = \sqrt{\bar\alpha(t)}", "VPSDE.scale (linear and cosine β)", "s(t)", sp.sqrt(C.abar_c()), family="vp")
 _entry("edm.f_from_scale", "drift coefficient f(t) of the SDE with scale s(t)", "App. B.1, Eq. 28",
        r"f(t) = \frac{\dot s(t)}{s(t)}", "VPSDE.drift_coeff vs d/dt scale / scale", "f(t)", DSC_T / SC_T)
 _entry("edm.g_from_scale", "diffusion g(t) of the SDE with scale s(t), noise level σ(t)", "App. B.1, Eq. 28",

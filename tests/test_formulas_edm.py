@@ -298,3 +298,13 @@ def test_scaled_equation_with_unscaled_argument_is_not_exact(latex):
 def test_vp_columns_for_any_beta(latex, verdict):
     v = _one(latex)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    # EDM's VP/VE preconditioning: D = x − σ ε_θ, so dx/dt = σ̇/σ (x − D) = σ̇ ε_θ (ε is −σ times the score, not −√(1−ᾱ))
+    (r"\frac{\mathrm{d}\mathbf{x}}{\mathrm{d}t} = \dot\sigma(t)\,\boldsymbol{\epsilon}_\theta(\mathbf{x};\sigma(t))", "exact"),
+    (r"\frac{\mathrm{d}\mathbf{x}}{\mathrm{d}t} = -\dot\sigma(t)\,\boldsymbol{\epsilon}_\theta(\mathbf{x};\sigma(t))", "inconsistent"),
+])
+def test_ode_with_noise_prediction_in_sigma(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail

@@ -81,7 +81,9 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     diff_c = _resolve_expr(diff, p, r)
     if drift_c.has(C.e):
         # eps-parameterised score: s = -eps / sqrt(1 - abar(t)) (Ho et al. 2020, Eq. 11; Song et al. 2021, Eq. 7)
-        drift_c = drift_c.xreplace({C.e: -sp.sqrt(1 - C.abar_c()) * C.s})
+        # in σ(t) alone (VE, EDM's D = x − σ ε_θ; not VDM's σ_t = √(1 − ᾱ_t)): s = −ε/σ(t) (Song et al. 2021, App. C; Karras et al. 2022, Table 1 VP/VE c_out)
+        std = C.SIGMA(C.t) if fam == "ve" and notation == "ddpm" else sp.sqrt(1 - C.abar_c())
+        drift_c = drift_c.xreplace({C.e: -std * C.s})
     cl = Claim("sde", r, drift=sp.expand(drift_c), diff2=sp.expand(diff_c**2), noise=noise, parsed=p)
     cl.read_as = f"{'reverse-time ' if (noise == 'dwbar' or drift_c.has(C.s)) else 'forward '}{'ODE' if noise is None else 'SDE'}"
     cl.read_as += {"vp": ", VP/DDPM (β)", "ve": ", VE/SMLD (σ)", "generic": ", general (f, g)"}[fam]

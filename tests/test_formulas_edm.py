@@ -308,3 +308,14 @@ def test_vp_columns_for_any_beta(latex, verdict):
 def test_ode_with_noise_prediction_in_sigma(latex, verdict):
     v = _one(latex)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"\frac{\mathrm{d}\mathbf{x}}{\mathrm{d}\sigma} = \frac{\mathbf{x} - D_\theta(\mathbf{x};\sigma)}{\sigma}", "exact"),
+    (r"\frac{\mathrm{d}\mathbf{x}}{\mathrm{d}\sigma} = -\sigma\,\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma)", "exact"),
+    (r"\frac{\mathrm{d}\mathbf{x}}{\mathrm{d}\sigma} = \frac{D_\theta(\mathbf{x};\sigma) - \mathbf{x}}{\sigma}", "inconsistent"),
+    (r"\frac{\mathrm{d}\mathbf{x}}{\mathrm{d}\sigma} = -\sigma^2\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma)", "inconsistent"),
+])
+def test_noise_level_as_time(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail

@@ -10,7 +10,7 @@ from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
                     _split_sde)
-from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relation_subs, unscaled_at_scaled
+from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relation_subs, sigma_as_time, unscaled_at_scaled
 from .entry import Entry
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
@@ -25,6 +25,7 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_step(p, lhs, nrm.args[1] + sp.sqrt(nrm.args[2]) * sp.Symbol("ε", real=True), target, hints, normal=True)
     if len(p.sides) < 2:
         raise NotUnderstood("not an equation (nothing to check)")
+    p = sigma_as_time(p)  # dx/dσ = F(x, σ) is dx/dt = σ̇(t) F(x, σ(t)) (EDM)
     syms = set().union(*[s_.free_symbols for s_ in p.sides])
     lhs, rhs = p.sides[0], p.sides[-1]
     if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols

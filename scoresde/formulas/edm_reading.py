@@ -21,10 +21,10 @@ from typing import Dict, List, Optional, Tuple
 import sympy as sp
 
 from . import canon as C
-from .atoms import Atom
+from .atoms import DDT, DT, DX, Atom, Parsed
 
 __all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs", "edm_read_as", "is_parameter_setting",
-           "unscaled_at_scaled"]
+           "unscaled_at_scaled", "sigma_as_time"]
 
 _MODEL_SUBS = ("", "θ", "φ", "*", "⋆")
 #: the first argument of a denoiser / density: x, or x scaled by 1/s(t) (\frac{x}{s(t)} is stored as "fracxs(t)")
@@ -164,3 +164,24 @@ def is_parameter_setting(p, lhs: sp.Expr, rhs: sp.Expr) -> bool:
         return False
     at = p.atoms[lhs]
     return at.args is None and at.deco == "" and at.sup == "" and at.sub.replace(" ", "") in PARAM_SUBS
+
+
+def sigma_as_time(p: Parsed) -> Parsed:
+    """dx/dσ = F(x, σ) (the noise level as the ODE's time, Karras et al. 2022, Sec. 3 with σ(t) = t) is
+    dx/dt = σ̇(t) F(x, σ(t)); anything else is returned unchanged."""
+    if len(p.sides) != 2:
+        return p
+    lhs = p.sides[0]
+    num, den = sp.fraction(sp.together(lhs))
+    if num != DX or not isinstance(den, sp.Mul) or len(den.args) != 2:
+        return p
+    names = {q: p.atoms.get(q) for q in den.args if isinstance(q, sp.Symbol)}
+    d_ = [q for q, a_ in names.items() if a_ is not None and a_.base == "d" and not a_.sub and a_.args is None]
+    sg = [q for q, a_ in names.items() if a_ is not None and a_.base == "σ" and not a_.sub and not a_.deco and a_.args is None]
+    if len(d_) != 1 or len(sg) != 1:
+        return p
+    at = Atom("σ", args=("t",))
+    sym = sp.Symbol(at.name, real=True)
+    atoms = dict(p.atoms)
+    atoms[sym] = at
+    return Parsed(p.text, [DX / DT, p.sides[1] * DDT(sym)], atoms, p.relation, list(p.issues))

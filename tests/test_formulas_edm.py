@@ -319,3 +319,8 @@ def test_ode_with_noise_prediction_in_sigma(latex, verdict):
 def test_noise_level_as_time(latex, verdict):
     v = _one(latex)
     assert v.verdict == verdict, v.detail
+
+
+def test_langevin_rate_of_song():
+    assert _one(r"\beta(t) = \frac{\dot\sigma(t)}{\sigma(t)}").verdict == "exact"
+    assert _one(r"\beta(t) = \frac{\sigma(t)}{\dot\sigma(t)}").verdict == "inconsistent"

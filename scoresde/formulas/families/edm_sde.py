@@ -95,6 +95,25 @@ _add(name="edm.sde_lower", title="EDM SDE with Langevin term β(t), lower sign (
      relation="VESDE: PF-ODE at β = 0, ReverseSDE.sde at β = σ̇/σ", direction="langevin", mode="continuous",
      drift=(-DSIG * SIG - BETA * SIG**2) * C.s, diff2=2 * BETA * SIG**2, noise="dw", tie=tie_edm_sde)
 
+
+
+def tie_langevin_rate(entry: Entry) -> Tuple[bool, str]:
+    """With β(t) = σ̇/σ, Eq. 6's lower sign is Song et al.'s reverse SDE and its upper sign the forward SDE (VESDE)."""
+    out = []
+    for name in ("edm.sde_lower", "edm.sde_upper"):
+        e_ = next(q for q in ENTRIES if q.name == name)
+        song = {"edm.sde_lower": (-2 * DSIG * SIG * C.s, 2 * DSIG * SIG), "edm.sde_upper": (sp.Integer(0), 2 * DSIG * SIG)}[name]
+        out.append(sp.simplify(e_.drift.xreplace({BETA: entry.rhs}) - song[0]) == 0
+                   and sp.simplify(e_.diff2.xreplace({BETA: entry.rhs}) - song[1]) == 0)
+    ok, detail = tie_edm_sde(next(q for q in ENTRIES if q.name == "edm.sde_lower"))
+    return all(out) and ok, f"Eq. 6 at this β is Song et al.'s reverse SDE / forward SDE (VE: g² = 2σσ̇) symbolically; {detail}"
+
+
+_add(name="edm.langevin_rate_song", title="EDM Langevin rate β(t) = σ̇(t)/σ(t) (Song et al.'s SDEs)",
+     source=f"{KARRAS}, Sec. 4 (Eq. 6 with β(t) = σ̇(t)/σ(t))", kind="scalar", family="generic",
+     latex=r"\beta(t) = \frac{\dot\sigma(t)}{\sigma(t)}", relation="Eq. 6 at this β vs ReverseSDE.sde / LinearSDE.sde of VESDE",
+     lhs="beta(t)", mode="function", rhs=DSIG / SIG, tie=tie_langevin_rate)
+
 for _sign, _dir in ((1, "upper"), (-1, "lower")):
     _pm = "+" if _sign > 0 else "-"
     _add(name=f"edm.sde_scaled_{_dir}", title=f"EDM SDE with Langevin term β(t) and scale s(t), {_dir} sign",

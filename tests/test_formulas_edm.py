@@ -324,3 +324,13 @@ def test_noise_level_as_time(latex, verdict):
 def test_langevin_rate_of_song():
     assert _one(r"\beta(t) = \frac{\dot\sigma(t)}{\sigma(t)}").verdict == "exact"
     assert _one(r"\beta(t) = \frac{\sigma(t)}{\dot\sigma(t)}").verdict == "inconsistent"
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"\mathbf{x}(t) = s(t)\left(\mathbf{x}(0) + \sigma(t)\mathbf{z}\right)", "exact"),
+    (r"p_{0t}(\mathbf{x}(t)\mid\mathbf{x}(0)) = \mathcal{N}\left(\mathbf{x}(t); s(t)\mathbf{x}(0), s(t)^2\sigma(t)^2\mathbf{I}\right)", "exact"),
+    (r"\mathbf{x}(t) = s(t)\mathbf{x}(0) + \sigma(t)\mathbf{z}", "inconsistent"),
+])
+def test_kernel_in_s_sigma(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail

@@ -3,8 +3,8 @@
 General reading rules for the continuous forms of EDM (Sec. 2, Eq. 1–6, Table 1), used by the claim reader:
 
 * the scale ``s(t)`` of a time argument is EDM's s(t) (``\\dot s(t)`` its time derivative, already rewritten as
-  d s(t)/dt by :mod:`~scoresde.formulas.normalize`); read in the SDE/ODE readings only, where s(t) cannot be
-  anything else;
+  d s(t)/dt by :mod:`~scoresde.formulas.normalize`); read in continuous time (SDEs, ODEs, kernels x(t) = s(t) x(0) +
+  …), where s(t) cannot be anything else;
 * the denoiser ``D(y; a)`` / ``D_θ(y; a)`` at noise level a (EDM Eq. 3: ∇_y log p(y; a) = (D(y; a) − y)/a²) is
   ``y + a² ∇_y log p(y; a)``; with the scaled argument y = x/s(t) of Eq. 4 / Alg. 1 the chain rule gives
   ∇_y log p(y; σ) = s(t) ∇_x log p_t(x), so ``D(x/s(t); σ(t)) = x/s(t) + σ(t)² s(t) ∇_x log p_t(x)``;
@@ -66,11 +66,13 @@ def _noise_level(arg: str, r: C.Reading) -> Optional[sp.Expr]:
 
 def resolve_edm(at: Atom, r: C.Reading) -> Optional[sp.Expr]:
     """The canonical value of an EDM symbol in the SDE/ODE reading (continuous time), or None."""
-    if r.mode != "continuous" or not r.noise_in_drift:
+    if r.mode != "continuous":
         return None
     if at.base == "s" and not at.sub and not at.deco and at.args is not None and len(at.args) == 1:
         tt = _time(at.args[0])
         return None if tt is None else C.ST(tt)
+    if not r.noise_in_drift:
+        return None
     if is_denoiser(at):
         a = _noise_level(at.args[1], r)
         y = at.args[0].replace(" ", "")

@@ -136,3 +136,23 @@ _add(name="edm.sde_scaled_reverse", title="reverse-time SDE in EDM's s(t), σ(t)
      drift=DSC / SC * C.x - 2 * SC**2 * DSIG * SIG * C.s, diff2=2 * SC**2 * DSIG * SIG, noise="dwbar", tie=tie_edm_sde)
 
 __all__ = ["ENTRIES", "tie_edm_sde"]
+
+
+def tie_edm_kernel(entry: Entry) -> Tuple[bool, str]:
+    """Mean coefficient s(t) and variance s(t)²σ(t)² vs LinearSDE.marginal_prob of VPSDE and VESDE."""
+    from ..ties import _points, _ve, _vp
+
+    worst = 0.0
+    for sde in (_vp(), _ve()):
+        for tau in _points(sde):
+            mean, std = sde.marginal_prob(torch.ones(1, dtype=_f64), torch.tensor(tau, dtype=_f64))
+            sub = _at(sde, tau)
+            worst = max(worst, abs(float(mean[0]) - _ev(entry.mean[C.x0], sub)),
+                        abs(float(std[0]) ** 2 - _ev(entry.var[0], sub)) / (1 + float(std[0]) ** 2))
+    return worst < 1e-9, f"LinearSDE.marginal_prob of VPSDE, VESDE with s = scale, σ = noise_level: max deviation {worst:.1e}"
+
+
+_add(name="edm.kernel", title="perturbation kernel in EDM's s(t), σ(t)", source=f"{KARRAS}, App. B.1 (Eq. 9–10)", kind="step",
+     family="generic", latex=r"p_{0t}(x(t) | x(0)) = \mathcal{N}(x(t); s(t)x(0), s(t)^2\sigma(t)^2 I)",
+     relation="LinearSDE.marginal_prob with s = scale, σ = noise_level", direction="kernel", mode="continuous", lhs="x",
+     mean={C.x0: SC}, var=[SC**2 * SIG**2], tie=tie_edm_kernel)

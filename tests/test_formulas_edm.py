@@ -334,3 +334,23 @@ def test_langevin_rate_of_song():
 def test_kernel_in_s_sigma(latex, verdict):
     v = _one(latex)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"c_\mathrm{noise}(\sigma) = (M - 1)\,\sigma^{-1}(\sigma)", "exact"),
+    (r"c_\mathrm{noise}(\sigma) = M\,\sigma^{-1}(\sigma)", "inconsistent"),
+    (r"c_\mathrm{noise}(\sigma) = M - 1", "inconsistent"),  # σ⁻¹(σ) is a function, not σ⁻¹ · σ = 1
+    (r"\sigma^{-1}\left(\sigma\right) = \frac{1}{\sigma}", "inconsistent"),
+])
+def test_inverse_schedule(latex, verdict):
+    v = _one(latex)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]
+
+
+def test_inverse_notation_only_for_sigma_of_sigma():
+    from scoresde.formulas.parse import parse
+
+    assert parse(r"\sigma_t^{-1}(x - \mu) = 1").sides[0].has(sp.Pow)  # 1/σ_t · (x − μ)
+    assert parse(r"x^{-1}(a) = 1").sides[0].has(sp.Pow)

@@ -223,6 +223,8 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms:
         raise NotUnderstood("the left side is not a single named quantity")
     at = p.atoms[lhs]
+    if at.sup == "-1":  # σ⁻¹(σ), an inverse schedule: only the literal reading knows it
+        raise NotUnderstood(f"no registry entry defines {at.name} in the domain reading")
     if at.base == "β" and at.deco == "tilde":
         return "beta_tilde", "discrete"
     if at.base == "β" and at.deco == "":

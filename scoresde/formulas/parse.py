@@ -235,6 +235,11 @@ class _Parser(SymbolRules, ConstructRules):
                 if lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z")):
                     atom = Atom(atom.base, atom.deco, atom.sub, lab, None, atom.font)
                     continue
+                if lab in ("-1", "−1") and atom.base == "σ" and not atom.sub and self._one_symbol_call():
+                    # σ^{-1}(σ): the inverse of the noise schedule (EDM, Table 1); σ^{-1}(x − μ), x^{-1}(a) stay powers
+                    self.i += 3 if self.toks[self.i].val == "(" else 5
+                    atom = Atom(atom.base, atom.deco, atom.sub, "-1", ("σ",), atom.font)
+                    break
                 if power is None and self._peek_call():
                     self.i = save + 1
                     power = self.group_or_single()
@@ -254,6 +259,17 @@ class _Parser(SymbolRules, ConstructRules):
         if power is not None:
             e = safe_pow(e, power)
         return e
+
+    def _one_symbol_call(self) -> bool:
+        """Whether ``(\\sigma)`` / ``\\left(\\sigma\\right)`` comes next (the argument of EDM's σ⁻¹)."""
+        v = [t.val for t in self.toks[self.i:self.i + 5]]
+        if v[:1] == ["("] and len(v) >= 3 and v[2] == ")":
+            tok = self.toks[self.i + 1]
+        elif v[:2] == ["left", "("] and len(v) >= 5 and v[3:5] == ["right", ")"]:
+            tok = self.toks[self.i + 2]
+        else:
+            return False
+        return tok.kind == "cmd" and tok.val == "sigma"
 
     def primary(self) -> sp.Expr:
         self.skip_spacing()

@@ -58,6 +58,13 @@ def tie_table(entry: Entry) -> Tuple[bool, str]:
     par = {C.beta_min: 0.1, C.beta_d: 19.9}
     worst = 0.0
     name = entry.name
+    if name == "edm.precond_vp.c_noise":  # (M − 1) σ⁻¹(σ(t)) = (M − 1) t: Song et al.'s VP conditioning on (M − 1) t
+        inv = REGISTRY["edm.sigma_inv_vp"].rhs
+        for tau in _points(vp):
+            val = _ev(entry.rhs.xreplace({sp.Symbol("σ⁻¹(σ)", positive=True): inv, sp.Symbol("M", positive=True): 1000}),
+                      {**par, SIG: _val(vp.noise_level, tau)})
+            worst = max(worst, abs(val - 999 * tau) / (1 + 999 * tau))
+        return worst < 1e-9, f"(M − 1) σ⁻¹(noise_level(t)) = (M − 1) t on VPSDE (M = 1000): max relative deviation {worst:.1e}"
     if name == "edm.loss_weight_cout":  # λ = 1/c_out² is each column's λ: ours (edm.loss_weight), VP and VE (1/σ²)
         for col, lam in (("edm.c_out", "edm.loss_weight"), ("edm.precond_vp.c_out", "edm.loss_weight_vpve"),
                          ("edm.precond_ve.c_out", "edm.loss_weight_vpve")):
@@ -115,6 +122,9 @@ _entry("edm.loss_weight_vpve", "loss weight λ(σ) = 1/σ² of the VP and VE col
        r"\lambda(\sigma) = \frac{1}{\sigma^2}", "1/c_out(σ)² of the VP and VE columns", "lambda(sigma)", 1 / SIG**2)
 _entry("edm.loss_weight_cout", "loss weight λ(σ) = 1/c_out(σ)² (unit effective weight)", "Sec. 5 and Eq. 8",
        r"\lambda(\sigma) = \frac{1}{c_{\text{out}}(\sigma)^2}", "λ(σ) of Table 1's columns from their c_out", "lambda(sigma)", 1 / COUT**2)
+_entry("edm.precond_vp.c_noise", "EDM c_noise of the VP column", "Table 1 (VP: c_noise = (M − 1) σ⁻¹(σ))",
+       r"c_{\text{noise}}(\sigma) = (M - 1)\,\sigma^{-1}(\sigma)", "(M − 1) t with σ⁻¹ of VP at the noise level of VPSDE",
+       "c_noise", (sp.Symbol("M", positive=True) - 1) * sp.Symbol("σ⁻¹(σ)", positive=True))
 _entry("edm.sigma_inv_vp", "inverse noise schedule σ⁻¹(σ) of VP", "Table 1 (VP) and App. B.3",
        r"\sigma^{-1}(\sigma) = \frac{\sqrt{\beta_{\min}^2 + 2\beta_d\log(\sigma^2 + 1)} - \beta_{\min}}{\beta_d}",
        "VPSDE: σ⁻¹(noise_level(t)) = t", "sigma_inv",

@@ -64,20 +64,37 @@ def test_edm_odes_perturbed(latex, term):
 def test_expand_signs():
     assert expand_signs("a + b") == [("", "a + b")]
     (l1, up), (l2, lo) = expand_signs(r"dx_\pm = a \pm b \mp c")
-    assert (l1, l2) == ("upper sign", "lower sign")
+    assert l1.startswith("upper sign") and "forward" in l1 and l2.startswith("lower sign") and "backward" in l2
     assert up.replace(" ", "") == "dx=a+b-c" and lo.replace(" ", "") == "dx=a-b+c"
-    assert expand_signs(r"dx_{\pm} = a") == [("", "dx = a")]
+    assert [t for _, t in expand_signs(r"dx_{\pm} = a")] == ["dx = a"]
+    assert expand_signs(r"dx = a \pm b")[0][0] == "upper sign"  # no marker: no direction
+    assert expand_signs(r"\mathrm{d}\mathbf{x}_{-} = a")[0][0].startswith("dx_−")
+    assert expand_signs(r"x_{t-1} = a - b") == [("", "x_{t-1} = a - b")]
 
 
 def test_eq6_mp_style_both_signs_exact():
-    latex = (r"\mathrm{d}x_\pm = \mp\beta(t)\sigma(t)^2" + SCORE + r"\,\mathrm{d}t - \sigma'(t)\sigma(t)" + SCORE
+    # dx_∓ with ∓: the upper sign is dx_−, backward in time, with −β
+    latex = (r"\mathrm{d}x_\mp = \mp\beta(t)\sigma(t)^2" + SCORE + r"\,\mathrm{d}t - \sigma'(t)\sigma(t)" + SCORE
              + r"\,\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}\omega_t")
     vs = _v(latex)
     assert [v.verdict for v in vs] == ["exact", "exact"], [v.detail for v in vs]
-    assert {v.target for v in vs} == {"edm.sde_upper", "edm.sde_lower"}
-    # ∓: the upper sign is −β (the backward SDE, dx_−), the lower sign +β (forward)
     assert "upper sign" in vs[0].location and vs[0].target == "edm.sde_lower"
     assert "lower sign" in vs[1].location and vs[1].target == "edm.sde_upper"
+    # without a direction marker each sign is a valid SDE of its own
+    vs = _v(latex.replace(r"x_\mp", "x"))
+    assert [v.verdict for v in vs] == ["exact", "exact"], [v.detail for v in vs]
+
+
+@pytest.mark.parametrize("latex", [
+    # dx_± with ∓: dx_+ would carry −β (the backward SDE), the Langevin term's sign swapped
+    r"\mathrm{d}x_\pm = -\dot\sigma(t)\sigma(t)" + SCORE + r"\,\mathrm{d}t \mp \beta(t)\sigma(t)^2" + SCORE
+    + r"\,\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}\omega_t",
+    r"\mathrm{d}\mathbf{x}_{+} = -\dot\sigma(t)\sigma(t)" + SCORE + r"\,\mathrm{d}t - \beta(t)\sigma(t)^2" + SCORE
+    + r"\,\mathrm{d}t + \sqrt{2\beta(t)}\sigma(t)\,\mathrm{d}\omega_t",
+])
+def test_eq6_direction_marker_binds_the_sign(latex):
+    vs = _v(latex)
+    assert all(v.verdict == "inconsistent" and v.terms == ["drift"] for v in vs), [v.detail for v in vs]
 
 
 @pytest.mark.parametrize("sign, target", [("+", "edm.sde_upper"), ("-", "edm.sde_lower")])

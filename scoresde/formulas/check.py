@@ -27,7 +27,7 @@ from .claim import Claim, Declaration, Meaningless, NotUnderstood
 from .classify import read_claim
 from .compare import Match, _candidates, _compare, _disp, compare_relation, compare_scalar, compare_sde, compare_step
 from .diagnose import _canon_coef, _raw_disp
-from .edm_reading import expand_signs
+from .edm_reading import bind_direction, expand_signs
 from .entry import Entry
 from .evaluate import _bad_value, is_zero
 from .literal import literal_verdict
@@ -104,6 +104,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             try:
                 with limited(budget):
                     v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
+                    v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue
             except TooLarge as err:

@@ -24,7 +24,8 @@ from . import canon as C
 from .atoms import DDT, DT, DX, Atom, Parsed
 
 __all__ = ["is_denoiser", "resolve_edm", "relation_subs", "expand_signs", "edm_read_as", "is_parameter_setting",
-           "unscaled_at_scaled", "sigma_as_time"]
+           "unscaled_at_scaled", "sigma_as_time",
+           "bind_direction"]
 
 _MODEL_SUBS = ("", "θ", "φ", "*", "⋆")
 #: the first argument of a denoiser / density: x, or x scaled by 1/s(t) (\frac{x}{s(t)} is stored as "fracxs(t)")
@@ -127,18 +128,53 @@ def relation_subs(p, syms) -> Dict[sp.Symbol, sp.Expr]:
 
 _DIR = re.compile(r"_\s*\{?\s*\\(?:pm|mp)\s*\}?")
 _SIGN = re.compile(r"\\(pm|mp)(?![a-zA-Z])")
+#: the direction marker of EDM's Eq. 6 on the left side: dx_±, dx_+, dx_− (x in any font)
+_MARK = re.compile(r"((?:\\mathrm\s*\{\s*d\s*\}|d)\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|\\(?:mathbf|boldsymbol|bm)\s*x|x))\s*_\s*(\{\s*(?:\\pm|\\mp|\+|-)\s*\}|\\pm|\\mp|\+|-)")
+FORWARD, BACKWARD = "dx_+, forward in time", "dx_−, backward in time"
 
 
 def expand_signs(text: str) -> List[Tuple[str, str]]:
-    """[(label, formula)]: one formula per sign of ``\\pm`` / ``\\mp`` (upper sign, lower sign), else [("", text)]."""
+    """[(label, formula)]: one formula per sign of ``\\pm`` / ``\\mp`` (upper sign, lower sign), else [("", text)].
+
+    EDM's direction marker on the left (dx_±: the upper sign is dx_+, forward in time, the lower dx_−, backward;
+    dx_+ / dx_− alone) is dropped from the formula and said in the label, which :func:`bind_direction` enforces."""
+    lhs_end = text.find("=")
+    m = _MARK.search(text, 0, lhs_end if lhs_end >= 0 else len(text))
+    mark = None
+    if m:
+        mark = re.sub(r"[\s{}]", "", m.group(2))
+        text = text[:m.start()] + m.group(1) + text[m.end():]
     if not _SIGN.search(text):
+        if mark in ("+", "-"):
+            return [(FORWARD if mark == "+" else BACKWARD, text)]
         return [("", text)]
     body = _DIR.sub("", text)
-    up = _SIGN.sub(lambda m: "+" if m.group(1) == "pm" else "-", body)
-    lo = _SIGN.sub(lambda m: "-" if m.group(1) == "pm" else "+", body)
+    up = _SIGN.sub(lambda m_: "+" if m_.group(1) == "pm" else "-", body)
+    lo = _SIGN.sub(lambda m_: "-" if m_.group(1) == "pm" else "+", body)
     if up == lo:
         return [("", up)]
+    if mark in ("\\pm", "\\mp"):  # dx_± binds the upper sign to dx_+ (dx_∓: to dx_−)
+        first, second = (FORWARD, BACKWARD) if mark == "\\pm" else (BACKWARD, FORWARD)
+        return [(f"upper sign: {first}", up), (f"lower sign: {second}", lo)]
     return [("upper sign", up), ("lower sign", lo)]
+
+
+#: the Langevin SDEs of Eq. 6 by direction (with and without the scale s(t))
+_DIRECTION = {"edm.sde_upper": FORWARD, "edm.sde_scaled_upper": FORWARD, "edm.sde_lower": BACKWARD,
+              "edm.sde_scaled_lower": BACKWARD}
+
+
+def bind_direction(v, label: str):
+    """A formula marked dx_+ (forward) that is exactly Eq. 6's backward SDE (or the other way) is inconsistent: the
+    sign of the Langevin term β(t)σ(t)²∇log p fixes the direction of time (Karras et al. 2022, Eq. 6)."""
+    want = FORWARD if FORWARD in label else (BACKWARD if BACKWARD in label else None)
+    got = _DIRECTION.get(v.target or "")
+    if want is None or got is None or got == want or v.verdict != "exact":
+        return v
+    v.verdict, v.terms = "inconsistent", ["drift"]
+    v.detail = (f"the left side says {want}, but this is {got}: the Langevin term β(t)σ(t)²∇log p must have the sign "
+                f"{'+' if want == FORWARD else '−'} (Karras et al. 2022, Eq. 6). Read without the marker: {v.detail}")
+    return v
 
 
 def edm_read_as(read_as: str, drift: sp.Expr, diff2: sp.Expr, noise: Optional[str]) -> str:

@@ -371,3 +371,11 @@ def test_inverse_notation_only_for_sigma_of_sigma():
 
     assert parse(r"\sigma_t^{-1}(x - \mu) = 1").sides[0].has(sp.Pow)  # 1/σ_t · (x − μ)
     assert parse(r"x^{-1}(a) = 1").sides[0].has(sp.Pow)
+
+
+@pytest.mark.parametrize("latex", [
+    r"\operatorname{d}\!\mathbf{x} = -\dot\sigma(t)\sigma(t)\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma(t))\operatorname{d}\!t",
+    r"{\rm d}\mathbf{x} = -\dot\sigma(t)\sigma(t)\nabla_{\mathbf{x}}\log p(\mathbf{x};\sigma(t))\,{\rm d}t",
+])
+def test_differential_spellings(latex):
+    assert _one(latex).verdict == "exact"

@@ -27,13 +27,13 @@ __all__ = ["normalize_latex"]
 
 _ENV = re.compile(r"\\(?:begin|end)\{(?:equation|align|aligned|alignat|gather|gathered|split|eqnarray|multline|array)\*?\}(?:\{[^{}]*\})?")
 _DROP_ARG = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
-_DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!|!)(?![a-zA-Z])")
+_DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!)(?![a-zA-Z])|\\!")
 _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.,;]?\s*$")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
                      r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
-_DIFF = re.compile(r"\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
+_DIFF = re.compile(r"\{\s*\\rm\s+d\s*\}|\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
 _OMEGA = re.compile(r"(?<![a-zA-Z\\])(d\s*(?:\\(?:bar|overline)\s*)?\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*)?\{?\s*)\\omega")
 _BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\\lbrace(?![a-zA-Z])"), "("),
          (re.compile(r"\\rbrace(?![a-zA-Z])"), ")"), (re.compile(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])"), "|"),

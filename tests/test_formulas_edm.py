@@ -379,3 +379,11 @@ def test_inverse_notation_only_for_sigma_of_sigma():
 ])
 def test_differential_spellings(latex):
     assert _one(latex).verdict == "exact"
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"\sigma(t) = \sqrt{e^{\frac{1}{2}(\beta_{\max} - \beta_{\min})t^2 + \beta_{\min}t} - 1}", "exact"),
+    (r"\sigma(t) = \sqrt{e^{\frac{1}{2}(\beta_{\max} + \beta_{\min})t^2 + \beta_{\min}t} - 1}", "inconsistent"),
+])
+def test_beta_d_is_beta_max_minus_beta_min(latex, verdict):
+    assert _one(latex).verdict == verdict

@@ -387,3 +387,12 @@ def test_differential_spellings(latex):
 ])
 def test_beta_d_is_beta_max_minus_beta_min(latex, verdict):
     assert _one(latex).verdict == verdict
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"s'(t) = -\tfrac{1}{2}\left(\beta_\text{d}t + \beta_\text{min}\right)s(t)", "exact"),
+    (r"\dot s(t) = -\left(\beta_\text{d}t + \beta_\text{min}\right)s(t)", "inconsistent"),
+    (r"\dot{s}(t) = 0", "exact"),
+])
+def test_scale_derivative(latex, verdict):
+    assert _one(latex).verdict == verdict

@@ -90,7 +90,7 @@ def tie_table(entry: Entry) -> Tuple[bool, str]:
         if name.endswith("_vp") or ".vp" in name or name in ("edm.f_from_scale", "edm.g_from_scale"):
             sig, dsig = _val(vp.noise_level, tau), _d(vp.noise_level, tau)
             sub = {**par, t: tau, SIG: sig, SIG_T: sig, DSIG_T: dsig, SC_T: _val(vp.scale, tau), DSC_T: _d(vp.scale, tau)}
-            ref = {"edm.sigma_inv_vp": tau, "edm.dsigma_vp": dsig, "edm.vp.scale_from_sigma": _val(vp.scale, tau),
+            ref = {"edm.sigma_inv_vp": tau, "edm.dsigma_vp": dsig, "edm.dscale_vp": _d(vp.scale, tau), "edm.vp.scale_from_sigma": _val(vp.scale, tau),
                    "edm.f_from_scale": float(vp.drift_coeff(torch.tensor(tau, dtype=_f64))),
                    "edm.g_from_scale": float(vp.diffusion_sq(torch.tensor(tau, dtype=_f64))) ** 0.5}[name]
         elif name.endswith("_ve"):  # EDM's VE time is t = σ² of VESDE(marginal='smld')
@@ -99,11 +99,12 @@ def tie_table(entry: Entry) -> Tuple[bool, str]:
             dsig = _d(ve.noise_level, tau) / _d(ve.marginal_var, tau)  # dσ/dt at t = σ²
             sub = {t: t_edm, SIG: sig}
             ref = {"edm.sigma_inv_ve": t_edm, "edm.dsigma_ve": dsig}[name]
-        elif name in ("edm.g_unscaled", "edm.f_unscaled"):  # s = 1: VESDE, σ = noise_level
+        elif name in ("edm.g_unscaled", "edm.f_unscaled", "edm.dscale_unscaled"):  # s = 1: VESDE, σ = noise_level
             tt = torch.tensor(tau, dtype=_f64)
             sig, dsig = _val(ve.noise_level, tau), _d(ve.noise_level, tau)
             sub = {t: tau, SIG_T: sig, DSIG_T: dsig}
-            ref = float(ve.drift_coeff(tt)) if name == "edm.f_unscaled" else float(ve.diffusion_sq(tt)) ** 0.5
+            ref = {"edm.f_unscaled": float(ve.drift_coeff(tt)), "edm.g_unscaled": float(ve.diffusion_sq(tt)) ** 0.5,
+                   "edm.dscale_unscaled": _d(ve.scale, tau)}[name]
         else:  # ours: σ(t) = t, the VESDE noise level used as time
             sig = _val(ve.noise_level, tau)
             sub = {t: sig, SIG: sig}
@@ -140,6 +141,11 @@ _entry("edm.dsigma_ve", "time derivative σ̇(t) of VE's σ(t) = √t", "Table 1
        r"\dot\sigma(t) = \frac{1}{2\sqrt{t}}", "dσ/dt of VESDE(marginal='smld') at t = σ²", "dsigma(t)", 1 / (2 * sp.sqrt(t)), family="ve")
 _entry("edm.dsigma_edm", "time derivative σ̇(t) of ours, σ(t) = t", "Table 1 (ours), Alg. 1 with σ̇ = 1",
        r"\dot\sigma(t) = 1", "σ(t) = t", "dsigma(t)", sp.Integer(1))
+_entry("edm.dscale_vp", "time derivative ṡ(t) of VP's s(t)", "Table 1 (VP s(t)), its time derivative",
+       r"\dot s(t) = -\frac{1}{2}(\beta_d t + \beta_{\min})\,s(t)", "d/dt VPSDE.scale (central differences)", "dscale(t)",
+       -(C.beta_d * t + C.beta_min) / 2 * SC_T, family="vp")
+_entry("edm.dscale_unscaled", "time derivative ṡ(t) = 0 of s(t) = 1 (VE, iDDPM, ours)", "Table 1 (VE, ours: s(t) = 1)",
+       r"\dot s(t) = 0", "d/dt VESDE.scale", "dscale(t)", sp.Integer(0))
 _entry("edm.vp.scale_from_sigma", "VP scale in terms of the noise level, s(t) = 1/√(σ(t)² + 1)", "Table 1 (VP s(t) and σ(t))",
        r"s(t) = \frac{1}{\sqrt{\sigma(t)^2 + 1}}", "VPSDE.scale vs VPSDE.noise_level", "s(t)", 1 / sp.sqrt(SIG_T**2 + 1), family="vp")
 _entry("edm.vp.sigma_abar", "VP noise level σ(t) from ᾱ(t) = exp(−∫β)", "Table 1 (VP) and App. B.3 with a general β(t)",

@@ -249,6 +249,8 @@ def is_state(at: Atom) -> bool:
 def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
     """The canonical expression of one written symbol under reading ``r`` (None: meaningless)."""
     base, deco, sub = at.base, at.deco, at.sub
+    if deco == "dot" or "′" in at.sup or at.sup == "-1":
+        return None  # σ̇, σ′, σ⁻¹ are not the quantity itself (\dot σ(t), σ'(t) are read as dσ(t)/dt by normalize)
     if base in r.drop:
         return sp.Integer(1)
     if base == "I" and not sub and at.args is None:

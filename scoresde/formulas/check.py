@@ -32,6 +32,7 @@ from .claim import Claim, Declaration, Meaningless, NotUnderstood
 from .classify import read_claim
 from .compare import Match, _candidates, _compare, _disp, compare_relation, compare_scalar, compare_sde, compare_step
 from .diagnose import _canon_coef, _raw_disp
+from .edm_reading import bind_direction, expand_signs
 from .entry import Entry
 from .evaluate import _bad_value, is_zero
 from .literal import literal_verdict
@@ -102,18 +103,21 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text = normalize_latex(text)
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
-        eqs, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
-        eqs, written = expand_registry_calls(eqs)  # … = μ̃_t(x_t, expr): the registry's definition written out
+        eqs0, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
+        eqs0, written = expand_registry_calls(eqs0)  # … = μ̃_t(x_t, expr): the registry's definition written out
         defined += written
-        for qi, eq in enumerate(eqs):
+        # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
+        eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
+        for qi, (sign, eq) in enumerate(eqs):
             loc = location
             if len(alts) > 1:
                 loc += f" (alternative {ai + 1} of {len(alts)})"
             if len(eqs) > 1:
-                loc += f" (formula {qi + 1} of {len(eqs)})"
+                loc += f" ({sign})" if sign else f" (formula {qi + 1} of {len(eqs)})"
             try:
                 with limited(budget):
                     v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
+                    v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue
             except TooLarge as err:

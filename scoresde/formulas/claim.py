@@ -10,6 +10,7 @@ import sympy as sp
 
 from . import canon as C
 from .atoms import DDT, DT, DW, DWBAR, DX, Atom, Parsed
+from .edm_reading import resolve_edm
 
 # ============================================================================ classification
 @dataclass
@@ -99,6 +100,8 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
         if at is None:
             continue
         val = C.resolve(at, r)
+        if val is None:
+            val = resolve_edm(at, r)  # EDM's s(t) and D(x; σ) in the SDE/ODE reading
         if val is None:
             unknown.append(at.name)
             unknown_atoms.append((at.name, at))

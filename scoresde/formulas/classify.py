@@ -13,6 +13,7 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
 from .applied import differential_lhs
 from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
+from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relation_subs, sigma_as_time, unscaled_at_scaled
 from .entry import Entry
 from .moments import read_moment
 
@@ -37,6 +38,7 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_step(p, lhs, nrm.args[1] + sp.sqrt(cov) * z, target, hints, normal=True)
     if len(p.sides) < 2:
         raise NotUnderstood("not an equation (nothing to check)")
+    p = sigma_as_time(p)  # dx/dσ = F(x, σ) is dx/dt = σ̇(t) F(x, σ(t)) (EDM)
     solved = solve_for_unknown(p)
     if solved is not None:
         p = solved
@@ -49,6 +51,8 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
     if (len(p.sides) == 2 and isinstance(lhs, sp.Symbol) and lhs in p.atoms and not rhs.free_symbols
             and re.fullmatch(r"\d+|[NTLKM]", p.atoms[lhs].sub or "") and p.atoms[lhs].args is None):
         # a value at one end of a sequence (σ_N = 0, ᾱ_0 = 1, β_T = 0.02): a convention of the paper, nothing to check
+        raise Declaration()
+    if len(p.sides) == 2 and is_parameter_setting(p, lhs, rhs):  # β_d = 19.9, σ_max = 80: a choice, nothing to check
         raise Declaration()
     if syms & {DX, DT, DW, DWBAR} or any(isinstance(q, sp.Function) and q.func.__name__ == "d" for s_ in p.sides for q in s_.atoms(sp.Function)):
         return _read_sde(p, hints)
@@ -92,6 +96,7 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
             raise NotUnderstood("a chained equation whose middle part is not a differential")
     lhs = differential_lhs(lhs, p)  # d(x) is dx; d(F x) with a stray F: Meaningless (applied.py)
     drift, diff, noise = _split_sde(lhs, rhs)
+    drift, diff = unscaled_at_scaled(p, drift), unscaled_at_scaled(p, diff)  # EDM Eq. 4: p(x; σ) is not p(x/s(t); σ)
     syms = drift.free_symbols | diff.free_symbols
     fam = _family(p, syms)
     # a notation the claim states (DPM-Solver / VDM: σ_t = √(1 − ᾱ_t), the marginal std) reads σ_t and α_t the same way
@@ -103,10 +108,13 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     diff_c = _resolve_expr(diff, p, r)
     if drift_c.has(C.e):
         # eps-parameterised score: s = -eps / sqrt(1 - abar(t)) (Ho et al. 2020, Eq. 11; Song et al. 2021, Eq. 7)
-        drift_c = drift_c.xreplace({C.e: -sp.sqrt(1 - C.abar_c()) * C.s})
+        # in σ(t) alone (VE, EDM's D = x − σ ε_θ; not VDM's σ_t = √(1 − ᾱ_t)): s = −ε/σ(t) (Song et al. 2021, App. C; Karras et al. 2022, Table 1 VP/VE c_out)
+        std = C.SIGMA(C.t) if fam == "ve" and notation == "ddpm" else sp.sqrt(1 - C.abar_c())
+        drift_c = drift_c.xreplace({C.e: -std * C.s})
     cl = Claim("sde", r, drift=sp.expand(drift_c), diff2=sp.expand(diff_c**2), noise=noise, parsed=p)
     cl.read_as = f"{'reverse-time ' if (noise == 'dwbar' or drift_c.has(C.s)) else 'forward '}{'ODE' if noise is None else 'SDE'}"
     cl.read_as += {"vp": ", VP/DDPM (β)", "ve": ", VE/SMLD (σ)", "generic": ", general (f, g)"}[fam]
+    cl.read_as = edm_read_as(cl.read_as, cl.drift, cl.diff2, noise)
     out.append(cl)
     return out
 
@@ -246,6 +254,8 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms:
         raise NotUnderstood("the left side is not a single named quantity")
     at = p.atoms[lhs]
+    if at.sup == "-1":  # σ⁻¹(σ), an inverse schedule: only the literal reading knows it
+        raise NotUnderstood(f"no registry entry defines {at.name} in the domain reading")
     if at.base == "β" and at.deco == "tilde":
         return "beta_tilde", "discrete"
     if at.base == "β" and at.deco == "":
@@ -268,7 +278,7 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         return "s(t)", "function"
     if at.base == "ε" and (not at.sub or C.C_IDX_ANY.match(at.sub)) and at.args is None and "norm" in rsyms:
         return "eps_snr", "discrete"
-    if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat"):
+    if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat") or is_denoiser(at):
         return "relation", "relation"
     raise NotUnderstood(f"no registry entry defines {at.name}")
 
@@ -375,8 +385,14 @@ def _read_relation(p: Parsed, lhs, rhs, hints) -> List[Claim]:
         elif at.base == "σ" and at.args:
             sub[s_] = C.sg_sym
             r.note(f"{at.name} read as the kernel std σ_t")
+    edm = relation_subs(p, syms)  # EDM's denoiser D(x; σ) = x̂₀ (Karras et al. 2022, Eq. 3)
+    if edm:
+        sub.update(edm)
+        r.note("D(x; σ) read as the denoiser x̂₀ = E[x₀ | x] of x = x₀ + σ n (Karras et al. 2022, Eq. 2–3)")
     lhs_c = lhs.xreplace(sub)
-    rhs_c = _resolve_expr(rhs.xreplace(sub), p, r)
+    # EDM's x is the noisy state: the substituted symbols are canonical already (a bare x is C.x itself), resolve the others
+    rest = Parsed(p.text, p.sides, {k: a_ for k, a_ in p.atoms.items() if k not in sub}, p.relation, list(p.issues)) if edm else p
+    rhs_c = _resolve_expr(rhs.xreplace(sub), rest, r)
     if lhs_c not in (C.x0, C.e, C.s, C.v, C.x):
         raise NotUnderstood("the left side is not x̂₀, ε, the score or v")
     cl = Claim("relation", r, lhs=lhs_c.name, rhs=rhs_c, equation=lhs_c - rhs_c, parsed=p)

@@ -392,6 +392,10 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
         z1, _ = is_zero(cl.rhs - e.rhs.subs(C.T, 1))
         if z1:
             return Match(e, "exact", f"identical to {e.title} with T = 1")
+    if e.rhs.has(C.beta_d) and not cl.rhs.has(C.beta_d) and cl.rhs.has(C.beta_max):
+        # EDM's β_d is Song et al.'s β_max − β_min (Karras et al. 2022, Table 1: β(t) = β_min + β_d t)
+        if is_zero(cl.rhs - e.rhs.subs(C.beta_d, C.beta_max - C.beta_min))[0]:
+            return Match(e, "exact", f"identical to {e.title} with β_d = β_max − β_min")
     # the cosine schedule without its offset s is still a (different) cosine schedule
     if e.rhs.has(C.s_off) and not cl.rhs.has(C.s_off):
         z0, _ = is_zero(cl.rhs - e.rhs.subs(C.s_off, 0))

@@ -19,8 +19,9 @@ from typing import Dict, List, Optional, Tuple
 import sympy as sp
 
 from .admissible import judge_alternative
-from .atoms import Atom, Parsed
+from .atoms import DDT, Atom, Parsed
 from .parse import parse
+from .sequences import valid_same_kind
 
 __all__ = ["lhs_key", "literal_verdict", "split_lhs"]
 
@@ -46,6 +47,7 @@ def lhs_key(lhs: str) -> str:
     s = _FONTS.sub("", lhs)
     s = _SPACES.sub("", s)
     s = s.replace("{", "").replace("}", "")
+    s = re.sub(r"_([a-z])(?:<|\\lt|\\le|\\leq)[A-Za-z0-9+-]+", r"_\1", s)  # σ_{i<N} is σ_i (a range, not a name)
     s = re.sub(r"\\(?:tilde|bar|hat)([a-zA-Z\\])", r"~\1", s)
     s = re.sub(r"_\(?([tink])(?![a-zA-Z])", "_k", s)
     return s
@@ -62,7 +64,9 @@ def _name(at: Atom) -> str:
 
 def _literal(p: Parsed, expr: sp.Expr) -> sp.Expr:
     sub = {s_: sp.Symbol(_name(p.atoms[s_])) for s_ in expr.free_symbols if s_ in p.atoms}
-    return expr.xreplace(sub)
+    # a time derivative (σ̇(t), ṡ(t)) is one more symbol, named as written
+    return expr.xreplace(sub).replace(lambda q: isinstance(q, sp.Function) and q.func == DDT,
+                                      lambda q: sp.Symbol("d" + sp.sstr(q.args[0]) + "/dt"))
 
 
 def _values(names: List[str], k: int) -> Dict[str, float]:
@@ -142,6 +146,11 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
                 if best is None or best[0] != "consistent":
                     best = ("consistent", f"the sequence of {e.title} ({e.source}) with another index convention ({shift}): "
                             f"expected {_show(re_)}, found {_show(rc)}", e)
+                continue
+        if same is False and (best is None or best[0] != "consistent"):
+            why = valid_same_kind(rc, re_)  # another valid time-step sequence (EDM's ρ steps with ρ ↔ 1/ρ): consistent
+            if why:
+                best = ("consistent", f"{why}: {e.title} ({e.source}) expected {_show(re_)}, found {_show(rc)}", e)
                 continue
         if same is False and best is None:
             best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)

@@ -30,13 +30,13 @@ __all__ = ["normalize_latex"]
 
 _ENV = re.compile(r"\\(?:begin|end)\{(?:equation|align|aligned|alignat|gather|gathered|split|eqnarray|multline|array)\*?\}(?:\{[^{}]*\})?")
 _DROP_ARG = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
-_DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!|!)(?![a-zA-Z])")
+_DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!)(?![a-zA-Z])|\\!")
 _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.,;]?\s*$")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
                      r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
-_DIFF = re.compile(r"\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
+_DIFF = re.compile(r"\{\s*\\rm\s+d\s*\}|\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
 _OMEGA = re.compile(r"(?<![a-zA-Z\\])(d\s*(?:\\(?:bar|overline)\s*)?\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*)?\{?\s*)\\omega")
 _BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\\lbrace(?![a-zA-Z])"), "("),
          (re.compile(r"\\rbrace(?![a-zA-Z])"), ")"), (re.compile(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])"), "|"),
@@ -65,7 +65,10 @@ _LAST = r"_\s*(?:\{\s*([a-zA-Z](?:\s*[+-]\s*1)?)\s*\}|([a-zA-Z]))"
 _PRODUCT = re.compile(_SYM + _IDX1 + r"\s*(?:\\cdot\s*)?(?P=s1)" + _IDX2 + r"\s*(?:\\cdot\s*)?\\dots\s*(?:\\cdot\s*)?(?P=s1)" + _LAST)
 _SUM = re.compile(_SYM + _IDX1 + r"\s*\+\s*(?P=s1)" + _IDX2 + r"\s*\+\s*\\dots\s*\+\s*(?P=s1)" + _LAST)
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
+#: σ̇, ṡ written without their argument (Karras et al. 2022 write σ̇ = σ̇(t) in running text): the same derivative
+_DOT_BARE = re.compile(r"\\dot\s*(\{\s*\\(?:sigma|alpha|beta|lambda|gamma)\s*\}|\\(?:sigma|alpha|beta|lambda|gamma)(?![a-zA-Z])|\{\s*s\s*\}|s(?![a-zA-Z]))(?!\s*[(_^{])")
 _PRIME = re.compile(r"(\\(?:sigma|alpha|beta|gamma|lambda|mu)|(?<![a-zA-Z\\])[sgf])\s*'\s*\(\s*t\s*\)")
+_PRIME_BARE = re.compile(r"(\\sigma)\s*'(?!\s*[(_'^])")  # σ' for σ'(t), as σ̇ for σ̇(t)
 _INLINE_DDT = re.compile(r"(?<![a-zA-Z\\])d\s*(\\(?:sigma|alpha|beta|lambda)|[sx])\s*(\(\s*t\s*\))?\s*/\s*d\s*t(?![a-zA-Z])")
 
 
@@ -184,6 +187,8 @@ def normalize_latex(text: str) -> str:
     s = _CLIP.sub(lambda m: m.group("x"), s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
+    s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _PRIME.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
+    s = _PRIME_BARE.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
     s = _INLINE_DDT.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)
     return re.sub(r"[ \t\n]+", " ", s).strip()

@@ -223,6 +223,11 @@ class _Parser(SymbolRules, ConstructRules):
                 atom = Atom(atom.base, atom.deco, (atom.sub + "," + sub) if atom.sub else sub, atom.sup, None, atom.font)
                 continue
             nt = self.peek()
+            if nt is not None and nt.kind == "op" and nt.val == "'":
+                # a prime names another quantity (d'_i, d_i', x'): the label ′, wherever it is written
+                self.i += 1
+                atom = Atom(atom.base, atom.deco, atom.sub, atom.sup + "′", None, atom.font)
+                continue
             if nt is not None and nt.kind == "op" and nt.val == "^":
                 # ^{(t)} or ^{*} or ^{\star} are labels; anything else is a power
                 save = self.i
@@ -231,6 +236,11 @@ class _Parser(SymbolRules, ConstructRules):
                 if lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z")):
                     atom = Atom(atom.base, atom.deco, atom.sub, lab, None, atom.font)
                     continue
+                if lab in ("-1", "−1") and atom.base == "σ" and not atom.sub and self._one_symbol_call():
+                    # σ^{-1}(σ): the inverse of the noise schedule (EDM, Table 1); σ^{-1}(x − μ), x^{-1}(a) stay powers
+                    self.i += 3 if self.toks[self.i].val == "(" else 5
+                    atom = Atom(atom.base, atom.deco, atom.sub, "-1", ("σ",), atom.font)
+                    break
                 if atom.base in ("x", "X", "z") and atom.sub and not atom.sup and _ITER.match(lab):
                     # x_i^m, x_i^{m-1}, z_i^m (Song et al. 2021, Eq. 2 and Alg. 4-5): the superscript is the inner
                     # (iteration) index and the step runs over it; the subscript (the noise level) is fixed
@@ -255,6 +265,17 @@ class _Parser(SymbolRules, ConstructRules):
         if power is not None:
             e = safe_pow(e, power)
         return e
+
+    def _one_symbol_call(self) -> bool:
+        """Whether ``(\\sigma)`` / ``\\left(\\sigma\\right)`` comes next (the argument of EDM's σ⁻¹)."""
+        v = [t.val for t in self.toks[self.i:self.i + 5]]
+        if v[:1] == ["("] and len(v) >= 3 and v[2] == ")":
+            tok = self.toks[self.i + 1]
+        elif v[:2] == ["left", "("] and len(v) >= 5 and v[3:5] == ["right", ")"]:
+            tok = self.toks[self.i + 2]
+        else:
+            return False
+        return tok.kind == "cmd" and tok.val == "sigma"
 
     def primary(self) -> sp.Expr:
         self.skip_spacing()

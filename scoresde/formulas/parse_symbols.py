@@ -24,6 +24,11 @@ class SymbolRules:
         return False
 
     def _applicable(self, atom: Atom) -> bool:
+        if self._args_have_top_comma(";"):
+            # f(x; θ), x̂_θ(z_t; t), ℓ(θ; σ): a ';' only separates arguments (never a product)
+            return True
+        if atom.base == "c" and atom.sub in ("skip", "out", "in", "noise"):
+            return True  # EDM's preconditioning functions c_skip(σ), c_out(σ), c_in(σ), c_noise(σ) (Karras et al. 2022, Eq. 7)
         if len(atom.base) > 1 and atom.base.isascii() and atom.base.isalpha() and not atom.deco:
             # a named function in upright type applied to a time, \mathrm{SNR}(t) (Kingma et al. 2021, Eq. 2)
             return self._args_look_like_time()
@@ -43,8 +48,8 @@ class SymbolRules:
             return self._args_look_like_time()
         return True
 
-    def _args_have_top_comma(self) -> bool:
-        """Whether the parenthesised group ahead holds a comma at its own depth."""
+    def _args_have_top_comma(self, sep: str = ",") -> bool:
+        """Whether the parenthesised group ahead holds a comma (or ``sep``) at its own depth."""
         j = self.i
         if j < len(self.toks) and self.toks[j].kind == "cmd":
             j += 1
@@ -57,7 +62,7 @@ class SymbolRules:
                 depth -= 1
                 if depth == 0:
                     return False
-            elif tk.kind == "op" and tk.val == "," and depth == 1:
+            elif tk.kind == "op" and tk.val == sep and depth == 1:
                 return True
             k += 1
         return False

@@ -23,6 +23,8 @@ FAMILIES: List[str] = [
     "params",
     "dpm_solver",
     "edm",
+    "edm_sde",
+    "edm_table",
     "posteriors",
     "explicit",
     "logsnr",

@@ -66,7 +66,7 @@ _PRODUCT = re.compile(_SYM + _IDX1 + r"\s*(?:\\cdot\s*)?(?P=s1)" + _IDX2 + r"\s*
 _SUM = re.compile(_SYM + _IDX1 + r"\s*\+\s*(?P=s1)" + _IDX2 + r"\s*\+\s*\\dots\s*\+\s*(?P=s1)" + _LAST)
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
 #: σ̇, ṡ written without their argument (Karras et al. 2022 write σ̇ = σ̇(t) in running text): the same derivative
-_DOT_BARE = re.compile(r"\\dot\s*(\{\s*\\(?:sigma|alpha|beta|lambda|gamma)\s*\}|\\(?:sigma|alpha|beta|lambda|gamma)(?![a-zA-Z])|\{\s*s\s*\}|s(?![a-zA-Z]))(?!\s*[(_^{])")
+_DOT_BARE = re.compile(r"\\dot(?!s)\s*(\{\s*\\(?:sigma|alpha|beta|lambda|gamma)\s*\}|\\(?:sigma|alpha|beta|lambda|gamma)(?![a-zA-Z])|\{\s*s\s*\}|s(?![a-zA-Z]))(?!\s*[(_^{])")
 _PRIME = re.compile(r"(\\(?:sigma|alpha|beta|gamma|lambda|mu)|(?<![a-zA-Z\\])[sgf])\s*'\s*\(\s*t\s*\)")
 _PRIME_BARE = re.compile(r"(\\sigma)\s*'(?!\s*[(_'^])")  # σ' for σ'(t), as σ̇ for σ̇(t)
 _INLINE_DDT = re.compile(r"(?<![a-zA-Z\\])d\s*(\\(?:sigma|alpha|beta|lambda)|[sx])\s*(\(\s*t\s*\))?\s*/\s*d\s*t(?![a-zA-Z])")

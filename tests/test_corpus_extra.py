@@ -1,10 +1,10 @@
-"""The second corpus of published formulas (tests/corpus_extra/): schema only, no target figures.
+"""The second corpus of published formulas (tests/corpus_extra/): schema, and the issue-13 targets measured on it.
 
 tests/corpus_extra holds claims written independently of tests/corpus (other equations of the same papers, the
 same formulas in another paper's notation or another LaTeX style, and wrong variants of them) to measure whether
 the verifier generalises beyond the corpus it is tuned on. Its figures are reported by
-`python benchmarks/verify_corpus.py --root tests/corpus_extra [--failures]`; which of them to enforce is the
-integrator's decision, so nothing here judges a claim's verdict. The schema checks are tests/test_corpus.py's own.
+`python benchmarks/verify_corpus.py --root tests/corpus_extra [--failures]`. The targets met on it are enforced
+(no wrong formula judged exact); the others are xfail with their figures. The schema checks are test_corpus.py's.
 """
 from __future__ import annotations
 
@@ -76,3 +76,19 @@ def test_verify_corpus_root_option(capsys):
     out = capsys.readouterr().out
     n = sum(1 for it in vc.load_corpus(root=EXTRA, categories=["likelihood"]))
     assert out.startswith("category") and "likelihood" in out and f"{n} claims in" in out
+
+
+#: targets not reached on this independent corpus (keys of vc.TARGETS): reported as xfail with the current figures,
+#: every other target (no wrong formula judged exact) is enforced. See benchmarks/RESULTS.md for the figures.
+PENDING = {"correct_ok", "false_alarm", "wrong_right"}
+
+
+def test_extra_targets_fast(extra):
+    """A fixed stratified subset of the independent corpus: no wrong formula judged exact."""
+    tc._judge_and_check(vc.subset(extra, 8), PENDING, "tests/corpus_extra")
+
+
+@pytest.mark.slow
+def test_extra_targets_full(extra):
+    """The whole independent corpus."""
+    tc._judge_and_check(list(extra), PENDING, "tests/corpus_extra")

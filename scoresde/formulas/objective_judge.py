@@ -86,6 +86,10 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
         swapped = _swapped_kl(cl, ref)
         if swapped:
             return "inconsistent", f"the arguments of {swapped} are swapped (D_KL is not symmetric)", 1
+        primed, more = _primed_state(cl, ref)
+        if primed is not None:
+            cl, note = primed, note + more
+    if not _struct(cl) <= _struct(ref):
         cl, more = _noisy_state(cl, ref)
         if cl is None or not _struct(cl) <= _struct(ref):
             return None
@@ -188,6 +192,33 @@ def _swapped_kl(cl: Objective, ref: Objective) -> str:
         if m and f"KL({m.group(2)}∥{m.group(1)})" in theirs:
             return name
     return ""
+
+
+_PRIMED = re.compile(r"(?<![A-Za-z])([xz])(?:\^′|′|')")
+
+
+def _primed_state(cl: Objective, ref: Objective):
+    """The perturbed sample written with a prime, x′ (Vincent 2011; Song, Durkan et al. 2021 write p_0t(x′ | x)),
+    where the reference writes x̃: a bound variable renamed, read as x̃ when the claim has no x̃ of its own."""
+    import copy
+
+    mine, theirs = _struct(cl), _struct(ref)
+    sub = {}
+    for s_ in _all_syms(cl):
+        if s_.name in mine and s_.name not in theirs and _PRIMED.search(s_.name):
+            new = _PRIMED.sub(lambda m: m.group(1) + "\u0303", s_.name)
+            if new in theirs and new not in mine:
+                sub[s_] = sp.Symbol(new, real=True)
+    if not sub:
+        return None, ""
+    new = copy.copy(cl)
+    new.piece = copy.copy(cl.piece)
+    new.piece.roles = dict(cl.piece.roles)
+    for k, v in sub.items():
+        new.piece.roles[v.name] = new.piece.roles.pop(k.name)
+    new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in cl.models.items()}
+    new.integrand = cl.integrand.xreplace(sub)
+    return new, " (the primed sample read as x̃, the reference's name for it)"
 
 
 def _noisy_state(cl: Objective, ref: Objective):

@@ -270,6 +270,9 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         return None
     if not looks_like_objective(text):
         return None
+    chained = _chained_values(text, target)
+    if chained is not None:
+        return chained
     try:
         ob = read_objective(text)
     except ObjectiveError as err:
@@ -283,7 +286,7 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     elif ob.role == "value":
         cands = {n: r for n, r in refs.items() if ob.name in r.names}
         if not cands:
-            return Verdict(text, "unparsed", f"read as {kind}, but no registry objective is named {ob.name}", claim=kind)
+            return _by_integrand(text, ob, kind, refs)
     elif ob.role == "minimiser":
         cands = {n: r for n, r in refs.items() if r.objective.role == "minimiser"}
     else:
@@ -304,6 +307,45 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         kind += f": an objective of kind {ref.kind}"
     detail = f"{detail}; compared with {ref.title} ({ref.source})"
     return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict == "exact" else ["rhs"])
+
+
+def _by_integrand(text: str, ob: Objective, kind: str, refs) -> Verdict:
+    """A value ``L_? = …`` under a name no registry objective uses (L_θ, 𝓛_∞ of another paper): judged by its
+    integrand against every registry objective of the same structure. Only an identical one is reported (the
+    name says nothing about which objective is meant, so a difference is no evidence of an error)."""
+    for name, ref in refs.items():
+        if not ref.objective.has_norm:
+            continue
+        got = compare_objectives(ob, ref.objective)
+        if got is not None and got[0] == "exact":
+            return Verdict(text, "exact", f"{got[1]}; the name {ob.name} is not the registry's, but the integrand is that of "
+                           f"{ref.title} ({ref.source})", claim=kind, target=name)
+    return Verdict(text, "unparsed", f"read as {kind}, but no registry objective is named {ob.name} and none has the "
+                   "same integrand", claim=kind)
+
+
+def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:
+    """``L = A = B`` (Salimans & Ho 2022, Sec. 4): each equality L = A, L = B judged on its own; the worst verdict
+    decides, a part that cannot be read makes the whole unparsed unless another part is already wrong."""
+    from .objective_text import clean, split_top
+
+    sides = split_top(clean(text).rstrip(" ,"), ("=",))
+    if len(sides) < 3 or "," in sides[-1] and len(split_top(sides[-1], (",",))) > 1:
+        return None
+    from .objective_reader import _LOSS_LHS
+
+    if not _LOSS_LHS.match(sides[0].strip()):
+        return None
+    parts = [judge_objective(f"{sides[0]} = {rhs}", target) for rhs in sides[1:]]
+    if any(p_ is None for p_ in parts):
+        return None
+    worst = max(parts, key=lambda v: _WORST.get(v.verdict, 5))
+    detail = " | ".join(f"{sides[0].strip()} = (part {k + 1}): {p_.verdict}: {p_.detail}" for k, p_ in enumerate(parts))
+    return Verdict(text, worst.verdict, f"a chained equation, each equality judged: {detail}", claim=worst.claim,
+                   target=worst.target, terms=list(worst.terms or []))
+
+
+_WORST = {"ill-defined": 4, "inconsistent": 3, "unparsed": 2, "consistent": 1, "exact": 0}
 
 
 def judge_score_relation(text: str, target: Optional[str] = None) -> Optional[Verdict]:

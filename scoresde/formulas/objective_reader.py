@@ -43,6 +43,7 @@ _HEAD = re.compile(
 _NOT_HEADS = {"log", "exp", "sqrt", "frac", "sin", "cos", "tan", "tanh", "sinh", "cosh", "ln", "sum", "int", "prod",
               "min", "max", "left", "right", "nabla", "partial", "operatorname{tr}", "mathrm{tr}", "text{tr}", "det"}
 _NABLA_LOG = re.compile(r"\\nabla\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*\\log\s*")
+_MAXMIN = re.compile(r"\\(max|min)\s*\(")
 _VAR_BASES = {"x", "X", "z", "y", "n", "ξ", "u"}
 _LOSS_HEADS = ("L", "ℓ", "𝓛", "J", "𝒥")
 
@@ -150,6 +151,15 @@ def _holders(text: str, pc: Piece) -> str:
             out.append(_new_holder(pc, pc.sym(f"Σ[{norm_name('_' + sub)[1:]};{norm_name('_' + sup)[1:]}]", "param")))
             i = j
             continue
+        m = _MAXMIN.match(text, i) if text[i] == "\\" else None
+        if m:  # max(a, b) / min(a, b) of weights (Salimans & Ho 2022, Sec. 4: max(SNR, 1))
+            j = matching(text, m.end() - 1)
+            parts = split_top(text[m.end():j], (",",)) if j is not None else []
+            if len(parts) >= 2:
+                fn = sp.Max if m.group(1) == "max" else sp.Min
+                out.append(_new_holder(pc, fn(*[read_piece(a_, pc) for a_ in parts])))
+                i = j + 1
+                continue
         m = _NABLA_LOG.match(text, i)
         if m:
             h = _HEAD.match(text, m.end())

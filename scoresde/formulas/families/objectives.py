@@ -401,3 +401,11 @@ _objective("objective.vdm_snr_integral", "VDM continuous-time loss as an integra
            r"\mathcal{L}_\infty(x) = \frac{1}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I)}\int_{\mathrm{SNR}_{\min}}^{\mathrm{SNR}_{\max}}\|x - \tilde x_\theta(z_v, v)\|_2^2\, dv",
            _NO_TIE)
 
+_objective("objective.snr_plus_one", "the 'SNR+1' weighting of the x-prediction loss",
+           "Salimans & Ho 2022 (Progressive Distillation), Sec. 4 (the v-loss ‖v − v̂‖² written on x̂)",
+           "the x-prediction loss with 'SNR+1' weighting", ("L_θ",),
+           r"L_\theta = \left(1 + \frac{\alpha_t^2}{\sigma_t^2}\right)\|x - \hat x_t\|_2^2", _NO_TIE)
+_objective("objective.truncated_snr", "the 'truncated SNR' weighting of the x-prediction loss",
+           "Salimans & Ho 2022 (Progressive Distillation), Sec. 4 (max of the x- and ε-losses)",
+           "the x-prediction loss with 'truncated SNR' weighting", ("L_θ",),
+           r"L_\theta = \max\left(\frac{\alpha_t^2}{\sigma_t^2}, 1\right)\|x - \hat x_t\|_2^2", _NO_TIE)

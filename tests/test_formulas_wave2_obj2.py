@@ -64,3 +64,17 @@ def test_new_registry_objectives_tie(name):
     assert ok, how
     if name in ("objective.jdsm", "objective.dsm_ve_noise"):
         assert "dsm_loss" in how  # tied to the package's loss, not read back
+
+
+# ------------------------------------------------------------------ guidance: ∇log of a product without brackets
+@pytest.mark.parametrize("text, verdict", [
+    (r"w\,\nabla_{\mathbf{x}}\log p_\phi(y\mid\mathbf{x}) = \nabla_{\mathbf{x}}\log p_\phi(y\mid\mathbf{x})^{w}", "exact"),
+    (r"\nabla_{x_t}\log \frac{1}{Z}p(x_t)\,p(y \mid x_t)^s = \nabla_{x_t}\log p(x_t) + s\nabla_{x_t}\log p(y\mid x_t)", "exact"),
+    (r"s\nabla_x\log p(y \mid x) = \nabla_x\log Z^{-1} p(y \mid x)^s", "exact"),
+    # the power dropped, or the classifier's scale lost
+    (r"s\nabla_x\log p(y \mid x) = \nabla_x\log\frac{1}{Z}p(y \mid x)", "inconsistent"),
+    (r"\nabla_{x_t}\log \frac{1}{Z}p(x_t)\,p(y \mid x_t)^s = \nabla_{x_t}\log p(x_t) + \nabla_{x_t}\log p(y\mid x_t)", "inconsistent"),
+])
+def test_log_of_a_powered_density_without_brackets(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

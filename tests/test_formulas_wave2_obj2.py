@@ -78,3 +78,52 @@ def test_new_registry_objectives_tie(name):
 def test_log_of_a_powered_density_without_brackets(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ a weight's value stated beside the objective
+def _worst(text):
+    from scoresde.formulas import verify_latex
+
+    order = {"ill-defined": 4, "inconsistent": 3, "unparsed": 2, "consistent": 1, "exact": 0}
+    return max(verify_latex(text), key=lambda v: order[v.verdict])
+
+
+_EQ12 = (r"\mathbb{E}_{\mathbf{x}_0, \boldsymbol{\epsilon}}\Big[\frac{%s}{2\alpha_t(1-\bar\alpha_{t})}\big\|\boldsymbol{\epsilon}"
+         r" - \boldsymbol{\epsilon}_\theta(\sqrt{\bar\alpha_t}\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol{\epsilon}, t)\big\|^2\Big], \qquad %s")
+
+
+@pytest.mark.parametrize("weight, stated, verdict", [
+    (r"\beta_t", r"\sigma_t^2 = \beta_t", "exact"),            # Ho et al. 2020, Eq. 12 at σ_t² = β_t
+    (r"\beta_t^2", r"\sigma_t^2 = \beta_t", "inconsistent"),   # β² kept although σ² = β cancels one β
+    (r"\beta_t", r"\sigma_t^2 = \tilde\beta_t", "unparsed"),   # a value in a symbol the claim does not use: not judged
+])
+def test_stated_weight_value_is_put_into_the_reference(weight, stated, verdict):
+    v = _worst(_EQ12 % (weight, stated))
+    assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ schedules and products
+@pytest.mark.parametrize("text, verdict", [
+    # the clip with braces and a LaTeX space (Nichol & Dhariwal 2021, Sec. 3.2), written with \frac
+    (r"\beta_t = \min\left\{1 - \frac{\bar\alpha_t}{\bar\alpha_{t-1}},\; 0.999\right\}", "exact"),
+    # ∏ α_s inside a kernel, DDPM's notation; up to t − 1 it is ᾱ_{t−1}
+    (r"q(x_t \mid x_0) = \mathcal{N}\left(x_t; \sqrt{\textstyle\prod_{s=1}^{t}\alpha_s}\,x_0, \left(1 - \prod_{s=1}^{t}\alpha_s\right)I\right)", "exact"),
+    (r"\bar\alpha_{t-1} = \prod_{s=1}^{t-1}\alpha_s", "exact"),
+    (r"\bar\alpha_{t} = \prod_{s=1}^{t-1}\alpha_s", "inconsistent"),
+    # the cosine schedule with its offset given as a number beside it, and a wrong offset (valid, but not N&D's)
+    (r"\bar\alpha_t = \frac{f(t)}{f(0)}, \quad f(t) = \cos\left(\frac{\pi}{2}\cdot\frac{t/T + s}{1 + s}\right)^2, \quad s = 0.008", "exact"),
+    (r"\bar\alpha_t = \frac{f(t)}{f(0)}, \quad f(t) = \cos\left(\frac{\pi}{2}\cdot\frac{t/T + s}{1 + s}\right)^2, \quad s = 0.08", "consistent"),
+    # Song et al. 2021, App. B: the discrete β_i written as β(t)/N, and with N − 1 for N(N − 1)
+    (r"\beta_i = \frac{1}{N}\left(\bar\beta_{\min} + \frac{i-1}{N-1}(\bar\beta_{\max} - \bar\beta_{\min})\right)", "exact"),
+    (r"\beta_i = \frac{\bar\beta_{\min}}{N} + \frac{i-1}{N-1}(\bar\beta_{\max} - \bar\beta_{\min})", "inconsistent"),
+])
+def test_schedules_in_other_forms(text, verdict):
+    v = _worst(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_song_discrete_betas_tie():
+    (entry,) = [e for e in __import__("scoresde.formulas.families.schedules", fromlist=["ENTRIES"]).ENTRIES
+                if e.name == "vp.song_discrete_betas"]
+    ok, how = entry.tie(entry)
+    assert ok and "VPSDE.beta" in how, how

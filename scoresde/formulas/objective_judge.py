@@ -81,7 +81,11 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     """(verdict, detail, mismatch score) of a claim against one registry objective; None if not comparable."""
     if cl.has_norm != ref.has_norm or set(cl.models) != set(ref.models):
         return None
-    cl, ref, note = _uniform_as_integral(cl, ref)
+    cl, ref, note = _stated_values(cl, ref)
+    if cl is None:
+        return None
+    cl, ref, more = _uniform_as_integral(cl, ref)
+    note += more
     if not _struct(cl) <= _struct(ref):
         swapped = _swapped_kl(cl, ref)
         if swapped:
@@ -158,6 +162,31 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     if weights_only:
         return "inconsistent", f"the weight differs: expected {want}, found {got}", score + 1
     return "inconsistent", f"expected {want}, found {got}", score + 2
+
+
+def _stated_values(cl: Objective, ref: Objective):
+    """A weight's value stated beside the claim (``σ_t² = β_t``: Ho et al. 2020, Sec. 3.2, one of their two choices)
+    is put into the reference too: the claim is then the reference at that choice."""
+    import copy
+
+    if not cl.assume:
+        return cl, ref, ""
+    names = {s_.name for s_ in _all_syms(ref)}
+    sub = {k: v for k, v in cl.assume.items() if k.name in names}
+    if not sub:
+        return cl, ref, ""
+    mine = {s_.name for s_ in cl.integrand.free_symbols}
+    if any(s_.name not in mine for v in sub.values() for s_ in v.free_symbols):
+        return None, ref, ""  # a value in a symbol (β̃_t) the claim does not use otherwise: its definition is not known here
+    out = []
+    for ob in (cl, ref):
+        new = copy.copy(ob)
+        new.piece = copy.copy(ob.piece)
+        new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in ob.models.items()}
+        new.integrand = ob.integrand.xreplace(sub)
+        out.append(new)
+    what = ", ".join(f"{k.name} = {_show(v)}" for k, v in sub.items())
+    return out[0], out[1], f" (at the stated {what}, put into the reference too)"
 
 
 def _uniform_as_integral(cl: Objective, ref: Objective):

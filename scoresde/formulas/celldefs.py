@@ -96,10 +96,30 @@ def _constants(eqs: List[str]) -> Tuple[List[str], List[str]]:
     return rest + out, notes
 
 
+#: ``dz(t)/dt = f(z(t), t)``: an ODE whose right side is one call of a one-letter function and nothing else
+_ODE_DEF = re.compile(r"^\s*\\frac\s*\{\s*d\s*(?P<v>[^{}=]*(?:\{[^{}]*\}[^{}=]*)*)\}\s*\{\s*d\s*t\s*\}\s*=\s*"
+                      r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?P<f>[A-Za-z])\s*\}?\s*(?:\\left)?\s*\((?P<a>.*)\)\s*$", re.S)
+
+
+def _ode_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """``dz/dt = f(z(t), t)`` beside an equation about f (Chen et al. 2018: the ODE and its log-density): the ODE
+    names the vector field f, it states nothing to check; it is dropped with a note."""
+    out, notes = [], []
+    for k, eq in enumerate(eqs):
+        m = _ODE_DEF.match(eq)
+        f = m.group("f") if m else ""
+        if m and f not in "pqdN" and m.group("v").strip() and any(f in _TOK.findall(e) for j, e in enumerate(eqs) if j != k):
+            notes.append(f"d{m.group('v').strip()}/dt = {f}(…) names the vector field {f} of the other equation")
+            continue
+        out.append(eq)
+    return out, notes
+
+
 def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    eqs, onotes = _ode_definitions(eqs) if len(eqs) > 1 else (eqs, [])
     eqs, cnotes = _constants(eqs)
     out, notes = _inline_functions(eqs)
-    return out, cnotes + notes
+    return out, onotes + cnotes + notes
 
 
 def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:

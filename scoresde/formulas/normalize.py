@@ -15,6 +15,8 @@ Each rule is general LaTeX usage, not a rule for one formula:
 * derivatives in time: ``\\dot\\sigma(t)``, ``\\sigma'(t)``, ``d\\sigma/dt`` are ``\\frac{d\\sigma(t)}{dt}``;
 * brackets and bars: ``\\{ \\}``, ``\\lbrace``, ``\\mid``, ``\\vert``, ``\\lVert``; ``\\underbrace{X}_{..}``,
   ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
+* a stacked equation ``\\frac{d}{dt}\\begin{bmatrix} a \\\\ b \\end{bmatrix} = \\begin{bmatrix} c \\\\ d \\end{bmatrix}`` is one
+  equation per row (``da/dt = c``, ``db/dt = d``);
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``;
 * macros (:data:`_MACROS`): ``x^\\top x`` and ``\\sum_{i=1}^d x_i^2`` are ``\\|x\\|^2``; a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
@@ -162,9 +164,28 @@ def _rows(text: str) -> str:
     return out
 
 
+_MATRIX_EQ = re.compile(r"^\s*(?P<d>\\frac\s*\{\s*(?:\\mathrm\s*\{\s*d\s*\}|d)\s*\}\s*\{\s*(?:\\mathrm\s*\{\s*d\s*\}|d)\s*t\s*\})?"
+                        r"\s*(?:\\left\s*)?\\begin\{(?P<e1>[bpv]?matrix)\}(?P<l>.*?)\\end\{(?P=e1)\}(?:\s*\\right)?\s*=\s*(?:\\left\s*)?"
+                        r"\\begin\{(?P<e2>[bpv]?matrix)\}(?P<r>.*?)\\end\{(?P=e2)\}(?:\s*\\right)?\s*[.,;]?\s*$", re.S)
+
+
+def _matrix_rows(text: str) -> str:
+    """``d/dt [a; b] = [c; d]`` (a stacked ODE: Chen et al. 2018, Eq. 4's augmented state) -> ``da/dt = c, \\quad
+    db/dt = d``: one equation per row, each judged on its own."""
+    m = _MATRIX_EQ.match(text)
+    if not m:
+        return text
+    left = [q.strip() for q in re.split(r"\\\\", m.group("l")) if q.strip()]
+    right = [q.strip() for q in re.split(r"\\\\", m.group("r")) if q.strip()]
+    if len(left) != len(right) or len(left) < 2 or any("&" in q for q in left + right):
+        return text
+    rows = [(r"\frac{d " + a_ + "}{dt}" if m.group("d") else a_) + " = " + b_ for a_, b_ in zip(left, right)]
+    return r" \quad ".join(rows)
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
-    s = _ENV.sub(" ", text)
+    s = _ENV.sub(" ", _matrix_rows(text))
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)

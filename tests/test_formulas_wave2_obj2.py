@@ -127,3 +127,13 @@ def test_song_discrete_betas_tie():
                 if e.name == "vp.song_discrete_betas"]
     ok, how = entry.tie(entry)
     assert ok and "VPSDE.beta" in how, how
+
+
+# ------------------------------------------------------------------ likelihood: the stacked ODE of Chen et al. 2018
+@pytest.mark.parametrize("text, verdict", [
+    (r"\frac{d}{dt}\begin{bmatrix}z(t) \\ \log p(z(t))\end{bmatrix} = \begin{bmatrix}f(z(t), t) \\ -\nabla\cdot f(z(t), t)\end{bmatrix}", "exact"),
+    (r"\frac{\mathrm{d}}{\mathrm{d}t}\begin{pmatrix}\mathbf{x}(t) \\ \log p_t(\mathbf{x}(t))\end{pmatrix} = \begin{pmatrix}\mathbf{f}(\mathbf{x}(t), t) \\ \operatorname{tr}\left(\frac{\partial \mathbf{f}}{\partial\mathbf{x}(t)}\right)\end{pmatrix}", "inconsistent"),
+])
+def test_stacked_ode_read_row_by_row(text, verdict):
+    v = _worst(text)
+    assert v.verdict == verdict, v.detail

@@ -137,3 +137,15 @@ def test_song_discrete_betas_tie():
 def test_stacked_ode_read_row_by_row(text, verdict):
     v = _worst(text)
     assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ relations between members of a sequence
+@pytest.mark.parametrize("text, verdict, target", [
+    (r"\frac{\sigma_{i}}{\sigma_{i+1}} = \left(\frac{\sigma_1}{\sigma_L}\right)^{1/(L-1)}", "exact", "ncsn.sigma_i"),
+    (r"\frac{\sigma_{i-1}}{\sigma_i} = \left(\frac{\sigma_1}{\sigma_L}\right)^{\frac{1}{L}}", "inconsistent", "ncsn.sigma_i"),
+    (r"\frac{\sigma_{i+1}}{\sigma_i} = \left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{1}{N-1}}", "exact", "smld.sigma_i"),
+    (r"\frac{\sigma_{i+1}}{\sigma_i} = \left(\frac{\sigma_{\min}}{\sigma_{\max}}\right)^{\frac{1}{N-1}}", "inconsistent", "smld.sigma_i"),
+])
+def test_relations_between_sequence_members(text, verdict, target):
+    v = _worst(text)
+    assert v.verdict == verdict and v.target == target, v.detail

@@ -149,3 +149,13 @@ def test_stacked_ode_read_row_by_row(text, verdict):
 def test_relations_between_sequence_members(text, verdict, target):
     v = _worst(text)
     assert v.verdict == verdict and v.target == target, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # Nichol & Dhariwal 2021, Sec. 4: the respaced chain's β and β̃ on the subsequence S
+    (r"\tilde\beta_{S_t} = \frac{1-\bar\alpha_{S_{t-1}}}{1-\bar\alpha_{S_t}}\,\beta_{S_t}", "exact"),
+    (r"\beta_{S_t} = 1 - \frac{\bar\alpha_{S_{t-1}}}{\bar\alpha_{S_{t}}}", "inconsistent"),
+])
+def test_subsequence_index_read_as_the_chain_step(text, verdict):
+    v = _worst(text)
+    assert v.verdict == verdict, v.detail

@@ -159,3 +159,15 @@ def test_relations_between_sequence_members(text, verdict, target):
 def test_subsequence_index_read_as_the_chain_step(text, verdict):
     v = _worst(text)
     assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ side conditions of an importance-sampled objective
+@pytest.mark.parametrize("text, verdict", [
+    (r"L_{\mathrm{vlb}} = \mathbb{E}_{t\sim p_t}\Big[\frac{L_t}{p_t}\Big],\qquad \sum_t p_t = 1,\qquad p_t \propto \sqrt{E[L_t^2]}", "exact"),
+    # p_t ∝ E[L_t²] (no square root): the conditions are compared as written, never guessed
+    (r"L_{\mathrm{vlb}} = \mathbb{E}_{t\sim p_t}\left[\frac{L_t}{p_t}\right], \quad p_t \propto \mathbb{E}[L_t^2], \quad \sum p_t = 1", "unparsed"),
+    (r"L_{\mathrm{vlb}} = \mathbb{E}_{t\sim p_t}\left[L_t\,p_t\right], \quad p_t \propto \sqrt{\mathbb{E}\left[L_t^2\right]}, \quad \sum p_t = 1", "inconsistent"),
+])
+def test_importance_sampled_vlb(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -132,6 +132,9 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     if any(v != v for v in vc + vr):
         return ("unparsed", "the integrand has no finite value at random admissible points", 50)
     if all(_close(a, b) for a, b in zip(vc, vr)):
+        if cl.conditions and cl.conditions != ref.conditions:
+            return ("unparsed", f"the same integrand, but the side conditions ({'; '.join(cl.conditions)}) are not the "
+                    f"reference's ({'; '.join(ref.conditions) or 'none'}): not judged", 4)
         if cl.plus_const != ref.plus_const:
             return "consistent", "the same integrand, up to an additive constant independent of θ", 0
         return "exact", "the same integrand (compared at random admissible values)" + note, 0
@@ -335,7 +338,7 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     if ob.role in ("bare", "gradient"):
         kind += f": an objective of kind {ref.kind}"
     detail = f"{detail}; compared with {ref.title} ({ref.source})"
-    return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict == "exact" else ["rhs"])
+    return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict in ("exact", "unparsed") else ["rhs"])
 
 
 def _by_integrand(text: str, ob: Objective, kind: str, refs) -> Verdict:

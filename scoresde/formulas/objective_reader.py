@@ -95,6 +95,8 @@ class Objective:
     uniforms: List[Tuple[str, str, str, sp.Expr]] = field(default_factory=list)
     #: a weight's value stated beside the objective, ``σ_t² = β_t`` (Ho et al. 2020, Sec. 3.2): symbol -> value
     assume: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    #: side conditions on the sampling written beside it (p_t ∝ √E[L_t²], Σ p_t = 1), normalised text
+    conditions: List[str] = field(default_factory=list)
 
     @property
     def models(self) -> Dict[str, List[List[sp.Expr]]]:
@@ -273,13 +275,15 @@ def read_objective(text: str) -> Objective:
     """Read one objective (the whole cell: ``… , λ = 0.001`` definitions of its constants included)."""
     s = clean(text)
     parts = split_top(s, (",",))
-    main, defs, stated = parts[0], {}, []
+    main, defs, stated, conditions = parts[0], {}, [], []
     for extra in parts[1:]:
         m = re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*=\s*([0-9.eE+-]+)\s*", extra)
         if m:
             defs[norm_name(m.group(1))] = sp.nsimplify(m.group(2))
         elif _STATED.fullmatch(extra) and len(split_top(main, ("=",))) <= 2:
             stated.append(extra)
+        elif re.search(r"\\propto|\\sum[^=]*=\s*1\s*$", extra) and len(split_top(main, ("=",))) <= 2:
+            conditions.append(_condition(extra))
         else:
             main += "," + extra
     depth = 0
@@ -332,7 +336,16 @@ def read_objective(text: str) -> Objective:
         dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
         integrand = integrand.xreplace(dsub)
     return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text,
-                     _uniforms(st.expectations, pc), _assumptions(stated))
+                     _uniforms(st.expectations, pc), _assumptions(stated), sorted(conditions))
+
+
+def _condition(extra: str) -> str:
+    """A side condition on the sampling (``p_t ∝ √E[L_t²]``, ``Σ p_t = 1``: Nichol & Dhariwal 2021, Eq. 18) as a
+    normalised string: compared with the reference's as written, never guessed."""
+    s = re.sub(r"\\q?quad|\\mathbb\s*\{?\s*E\s*\}?", lambda m: "E" if "E" in m.group(0) else " ", extra)
+    s = re.sub(r"\\left|\\right|\\big|\\Big", "", s)
+    s = re.sub(r"\\sum\s*_\s*(?:\{\s*[a-z]\s*\}|[a-z])(?!\s*=)", r"\\sum ", s)  # Σ_t p_t = Σ p_t
+    return norm_name(s).replace("[", "(").replace("]", ")")
 
 
 #: ``σ_t^2 = β_t`` after the objective: a weight's stated value (a Greek letter with an index, maybe squared)

@@ -409,3 +409,7 @@ _objective("objective.truncated_snr", "the 'truncated SNR' weighting of the x-pr
            "Salimans & Ho 2022 (Progressive Distillation), Sec. 4 (max of the x- and ε-losses)",
            "the x-prediction loss with 'truncated SNR' weighting", ("L_θ",),
            r"L_\theta = \max\left(\frac{\alpha_t^2}{\sigma_t^2}, 1\right)\|x - \hat x_t\|_2^2", _NO_TIE)
+_objective("objective.vlb_importance", "L_vlb by importance sampling of t", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 18",
+           "the importance-sampled variational bound", ("L_vlb",),
+           r"L_{\mathrm{vlb}} = \mathbb{E}_{t \sim p_t}\left[\frac{L_t}{p_t}\right], \quad p_t \propto \sqrt{\mathbb{E}[L_t^2]}, \quad \sum p_t = 1",
+           _NO_TIE)

@@ -111,7 +111,7 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     params = {n for n, r in roles.items() if r == "param"}
     w_c = {s_.name for s_ in cl.integrand.free_symbols} & params
     w_r = {s_.name for s_ in ref.integrand.free_symbols} & params
-    score = len(w_c ^ w_r)
+    score = len(w_c ^ w_r) + sum(cl.integrand.has(f) != ref.integrand.has(f) for f in (sp.Max, sp.Min))
     if [(lo, hi) for lo, hi, _ in cl.integrals] != [(lo, hi) for lo, hi, _ in ref.integrals]:
         got = ", ".join(f"∫_{lo}^{hi}" for lo, hi, _ in cl.integrals) or "no integral"
         want = ", ".join(f"∫_{lo}^{hi}" for lo, hi, _ in ref.integrals) or "no integral"

@@ -74,7 +74,55 @@ def _expand_calls(text: str, name: str, params: Sequence[str], body: str) -> str
     return "".join(out)
 
 
+#: ``s = 0.008`` beside the formula that uses s (Nichol & Dhariwal 2021, Sec. 3.2): a constant's value. Plain
+#: lower-case letters only: the index and count letters (t, i, n, k, N, T, L) keep their own readings.
+_CONST = re.compile(r"^\s*([a-hj-mo-su-z])\s*=\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*$")
+
+
+def _constants(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """A constant's value given in the cell substituted into the equations that use the letter (its value is then
+    judged with the formula: a published value is recognised, any other is not)."""
+    consts = {k: m.groups() for k, eq in enumerate(eqs) if (m := _CONST.match(eq))}
+    if not consts or len(consts) == len(eqs):
+        return eqs, []
+    rest = [e for k, e in enumerate(eqs) if k not in consts]
+    out, notes = [], []
+    for k, (name, val) in consts.items():
+        if not any(name in _TOK.findall(e) for e in rest):
+            out.append(eqs[k])  # used by no other equation: judged on its own
+            continue
+        notes.append(f"{name} = {val} is given in the same formula and was substituted")
+        rest = [_subst_vars(e, [name], [val]) for e in rest]
+    return rest + out, notes
+
+
+#: ``dz(t)/dt = f(z(t), t)``: an ODE whose right side is one call of a one-letter function and nothing else
+_ODE_DEF = re.compile(r"^\s*\\frac\s*\{\s*d\s*(?P<v>[^{}=]*(?:\{[^{}]*\}[^{}=]*)*)\}\s*\{\s*d\s*t\s*\}\s*=\s*"
+                      r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?P<f>[A-Za-z])\s*\}?\s*(?:\\left)?\s*\((?P<a>.*)\)\s*$", re.S)
+
+
+def _ode_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """``dz/dt = f(z(t), t)`` beside an equation about f (Chen et al. 2018: the ODE and its log-density): the ODE
+    names the vector field f, it states nothing to check; it is dropped with a note."""
+    out, notes = [], []
+    for k, eq in enumerate(eqs):
+        m = _ODE_DEF.match(eq)
+        f = m.group("f") if m else ""
+        if m and f not in "pqdN" and m.group("v").strip() and any(f in _TOK.findall(e) for j, e in enumerate(eqs) if j != k):
+            notes.append(f"d{m.group('v').strip()}/dt = {f}(…) names the vector field {f} of the other equation")
+            continue
+        out.append(eq)
+    return out, notes
+
+
 def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    eqs, onotes = _ode_definitions(eqs) if len(eqs) > 1 else (eqs, [])
+    eqs, cnotes = _constants(eqs)
+    out, notes = _inline_functions(eqs)
+    return out, onotes + cnotes + notes
+
+
+def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:
     """(equations with the cell's own function definitions substituted and the used definitions removed, notes).
 
     A definition is ``f(t) = body`` with a one-letter name and one-letter parameters, used as ``f(…)`` by another

@@ -185,6 +185,18 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
                            terms=[] if verdict == "exact" else ["rhs"],
                            notes=[f"the domain reading could not place it ({v.detail})"])
     if v.verdict == "unparsed" and not v.detail.startswith("not judged"):
+        from .seq_relation import judge_sequence_relation  # σ_{i−1}/σ_i = … of a registered sequence
+
+        sv = judge_sequence_relation(eq)
+        if sv is not None:
+            return sv
+    if v.verdict == "unparsed" and not v.detail.startswith("not judged") and r"\log" in eq:
+        from .likelihood_reader import judge_likelihood  # one row of a cell (the objective hook saw the whole cell)
+
+        lv = judge_likelihood(eq)
+        if lv is not None and lv.verdict != "unparsed":
+            return lv
+    if v.verdict == "unparsed" and not v.detail.startswith("not judged"):
         from .multitime import judge as _multitime  # several time points: solver lines, VDM, conversions
 
         mt = _multitime(eq, hints)

@@ -127,6 +127,10 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
 def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
     body = q.function
     var, lo, hi = q.limits[0]
+    shift = 0
+    idx = [s_ for s_ in getattr(hi, "free_symbols", ()) if s_ in p.atoms and p.atoms[s_].base == r.index]
+    if lo == 1 and len(idx) == 1 and not isinstance(hi, sp.Symbol) and (hi - idx[0]).is_Integer:
+        shift, hi = int(hi - idx[0]), idx[0]  # ∏_{s=1}^{t−1} α_s = ᾱ_{t−1}
     if lo != 1 or not (isinstance(hi, sp.Symbol) and hi in p.atoms and p.atoms[hi].base == r.index):
         raise NotUnderstood("a product whose limits are not s = 1 .. the current index")
     ok_alpha = all(p.atoms[s_].base in ("α", "β") and p.atoms[s_].sub == "@" for s_ in body.free_symbols if s_ in p.atoms)
@@ -143,6 +147,14 @@ def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
         else:
             raise NotUnderstood("a product of ᾱ")
     b2 = sp.simplify(body.xreplace(dict(vals)))
+    if b2 == sp.Symbol("α@") and shift:
+        sign = "+" if shift > 0 else "-"
+        val = C.resolve(_atom_from_text(rf"\bar\alpha_{{{r.index}{sign}{abs(shift)}}}"), r)
+        if val is None:
+            raise NotUnderstood(f"a product up to {r.index}{sign}{abs(shift)}")
+        return val
+    if shift:
+        raise NotUnderstood("a product whose limits are not s = 1 .. the current index")
     if b2 == sp.Symbol("α@"):
         return C.a
     return sp.Symbol("∏(" + sp.sstr(b2) + ")")
@@ -195,6 +207,8 @@ def _notations(p: Parsed, syms, hints) -> List[str]:
     has_bar = ("α", "bar") in bases
     has_beta = any(b_ == "β" for b_, _ in bases)
     has_alpha = ("α", "") in bases
+    if any(side.has(sp.Product) for side in p.sides):
+        return ["ddpm"]  # ∏_{s=1}^t α_s is ᾱ_t only where α_s = 1 − β_s (Ho et al. 2020, Eq. 4): DDPM's notation
     if has_alpha and not has_bar and not has_beta:
         return ["ddpm", "ddim", "vdm"]
     return ["ddpm"]

@@ -84,8 +84,45 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Exp
     return None
 
 
+_NABLA_LOG_BARE = re.compile(r"\\nabla\s*(_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*\\log\s*(?=\\frac\s*\{\s*1\s*\}|Z"
+                             r"|(?:p|q)(?:\s*_\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?\s*\([^()]*\)\s*\^)")
+#: a normalising constant 1/Z, Z^{-1} or Z (no state in it): ∇_x log Z = 0 (Dhariwal & Nichol 2021, Sec. 4.1)
+_NORMALISER = re.compile(r"\s*(?:\\frac\s*\{\s*1\s*\}\s*\{\s*Z\s*\}|Z\s*\^\s*\{\s*-\s*1\s*\}|Z(?![a-zA-Z_(]))")
+
+
+def _bare_log_product(text: str) -> Optional[str]:
+    """``\\nabla_v \\log \\frac{1}{Z} A^k`` or ``\\nabla_v \\log A^k`` (no brackets: the product runs to the end of the side) -> ``(\\nabla_v \\log (A^k))``,
+    the normalising constant dropped; the text unchanged when there is no such form, None if it is not a product."""
+    m = _NABLA_LOG_BARE.search(text)
+    if not m:
+        return text
+    i, dens = m.end(), []
+    while True:
+        n = _NORMALISER.match(text, i)
+        if n:
+            i = n.end()
+            continue
+        f = _FACTOR.match(text, i)
+        if not f:
+            break
+        k = matching(text, f.end() - 1)
+        if k is None:
+            return None
+        pw = re.match(r"\s*\^\s*(\{[^{}]*\}|[a-zA-Z0-9]|\\[a-zA-Z]+)", text[k + 1:])
+        end = k + 1 + (pw.end() if pw else 0)
+        dens.append(text[f.start("d"):end])
+        i = end
+    rest = text[i:]
+    if not dens or not re.match(r"\s*(?:$|=|\+|-|,)", rest):
+        return None
+    return text[:m.start()] + f"\\nabla{m.group(1) or ''}\\log(" + " ".join(dens) + ")" + rest
+
+
 def _expand_log_product(text: str) -> Optional[str]:
     """``\\nabla_v \\log(A B^k)`` -> ``\\nabla_v\\log A + k\\nabla_v\\log B`` (None if it is not a product of densities)."""
+    text = _bare_log_product(text)
+    if text is None:
+        return None
     m = _NABLA_LOG_PROD.search(text)
     if not m:
         return text

@@ -15,7 +15,11 @@ Each rule is general LaTeX usage, not a rule for one formula:
 * derivatives in time: ``\\dot\\sigma(t)``, ``\\sigma'(t)``, ``d\\sigma/dt`` are ``\\frac{d\\sigma(t)}{dt}``;
 * brackets and bars: ``\\{ \\}``, ``\\lbrace``, ``\\mid``, ``\\vert``, ``\\lVert``; ``\\underbrace{X}_{..}``,
   ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
+* a stacked equation ``\\frac{d}{dt}\\begin{bmatrix} a \\\\ b \\end{bmatrix} = \\begin{bmatrix} c \\\\ d \\end{bmatrix}`` is one
+  equation per row (``da/dt = c``, ``db/dt = d``);
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
+* a subsequence index ``X_{S_t}``, ``X_{S_{t-1}}`` (Nichol & Dhariwal 2021, Sec. 4, strided sampling) is ``X_t``,
+  ``X_{t-1}``: the respaced chain obeys the same formulas on its own steps;
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``;
 * macros (:data:`_MACROS`): ``x^\\top x`` and ``\\sum_{i=1}^d x_i^2`` are ``\\|x\\|^2``; a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
   vector / ones of a mean), every spelling of an ellipsis (``\\ldots``, ``\\cdots``, ``\\dotsc``, ``\\cdot\\cdot\\cdot``)
@@ -42,7 +46,11 @@ _BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\
          (re.compile(r"\\rbrace(?![a-zA-Z])"), ")"), (re.compile(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])"), "|"),
          (re.compile(r"\\middle\s*\|"), "|"), (re.compile(r"\\(?:Vert|lVert|rVert)(?![a-zA-Z])"), r"\\|"),
          (re.compile(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?"), "")]
-_CLIP = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,\s*0?\.99\d*\s*(?:\\right|\\big|\\Big)?\s*\)")
+_SP = r"(?:\s|\\[ ,;:!]|\\q?quad(?![a-zA-Z]))*"
+_CLIP = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*," + _SP + r"0?\.99\d*" + _SP + r"(?:\\right|\\big|\\Big)?\s*\)")
+#: a subsequence index X_{S_t}, X_{S_{t−1}} (Nichol & Dhariwal 2021, Sec. 4: the respaced chain on S is a chain whose
+#: step t is S_t; its β, ᾱ, β̃ obey the same formulas): read as X_t, X_{t−1}
+_STRIDED = re.compile(r"_\s*\{\s*S\s*_\s*(?:\{([^{}]+)\}|([a-z]))\s*\}")
 _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
@@ -161,9 +169,28 @@ def _rows(text: str) -> str:
     return out
 
 
+_MATRIX_EQ = re.compile(r"^\s*(?P<d>\\frac\s*\{\s*(?:\\mathrm\s*\{\s*d\s*\}|d)\s*\}\s*\{\s*(?:\\mathrm\s*\{\s*d\s*\}|d)\s*t\s*\})?"
+                        r"\s*(?:\\left\s*)?\\begin\{(?P<e1>[bpv]?matrix)\}(?P<l>.*?)\\end\{(?P=e1)\}(?:\s*\\right)?\s*=\s*(?:\\left\s*)?"
+                        r"\\begin\{(?P<e2>[bpv]?matrix)\}(?P<r>.*?)\\end\{(?P=e2)\}(?:\s*\\right)?\s*[.,;]?\s*$", re.S)
+
+
+def _matrix_rows(text: str) -> str:
+    """``d/dt [a; b] = [c; d]`` (a stacked ODE: Chen et al. 2018, Eq. 4's augmented state) -> ``da/dt = c, \\quad
+    db/dt = d``: one equation per row, each judged on its own."""
+    m = _MATRIX_EQ.match(text)
+    if not m:
+        return text
+    left = [q.strip() for q in re.split(r"\\\\", m.group("l")) if q.strip()]
+    right = [q.strip() for q in re.split(r"\\\\", m.group("r")) if q.strip()]
+    if len(left) != len(right) or len(left) < 2 or any("&" in q for q in left + right):
+        return text
+    rows = [(r"\frac{d " + a_ + "}{dt}" if m.group("d") else a_) + " = " + b_ for a_, b_ in zip(left, right)]
+    return r" \quad ".join(rows)
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
-    s = _ENV.sub(" ", text)
+    s = _ENV.sub(" ", _matrix_rows(text))
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
@@ -185,6 +212,7 @@ def normalize_latex(text: str) -> str:
         s = rx.sub(rep, s)
     s = _LOG2PI.sub(r"\\log(\1)", s)
     s = _CLIP.sub(lambda m: m.group("x"), s)
+    s = _STRIDED.sub(lambda m: "_{" + (m.group(1) or m.group(2)).strip() + "}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)

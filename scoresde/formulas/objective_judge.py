@@ -81,11 +81,19 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     """(verdict, detail, mismatch score) of a claim against one registry objective; None if not comparable."""
     if cl.has_norm != ref.has_norm or set(cl.models) != set(ref.models):
         return None
-    cl, ref, note = _uniform_as_integral(cl, ref)
+    cl, ref, note = _stated_values(cl, ref)
+    if cl is None:
+        return None
+    cl, ref, more = _uniform_as_integral(cl, ref)
+    note += more
     if not _struct(cl) <= _struct(ref):
         swapped = _swapped_kl(cl, ref)
         if swapped:
             return "inconsistent", f"the arguments of {swapped} are swapped (D_KL is not symmetric)", 1
+        primed, more = _primed_state(cl, ref)
+        if primed is not None:
+            cl, note = primed, note + more
+    if not _struct(cl) <= _struct(ref):
         cl, more = _noisy_state(cl, ref)
         if cl is None or not _struct(cl) <= _struct(ref):
             return None
@@ -103,7 +111,7 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     params = {n for n, r in roles.items() if r == "param"}
     w_c = {s_.name for s_ in cl.integrand.free_symbols} & params
     w_r = {s_.name for s_ in ref.integrand.free_symbols} & params
-    score = len(w_c ^ w_r)
+    score = len(w_c ^ w_r) + sum(cl.integrand.has(f) != ref.integrand.has(f) for f in (sp.Max, sp.Min))
     if [(lo, hi) for lo, hi, _ in cl.integrals] != [(lo, hi) for lo, hi, _ in ref.integrals]:
         got = ", ".join(f"∫_{lo}^{hi}" for lo, hi, _ in cl.integrals) or "no integral"
         want = ", ".join(f"∫_{lo}^{hi}" for lo, hi, _ in ref.integrals) or "no integral"
@@ -124,6 +132,9 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     if any(v != v for v in vc + vr):
         return ("unparsed", "the integrand has no finite value at random admissible points", 50)
     if all(_close(a, b) for a, b in zip(vc, vr)):
+        if cl.conditions and cl.conditions != ref.conditions:
+            return ("unparsed", f"the same integrand, but the side conditions ({'; '.join(cl.conditions)}) are not the "
+                    f"reference's ({'; '.join(ref.conditions) or 'none'}): not judged", 4)
         if cl.plus_const != ref.plus_const:
             return "consistent", "the same integrand, up to an additive constant independent of θ", 0
         return "exact", "the same integrand (compared at random admissible values)" + note, 0
@@ -154,6 +165,31 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     if weights_only:
         return "inconsistent", f"the weight differs: expected {want}, found {got}", score + 1
     return "inconsistent", f"expected {want}, found {got}", score + 2
+
+
+def _stated_values(cl: Objective, ref: Objective):
+    """A weight's value stated beside the claim (``σ_t² = β_t``: Ho et al. 2020, Sec. 3.2, one of their two choices)
+    is put into the reference too: the claim is then the reference at that choice."""
+    import copy
+
+    if not cl.assume:
+        return cl, ref, ""
+    names = {s_.name for s_ in _all_syms(ref)}
+    sub = {k: v for k, v in cl.assume.items() if k.name in names}
+    if not sub:
+        return cl, ref, ""
+    mine = {s_.name for s_ in cl.integrand.free_symbols}
+    if any(s_.name not in mine for v in sub.values() for s_ in v.free_symbols):
+        return None, ref, ""  # a value in a symbol (β̃_t) the claim does not use otherwise: its definition is not known here
+    out = []
+    for ob in (cl, ref):
+        new = copy.copy(ob)
+        new.piece = copy.copy(ob.piece)
+        new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in ob.models.items()}
+        new.integrand = ob.integrand.xreplace(sub)
+        out.append(new)
+    what = ", ".join(f"{k.name} = {_show(v)}" for k, v in sub.items())
+    return out[0], out[1], f" (at the stated {what}, put into the reference too)"
 
 
 def _uniform_as_integral(cl: Objective, ref: Objective):
@@ -188,6 +224,33 @@ def _swapped_kl(cl: Objective, ref: Objective) -> str:
         if m and f"KL({m.group(2)}∥{m.group(1)})" in theirs:
             return name
     return ""
+
+
+_PRIMED = re.compile(r"(?<![A-Za-z])([xz])(?:\^′|′|')")
+
+
+def _primed_state(cl: Objective, ref: Objective):
+    """The perturbed sample written with a prime, x′ (Vincent 2011; Song, Durkan et al. 2021 write p_0t(x′ | x)),
+    where the reference writes x̃: a bound variable renamed, read as x̃ when the claim has no x̃ of its own."""
+    import copy
+
+    mine, theirs = _struct(cl), _struct(ref)
+    sub = {}
+    for s_ in _all_syms(cl):
+        if s_.name in mine and s_.name not in theirs and _PRIMED.search(s_.name):
+            new = _PRIMED.sub(lambda m: m.group(1) + "\u0303", s_.name)
+            if new in theirs and new not in mine:
+                sub[s_] = sp.Symbol(new, real=True)
+    if not sub:
+        return None, ""
+    new = copy.copy(cl)
+    new.piece = copy.copy(cl.piece)
+    new.piece.roles = dict(cl.piece.roles)
+    for k, v in sub.items():
+        new.piece.roles[v.name] = new.piece.roles.pop(k.name)
+    new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in cl.models.items()}
+    new.integrand = cl.integrand.xreplace(sub)
+    return new, " (the primed sample read as x̃, the reference's name for it)"
 
 
 def _noisy_state(cl: Objective, ref: Objective):
@@ -239,6 +302,9 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         return None
     if not looks_like_objective(text):
         return None
+    chained = _chained_values(text, target)
+    if chained is not None:
+        return chained
     try:
         ob = read_objective(text)
     except ObjectiveError as err:
@@ -252,7 +318,7 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     elif ob.role == "value":
         cands = {n: r for n, r in refs.items() if ob.name in r.names}
         if not cands:
-            return Verdict(text, "unparsed", f"read as {kind}, but no registry objective is named {ob.name}", claim=kind)
+            return _by_integrand(text, ob, kind, refs)
     elif ob.role == "minimiser":
         cands = {n: r for n, r in refs.items() if r.objective.role == "minimiser"}
     else:
@@ -272,7 +338,46 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     if ob.role in ("bare", "gradient"):
         kind += f": an objective of kind {ref.kind}"
     detail = f"{detail}; compared with {ref.title} ({ref.source})"
-    return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict == "exact" else ["rhs"])
+    return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict in ("exact", "unparsed") else ["rhs"])
+
+
+def _by_integrand(text: str, ob: Objective, kind: str, refs) -> Verdict:
+    """A value ``L_? = …`` under a name no registry objective uses (L_θ, 𝓛_∞ of another paper): judged by its
+    integrand against every registry objective of the same structure. Only an identical one is reported (the
+    name says nothing about which objective is meant, so a difference is no evidence of an error)."""
+    for name, ref in refs.items():
+        if not ref.objective.has_norm:
+            continue
+        got = compare_objectives(ob, ref.objective)
+        if got is not None and got[0] == "exact":
+            return Verdict(text, "exact", f"{got[1]}; the name {ob.name} is not the registry's, but the integrand is that of "
+                           f"{ref.title} ({ref.source})", claim=kind, target=name)
+    return Verdict(text, "unparsed", f"read as {kind}, but no registry objective is named {ob.name} and none has the "
+                   "same integrand", claim=kind)
+
+
+def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:
+    """``L = A = B`` (Salimans & Ho 2022, Sec. 4): each equality L = A, L = B judged on its own; the worst verdict
+    decides, a part that cannot be read makes the whole unparsed unless another part is already wrong."""
+    from .objective_text import clean, split_top
+
+    sides = split_top(clean(text).rstrip(" ,"), ("=",))
+    if len(sides) < 3 or "," in sides[-1] and len(split_top(sides[-1], (",",))) > 1:
+        return None
+    from .objective_reader import _LOSS_LHS
+
+    if not _LOSS_LHS.match(sides[0].strip()):
+        return None
+    parts = [judge_objective(f"{sides[0]} = {rhs}", target) for rhs in sides[1:]]
+    if any(p_ is None for p_ in parts):
+        return None
+    worst = max(parts, key=lambda v: _WORST.get(v.verdict, 5))
+    detail = " | ".join(f"{sides[0].strip()} = (part {k + 1}): {p_.verdict}: {p_.detail}" for k, p_ in enumerate(parts))
+    return Verdict(text, worst.verdict, f"a chained equation, each equality judged: {detail}", claim=worst.claim,
+                   target=worst.target, terms=list(worst.terms or []))
+
+
+_WORST = {"ill-defined": 4, "inconsistent": 3, "unparsed": 2, "consistent": 1, "exact": 0}
 
 
 def judge_score_relation(text: str, target: Optional[str] = None) -> Optional[Verdict]:

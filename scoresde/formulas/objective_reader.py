@@ -43,6 +43,7 @@ _HEAD = re.compile(
 _NOT_HEADS = {"log", "exp", "sqrt", "frac", "sin", "cos", "tan", "tanh", "sinh", "cosh", "ln", "sum", "int", "prod",
               "min", "max", "left", "right", "nabla", "partial", "operatorname{tr}", "mathrm{tr}", "text{tr}", "det"}
 _NABLA_LOG = re.compile(r"\\nabla\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*\\log\s*")
+_MAXMIN = re.compile(r"\\(max|min)\s*\(")
 _VAR_BASES = {"x", "X", "z", "y", "n", "ξ", "u"}
 _LOSS_HEADS = ("L", "ℓ", "𝓛", "J", "𝒥")
 
@@ -92,6 +93,10 @@ class Objective:
     text: str = ""
     #: continuous uniform draws in the expectation's subscript, t ∼ U(0, 1): (lower, upper, variable, width)
     uniforms: List[Tuple[str, str, str, sp.Expr]] = field(default_factory=list)
+    #: a weight's value stated beside the objective, ``σ_t² = β_t`` (Ho et al. 2020, Sec. 3.2): symbol -> value
+    assume: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    #: side conditions on the sampling written beside it (p_t ∝ √E[L_t²], Σ p_t = 1), normalised text
+    conditions: List[str] = field(default_factory=list)
 
     @property
     def models(self) -> Dict[str, List[List[sp.Expr]]]:
@@ -102,8 +107,9 @@ def looks_like_objective(text: str) -> bool:
     """Cheap test on the raw text: an expectation, arg min, a squared norm, or a loss named on the left."""
     if re.search(r"\\arg\s*\\?min|\\argmin|\\operatorname\*?\{arg", text):
         return True
+    bare = re.sub(r"(?:,\s*(?:\\q?quad\s*)?\\[a-zA-Z]+\s*_\s*(?:\{[^{}]*\}|[a-zA-Z0-9])\s*(?:\^\s*\{?\s*2\s*\}?)?\s*=[^=,]+)+\s*$", "", text)
     if re.search(r"(?:\\\||\\Vert|\\lVert|\|\|)[^=]*(?:\\\||\\Vert|\\rVert|\|\|)\s*(?:_\s*\{?2\}?\s*)?\^\s*\{?2", text) and (
-            "=" not in text or re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|L|J|\\ell)(?![a-zA-Z])", text)):
+            "=" not in bare or re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|L|J|\\ell)(?![a-zA-Z])", text)):
         return True
     return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
                          r"(?:\(.*?\))?\s*(?:=|:=|\\triangleq|\\coloneqq|\\equiv)", text))
@@ -150,6 +156,15 @@ def _holders(text: str, pc: Piece) -> str:
             out.append(_new_holder(pc, pc.sym(f"Σ[{norm_name('_' + sub)[1:]};{norm_name('_' + sup)[1:]}]", "param")))
             i = j
             continue
+        m = _MAXMIN.match(text, i) if text[i] == "\\" else None
+        if m:  # max(a, b) / min(a, b) of weights (Salimans & Ho 2022, Sec. 4: max(SNR, 1))
+            j = matching(text, m.end() - 1)
+            parts = split_top(text[m.end():j], (",",)) if j is not None else []
+            if len(parts) >= 2:
+                fn = sp.Max if m.group(1) == "max" else sp.Min
+                out.append(_new_holder(pc, fn(*[read_piece(a_, pc) for a_ in parts])))
+                i = j + 1
+                continue
         m = _NABLA_LOG.match(text, i)
         if m:
             h = _HEAD.match(text, m.end())
@@ -260,13 +275,17 @@ def read_objective(text: str) -> Objective:
     """Read one objective (the whole cell: ``… , λ = 0.001`` definitions of its constants included)."""
     s = clean(text)
     parts = split_top(s, (",",))
-    main, defs = parts[0], {}
+    main, defs, stated, conditions = parts[0], {}, [], []
     for extra in parts[1:]:
         m = re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*=\s*([0-9.eE+-]+)\s*", extra)
-        if not m:
+        if m:
+            defs[norm_name(m.group(1))] = sp.nsimplify(m.group(2))
+        elif _STATED.fullmatch(extra) and len(split_top(main, ("=",))) <= 2:
+            stated.append(extra)
+        elif re.search(r"\\propto|\\sum[^=]*=\s*1\s*$", extra) and len(split_top(main, ("=",))) <= 2:
+            conditions.append(_condition(extra))
+        else:
             main += "," + extra
-            continue
-        defs[norm_name(m.group(1))] = sp.nsimplify(m.group(2))
     depth = 0
     for ch in main:
         depth += (ch in "([{") - (ch in ")]}")
@@ -317,7 +336,38 @@ def read_objective(text: str) -> Objective:
         dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
         integrand = integrand.xreplace(dsub)
     return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text,
-                     _uniforms(st.expectations, pc))
+                     _uniforms(st.expectations, pc), _assumptions(stated), sorted(conditions))
+
+
+def _condition(extra: str) -> str:
+    """A side condition on the sampling (``p_t ∝ √E[L_t²]``, ``Σ p_t = 1``: Nichol & Dhariwal 2021, Eq. 18) as a
+    normalised string: compared with the reference's as written, never guessed."""
+    s = re.sub(r"\\q?quad|\\mathbb\s*\{?\s*E\s*\}?", lambda m: "E" if "E" in m.group(0) else " ", extra)
+    s = re.sub(r"\\left|\\right|\\big|\\Big", "", s)
+    s = re.sub(r"\\sum\s*_\s*(?:\{\s*[a-z]\s*\}|[a-z])(?!\s*=)", r"\\sum ", s)  # Σ_t p_t = Σ p_t
+    return norm_name(s).replace("[", "(").replace("]", ")")
+
+
+#: ``σ_t^2 = β_t`` after the objective: a weight's stated value (a Greek letter with an index, maybe squared)
+_STATED = re.compile(r"\s*(?:\\q?quad\s*)?\\[a-zA-Z]+\s*_\s*(?:\{[^{}]*\}|[a-zA-Z0-9])\s*(?:\^\s*\{?\s*2\s*\}?)?\s*=[^=]+")
+
+
+def _assumptions(stated: List[str]) -> Dict[sp.Symbol, sp.Expr]:
+    """``σ_t^2 = β_t`` -> {σ_k: √β_k}: a weight symbol's value, applied to the claim and to the reference alike."""
+    out: Dict[sp.Symbol, sp.Expr] = {}
+    for extra in stated:
+        lhs_t, rhs_t = extra.replace("\\quad", " ").split("=", 1)
+        pc = Piece()
+        lhs, rhs = read_piece(lhs_t, pc), read_piece(rhs_t, pc)
+        if any(r_ != "param" for r_ in pc.roles.values()):
+            raise ObjectiveError(f"cannot read {extra.strip()!r} as a weight's value")
+        if isinstance(lhs, sp.Pow) and lhs.exp == 2 and isinstance(lhs.base, sp.Symbol):
+            out[lhs.base] = sp.sqrt(rhs)
+        elif isinstance(lhs, sp.Symbol):
+            out[lhs] = rhs
+        else:
+            raise ObjectiveError(f"cannot read {extra.strip()!r} as a weight's value")
+    return out
 
 
 def _ddpm_alpha(integrand: sp.Expr, pc: Piece) -> sp.Expr:

@@ -111,6 +111,7 @@ def clean(text: str) -> str:
     s = re.sub(r"\\(?:rbrace)(?![a-zA-Z])", "]", s)
     s = re.sub(r"\\(?:Vert|lVert|rVert)(?![a-zA-Z])|\\\||\|\|", NORM, s)
     s = _kl_separators(s)
+    s = re.sub(r"\^\s*(?:\{\s*\\prime\s*\}|\\prime(?![a-zA-Z]))", "'", s)  # x^\prime, x^{\prime} -> x'
     s = re.sub(r"\\(?:coloneqq|triangleq|equiv|doteq|stackrel\{[^{}]*\}\{=\}|overset\{[^{}]*\}\{=\})|:=|=:", "=", s)
     s = re.sub(r"\\(?:cdots|ldots|dots|dotsb|dotsc)(?![a-zA-Z])", r" \\ldots ", s)
     s = re.sub(r"\\nabla\s*\\cdot(?![a-zA-Z])", "\\\\nabla·", s)

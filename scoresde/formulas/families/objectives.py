@@ -371,3 +371,45 @@ _objective("objective.vlb_lt", "the VLB term L_{t−1} as a KL divergence", "Nic
            r"L_{t-1} = D_{\mathrm{KL}}(q(x_{t-1} \mid x_t, x_0) \| p_\theta(x_{t-1} \mid x_t))", _NO_TIE)
 _objective("objective.vlb_lT", "the prior term L_T", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 13 (Ho et al. 2020, Eq. 5)",
            "the VLB's prior term L_T", ("L_T",), r"L_T = D_{\mathrm{KL}}(q(x_T \mid x_0) \| p(x_T))", _NO_TIE)
+
+
+def _jdsm(m, sd, x0, z, out, g2):
+    return {"g(k)": g2 ** 0.5, "x̃": m * x0 + sd * z, "x": x0, "M[s_θ]": out, "∇logp_0k(x̃|x)": -z / sd}
+
+
+def _ve_noise(m, sd, x0, z, out, g2):
+    return {"σ(k)": sd, "x(0)": x0, "z": z, "M[s_θ]": out}
+
+
+_TIE_RECIPES["objective.jdsm"] = dict(sde="vp", kind="score", weighting="likelihood", values=_jdsm, scale=lambda sd: 0.5)
+_TIE_RECIPES["objective.dsm_ve_noise"] = dict(sde="ve", kind="score", weighting="eps", values=_ve_noise, scale=lambda sd: 1.0)
+
+
+_objective("objective.jdsm", "denoising score matching with likelihood weighting g²",
+           "Song, Durkan, Murray & Ermon 2021, Sec. 3 and Thm. 1 (J_DSM with λ = g²)",
+           "denoising score matching with weighting g(t)²", ("𝒥_DSM",),
+           r"\mathcal{J}_{\mathrm{DSM}}(\theta; g(\cdot)^2) = \frac{1}{2}\int_0^T \mathbb{E}_{p(x)p_{0t}(\tilde x \mid x)}\left[g(t)^2\|\nabla_{\tilde x}\log p_{0t}(\tilde x \mid x) - s_\theta(\tilde x, t)\|_2^2\right] dt",
+           "train.losses.dsm_loss(kind='score', weighting='likelihood') on VPSDE, halved")
+_objective("objective.dsm_ve_noise", "VE denoising score matching in noise form (λ = σ(t)²)",
+           "Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 7 with the VE kernel of App. B and λ(t) = σ(t)²",
+           "denoising score matching on the VE SDE, λ = σ(t)² (noise form)", (),
+           r"\mathbb{E}_t\mathbb{E}_{x(0)}\mathbb{E}_z\left[\|\sigma(t)s_\theta(x(0) + \sigma(t)z, t) + z\|_2^2\right]",
+           "train.losses.dsm_loss(kind='score', weighting='eps') on VESDE(marginal='smld')")
+_objective("objective.vdm_snr_integral", "VDM continuous-time loss as an integral over the SNR",
+           "Kingma et al. 2021 (VDM), Sec. 5.1 (v = SNR(t): the loss depends on the schedule only through its end points)",
+           "the VDM continuous-time loss over the SNR", ("𝓛_∞",),
+           r"\mathcal{L}_\infty(x) = \frac{1}{2}\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I)}\int_{\mathrm{SNR}_{\min}}^{\mathrm{SNR}_{\max}}\|x - \tilde x_\theta(z_v, v)\|_2^2\, dv",
+           _NO_TIE)
+
+_objective("objective.snr_plus_one", "the 'SNR+1' weighting of the x-prediction loss",
+           "Salimans & Ho 2022 (Progressive Distillation), Sec. 4 (the v-loss ‖v − v̂‖² written on x̂)",
+           "the x-prediction loss with 'SNR+1' weighting", ("L_θ",),
+           r"L_\theta = \left(1 + \frac{\alpha_t^2}{\sigma_t^2}\right)\|x - \hat x_t\|_2^2", _NO_TIE)
+_objective("objective.truncated_snr", "the 'truncated SNR' weighting of the x-prediction loss",
+           "Salimans & Ho 2022 (Progressive Distillation), Sec. 4 (max of the x- and ε-losses)",
+           "the x-prediction loss with 'truncated SNR' weighting", ("L_θ",),
+           r"L_\theta = \max\left(\frac{\alpha_t^2}{\sigma_t^2}, 1\right)\|x - \hat x_t\|_2^2", _NO_TIE)
+_objective("objective.vlb_importance", "L_vlb by importance sampling of t", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 18",
+           "the importance-sampled variational bound", ("L_vlb",),
+           r"L_{\mathrm{vlb}} = \mathbb{E}_{t \sim p_t}\left[\frac{L_t}{p_t}\right], \quad p_t \propto \sqrt{\mathbb{E}[L_t^2]}, \quad \sum p_t = 1",
+           _NO_TIE)

@@ -1,7 +1,7 @@
 """Noise schedules: linear β (both index conventions), ᾱ, cosine, geometric σ, EDM Table 1 σ(t), s(t)."""
 from __future__ import annotations
 
-from typing import List
+from typing import List, Tuple
 
 import sympy as sp
 
@@ -68,3 +68,30 @@ _add(name="edm.ve.sigma", title="EDM noise level σ(t) of VE", source="Karras et
      mode="function", rhs=sp.sqrt(t), tie=tie_schedule)
 _add(name="edm.ve.scale", title="EDM scale s(t) of VE", source="Karras et al. 2022 (EDM), Table 1 (VE)", kind="scalar", family="ve",
      latex=r"s(t) = 1", relation="VESDE.scale = 1", lhs="s(t)", mode="function", rhs=sp.Integer(1), tie=tie_schedule)
+
+
+_I, _N = sp.Symbol("i", positive=True, integer=True), sp.Symbol("N", positive=True, integer=True)
+
+
+def tie_song_discrete_betas(entry: Entry) -> Tuple[bool, str]:
+    """N β_i = VPSDE.beta(t) at t = (i − 1)/(N − 1) (the VP SDE's β(t) on [0, 1] sampled at N points, divided by N)."""
+    import torch
+
+    from ..ties import _ev, _vp
+
+    sde = _vp()
+    worst = 0.0
+    for n in (10, 1000):
+        for i in (1, 2, n // 2, n):
+            ref = float(sde.beta(torch.tensor((i - 1) / (n - 1), dtype=torch.float64))) / n
+            val = _ev(entry.rhs, {_I: i, _N: n, C.beta_min: sde.beta_min, C.beta_max: sde.beta_max})
+            worst = max(worst, abs(val - ref) / (1 + abs(ref)))
+    return worst < 1e-12, f"VPSDE.beta((i − 1)/(N − 1))/N at N = 10, 1000: max relative deviation {worst:.1e}"
+
+
+_add(name="vp.song_discrete_betas", title="the VP SDE's discrete β_i (i = 1 … N)",
+     source=f"{SONG}, App. B (β_i = β̄_min/N + (i − 1)(β̄_max − β̄_min)/(N(N − 1)), the DDPM chain of the VP SDE)",
+     kind="scalar", family="vp",
+     latex=r"\beta_i = \frac{\bar\beta_{\min}}{N} + \frac{i-1}{N(N-1)}(\bar\beta_{\max} - \bar\beta_{\min})",
+     relation="VPSDE.beta((i − 1)/(N − 1))/N", lhs="beta_i", mode="discrete",
+     rhs=C.beta_min / _N + (_I - 1) / (_N * (_N - 1)) * (C.beta_max - C.beta_min), tie=tie_song_discrete_betas)

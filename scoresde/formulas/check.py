@@ -181,15 +181,20 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         # index i and the count N of a sequence -- are not undefined)
         if lit is not None and (v.verdict == "unparsed" or lit[0] == "exact" or v.detail.startswith("undefined symbol")):
             verdict, detail, e = lit
-            return Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
-                           terms=[] if verdict == "exact" else ["rhs"],
-                           notes=[f"the domain reading could not place it ({v.detail})"])
-    if v.verdict == "unparsed" and not v.detail.startswith("not judged"):
+            v = Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
+                        terms=[] if verdict == "exact" else ["rhs"],
+                        notes=[f"the domain reading could not place it ({v.detail})"])
+            if verdict == "exact" or target:
+                return v
+    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged"):
         from .multitime import judge as _multitime  # several time points: solver lines, VDM, conversions
 
         mt = _multitime(eq, hints)
-        if mt is not None and mt.verdict != "unparsed":
-            mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.detail})")
+        if mt is not None and mt.verdict != "unparsed" and (v.verdict == "unparsed" or mt.verdict == "exact"):
+            # an alarm of the one-step reader is withdrawn when the multi-time reader places the formula exactly:
+            # the one-step reader then read it in another notation (VDM's α_t = √ᾱ_t as DDPM's α, a DPM-Solver
+            # step on t_i as a chain step), and the formula is the reference it matches symbol for symbol
+            mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.verdict}: {v.detail})")
             return mt
     return v
 

@@ -101,9 +101,11 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         return [ov]
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
+    text, song_bar = _song_bar_beta(text)
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         eqs0, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
+        defined = song_bar + defined
         eqs0, written = expand_registry_calls(eqs0)  # … = μ̃_t(x_t, expr): the registry's definition written out
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
@@ -136,6 +138,21 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     if not clipped:
         _unclipped_cosine(out)
     return out
+
+
+_BARBETA = r"\\bar\s*\{?\s*\\beta\s*\}?\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])"
+_BARBETA_OVER_N = re.compile(r"\\frac\s*\{\s*" + _BARBETA + r"\s*\}\s*\{\s*N\s*\}|" + _BARBETA + r"\s*/\s*N(?![A-Za-z_])")
+
+
+def _song_bar_beta(text: str) -> Tuple[str, List[str]]:
+    """Song et al. 2021 (App. B) write the DDPM chain with the auxiliary β̄_i = Nβ_i (so that β̄_i → β(t) as N → ∞):
+    β̄_i/N is their β_i. Every β̄_i appears divided by N in such a formula; it is then read as β_i (and said so)."""
+    if not _BARBETA_OVER_N.search(text):
+        return text, []
+    out = _BARBETA_OVER_N.sub(lambda m: r"\beta_" + (m.group(1) or m.group(2)), text)
+    if re.search(_BARBETA, out):  # a β̄_i not divided by N: another notation, left as written
+        return text, []
+    return out, ["β̄_i/N read as β_i (Song et al. 2021, App. B: β̄_i = Nβ_i)"]
 
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:

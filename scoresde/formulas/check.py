@@ -232,6 +232,11 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
         else:
             claims = read_claim(p, entry, hints)
     except Meaningless as m_:
+        if any(a_.font == "mathbb" and a_.base in ("E", "P", "V") for a_ in p.atoms.values() if a_.name in m_.names):
+            # 𝔼[·], ℙ(·), 𝕍[·] are operators, never a stray factor: an expectation this reader does not read (the
+            # moment ODEs of a nonlinear SDE, Song et al. 2021, App. B, Eq. 33-34) is not judged, not called ill-defined
+            return Verdict(eq, "unparsed", "an expectation 𝔼[…] that the one-step reader does not read (it is an "
+                           "operator, not a symbol to drop)")
         bases = _stray(p, m_.names)
         if bases is None and _readable_without(p, entry, hints, m_.names):
             return Verdict(eq, "ill-defined", "undefined symbol" + ("s " if len(m_.names) > 1 else " ") + ", ".join(m_.names)

@@ -283,6 +283,19 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     raise NotUnderstood(f"no registry entry defines {at.name}")
 
 
+def _score_divergence(dv: sp.Expr, key: str, fam: str) -> sp.Expr:
+    """∇·s_θ inside the change of variables, through the probability-flow drift f̃ = f − ½g²s_θ (Song et al. 2021,
+    Eq. 13) of a linear SDE, f = f(t)x: ∇·s_θ = 2(f(t)·D − ∇·f̃)/g². VE (f = 0, g² = d[σ²]/dt) and VP (f = −½β,
+    g² = β) only; another divergence is left as it is (its own symbol, never equal to ∇·f̃ by accident)."""
+    if key != "logp_0" or not isinstance(dv, sp.Symbol) or dv.name != "∇·(s_θ)":
+        return dv
+    if fam == "ve":
+        return -2 * C.DIV / sp.diff(C.SIGMA(C.t) ** 2, C.t)
+    if fam == "vp":
+        return -C.dim - 2 * C.DIV / C.BETA(C.t)
+    return dv
+
+
 def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Claim]:
     if (isinstance(lhs, sp.Pow) and isinstance(lhs.base, sp.Symbol) and lhs.base in p.atoms and lhs.exp.is_Integer
             and lhs.exp > 1 and p.atoms[lhs.base].base in ("σ", "α", "β", "g", "s")):
@@ -321,7 +334,7 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
                 dv = divergence_symbol(at.args[0] if at.args else "f̃")
                 if dv is None:
                     raise NotUnderstood(f"cannot read the field inside the divergence ∇·({at.args[0] if at.args else ''})")
-                sub[s_] = dv
+                sub[s_] = _score_divergence(dv, key, r.family)
             elif at is not None and at.base == "p" and key == "logp_0":
                 sub[s_] = C.LOGPT if at.sub == "T" else C.LOGP0
             elif at is not None and at.base == "ε" and key == "alpha_anneal":

@@ -1,0 +1,94 @@
+"""Issue 13, second wave (fa2): the false-alarm capabilities, each on formulas that are not in any corpus.
+
+* an alarm of the one-step reader is withdrawn when the multi-time reader places the formula exactly
+  (DPM-Solver-1 in VDM notation, VDM's α = √(1 − σ²) with another time letter);
+* DDIM's free σ is read off a claim's noise term (VDM's ancestral step written through SNR ratios);
+* ``w(…)`` / ``s\\left(…\\right)`` before network outputs is a product (classifier-free guidance);
+* EDM Eq. 6 at σ(t) = t; Song et al.'s auxiliary β̄_i = Nβ_i; f̃ with a diffusion matrix G(x, t);
+* 𝔼[·] is never a stray symbol; ∇·s_θ in the change of variables through f̃ (VE and VP).
+"""
+from __future__ import annotations
+
+import pytest
+
+from scoresde.formulas import verify_latex
+from scoresde.formulas.registry import REGISTRY
+
+ALARM = ("inconsistent", "ill-defined")
+
+
+def _verdicts(latex, notation=None):
+    return [v.verdict for v in verify_latex(latex, notation=notation, numeric=False)]
+
+
+def _one(latex, notation=None):
+    vs = verify_latex(latex, notation=notation, numeric=False)
+    return vs[0]
+
+
+def test_dpm_solver1_in_vdm_notation_is_not_an_alarm():
+    step = (r"x_{t_i} = \frac{\alpha_{t_i}}{\alpha_{t_{i-1}}}\left(x_{t_{i-1}} - \sigma_{t_{i-1}}\epsilon_\theta(x_{t_{i-1}}, t_{i-1})\right)"
+            r" + \sigma_{t_i}\epsilon_\theta(x_{t_{i-1}}, t_{i-1})")
+    assert _one(step, "vdm").verdict == "exact"
+    wrong = step.replace(r"+ \sigma_{t_i}\epsilon", r"+ \sigma_{t_{i-1}}\epsilon")
+    assert _one(wrong, "vdm").verdict != "exact"
+
+
+def test_variance_preserving_identity_with_another_time_letter():
+    assert _one(r"\alpha_s = \sqrt{1 - \sigma_s^2}").verdict == "exact"
+    assert _one(r"\alpha_s = \sqrt{1 - \sigma_s}").verdict != "exact"
+
+
+def test_ancestral_step_with_its_own_noise_scale_is_a_ddim_member():
+    c = r"\left(1 - \frac{\alpha_t^2\sigma_s^2}{\alpha_s^2\sigma_t^2}\right)"
+    ok = (r"z_s = \frac{\alpha_s}{\alpha_t}z_t - \frac{\alpha_s\sigma_t}{\alpha_t}" + c + r"\hat\epsilon_\theta(z_t; t) + \sigma_s\sqrt{"
+          + c + r"}\,\epsilon")
+    assert _one(ok).verdict == "exact"
+    no_sqrt = ok.replace(r"\sigma_s\sqrt{" + c + "}", r"\sigma_s" + c)
+    assert _one(no_sqrt).verdict == "inconsistent"
+
+
+def test_guidance_weight_before_a_bracket_is_a_product():
+    ok = r"\tilde{\epsilon}_\theta(x_t, y) = \epsilon_\theta(x_t, y) + w\left(\epsilon_\theta(x_t, y) - \epsilon_\theta(x_t)\right)"
+    assert _one(ok).verdict == "exact"
+    assert _one(ok.replace(r"- \epsilon_\theta(x_t)\right)", r"+ \epsilon_\theta(x_t)\right)")).verdict == "inconsistent"
+
+
+def test_edm_eq6_at_sigma_t_both_signs():
+    lower = r"dx = -t\,\nabla_x\log p(x; t)\,dt - \beta(t)\,t^2\,\nabla_x\log p(x; t)\,dt + t\sqrt{2\beta(t)}\,dw"
+    assert _one(lower).verdict == "exact"
+    v = _one(lower.replace(r"t\sqrt{2\beta(t)}", r"t\sqrt{\beta(t)}"))
+    assert v.verdict == "inconsistent" and v.terms == ["diffusion"]
+    for name in ("edm.sde_t_upper", "edm.sde_t_lower"):
+        ok, detail = REGISTRY[name].tie(REGISTRY[name])
+        assert ok, detail
+
+
+def test_song_auxiliary_beta_bar_over_n():
+    ok = r"x_{i-1} = \frac{1}{\sqrt{1-\bar\beta_i/N}}\left(x_i + \frac{\bar\beta_i}{N}\,s_\theta(x_i, i)\right) + \sqrt{\bar\beta_i/N}\,z_i"
+    v = _one(ok)
+    assert v.verdict in ("exact", "consistent") and any("β̄_i = Nβ_i" in n for n in v.notes)
+    assert _one(ok.replace(r"\sqrt{\bar\beta_i/N}\,z_i", r"\bar\beta_i/N\,z_i")).verdict == "inconsistent"
+
+
+def test_probability_flow_drift_with_a_diffusion_matrix():
+    ok = (r"\tilde{f}_\theta(x, t) = f(x, t) - \frac12\nabla\cdot\left[G(x, t)G(x, t)^\top\right]"
+          r" - \frac12 G(x, t)G(x, t)^\top s_\theta(x, t)")
+    assert _one(ok).verdict == "exact"
+    assert _one(ok.replace(r"- \frac12\nabla", r"- \nabla")).verdict == "inconsistent"
+    ok_, detail = REGISTRY["pf.ode_G.drift"].tie(REGISTRY["pf.ode_G.drift"])
+    assert ok_, detail
+
+
+def test_an_expectation_is_never_dropped_as_a_stray_symbol():
+    text = r"\frac{d\Sigma(t)}{dt} = \mathbb{E}\left[(x - e)f(x, t)^\top\right] + \mathbb{E}\left[f(x, t)(x - e)^\top\right] + g(t)^2 I"
+    assert not set(_verdicts(text)) & set(ALARM)
+
+
+@pytest.mark.parametrize("latex, want", [
+    (r"\log p_0(x(0)) = \log p_T(x(T)) - \frac12\int_0^T\beta(t)\left(d + \nabla\cdot s_\theta(x(t), t)\right)dt", "exact"),
+    (r"\log p_0(x(0)) = \log p_T(x(T)) - \frac12\int_0^T\beta(t)\nabla\cdot s_\theta(x(t), t)\,dt", "inconsistent"),
+    (r"\log p_0(x(0)) = \log p_T(x(T)) - \int_0^T\frac{d[\sigma(t)^2]}{dt}\nabla\cdot s_\theta(x(t), t)\,dt", "inconsistent"),
+])
+def test_change_of_variables_through_the_score_divergence(latex, want):
+    assert _one(latex).verdict == want

@@ -92,6 +92,8 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
 def _read_sde(p: Parsed, hints) -> List[Claim]:
     lhs, rhs = p.sides[0], p.sides[-1]
     for mid in p.sides[1:-1]:
+        if isinstance(mid, sp.Symbol) and mid in p.atoms and p.atoms[mid].args:
+            continue  # dx/dt = h_θ(x_t, t) := …: a name given to the right side (Lu et al. 2022a, Eq. 2.5), not judged
         if not (mid == DX or (isinstance(mid, sp.Function) and mid.func.__name__ == "d")):
             raise NotUnderstood("a chained equation whose middle part is not a differential")
     lhs = differential_lhs(lhs, p)  # d(x) is dx; d(F x) with a stray F: Meaningless (applied.py)

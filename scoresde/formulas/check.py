@@ -25,7 +25,7 @@ from .admissible import abar_ends_at_zero
 from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
 from .conditioning import misconditioned
-from .celldefs import inline_definitions
+from .celldefs import inline_definitions, inline_intermediates
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -105,6 +105,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         eqs0, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
+        eqs0, chained = inline_intermediates(eqs0)  # x'_i = A, x_i = x'_i + B: one update
+        defined += chained
         defined = song_bar + defined
         eqs0, written = expand_registry_calls(eqs0)  # … = μ̃_t(x_t, expr): the registry's definition written out
         defined += written

@@ -127,8 +127,10 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
 def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
     body = q.function
     var, lo, hi = q.limits[0]
-    if lo != 1 or not (isinstance(hi, sp.Symbol) and hi in p.atoms and p.atoms[hi].base == r.index):
-        raise NotUnderstood("a product whose limits are not s = 1 .. the current index")
+    idx = [s_ for s_ in sp.sympify(hi).free_symbols if s_ in p.atoms and p.atoms[s_].base == r.index and not p.atoms[s_].sub]
+    off = sp.simplify(hi - idx[0]) if len(idx) == 1 else None
+    if lo != 1 or off not in (0, -1, 1):
+        raise NotUnderstood("a product whose limits are not s = 1 .. the current index (± 1)")
     ok_alpha = all(p.atoms[s_].base in ("α", "β") and p.atoms[s_].sub == "@" for s_ in body.free_symbols if s_ in p.atoms)
     if not ok_alpha:
         raise NotUnderstood("a product of something other than α_s or (1 − β_s)")
@@ -136,7 +138,9 @@ def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
     vals = []
     for s_ in body.free_symbols:
         at = p.atoms[s_]
-        if at.base == "α" and at.deco == "" and r.notation == "ddpm":
+        if at.base == "α" and at.deco == "":
+            # a product of per-step α_s is DDPM's ᾱ_t = ∏ α_s (Ho et al. 2020, Sec. 2) whatever α means elsewhere:
+            # in DDIM's and VDM's notations α is already cumulative and is never multiplied over the steps
             vals.append((s_, sp.Symbol("α@")))
         elif at.base == "β":
             vals.append((s_, 1 - sp.Symbol("α@")))
@@ -144,8 +148,8 @@ def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
             raise NotUnderstood("a product of ᾱ")
     b2 = sp.simplify(body.xreplace(dict(vals)))
     if b2 == sp.Symbol("α@"):
-        return C.a
-    return sp.Symbol("∏(" + sp.sstr(b2) + ")")
+        return {0: C.a, -1: C.ap, 1: C.an}[int(off)]
+    return sp.Symbol("∏(" + sp.sstr(b2) + f", {int(off)})")
 
 
 def _split_sde(lhs: sp.Expr, rhs: sp.Expr) -> Tuple[sp.Expr, sp.Expr, Optional[str]]:

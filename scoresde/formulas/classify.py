@@ -285,6 +285,28 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     raise NotUnderstood(f"no registry entry defines {at.name}")
 
 
+def _coordinate_sum(q: sp.Sum, p: Parsed) -> sp.Expr:
+    """Σ_{i=1}^{D} (a x_i² + b) = a‖x‖² + D b: a log-density written coordinate by coordinate (Song et al. 2021,
+    App. D.2's prior); anything else over the coordinates is not read."""
+    body, (_, lo, hi) = q.function, q.limits[0]
+    hat = p.atoms.get(hi) if isinstance(hi, sp.Symbol) else None
+    if lo != 1 or hat is None or hat.base not in ("D", "d", "N", "n") or hat.sub or hat.args is not None:
+        raise NotUnderstood("a sum whose limits are not i = 1 .. the dimension D")
+    comps = [s_ for s_ in body.free_symbols if s_ in p.atoms and p.atoms[s_].sub == "@" and p.atoms[s_].base in ("x", "z")]
+    if len(comps) > 1:
+        raise NotUnderstood("a sum over the coordinates of several vectors")
+    out = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(body)):
+        if not comps or not term.has(comps[0]):
+            out += hi * term
+            continue
+        c = sp.simplify(term / comps[0] ** 2)
+        if c.has(comps[0]):
+            raise NotUnderstood("a sum over the coordinates that is not of x_i²")
+        out += c * C.NORM_X2
+    return out
+
+
 def _score_divergence(dv: sp.Expr, key: str, fam: str) -> sp.Expr:
     """∇·s_θ inside the change of variables, through the probability-flow drift f̃ = f − ½g²s_θ (Song et al. 2021,
     Eq. 13) of a linear SDE, f = f(t)x: ∇·s_θ = 2(f(t)·D − ∇·f̃)/g². VE (f = 0, g² = d[σ²]/dt) and VP (f = −½β,
@@ -305,6 +327,8 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
         lhs, rhs = lhs.base, rhs ** (1 / lhs.exp)
     key, mode = _scalar_key(p, lhs, rhs)
     letter, koff = _index_of(p)
+    if key == "logp_T" and rhs.has(sp.Sum):
+        rhs = rhs.replace(lambda q: isinstance(q, sp.Sum), lambda q: _coordinate_sum(q, p))
     if key == "relation":
         return _read_relation(p, lhs, rhs, hints)
     syms = rhs.free_symbols | (lhs.free_symbols if isinstance(lhs, sp.Basic) else set())

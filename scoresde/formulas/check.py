@@ -463,9 +463,30 @@ def _bad_pieces(cl: Claim) -> Optional[Tuple[str, str]]:
                     return f"the noise coefficient {_raw_disp(cl.raw_noise, cl)}: {why}", "variance"
             continue
         why = _bad_value(pc)
+        if why is None and cl.kind == "sde" and name == "diffusion":
+            why = _negative_square(pc)
         if why:
             return f"{_disp(pc, cl)}: {why}", name
     return None
+
+
+def _negative_square(g2: sp.Expr, n: int = 6) -> Optional[str]:
+    """g² of an SDE negative at every admissible point: its diffusion g = √(g²) is not a real number (a sign slip
+    in sub-VP's 1 − e^{−2∫β})."""
+    import random
+
+    from .evaluate import _concrete, _num, _point
+
+    g2 = C.tie(g2)
+    if not g2.free_symbols and not g2.has(sp.Function):
+        return None
+    rng = random.Random(7)
+    conc = _concrete(g2)
+    for _ in range(n):
+        val = _num(conc, _point(rng))
+        if not (val.real < 0 and abs(val.imag) <= 1e-20 * max(1.0, abs(val.real))):
+            return None
+    return "it is negative at admissible points, so the diffusion √(g²) is not real"
 
 
 def _readable_without(p: Parsed, entry, hints, names: Sequence[str]) -> bool:

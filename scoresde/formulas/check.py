@@ -191,6 +191,12 @@ def _clip(text: str, n: int = 300) -> str:
 
 
 def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
+    if target is None and r"\mathbb" in eq:
+        from .moment_expect import judge_expectation_moments  # de/dt = 𝔼[f(x, t)], dΣ/dt = 𝔼[…] (general SDE)
+
+        got = judge_expectation_moments(eq)
+        if got is not None:
+            return got
     v = _verify_domain(eq, target, hints, numeric, column)
     if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") and v.reading is None:
         # the literal reading: a registry entry with the same written left side, compared symbol by symbol;
@@ -237,8 +243,12 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
         if any(a_.font == "mathbb" and a_.base in ("E", "P", "V") for a_ in p.atoms.values() if a_.name in m_.names):
             # 𝔼[·], ℙ(·), 𝕍[·] are operators, never a stray factor: an expectation this reader does not read (the
             # moment ODEs of a nonlinear SDE, Song et al. 2021, App. B, Eq. 33-34) is not judged, not called ill-defined
-            return Verdict(eq, "unparsed", "an expectation 𝔼[…] that the one-step reader does not read (it is an "
-                           "operator, not a symbol to drop)")
+            from .moment_expect import judge_expectation_moments
+
+            got = judge_expectation_moments(eq)
+            return got if got is not None else Verdict(
+                eq, "unparsed", "an expectation 𝔼[…] that the one-step reader does not read (it is an operator, not a "
+                "symbol to drop)")
         bases = _stray(p, m_.names)
         if bases is None and _readable_without(p, entry, hints, m_.names):
             return Verdict(eq, "ill-defined", "undefined symbol" + ("s " if len(m_.names) > 1 else " ") + ", ".join(m_.names)

@@ -92,3 +92,56 @@ def test_an_expectation_is_never_dropped_as_a_stray_symbol():
 ])
 def test_change_of_variables_through_the_score_divergence(latex, want):
     assert _one(latex).verdict == want
+
+
+# ---------------------------------------------------------------- DEV-half capabilities (formulas outside the corpora)
+
+def test_named_middle_of_a_chained_ode_is_a_name():
+    ok = r"\frac{dx}{dt} = v_\theta(x, t) := -\frac12\beta(t)x - \frac12\beta(t)\nabla_x\log p_t(x)"
+    assert _one(ok).verdict == "exact"
+    v = _one(ok.replace(r"- \frac12\beta(t)\nabla", r"- \beta(t)\nabla"))
+    assert v.verdict == "inconsistent" and v.terms == ["drift"]
+
+
+def test_primed_intermediate_is_one_update():
+    ok = (r"x_i^{\prime} = x_{i+1} + (\sigma_{i+1}^2 - \sigma_i^2)s_\theta(x_{i+1}, \sigma_{i+1}), \quad "
+          r"x_i = x_i^{\prime} + \sqrt{\sigma_{i+1}^2 - \sigma_i^2}\,z_{i+1}")
+    vs = verify_latex(ok, numeric=False)
+    assert len(vs) == 1 and vs[0].verdict == "consistent"
+    bad = verify_latex(ok.replace(r"\sqrt{\sigma_{i+1}^2 - \sigma_i^2}\,z", r"(\sigma_{i+1}^2 - \sigma_i^2)\,z"), numeric=False)
+    assert bad[0].verdict == "inconsistent" and bad[0].terms == ["variance"]
+
+
+def test_product_of_per_step_alphas():
+    assert _one(r"x_t = \sqrt{\prod_{s=1}^{t}(1-\beta_s)}\,x_0 + \sqrt{1-\prod_{s=1}^{t}(1-\beta_s)}\,\epsilon").verdict == "exact"
+    v = _one(r"x_t = \sqrt{\prod_{s=1}^{t-1}\alpha_s}\,x_0 + \sqrt{1-\prod_{s=1}^{t-1}\alpha_s}\,\epsilon")
+    assert v.verdict == "inconsistent"
+
+
+def test_prior_written_coordinate_by_coordinate():
+    ve = r"\log p_T(x) = -\frac{D}{2}\log(2\pi\sigma_{\max}^2) - \sum_{i=1}^{D}\frac{x_i^2}{2\sigma_{\max}^2}"
+    assert _one(ve).verdict == "exact"
+    assert _one(ve.replace(r"\frac{x_i^2}{2\sigma_{\max}^2}", r"\frac{x_i^2}{\sigma_{\max}^2}")).verdict == "inconsistent"
+
+
+def test_wrong_claim_with_its_schedule_written_out_names_only_the_wrong_term():
+    v = _one(r"dx = -\frac12\left(\beta_{\min} + t(\beta_{\max}-\beta_{\min})\right)x\,dt"
+             r" + \sqrt{\beta_{\min} + t(\beta_{\max}+\beta_{\min})}\,dw")
+    assert v.verdict == "inconsistent" and v.terms == ["diffusion"]
+
+
+def test_negative_g2_is_ill_defined():
+    v = _one(r"dx = \sqrt{-\frac{d[\sigma(t)^2]}{dt}}\,dw")
+    assert v.verdict == "ill-defined" and v.terms == ["diffusion"]
+    assert _one(r"dx = \sqrt{\frac{d[\sigma(t)^2]}{dt}}\,dw").verdict == "exact"
+
+
+@pytest.mark.parametrize("latex, want", [
+    (r"\frac{d m(t)}{dt} = \mathbb{E}[f(x(t), t)]", "exact"),
+    (r"\frac{dP(t)}{dt} = \mathbb{E}[f(x, t)(x - m)^T] + \mathbb{E}[(x - m)f(x, t)^T] + \mathbb{E}[G(x, t)G(x, t)^T]", "exact"),
+    (r"\frac{dP(t)}{dt} = \mathbb{E}[f(x, t)(x - m)^T] + \mathbb{E}[(x - m)f(x, t)^T] - \mathbb{E}[G(x, t)G(x, t)^T]",
+     "inconsistent"),
+    (r"\frac{d m(t)}{dt} = 2\,\mathbb{E}[f(x(t), t)]", "inconsistent"),
+])
+def test_moment_odes_with_expectations(latex, want):
+    assert _one(latex).verdict == want

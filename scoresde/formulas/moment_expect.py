@@ -59,10 +59,10 @@ def _rhs(text: str) -> Optional[sp.Expr]:
     rest = _canon("".join(out) + text[pos:])
     rest = re.sub(r"g\(t\)\^\{?2\}?|g\^\{?2\}?\(t\)", " G2 ", rest)
     rest = re.sub(r"(?<![A-Za-z])I(?![A-Za-z])", " 1 ", rest)
+    rest = re.sub(r"(?<=[0-9)])(?=[A-Za-z(])", "*", rest)
     if re.search(r"[^A-Za-z0-9+\-*/(). ]", rest) or re.search(r"[a-zA-Z]", re.sub(r"\b(?:EF|EFX|EXF|EGG|G2)\b", "", rest)):
         return None
     rest = re.sub(r"(?<=[0-9A-Za-z)])\s+(?=[0-9A-Za-z(])", "*", rest.strip())
-    rest = re.sub(r"(?<=[0-9)])(?=[A-Za-z(])", "*", rest)
     try:
         return sp.sympify(rest, locals={q.name: q for q in (_EF, _EFX, _EXF, _EGG, _G2)})
     except (sp.SympifyError, SyntaxError, TypeError):

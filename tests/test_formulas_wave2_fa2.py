@@ -145,3 +145,9 @@ def test_negative_g2_is_ill_defined():
 ])
 def test_moment_odes_with_expectations(latex, want):
     assert _one(latex).verdict == want
+
+
+def test_prior_density_judged_through_its_log():
+    ok = r"p_T(x) = \frac{1}{(2\pi\sigma_{\max}^2)^{D/2}}\exp\left(-\frac{\|x\|_2^2}{2\sigma_{\max}^2}\right)"
+    assert _one(ok).verdict == "exact"
+    assert _one(ok.replace(r"{2\sigma_{\max}^2}\right)", r"{\sigma_{\max}^2}\right)")).verdict == "inconsistent"

@@ -325,6 +325,10 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
             and lhs.exp > 1 and p.atoms[lhs.base].base in ("σ", "α", "β", "g", "s")):
         # σ_t² = v: a positive quantity given by its square (variances, g²): σ_t = v^(1/2)
         lhs, rhs = lhs.base, rhs ** (1 / lhs.exp)
+    lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if lat is not None and lat.base == "p" and lat.sub == "T" and lat.args and "|" not in lat.args and rhs.has(sp.exp):
+        # p_T(x) = (2π)^{−D/2} exp(−‖x‖²/2): the prior's density, judged as its log-density
+        lhs, rhs = sp.log(lhs), sp.expand_log(sp.log(rhs), force=True)
     key, mode = _scalar_key(p, lhs, rhs)
     letter, koff = _index_of(p)
     if key == "logp_T" and rhs.has(sp.Sum):

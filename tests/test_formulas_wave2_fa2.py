@@ -151,3 +151,11 @@ def test_prior_density_judged_through_its_log():
     ok = r"p_T(x) = \frac{1}{(2\pi\sigma_{\max}^2)^{D/2}}\exp\left(-\frac{\|x\|_2^2}{2\sigma_{\max}^2}\right)"
     assert _one(ok).verdict == "exact"
     assert _one(ok.replace(r"{2\sigma_{\max}^2}\right)", r"{\sigma_{\max}^2}\right)")).verdict == "inconsistent"
+
+
+def test_strided_sub_sequence_indices():
+    ok = r"\tilde{\beta}_{S_k} = \frac{1-\bar\alpha_{S_{k-1}}}{1-\bar\alpha_{S_k}}\left(1 - \frac{\bar\alpha_{S_k}}{\bar\alpha_{S_{k-1}}}\right)"
+    v = _one(ok)
+    assert v.verdict == "exact" and any("sub-sequence" in n for n in v.notes)
+    assert _one(r"\beta_{S_t} = 1 - \frac{\bar\alpha_{S_{t-1}}}{\bar\alpha_{S_t}}").verdict == "inconsistent"
+    assert _one(r"\beta_{S_t} = 1 - \frac{\bar\alpha_{S_t}}{\bar\alpha_{t-1}}").verdict not in ("exact", "consistent")

@@ -102,6 +102,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
     text, song_bar = _song_bar_beta(text)
+    text, strided = _strided_indices(text)
+    song_bar += strided
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         eqs0, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
@@ -155,6 +157,22 @@ def _song_bar_beta(text: str) -> Tuple[str, List[str]]:
     if re.search(_BARBETA, out):  # a β̄_i not divided by N: another notation, left as written
         return text, []
     return out, ["β̄_i/N read as β_i (Song et al. 2021, App. B: β̄_i = Nβ_i)"]
+
+
+_STRIDE = re.compile(r"_\s*\{\s*S\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])\s*\}")
+
+
+def _strided_indices(text: str) -> Tuple[str, List[str]]:
+    """ᾱ_{S_t}, β_{S_t}, β̃_{S_{t−1}}: a schedule re-indexed on a sub-sequence S of the steps (Nichol & Dhariwal 2021,
+    Sec. 4: β_{S_t} = 1 − ᾱ_{S_t}/ᾱ_{S_{t−1}}). The chain's relations hold on any sub-sequence with its own β, so the
+    formula is read with S_t as the step t (and S_{t−1} as t − 1), and said so; only when every index is on S."""
+    if not _STRIDE.search(text):
+        return text, []
+    out = _STRIDE.sub(lambda m: "_{" + m.group(1).strip("{}") + "}", text)
+    if re.search(r"(?:alpha|beta)\s*\}?\s*_\s*(?:\{\s*)?[tk]", out) and re.search(
+            r"(?:alpha|beta)\s*\}?\s*_\s*(?:\{\s*)?[tk]", re.sub(_STRIDE, "", text)):
+        return text, []  # indices on S next to indices on the full chain: not re-indexed
+    return out, ["S_t read as a step of the sub-sequence S (Nichol & Dhariwal 2021, Sec. 4: the schedule re-indexed on S)"]
 
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:

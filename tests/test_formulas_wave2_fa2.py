@@ -159,3 +159,11 @@ def test_strided_sub_sequence_indices():
     assert v.verdict == "exact" and any("sub-sequence" in n for n in v.notes)
     assert _one(r"\beta_{S_t} = 1 - \frac{\bar\alpha_{S_{t-1}}}{\bar\alpha_{S_t}}").verdict == "inconsistent"
     assert _one(r"\beta_{S_t} = 1 - \frac{\bar\alpha_{S_t}}{\bar\alpha_{t-1}}").verdict not in ("exact", "consistent")
+
+
+def test_second_opinion_never_clears_a_density_with_the_wrong_conditioning():
+    # the multi-time reader does not check what a density is conditioned on: the one-step reader's alarm stands
+    v = _one(r"q(x_t \mid x_{t-1}) = \mathcal{N}\left(x_t; \sqrt{\bar\alpha_t}\,x_0, (1 - \bar\alpha_t)I\right)")
+    assert v.verdict == "inconsistent"
+    v = _one(r"p(x_i \mid x_{i-1}) = \mathcal{N}\left(x_i; \sqrt{\bar\alpha_i}\,x_0, (1 - \bar\alpha_i)I\right)")
+    assert v.verdict != "exact"

@@ -13,7 +13,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from .applied import close_paren, split_args
 
-__all__ = ["inline_definitions"]
+__all__ = ["inline_definitions", "inline_intermediates"]
 
 
 _DEF = re.compile(r"^\s*([A-Za-z])\s*\(\s*([A-Za-z](?:\s*,\s*[A-Za-z])*)\s*\)\s*(?::=|=)(?!=)\s*(.+)$", re.S)
@@ -150,3 +150,37 @@ def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:
                 notes.append(f"{name}({', '.join(params)}) is defined in the same formula and was substituted")
         out.append(eq)
     return out, list(dict.fromkeys(notes))
+
+
+_PRIMED = re.compile(r"^\s*(?P<lhs>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[xz]\s*\}?\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)?\s*"
+                     r"(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)?)\s*=(?!=)\s*(?P<body>.+)$", re.S)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+|\\[,;:! ]", "", text)
+
+
+def inline_intermediates(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """(equations with a primed intermediate state substituted, notes): ``x'_i = A, \\quad x_i = x'_i + B`` (a
+    predictor then its noise, Song et al. 2021, Alg. 2-3 written as a pair) is the one update ``x_i = (A) + B``. Only a
+    primed state (x', x^\\prime) that exactly one other equation uses is substituted; everything else is left as it is."""
+    if len(eqs) < 2:
+        return eqs, []
+    out, notes, used = list(eqs), [], set()
+    for k, eq in enumerate(eqs):
+        m = _PRIMED.match(eq)
+        if m is None or not re.search(r"'|\\prime", m.group("lhs")):
+            continue
+        name = _squash(m.group("lhs"))
+        users = [j for j, e in enumerate(eqs) if j != k and name in _squash(e.split("=", 1)[-1])]
+        if len(users) != 1:
+            continue
+        j = users[0]
+        lhs_j, _, rhs_j = out[j].partition("=")
+        pos = _squash(rhs_j).find(name)
+        # rebuild the right side with the intermediate replaced (on the squashed text: spacing carries no meaning)
+        sq = _squash(rhs_j)
+        out[j] = lhs_j + "= " + sq[:pos] + r"\left(" + m.group("body").strip() + r"\right)" + sq[pos + len(name):]
+        used.add(k)
+        notes.append(f"the intermediate {m.group('lhs').strip()} is substituted into the next update (one step)")
+    return [e for k, e in enumerate(out) if k not in used], notes

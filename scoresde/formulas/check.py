@@ -25,7 +25,7 @@ from .admissible import abar_ends_at_zero
 from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
 from .conditioning import misconditioned
-from .celldefs import inline_definitions
+from .celldefs import inline_definitions, inline_intermediates
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -101,9 +101,15 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         return [ov]
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
+    text, song_bar = _song_bar_beta(text)
+    text, strided = _strided_indices(text)
+    song_bar += strided
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         eqs0, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
+        eqs0, chained = inline_intermediates(eqs0)  # x'_i = A, x_i = x'_i + B: one update
+        defined += chained
+        defined = song_bar + defined
         eqs0, written = expand_registry_calls(eqs0)  # … = μ̃_t(x_t, expr): the registry's definition written out
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
@@ -136,6 +142,37 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     if not clipped:
         _unclipped_cosine(out)
     return out
+
+
+_BARBETA = r"\\bar\s*\{?\s*\\beta\s*\}?\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])"
+_BARBETA_OVER_N = re.compile(r"\\frac\s*\{\s*" + _BARBETA + r"\s*\}\s*\{\s*N\s*\}|" + _BARBETA + r"\s*/\s*N(?![A-Za-z_])")
+
+
+def _song_bar_beta(text: str) -> Tuple[str, List[str]]:
+    """Song et al. 2021 (App. B) write the DDPM chain with the auxiliary β̄_i = Nβ_i (so that β̄_i → β(t) as N → ∞):
+    β̄_i/N is their β_i. Every β̄_i appears divided by N in such a formula; it is then read as β_i (and said so)."""
+    if not _BARBETA_OVER_N.search(text):
+        return text, []
+    out = _BARBETA_OVER_N.sub(lambda m: r"\beta_" + (m.group(1) or m.group(2)), text)
+    if re.search(_BARBETA, out):  # a β̄_i not divided by N: another notation, left as written
+        return text, []
+    return out, ["β̄_i/N read as β_i (Song et al. 2021, App. B: β̄_i = Nβ_i)"]
+
+
+_STRIDE = re.compile(r"_\s*\{\s*S\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])\s*\}")
+
+
+def _strided_indices(text: str) -> Tuple[str, List[str]]:
+    """ᾱ_{S_t}, β_{S_t}, β̃_{S_{t−1}}: a schedule re-indexed on a sub-sequence S of the steps (Nichol & Dhariwal 2021,
+    Sec. 4: β_{S_t} = 1 − ᾱ_{S_t}/ᾱ_{S_{t−1}}). The chain's relations hold on any sub-sequence with its own β, so the
+    formula is read with S_t as the step t (and S_{t−1} as t − 1), and said so; only when every index is on S."""
+    if not _STRIDE.search(text):
+        return text, []
+    out = _STRIDE.sub(lambda m: "_{" + m.group(1).strip("{}") + "}", text)
+    if re.search(r"(?:alpha|beta)\s*\}?\s*_\s*(?:\{\s*)?[tk]", out) and re.search(
+            r"(?:alpha|beta)\s*\}?\s*_\s*(?:\{\s*)?[tk]", re.sub(_STRIDE, "", text)):
+        return text, []  # indices on S next to indices on the full chain: not re-indexed
+    return out, ["S_t read as a step of the sub-sequence S (Nichol & Dhariwal 2021, Sec. 4: the schedule re-indexed on S)"]
 
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
@@ -171,7 +208,18 @@ def _clip(text: str, n: int = 300) -> str:
     return text if len(text) <= n else text[:n] + f"… ({len(text)} characters)"
 
 
+#: a density with its conditioning, a Gaussian or a sample: the multi-time reader does not check what a density is
+#: conditioned on (q(x_t | x_{t-1}) = N(√ᾱ_t x_0, …) is its marginal), so it never withdraws an alarm on these
+_DENSITY = re.compile(r"\\mid|\\vert|\\mathcal\s*\{?\s*N|\\sim|(?<![A-Za-z\\])[pq]\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*\([^()]*\|")
+
+
 def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
+    if target is None and r"\mathbb" in eq:
+        from .moment_expect import judge_expectation_moments  # de/dt = 𝔼[f(x, t)], dΣ/dt = 𝔼[…] (general SDE)
+
+        got = judge_expectation_moments(eq)
+        if got is not None:
+            return got
     v = _verify_domain(eq, target, hints, numeric, column)
     if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") and v.reading is None:
         # the literal reading: a registry entry with the same written left side, compared symbol by symbol;
@@ -181,9 +229,11 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         # index i and the count N of a sequence -- are not undefined)
         if lit is not None and (v.verdict == "unparsed" or lit[0] == "exact" or v.detail.startswith("undefined symbol")):
             verdict, detail, e = lit
-            return Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
-                           terms=[] if verdict == "exact" else ["rhs"],
-                           notes=[f"the domain reading could not place it ({v.detail})"])
+            v = Verdict(eq, verdict, detail, claim=f"{e.title} (literal reading)", target=e.name,
+                        terms=[] if verdict == "exact" else ["rhs"],
+                        notes=[f"the domain reading could not place it ({v.detail})"])
+            if verdict == "exact" or target:
+                return v
     if v.verdict == "unparsed" and not v.detail.startswith("not judged"):
         from .seq_relation import judge_sequence_relation  # σ_{i−1}/σ_i = … of a registered sequence
 
@@ -196,12 +246,15 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         lv = judge_likelihood(eq)
         if lv is not None and lv.verdict != "unparsed":
             return lv
-    if v.verdict == "unparsed" and not v.detail.startswith("not judged"):
+    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged"):
         from .multitime import judge as _multitime  # several time points: solver lines, VDM, conversions
 
         mt = _multitime(eq, hints)
-        if mt is not None and mt.verdict != "unparsed":
-            mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.detail})")
+        if mt is not None and mt.verdict != "unparsed" and (v.verdict == "unparsed" or mt.verdict == "exact" and not _DENSITY.search(eq)):
+            # an alarm of the one-step reader is withdrawn when the multi-time reader places the formula exactly:
+            # the one-step reader then read it in another notation (VDM's α_t = √ᾱ_t as DDPM's α, a DPM-Solver
+            # step on t_i as a chain step), and the formula is the reference it matches symbol for symbol
+            mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.verdict}: {v.detail})")
             return mt
     return v
 
@@ -222,6 +275,15 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
         else:
             claims = read_claim(p, entry, hints)
     except Meaningless as m_:
+        if any(a_.font == "mathbb" and a_.base in ("E", "P", "V") for a_ in p.atoms.values() if a_.name in m_.names):
+            # 𝔼[·], ℙ(·), 𝕍[·] are operators, never a stray factor: an expectation this reader does not read (the
+            # moment ODEs of a nonlinear SDE, Song et al. 2021, App. B, Eq. 33-34) is not judged, not called ill-defined
+            from .moment_expect import judge_expectation_moments
+
+            got = judge_expectation_moments(eq)
+            return got if got is not None else Verdict(
+                eq, "unparsed", "an expectation 𝔼[…] that the one-step reader does not read (it is an operator, not a "
+                "symbol to drop)")
         bases = _stray(p, m_.names)
         if bases is None and _readable_without(p, entry, hints, m_.names):
             return Verdict(eq, "ill-defined", "undefined symbol" + ("s " if len(m_.names) > 1 else " ") + ", ".join(m_.names)
@@ -446,9 +508,30 @@ def _bad_pieces(cl: Claim) -> Optional[Tuple[str, str]]:
                     return f"the noise coefficient {_raw_disp(cl.raw_noise, cl)}: {why}", "variance"
             continue
         why = _bad_value(pc)
+        if why is None and cl.kind == "sde" and name == "diffusion":
+            why = _negative_square(pc)
         if why:
             return f"{_disp(pc, cl)}: {why}", name
     return None
+
+
+def _negative_square(g2: sp.Expr, n: int = 6) -> Optional[str]:
+    """g² of an SDE negative at every admissible point: its diffusion g = √(g²) is not a real number (a sign slip
+    in sub-VP's 1 − e^{−2∫β})."""
+    import random
+
+    from .evaluate import _concrete, _num, _point
+
+    g2 = C.tie(g2)
+    if not g2.free_symbols and not g2.has(sp.Function):
+        return None
+    rng = random.Random(7)
+    conc = _concrete(g2)
+    for _ in range(n):
+        val = _num(conc, _point(rng))
+        if not (val.real < 0 and abs(val.imag) <= 1e-20 * max(1.0, abs(val.real))):
+            return None
+    return "it is negative at admissible points, so the diffusion √(g²) is not real"
 
 
 def _readable_without(p: Parsed, entry, hints, names: Sequence[str]) -> bool:

@@ -140,7 +140,9 @@ def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
     vals = []
     for s_ in body.free_symbols:
         at = p.atoms[s_]
-        if at.base == "α" and at.deco == "" and r.notation == "ddpm":
+        if at.base == "α" and at.deco == "":
+            # a product of per-step α_s is DDPM's ᾱ_t = ∏ α_s (Ho et al. 2020, Sec. 2) whatever α means elsewhere:
+            # in DDIM's and VDM's notations α is already cumulative and is never multiplied over the steps
             vals.append((s_, sp.Symbol("α@")))
         elif at.base == "β":
             vals.append((s_, 1 - sp.Symbol("α@")))

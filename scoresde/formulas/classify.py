@@ -92,6 +92,8 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
 def _read_sde(p: Parsed, hints) -> List[Claim]:
     lhs, rhs = p.sides[0], p.sides[-1]
     for mid in p.sides[1:-1]:
+        if isinstance(mid, sp.Symbol) and mid in p.atoms and p.atoms[mid].args:
+            continue  # dx/dt = h_θ(x_t, t) := …: a name given to the right side (Lu et al. 2022a, Eq. 2.5), not judged
         if not (mid == DX or (isinstance(mid, sp.Function) and mid.func.__name__ == "d")):
             raise NotUnderstood("a chained equation whose middle part is not a differential")
     lhs = differential_lhs(lhs, p)  # d(x) is dx; d(F x) with a stray F: Meaningless (applied.py)
@@ -283,13 +285,54 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     raise NotUnderstood(f"no registry entry defines {at.name}")
 
 
+def _coordinate_sum(q: sp.Sum, p: Parsed) -> sp.Expr:
+    """Σ_{i=1}^{D} (a x_i² + b) = a‖x‖² + D b: a log-density written coordinate by coordinate (Song et al. 2021,
+    App. D.2's prior); anything else over the coordinates is not read."""
+    body, (_, lo, hi) = q.function, q.limits[0]
+    hat = p.atoms.get(hi) if isinstance(hi, sp.Symbol) else None
+    if lo != 1 or hat is None or hat.base not in ("D", "d", "N", "n") or hat.sub or hat.args is not None:
+        raise NotUnderstood("a sum whose limits are not i = 1 .. the dimension D")
+    comps = [s_ for s_ in body.free_symbols if s_ in p.atoms and p.atoms[s_].sub == "@" and p.atoms[s_].base in ("x", "z")]
+    if len(comps) > 1:
+        raise NotUnderstood("a sum over the coordinates of several vectors")
+    out = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(body)):
+        if not comps or not term.has(comps[0]):
+            out += hi * term
+            continue
+        c = sp.simplify(term / comps[0] ** 2)
+        if c.has(comps[0]):
+            raise NotUnderstood("a sum over the coordinates that is not of x_i²")
+        out += c * C.NORM_X2
+    return out
+
+
+def _score_divergence(dv: sp.Expr, key: str, fam: str) -> sp.Expr:
+    """∇·s_θ inside the change of variables, through the probability-flow drift f̃ = f − ½g²s_θ (Song et al. 2021,
+    Eq. 13) of a linear SDE, f = f(t)x: ∇·s_θ = 2(f(t)·D − ∇·f̃)/g². VE (f = 0, g² = d[σ²]/dt) and VP (f = −½β,
+    g² = β) only; another divergence is left as it is (its own symbol, never equal to ∇·f̃ by accident)."""
+    if key != "logp_0" or not isinstance(dv, sp.Symbol) or dv.name != "∇·(s_θ)":
+        return dv
+    if fam == "ve":
+        return -2 * C.DIV / sp.diff(C.SIGMA(C.t) ** 2, C.t)
+    if fam == "vp":
+        return -C.dim - 2 * C.DIV / C.BETA(C.t)
+    return dv
+
+
 def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Claim]:
     if (isinstance(lhs, sp.Pow) and isinstance(lhs.base, sp.Symbol) and lhs.base in p.atoms and lhs.exp.is_Integer
             and lhs.exp > 1 and p.atoms[lhs.base].base in ("σ", "α", "β", "g", "s")):
         # σ_t² = v: a positive quantity given by its square (variances, g²): σ_t = v^(1/2)
         lhs, rhs = lhs.base, rhs ** (1 / lhs.exp)
+    lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if lat is not None and lat.base == "p" and lat.sub == "T" and lat.args and "|" not in lat.args and rhs.has(sp.exp):
+        # p_T(x) = (2π)^{−D/2} exp(−‖x‖²/2): the prior's density, judged as its log-density
+        lhs, rhs = sp.log(lhs), sp.expand_log(sp.log(rhs), force=True)
     key, mode = _scalar_key(p, lhs, rhs)
     letter, koff = _index_of(p)
+    if key == "logp_T" and rhs.has(sp.Sum):
+        rhs = rhs.replace(lambda q: isinstance(q, sp.Sum), lambda q: _coordinate_sum(q, p))
     if key == "relation":
         return _read_relation(p, lhs, rhs, hints)
     syms = rhs.free_symbols | (lhs.free_symbols if isinstance(lhs, sp.Basic) else set())
@@ -321,7 +364,7 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
                 dv = divergence_symbol(at.args[0] if at.args else "f̃")
                 if dv is None:
                     raise NotUnderstood(f"cannot read the field inside the divergence ∇·({at.args[0] if at.args else ''})")
-                sub[s_] = dv
+                sub[s_] = _score_divergence(dv, key, r.family)
             elif at is not None and at.base == "p" and key == "logp_0":
                 sub[s_] = C.LOGPT if at.sub == "T" else C.LOGP0
             elif at is not None and at.base == "ε" and key == "alpha_anneal":

@@ -14,7 +14,7 @@ from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scala
 from .entry import Entry
 from .evaluate import is_zero
 from .registry import REGISTRY
-from .specialise import SCHEDULES, first_exact
+from .specialise import SCHEDULES, first_exact, variants
 
 # ============================================================================ comparisons
 @dataclass
@@ -489,6 +489,24 @@ def _claim_with(cl: Claim, fn_subs) -> Claim:
     return dataclasses.replace(cl, **kw)
 
 
+def _narrower_specialised(cl: Claim, e: Entry, m: Match, quick: bool) -> Match:
+    """A claim that writes a schedule out (σ_min(σ_max/σ_min)^t for σ(t)) and is wrong: judged against the entry with
+    that schedule written out when this names fewer wrong terms (only the drift, where the generic comparison also
+    flags a correct diffusion whose σ(t) it cannot see), said so in the detail."""
+    if m.verdict != "inconsistent" or len(m.terms or []) < 2:
+        return m
+    for e2, how in variants(_claim_pieces(cl), e):
+        if getattr(e2, "claim_subs", None):
+            continue
+        m2 = _compare_plain(cl, e2, quick)
+        if m2.verdict == "inconsistent" and m2.terms and set(m2.terms) < set(m.terms):
+            m2.entry = e
+            m2.detail = f"{m2.detail}, with {how}"
+            return m2
+        break
+    return m
+
+
 def _compare(cl: Claim, e: Entry, quick: bool = False, stated: bool = False) -> Match:
     """The claim against entry ``e``; where it is not exact, against ``e`` specialised to a schedule the claim
     writes out or to published parameter values it writes as numbers (:mod:`scoresde.formulas.specialise`)."""
@@ -502,7 +520,7 @@ def _compare(cl: Claim, e: Entry, quick: bool = False, stated: bool = False) -> 
         return m
     hit = first_exact(_claim_pieces(cl), e, lambda e2: _compare_plain(_claim_with(cl, getattr(e2, "claim_subs", None)), e2, quick))
     if hit is None:
-        return m
+        return _narrower_specialised(cl, e, m, quick)
     m2, how = hit
     m2.entry = e
     m2.detail = f"{m2.detail}, with {how}"

@@ -31,6 +31,7 @@ def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
         v.vecs.update(rv.vecs)
         v.model_args.update(rv.model_args)
         sub = _subs_ref(ref, labels, v, claim_syms)
+        sub.update(_fit_free_sigma(ref, labels, sides[1], v, claim_syms))
         res = _named_basis(res0.xreplace({q: rhs}), v).xreplace(sub)
         z, bad, how = nonzero(res, v)
         same = _points(sides[1].xreplace(sub), v) == _points(rhs.xreplace(sub), v)
@@ -71,6 +72,29 @@ def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
             notes = notes + [f"its difference to {ref.title} falls only as O(h^{qq:.2f}) (not a consistent step)"]
     return Verdict(text, "inconsistent", f"differs from {ref.title} ({ref.source}) in {where}", claim=ref.title,
                    target=ref.name, terms=terms, notes=notes)
+
+
+def _fit_free_sigma(ref, labels, rhs: sp.Expr, v: Vocab, claim_syms) -> Dict[sp.Symbol, sp.Expr]:
+    """A reference with a free noise scale σ (DDIM's Eq. 12: any σ_t is a member of the family) that the claim does
+    not name: σ is read off the claim's noise term (its coefficient of the one noise vector), so that an ancestral
+    step written with its own noise scale (VDM's σ_s√(1 − e^{γ(s)−γ(t)}), DDPM's √β̃_t) is compared as the member
+    of the family with that σ, not with σ = 0."""
+    noise = [s_ for s_ in rhs.free_symbols if v.vecs.get(s_, ("",))[0] == "noise"]
+    if len(noise) != 1:
+        return {}
+    out: Dict[sp.Symbol, sp.Expr] = {}
+    for k in ref.params:
+        name = k.replace("CC", labels["CC"]) if labels else k
+        if not name.startswith("σ_"):
+            continue
+        sym = sp.Symbol(name, positive=True, real=True)
+        if sym in claim_syms:
+            continue
+        c = sp.diff(rhs, noise[0])
+        if c.free_symbols & set(v.vecs) or c == 0:
+            continue
+        out[sym] = c
+    return out
 
 
 def _inputs(e: sp.Expr, v: Vocab) -> frozenset:

@@ -116,6 +116,24 @@ def looks_like_objective(text: str) -> bool:
 
 
 # ------------------------------------------------------------------------------------------- pieces
+def _scale_not_call(text: str) -> str:
+    """``w(Ω₁ − Ω₂)``, ``w\\left(…\\right)``: a one-letter weight before parentheses that hold network outputs
+    (placeholders) is a product, not a function call -- nothing applies a function to a network's output in
+    these formulas (Ho & Salimans 2022, Eq. 6: ε̃ = (1 + w)ε_θ(z, c) − wε_θ(z), written ε_θ(z, c) + w(ε_θ(z, c) − ε_θ(z)))."""
+    out, pos = [], 0
+    for m in re.finditer(r"(?<![\\A-Za-z_^{])([ws]|\\(?:gamma|omega|eta))\s*\(", text):
+        depth, j = 0, m.end() - 1
+        while j < len(text):
+            depth += {"(": 1, ")": -1}.get(text[j], 0)
+            if depth == 0:
+                break
+            j += 1
+        if "\\Omega_{ph" in text[m.end():j]:
+            out.append(text[pos:m.end() - 1] + r"\cdot ")
+            pos = m.end() - 1
+    return "".join(out) + text[pos:]
+
+
 def read_piece(text: str, pc: Piece) -> sp.Expr:
     """A cleaned LaTeX expression -> sympy, with network calls, scores and named functions as placeholders."""
     text = text.strip()
@@ -123,6 +141,7 @@ def read_piece(text: str, pc: Piece) -> sp.Expr:
         return sp.Integer(1)
     text = _holders(text, pc)
     text = re.sub(r"\\ldots", " ", text)
+    text = _scale_not_call(text)
     try:
         p = parse(text)
     except ParseError as err:

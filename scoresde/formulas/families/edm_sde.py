@@ -97,6 +97,28 @@ _add(name="edm.sde_lower", title="EDM SDE with Langevin term β(t), lower sign (
 
 
 
+def tie_sde_sigma_t(entry: Entry) -> Tuple[bool, str]:
+    """Eq. 6 at EDM's own σ(t) = t (σ̇ = 1; Alg. 2 integrates this SDE) is the general entry of the same sign with σ(t)
+    replaced by t, symbolically; the general entry is tied to the package by :func:`tie_edm_sde`."""
+    general = next(q for q in ENTRIES if q.name == entry.name.replace("_t_", "_"))
+    def at_t(e: sp.Expr) -> sp.Expr:
+        return e.xreplace({DSIG: sp.Integer(1)}).xreplace({SIG: t})
+
+    ok = sp.simplify(at_t(general.drift) - entry.drift) == 0 and sp.simplify(at_t(general.diff2) - entry.diff2) == 0
+    ok2, detail = tie_edm_sde(general)
+    return ok and ok2, f"{general.name} at σ(t) = t symbolically: {'equal' if ok else 'DIFFERENT'}; {detail}"
+
+
+for _sign, _dir in ((1, "upper"), (-1, "lower")):
+    _pm = "+" if _sign > 0 else "-"
+    _add(name=f"edm.sde_t_{_dir}", title=f"EDM SDE with Langevin term β(t) and σ(t) = t, {_dir} sign",
+         source=f"{KARRAS}, Eq. 6 with σ(t) = t (Table 1, ours; the SDE of Alg. 2)", kind="sde", family="ve",
+         latex=(r"\mathrm{d}x = -t\nabla_x\log p(x; t)\,\mathrm{d}t " + _pm
+                + r" \beta(t)t^2\nabla_x\log p(x; t)\,\mathrm{d}t + \sqrt{2\beta(t)}\,t\,\mathrm{d}w"),
+         relation="edm.sde_upper / edm.sde_lower at σ(t) = t", direction="langevin", mode="continuous",
+         drift=(-t + _sign * BETA * t**2) * C.s, diff2=2 * BETA * t**2, noise="dw", tie=tie_sde_sigma_t)
+
+
 def tie_langevin_rate(entry: Entry) -> Tuple[bool, str]:
     """With β(t) = σ̇/σ, Eq. 6's lower sign is Song et al.'s reverse SDE and its upper sign the forward SDE (VESDE)."""
     out = []

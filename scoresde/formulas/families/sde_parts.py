@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import List
 
 from ..entry import Entry
-from . import forward_sde, reverse_sde
+from . import forward_sde, general_sde, reverse_sde
 from ._common import collector
 
 ENTRIES: List[Entry] = []
@@ -24,6 +24,8 @@ _SCORE = r"\nabla_x\log p_t(x)"
 
 
 def _pf_latex(fam: str) -> str:
+    if fam == "G":  # Song et al. 2021, App. D.1, Eq. 17: a diffusion matrix G(x, t)
+        return r"f(x, t) - \frac{1}{2}\nabla\cdot[G(x,t)G(x,t)^\top] - \frac{1}{2}G(x,t)G(x,t)^\top" + _SCORE
     if fam == "generic":
         return r"f(x, t) - \frac{1}{2}g(t)^2 s_\theta(x, t)"
     lead = "" if fam == "ve" else _F[fam] + " "
@@ -43,11 +45,12 @@ for _p in forward_sde.ENTRIES:
     _add(name=f"{_p.name}.g2", title=f"diffusion g(t)² of the {_p.title}", source=_p.source, kind="scalar", family=_p.family,
          latex=f"g(t)^2 = {_G2[_p.family]}", relation=f"{_p.relation} (g²)", lhs=G2, mode="continuous",
          rhs=_p.diff2, tie=_parent_tie(_p))
-for _p in reverse_sde.ENTRIES:
-    if _p.direction != "pf":
+for _p in reverse_sde.ENTRIES + general_sde.ENTRIES:
+    if _p.direction != "pf" or _p.kind != "sde" or _p.mode != "continuous":
         continue
+    _G = _p.drift.has(general_sde.GG)
     _add(name=f"{_p.name}.drift", title=f"drift f̃(x, t) of the {_p.title}", source=f"{_p.source}; App. D.2", kind="scalar",
-         family=_p.family, latex=r"\tilde{f}_\theta(x, t) = " + _pf_latex(_p.family), relation=f"{_p.relation} (drift)",
+         family=_p.family, latex=r"\tilde{f}_\theta(x, t) = " + _pf_latex("G" if _G else _p.family), relation=f"{_p.relation} (drift)",
          lhs=PF_DRIFT, mode="continuous", rhs=_p.drift, tie=_parent_tie(_p))
 
 

@@ -18,8 +18,6 @@ Each rule is general LaTeX usage, not a rule for one formula:
 * a stacked equation ``\\frac{d}{dt}\\begin{bmatrix} a \\\\ b \\end{bmatrix} = \\begin{bmatrix} c \\\\ d \\end{bmatrix}`` is one
   equation per row (``da/dt = c``, ``db/dt = d``);
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
-* a subsequence index ``X_{S_t}``, ``X_{S_{t-1}}`` (Nichol & Dhariwal 2021, Sec. 4, strided sampling) is ``X_t``,
-  ``X_{t-1}``: the respaced chain obeys the same formulas on its own steps;
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``;
 * macros (:data:`_MACROS`): ``x^\\top x`` and ``\\sum_{i=1}^d x_i^2`` are ``\\|x\\|^2``; a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
   vector / ones of a mean), every spelling of an ellipsis (``\\ldots``, ``\\cdots``, ``\\dotsc``, ``\\cdot\\cdot\\cdot``)
@@ -48,9 +46,6 @@ _BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\
          (re.compile(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?"), "")]
 _SP = r"(?:\s|\\[ ,;:!]|\\q?quad(?![a-zA-Z]))*"
 _CLIP = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*," + _SP + r"0?\.99\d*" + _SP + r"(?:\\right|\\big|\\Big)?\s*\)")
-#: a subsequence index X_{S_t}, X_{S_{t−1}} (Nichol & Dhariwal 2021, Sec. 4: the respaced chain on S is a chain whose
-#: step t is S_t; its β, ᾱ, β̃ obey the same formulas): read as X_t, X_{t−1}
-_STRIDED = re.compile(r"_\s*\{\s*S\s*_\s*(?:\{([^{}]+)\}|([a-z]))\s*\}")
 _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
@@ -212,7 +207,6 @@ def normalize_latex(text: str) -> str:
         s = rx.sub(rep, s)
     s = _LOG2PI.sub(r"\\log(\1)", s)
     s = _CLIP.sub(lambda m: m.group("x"), s)
-    s = _STRIDED.sub(lambda m: "_{" + (m.group(1) or m.group(2)).strip() + "}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)

@@ -128,6 +128,9 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
     if not (hints or {}).get("notation"):  # σ_t with nothing VP beside it may be a VE noise level
         v.sigma_vp = any(a_.base in ("α", "h", "λ", "r", "γ") or (a_.base == "Ψ" and a_.sub in table and table[a_.sub].kind
                                                                        in ("snr", "model", "integral")) for a_ in p.atoms.values())
+    if any(a_.base in ("α", "σ", "z") and re.match(r"λ(?!_)", a_.sub) for a_ in p.atoms.values()):
+        v.lam_scale = 2  # α_λ, σ_λ, z_λ: points indexed by the log-SNR λ = log(α_λ²/σ_λ²) (Ho & Salimans 2022, Sec. 2)
+    v.lam_scale = (hints or {}).get("lam_scale", v.lam_scale)
     r = Reader(v)
     for at in p.atoms.values():  # the time points of the formula (a bare v needs its one time point)
         lab = _sub_label(at.sub) if at.base in ("α", "σ", "λ") and at.sub and v.mode == "vp" else None

@@ -71,6 +71,8 @@ def _sub_label(sub: str) -> Optional[str]:
     sub = sub.replace("{", "").replace("}", "")
     if re.fullmatch(r"[tsu]|τ|λ", sub):
         return sub
+    if re.fullmatch(r"λ(?:'|′|\^′)", sub):  # λ' of Ho & Salimans 2022 (Sec. 2): another log-SNR point
+        return "λ'"
     if re.fullmatch(r"t[+-]Δt|t[+-]\d", sub):
         return sub
     m = re.fullmatch(r"([tsτ])_(\d*i(?:[+-]\d+)?|\d+)", sub)
@@ -95,6 +97,8 @@ class Vocab:
     notes: List[str] = field(default_factory=list)
     in_integral: bool = False
     sigma_vp: bool = True  # σ_t is VDM's √(1 − ᾱ_t) (False: nothing beside it says so)
+    defs: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # a named quantity on the left -> its definition
+    lam_scale: int = 1  # a written λ is λ_base·lam_scale: 1 = log(α/σ) (Lu et al. 2022a), 2 = log(α²/σ²) (Ho & Salimans)
 
     # ---------------------------------------------------------------- scalars
     def lam(self, label: str) -> sp.Symbol:
@@ -181,6 +185,17 @@ class Vocab:
             return self.param("σ_Q", real=True)
         if base == "μ" and sub == "Q":  # μ_Q(z_t, x; s, t): the posterior mean (VDM Sec. 3.2)
             return self.vec("aux", "μ_Q")
+        if base == "μ" and deco == "tilde" and _pair(sub) and len(args or ()) == 2:
+            # the posterior mean of q(z_a | z_b, x) (Kingma et al. 2021, Sec. 3.2 μ_Q; Ho & Salimans 2022, Sec. 2 μ̃_{λ'|λ})
+            a_, b_ = _pair(sub)
+            fwd2 = self.sigma(b_) ** 2 - (self.alpha(b_) / self.alpha(a_)) ** 2 * self.sigma(a_) ** 2
+            val = (self.alpha(b_) / self.alpha(a_) * self.sigma(a_) ** 2 * self.state(b_)
+                   + self.alpha(a_) * fwd2 * self.vec("data", "x")) / self.sigma(b_) ** 2
+            if [reader.vector_text(x_) for x_ in args] != [self.state(b_), self.vec("data", "x")]:
+                raise Unknown(at.name + " (its arguments are not z_b, x)")
+            mu = self.vec("aux", f"μ̃@{a_}|{b_}")
+            self.defs[mu] = val
+            return mu
         if args == ("t",) and base in ("f", "g") and not sub and self.mode == "vp":
             # f(t) = d log α_t/dt, g²(t) = dσ_t²/dt − 2 (d log α_t/dt) σ_t² (Lu et al. 2022a, Eq. 2.2; Kingma et al. 2021, App. A)
             f = self.ddt(sp.log(self.alpha("t")))
@@ -192,8 +207,9 @@ class Vocab:
         if self.mode == "edm":
             return self._edm_atom(base, deco, sub, at)
         if base == "α" and sub:
-            if sub == "t|s":
-                return self.alpha("t") / self.alpha("s")
+            pair = _pair(sub)
+            if pair:  # α_{t|s} = α_t/α_s (Kingma et al. 2021, Eq. 4; Ho & Salimans 2022, Sec. 2: α_{λ|λ'})
+                return self.alpha(pair[0]) / self.alpha(pair[1])
             lab = _sub_label(sub)
             if lab is None:
                 raise Unknown(at.name)
@@ -206,9 +222,13 @@ class Vocab:
             if deco == "" and self.notation == "ddpm" and lab == "t":  # DDPM's α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
                 return self.abar("t") / self.abar("t-1")
             raise Unknown(at.name)
+        if base == "σ" and sub and deco in ("", "tilde") and _pair(sub):
+            a_, b_ = _pair(sub)
+            if deco == "tilde":  # posterior q(z_a | z_b, x): σ̃_{a|b} = σ_{b|a} σ_a/σ_b (VDM Sec. 3.2; Ho & Salimans 2022, Sec. 2)
+                a_, b_ = b_, a_
+            fwd = sp.sqrt(self.sigma(a_) ** 2 - (self.alpha(a_) / self.alpha(b_)) ** 2 * self.sigma(b_) ** 2)
+            return fwd * self.sigma(b_) / self.sigma(a_) if deco == "tilde" else fwd  # σ²_{t|s} = σ_t² − α²_{t|s}σ_s² (VDM Eq. 4)
         if base == "σ" and sub and deco == "":
-            if sub == "t|s":
-                return sp.sqrt(self.sigma("t") ** 2 - (self.alpha("t") / self.alpha("s")) ** 2 * self.sigma("s") ** 2)
             lab = _sub_label(sub)
             if lab is None:
                 raise Unknown(at.name)
@@ -218,7 +238,9 @@ class Vocab:
                 raise Unknown(at.name + " (VDM's σ_t or a VE noise level: give notation: vdm)")
             return self.param(f"σ_{lab}", real=True)  # DDIM/DDPM: the free noise scale of the step at lab
         if base == "λ" and deco == "" and sub:
-            return self.lam(_sub_label(sub) or _bad(at))
+            return self.lam_scale * self.lam(_sub_label(sub) or _bad(at))
+        if base == "λ" and deco == "" and self.lam_scale == 2 and at.sup in ("", "′") and not self.in_integral:
+            return 2 * self.lam("λ'" if at.sup else "λ")  # Ho & Salimans 2022: λ = log(α_λ²/σ_λ²) indexes the point
         if base == "λ" and deco == "" and self.in_integral:  # the integration variable of Lu et al.'s Eq. 3.4
             return self.lam("λ")
         if base == "h" and deco == "" and sub:
@@ -357,6 +379,15 @@ class Vocab:
         if self.default_point is None:
             self.default_point = (y, lab)
         return self.model(form, y, lab)
+
+
+def _pair(sub: str) -> Optional[Tuple[str, str]]:
+    """The two time points of a two-point subscript t|s, λ|λ' (None otherwise)."""
+    a_, bar, b_ = sub.partition("|")
+    if not bar:
+        return None
+    la, lb = _sub_label(a_), _sub_label(b_)
+    return (la, lb) if la and lb and la != lb else None
 
 
 def _bad(at: Atom):

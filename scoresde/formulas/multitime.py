@@ -131,6 +131,8 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
     except (Unknown, ParseError, ZeroDivisionError, TypeError, ValueError, IndexError, AttributeError):
         return None
     sides = _expand_named(sides, v)
+    if len(sides) == 2 and sides[0] in v.defs and sides[0] not in sides[1].free_symbols:
+        return _definition(text, sides, v, notes)
     if any(s_.name == "t·" for e_ in sides for s_ in e_.free_symbols):
         return _schedule(text, sides, v, notes)
     placed = [s_ for s_ in sides[0].free_symbols - set().union(*(e_.free_symbols for e_ in sides[1:]))
@@ -151,6 +153,19 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
                if s_ in rv.vecs}:
         return None
     return decide(text, sides, v, q, cands, notes)
+
+
+def _definition(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
+    """A named quantity the vocabulary defines (the posterior mean μ̃_{a|b}) written out: against its definition."""
+    z, bad, how = nonzero(sides[1] - v.defs[sides[0]], v)
+    title, src = "posterior mean of q(z_a | z_b, x)", "Kingma et al. 2021 (VDM), Sec. 3.2; Ho & Salimans 2022, Sec. 2"
+    if z is None:
+        return None
+    if z:
+        return Verdict(text, "exact", f"identical to the {title} ({src})", claim=title, target="mt.vocabulary", notes=notes)
+    from .mt_judge import _terms
+    return Verdict(text, "inconsistent", f"differs from the {title} ({src})", claim=title, target="mt.vocabulary",
+                   terms=_terms(bad, v, sides[0], sides), notes=notes)
 
 
 def _schedule(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
@@ -233,10 +248,12 @@ def _vocab_line(v: Vocab) -> str:
     parts = []
     if v.mode == "edm":
         return "EDM's σ(t), s(t), D_θ(x; σ), Karras et al. 2022"
+    if v.lam_scale == 2:
+        parts.append("λ = log(α_λ²/σ_λ²) indexes the time points (Ho & Salimans 2022, Sec. 2)")
     if v.notation == "ddim":
         parts.append("DDIM's α = ᾱ (Song, Meng & Ermon 2021)")
     else:
-        parts.append("α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t), λ = log α/σ, SNR = α²/σ² = e^{−γ} (Kingma et al. 2021, Eq. 1-3; "
+        parts.append("α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t), " + ("" if v.lam_scale == 2 else "λ = log α/σ, ") + "SNR = α²/σ² = e^{−γ} (Kingma et al. 2021, Eq. 1-3; "
                      "Lu et al. 2022a, Sec. 3.1)")
     if v.forms - {"eps"}:
         parts.append("x_θ = (x − σ ε_θ)/α, s_θ = −ε_θ/σ, v = α ε − σ x (Lu et al. 2022b, Eq. 3.1; Salimans & Ho 2022, Sec. 4)")

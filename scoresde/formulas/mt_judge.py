@@ -85,14 +85,16 @@ def _inputs(e: sp.Expr, v: Vocab) -> frozenset:
 def _named_basis(res: sp.Expr, v: Vocab) -> sp.Expr:
     """The residual in the claim's own model parametrisation (data prediction or score), so that a wrong coefficient
     of x_θ is named as such and not as a wrong x and ε pair."""
-    if v.forms & {"x0", "score"} and "eps" not in v.forms and "v" not in v.forms:
+    only_v = v.forms == {"v"}  # a v-prediction step: ε_θ = α v_θ + σ y (Salimans & Ho 2022, Sec. 4)
+    if v.forms & {"x0", "score"} and "eps" not in v.forms and "v" not in v.forms or only_v:
         rep = {}
         for E, (y, lab) in v.model_args.items():
             if v.vecs.get(E, ("",))[0] != "eps" or E not in res.free_symbols:
                 continue
-            kind = "x0" if "x0" in v.forms else "score"
+            kind = "v" if only_v else "x0" if "x0" in v.forms else "score"
             X = v.vec(kind, v.vecs[E][1])
-            rep[E] = (y - v.alpha(lab) * X) / v.sigma(lab) if kind == "x0" else -v.sigma(lab) * X
+            rep[E] = (v.alpha(lab) * X + v.sigma(lab) * y if kind == "v" else
+                      (y - v.alpha(lab) * X) / v.sigma(lab) if kind == "x0" else -v.sigma(lab) * X)
         res = res.xreplace(rep)
     return res
 
@@ -115,7 +117,7 @@ def _disp(b_, v: Vocab) -> str:
     kind, key = v.vecs[b_]
     if kind == "noise":
         return "the coefficient of the noise " + ("ε" if key == "ε" else f"ε_{key}")
-    name = {"eps": "ε_θ", "x0": "x_θ", "score": "s_θ", "D": "D_θ"}.get(kind)
+    name = {"eps": "ε_θ", "x0": "x_θ", "score": "s_θ", "D": "D_θ", "v": "v_θ"}.get(kind)
     if name:
         y, _, lab = key.rpartition("|")
         return f"the coefficient of {name}({_state(y)}, {lab})"

@@ -133,7 +133,7 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
     v.lam_scale = (hints or {}).get("lam_scale", v.lam_scale)
     r = Reader(v)
     for at in p.atoms.values():  # the time points of the formula (a bare v needs its one time point)
-        lab = _sub_label(at.sub) if at.base in ("α", "σ", "λ") and at.sub and v.mode == "vp" else None
+        lab = _sub_label(at.sub) if (at.base in ("α", "σ", "λ") or at.sub.startswith("φ")) and at.sub and v.mode == "vp" else None
         if lab:
             v.lam(lab)
     sides = _kernel(p, table, r)
@@ -170,6 +170,10 @@ def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Sy
 
 
 def _label_tex(lab: str) -> str:
+    if lab.startswith("φ"):
+        return lab.replace("φ", r"\phi ").replace("δ", r"\delta ").replace("_", "_{", 1) + ("}" if "_" in lab else "")
+    if lab == "λ'":
+        return r"\lambda'"
     head, _, sub = lab.partition("_")
     head = {"τ": r"\tau", "λ": r"\lambda"}.get(head, head).replace("Δ", r"\Delta ")
     if not sub:

@@ -55,6 +55,9 @@ def _shift(idx: str, by: int) -> Optional[str]:
 
 def label_of(base: str, deco: str, sub: str) -> Optional[str]:
     """The time point a time token names: t, s, u, t_i, t_i-1, s_2i, τ_i-1, t-Δt, t̂_i, λ (None if not a time token)."""
+    if base == "φ" and deco == "":  # an angle names its time point (Salimans & Ho 2022, Sec. 4)
+        lab = "φ" + ("_" + sub.replace("{", "").replace("}", "") if sub else "")
+        return lab if _sub_label(lab) else None
     if base not in ("t", "s", "τ", "λ", "u") or deco not in ("", "hat"):
         return None
     head = base + ("\u0302" if deco == "hat" else "")
@@ -70,6 +73,9 @@ def _sub_label(sub: str) -> Optional[str]:
     """A subscript that itself is a time point: t, s, t_i-1, s_2i, τ_i, t-Δt."""
     sub = sub.replace("{", "").replace("}", "")
     if re.fullmatch(r"[tsu]|τ|λ", sub):
+        return sub
+    m = re.fullmatch(r"φ(_\w+)?([+-]δ)?", sub)
+    if m:  # an angle φ_t, φ_t − δ of the angular parametrisation (Salimans & Ho 2022, Sec. 4) names its time point
         return sub
     if re.fullmatch(r"λ(?:'|′|\^′)", sub):  # λ' of Ho & Salimans 2022 (Sec. 2): another log-SNR point
         return "λ'"
@@ -121,6 +127,16 @@ class Vocab:
         if others:
             raise Unknown("a time derivative of something that is not a function of λ_t")
         return sp.diff(e, self.lam("t")) * sp.Symbol("λ̇[t]", real=True)
+
+    def angle(self, label: str) -> sp.Expr:
+        """φ at a time point: α_φ = cos φ, σ_φ = sin φ, φ = arctan(σ/α) = arctan(e^{−λ}) (Salimans & Ho 2022, Sec. 4)."""
+        return sp.atan(sp.exp(-self.lam(label)))
+
+    def dz_dangle(self, label: str) -> sp.Expr:
+        """dz_φ/dφ of z_φ = α_φ x + σ_φ ε with x, ε held fixed: v_φ = cos(φ) ε − sin(φ) x (Salimans & Ho 2022, Sec. 4)."""
+        lam = self.lam(label)
+        z = self.alpha(label) * self.vec("data", "x") + self.sigma(label) * self.vec("noise", "ε")
+        return sp.simplify(sp.diff(z, lam) / sp.diff(self.angle(label), lam))
 
     def param(self, name: str, **assume) -> sp.Symbol:
         if name not in self.params:
@@ -196,6 +212,14 @@ class Vocab:
             mu = self.vec("aux", f"μ̃@{a_}|{b_}")
             self.defs[mu] = val
             return mu
+        if base == "φ" and deco == "" and args is None and (not sub or _sub_label("φ_" + sub)):
+            return self.angle("φ" + ("_" + sub if sub else ""))
+        if base == "δ" and deco == "" and not sub and args is None:  # the angle step of z_{φ−δ} (Salimans & Ho 2022, Sec. 4)
+            moved = [k for k in self.lams if k.startswith("φ") and k[-2:] in ("-δ", "+δ")]
+            if len(moved) != 1:
+                raise Unknown("δ (no time point φ − δ)")
+            lab = moved[0]
+            return (1 if lab.endswith("-δ") else -1) * (self.angle(lab[:-2]) - self.angle(lab))
         if args == ("t",) and base in ("f", "g") and not sub and self.mode == "vp":
             # f(t) = d log α_t/dt, g²(t) = dσ_t²/dt − 2 (d log α_t/dt) σ_t² (Lu et al. 2022a, Eq. 2.2; Kingma et al. 2021, App. A)
             f = self.ddt(sp.log(self.alpha("t")))
@@ -275,6 +299,9 @@ class Vocab:
             return self.vec("noise", "ε")
         if base == "D" and deco == "" and sub and _IDX.match(sub):
             return self.vec("aux", f"D@{sub}")
+        if base == "v" and deco == "" and sub and _sub_label(sub) and sub != "θ":  # v_φ, v_t: α ε − σ x at that point
+            lab = _sub_label(sub)
+            return self.alpha(lab) * self.vec("noise", "ε") - self.sigma(lab) * self.vec("data", "x")
         if base == "v" and deco == "" and not sub:  # v ≡ α_t ε − σ_t x (Salimans & Ho 2022, Sec. 4)
             lab = self._only_label()
             return self.alpha(lab) * self.vec("noise", "ε") - self.sigma(lab) * self.vec("data", "x")

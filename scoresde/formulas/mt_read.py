@@ -143,11 +143,27 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
             for sym in s_.free_symbols:
                 if sym in p.atoms and _is_model(p.atoms[sym], table) and table[p.atoms[sym].sub].kind == "model":
                     v.atom(p.atoms[sym], table, r)
+        if v.default_point is None:
+            _hat_point(p, v)
         dxdt = {DX: v.vec("aux", "dx/dt") * DT}  # dx/dt of the state at t (an ODE's left side)
         sides = [r.expr(p, table, s_.xreplace(dxdt)) for s_ in p.sides]
         if any(s_.has(DT) for s_ in sides):
             raise Unknown("a differential that is not dx/dt")
     return sides, v, ([f"notation inferred: {why}"] if why else [])
+
+
+def _hat_point(p: Parsed, v: Vocab) -> None:
+    """x̂, v̂ (and ε̂ beside them) written without arguments: the predictions at the formula's one state z_t
+    (Salimans & Ho 2022, Sec. 4 write ε̂, x̂, v̂ for the model's outputs at z_t)."""
+    ats = list(p.atoms.values())
+    if not any(a_.base in ("x", "v") and a_.deco == "hat" and not a_.sub and a_.args is None for a_ in ats):
+        return
+    labs = {_sub_label(a_.sub) for a_ in ats if a_.base in ("x", "z") and a_.deco == "" and a_.sub and a_.sub != "0"}
+    if len(labs) != 1 or None in labs:
+        return
+    lab = labs.pop()
+    v.default_point = (v.state(lab), lab)
+    v.hat_model = True
 
 
 def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Symbol, sp.Expr, Vocab]:

@@ -104,6 +104,7 @@ class Vocab:
     in_integral: bool = False
     sigma_vp: bool = True  # σ_t is VDM's √(1 − ᾱ_t) (False: nothing beside it says so)
     defs: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # a named quantity on the left -> its definition
+    hat_model: bool = False  # ε̂ is the model's prediction (it stands beside x̂ or v̂ at one state), not a draw
     lam_scale: int = 1  # a written λ is λ_base·lam_scale: 1 = log(α/σ) (Lu et al. 2022a), 2 = log(α²/σ²) (Ho & Salimans)
 
     # ---------------------------------------------------------------- scalars
@@ -296,6 +297,8 @@ class Vocab:
         if base in ("ε", "z") and deco == "" and (not sub or _sub_label(sub) or sub in ("i",)):
             return self.vec("noise", "ε")  # one fresh draw per formula, however it is named (ε, ε_t, z)
         if base == "ε" and deco == "hat" and not sub:
+            if self.hat_model:  # ε̂ beside x̂, v̂: the predictions at one state (Salimans & Ho 2022, Sec. 4)
+                return self._default_model("eps")
             return self.vec("noise", "ε")
         if base == "D" and deco == "" and sub and _IDX.match(sub):
             return self.vec("aux", f"D@{sub}")
@@ -373,6 +376,11 @@ class Vocab:
             if self.mode != "edm" or ph.base == "lambda":
                 raise Unknown(f"{ph.base}({ph.args[0]})")
             return self.e_sym("sig" if ph.base == "sigma" else "sc", self.time_label_text(ph.args[0]))
+        if ph.kind == "dzdphi":  # dz_φ/dφ of the angular parametrisation (Salimans & Ho 2022, Sec. 4)
+            lab = self.time_label_text(ph.args[0])
+            if not lab.startswith("φ"):
+                raise Unknown("dz/dφ in something that is not an angle")
+            return self.dz_dangle(lab)
         if ph.kind == "prime":
             return self.vec("aux", f"d'@{ph.args[0]}")
         if ph.kind == "min":

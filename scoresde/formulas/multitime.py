@@ -248,6 +248,8 @@ def _vocab_line(v: Vocab) -> str:
     parts = []
     if v.mode == "edm":
         return "EDM's σ(t), s(t), D_θ(x; σ), Karras et al. 2022"
+    if any(k.startswith("φ") for k in v.lams):
+        parts.append("α_φ = cos φ, σ_φ = sin φ, v_φ = dz_φ/dφ (Salimans & Ho 2022, Sec. 4)")
     if v.lam_scale == 2:
         parts.append("λ = log(α_λ²/σ_λ²) indexes the time points (Ho & Salimans 2022, Sec. 2)")
     if v.notation == "ddim":

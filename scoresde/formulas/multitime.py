@@ -121,6 +121,9 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
     m = _DDIM_ODE.match(text)
     if m:
         return _ddim_ode(text, m)
+    m = _TINV.match(text)
+    if m:
+        return _inverse_schedule(text, m.group("rhs"))
     text = _index_form(text)
     m = _TLAMBDA.match(text)
     if m:  # s_i = t_λ(...): t_λ is the inverse of λ (Lu et al. 2022a, Sec. 3.3), so λ_{s_i} = (...)
@@ -166,6 +169,43 @@ def _definition(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
     from .mt_judge import _terms
     return Verdict(text, "inconsistent", f"differs from the {title} ({src})", claim=title, target="mt.vocabulary",
                    terms=_terms(bad, v, sides[0], sides), notes=notes)
+
+
+_TINV = re.compile(r"^\s*t\s*_\s*\{?\s*\\lambda\s*\}?\s*(?:\\left|\\big|\\Big)?\s*\(\s*\\lambda\s*(?:\\right|\\big|\\Big)?\s*\)\s*=\s*(?P<rhs>.+)$")
+
+
+def _inverse_schedule(text: str, rhs: str) -> Optional[Verdict]:
+    """t_λ(λ) = F(λ): the inverse of a schedule's half log-SNR λ_t (Lu et al. 2022a, Sec. 3.3 and App. D for the linear
+    VP schedule). Exact when λ_t(F(λ)) = λ for a known schedule; inconsistent when F uses exactly that schedule's
+    parameters (β_0, β_1 of the linear VP schedule) and does not invert it; else not judged here."""
+    v = Vocab(notation="vdm")
+    v.in_integral = True  # the bare λ is the free log-SNR argument
+    try:
+        F = Reader(v).text(rhs)
+    except (Unknown, ParseError, ZeroDivisionError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    lam = v.lam("λ")
+    if lam not in F.free_symbols or any(s_ in v.vecs for s_ in F.free_symbols):
+        return None
+    mine = F.free_symbols - {lam}
+    owner = None
+    for ref in REFS:
+        if ref.kind != "schedule":
+            continue
+        _, val, _ = _cached(ref, None)
+        tsym = [s_ for s_ in val.free_symbols if s_.name == "t·"]
+        if not tsym:
+            continue
+        z, _, how = nonzero(val.xreplace({tsym[0]: F}) - lam, v)
+        if z:
+            return Verdict(text, "exact", f"the inverse t_λ of the {ref.title} ({ref.source}; Lu et al. 2022a, Sec. 3.3)",
+                           claim=ref.title, target=ref.name)
+        if z is False and mine and mine == val.free_symbols - set(tsym):
+            owner = ref
+    if owner is None:
+        return None
+    return Verdict(text, "inconsistent", f"does not invert λ_t of the {owner.title} ({owner.source}): λ_t(t_λ(λ)) ≠ λ",
+                   claim=owner.title, target=owner.name, terms=["rhs"])
 
 
 def _schedule(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:

@@ -175,6 +175,10 @@ def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Sy
     r = Reader(v)
     prepared, table = prepare(latex)
     p = parse(prepared)
+    for at in p.atoms.values():  # its time points, as for a claim (a bare h is λ_t − λ_s on the step s -> t)
+        lab = _sub_label(at.sub) if at.base in ("α", "σ") and at.sub and v.mode == "vp" else None
+        if lab:
+            v.lam(lab)
     for sym in p.sides[1].free_symbols:
         if sym in p.atoms and _is_model(p.atoms[sym], table) and table[p.atoms[sym].sub].kind == "model":
             v.atom(p.atoms[sym], table, r)

@@ -95,6 +95,10 @@ REFS: List[MTRef] = [
          r"\tilde{x}_{t_i} = \frac{\sigma_{t_i}}{\sigma_{t_{i-1}}}" + _X1 + r" - \alpha_{t_i}(e^{-h_i} - 1)\left(\left(1 + \frac{1}{2r_i}\right)"
          + _D1 + r" - \frac{1}{2r_i}x_\theta(\tilde{x}_{t_{i-2}}, t_{i-2})\right)",
          lams={"t_i-2": "t_i-1 - r_i*h"}, params={"r_i": 0.8}),
+    _dpm("mt.sdedpmpp1.x", "SDE-DPM-Solver++(1) (first-order solver of the reverse SDE, data prediction)",
+         f"{LU_B}, Sec. 5 (SDE-DPM-Solver++1, h = λ_t − λ_s)",
+         r"x_t = \frac{\sigma_t}{\sigma_s}e^{-h}x_s + \alpha_t\left(1 - e^{-2h}\right)x_\theta(x_s, s) + \sigma_t\sqrt{1 - e^{-2h}}\,\epsilon",
+         grid="none", group="sdedpmpp"),
     _dpm("mt.exact.eps", "exact solution of the diffusion ODE, noise prediction", f"{LU_A}, Prop. 3.1, Eq. 3.4",
          r"x_t = \frac{\alpha_t}{\alpha_s}x_s - \alpha_t\int_{\lambda_s}^{\lambda_t} e^{-\lambda}\hat{\epsilon}_\theta(\hat{x}_\lambda, \lambda) d\lambda",
          grid="none"),

@@ -268,6 +268,8 @@ class Vocab:
             return 2 * self.lam("λ'" if at.sup else "λ")  # Ho & Salimans 2022: λ = log(α_λ²/σ_λ²) indexes the point
         if base == "λ" and deco == "" and self.in_integral:  # the integration variable of Lu et al.'s Eq. 3.4
             return self.lam("λ")
+        if base == "h" and deco == "" and not sub and {"t", "s"} <= set(self.lams) and not set(self.lams) - {"t", "s", "λ"}:
+            return self.lam("t") - self.lam("s")  # h = λ_t − λ_s on the step s -> t (Lu et al. 2022b, Sec. 4)
         if base == "h" and deco == "" and sub:
             prev = _shift(sub, -1)
             if prev is None:

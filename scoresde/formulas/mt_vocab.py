@@ -329,6 +329,8 @@ class Vocab:
             return self.param(f"S_{sub}")
         if base == "N" and not sub:
             return self.param("N", integer=True)
+        if base == "α" and deco == "" and not sub:  # the Runge-Kutta parameter of EDM's App. D.2 (α = 1: Heun)
+            return self.param("α")
         raise Unknown(at.name)
 
     def _only_label(self) -> str:

@@ -46,6 +46,9 @@ EXACT = [
     r" + \sigma_s\sqrt{1 - \frac{\mathrm{SNR}(t)}{\mathrm{SNR}(s)}}\,\epsilon",
     # SDE-DPM-Solver++(1) with the exponentials rearranged
     r"x_t = \frac{\sigma_t e^{-h}}{\sigma_s}x_s - \alpha_t\left(e^{-2h} - 1\right)x_\theta(x_s, s) + \sigma_t\sqrt{1 - e^{-2h}}\,z",
+    # Lu et al. 2022a/b: the exact solutions as integrals in τ with the factor dλ_τ/dτ (Eq. 3.3 form)
+    r"x_t = \frac{\alpha_t}{\alpha_s}x_s - \alpha_t\int_s^t \frac{d\lambda_\tau}{d\tau} e^{-\lambda_\tau}\epsilon_\theta(x_\tau, \tau) d\tau",
+    r"x_t = \frac{\sigma_t}{\sigma_s}x_s + \sigma_t\int_s^t \frac{d\lambda_\tau}{d\tau}\frac{\alpha_\tau}{\sigma_\tau}x_\theta(x_\tau, \tau) d\tau",
     # EDM's second-order family, factored
     r"x_{i+1} = x_i + \frac{t_{i+1} - t_i}{2\alpha}\left((2\alpha - 1)d_i + d'_i\right)",
 ]
@@ -71,6 +74,8 @@ WRONG = [
     (r"z_s = \frac{\alpha_{t|s}\sigma_s^2}{\sigma_t^2}z_t + \frac{\alpha_s\sigma_{t|s}^2}{\sigma_t^2}\hat{x}_\theta(z_t; t) + \frac{\sigma_{t|s}}{\sigma_t}\epsilon",
      ["variance"]),
     (r"x_t = \frac{\sigma_t}{\sigma_s}e^{-h}x_s + \alpha_t\left(1 - e^{-2h}\right)x_\theta(x_s, s) + \sigma_t\left(1 - e^{-2h}\right)z", ["variance"]),
+    (r"x_t = \frac{\sigma_t}{\sigma_s}x_s + \sigma_t\int_s^t \frac{d\lambda_\tau}{d\tau}\frac{\sigma_\tau}{\alpha_\tau}x_\theta(x_\tau, \tau) d\tau",
+     ["mean.x0"]),
     (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\left(1 - \frac{1}{\alpha}\right)d_i + \frac{1}{2\alpha}d'_i\right)", ["mean.other"]),
 ]
 
@@ -84,6 +89,8 @@ def test_wrong_variants_named(latex, terms):
 UNJUDGED = [
     # a t_λ with parameters of no known schedule: another valid schedule may exist
     r"t_\lambda(\lambda) = \frac{1}{k}\log(1 + e^{-2\lambda})",
+    # an integral in dτ without the factor dλ_τ/dτ (not the exact solution's change of variables)
+    r"x_t = \frac{\alpha_t}{\alpha_s}x_s - \alpha_t\int_s^t \frac{\sigma_\tau}{\alpha_\tau}\epsilon_\theta(x_\tau, \tau) d\tau",
     # a gradient in another variable than the density's argument
     r"\nabla_{\mathbf{y}}\log q(\mathbf{z}_t) = \frac{\alpha_t\hat{\mathbf{x}}_\theta(\mathbf{z}_t; t) - \mathbf{z}_t}{\sigma_t^2}",
 ]

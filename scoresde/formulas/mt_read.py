@@ -49,6 +49,8 @@ class Reader:
     def integral(self, ph: Placeholder) -> sp.Expr:
         """∫_lo^hi f(λ) dλ over a model output along the trajectory: f at the integration point λ (its own time
         point, values random like any other) times a symbol of the oriented interval, J[lo, hi] = −J[hi, lo]."""
+        if ph.var == "tau":
+            ph = _tau_to_lambda(ph)
         if ph.var != "lambda":
             raise Unknown(f"an integral in d{ph.var}")
         lo, hi = self.v.time_label_text(ph.lo), self.v.time_label_text(ph.hi)
@@ -62,6 +64,21 @@ class Reader:
         key = sorted([lo, hi])
         J = sp.Symbol(f"J[{key[0]},{key[1]}]", positive=True)
         return body * (J if [lo, hi] == key else -J)
+
+
+_JAC = re.compile(r"(?:\\left\s*\(|\()?\s*\\frac\s*\{\s*d\s*\\lambda\s*_\s*\{?\s*\\tau\s*\}?\s*\}\s*\{\s*d\s*\\tau\s*\}\s*(?:\\right\s*\)|\))?")
+
+
+def _tau_to_lambda(ph: Placeholder) -> Placeholder:
+    """∫_s^t (dλ_τ/dτ) g(τ) dτ = ∫_{λ_s}^{λ_t} g dλ: the change of variables of Lu et al. 2022a (Eq. 3.3 -> 3.4), the
+    state x_τ on the trajectory becoming x̂_λ. Without the factor dλ_τ/dτ the integral is not read."""
+    body, n = _JAC.subn(" ", ph.body, count=1)
+    if n != 1:
+        raise Unknown("an integral in dτ without the factor dλ_τ/dτ")
+    body = re.sub(r"(?:\\mathbf\s*\{\s*x\s*\}|(?<![A-Za-z\\])x)\s*_\s*\{?\s*\\tau\s*\}?", r"\\hat{x}_\\lambda ", body)
+    body = re.sub(r"\\tau(?![A-Za-z])", r"\\lambda ", body)
+    bound = lambda b_: r"\lambda_{" + b_ + "}" if re.fullmatch(r"[ts](?:_\{?\w+\}?)?", b_.strip()) else b_
+    return Placeholder("integral", lo=bound(ph.lo), hi=bound(ph.hi), body=body, var="lambda")
 
 
 def _is_model(at, table) -> bool:
@@ -124,6 +141,9 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
     if p.relation != "=" or len(p.sides) < 2:
         raise Unknown("not an equation")
     notation, why = _notation(p, hints)
+    if notation == "ddim" and not (hints or {}).get("notation") and any(
+            ph.kind == "integral" and "\\sigma" in ph.body for ph in table.values()):
+        notation, why = "vdm", "α_t, σ_t read as VDM/DPM-Solver's (σ_τ inside the integral)"
     v = Vocab(notation=notation, mode=_mode(text, table, p))
     if not (hints or {}).get("notation"):  # σ_t with nothing VP beside it may be a VE noise level
         v.sigma_vp = any(a_.base in ("α", "h", "λ", "r", "γ") or (a_.base == "Ψ" and a_.sub in table and table[a_.sub].kind

@@ -171,13 +171,17 @@ def _density(m, args: List[str], b: _Builder) -> str:
     return b.key(Placeholder("density", args=[joined[:cut].strip()], body=joined[cut + 1:].strip()))
 
 
+def _balanced(s: str) -> bool:
+    return s.count("{") == s.count("}") and s.count("(") == s.count(")")
+
+
 def _integrals(text: str, b: _Builder) -> str:
     for _ in range(8):
         m = _INT.search(text)
         if m is None:
             return text
-        d = _DVAR.search(text, m.end())
-        if d is None:
+        d = next((d_ for d_ in _DVAR.finditer(text, m.end()) if _balanced(text[m.end():d_.start()])), None)
+        if d is None:  # the differential is the first d-variable outside braces (not the dλ_τ of a dλ_τ/dτ factor)
             return text
         body = text[m.end():d.start()].strip()
         body = re.sub(r"(\\[,;:!]|\\q?quad|\s)+$", "", body)

@@ -49,6 +49,9 @@ EXACT = [
     # Lu et al. 2022a/b: the exact solutions as integrals in τ with the factor dλ_τ/dτ (Eq. 3.3 form)
     r"x_t = \frac{\alpha_t}{\alpha_s}x_s - \alpha_t\int_s^t \frac{d\lambda_\tau}{d\tau} e^{-\lambda_\tau}\epsilon_\theta(x_\tau, \tau) d\tau",
     r"x_t = \frac{\sigma_t}{\sigma_s}x_s + \sigma_t\int_s^t \frac{d\lambda_\tau}{d\tau}\frac{\alpha_\tau}{\sigma_\tau}x_\theta(x_\tau, \tau) d\tau",
+    # Salimans & Ho 2022, Alg. 2: the distillation target, cleared of fractions, and with t' for the far point
+    r"\tilde{x} = \frac{\sigma_t z_{t''} - \sigma_{t''} z_t}{\sigma_t\alpha_{t''} - \sigma_{t''}\alpha_t}",
+    r"\tilde{\mathbf{x}} = \frac{\sigma_{t'}\mathbf{z}_t - \sigma_t\mathbf{z}_{t'}}{\sigma_{t'}\alpha_t - \sigma_t\alpha_{t'}}",
     # EDM's second-order family, factored
     r"x_{i+1} = x_i + \frac{t_{i+1} - t_i}{2\alpha}\left((2\alpha - 1)d_i + d'_i\right)",
 ]
@@ -91,6 +94,8 @@ UNJUDGED = [
     r"t_\lambda(\lambda) = \frac{1}{k}\log(1 + e^{-2\lambda})",
     # an integral in dτ without the factor dλ_τ/dτ (not the exact solution's change of variables)
     r"x_t = \frac{\alpha_t}{\alpha_s}x_s - \alpha_t\int_s^t \frac{\sigma_\tau}{\alpha_\tau}\epsilon_\theta(x_\tau, \tau) d\tau",
+    # a distillation target that inverts no DDIM step: not guessed at (another step's inverse may be meant)
+    r"\tilde{x} = \frac{\sigma_t z_{t''} + \sigma_{t''} z_t}{\sigma_t\alpha_{t''} - \sigma_{t''}\alpha_t}",
     # a gradient in another variable than the density's argument
     r"\nabla_{\mathbf{y}}\log q(\mathbf{z}_t) = \frac{\alpha_t\hat{\mathbf{x}}_\theta(\mathbf{z}_t; t) - \mathbf{z}_t}{\sigma_t^2}",
 ]

@@ -77,6 +77,8 @@ def _sub_label(sub: str) -> Optional[str]:
     m = re.fullmatch(r"φ(_\w+)?([+-]δ)?", sub)
     if m:  # an angle φ_t, φ_t − δ of the angular parametrisation (Salimans & Ho 2022, Sec. 4) names its time point
         return sub
+    if re.fullmatch(r"[ts]'{1,2}", sub):  # t', t'' (Salimans & Ho 2022, Alg. 2: the two DDIM steps t -> t' -> t'')
+        return sub
     if re.fullmatch(r"λ(?:'|′|\^′)", sub):  # λ' of Ho & Salimans 2022 (Sec. 2): another log-SNR point
         return "λ'"
     if re.fullmatch(r"t[+-]Δt|t[+-]\d", sub):

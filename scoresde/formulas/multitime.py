@@ -142,6 +142,10 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
               if s_.name.startswith("λ[")]
     if len(sides) == 2 and len(placed) == 1 and sides[0] == placed[0]:
         return _placement(text, sides, v, placed[0], notes)
+    if len(sides) == 2 and _is_tilde_x(text) and sides[0] == v.vec("data", "x"):
+        inv = _inverse_step(text, sides, v, notes)
+        if inv is not None:
+            return inv
     q = _target(sides, v)
     if q is None:
         return _identity(text, sides, v, notes)
@@ -206,6 +210,42 @@ def _inverse_schedule(text: str, rhs: str) -> Optional[Verdict]:
         return None
     return Verdict(text, "inconsistent", f"does not invert λ_t of the {owner.title} ({owner.source}): λ_t(t_λ(λ)) ≠ λ",
                    claim=owner.title, target=owner.name, terms=["rhs"])
+
+
+def _is_tilde_x(text: str) -> bool:
+    return re.match(r"\s*\\tilde\s*\{?\s*(?:\\mathbf\s*\{\s*x\s*\}|x)\s*\}?\s*=", text) is not None
+
+
+def _inverse_step(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
+    """x̃ = f(z_P, z_C): the data prediction that makes one deterministic DDIM step from z_C land on z_P (the target
+    of progressive distillation, Salimans & Ho 2022, Alg. 2). Exact when substituting the DDIM step (Song, Meng &
+    Ermon 2021, Eq. 12 with σ = 0) for z_P gives back the prediction; otherwise not judged here."""
+    states = [s_ for s_ in sides[1].free_symbols if s_ in v.vecs and v.vecs[s_][0] == "state"]
+    if len(states) != 2 or any(s_ in v.vecs and v.vecs[s_][0] not in ("state",) for s_ in sides[1].free_symbols):
+        return None
+    ref = by_name("mt.ddim.step")
+    for P, C in (states, states[::-1]):
+        labels = {"PP": v.vecs[P][1][2:], "CC": v.vecs[C][1][2:]}
+        try:
+            rq, rhs, rv = _cached(ref, labels)
+        except (Unknown, ParseError, ValueError):
+            return None
+        if rq != P:
+            continue
+        v.vecs.update(rv.vecs)
+        v.model_args.update(rv.model_args)
+        rhs = rhs.xreplace({s_: 0 for s_ in rhs.free_symbols if s_.name.startswith("σ_")})  # σ = 0: deterministic
+        (E,) = [s_ for s_ in rhs.free_symbols if s_ in rv.vecs and rv.vecs[s_][0] == "eps"] or [None]
+        if E is None:
+            return None
+        lab = labels["CC"]
+        pred = (C - v.sigma(lab) * E) / v.alpha(lab)
+        z, _, how = nonzero(sides[1].xreplace({P: rhs}) - pred, v)
+        if z:
+            return Verdict(text, "exact", "the data prediction that makes one deterministic DDIM step land on the given "
+                           "state (Salimans & Ho 2022, Alg. 2; Song, Meng & Ermon 2021, Eq. 12 with σ = 0)",
+                           claim="DDIM step inverted for x̂", target=ref.name, notes=notes)
+    return None
 
 
 def _schedule(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:

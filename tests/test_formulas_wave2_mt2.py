@@ -65,6 +65,9 @@ def test_new_notations_read_exact(latex):
 
 WRONG = [
     (r"\sigma_\lambda^2 = \frac{1}{1 + e^{-\lambda}}", ["rhs"]),
+    # a forward kernel with the ratio of α upside down: judged against q(z_λ | z_λ'), not left as "another σ"
+    (r"q(\mathbf{z}_\lambda | \mathbf{z}_{\lambda'}) = \mathcal{N}\left((\alpha_{\lambda'}/\alpha_{\lambda})\mathbf{z}_{\lambda'}, "
+     r"\sigma_{\lambda|\lambda'}^2\mathbf{I}\right)", ["mean.x"]),
     (r"\tilde{\sigma}_{\lambda'|\lambda}^2 = \left(1 - e^{\lambda' - \lambda}\right)\sigma_{\lambda'}^2", ["rhs"]),
     (r"\tilde{\mu}_{s|t}(z_t, x) = e^{2\lambda_t - 2\lambda_s}\frac{\alpha_s}{\alpha_t}z_t + \left(1 - e^{2\lambda_t - 2\lambda_s}\right)\alpha_t x",
      ["mean.x0"]),

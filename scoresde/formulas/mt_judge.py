@@ -46,7 +46,9 @@ def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
     noisy = any(v.vecs.get(s_, ("",))[0] == "noise" for s_ in sides[1].free_symbols)
     only_noise = bool(decided) and all(b_ is not None and v.vecs.get(b_, ("",))[0] == "noise" for b_ in decided[0][1])
     free_sigma = any(s_.name.startswith("σ_") and s_.name != "σ_Q" for s_ in claim_syms)
-    if (free_sigma or (noisy and all(r_[4].template for r_ in results))) and not (only_noise and len(decided) == len(results)):
+    # a kernel with no free scale (q(z_t | z_s), VDM Sec. 2) fits best: it is judged, not left as "another σ"
+    fixed = bool(decided) and decided[0][3] and decided[0][4].template and not decided[0][4].params
+    if (free_sigma or (noisy and not fixed and all(r_[4].template for r_ in results))) and not (only_noise and len(decided) == len(results)):
         # a free noise scale σ_t (DDIM's, DDPM's), or a stochastic step: another member of DDIM's family for some σ
         # (DDPM's ancestral step with σ² = β̃_t), or a step outside it (σ² = β_t): the one-step reader's to judge
         return Verdict(text, "unparsed", "a stochastic step that no multi-time reference fixes", notes=notes)

@@ -47,7 +47,9 @@ def decide(text: str, sides, v: Vocab, q: sp.Symbol, cands, notes) -> Verdict:
     noisy = any(v.vecs.get(s_, ("",))[0] == "noise" for s_ in sides[1].free_symbols)
     only_noise = bool(decided) and all(b_ is not None and v.vecs.get(b_, ("",))[0] == "noise" for b_ in decided[0][1])
     free_sigma = any(s_.name.startswith("σ_") and s_.name != "σ_Q" for s_ in claim_syms)
-    if (free_sigma or (noisy and all(r_[4].template for r_ in results))) and not (only_noise and len(decided) == len(results)):
+    # a kernel with no free scale (q(z_t | z_s), VDM Sec. 2) fits best: it is judged, not left as "another σ"
+    fixed = bool(decided) and decided[0][3] and decided[0][4].template and not decided[0][4].params
+    if (free_sigma or (noisy and not fixed and all(r_[4].template for r_ in results))) and not (only_noise and len(decided) == len(results)):
         # a free noise scale σ_t (DDIM's, DDPM's), or a stochastic step: another member of DDIM's family for some σ
         # (DDPM's ancestral step with σ² = β̃_t), or a step outside it (σ² = β_t): the one-step reader's to judge
         return Verdict(text, "unparsed", "a stochastic step that no multi-time reference fixes", notes=notes)
@@ -109,14 +111,16 @@ def _inputs(e: sp.Expr, v: Vocab) -> frozenset:
 def _named_basis(res: sp.Expr, v: Vocab) -> sp.Expr:
     """The residual in the claim's own model parametrisation (data prediction or score), so that a wrong coefficient
     of x_θ is named as such and not as a wrong x and ε pair."""
-    if v.forms & {"x0", "score"} and "eps" not in v.forms and "v" not in v.forms:
+    only_v = v.forms == {"v"}  # a v-prediction step: ε_θ = α v_θ + σ y (Salimans & Ho 2022, Sec. 4)
+    if v.forms & {"x0", "score"} and "eps" not in v.forms and "v" not in v.forms or only_v:
         rep = {}
         for E, (y, lab) in v.model_args.items():
             if v.vecs.get(E, ("",))[0] != "eps" or E not in res.free_symbols:
                 continue
-            kind = "x0" if "x0" in v.forms else "score"
+            kind = "v" if only_v else "x0" if "x0" in v.forms else "score"
             X = v.vec(kind, v.vecs[E][1])
-            rep[E] = (y - v.alpha(lab) * X) / v.sigma(lab) if kind == "x0" else -v.sigma(lab) * X
+            rep[E] = (v.alpha(lab) * X + v.sigma(lab) * y if kind == "v" else
+                      (y - v.alpha(lab) * X) / v.sigma(lab) if kind == "x0" else -v.sigma(lab) * X)
         res = res.xreplace(rep)
     return res
 
@@ -139,7 +143,7 @@ def _disp(b_, v: Vocab) -> str:
     kind, key = v.vecs[b_]
     if kind == "noise":
         return "the coefficient of the noise " + ("ε" if key == "ε" else f"ε_{key}")
-    name = {"eps": "ε_θ", "x0": "x_θ", "score": "s_θ", "D": "D_θ"}.get(kind)
+    name = {"eps": "ε_θ", "x0": "x_θ", "score": "s_θ", "D": "D_θ", "v": "v_θ"}.get(kind)
     if name:
         y, _, lab = key.rpartition("|")
         return f"the coefficient of {name}({_state(y)}, {lab})"

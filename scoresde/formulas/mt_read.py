@@ -49,6 +49,8 @@ class Reader:
     def integral(self, ph: Placeholder) -> sp.Expr:
         """∫_lo^hi f(λ) dλ over a model output along the trajectory: f at the integration point λ (its own time
         point, values random like any other) times a symbol of the oriented interval, J[lo, hi] = −J[hi, lo]."""
+        if ph.var == "tau":
+            ph = _tau_to_lambda(ph)
         if ph.var != "lambda":
             raise Unknown(f"an integral in d{ph.var}")
         lo, hi = self.v.time_label_text(ph.lo), self.v.time_label_text(ph.hi)
@@ -62,6 +64,21 @@ class Reader:
         key = sorted([lo, hi])
         J = sp.Symbol(f"J[{key[0]},{key[1]}]", positive=True)
         return body * (J if [lo, hi] == key else -J)
+
+
+_JAC = re.compile(r"(?:\\left\s*\(|\()?\s*\\frac\s*\{\s*d\s*\\lambda\s*_\s*\{?\s*\\tau\s*\}?\s*\}\s*\{\s*d\s*\\tau\s*\}\s*(?:\\right\s*\)|\))?")
+
+
+def _tau_to_lambda(ph: Placeholder) -> Placeholder:
+    """∫_s^t (dλ_τ/dτ) g(τ) dτ = ∫_{λ_s}^{λ_t} g dλ: the change of variables of Lu et al. 2022a (Eq. 3.3 -> 3.4), the
+    state x_τ on the trajectory becoming x̂_λ. Without the factor dλ_τ/dτ the integral is not read."""
+    body, n = _JAC.subn(" ", ph.body, count=1)
+    if n != 1:
+        raise Unknown("an integral in dτ without the factor dλ_τ/dτ")
+    body = re.sub(r"(?:\\mathbf\s*\{\s*x\s*\}|(?<![A-Za-z\\])x)\s*_\s*\{?\s*\\tau\s*\}?", r"\\hat{x}_\\lambda ", body)
+    body = re.sub(r"\\tau(?![A-Za-z])", r"\\lambda ", body)
+    bound = lambda b_: r"\lambda_{" + b_ + "}" if re.fullmatch(r"[ts](?:_\{?\w+\}?)?", b_.strip()) else b_
+    return Placeholder("integral", lo=bound(ph.lo), hi=bound(ph.hi), body=body, var="lambda")
 
 
 def _is_model(at, table) -> bool:
@@ -124,13 +141,19 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
     if p.relation != "=" or len(p.sides) < 2:
         raise Unknown("not an equation")
     notation, why = _notation(p, hints)
+    if notation == "ddim" and not (hints or {}).get("notation") and any(
+            ph.kind == "integral" and "\\sigma" in ph.body for ph in table.values()):
+        notation, why = "vdm", "α_t, σ_t read as VDM/DPM-Solver's (σ_τ inside the integral)"
     v = Vocab(notation=notation, mode=_mode(text, table, p))
     if not (hints or {}).get("notation"):  # σ_t with nothing VP beside it may be a VE noise level
         v.sigma_vp = any(a_.base in ("α", "h", "λ", "r", "γ") or (a_.base == "Ψ" and a_.sub in table and table[a_.sub].kind
                                                                        in ("snr", "model", "integral")) for a_ in p.atoms.values())
+    if any(a_.base in ("α", "σ", "z") and re.match(r"λ(?!_)", a_.sub) for a_ in p.atoms.values()):
+        v.lam_scale = 2  # α_λ, σ_λ, z_λ: points indexed by the log-SNR λ = log(α_λ²/σ_λ²) (Ho & Salimans 2022, Sec. 2)
+    v.lam_scale = (hints or {}).get("lam_scale", v.lam_scale)
     r = Reader(v)
     for at in p.atoms.values():  # the time points of the formula (a bare v needs its one time point)
-        lab = _sub_label(at.sub) if at.base in ("α", "σ", "λ") and at.sub and v.mode == "vp" else None
+        lab = _sub_label(at.sub) if (at.base in ("α", "σ", "λ") or at.sub.startswith("φ")) and at.sub and v.mode == "vp" else None
         if lab:
             v.lam(lab)
     sides = _kernel(p, table, r)
@@ -140,11 +163,27 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
             for sym in s_.free_symbols:
                 if sym in p.atoms and _is_model(p.atoms[sym], table) and table[p.atoms[sym].sub].kind == "model":
                     v.atom(p.atoms[sym], table, r)
+        if v.default_point is None:
+            _hat_point(p, v)
         dxdt = {DX: v.vec("aux", "dx/dt") * DT}  # dx/dt of the state at t (an ODE's left side)
         sides = [r.expr(p, table, s_.xreplace(dxdt)) for s_ in p.sides]
         if any(s_.has(DT) for s_ in sides):
             raise Unknown("a differential that is not dx/dt")
     return sides, v, ([f"notation inferred: {why}"] if why else [])
+
+
+def _hat_point(p: Parsed, v: Vocab) -> None:
+    """x̂, v̂ (and ε̂ beside them) written without arguments: the predictions at the formula's one state z_t
+    (Salimans & Ho 2022, Sec. 4 write ε̂, x̂, v̂ for the model's outputs at z_t)."""
+    ats = list(p.atoms.values())
+    if not any(a_.base in ("x", "v") and a_.deco == "hat" and not a_.sub and a_.args is None for a_ in ats):
+        return
+    labs = {_sub_label(a_.sub) for a_ in ats if a_.base in ("x", "z") and a_.deco == "" and a_.sub and a_.sub != "0"}
+    if len(labs) != 1 or None in labs:
+        return
+    lab = labs.pop()
+    v.default_point = (v.state(lab), lab)
+    v.hat_model = True
 
 
 def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Symbol, sp.Expr, Vocab]:
@@ -156,6 +195,10 @@ def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Sy
     r = Reader(v)
     prepared, table = prepare(latex)
     p = parse(prepared)
+    for at in p.atoms.values():  # its time points, as for a claim (a bare h is λ_t − λ_s on the step s -> t)
+        lab = _sub_label(at.sub) if at.base in ("α", "σ") and at.sub and v.mode == "vp" else None
+        if lab:
+            v.lam(lab)
     for sym in p.sides[1].free_symbols:
         if sym in p.atoms and _is_model(p.atoms[sym], table) and table[p.atoms[sym].sub].kind == "model":
             v.atom(p.atoms[sym], table, r)
@@ -167,6 +210,10 @@ def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Sy
 
 
 def _label_tex(lab: str) -> str:
+    if lab.startswith("φ"):
+        return lab.replace("φ", r"\phi ").replace("δ", r"\delta ").replace("_", "_{", 1) + ("}" if "_" in lab else "")
+    if lab == "λ'":
+        return r"\lambda'"
     head, _, sub = lab.partition("_")
     head = {"τ": r"\tau", "λ": r"\lambda"}.get(head, head).replace("Δ", r"\Delta ")
     if not sub:

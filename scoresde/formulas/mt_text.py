@@ -32,6 +32,8 @@ _SIGMOID = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*sigmoid\s*\
 _MIN = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(")
 _TFUN = re.compile(r"(?<![\\a-zA-Z])(\\sigma|\\lambda|s)\s*(?:\\left)?\(\s*((?:\\hat\s*\{?\s*t\s*\}?|t)\s*_\s*(?:\{[^{}]*\}|\w))\s*(?:\\right)?\)")
 _DENS = re.compile(r"(?<![\\a-zA-Z])([qp])\s*(?:_\s*(?:\{[^{}]*\}|\\?[a-zA-Z]+))?\s*(?:\\left)?\(")
+_DZDPHI = re.compile(r"\\frac\s*\{\s*d\s*" + _FONT + r"z\s*\}?\s*_\s*(?P<a>\{[^{}]*\}|\\phi|\w)\s*\}\s*\{\s*d\s*(?P<b>\\phi(?:\s*_\s*(?:\{[^{}]*\}|\w))?)\s*\}")
+_GRAD = re.compile(r"\\nabla\s*_\s*(?P<v>\{(?:[^{}]|\{[^{}]*\})*\}|\w)\s*\\log\s*(?P<d>[pq])\s*(?:_\s*(?P<t>\{[^{}]*\}|\w))?\s*(?:\\left)?\(")
 _CASES = re.compile(r"\\begin\s*\{\s*cases\s*\}(?P<body>.*?)(?:\\end\s*\{\s*cases\s*\}|$)", re.S)
 
 
@@ -121,10 +123,12 @@ def prepare(text: str) -> Tuple[str, Dict[str, Placeholder]]:
         first = re.split(r"\\\\", m.group("body"))[0].split("&")[0]
         text = text[:m.start()] + "{" + first + "}" + text[m.end():]
     text = _integrals(text, b)
+    text = _DZDPHI.sub(lambda m_: b.key(Placeholder("dzdphi", args=[m_.group("b")])) if _same_angle(m_) else m_.group(0), text)
     text = _calls(text, _SIGMOID, lambda m_, a_, b_: r"\frac{1}{1+e^{-(" + a_[0] + ")}}", b)
     text = _calls(text, _MIN, lambda m_, a_, b_: b_.key(Placeholder("min", args=a_)), b)
     text = _calls(text, _SNR, lambda m_, a_, b_: b_.key(Placeholder("snr", args=a_)), b)
     text = _calls(text, _DOTF, lambda m_, a_, b_: b_.key(Placeholder("dot", base=m_.group(1).lstrip("\\"), args=a_)), b)
+    text = _calls(text, _GRAD, _grad, b)
     text = _calls(text, _MODEL, lambda m_, a_, b_: b_.key(Placeholder(
         "model", base=m_.group("base").lstrip("\\").replace("varepsilon", "epsilon"), hat=bool(m_.group("hat")),
         args=a_, sup=(m_.group("sup") or "").strip())), b)
@@ -132,6 +136,25 @@ def prepare(text: str) -> Tuple[str, Dict[str, Placeholder]]:
     text = _TFUN.sub(lambda m_: b.key(Placeholder("tfun", base=m_.group(1).lstrip("\\"), args=[m_.group(2)])), text)
     text = _PRIME.sub(lambda m_: b.key(Placeholder("prime", base="d", args=[_strip_braces(m_.group("a") or m_.group("b"))])), text)
     return text, b.table
+
+
+def _grad(m, args: List[str], b: _Builder) -> str:
+    """∇_y log q_t(y): the score at the state y, read as the score form of the model output at (y, t) (the
+    definitional conversions of the vocabulary; Song et al. 2021, Eq. 6 ff.). The gradient variable must be y
+    itself or its plain letter (∇_x log q_t(x_t))."""
+    var = _strip_braces(m.group("v"))
+    y = args[0] if len(args) == 1 else ""
+    plain = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*(\w)\s*\}", r"\1", var).strip()
+    ystem = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*(\w)\s*\}", r"\1", y).strip()
+    if not y or "|" in y or not (var.replace(" ", "") == y.replace(" ", "") or re.fullmatch(r"[xz]", plain) and ystem.startswith(plain)):
+        return b.key(Placeholder("unreadable"))  # another gradient: the vocabulary gives it no meaning
+    t = _strip_braces(m.group("t")) if m.group("t") else ""
+    return b.key(Placeholder("model", base="s", args=[y] + ([t] if t else [])))
+
+
+def _same_angle(m) -> bool:
+    """dz_φ/dφ: the derivative is taken in the angle that labels z (Salimans & Ho 2022, Sec. 4)."""
+    return _strip_braces(m.group("a")).replace(" ", "") == m.group("b").replace(" ", "")
 
 
 def _density(m, args: List[str], b: _Builder) -> str:
@@ -148,13 +171,17 @@ def _density(m, args: List[str], b: _Builder) -> str:
     return b.key(Placeholder("density", args=[joined[:cut].strip()], body=joined[cut + 1:].strip()))
 
 
+def _balanced(s: str) -> bool:
+    return s.count("{") == s.count("}") and s.count("(") == s.count(")")
+
+
 def _integrals(text: str, b: _Builder) -> str:
     for _ in range(8):
         m = _INT.search(text)
         if m is None:
             return text
-        d = _DVAR.search(text, m.end())
-        if d is None:
+        d = next((d_ for d_ in _DVAR.finditer(text, m.end()) if _balanced(text[m.end():d_.start()])), None)
+        if d is None:  # the differential is the first d-variable outside braces (not the dλ_τ of a dλ_τ/dτ factor)
             return text
         body = text[m.end():d.start()].strip()
         body = re.sub(r"(\\[,;:!]|\\q?quad|\s)+$", "", body)

@@ -201,6 +201,36 @@ def _tie_vdm(ref: MTRef) -> Tuple[bool, str]:
     return ok, ("VPSDE.marginal_prob" if ref.name.endswith("marginal") else "VPSDE._transition (s -> t)") + f": {d}"
 
 
+def _tie_vdm_anc(ref: MTRef) -> Tuple[bool, str]:
+    """VDM's generative step (t -> s, fixed noise value) against one step of solvers.DDIM(eta=1) (DDPM's σ² = β̃)."""
+    from ..sde import VPSDE
+    from ..solvers.ddim import DDIM
+
+    pairs = []
+    for sde in (VPSDE(), VPSDE.cosine()):
+        for t, s_, x, z in ((0.9, 0.7, 0.37, 0.8), (0.5, 0.42, -1.2, -0.3)):
+            got = _run(DDIM(1.0), sde, [t, s_], x, noise=z)[-1]
+            ev = RefEval(ref, {"t": _lam(sde, t), "s": _lam(sde, s_)}, {"x@t": x, "ε": z})
+            pairs.append((ev.line(), got))
+    ok, d = _worst(pairs)
+    return ok, f"solvers.DDIM(eta=1) with a fixed noise value on VPSDE and its cosine twin: {d}"
+
+
+def _tie_sde_dpmpp1(ref: MTRef) -> Tuple[bool, str]:
+    """SDE-DPM-Solver++(1) (s -> t, fixed noise value) against the first (first-order) step of SDEDPMSolverPP2M(eta=1)."""
+    from ..sde import VPSDE
+    from ..solvers.sde_dpm_solver import SDEDPMSolverPP2M
+
+    pairs = []
+    for sde in (VPSDE(), VPSDE.cosine()):
+        for s_, t, x, z in ((0.9, 0.7, 0.37, 0.8), (0.5, 0.42, -1.2, -0.3)):
+            got = _run(SDEDPMSolverPP2M(1.0), sde, [s_, t], x, noise=z)[-1]
+            ev = RefEval(ref, {"t": _lam(sde, t), "s": _lam(sde, s_)}, {"x@s": x, "ε": z})
+            pairs.append((ev.line(), got))
+    ok, d = _worst(pairs)
+    return ok, f"first step of solvers.SDEDPMSolverPP2M(eta=1) with a fixed noise value, VPSDE and its cosine twin: {d}"
+
+
 def _tie_schedule(ref: MTRef) -> Tuple[bool, str]:
     """λ_t of the schedule against LinearSDE.log_snr of VPSDE (linear β) or VPSDE.cosine with s -> 0."""
     from ..sde import VPSDE
@@ -231,6 +261,8 @@ def ties() -> Dict[str, Callable[[MTRef], Tuple[bool, str]]]:
         "mt.edm2.heun": _tie_edm2,
         "mt.vdm.marginal": _tie_vdm,
         "mt.vdm.transition": _tie_vdm,
+        "mt.vdm.ancestral": _tie_vdm_anc,
+        "mt.sdedpmpp1.x": _tie_sde_dpmpp1,
         "mt.schedule.cosine": _tie_schedule,
         "mt.schedule.vp_linear": _tie_schedule,
     }

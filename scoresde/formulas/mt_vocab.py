@@ -55,6 +55,9 @@ def _shift(idx: str, by: int) -> Optional[str]:
 
 def label_of(base: str, deco: str, sub: str) -> Optional[str]:
     """The time point a time token names: t, s, u, t_i, t_i-1, s_2i, τ_i-1, t-Δt, t̂_i, λ (None if not a time token)."""
+    if base == "φ" and deco == "":  # an angle names its time point (Salimans & Ho 2022, Sec. 4)
+        lab = "φ" + ("_" + sub.replace("{", "").replace("}", "") if sub else "")
+        return lab if _sub_label(lab) else None
     if base not in ("t", "s", "τ", "λ", "u") or deco not in ("", "hat"):
         return None
     head = base + ("\u0302" if deco == "hat" else "")
@@ -71,6 +74,13 @@ def _sub_label(sub: str) -> Optional[str]:
     sub = sub.replace("{", "").replace("}", "")
     if re.fullmatch(r"[tsu]|τ|λ", sub):
         return sub
+    m = re.fullmatch(r"φ(_\w+)?([+-]δ)?", sub)
+    if m:  # an angle φ_t, φ_t − δ of the angular parametrisation (Salimans & Ho 2022, Sec. 4) names its time point
+        return sub
+    if re.fullmatch(r"[ts]'{1,2}", sub):  # t', t'' (Salimans & Ho 2022, Alg. 2: the two DDIM steps t -> t' -> t'')
+        return sub
+    if re.fullmatch(r"λ(?:'|′|\^′)", sub):  # λ' of Ho & Salimans 2022 (Sec. 2): another log-SNR point
+        return "λ'"
     if re.fullmatch(r"t[+-]Δt|t[+-]\d", sub):
         return sub
     m = re.fullmatch(r"([tsτ])_(\d*i(?:[+-]\d+)?|\d+)", sub)
@@ -95,6 +105,9 @@ class Vocab:
     notes: List[str] = field(default_factory=list)
     in_integral: bool = False
     sigma_vp: bool = True  # σ_t is VDM's √(1 − ᾱ_t) (False: nothing beside it says so)
+    defs: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)  # a named quantity on the left -> its definition
+    hat_model: bool = False  # ε̂ is the model's prediction (it stands beside x̂ or v̂ at one state), not a draw
+    lam_scale: int = 1  # a written λ is λ_base·lam_scale: 1 = log(α/σ) (Lu et al. 2022a), 2 = log(α²/σ²) (Ho & Salimans)
 
     # ---------------------------------------------------------------- scalars
     def lam(self, label: str) -> sp.Symbol:
@@ -117,6 +130,16 @@ class Vocab:
         if others:
             raise Unknown("a time derivative of something that is not a function of λ_t")
         return sp.diff(e, self.lam("t")) * sp.Symbol("λ̇[t]", real=True)
+
+    def angle(self, label: str) -> sp.Expr:
+        """φ at a time point: α_φ = cos φ, σ_φ = sin φ, φ = arctan(σ/α) = arctan(e^{−λ}) (Salimans & Ho 2022, Sec. 4)."""
+        return sp.atan(sp.exp(-self.lam(label)))
+
+    def dz_dangle(self, label: str) -> sp.Expr:
+        """dz_φ/dφ of z_φ = α_φ x + σ_φ ε with x, ε held fixed: v_φ = cos(φ) ε − sin(φ) x (Salimans & Ho 2022, Sec. 4)."""
+        lam = self.lam(label)
+        z = self.alpha(label) * self.vec("data", "x") + self.sigma(label) * self.vec("noise", "ε")
+        return sp.simplify(sp.diff(z, lam) / sp.diff(self.angle(label), lam))
 
     def param(self, name: str, **assume) -> sp.Symbol:
         if name not in self.params:
@@ -181,6 +204,25 @@ class Vocab:
             return self.param("σ_Q", real=True)
         if base == "μ" and sub == "Q":  # μ_Q(z_t, x; s, t): the posterior mean (VDM Sec. 3.2)
             return self.vec("aux", "μ_Q")
+        if base == "μ" and deco == "tilde" and _pair(sub) and len(args or ()) == 2:
+            # the posterior mean of q(z_a | z_b, x) (Kingma et al. 2021, Sec. 3.2 μ_Q; Ho & Salimans 2022, Sec. 2 μ̃_{λ'|λ})
+            a_, b_ = _pair(sub)
+            fwd2 = self.sigma(b_) ** 2 - (self.alpha(b_) / self.alpha(a_)) ** 2 * self.sigma(a_) ** 2
+            val = (self.alpha(b_) / self.alpha(a_) * self.sigma(a_) ** 2 * self.state(b_)
+                   + self.alpha(a_) * fwd2 * self.vec("data", "x")) / self.sigma(b_) ** 2
+            if [reader.vector_text(x_) for x_ in args] != [self.state(b_), self.vec("data", "x")]:
+                raise Unknown(at.name + " (its arguments are not z_b, x)")
+            mu = self.vec("aux", f"μ̃@{a_}|{b_}")
+            self.defs[mu] = val
+            return mu
+        if base == "φ" and deco == "" and args is None and (not sub or _sub_label("φ_" + sub)):
+            return self.angle("φ" + ("_" + sub if sub else ""))
+        if base == "δ" and deco == "" and not sub and args is None:  # the angle step of z_{φ−δ} (Salimans & Ho 2022, Sec. 4)
+            moved = [k for k in self.lams if k.startswith("φ") and k[-2:] in ("-δ", "+δ")]
+            if len(moved) != 1:
+                raise Unknown("δ (no time point φ − δ)")
+            lab = moved[0]
+            return (1 if lab.endswith("-δ") else -1) * (self.angle(lab[:-2]) - self.angle(lab))
         if args == ("t",) and base in ("f", "g") and not sub and self.mode == "vp":
             # f(t) = d log α_t/dt, g²(t) = dσ_t²/dt − 2 (d log α_t/dt) σ_t² (Lu et al. 2022a, Eq. 2.2; Kingma et al. 2021, App. A)
             f = self.ddt(sp.log(self.alpha("t")))
@@ -192,8 +234,9 @@ class Vocab:
         if self.mode == "edm":
             return self._edm_atom(base, deco, sub, at)
         if base == "α" and sub:
-            if sub == "t|s":
-                return self.alpha("t") / self.alpha("s")
+            pair = _pair(sub)
+            if pair:  # α_{t|s} = α_t/α_s (Kingma et al. 2021, Eq. 4; Ho & Salimans 2022, Sec. 2: α_{λ|λ'})
+                return self.alpha(pair[0]) / self.alpha(pair[1])
             lab = _sub_label(sub)
             if lab is None:
                 raise Unknown(at.name)
@@ -206,9 +249,13 @@ class Vocab:
             if deco == "" and self.notation == "ddpm" and lab == "t":  # DDPM's α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
                 return self.abar("t") / self.abar("t-1")
             raise Unknown(at.name)
+        if base == "σ" and sub and deco in ("", "tilde") and _pair(sub):
+            a_, b_ = _pair(sub)
+            if deco == "tilde":  # posterior q(z_a | z_b, x): σ̃_{a|b} = σ_{b|a} σ_a/σ_b (VDM Sec. 3.2; Ho & Salimans 2022, Sec. 2)
+                a_, b_ = b_, a_
+            fwd = sp.sqrt(self.sigma(a_) ** 2 - (self.alpha(a_) / self.alpha(b_)) ** 2 * self.sigma(b_) ** 2)
+            return fwd * self.sigma(b_) / self.sigma(a_) if deco == "tilde" else fwd  # σ²_{t|s} = σ_t² − α²_{t|s}σ_s² (VDM Eq. 4)
         if base == "σ" and sub and deco == "":
-            if sub == "t|s":
-                return sp.sqrt(self.sigma("t") ** 2 - (self.alpha("t") / self.alpha("s")) ** 2 * self.sigma("s") ** 2)
             lab = _sub_label(sub)
             if lab is None:
                 raise Unknown(at.name)
@@ -218,9 +265,13 @@ class Vocab:
                 raise Unknown(at.name + " (VDM's σ_t or a VE noise level: give notation: vdm)")
             return self.param(f"σ_{lab}", real=True)  # DDIM/DDPM: the free noise scale of the step at lab
         if base == "λ" and deco == "" and sub:
-            return self.lam(_sub_label(sub) or _bad(at))
+            return self.lam_scale * self.lam(_sub_label(sub) or _bad(at))
+        if base == "λ" and deco == "" and self.lam_scale == 2 and at.sup in ("", "′") and not self.in_integral:
+            return 2 * self.lam("λ'" if at.sup else "λ")  # Ho & Salimans 2022: λ = log(α_λ²/σ_λ²) indexes the point
         if base == "λ" and deco == "" and self.in_integral:  # the integration variable of Lu et al.'s Eq. 3.4
             return self.lam("λ")
+        if base == "h" and deco == "" and not sub and {"t", "s"} <= set(self.lams) and not set(self.lams) - {"t", "s", "λ"}:
+            return self.lam("t") - self.lam("s")  # h = λ_t − λ_s on the step s -> t (Lu et al. 2022b, Sec. 4)
         if base == "h" and deco == "" and sub:
             prev = _shift(sub, -1)
             if prev is None:
@@ -250,9 +301,14 @@ class Vocab:
         if base in ("ε", "z") and deco == "" and (not sub or _sub_label(sub) or sub in ("i",)):
             return self.vec("noise", "ε")  # one fresh draw per formula, however it is named (ε, ε_t, z)
         if base == "ε" and deco == "hat" and not sub:
+            if self.hat_model:  # ε̂ beside x̂, v̂: the predictions at one state (Salimans & Ho 2022, Sec. 4)
+                return self._default_model("eps")
             return self.vec("noise", "ε")
         if base == "D" and deco == "" and sub and _IDX.match(sub):
             return self.vec("aux", f"D@{sub}")
+        if base == "v" and deco == "" and sub and _sub_label(sub) and sub != "θ":  # v_φ, v_t: α ε − σ x at that point
+            lab = _sub_label(sub)
+            return self.alpha(lab) * self.vec("noise", "ε") - self.sigma(lab) * self.vec("data", "x")
         if base == "v" and deco == "" and not sub:  # v ≡ α_t ε − σ_t x (Salimans & Ho 2022, Sec. 4)
             lab = self._only_label()
             return self.alpha(lab) * self.vec("noise", "ε") - self.sigma(lab) * self.vec("data", "x")
@@ -275,6 +331,8 @@ class Vocab:
             return self.param(f"S_{sub}")
         if base == "N" and not sub:
             return self.param("N", integer=True)
+        if base == "α" and deco == "" and not sub:  # the Runge-Kutta parameter of EDM's App. D.2 (α = 1: Heun)
+            return self.param("α")
         raise Unknown(at.name)
 
     def _only_label(self) -> str:
@@ -324,6 +382,11 @@ class Vocab:
             if self.mode != "edm" or ph.base == "lambda":
                 raise Unknown(f"{ph.base}({ph.args[0]})")
             return self.e_sym("sig" if ph.base == "sigma" else "sc", self.time_label_text(ph.args[0]))
+        if ph.kind == "dzdphi":  # dz_φ/dφ of the angular parametrisation (Salimans & Ho 2022, Sec. 4)
+            lab = self.time_label_text(ph.args[0])
+            if not lab.startswith("φ"):
+                raise Unknown("dz/dφ in something that is not an angle")
+            return self.dz_dangle(lab)
         if ph.kind == "prime":
             return self.vec("aux", f"d'@{ph.args[0]}")
         if ph.kind == "min":
@@ -357,6 +420,15 @@ class Vocab:
         if self.default_point is None:
             self.default_point = (y, lab)
         return self.model(form, y, lab)
+
+
+def _pair(sub: str) -> Optional[Tuple[str, str]]:
+    """The two time points of a two-point subscript t|s, λ|λ' (None otherwise)."""
+    a_, bar, b_ = sub.partition("|")
+    if not bar:
+        return None
+    la, lb = _sub_label(a_), _sub_label(b_)
+    return (la, lb) if la and lb and la != lb else None
 
 
 def _bad(at: Atom):

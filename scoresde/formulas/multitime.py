@@ -121,6 +121,9 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
     m = _DDIM_ODE.match(text)
     if m:
         return _ddim_ode(text, m)
+    m = _TINV.match(text)
+    if m:
+        return _inverse_schedule(text, m.group("rhs"))
     text = _index_form(text)
     m = _TLAMBDA.match(text)
     if m:  # s_i = t_λ(...): t_λ is the inverse of λ (Lu et al. 2022a, Sec. 3.3), so λ_{s_i} = (...)
@@ -131,12 +134,18 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
     except (Unknown, ParseError, ZeroDivisionError, TypeError, ValueError, IndexError, AttributeError):
         return None
     sides = _expand_named(sides, v)
+    if len(sides) == 2 and sides[0] in v.defs and sides[0] not in sides[1].free_symbols:
+        return _definition(text, sides, v, notes)
     if any(s_.name == "t·" for e_ in sides for s_ in e_.free_symbols):
         return _schedule(text, sides, v, notes)
     placed = [s_ for s_ in sides[0].free_symbols - set().union(*(e_.free_symbols for e_ in sides[1:]))
               if s_.name.startswith("λ[")]
     if len(sides) == 2 and len(placed) == 1 and sides[0] == placed[0]:
         return _placement(text, sides, v, placed[0], notes)
+    if len(sides) == 2 and _is_tilde_x(text) and sides[0] == v.vec("data", "x"):
+        inv = _inverse_step(text, sides, v, notes)
+        if inv is not None:
+            return inv
     q = _target(sides, v)
     if q is None:
         return _identity(text, sides, v, notes)
@@ -151,6 +160,92 @@ def _judge_one(text: str, hints=None) -> Optional[Verdict]:
                if s_ in rv.vecs}:
         return None
     return decide(text, sides, v, q, cands, notes)
+
+
+def _definition(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
+    """A named quantity the vocabulary defines (the posterior mean μ̃_{a|b}) written out: against its definition."""
+    z, bad, how = nonzero(sides[1] - v.defs[sides[0]], v)
+    title, src = "posterior mean of q(z_a | z_b, x)", "Kingma et al. 2021 (VDM), Sec. 3.2; Ho & Salimans 2022, Sec. 2"
+    if z is None:
+        return None
+    if z:
+        return Verdict(text, "exact", f"identical to the {title} ({src})", claim=title, target="mt.vocabulary", notes=notes)
+    from .mt_judge import _terms
+    return Verdict(text, "inconsistent", f"differs from the {title} ({src})", claim=title, target="mt.vocabulary",
+                   terms=_terms(bad, v, sides[0], sides), notes=notes)
+
+
+_TINV = re.compile(r"^\s*t\s*_\s*\{?\s*\\lambda\s*\}?\s*(?:\\left|\\big|\\Big)?\s*\(\s*\\lambda\s*(?:\\right|\\big|\\Big)?\s*\)\s*=\s*(?P<rhs>.+)$")
+
+
+def _inverse_schedule(text: str, rhs: str) -> Optional[Verdict]:
+    """t_λ(λ) = F(λ): the inverse of a schedule's half log-SNR λ_t (Lu et al. 2022a, Sec. 3.3 and App. D for the linear
+    VP schedule). Exact when λ_t(F(λ)) = λ for a known schedule; inconsistent when F uses exactly that schedule's
+    parameters (β_0, β_1 of the linear VP schedule) and does not invert it; else not judged here."""
+    v = Vocab(notation="vdm")
+    v.in_integral = True  # the bare λ is the free log-SNR argument
+    try:
+        F = Reader(v).text(rhs)
+    except (Unknown, ParseError, ZeroDivisionError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+    lam = v.lam("λ")
+    if lam not in F.free_symbols or any(s_ in v.vecs for s_ in F.free_symbols):
+        return None
+    mine = F.free_symbols - {lam}
+    owner = None
+    for ref in REFS:
+        if ref.kind != "schedule":
+            continue
+        _, val, _ = _cached(ref, None)
+        tsym = [s_ for s_ in val.free_symbols if s_.name == "t·"]
+        if not tsym:
+            continue
+        z, _, how = nonzero(val.xreplace({tsym[0]: F}) - lam, v)
+        if z:
+            return Verdict(text, "exact", f"the inverse t_λ of the {ref.title} ({ref.source}; Lu et al. 2022a, Sec. 3.3)",
+                           claim=ref.title, target=ref.name)
+        if z is False and mine and mine == val.free_symbols - set(tsym):
+            owner = ref
+    if owner is None:
+        return None
+    return Verdict(text, "inconsistent", f"does not invert λ_t of the {owner.title} ({owner.source}): λ_t(t_λ(λ)) ≠ λ",
+                   claim=owner.title, target=owner.name, terms=["rhs"])
+
+
+def _is_tilde_x(text: str) -> bool:
+    return re.match(r"\s*\\tilde\s*\{?\s*(?:\\mathbf\s*\{\s*x\s*\}|x)\s*\}?\s*=", text) is not None
+
+
+def _inverse_step(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
+    """x̃ = f(z_P, z_C): the data prediction that makes one deterministic DDIM step from z_C land on z_P (the target
+    of progressive distillation, Salimans & Ho 2022, Alg. 2). Exact when substituting the DDIM step (Song, Meng &
+    Ermon 2021, Eq. 12 with σ = 0) for z_P gives back the prediction; otherwise not judged here."""
+    states = [s_ for s_ in sides[1].free_symbols if s_ in v.vecs and v.vecs[s_][0] == "state"]
+    if len(states) != 2 or any(s_ in v.vecs and v.vecs[s_][0] not in ("state",) for s_ in sides[1].free_symbols):
+        return None
+    ref = by_name("mt.ddim.step")
+    for P, C in (states, states[::-1]):
+        labels = {"PP": v.vecs[P][1][2:], "CC": v.vecs[C][1][2:]}
+        try:
+            rq, rhs, rv = _cached(ref, labels)
+        except (Unknown, ParseError, ValueError):
+            return None
+        if rq != P:
+            continue
+        v.vecs.update(rv.vecs)
+        v.model_args.update(rv.model_args)
+        rhs = rhs.xreplace({s_: 0 for s_ in rhs.free_symbols if s_.name.startswith("σ_")})  # σ = 0: deterministic
+        (E,) = [s_ for s_ in rhs.free_symbols if s_ in rv.vecs and rv.vecs[s_][0] == "eps"] or [None]
+        if E is None:
+            return None
+        lab = labels["CC"]
+        pred = (C - v.sigma(lab) * E) / v.alpha(lab)
+        z, _, how = nonzero(sides[1].xreplace({P: rhs}) - pred, v)
+        if z:
+            return Verdict(text, "exact", "the data prediction that makes one deterministic DDIM step land on the given "
+                           "state (Salimans & Ho 2022, Alg. 2; Song, Meng & Ermon 2021, Eq. 12 with σ = 0)",
+                           claim="DDIM step inverted for x̂", target=ref.name, notes=notes)
+    return None
 
 
 def _schedule(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
@@ -233,10 +328,14 @@ def _vocab_line(v: Vocab) -> str:
     parts = []
     if v.mode == "edm":
         return "EDM's σ(t), s(t), D_θ(x; σ), Karras et al. 2022"
+    if any(k.startswith("φ") for k in v.lams):
+        parts.append("α_φ = cos φ, σ_φ = sin φ, v_φ = dz_φ/dφ (Salimans & Ho 2022, Sec. 4)")
+    if v.lam_scale == 2:
+        parts.append("λ = log(α_λ²/σ_λ²) indexes the time points (Ho & Salimans 2022, Sec. 2)")
     if v.notation == "ddim":
         parts.append("DDIM's α = ᾱ (Song, Meng & Ermon 2021)")
     else:
-        parts.append("α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t), λ = log α/σ, SNR = α²/σ² = e^{−γ} (Kingma et al. 2021, Eq. 1-3; "
+        parts.append("α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t), " + ("" if v.lam_scale == 2 else "λ = log α/σ, ") + "SNR = α²/σ² = e^{−γ} (Kingma et al. 2021, Eq. 1-3; "
                      "Lu et al. 2022a, Sec. 3.1)")
     if v.forms - {"eps"}:
         parts.append("x_θ = (x − σ ε_θ)/α, s_θ = −ε_θ/σ, v = α ε − σ x (Lu et al. 2022b, Eq. 3.1; Salimans & Ho 2022, Sec. 4)")

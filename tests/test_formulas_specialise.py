@@ -115,3 +115,18 @@ def test_plain_E_with_a_subscript_is_an_expectation():
     assert verify_latex(ok, numeric=False)[0].verdict == "exact"
     v = verify_latex(ok.replace(r"\epsilon_\theta(x_t", r"\epsilon_\theta(x_0"), numeric=False)[0]
     assert v.verdict == "inconsistent" and v.terms == ["rhs"]
+
+
+@pytest.mark.parametrize("tex,ok", [
+    # VDM's marginal and transition (Kingma et al. 2021, Eq. 1 and Sec. 2) under their own conditioning
+    (r"q(\mathbf{z}_t \mid \mathbf{x}) = \mathcal{N}(\mathbf{z}_t; \alpha_t\mathbf{x}, \sigma_t^2\mathbf{I})", True),
+    (r"q(z_t \mid z_s) = \mathcal{N}\left(z_t; \alpha_{t|s} z_s, \sigma_{t|s}^2 I\right)", True),
+    # the marginal's mean under the transition's label: the density is conditioned on z_s, not on x
+    (r"q(z_t \mid z_s) = \mathcal{N}\left(z_t; \alpha_t x, \sigma_t^2 I\right)", False),
+])
+def test_multi_time_densities_respect_their_conditioning(tex, ok):
+    v = verify_latex(tex, numeric=False)[0]
+    if ok:
+        assert v.verdict == "exact", v.detail
+    else:
+        assert v.verdict == "inconsistent" and v.terms == ["mean.x0"], v.detail

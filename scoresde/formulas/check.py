@@ -24,7 +24,7 @@ from . import canon as C
 from .admissible import abar_ends_at_zero
 from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
-from .conditioning import misconditioned
+from .conditioning import misconditioned, misconditioned_text
 from .celldefs import inline_definitions, inline_intermediates
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
@@ -250,6 +250,11 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         from .multitime import judge as _multitime  # several time points: solver lines, VDM, conversions
 
         mt = _multitime(eq, hints)
+        wrong_given = misconditioned_text(eq) if mt is not None and mt.verdict in ("exact", "consistent") else None
+        if wrong_given is not None:
+            # the multi-time reader reads a density's mean and variance, not what it is conditioned on
+            mt = Verdict(eq, "inconsistent", f"{wrong_given[0]}; the mean and variance are those of {mt.claim or mt.target}",
+                         claim=mt.claim, target=mt.target, terms=[wrong_given[1]], notes=mt.notes)
         if mt is not None and mt.verdict != "unparsed" and (v.verdict == "unparsed" or mt.verdict == "exact" and not _DENSITY.search(eq)):
             # an alarm of the one-step reader is withdrawn when the multi-time reader places the formula exactly:
             # the one-step reader then read it in another notation (VDM's α_t = √ᾱ_t as DDPM's α, a DPM-Solver

@@ -55,3 +55,42 @@ def misconditioned(p: Parsed, cl) -> Optional[Tuple[str, str]]:
     dens = f"{at.base}{'_' + at.sub if at.sub else ''}({left} | {', '.join(given_txt)})"
     return (f"the density {dens} is conditioned on {', '.join(given_txt)}, but its mean uses {names} "
             "(a right formula under the wrong label, or a wrong mean)"), term_of_basis(extra[0], cl)
+
+
+_CMD_ARG = re.compile(r"\\(?:mathbf|boldsymbol|bm|mathrm|vec|pmb)\s*\{([^{}]*)\}")
+_DENSITY_TEXT = re.compile(r"^\s*[pq](?:_\{?[^(){}]*\}?)?\s*\((?P<left>[^|]*?)(?:\\mid|\|)(?P<given>.*?)\)\s*=\s*"
+                           r"\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left|\\big|\\Big)?\s*\((?P<body>.*)\)\s*$")
+_STATE_TOKEN = re.compile(r"(?<![A-Za-z\\])([xz])(_[A-Za-z0-9+\-|']+)?(?![A-Za-z])")
+
+
+def _states(text: str) -> set:
+    """The state tokens x, x_0, z_t, z_{t-1}, … of a LaTeX fragment (fonts and commands removed)."""
+    t = _CMD_ARG.sub(r"\1", text)
+    t = re.sub(r"\\[a-zA-Z]+", " ", t).replace("{", "").replace("}", "")
+    return {m.group(1) + (m.group(2) or "") for m in _STATE_TOKEN.finditer(t)}
+
+
+def misconditioned_text(eq: str) -> Optional[Tuple[str, str]]:
+    """The same check on the text of ``q(a | b) = N(a; mean, cov)``, for readers that do not keep the density's
+    conditioning (the multi-time reader): (reason, term) when the mean uses a state that is not given."""
+    m = _DENSITY_TEXT.match(eq)
+    if not m:
+        return None
+    body = m.group("body")
+    if ";" not in body:
+        return None
+    mean = body.split(";", 1)[1]
+    depth, cut = 0, len(mean)
+    for i, ch in enumerate(mean):  # the mean ends at the first top-level comma
+        depth += ch in "({["
+        depth -= ch in ")}]"
+        if ch == "," and depth == 0:
+            cut = i
+            break
+    given, used = _states(m.group("given")), _states(mean[:cut])
+    extra = sorted(used - given)
+    if not given or not extra:
+        return None
+    data = any(s_ in ("x", "x_0", "z_0") for s_ in extra)
+    return (f"the density is conditioned on {', '.join(sorted(given))}, but its mean uses {', '.join(extra)} "
+            "(a right formula under the wrong label, or a wrong mean)"), "mean.x0" if data else "mean.x"

@@ -24,20 +24,23 @@ from . import canon as C
 from .admissible import abar_ends_at_zero
 from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
-from .conditioning import misconditioned, misconditioned_text
-from .celldefs import inline_definitions, inline_intermediates
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
+from .celldefs import inline_definitions, inline_intermediates
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
 from .classify import read_claim
-from .compare import Match, _candidates, _compare, _disp, compare_relation, compare_scalar, compare_sde, compare_step
-from .diagnose import _canon_coef, _raw_disp
+from .compare import Match, _candidates
+from .conditioning import misconditioned, misconditioned_text
+from .dispatch import _compare
 from .edm_reading import bind_direction, expand_signs
 from .entry import Entry
-from .evaluate import _bad_value, is_zero
+from .entry_check import check_entry_forms
+from .evaluate import is_zero
 from .literal import literal_verdict
 from .normalize import normalize_latex
 from .parse import parse
+from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
+from .prereadings import song_bar_beta, strided_indices
 from .registry import REGISTRY, get
 from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
@@ -101,8 +104,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         return [ov]
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
-    text, song_bar = _song_bar_beta(text)
-    text, strided = _strided_indices(text)
+    text, song_bar = song_bar_beta(text)
+    text, strided = strided_indices(text)
     song_bar += strided
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
@@ -142,37 +145,6 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     if not clipped:
         _unclipped_cosine(out)
     return out
-
-
-_BARBETA = r"\\bar\s*\{?\s*\\beta\s*\}?\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])"
-_BARBETA_OVER_N = re.compile(r"\\frac\s*\{\s*" + _BARBETA + r"\s*\}\s*\{\s*N\s*\}|" + _BARBETA + r"\s*/\s*N(?![A-Za-z_])")
-
-
-def _song_bar_beta(text: str) -> Tuple[str, List[str]]:
-    """Song et al. 2021 (App. B) write the DDPM chain with the auxiliary β̄_i = Nβ_i (so that β̄_i → β(t) as N → ∞):
-    β̄_i/N is their β_i. Every β̄_i appears divided by N in such a formula; it is then read as β_i (and said so)."""
-    if not _BARBETA_OVER_N.search(text):
-        return text, []
-    out = _BARBETA_OVER_N.sub(lambda m: r"\beta_" + (m.group(1) or m.group(2)), text)
-    if re.search(_BARBETA, out):  # a β̄_i not divided by N: another notation, left as written
-        return text, []
-    return out, ["β̄_i/N read as β_i (Song et al. 2021, App. B: β̄_i = Nβ_i)"]
-
-
-_STRIDE = re.compile(r"_\s*\{\s*S\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])\s*\}")
-
-
-def _strided_indices(text: str) -> Tuple[str, List[str]]:
-    """ᾱ_{S_t}, β_{S_t}, β̃_{S_{t−1}}: a schedule re-indexed on a sub-sequence S of the steps (Nichol & Dhariwal 2021,
-    Sec. 4: β_{S_t} = 1 − ᾱ_{S_t}/ᾱ_{S_{t−1}}). The chain's relations hold on any sub-sequence with its own β, so the
-    formula is read with S_t as the step t (and S_{t−1} as t − 1), and said so; only when every index is on S."""
-    if not _STRIDE.search(text):
-        return text, []
-    out = _STRIDE.sub(lambda m: "_{" + m.group(1).strip("{}") + "}", text)
-    if re.search(r"(?:alpha|beta)\s*\}?\s*_\s*(?:\{\s*)?[tk]", out) and re.search(
-            r"(?:alpha|beta)\s*\}?\s*_\s*(?:\{\s*)?[tk]", re.sub(_STRIDE, "", text)):
-        return text, []  # indices on S next to indices on the full chain: not re-indexed
-    return out, ["S_t read as a step of the sub-sequence S (Nichol & Dhariwal 2021, Sec. 4: the schedule re-indexed on S)"]
 
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
@@ -448,97 +420,6 @@ def _preferred(cl: Claim, column: str) -> List[str]:
     return []
 
 
-def _raw_terms(p: Parsed, names: List[str]) -> List[str]:
-    """Offending pieces named from the raw formula alone (no claim could be read)."""
-    from .atoms import DT, DW, DWBAR
-    syms = {s_ for s_, a_ in p.atoms.items() if a_.name in names or a_.base in names}
-    if not p.sides or not any(s_.has(DT) for s_ in p.sides):
-        return ["rhs"]
-    ex = sp.expand(p.sides[-1])
-    out = []
-    if ex.coeff(DT).free_symbols & syms:
-        out.append("drift")
-    if (ex.coeff(DW).free_symbols | ex.coeff(DWBAR).free_symbols) & syms:
-        out.append("diffusion")
-    return out or ["drift"]
-
-
-def _whole_term(cl: Claim) -> str:
-    return {"sde": "drift", "step": "mean.other"}.get(cl.kind, "rhs")
-
-
-def _stray_terms(p: Parsed, names: List[str], cl: Claim) -> List[str]:
-    """Where the stray symbols sit: drift / diffusion of an SDE, a mean coefficient or the variance of a step, else rhs."""
-    syms = {s_ for s_, a_ in p.atoms.items() if a_.base in names or a_.name in names}
-    out: List[str] = []
-    if cl.kind == "sde":
-        from .atoms import DT, DW, DWBAR
-        ex = sp.expand(p.sides[-1])
-        if ex.coeff(DT).free_symbols & syms or any(s_.free_symbols & syms for s_ in p.sides[:-1]):
-            out.append("drift")
-        if (ex.coeff(DW).free_symbols | ex.coeff(DWBAR).free_symbols) & syms:
-            out.append("diffusion")
-    elif cl.kind == "step":
-        from .compare import term_of_basis
-        for k, raw in cl.raw_mean.items():
-            if isinstance(raw, sp.Basic) and raw.free_symbols & syms:
-                out.append(term_of_basis(k, cl))
-        if cl.raw_noise is not None and cl.raw_noise.free_symbols & syms:
-            out.append("variance")
-    return out or [_whole_term(cl)]
-
-
-def _bad_pieces(cl: Claim) -> Optional[Tuple[str, str]]:
-    from .compare import term_of_basis
-
-    pieces, names = [], []
-    if cl.kind == "step":
-        pieces = list(cl.mean.values()) + ([cl.var] if cl.var is not None else [])
-        names = [term_of_basis(k, cl) for k in cl.mean] + (["variance"] if cl.var is not None else [])
-    elif cl.kind == "scalar":
-        pieces, names = [cl.rhs], ["rhs"]
-    elif cl.kind == "sde":
-        pieces, names = [cl.drift.coeff(C.s), cl.diff2], ["drift", "diffusion"]
-    for pc, name in zip(pieces, names):
-        if pc is None or not isinstance(pc, sp.Basic):
-            continue
-        if cl.kind == "step" and pc is cl.var and cl.raw_noise is not None:
-            why = _bad_value(cl.var)
-            if why and "not real" not in why:
-                return "the noise variance: " + why, "variance"
-            raw_c = _canon_coef(cl.raw_noise, cl, {})
-            if raw_c is not None:
-                why = _bad_value(raw_c)
-                if why:
-                    return f"the noise coefficient {_raw_disp(cl.raw_noise, cl)}: {why}", "variance"
-            continue
-        why = _bad_value(pc)
-        if why is None and cl.kind == "sde" and name == "diffusion":
-            why = _negative_square(pc)
-        if why:
-            return f"{_disp(pc, cl)}: {why}", name
-    return None
-
-
-def _negative_square(g2: sp.Expr, n: int = 6) -> Optional[str]:
-    """g² of an SDE negative at every admissible point: its diffusion g = √(g²) is not a real number (a sign slip
-    in sub-VP's 1 − e^{−2∫β})."""
-    import random
-
-    from .evaluate import _concrete, _num, _point
-
-    g2 = C.tie(g2)
-    if not g2.free_symbols and not g2.has(sp.Function):
-        return None
-    rng = random.Random(7)
-    conc = _concrete(g2)
-    for _ in range(n):
-        val = _num(conc, _point(rng))
-        if not (val.real < 0 and abs(val.imag) <= 1e-20 * max(1.0, abs(val.real))):
-            return None
-    return "it is negative at admissible points, so the diffusion √(g²) is not real"
-
-
 def _readable_without(p: Parsed, entry, hints, names: Sequence[str]) -> bool:
     """Whether the formula is a registry formula once the undefined symbols are set to 0 (an added term) or 1 (a
     factor): then they are stray pieces of a formula the verifier knows (ill-defined as written)."""
@@ -568,33 +449,3 @@ def _with_drop(p: Parsed, entry, hints, bases) -> List[Claim]:
            and (C.resolve(a_, C.Reading("continuous")) is None or a_.name in bases)}
     q = Parsed(p.text, [s_.xreplace(sub) for s_ in p.sides], dict(p.atoms), p.relation, list(p.issues))
     return read_claim(q, entry, hints)
-
-
-def check_entry_forms(entry: Entry, forms: Optional[Dict[str, sp.Expr]] = None) -> str:
-    """Verdict of an entry's own sympy forms (optionally perturbed) against the unperturbed entry.
-
-    Used by the perturbation tests: ``forms`` replaces pieces of the entry (see Entry.forms) and the
-    result must no longer be ``exact``.
-    """
-    claim_entry = entry.with_forms(forms or {})
-    r = C.Reading(entry.mode if entry.mode in ("discrete", "continuous", "function") else "discrete",
-                  entry.family if entry.family != "generic" else "vp")
-    if entry.kind == "sde":
-        cl = Claim("sde", r, drift=claim_entry.drift, diff2=claim_entry.diff2, noise=entry.noise)
-        return compare_sde(cl, entry).verdict
-    if entry.kind in ("step", "langevin"):
-        var = claim_entry.var[0] if claim_entry.var else None
-        cl = Claim("step", r, lhs=entry.lhs, mean=dict(claim_entry.mean), var=var)
-        if entry.free:
-            cl.var = entry.var[0].xreplace({entry.free[0]: sp.Rational(1, 7)}) if forms is None or "var" not in forms else var
-            if forms is not None and "var" not in forms:
-                cl.mean = {k: val.xreplace({entry.free[0]: sp.Rational(1, 7)}) for k, val in cl.mean.items()}
-            elif forms is None:
-                cl.mean = {k: val.xreplace({entry.free[0]: sp.Rational(1, 7)}) for k, val in cl.mean.items()}
-        return compare_step(cl, entry).verdict
-    if entry.kind == "scalar":
-        cl = Claim("scalar", r, lhs=entry.lhs, rhs=claim_entry.rhs)
-        return compare_scalar(cl, entry).verdict
-    lhs_sym = {"s": C.s, "e": C.e, "x0": C.x0, "v": C.v}[entry.lhs]
-    cl = Claim("relation", r, lhs=entry.lhs, rhs=claim_entry.rhs, equation=lhs_sym - claim_entry.rhs)
-    return compare_relation(cl, entry).verdict

@@ -1,7 +1,6 @@
 """A claim against a registry entry: exact, consistent (order and leading error term) or inconsistent."""
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -14,7 +13,7 @@ from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scala
 from .entry import Entry
 from .evaluate import is_zero
 from .registry import REGISTRY
-from .specialise import SCHEDULES, first_exact, variants
+from .specialise import SCHEDULES, claim_with
 
 # ============================================================================ comparisons
 @dataclass
@@ -103,7 +102,7 @@ def _written_out_schedule(cl: Claim, e: Entry) -> Claim:
     subs = {fn: lam for fn, lam, params, _ in SCHEDULES
             if any(q.has(fn) for q in pieces) and any(q.free_symbols & params for q in pieces)
             and not (e.drift.has(fn) or e.diff2.has(fn))}
-    return _claim_with(cl, subs)
+    return claim_with(cl, subs)
 
 
 def compare_sde(cl: Claim, e: Entry) -> Match:
@@ -447,81 +446,3 @@ def compare_relation(cl: Claim, e: Entry) -> Match:
         return Match(e, "exact", f"identical to {e.title}" + ("" if how == "symbolic" else f" ({how})"), how=how)
     return Match(e, "inconsistent", f"solved for {lhs_sym}: expected {_disp(erhs, cl)}, found {_disp(rhs_c, cl)}", mismatches=1,
                  terms=["rhs"])
-
-
-
-def _compare_plain(cl: Claim, e: Entry, quick: bool = False) -> Match:
-    if cl.kind == "sde":
-        return compare_sde(cl, e)
-    if cl.kind == "step":
-        return compare_step(cl, e, quick=quick)
-    if cl.kind == "scalar":
-        return compare_scalar(cl, e)
-    return compare_relation(cl, e)
-
-
-def _claim_pieces(cl: Claim) -> List[sp.Expr]:
-    if cl.kind == "sde":
-        return [cl.drift, cl.diff2]
-    if cl.kind == "step":
-        return list(cl.mean.values()) + ([cl.var] if cl.var is not None else [])
-    if cl.kind == "scalar":
-        return [cl.rhs]
-    return [cl.equation]
-
-
-def _claim_with(cl: Claim, fn_subs) -> Claim:
-    """The claim with functions replaced by closed forms (a schedule substituted on both sides)."""
-    if not fn_subs:
-        return cl
-
-    def sub(q):
-        if not isinstance(q, sp.Basic):
-            return q
-        for fn, lam in fn_subs.items():
-            if q.has(fn):
-                q = q.replace(fn, lam).doit()
-        return q
-
-    kw = {k: sub(getattr(cl, k)) for k in ("drift", "diff2", "rhs", "var", "equation") if getattr(cl, k, None) is not None}
-    if cl.mean:
-        kw["mean"] = {k: sub(val) for k, val in cl.mean.items()}
-    return dataclasses.replace(cl, **kw)
-
-
-def _narrower_specialised(cl: Claim, e: Entry, m: Match, quick: bool) -> Match:
-    """A claim that writes a schedule out (σ_min(σ_max/σ_min)^t for σ(t)) and is wrong: judged against the entry with
-    that schedule written out when this names fewer wrong terms (only the drift, where the generic comparison also
-    flags a correct diffusion whose σ(t) it cannot see), said so in the detail."""
-    if m.verdict != "inconsistent" or len(m.terms or []) < 2:
-        return m
-    for e2, how in variants(_claim_pieces(cl), e):
-        if getattr(e2, "claim_subs", None):
-            continue
-        m2 = _compare_plain(cl, e2, quick)
-        if m2.verdict == "inconsistent" and m2.terms and set(m2.terms) < set(m.terms):
-            m2.entry = e
-            m2.detail = f"{m2.detail}, with {how}"
-            return m2
-        break
-    return m
-
-
-def _compare(cl: Claim, e: Entry, quick: bool = False, stated: bool = False) -> Match:
-    """The claim against entry ``e``; where it is not exact, against ``e`` specialised to a schedule the claim
-    writes out or to published parameter values it writes as numbers (:mod:`scoresde.formulas.specialise`)."""
-    m = _compare_plain(cl, e, quick)
-    if m.verdict == "exact" and e.family == "subvp" and cl.reading.family == "vp" and e.direction == "kernel" and not stated:
-        # written in VP symbols (ᾱ, β) yet equal to the sub-VP kernel, whose variance is (1 − ᾱ)²: a valid kernel, but
-        # not the VP one the symbols suggest -- the same formula is a VP kernel with its square root dropped
-        return Match(e, "consistent", f"a valid kernel, but of the sub-VP SDE, not of the VP SDE its symbols suggest ({m.detail}; "
-                     "the VP kernel's variance is 1 − ᾱ(t), the sub-VP kernel's (1 − ᾱ(t))²)", terms=["variance"], mismatches=1)
-    if m.verdict == "exact" or (m.verdict == "unparsed" and m.mismatches >= 10):
-        return m
-    hit = first_exact(_claim_pieces(cl), e, lambda e2: _compare_plain(_claim_with(cl, getattr(e2, "claim_subs", None)), e2, quick))
-    if hit is None:
-        return _narrower_specialised(cl, e, m, quick)
-    m2, how = hit
-    m2.entry = e
-    m2.detail = f"{m2.detail}, with {how}"
-    return m2

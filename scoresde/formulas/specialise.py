@@ -16,6 +16,7 @@ exact (a wrong coefficient written as a number could otherwise be absorbed into 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -24,7 +25,7 @@ import sympy as sp
 from . import canon as C
 from .entry import Entry
 
-__all__ = ["SCHEDULES", "PUBLISHED", "variants", "specialised"]
+__all__ = ["SCHEDULES", "PUBLISHED", "variants", "specialised", "claim_pieces", "claim_with", "first_exact"]
 
 _RHO = sp.Symbol("ρ", positive=True)
 _SDATA = sp.Symbol("σ_data", positive=True)
@@ -143,3 +144,33 @@ def first_exact(claim_pieces: Sequence[sp.Expr], e: Entry, compare) -> Optional[
         if m.verdict == "exact":
             return m, how
     return None
+
+
+def claim_pieces(cl) -> List[sp.Expr]:
+    """The sympy pieces of a claim (an SDE's drift and g², a step's mean coefficients and variance, a right side)."""
+    if cl.kind == "sde":
+        return [cl.drift, cl.diff2]
+    if cl.kind == "step":
+        return list(cl.mean.values()) + ([cl.var] if cl.var is not None else [])
+    if cl.kind == "scalar":
+        return [cl.rhs]
+    return [cl.equation]
+
+
+def claim_with(cl, fn_subs):
+    """The claim with functions replaced by closed forms (a schedule substituted on both sides)."""
+    if not fn_subs:
+        return cl
+
+    def sub(q):
+        if not isinstance(q, sp.Basic):
+            return q
+        for fn, lam in fn_subs.items():
+            if q.has(fn):
+                q = q.replace(fn, lam).doit()
+        return q
+
+    kw = {k: sub(getattr(cl, k)) for k in ("drift", "diff2", "rhs", "var", "equation") if getattr(cl, k, None) is not None}
+    if cl.mean:
+        kw["mean"] = {k: sub(val) for k, val in cl.mean.items()}
+    return dataclasses.replace(cl, **kw)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -17,7 +14,7 @@ from scoresde.compare.run import run_one, x_T_for
 from scoresde.distributed import World, shard
 from scoresde.problems import get_problem
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _torchrun import one_and_two
 
 
 def _setup(n=37, sde_name="vp"):
@@ -79,11 +76,6 @@ def test_a_failure_on_one_rank_is_raised_on_every_rank(monkeypatch):
         == (None, None)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 #: fields that are timings or describe the launch, not results
 _TIMING = {"wall_s", "s_per_step", "s_per_nfe"}
@@ -108,20 +100,11 @@ def _close(a, b, path="") -> None:
 @pytest.mark.slow
 def test_two_processes_give_the_report_of_one(tmp_path):
     """torchrun, 2 gloo CPU processes: one report (rank 0's files only), equal to the 1-process report."""
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), "OMP_NUM_THREADS": "1"}
     # --num-samples: torchrun's own parser would take --n (an abbreviation of its --nnodes / --nproc-per-node)
     common = ["compare", "--problem", "gmm2d", "--sde", "vp", "--samplers", "euler_maruyama,pc,heun,dpmpp_2m,dopri5",
               "--nfe", "10,20", "--num-samples", "203", "--seed", "3", "--device", "cpu"]
-    one = subprocess.run([sys.executable, "-m", "scoresde", *common, "--out", str(tmp_path / "one")],
-                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    one, two = one_and_two(common, tmp_path)
     assert one.returncode == 0, one.stderr[-2000:]
-    for attempt in range(2):  # a fresh port on a retry: the free port can be taken between bind and use
-        two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
-                              "--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "scoresde", *common,
-                              "--out", str(tmp_path / "two")], env=env, cwd=ROOT, capture_output=True, text=True,
-                             timeout=300)
-        if two.returncode == 0:
-            break
     assert two.returncode == 0, two.stderr[-3000:]
     assert two.stdout.count("runs in") == 1  # one summary, from rank 0
     assert sorted(os.listdir(tmp_path / "two")) == sorted(os.listdir(tmp_path / "one"))  # no temporary files

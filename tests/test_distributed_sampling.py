@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -14,7 +12,7 @@ import torch
 
 from scoresde.distributed import World, map_indices, shard
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _torchrun import ROOT, one_and_two
 
 
 @pytest.mark.parametrize("n", [0, 1, 5, 64, 1001])
@@ -36,11 +34,6 @@ def test_map_indices_single_process_is_the_plain_loop():
     assert x.squeeze(1).tolist() == [0, 2, 4, 6, 8, 10, 12]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.mark.slow
 def test_two_processes_give_the_samples_of_one(tmp_path):
@@ -50,20 +43,11 @@ def test_two_processes_give_the_samples_of_one(tmp_path):
     train(Config().replace({"data.name": "gmm2d", "data.n": 1024, "model.hidden": 16, "model.depth": 1,
                             "model.emb_dim": 8, "train.batch_size": 32, "train.steps": 10, "train.log_every": 5,
                             "train.ckpt_every": 10, "train.device": "cpu"}), run)
-    env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""), "OMP_NUM_THREADS": "1"}
     # --run-dir / --num-samples: torchrun's own parser would take --run and --n as its --run-path / --n...
     common = ["sample", "--run-dir", run, "--predictor", "euler_maruyama", "--nfe", "21", "--num-samples", "37",
               "--batch-size", "16", "--seed", "5", "--device", "cpu"]
-    one = subprocess.run([sys.executable, "-m", "scoresde", *common, "--out", str(tmp_path / "one")],
-                         env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    one, two = one_and_two(common, tmp_path)
     assert one.returncode == 0, one.stderr[-2000:]
-    for attempt in range(2):  # a fresh port on a retry: the free port can be taken between bind and use
-        two = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
-                              "--master_addr=127.0.0.1", f"--master_port={_free_port()}", "-m", "scoresde", *common,
-                              "--out", str(tmp_path / "two")], env=env, cwd=ROOT, capture_output=True, text=True,
-                             timeout=300)
-        if two.returncode == 0:
-            break
     assert two.returncode == 0, two.stderr[-3000:]
     a, b = np.load(tmp_path / "one" / "samples.npz"), np.load(tmp_path / "two" / "samples.npz")
     assert a["samples"].shape == b["samples"].shape == (37, 2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
@@ -12,9 +11,8 @@ import textwrap
 import pytest
 import torch
 
+from _torchrun import ROOT, free_port
 from scoresde.train import Config, train
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 SCRIPT = textwrap.dedent("""
     import os, sys, json, torch
@@ -36,19 +34,13 @@ def _cfg() -> Config:
         "train.device": "cpu", "optim.warmup": 2, "optim.lr": 1e-3})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_two_cpu_processes_keep_identical_parameters(tmp_path):
     cfg = _cfg()
     env = {**os.environ, "PYTHONPATH": ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "OMP_NUM_THREADS": "1"}
     for attempt in range(2):  # a second try on a fresh port: the free port can be taken between bind and use
         cmd = [sys.executable, "-m", "torch.distributed.run", "--nnodes=1", "--nproc_per_node=2",
-               "--master_addr=127.0.0.1", f"--master_port={_free_port()}", "--no-python",
+               "--master_addr=127.0.0.1", f"--master_port={free_port()}", "--no-python",
                sys.executable, "-c", SCRIPT, str(tmp_path), json.dumps(cfg.to_dict())]
         r = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
         if r.returncode == 0:

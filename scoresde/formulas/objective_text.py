@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from .normalize import _brace_frac_args, _strip_wrappers
+from .normalize import _group as group_at  # the braced group or token at text[i]
 
 __all__ = ["ObjText", "clean", "split_top", "matching", "group_at", "read_structure", "NORM"]
 
@@ -21,20 +22,6 @@ _OPEN, _CLOSE = "([{", ")]}"
 _SIZING = re.compile(r"\\(?:left|right|middle|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg|displaystyle|textstyle)(?![a-zA-Z])")
 _SPACE = re.compile(r"\\[,;!:>]|\\(?:quad|qquad|enspace|thinspace)(?![a-zA-Z])|~")
 _FONT = re.compile(r"\\(?:mathbf|boldsymbol|bm|pmb|mathbfit|mathit|mathsf|vb)\s*(?=\{)")
-
-
-def group_at(text: str, i: int) -> Optional[Tuple[int, int]]:
-    """(start, end) of the braced group or the single token at text[i] (spaces skipped); None at the end."""
-    n = len(text)
-    while i < n and text[i] == " ":
-        i += 1
-    if i >= n:
-        return None
-    if text[i] == "{":
-        j = matching(text, i)
-        return None if j is None else (i, j + 1)
-    m = re.match(r"\\[a-zA-Z]+", text[i:])
-    return (i, i + m.end()) if m else (i, i + 1)
 
 
 def matching(text: str, i: int) -> Optional[int]:

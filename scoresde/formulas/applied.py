@@ -23,6 +23,7 @@ import sympy as sp
 from . import canon as C
 from .atoms import Parsed
 from .literal import lhs_key, split_lhs
+from .tokens import split_top_level
 from .verdict import Verdict
 
 __all__ = ["applied_verdict", "call_parts", "close_paren", "split_args", "expand_registry_calls", "differential_lhs"]
@@ -130,25 +131,8 @@ def _defining_entries(name: str, nargs: int, entry=None):
 
 def _split_sides(eq: str) -> List[str]:
     """The sides of a (chained) equation, split at top-level '=' (not ≤, ≥, :=, ==)."""
-    out, depth, cur, i = [], 0, [], 0
-    while i < len(eq):
-        ch = eq[i]
-        if ch == "\\" and i + 1 < len(eq):
-            cur.append(eq[i:i + 2])
-            i += 2
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        if ch == "=" and depth == 0 and (i + 1 >= len(eq) or eq[i + 1] != "=") and (i == 0 or eq[i - 1] not in "<>:!="):
-            out.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-        i += 1
-    out.append("".join(cur))
-    return out
+    return split_top_level(eq, lambda s, i: s[i] == "=" and (i + 1 >= len(s) or s[i + 1] != "=")
+                           and (i == 0 or s[i - 1] not in "<>:!="))
 
 
 def _param_regex(param: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List
+from typing import Callable, List
 
 from .atoms import ParseError, DECORATIONS, FONTS, GREEK, SKIP, SPACING
 
@@ -130,12 +130,10 @@ def split_alternatives(text: str) -> List[str]:
     return parts or [text]
 
 
-def split_equations(text: str) -> List[str]:
-    """Split at top-level separators: ",", ";", "\\quad", "\\qquad", "\\\\", and drop "&"."""
-    text = text.replace("&", " ")
-    text = re.sub(r"\\(?:q?quad)\b|\\\\|\\text\{\s*(?:where|with|and|for)\s*\}|\\(?:text|mathrm)\{\s*,?\s*\}", " ; ", text)
-    pieces, depth, cur = [], 0, []
-    i = 0
+def split_top_level(text: str, at: Callable[[str, int], bool]) -> List[str]:
+    """Split ``text`` where ``at(text, i)`` holds outside brackets (the character at i is dropped); a backslash and
+    the character after it are one token (so ``\\{``, ``\\,`` never split or nest)."""
+    pieces, depth, cur, i = [], 0, [], 0
     while i < len(text):
         c = text[i]
         if c == "\\" and i + 1 < len(text):
@@ -146,13 +144,21 @@ def split_equations(text: str) -> List[str]:
             depth += 1
         elif c in ")]}":
             depth -= 1
-        if c in ",;" and depth == 0:
+        if depth == 0 and at(text, i):
             pieces.append("".join(cur))
             cur = []
         else:
             cur.append(c)
         i += 1
     pieces.append("".join(cur))
+    return pieces
+
+
+def split_equations(text: str) -> List[str]:
+    """Split at top-level separators: ",", ";", "\\quad", "\\qquad", "\\\\", and drop "&"."""
+    text = text.replace("&", " ")
+    text = re.sub(r"\\(?:q?quad)\b|\\\\|\\text\{\s*(?:where|with|and|for)\s*\}|\\(?:text|mathrm)\{\s*,?\s*\}", " ; ", text)
+    pieces = split_top_level(text, lambda s, i: s[i] in ",;")
     out = [p.strip().rstrip(".") for p in pieces]
     return [p for p in out if p and not re.fullmatch(r"[\s\\ ~,.]*", p)]
 

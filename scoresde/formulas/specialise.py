@@ -63,16 +63,21 @@ def _pieces(e: Entry) -> List[sp.Expr]:
     return [q for q in e.forms().values() if isinstance(q, sp.Basic)]
 
 
+def _substitute(q, fn_subs: Dict[sp.FunctionClass, sp.Lambda], sym_subs: Optional[Dict[sp.Symbol, sp.Expr]] = None):
+    """``q`` with functions replaced by their closed forms, then symbols by values (non-sympy values pass through)."""
+    if not isinstance(q, sp.Basic):
+        return q
+    for fn, lam in fn_subs.items():
+        if q.has(fn):
+            q = q.replace(fn, lam).doit()
+    return q.xreplace(sym_subs) if sym_subs else q
+
+
 def specialised(e: Entry, fn_subs: Dict[sp.FunctionClass, sp.Lambda], sym_subs: Dict[sp.Symbol, sp.Expr]) -> Entry:
     """A copy of ``e`` with functions replaced by closed forms and symbols by values (every sympy piece)."""
 
     def sub(q):
-        if not isinstance(q, sp.Basic):
-            return q
-        for fn, lam in fn_subs.items():
-            if q.has(fn):
-                q = q.replace(fn, lam).doit()
-        return q.xreplace(sym_subs) if sym_subs else q
+        return _substitute(q, fn_subs, sym_subs)
 
     new = copy.copy(e)
     new.drift, new.diff2, new.rhs = sub(e.drift), sub(e.diff2), sub(e.rhs)
@@ -163,12 +168,7 @@ def claim_with(cl, fn_subs):
         return cl
 
     def sub(q):
-        if not isinstance(q, sp.Basic):
-            return q
-        for fn, lam in fn_subs.items():
-            if q.has(fn):
-                q = q.replace(fn, lam).doit()
-        return q
+        return _substitute(q, fn_subs)
 
     kw = {k: sub(getattr(cl, k)) for k in ("drift", "diff2", "rhs", "var", "equation") if getattr(cl, k, None) is not None}
     if cl.mean:

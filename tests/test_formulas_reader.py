@@ -47,14 +47,27 @@ def test_prior_gaussians_are_exact(text, target):
     assert (v.verdict, v.target) == ("exact", target), v.detail
 
 
-@pytest.mark.parametrize("text", [
-    r"p_T(\mathbf{x}) = \mathcal{N}(\mathbf{x}; \mathbf{0}, \sigma_{\max}\mathbf{I})",   # σ for σ²
-    r"p_T(\mathbf{x}) = \mathcal{N}(\mathbf{x}; \mathbf{1}, \mathbf{I})",                # wrong mean
-    r"\mathbf{x}_T \sim \mathcal{N}(\mathbf{0}, 2\mathbf{I})",
+@pytest.mark.parametrize("text, term", [
+    (r"p_T(\mathbf{x}) = \mathcal{N}(\mathbf{x}; \mathbf{0}, \sigma_{\max}\mathbf{I})", "variance"),   # σ for σ²
+    (r"p_T(\mathbf{x}) = \mathcal{N}(\mathbf{x}; \mathbf{1}, \mathbf{I})", "mean.other"),              # wrong mean
+    (r"\mathbf{x}_T \sim \mathcal{N}(\mathbf{0}, 2\mathbf{I})", "variance"),
+    (r"\mathbf{x}_0 \sim \mathcal{N}(\mathbf{0}, t_0\,\mathbf{I})", "variance"),  # EDM Alg. 1 line 1 with t_0 for t_0²
 ])
-def test_perturbed_priors_are_inconsistent(text):
+def test_perturbed_priors_are_inconsistent(text, term):
+    """A wrong prior names the piece of N(mean, cov) that differs, not the whole log-density."""
     v = _one(text)
-    assert v.verdict == "inconsistent" and v.terms == ["rhs"], v.detail
+    assert v.verdict == "inconsistent" and v.terms == [term], v.detail
+
+
+@pytest.mark.parametrize("text", [
+    r"\mathbf{x}_0 \sim \mathcal{N}(\mathbf{0}, t_0^2\,\mathbf{I})",        # Karras et al. 2022, Alg. 1-2, line 1
+    r"\mathbf{x}_0 \sim \mathcal{N}(\mathbf{0}, \sigma_0^2\mathbf{I})",
+])
+def test_first_sample_of_a_descending_loop_is_the_prior(text):
+    """x_0 ~ N(0, t_0² I): the variance's noise level has the state's own index, so x_0 is the loop's first sample."""
+    v = _one(text)
+    assert (v.verdict, v.target) == ("exact", "prior.ve.logp"), v.detail
+    assert any("first sample" in n for n in v.notes)
 
 
 def test_a_kernel_is_not_a_prior():

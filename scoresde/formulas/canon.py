@@ -58,6 +58,7 @@ sigma_max = sp.Symbol("σ_max", positive=True)
 s_off = sp.Symbol("s", positive=True)  # cosine-schedule offset
 dim = sp.Symbol("d", positive=True, integer=True)
 snr = sp.Symbol("r", positive=True)
+n_steps = sp.Symbol("N", positive=True)  # the number of steps of a chain
 lstep = sp.Symbol("ε", positive=True)  # Langevin step size
 m_sym = sp.Symbol("m", positive=True)  # generic kernel mean coefficient (alpha_t in VDM)
 sg_sym = sp.Symbol("σ", positive=True)  # generic kernel std (sigma_t in VDM)
@@ -98,6 +99,21 @@ def abar_c(tt: sp.Expr = t) -> sp.Expr:
 def beta_tilde() -> sp.Expr:
     """Posterior variance beta~_k = (1 - abar_{k-1})/(1 - abar_k) beta_k (Ho et al. 2020, Eq. 7)."""
     return (1 - ap) / (1 - a) * b
+
+
+def mu_tilde() -> sp.Expr:
+    """Posterior mean μ̃_k(x_k, x_0) = √ᾱ_{k−1}β_k/(1 − ᾱ_k) x_0 + √α_k(1 − ᾱ_{k−1})/(1 − ᾱ_k) x_k (Ho et al. 2020, Eq. 7)."""
+    return sp.sqrt(ap) * b / (1 - a) * x0 + sp.sqrt(1 - b) * (1 - ap) / (1 - a) * x_cur
+
+
+def _posterior_mean(at: Atom, r: "Reading") -> Optional[sp.Expr]:
+    """μ̃_t(x_t, x_0) written by name, in a discrete step (its arguments must be the current state and x_0)."""
+    if r.mode != "discrete" or at.args is None or len(at.args) != 2 or (at.sub and index_offset(at.sub, r) != 0):
+        return None
+    cur, first = (re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{} ]", "", a_) for a_ in at.args)
+    if first != "x_0" or not cur.startswith("x") or index_offset(cur[2:] if cur.startswith("x_") else "", r) != 0:
+        return None
+    return mu_tilde()
 
 
 def tie(expr: sp.Expr) -> sp.Expr:
@@ -317,6 +333,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         # alpha_i inside steps indexed by t (annealed Langevin): constant during these steps
         r.note(f"{at.name} is constant during these steps (its index {m_other.group(1)} is not the step index {r.index})")
         return sp.Symbol(at.name, positive=True)
+    if base == "μ" and deco == "tilde":
+        return _posterior_mean(at, r)
     # ---- schedules
     if base == "β":
         if deco == "tilde":
@@ -374,10 +392,11 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
                 ab = _abar(sub, at, r)
                 return None if ab is None else sp.sqrt(1 - ab)
             return sig if off == 0 else None
+        if r.notation == "vdm" and (sub in ("t", "") and at.args is None or not sub and at.args is not None):
+            ab = _abar(sub, at, r)  # σ_t = σ(t) = √(1 − ᾱ(t)) (Kingma et al. 2021, Eq. 1; Lu et al. 2022, Sec. 2)
+            return None if ab is None else sp.sqrt(1 - ab)
         if at.args is not None:
             return SIGMA(_time_arg(at.args[0]))
-        if r.notation == "vdm" and sub in ("t", ""):
-            return sp.sqrt(1 - abar_c())
         if sub in ("t", ""):
             return SIGMA(t)
         return None
@@ -440,9 +459,12 @@ def _time_arg(arg: str) -> sp.Expr:
 
 def _abar(sub: str, at: Atom, r: Reading) -> Optional[sp.Expr]:
     if r.mode == "discrete":
-        off = index_offset(sub, r) if sub else 0
-        if at.args is not None:
-            return None
+        if at.args is not None:  # ᾱ(t), α(t_i): the function notation of a subscript (Kingma et al. 2021, Eq. 1)
+            if sub or len(at.args) != 1:
+                return None
+            off = index_offset(at.args[0], r)
+        else:
+            off = index_offset(sub, r) if sub else 0
         return {0: a, -1: ap, 1: an}.get(off)
     if at.args is not None:
         return abar_c(_time_arg(at.args[0]))

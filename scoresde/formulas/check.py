@@ -30,7 +30,7 @@ from .celldefs import inline_definitions, inline_intermediates
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
 from .classify import read_claim
 from .compare import Match, _candidates
-from .conditioning import misconditioned, misconditioned_text
+from .conditioning import misconditioned, misconditioned_text, off_condition
 from .dispatch import _compare
 from .edm_reading import bind_direction, expand_signs
 from .entry import Entry
@@ -304,7 +304,8 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
         for cl in claims:
             ms = [m_ for c2, m_ in quick if c2 is cl]
             pen = 1.5 if cl.var is not None else 0.0
-            ms = sorted(ms, key=lambda m_: (m_.mismatches + pen * bool(m_.entry.free), m_.entry.family != cl.reading.family,
+            ms = sorted(ms, key=lambda m_: (off_condition(p, cl, m_.entry), m_.mismatches + pen * bool(m_.entry.free),
+                                            m_.entry.family != cl.reading.family,
                                             bool(m_.entry.exact_target)))
             groups.append((cl, [_compare(cl, m_.entry, stated=entry is not None) for m_ in ms[:1 if past_soft_deadline() else 2]]))
     for cl, ms in groups:

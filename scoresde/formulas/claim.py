@@ -53,7 +53,15 @@ class Meaningless(Exception):
 
 
 def _state_atoms(p: Parsed) -> List[Atom]:
-    return [a for a in p.atoms.values() if C.is_state(a)]
+    """The states of a formula, with those named as the arguments of a posterior mean μ̃_t(x_t, x_0)."""
+    out = [a for a in p.atoms.values() if C.is_state(a)]
+    for a in list(p.atoms.values()):
+        if a.base == "μ" and a.deco == "tilde" and a.args:
+            for arg in a.args:
+                m = re.fullmatch(r"x_\{?([^{}]+)\}?", re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{} ]", "", arg))
+                if m:
+                    out.append(Atom("x", sub=m.group(1)))
+    return out
 
 
 def _index_of(p: Parsed) -> Tuple[str, int]:
@@ -163,11 +171,17 @@ def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
 
 
 def _split_sde(lhs: sp.Expr, rhs: sp.Expr) -> Tuple[sp.Expr, sp.Expr, Optional[str]]:
-    """dx = A dt + B dw -> (A, B, noise kind)."""
-    if lhs == DX / DT or lhs == DX * DT**-1:
-        rhs = rhs * DT
-    elif lhs != DX:
-        raise NotUnderstood("the left side of an SDE must be dx (or dx/dt)")
+    """dx = A dt + B dw -> (A, B, noise kind); terms written on the other side are moved across first
+    (dx + ½β(t)x dt = √β(t) dw, √β dw = dx + ½βx dt and dx/dt − f = 0 are the same SDE)."""
+    if sp.expand(lhs).coeff(DX) == 1 / DT:
+        lhs, rhs = sp.expand(lhs * DT), sp.expand(rhs * DT)  # dx/dt (+ …) = …
+    if lhs != DX:
+        gap = sp.expand(lhs - rhs)
+        c = gap.coeff(DX)
+        rest = sp.expand(gap - c * DX)
+        if not (c.is_number and c != 0) or rest.has(DX):
+            raise NotUnderstood("the left side of an SDE must be dx (or dx/dt)")
+        lhs, rhs = DX, sp.expand(-rest / c)
     ex = sp.expand(rhs)
     drift = ex.coeff(DT)
     dw = ex.coeff(DW)

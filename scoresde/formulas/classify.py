@@ -17,6 +17,22 @@ from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relatio
 from .entry import Entry
 from .moments import read_moment
 
+def _cancel_common_terms(p: Parsed) -> Parsed:
+    """A term added to both ends of an equation cancels (∇log p_θ + ∇log p_φ(y|x) = −ε_θ/√(1−ᾱ) + ∇log p_φ(y|x),
+    Dhariwal & Nichol 2021, Sec. 4.2, is the ε-to-score identity); both remainders must be non-zero."""
+    if p.relation != "=":
+        return p
+    lhs, rhs = p.sides[0], p.sides[-1]
+    left, right = list(sp.Add.make_args(lhs)), list(sp.Add.make_args(rhs))
+    common = [q for q in left if q in right and not q.has(DX, DT, DW, DWBAR)]
+    if not common or len(common) == len(left) or len(common) == len(right):
+        return p
+    for q in common:
+        left.remove(q)
+        right.remove(q)
+    return Parsed(p.text, [sp.Add(*left), sp.Add(*right)], p.atoms, p.relation, list(p.issues))
+
+
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
     """Read a parsed formula as a Claim (one per plausible notation reading)."""
     if p.relation == "~":
@@ -38,6 +54,7 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_step(p, lhs, nrm.args[1] + sp.sqrt(cov) * z, target, hints, normal=True)
     if len(p.sides) < 2:
         raise NotUnderstood("not an equation (nothing to check)")
+    p = _cancel_common_terms(p)
     p = sigma_as_time(p)  # dx/dσ = F(x, σ) is dx/dt = σ̇(t) F(x, σ(t)) (EDM)
     solved = solve_for_unknown(p)
     if solved is not None:
@@ -128,6 +145,13 @@ def _nonlinear_in(ex: sp.Expr, n: sp.Symbol) -> bool:
     return sp.expand(ex - c * n).has(n) or c.has(n)
 
 
+def _complete_langevin(p: Parsed, rhs: sp.Expr) -> bool:
+    """Whether an in-place update's right side holds a model output (score or ε_θ) and one fresh noise."""
+    ats = [p.atoms[q] for q in rhs.free_symbols if q in p.atoms]
+    model = any(C.is_score(a) or C.is_model_eps(a) for a in ats)
+    return model and sum(1 for a in ats if C.is_noise_atom(a) and a.base != "ε") == 1
+
+
 def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], hints, normal: bool = False) -> List[Claim]:
     lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
     if lat is None:
@@ -142,6 +166,18 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         p.atoms[ls], p.atoms[ds] = l_at, d_at
         rhs = rhs.xreplace({q: ds for q in plain_x})
         lhs, lat = ls, l_at
+    if C.is_state(lat) and lat.sub and lhs in rhs.free_symbols and _complete_langevin(p, rhs):
+        # x_i ← x_i + ε_i s_θ(x_i, i) + √(2ε_i) z (Song et al. 2021, Alg. 4-5, the corrector): the model and fresh noise
+        # make it a whole step at the fixed noise level i, the iteration x_i^m = f(x_i^{m−1}) over an inner index
+        inner, orig = next(c for c in "mjn" if c != letter), lat.name
+        new_l, new_r = Atom(lat.base, lat.deco, inner), Atom(lat.base, lat.deco, f"{inner}-1")
+        sl, sr = sp.Symbol(new_l.name, real=True), sp.Symbol(new_r.name, real=True)
+        p.atoms[sl], p.atoms[sr] = new_l, new_r
+        rhs = rhs.xreplace({lhs: sr})
+        lhs, lat = sl, new_l
+        letter, koff = inner, 0
+        hints = dict(hints, inplace=f"the in-place update {orig} ← f({orig}) read as the inner iteration "
+                     f"x^{inner} = f(x^{inner}−1) at a fixed noise level")
     if C.is_state(lat) and (lat.sub or lat.args is not None) and lhs in rhs.free_symbols:
         # x_i ← x_i + …: an in-place update of an indexed state continues another line of its algorithm (Song et al.
         # 2021, Alg. 2-3 add the noise to x_i' after the predictor's mean); alone it is not a step of any chain
@@ -154,9 +190,12 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         p.atoms[sl], p.atoms[sr] = new_l, new_r
         rhs = rhs.xreplace({lhs: sr})
         lhs, lat = sl, new_l
-        hints = dict(hints, inplace="1")
+        hints = dict(hints, inplace=f"the in-place update x = f(x) read as x_{{{letter}-1}} = f(x_{letter})")
     syms = rhs.free_symbols | {lhs}
     fam = _family(p, syms)
+    # N in a step is the number of steps, a constant (Song et al. 2021, App. B: β̄_i = Nβ_i)
+    rhs = rhs.xreplace({q: C.n_steps for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base == "N"
+                        and not (p.atoms[q].sub or p.atoms[q].deco or p.atoms[q].args is not None)})
     mode = "discrete"
     if lat.args is not None and lat.args[:1] == ("t",) or (C.is_state(lat) and not lat.sub and lat.args is None):
         mode = "continuous"
@@ -228,9 +267,14 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
             src = "x_0 → x_k (marginal q(x_k | x_0))"
         if lhs_key == "x_cur" and C.s in mean:
             src = "x_{k−1} → x_k with the score (Langevin step)"
+        elif lhs_key == "x_cur" and C.e in mean and C.x_prev in mean:
+            # x_{t_i} from x_{t_{i−1}} with ε_θ (Lu et al. 2022, Alg. 1; Karras et al. 2022, Alg. 1): the index counts
+            # sampling steps from t_0 = T down, so this is a sampler's step between two times, not a forward step
+            raise NotUnderstood(f"{lat.name} from the step before it with the model's ε_θ: a sampler whose index counts "
+                                "down from t_0 = T, not a forward step")
         cl.read_as = src + {"vp": ", DDPM/VP (β, ᾱ)", "ve": ", SMLD/VE (σ_k)", "generic": ""}[fam]
         if hints.get("inplace"):
-            r.note(f"the in-place update x = f(x) read as x_{{{letter}-1}} = f(x_{letter})")
+            r.note(hints["inplace"])
         if notation != "ddpm":
             cl.read_as += f", {notation.upper()} notation (α_t = " + ("ᾱ_t" if notation == "ddim" else "√ᾱ_t") + ")"
         claims.append(cl)

@@ -39,6 +39,15 @@ def _at_end(at: Optional[Atom]) -> bool:
     return at.args is not None and len(at.args) == 1 and bool(_END.match(at.args[0]))
 
 
+def _first_sample(p: Parsed, lat: Optional[Atom], mean: sp.Expr, cov: sp.Expr) -> bool:
+    """``x_0 ~ N(0, t_0² I)``: a zero-mean Gaussian whose variance is a noise level (t or σ) with the state's own
+    index, the sampling loop's first step (EDM's descending times t_0 > t_1 > … > t_N = 0)."""
+    if lat is None or not C.is_state(lat) or not lat.sub or mean != 0:
+        return False
+    lev = [p.atoms[s_] for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base not in ("I",)]
+    return bool(lev) and all(a.base in ("t", "σ") and a.sub == lat.sub and not a.deco and a.args is None for a in lev)
+
+
 def _var_atom(txt: str) -> Optional[Atom]:
     from .claim import _atom_from_text
 
@@ -52,8 +61,10 @@ def read_prior(p: Parsed, lhs: sp.Expr, nrm: sp.Expr) -> Optional[List[Claim]]:
     """The prior's density as a Gaussian (module docstring), or None if the formula is not about the prior."""
     y, mean, cov = nrm.args
     lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    start = False
     if p.relation == "~":
-        if not _at_end(lat):
+        start = _first_sample(p, lat, mean, cov)
+        if not (_at_end(lat) or start):
             return None
     else:
         if lat is None or lat.base not in ("p", "q", "π") or not lat.args or "|" in lat.args:
@@ -66,12 +77,19 @@ def read_prior(p: Parsed, lhs: sp.Expr, nrm: sp.Expr) -> Optional[List[Claim]]:
     syms = mean.free_symbols | cov.free_symbols
     fam = _family(p, syms)
     r = C.Reading("function", fam if fam != "generic" else "vp", "ddpm", "t", 0)
+    if start:
+        # x_0 ~ N(0, t_0² I) (Karras et al. 2022, Alg. 1-2, line 1): the index counts sampling steps, so the first
+        # sample is drawn at the first, largest noise level t_0 = σ(t_0) = σ_max
+        cov = cov.xreplace({s_: C.sigma_max for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].sub == lat.sub})
+        r = C.Reading("function", "ve", "ddpm", "t", 0)
+        r.note(f"{lat.name} read as the first sample of the sampling loop, at its largest noise level "
+               f"({lat.name}'s index counts sampling steps: {lat.sub} is the start, σ_max)")
     cov = cov.xreplace({s_: 1 for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
     mean_c = _resolve_expr(mean, p, r)
     var_c = _resolve_expr(cov, p, r)
     norm2 = C.NORM_X2 if mean_c == 0 else sp.Symbol("‖x − μ‖²", nonnegative=True)
     rhs = -C.dim / 2 * sp.log(2 * sp.pi * var_c) - norm2 / (2 * var_c)
-    cl = Claim("scalar", r, lhs="logp_T", rhs=sp.expand_log(rhs, force=True), parsed=p)
+    cl = Claim("scalar", r, lhs="logp_T", rhs=sp.expand_log(rhs, force=True), parsed=p, mean={C.x: mean_c}, var=var_c)
     cl.read_as = "prior N(mean, cov) at t = T, as its log-density"
     if mean_c != 0:
         r.note("the prior's mean is not 0")
@@ -119,6 +137,14 @@ def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
     left, right = _side_atoms(lhs, p), _side_atoms(rhs, p)
     only = [s_ for s_ in left if s_ not in right]
     states = [s_ for s_ in only if C.is_state(left[s_])]
+    if states and len(only) > len(states):
+        # D(x; σ) − x = σ²∇log p (Karras et al. 2022, Eq. 3 rearranged): the state is the argument of the model output
+        # beside it, which is the quantity the left side determines
+        args = {a.replace(" ", "") for at in p.atoms.values() if at.args for a in at.args}
+        bare = [s_ for s_ in states if left[s_].name.replace(" ", "") in args or left[s_].base in args]
+        if len(bare) == len(states):
+            states = []
+            only = [s_ for s_ in only if s_ not in bare]
     cands = states if states else only
     if len(cands) != 1:
         return None

@@ -411,11 +411,24 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
     shape = sum(cl.rhs.has(f_) != e.rhs.has(f_) for f_ in (sp.cos, sp.exp, sp.Integral, sp.log))
     mism = 1 + len(cl.rhs.free_symbols ^ e.rhs.free_symbols) + shape
     term = e.lhs.split("|")[0] if e.lhs.split("|")[0] in ("drift", "diffusion") else "rhs"  # pieces of an SDE (sde_parts)
+    if cl.var is not None and e.lhs == "logp_T":  # a prior written as N(mean, cov): name the piece that differs
+        term = _prior_piece(cl, e) or term
     # "consistent but different": another valid schedule (admissible.py); not for a formula that did not read cleanly
     alt = judge_alternative(cl.rhs, e, msg) if cl.parsed is None or not cl.parsed.issues else None
     if alt is not None:
         return Match(e, alt[0], alt[1], mismatches=mism, terms=[term])
     return Match(e, "inconsistent", msg, mismatches=mism, terms=[term])
+
+
+def _prior_piece(cl: Claim, e: Entry) -> Optional[str]:
+    """'variance' or 'mean.other' for a prior N(mean, cov) whose variance or mean differs from the entry's
+    log-density −d/2 log(2πv) − ‖x‖²/(2v) (the entry's v is read from its ‖x‖² coefficient)."""
+    coef = sp.expand(e.rhs).coeff(C.NORM_X2)
+    if coef == 0 or coef.has(C.NORM_X2):
+        return None
+    if not is_zero(cl.var + 1 / (2 * coef))[0]:
+        return "variance"
+    return "mean.other" if any(v_ != 0 for v_ in cl.mean.values()) else None
 
 
 def compare_relation(cl: Claim, e: Entry) -> Match:

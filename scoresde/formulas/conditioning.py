@@ -17,16 +17,15 @@ import sympy as sp
 from . import canon as C
 from .atoms import Parsed
 
-__all__ = ["misconditioned"]
+__all__ = ["given_states", "misconditioned", "misconditioned_text", "off_condition"]
 
 _STATES = (C.x_prev, C.x_cur, C.x0)
 _NAMES = {C.x_prev: "x_{k−1}", C.x_cur: "x_k", C.x0: "x_0"}
 
 
-def misconditioned(p: Parsed, cl) -> Optional[Tuple[str, str]]:
-    """(reason, term) when the mean of a Gaussian density uses a state the density is not conditioned on."""
+def given_states(p: Parsed, cl) -> Optional[set]:
+    """The canonical states a density ``q(a | b, c) = N(…)`` is conditioned on (x_prev, x_cur, x_0), or None."""
     from .claim import _atom_from_text
-    from .compare import term_of_basis
 
     if cl is None or cl.kind != "step" or not p.sides:
         return None
@@ -46,6 +45,25 @@ def misconditioned(p: Parsed, cl) -> Optional[Tuple[str, str]]:
         if val not in _STATES:
             return None
         given.add(val)
+    return given
+
+
+def off_condition(p: Parsed, cl, entry) -> bool:
+    """Whether a registry step's mean uses a state the claim's density is not conditioned on (q(x_t | x_{t−1}) is
+    compared with the transition, not with the marginal q(x_t | x_0) that uses x_0)."""
+    given = given_states(p, cl)
+    return given is not None and any(k in _STATES and k not in given for k in (entry.mean or {}))
+
+
+def misconditioned(p: Parsed, cl) -> Optional[Tuple[str, str]]:
+    """(reason, term) when the mean of a Gaussian density uses a state the density is not conditioned on."""
+    from .compare import term_of_basis
+
+    given = given_states(p, cl)
+    if given is None:
+        return None
+    at = p.atoms[p.sides[0]]
+    given_txt = [a_ for a_ in at.args[at.args.index("|") + 1:] if a_.strip()]
     used = [k for k in _STATES if k in cl.mean]
     extra = [k for k in used if k not in given]
     if not extra:

@@ -233,7 +233,9 @@ class _Parser(SymbolRules, ConstructRules):
                 save = self.i
                 self.i += 1
                 lab = self.raw_group()
-                if lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z")):
+                if (lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z"))
+                        or atom.base in ("p", "q") and not atom.deco and lab.isalpha() and self._peek_call()):
+                    # p^i(c | z): a label naming the density (Ho & Salimans 2022, Eq. 6's implicit classifier)
                     atom = Atom(atom.base, atom.deco, atom.sub, lab, None, atom.font)
                     continue
                 if lab in ("-1", "−1") and atom.base == "σ" and not atom.sub and self._one_symbol_call():
@@ -246,7 +248,9 @@ class _Parser(SymbolRules, ConstructRules):
                     # (iteration) index and the step runs over it; the subscript (the noise level) is fixed
                     atom = Atom(atom.base, atom.deco, lab, "", None, atom.font)
                     continue
-                if power is None and self._peek_call():
+                after = self.peek()
+                if power is None and (self._peek_call() or (after is not None and after.kind == "op" and after.val == "_")):
+                    # σ^2(t), and σ^2_t = σ_t^2 (LaTeX puts the scripts in either order)
                     self.i = save + 1
                     power = self.group_or_single()
                     continue

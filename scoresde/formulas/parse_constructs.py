@@ -163,10 +163,12 @@ class ConstructRules:
             self.i += 1
             self.skip_spacing()
             dens = self.postfix()
-            if not isinstance(dens, sp.Symbol) or dens not in self.atoms:
+            # ∇ log(p_θ(x) p_φ(y | x)) = ∇ log p_θ(x) + ∇ log p_φ(y | x) (Dhariwal & Nichol 2021, Sec. 4.1)
+            factors = dens.args if isinstance(dens, sp.Mul) else (dens,)
+            if not all(isinstance(f, sp.Symbol) and f in self.atoms for f in factors):
                 raise ParseError("∇ log needs a density like p_t(x)")
-            a = self.atoms[dens]
-            return self.atom_symbol(Atom("score", "", a.sub, "", a.args if a.args is not None else (), a.base))
+            return sp.Add(*[self.atom_symbol(Atom("score", "", a.sub, "", a.args if a.args is not None else (), a.base))
+                            for a in (self.atoms[f] for f in factors)])
         if t is not None and t.kind == "cmd" and t.val == "cdot":
             self.i += 1
             inner = self.power()

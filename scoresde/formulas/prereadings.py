@@ -12,15 +12,24 @@ _BARBETA = r"\\bar\s*\{?\s*\\beta\s*\}?\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])"
 _BARBETA_OVER_N = re.compile(r"\\frac\s*\{\s*" + _BARBETA + r"\s*\}\s*\{\s*N\s*\}|" + _BARBETA + r"\s*/\s*N(?![A-Za-z_])")
 
 
+_STEP_INDEX = re.compile(r"\{?\s*[a-z]\s*(?:[-+]\s*1)?\s*\}?")
+
+
 def song_bar_beta(text: str) -> Tuple[str, List[str]]:
     """Song et al. 2021 (App. B) write the DDPM chain with the auxiliary β̄_i = Nβ_i (so that β̄_i → β(t) as N → ∞):
-    β̄_i/N is their β_i. Every β̄_i appears divided by N in such a formula; it is then read as β_i (and said so)."""
+    β̄_i/N is their β_i, read as β_i (and said so); a β̄_i beside it that is not divided by N is Nβ_i."""
     if not _BARBETA_OVER_N.search(text):
         return text, []
     out = _BARBETA_OVER_N.sub(lambda m: r"\beta_" + (m.group(1) or m.group(2)), text)
-    if re.search(_BARBETA, out):  # a β̄_i not divided by N: another notation, left as written
+    notes = ["β̄_i/N read as β_i (Song et al. 2021, App. B: β̄_i = Nβ_i)"]
+    left = [m.group(1) for m in re.finditer(_BARBETA, out)]
+    if left and all(_STEP_INDEX.fullmatch(sub_) for sub_ in left):
+        # a β̄_i not divided by N in the same formula: by the same definition, Nβ_i
+        out = re.sub(_BARBETA, lambda m: r"(N\beta_" + m.group(1) + ")", out)
+        notes.append("a β̄_i not divided by N read as Nβ_i (the same definition)")
+    elif left:  # β̄_min, β̄_max: another notation (the continuous schedule's ends), left as written
         return text, []
-    return out, ["β̄_i/N read as β_i (Song et al. 2021, App. B: β̄_i = Nβ_i)"]
+    return out, notes
 
 
 _STRIDE = re.compile(r"_\s*\{\s*S\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])\s*\}")

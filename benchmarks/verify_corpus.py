@@ -264,6 +264,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--category", action="append", help="only this category (repeatable)")
     ap.add_argument("--every", type=int, default=1, help="judge a fixed 1-in-N subset (as the fast test does)")
     ap.add_argument("--json", help="write one record per claim to this file")
+    ap.add_argument("--half", choices=("dev", "held"),
+                    help="only one half of the corpus, split by name (zlib.crc32(name) %% 2: 0 = dev, 1 = held): "
+                         "develop on one half, measure generalisation on the other")
     ap.add_argument("--root", default=CORPUS,
                     help="corpus folder with correct/ and wrong/ (default tests/corpus; a relative path is tried "
                          "from the current folder, then from the repository root)")
@@ -273,6 +276,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         ap.error(f"--root {args.root}: no correct/ or wrong/ folder of YAML claims there")
     sys.path.insert(0, ROOT)
     items = subset(load_corpus(root=root, categories=args.category), args.every)
+    if args.half:
+        items = [it for it in items if zlib.crc32(it.name.encode()) % 2 == (args.half == "held")]
     t0 = time.perf_counter()
     judge(items, numeric=args.numeric, progress=True)
     wall = time.perf_counter() - t0

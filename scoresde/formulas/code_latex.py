@@ -1,0 +1,379 @@
+"""Python code as people paste it for a formula -> the LaTeX the reader parses.
+
+A cell written as Python (``x_t = alphas_cumprod[t].sqrt() * x_0 + (1 - alphas_cumprod[t]).sqrt() * noise``,
+``std = torch.sqrt(1. - torch.exp(2. * log_mean_coeff))``) is read with :mod:`ast`, i.e. by Python's own grammar,
+so every construct of the language is read as Python reads it: method calls (``e.sqrt()``), library prefixes
+(``torch.``, ``np.``, ``F.``), keyword arguments (``dim=0``), ``**`` with any exponent, floats ``1.``/``1e-4``
+(kept exact), indexing ``a[t - 1]`` (a subscript), starred arguments, conditional expressions (the general
+branch). The rules, each general:
+
+* a statement list is straight-line code: a name assigned and read by a later statement is an intermediate
+  and is substituted there (its value is what the later statement means); the statements whose result nothing
+  reads are the formulas judged;
+* names follow the compositional naming of Ho et al.'s ``diffusion_utils`` (and the code derived from it:
+  improved/guided-diffusion, the Annotated Diffusion Model): ``alphas_cumprod`` is ᾱ, ``_prev`` the previous
+  step, prefixes ``sqrt_``, ``recip_``, ``one_minus_``, ``log_`` apply √·, 1/·, 1 − ·, log ·; a trailing
+  index ``_t``/``_s``/``_i`` is a subscript; ``sigma2`` is σ²; ``x_start``/``x_noisy`` are x_0/x_t;
+  in Song et al.'s ``sde_lib``, ``beta_0``/``beta_1`` are β_min/β_max;
+* library functions: ``sqrt exp log log1p expm1 cos sin tan arctan square abs``; ``randn``/``randn_like``/
+  ``normal`` draw standard normal noise z; ``model``/``eps_model``/``net`` is ε_θ and ``score``/``score_fn``
+  s_θ; ``mse_loss(a, b)`` is ‖a − b‖²; ``sum(v ** 2)`` is ‖v‖²; ``cumprod(E)`` is ∏_{s=1}^{t} E_s and
+  ``linspace(a, b, n)`` the n evenly spaced values a + (t − 1)(b − a)/(n − 1), t = 1 … n (elementwise:
+  the array on the left is read at index t); ``clip``/``clamp(x, lo, hi)`` is min(x, hi).
+"""
+from __future__ import annotations
+
+import ast
+import re
+from fractions import Fraction
+from typing import Dict, List, Optional
+
+__all__ = ["code_to_latex", "name_to_latex"]
+
+_LIB = {"torch", "np", "numpy", "math", "jnp", "tf", "F", "th", "nn", "random", "jax", "scipy", "special"}
+_BASES = {
+    "alpha": r"\alpha", "alphas": r"\alpha", "beta": r"\beta", "betas": r"\beta", "sigma": r"\sigma",
+    "sigmas": r"\sigma", "gamma": r"\gamma", "lambda": r"\lambda", "lmbda": r"\lambda", "lam": r"\lambda",
+    "mu": r"\mu", "theta": r"\theta", "eps": r"\epsilon", "epsilon": r"\epsilon", "noise": r"\epsilon",
+    "tau": r"\tau", "eta": r"\eta", "rho": r"\rho", "xi": r"\xi", "pi": r"\pi", "snr": r"\mathrm{SNR}",
+}
+_BAR = {"cumprod", "bar", "bars"}
+_DECO = {"hat": r"\hat", "tilde": r"\tilde"}
+#: quantities named by their meaning in Ho et al.'s diffusion_utils (and the code derived from it)
+_MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\mu}", "model_mean": r"\mu_\theta",
+            "loss": "L", "eps_theta": r"\epsilon_\theta", "eps_pred": r"\epsilon_\theta", "pred_noise": r"\epsilon_\theta",
+            "noise_pred": r"\epsilon_\theta", "eps_hat": r"\epsilon_\theta", "s_theta": r"s_\theta", "score": r"s_\theta",
+            "mu_theta": r"\mu_\theta", "x0_pred": r"\hat{x}_0", "pred_x0": r"\hat{x}_0", "x0_hat": r"\hat{x}_0",
+            "x_0_hat": r"\hat{x}_0", "pred_xstart": r"\hat{x}_0", "abar": r"\bar{\alpha}", "alphabar": r"\bar{\alpha}",
+            "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}"}
+_INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "min", "max", "ts"}
+_X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "x_prev": "x_{t-1}",
+            "x_next": "x_{t+1}", "xt": "x_t", "x_tm1": "x_{t-1}", "z_t": "z_t", "x_T": "x_T"}
+_FUNCS = {"sqrt": r"\sqrt{%s}", "exp": r"\exp\left(%s\right)", "log": r"\log\left(%s\right)",
+          "log1p": r"\log\left(1 + %s\right)", "expm1": r"\left(\exp\left(%s\right) - 1\right)",
+          "cos": r"\cos\left(%s\right)", "sin": r"\sin\left(%s\right)", "tan": r"\tan\left(%s\right)",
+          "arctan": r"\arctan\left(%s\right)", "atan": r"\arctan\left(%s\right)", "square": r"\left(%s\right)^{2}",
+          "abs": r"\left|%s\right|", "rsqrt": r"\frac{1}{\sqrt{%s}}", "reciprocal": r"\frac{1}{%s}"}
+_NOISE = {"randn", "randn_like", "normal", "standard_normal", "normal_like"}
+_EPS_NETS = {"model", "eps_model", "net", "unet", "denoise_fn", "eps_theta", "noise_pred", "epsilon_theta"}
+_SCORE_NETS = {"score", "score_fn", "score_model", "s_theta"}
+
+
+class CodeError(ValueError):
+    """A construct this reader does not translate (the caller falls back to its other readers)."""
+
+
+def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = False) -> str:
+    """One identifier (and an index written ``[index]``) as LaTeX, by the compositional naming of the module docstring."""
+    if name in _X_NAMES and index is None:
+        return _X_NAMES[name]
+    for word, tex in _MEANING.items():
+        if name == word or name.startswith(word + "_") and name[len(word) + 1:] in _INDEX:
+            idx = index if name == word else name[len(word) + 1:]
+            return tex if idx is None else (f"{tex}_{{{idx}}}" if "_" not in tex else tex)
+    if song_code and name in ("beta_0", "beta_1") and index is None:  # sde_lib.VPSDE: self.beta_0 = beta_min, beta_1 = beta_max
+        return r"\beta_{\min}" if name == "beta_0" else r"\beta_{\max}"
+    parts = [p for p in name.split("_") if p]
+    ops: List[str] = []
+    while len(parts) > 1 and parts[0] in ("sqrt", "recip", "recipm1", "one", "log"):
+        if parts[0] == "one" and len(parts) > 2 and parts[1] == "minus":
+            ops.append("one_minus")
+            parts = parts[2:]
+        elif parts[0] == "one":
+            break
+        else:
+            ops.append(parts.pop(0))
+    if not parts:
+        raise CodeError(f"cannot read the name {name!r}")
+    head = parts[0]
+    square = False
+    m = re.fullmatch(r"([a-z]+)2", head)
+    if m and m.group(1) in _BASES:  # sigma2, alpha2: the square (VDM's code)
+        head, square = m.group(1), True
+    bar = False
+    deco = None
+    if len(parts) > 1 and parts[-1] in _INDEX and parts[-1] not in ("prev", "next", "min", "max"):
+        index = None  # the name carries its own index (betas_t): an elementwise reading does not add another
+    sub = index
+    for p in parts[1:]:
+        if p in _BAR:
+            bar = True
+        elif p in _DECO and deco is None:
+            deco = _DECO[p]
+        elif p in _INDEX and sub is None:
+            sub = {"prev": "t-1", "next": "t+1", "min": r"\min", "max": r"\max", "ts": "t|s"}.get(p, p)
+        elif p == "prev" and sub is not None:
+            sub = f"{sub}-1"
+        elif len(parts) == 2 and len(head) == 1 and sub is None and p.isalpha():
+            sub = p  # S_noise, S_churn (Karras et al. 2022, Alg. 2): a letter with a word as its label
+        else:
+            return r"\text{%s}" % name  # a name of the code's own: a word, for the domain layer to place or not
+    if head == "alphas" and not bar:
+        # Ho et al.'s diffusion_utils: ``alphas = 1. - betas`` (α_t of DDPM, never DDIM's α = ᾱ)
+        base = r"\left(1 - \beta%s\right)" % (f"_{{{sub}}}" if sub is not None else "")
+        sub = None
+    elif head in _BASES:
+        base = _BASES[head]
+    elif len(head) == 1 and head.isalpha():
+        base = head
+    else:
+        return r"\text{%s}" % name
+    if bar:
+        base = r"\bar{%s}" % base
+    if deco:
+        base = r"%s{%s}" % (deco, base)
+    tex = base + (f"_{{{sub}}}" if sub is not None else "")
+    if square:
+        tex = f"{tex}^{{2}}"
+    for op in reversed(ops):
+        tex = {"sqrt": r"\sqrt{%s}", "recip": r"\frac{1}{%s}", "recipm1": r"\left(\frac{1}{%s} - 1\right)",
+               "one_minus": r"\left(1 - %s\right)", "log": r"\log\left(%s\right)"}[op] % tex
+    return tex
+
+
+def _number(v) -> str:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise CodeError(f"cannot read the constant {v!r}")
+    q = Fraction(repr(v)) if isinstance(v, float) else Fraction(v)
+    if q.denominator == 1:
+        return str(q.numerator)
+    return r"\frac{%d}{%d}" % (q.numerator, q.denominator) if q > 0 else r"\left(-\frac{%d}{%d}\right)" % (-q.numerator, q.denominator)
+
+
+class _Tex:
+    """Expression nodes -> LaTeX (every compound operand bracketed, so precedence is explicit)."""
+
+    def __init__(self, song_code: bool, index_var: Optional[str] = None):
+        self.song_code = song_code
+        self.index_var = index_var  # inside cumprod(E): unindexed arrays are read at this index
+
+    def __call__(self, n: ast.AST) -> str:
+        meth = getattr(self, "_" + type(n).__name__, None)
+        if meth is None:
+            raise CodeError(f"cannot read {type(n).__name__} in code")
+        return meth(n)
+
+    def wrap(self, n: ast.AST) -> str:
+        s = self(n)
+        simple = isinstance(n, (ast.Name, ast.Subscript, ast.Call, ast.Attribute)) or (isinstance(n, ast.Constant) and "-" not in s)
+        return s if simple else r"\left(" + s + r"\right)"
+
+    def _Constant(self, n: ast.Constant) -> str:
+        return _number(n.value)
+
+    def _Name(self, n: ast.Name) -> str:
+        if self.index_var is not None and _is_array(n.id):
+            return name_to_latex(n.id, self.index_var, song_code=self.song_code)
+        return name_to_latex(n.id, song_code=self.song_code)
+
+    def _Attribute(self, n: ast.Attribute) -> str:
+        if isinstance(n.value, ast.Name) and n.value.id in _LIB:
+            if n.attr == "pi":
+                return r"\pi"
+            return name_to_latex(n.attr, song_code=self.song_code)
+        if isinstance(n.value, ast.Name) and n.value.id == "self":  # self.N, self.beta_0: the object's parameter
+            return name_to_latex(n.attr, song_code=self.song_code)
+        raise CodeError(f"cannot read the attribute .{n.attr}")
+
+    def _Subscript(self, n: ast.Subscript) -> str:
+        if not isinstance(n.value, ast.Name):
+            raise CodeError("cannot read an index of an expression")
+        idx = ast.unparse(n.slice).replace(" ", "")
+        if not re.fullmatch(r"[A-Za-z0-9_+\-]+", idx):
+            raise CodeError(f"cannot read the index [{idx}]")
+        return name_to_latex(n.value.id, idx, song_code=self.song_code)
+
+    def _UnaryOp(self, n: ast.UnaryOp) -> str:
+        if isinstance(n.op, ast.USub):
+            return "-" + self.wrap(n.operand)
+        if isinstance(n.op, ast.UAdd):
+            return self(n.operand)
+        raise CodeError("cannot read this unary operator")
+
+    def _BinOp(self, n: ast.BinOp) -> str:
+        op = n.op
+        if isinstance(op, (ast.Add, ast.Sub)):
+            right = self(n.right)
+            if isinstance(op, ast.Sub) and isinstance(n.right, ast.BinOp) and isinstance(n.right.op, (ast.Add, ast.Sub)):
+                right = r"\left(" + right + r"\right)"
+            return self(n.left) + (" + " if isinstance(op, ast.Add) else " - ") + right
+        if isinstance(op, ast.Mult):
+            return self.wrap(n.left) + r" \cdot " + self.wrap(n.right)
+        if isinstance(op, ast.Div):
+            return r"\frac{" + self(n.left) + "}{" + self(n.right) + "}"
+        if isinstance(op, ast.Pow):
+            return "{" + self.wrap(n.left) + "}^{" + self(n.right) + "}"
+        raise CodeError(f"cannot read the operator {type(op).__name__}")
+
+    def _IfExp(self, n: ast.IfExp) -> str:  # `z if t > 0 else 0`: the general branch
+        return self(n.body)
+
+    def _Call(self, n: ast.Call) -> str:
+        fn = n.func
+        method_of = None
+        if isinstance(fn, ast.Name):
+            name = fn.id
+        elif isinstance(fn, ast.Attribute):
+            name = fn.attr
+            inner = fn.value
+            while isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id in _LIB:
+                inner = inner.value  # np.random.randn, torch.nn.functional.mse_loss
+            if not (isinstance(inner, ast.Name) and (inner.id in _LIB or inner.id == "self")) and not isinstance(inner, ast.Attribute):
+                method_of = fn.value  # e.sqrt(), (1 - a).sqrt(), x.pow(2)
+        else:
+            raise CodeError("cannot read this call")
+        args = [a for a in n.args if not isinstance(a, ast.Starred)]
+        if name in _NOISE:
+            return "z"
+        if method_of is not None:
+            if name in _FUNCS and not args:
+                return _FUNCS[name] % self(method_of)
+            if name == "pow" and len(args) == 1:
+                return "{" + self.wrap(method_of) + "}^{" + self(args[0]) + "}"
+            raise CodeError(f"cannot read the method .{name}()")
+        if name in _FUNCS and len(args) == 1:
+            return _FUNCS[name] % self(args[0])
+        if name in ("pow", "power") and len(args) == 2:
+            return "{" + self.wrap(args[0]) + "}^{" + self(args[1]) + "}"
+        if name in _EPS_NETS:
+            return r"\epsilon_\theta\left(" + ", ".join(self(a) for a in args) + r"\right)"
+        if name in _SCORE_NETS:
+            return r"s_\theta\left(" + ", ".join(self(a) for a in args) + r"\right)"
+        if name in ("mse_loss",) and len(args) == 2:
+            return r"\left\|" + self(args[0]) + " - " + self.wrap(args[1]) + r"\right\|^2"
+        if name == "sum" and len(args) == 1 and isinstance(args[0], ast.BinOp) and isinstance(args[0].op, ast.Pow) \
+                and isinstance(args[0].right, ast.Constant) and args[0].right.value == 2:
+            return r"\left\|" + self(args[0].left) + r"\right\|^2"
+        if name == "cumprod" and len(args) == 1:
+            return r"\prod_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
+        if name == "cumsum" and len(args) == 1:
+            return r"\sum_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
+        if name == "linspace" and len(args) == 3:
+            a, b, k = (self(x) for x in args)
+            return a + r" + \frac{t - 1}{" + k + r" - 1}\left(" + b + " - " + self.wrap(args[0]) + r"\right)"
+        if name in ("clip", "clamp", "minimum") and len(args) >= 2:
+            hi = args[-1] if name != "minimum" else args[1]
+            return r"\min\left(" + self(args[0]) + ", " + self(hi) + r"\right)"
+        if len(name) == 1 and name.isalpha():  # f(x, t), g(t): a function of the formula
+            return name + r"\left(" + ", ".join(self(a) for a in args) + r"\right)"
+        raise CodeError(f"cannot read the call {name}()")
+
+
+_ELEMENTWISE = ("cumprod", "cumsum", "linspace")
+
+
+def _is_array(name: str) -> bool:
+    """A schedule array by its name: a plural (``betas``, ``alphas_cumprod_prev``) or a cumulative product."""
+    head = name.split("_")[0]
+    return "cumprod" in name or (head.endswith("s") and head[:-1] in _BASES) or name.startswith("posterior_")
+
+
+def _calls(node: ast.AST, names) -> bool:
+    f = node.func if isinstance(node, ast.Call) else None
+    return f is not None and (getattr(f, "attr", None) in names or getattr(f, "id", None) in names)
+
+
+def code_to_latex(text: str) -> Optional[str]:
+    """The LaTeX equations (joined by ``;``) of a cell written as Python code, or None when it is not Python this
+    reader translates. Intermediates are substituted (module docstring)."""
+    src = text.strip().rstrip(";")
+    if not src or "\\" in src or "$" in src:
+        return None
+    try:
+        mod = ast.parse(src)
+    except (SyntaxError, ValueError):
+        return None
+    stmts = mod.body
+    if not stmts or not all(isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr)) for s in stmts):
+        return None
+    if not any(isinstance(n, (ast.Call, ast.Subscript, ast.Attribute)) or isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow)
+               for n in ast.walk(mod)) and not re.search(r"\w_\w+_|\b[a-z]{4,}\b", src):
+        return None  # plain algebra (x = a*b): the LaTeX reader reads it as it is
+    song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
+    env: Dict[str, ast.expr] = {}
+    outs: List[tuple] = []  # (target name, lhs LaTeX, value node)
+    for st in stmts:
+        if isinstance(st, ast.Expr):
+            value, target = st.value, None
+        elif isinstance(st, ast.AugAssign):
+            if not isinstance(st.target, ast.Name):
+                return None
+            target = st.target
+            value = ast.BinOp(ast.Name(st.target.id, ast.Load()), st.op, st.value)
+        else:
+            if len(st.targets) != 1 or not isinstance(st.targets[0], (ast.Name, ast.Subscript)):
+                return None
+            target, value = st.targets[0], st.value
+        value = _Inline(env).visit(ast.parse(ast.unparse(value), mode="eval").body)
+        name = target.id if isinstance(target, ast.Name) else None
+        if name is not None:
+            env[name] = value
+            outs = [o for o in outs if o[0] != name]
+        outs.append((name, target, value))
+    read = set()
+    for k, st in enumerate(stmts):
+        for later in stmts[k + 1:]:
+            val = later.value
+            read |= {n.id for n in ast.walk(val) if isinstance(n, ast.Name)}
+    finals = [o for o in outs if o[0] is None or o[0] not in read or o is outs[-1]]
+    finals = _interface(finals)
+    try:
+        eqs = []
+        for name, target, value in finals:
+            if isinstance(value, tuple):  # an interface pair (_interface)
+                if name == "drift+diffusion":
+                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) dw" % (_Tex(song)(value[0]), _Tex(song)(value[1])))
+                else:
+                    data = [_Rename("x", "x_data").visit(ast.parse(ast.unparse(v), mode="eval").body) for v in value]
+                    eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song)(data[0]), _Tex(song)(data[1])))
+                continue
+            # a statement on whole schedule arrays (no index written) holds elementwise: each array read at t
+            whole = not any(isinstance(n, ast.Subscript) for n in ast.walk(value)) and not _calls(value, _ELEMENTWISE) \
+                and any(isinstance(n, ast.Name) and _is_array(n.id) for n in ast.walk(value))
+            tex = _Tex(song, "t" if whole else None)
+            rhs = tex(value)
+            if target is None:
+                eqs.append(rhs)
+                continue
+            if isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
+                lhs = name_to_latex(target.id, "t", song_code=song)  # an array defined elementwise, read at t
+            elif isinstance(target, ast.Name) and re.fullmatch(r"(alphas|betas|sigmas)(_\w+)?", target.id):
+                # an array of a schedule defined by a formula in an index: the array read at that index
+                free = [v for v in ("i", "t", "n", "k") if any(isinstance(n, ast.Name) and n.id == v for n in ast.walk(value))]
+                lhs = name_to_latex(target.id, free[0] if free else None, song_code=song)
+            else:
+                lhs = tex(target)
+            eqs.append(f"{lhs} = {rhs}")
+    except (CodeError, RecursionError, ValueError, TypeError, AttributeError):  # pragma: no cover - the other readers then
+        return None
+    return r" ; ".join(eqs)
+
+
+def _interface(finals: List[tuple]) -> List[tuple]:
+    """The interface of Song et al.'s ``sde_lib`` (``SDE.sde`` returns ``drift, diffusion``; ``SDE.marginal_prob``
+    returns ``mean, std`` of p_{0t}(x(t) | x(0)) for the data x): both results of a pair computed by the cell are one
+    formula, dx = drift dt + diffusion dw, or x(t) ~ N(mean, std² I) with the cell's x the data x(0)."""
+    by = {o[0]: o for o in finals if o[0] is not None}
+    for a, b in (("drift", "diffusion"), ("mean", "std")):
+        if a in by and b in by:
+            rest = [o for o in finals if o[0] not in (a, b)]
+            return rest + [(a + "+" + b, None, (by[a][2], by[b][2]))]
+    return finals
+
+
+class _Inline(ast.NodeTransformer):
+    def __init__(self, env: Dict[str, ast.expr]):
+        self.env = env
+
+    def visit_Name(self, node: ast.Name):
+        if node.id in self.env:
+            return ast.parse(ast.unparse(self.env[node.id]), mode="eval").body
+        return node
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, old: str, new: str):
+        self.old, self.new = old, new
+
+    def visit_Name(self, node: ast.Name):
+        return ast.Name(self.new, ast.Load()) if node.id == self.old else node

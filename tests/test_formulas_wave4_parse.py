@@ -153,3 +153,34 @@ def test_integral_over_the_whole_space_is_read_as_one_quantity():
 ])
 def test_clip_at_0999_is_the_clipped_quantity(text):
     assert normalize_latex(text) == r"\beta_t = 1 - \frac{\bar\alpha_t}{\bar\alpha_{t-1}}"
+
+
+def test_code_step_names_broadcasting_and_library_constants():
+    # Karras et al.'s sampler names times as variables: the steps count in i, the network is the denoiser
+    tex = code_to_latex("h = t_next - t_cur; x_next = x_cur + h * (x_cur - net(x_cur, t_cur)) / t_cur")
+    assert tex.startswith("x_{i+1} = x_{i}") and r"D_\theta" in tex and "t_{i+1}" in tex
+    # DDPM code: _prev counts back from t
+    assert name_to_latex("x_prev") == "x_{t-1}"
+    # a[:, None, None, None] only broadcasts
+    assert code_to_latex("y = c[:, None, None] * x") == r"y = c \cdot x"
+    assert code_to_latex("drift = torch.zeros_like(x); diffusion = g") == r"dx = \left(0\right) dt + \left(g\right) dw"
+    assert code_to_latex("dx_dt = -0.5 * b * x").startswith(r"\frac{dx}{dt} =")
+
+
+def test_code_sampler_steps_are_judged():
+    # EDM Alg. 1 line 5 (Euler), in Karras et al.'s variable names, and with the step's sign lost
+    ok = "d_cur = (x_cur - net(x_cur, t_cur)) / t_cur; x_next = x_cur + (t_next - t_cur) * d_cur"
+    assert [v for v, _ in _verdicts(ok)] == ["exact"]
+    assert [v for v, _ in _verdicts(ok.replace("(t_next - t_cur)", "(t_cur - t_next)"))] == ["inconsistent"]
+
+
+def test_leading_label_with_colon_is_prose():
+    assert normalize_latex(r"\text{Forward marginal:} x_t = a") == "x_t = a"
+    assert normalize_latex(r"\text{前向：}x_t = a") == "x_t = a"
+    assert normalize_latex(r"x = \text{a: b}") == r"x = \text{a: b}"  # only a leading label
+
+
+def test_log_of_a_fraction_ends_at_the_fraction():
+    p = parse(r"y = \log\frac{a}{b} v")
+    a, b, v = (sp.Symbol(n, real=True) for n in "abv")
+    assert sp.simplify(p.sides[1] - v * sp.log(a / b)) == 0

@@ -45,10 +45,14 @@ _MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\
             "noise_pred": r"\epsilon_\theta", "eps_hat": r"\epsilon_\theta", "s_theta": r"s_\theta", "score": r"s_\theta",
             "mu_theta": r"\mu_\theta", "x0_pred": r"\hat{x}_0", "pred_x0": r"\hat{x}_0", "x0_hat": r"\hat{x}_0",
             "x_0_hat": r"\hat{x}_0", "pred_xstart": r"\hat{x}_0", "abar": r"\bar{\alpha}", "alphabar": r"\bar{\alpha}",
-            "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}"}
-_INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "min", "max", "ts"}
-_X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "x_prev": "x_{t-1}",
-            "x_next": "x_{t+1}", "xt": "x_t", "x_tm1": "x_{t-1}", "z_t": "z_t", "x_T": "x_T"}
+            "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}",
+            # classifier-free guidance (Ho & Salimans 2022, Eq. 6): the two network outputs and their combination
+            "eps_cond": r"\epsilon_\theta(x_t, c)", "eps_uncond": r"\epsilon_\theta(x_t)", "eps_tilde": r"\tilde{\epsilon}_\theta(x_t, c)",
+            "eps_guided": r"\tilde{\epsilon}_\theta(x_t, c)", "eps_cfg": r"\tilde{\epsilon}_\theta(x_t, c)"}
+_INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "cur", "min", "max", "ts"}
+_STEPS = ("prev", "next", "cur")
+_X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "xt": "x_t",
+            "x_tm1": "x_{t-1}", "z_t": "z_t", "x_T": "x_T", "dx_dt": r"\frac{dx}{dt}", "dxdt": r"\frac{dx}{dt}"}
 _FUNCS = {"sqrt": r"\sqrt{%s}", "exp": r"\exp\left(%s\right)", "log": r"\log\left(%s\right)",
           "log1p": r"\log\left(1 + %s\right)", "expm1": r"\left(\exp\left(%s\right) - 1\right)",
           "cos": r"\cos\left(%s\right)", "sin": r"\sin\left(%s\right)", "tan": r"\tan\left(%s\right)",
@@ -63,8 +67,9 @@ class CodeError(ValueError):
     """A construct this reader does not translate (the caller falls back to its other readers)."""
 
 
-def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = False) -> str:
-    """One identifier (and an index written ``[index]``) as LaTeX, by the compositional naming of the module docstring."""
+def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = False, step: str = "t") -> str:
+    """One identifier (and an index written ``[index]``) as LaTeX, by the compositional naming of the module docstring;
+    ``step`` is the step index that ``_prev``/``_next``/``_cur`` count from."""
     if name in _X_NAMES and index is None:
         return _X_NAMES[name]
     for word, tex in _MEANING.items():
@@ -92,7 +97,7 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
         head, square = m.group(1), True
     bar = False
     deco = None
-    if len(parts) > 1 and parts[-1] in _INDEX and parts[-1] not in ("prev", "next", "min", "max"):
+    if len(parts) > 1 and parts[-1] in _INDEX and parts[-1] not in _STEPS + ("min", "max"):
         index = None  # the name carries its own index (betas_t): an elementwise reading does not add another
     sub = index
     for p in parts[1:]:
@@ -101,9 +106,9 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
         elif p in _DECO and deco is None:
             deco = _DECO[p]
         elif p in _INDEX and sub is None:
-            sub = {"prev": "t-1", "next": "t+1", "min": r"\min", "max": r"\max", "ts": "t|s"}.get(p, p)
-        elif p == "prev" and sub is not None:
-            sub = f"{sub}-1"
+            sub = {"prev": f"{step}-1", "next": f"{step}+1", "cur": step, "min": r"\min", "max": r"\max", "ts": "t|s"}.get(p, p)
+        elif p in _STEPS and sub is not None:
+            sub = {"prev": f"{sub}-1", "next": f"{sub}+1", "cur": sub}[p]
         elif len(parts) == 2 and len(head) == 1 and sub is None and p.isalpha():
             sub = p  # S_noise, S_churn (Karras et al. 2022, Alg. 2): a letter with a word as its label
         else:
@@ -143,8 +148,9 @@ def _number(v) -> str:
 class _Tex:
     """Expression nodes -> LaTeX (every compound operand bracketed, so precedence is explicit)."""
 
-    def __init__(self, song_code: bool, index_var: Optional[str] = None):
+    def __init__(self, song_code: bool, index_var: Optional[str] = None, step: str = "t"):
         self.song_code = song_code
+        self.step = step
         self.index_var = index_var  # inside cumprod(E): unindexed arrays are read at this index
 
     def __call__(self, n: ast.AST) -> str:
@@ -162,9 +168,11 @@ class _Tex:
         return _number(n.value)
 
     def _Name(self, n: ast.Name) -> str:
+        if self.step != "t" and n.id in ("x", "t"):
+            return f"{n.id}_{{{self.step}}}"  # x, t beside t_next: the current step's (Karras et al.'s x_cur, t_cur)
         if self.index_var is not None and _is_array(n.id):
-            return name_to_latex(n.id, self.index_var, song_code=self.song_code)
-        return name_to_latex(n.id, song_code=self.song_code)
+            return name_to_latex(n.id, self.index_var, song_code=self.song_code, step=self.step)
+        return name_to_latex(n.id, song_code=self.song_code, step=self.step)
 
     def _Attribute(self, n: ast.Attribute) -> str:
         if isinstance(n.value, ast.Name) and n.value.id in _LIB:
@@ -176,12 +184,14 @@ class _Tex:
         raise CodeError(f"cannot read the attribute .{n.attr}")
 
     def _Subscript(self, n: ast.Subscript) -> str:
+        idx = ast.unparse(n.slice).replace(" ", "")
+        if re.fullmatch(r"\(?[:,.]*(?:None[:,.]*)*\)?", idx):  # a[:, None, None]: broadcasting, the array itself
+            return self(n.value)
         if not isinstance(n.value, ast.Name):
             raise CodeError("cannot read an index of an expression")
-        idx = ast.unparse(n.slice).replace(" ", "")
         if not re.fullmatch(r"[A-Za-z0-9_+\-]+", idx):
             raise CodeError(f"cannot read the index [{idx}]")
-        return name_to_latex(n.value.id, idx, song_code=self.song_code)
+        return name_to_latex(n.value.id, idx, song_code=self.song_code, step=self.step)
 
     def _UnaryOp(self, n: ast.UnaryOp) -> str:
         if isinstance(n.op, ast.USub):
@@ -225,6 +235,8 @@ class _Tex:
         args = [a for a in n.args if not isinstance(a, ast.Starred)]
         if name in _NOISE:
             return "z"
+        if name in ("zeros_like", "ones_like"):
+            return "0" if name == "zeros_like" else "1"
         if method_of is not None:
             if name in _FUNCS and not args:
                 return _FUNCS[name] % self(method_of)
@@ -235,6 +247,9 @@ class _Tex:
             return _FUNCS[name] % self(args[0])
         if name in ("pow", "power") and len(args) == 2:
             return "{" + self.wrap(args[0]) + "}^{" + self(args[1]) + "}"
+        if name in ("D", "denoiser") or name == "net" and self.step == "i":
+            # EDM's denoiser D_θ(x; σ) (Karras et al. 2022, Eq. 2; their code calls it ``net`` beside t_cur/t_next)
+            return r"D_\theta\left(" + "; ".join(self(a) for a in args) + r"\right)"
         if name in _EPS_NETS:
             return r"\epsilon_\theta\left(" + ", ".join(self(a) for a in args) + r"\right)"
         if name in _SCORE_NETS:
@@ -254,8 +269,9 @@ class _Tex:
         if name in ("clip", "clamp", "minimum") and len(args) >= 2:
             hi = args[-1] if name != "minimum" else args[1]
             return r"\min\left(" + self(args[0]) + ", " + self(hi) + r"\right)"
-        if len(name) == 1 and name.isalpha():  # f(x, t), g(t): a function of the formula
-            return name + r"\left(" + ", ".join(self(a) for a in args) + r"\right)"
+        if (len(name) == 1 and name.isalpha()) or name in _BASES:  # f(x, t), g(t), sigma(t): a function of the formula
+            head = name if len(name) == 1 else _BASES[name]
+            return head + r"\left(" + ", ".join(self(a) for a in args) + r"\right)"
         raise CodeError(f"cannot read the call {name}()")
 
 
@@ -286,9 +302,7 @@ def code_to_latex(text: str) -> Optional[str]:
     stmts = mod.body
     if not stmts or not all(isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr)) for s in stmts):
         return None
-    if not any(isinstance(n, (ast.Call, ast.Subscript, ast.Attribute)) or isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow)
-               for n in ast.walk(mod)) and not re.search(r"\w_\w+_|\b[a-z]{4,}\b", src):
-        return None  # plain algebra (x = a*b): the LaTeX reader reads it as it is
+    step = "i" if re.search(r"\b(?:t|sigma)_(?:next|cur)\b", src) else "t"  # times as variables: steps count in i
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
     env: Dict[str, ast.expr] = {}
     outs: List[tuple] = []  # (target name, lhs LaTeX, value node)
@@ -322,25 +336,25 @@ def code_to_latex(text: str) -> Optional[str]:
         for name, target, value in finals:
             if isinstance(value, tuple):  # an interface pair (_interface)
                 if name == "drift+diffusion":
-                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) dw" % (_Tex(song)(value[0]), _Tex(song)(value[1])))
+                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) dw" % (_Tex(song, step=step)(value[0]), _Tex(song, step=step)(value[1])))
                 else:
                     data = [_Rename("x", "x_data").visit(ast.parse(ast.unparse(v), mode="eval").body) for v in value]
-                    eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song)(data[0]), _Tex(song)(data[1])))
+                    eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song, step=step)(data[0]), _Tex(song, step=step)(data[1])))
                 continue
             # a statement on whole schedule arrays (no index written) holds elementwise: each array read at t
             whole = not any(isinstance(n, ast.Subscript) for n in ast.walk(value)) and not _calls(value, _ELEMENTWISE) \
                 and any(isinstance(n, ast.Name) and _is_array(n.id) for n in ast.walk(value))
-            tex = _Tex(song, "t" if whole else None)
+            tex = _Tex(song, "t" if whole else None, step)
             rhs = tex(value)
             if target is None:
                 eqs.append(rhs)
                 continue
             if isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
-                lhs = name_to_latex(target.id, "t", song_code=song)  # an array defined elementwise, read at t
+                lhs = name_to_latex(target.id, "t", song_code=song, step=step)  # an array defined elementwise, read at t
             elif isinstance(target, ast.Name) and re.fullmatch(r"(alphas|betas|sigmas)(_\w+)?", target.id):
                 # an array of a schedule defined by a formula in an index: the array read at that index
                 free = [v for v in ("i", "t", "n", "k") if any(isinstance(n, ast.Name) and n.id == v for n in ast.walk(value))]
-                lhs = name_to_latex(target.id, free[0] if free else None, song_code=song)
+                lhs = name_to_latex(target.id, free[0] if free else None, song_code=song, step=step)
             else:
                 lhs = tex(target)
             eqs.append(f"{lhs} = {rhs}")

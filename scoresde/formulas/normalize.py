@@ -4,6 +4,7 @@ Each rule is general LaTeX usage, not a rule for one formula:
 
 * a cell written as Python code is read by Python's grammar (:mod:`scoresde.formulas.code_latex`);
 
+* a leading label ending in a colon (``\\text{Langevin step:}``) is prose;
 * environments and markup with no mathematical content: ``equation``/``align``/``aligned``/``gather``/
   ``split`` environments, ``&``, ``\\tag``, ``\\label``, ``\\nonumber``, trailing equation numbers
   ``\\qquad (12)``, trailing prose conditions (``\\quad \\text{for } t = 1, …, T``);
@@ -40,6 +41,8 @@ _ENV = re.compile(r"\\(?:begin|end)\{(?:equation|align|aligned|alignat|gather|ga
 _DROP_ARG = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
 _DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!)(?![a-zA-Z])|\\!")
 _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.,;]?\s*$")
+#: a label before the formula, ending in a colon (``\\text{Reverse SDE:} dx = …``, full-width ``：`` too): prose, not math
+_LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*[:：]\s*\}\s*")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
@@ -195,7 +198,7 @@ def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if looks_plain(text):
         text = code_to_latex(text) or text  # a cell written as Python code (code_latex.py)
-    s = _ENV.sub(" ", _matrix_rows(text))
+    s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)

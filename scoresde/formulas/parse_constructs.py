@@ -144,7 +144,11 @@ class ConstructRules:
         return safe_pow(e, power) if power is not None else e
 
     def product_of_postfix(self) -> sp.Expr:
-        """Argument of \\log/\\exp without brackets: a run of factors (\\log p_t(x))."""
+        """Argument of \\log/\\exp without brackets: a run of factors (\\log p_t(x)); a fraction is a whole argument
+        (\\log\\frac{a}{b} s is s·log(a/b): the fraction's bar delimits it as brackets would)."""
+        t = self.peek()
+        if t is not None and t.kind == "cmd" and t.val in ("frac", "dfrac", "tfrac", "cfrac"):
+            return self.power()
         f = self.power()
         while True:
             t = self.peek()

@@ -184,3 +184,15 @@ def test_log_of_a_fraction_ends_at_the_fraction():
     p = parse(r"y = \log\frac{a}{b} v")
     a, b, v = (sp.Symbol(n, real=True) for n in "abv")
     assert sp.simplify(p.sides[1] - v * sp.log(a / b)) == 0
+
+
+def test_code_time_step_is_a_step_in_time():
+    # dt = -1/N: a step back in time (Song et al. 2021's reverse predictors): x is then x_{t-Δt} from x_t
+    tex = code_to_latex("dt = -1 / N; x = x + (f(x, t) - g(t) ** 2 * score(x, t)) * dt + g(t) * np.sqrt(-dt) * z")
+    assert tex.startswith(r"x_{t-\Delta t} = x_t") and r"\Delta t" in tex
+    assert code_to_latex("dt = 1 / N; x = x + f(x, t) * dt").startswith(r"x_{t+\Delta t} = x_t")
+    # Euler–Maruyama on the reverse SDE (Song et al. 2021, Eq. 6) with the half of the PF ODE's score term: wrong
+    bad = "dt = -1 / N; x = x + (f(x, t) - 0.5 * g(t) ** 2 * score(x, t)) * dt + g(t) * np.sqrt(-dt) * z"
+    assert [v for v, _ in _verdicts(bad)] == ["inconsistent"]
+    good = "dt = -1 / N; x_mean = x + (f(x, t) - g(t) ** 2 * score(x, t)) * dt; x = x_mean + g(t) * np.sqrt(-dt) * z"
+    assert [v for v, _ in _verdicts(good)] == ["exact"]

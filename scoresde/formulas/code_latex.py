@@ -52,7 +52,8 @@ _MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\
 _INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "cur", "min", "max", "ts"}
 _STEPS = ("prev", "next", "cur")
 _X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "xt": "x_t",
-            "x_tm1": "x_{t-1}", "z_t": "z_t", "x_T": "x_T", "dx_dt": r"\frac{dx}{dt}", "dxdt": r"\frac{dx}{dt}"}
+            "x_tm1": "x_{t-1}", "z_t": "z_t", "x_T": "x_T", "dx_dt": r"\frac{dx}{dt}", "dxdt": r"\frac{dx}{dt}",
+            "Delta_t": r"\Delta t"}
 _FUNCS = {"sqrt": r"\sqrt{%s}", "exp": r"\exp\left(%s\right)", "log": r"\log\left(%s\right)",
           "log1p": r"\log\left(1 + %s\right)", "expm1": r"\left(\exp\left(%s\right) - 1\right)",
           "cos": r"\cos\left(%s\right)", "sin": r"\sin\left(%s\right)", "tan": r"\tan\left(%s\right)",
@@ -306,6 +307,7 @@ def code_to_latex(text: str) -> Optional[str]:
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
     env: Dict[str, ast.expr] = {}
     outs: List[tuple] = []  # (target name, lhs LaTeX, value node)
+    dt_sign = 0
     for st in stmts:
         if isinstance(st, ast.Expr):
             value, target = st.value, None
@@ -318,8 +320,16 @@ def code_to_latex(text: str) -> Optional[str]:
             if len(st.targets) != 1 or not isinstance(st.targets[0], (ast.Name, ast.Subscript)):
                 return None
             target, value = st.targets[0], st.value
-        value = _Inline(env).visit(ast.parse(ast.unparse(value), mode="eval").body)
         name = target.id if isinstance(target, ast.Name) else None
+        if name == "dt" and not any(isinstance(n, ast.Name) for n in ast.walk(value)) or name == "dt" and dt_sign == 0 \
+                and isinstance(value, (ast.UnaryOp, ast.BinOp)) and all(isinstance(n, ast.Name) and n.id in ("N", "T") for n in ast.walk(value) if isinstance(n, ast.Name)):
+            # a time step dt = ±1/N: the step Δt (> 0), and the update of the state a step forward or back in time
+            neg = isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub) or isinstance(value, ast.BinOp) \
+                and isinstance(value.left, ast.UnaryOp) and isinstance(value.left.op, ast.USub)
+            dt_sign = -1 if neg else 1
+            env[name] = ast.UnaryOp(ast.USub(), ast.Name("Delta_t", ast.Load())) if neg else ast.Name("Delta_t", ast.Load())
+            continue
+        value = _Inline(env).visit(ast.parse(ast.unparse(value), mode="eval").body)
         if name is not None:
             env[name] = value
             outs = [o for o in outs if o[0] != name]
@@ -349,7 +359,11 @@ def code_to_latex(text: str) -> Optional[str]:
             if target is None:
                 eqs.append(rhs)
                 continue
-            if isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
+            if dt_sign and isinstance(target, ast.Name) and target.id == "x" and any(isinstance(n, ast.Name) and n.id == "x" for n in ast.walk(value)):
+                # x = x + … dt …: the state at t ± Δt from the state at t (Song et al. 2021's predictors, dt = −1/N)
+                rhs = _Tex(song, step=step)(_Rename("x", "x_t").visit(value))
+                lhs = r"x_{t-\Delta t}" if dt_sign < 0 else r"x_{t+\Delta t}"
+            elif isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
                 lhs = name_to_latex(target.id, "t", song_code=song, step=step)  # an array defined elementwise, read at t
             elif isinstance(target, ast.Name) and re.fullmatch(r"(alphas|betas|sigmas)(_\w+)?", target.id):
                 # an array of a schedule defined by a formula in an index: the array read at that index

@@ -125,6 +125,9 @@ def test_expectation_with_bar_inside_brackets():
     p = parse(r"\mathbb{E}[u \mid v] = v + C \nabla_v \log q(v)")
     e = [a for a in p.atoms.values() if a.base == "E"][0]
     assert e.args == ("u", "|", "v")
+    # without a conditioning bar the bracket is read as before (𝔼 an operator the domain layer places or not)
+    p = parse(r"m = \mathbb{E}[u]")
+    assert all(a.args is None for a in p.atoms.values() if a.base == "E")
     # the continuous-time posterior mean is the x̂_0 of the registry
     assert normalize_latex(r"\mathbb{E}\left[\mathbf{x}(0) \mid \mathbf{x}(s)\right] = y").startswith(r"\hat{x}_0")
 

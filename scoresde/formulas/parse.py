@@ -263,7 +263,7 @@ class _Parser(SymbolRules, ConstructRules):
                     continue
                 self.i = save
             break
-        if self._peek_bracket() and atom.base == "E" and atom.font == "mathbb":
+        if atom.base == "E" and atom.font == "mathbb" and self._peek_bracket() and self._bracket_has_bar():
             atom = Atom(atom.base, atom.deco, atom.sub, atom.sup, tuple(self.arglist("[")), atom.font)  # 𝔼[a | b]
         # function application
         if self._peek_call() and self._applicable(atom):

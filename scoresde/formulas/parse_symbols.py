@@ -99,6 +99,20 @@ class SymbolRules:
         t, n = self.peek(), self.peek(1)
         return t is not None and (t.val == "[" and t.kind == "op" or t.kind == "cmd" and t.val == "left" and n is not None and n.val == "[")
 
+    def _bracket_has_bar(self) -> bool:
+        """Whether the bracket ahead holds a conditioning bar (| or \\mid) at its own depth: 𝔼[a | b]."""
+        depth = 0
+        for tk in self.toks[self.i:]:
+            if tk.kind == "op" and tk.val in ("(", "[", "{"):
+                depth += 1
+            elif tk.kind == "op" and tk.val in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and (tk.kind == "op" and tk.val == "|" or tk.kind == "cmd" and tk.val == "mid"):
+                return True
+        return False
+
     def _bare_normal(self) -> bool:
         """``N(μ, Σ)``, ``N(x; μ, Σ)`` with a plain N: a letter applied to a list of two or three arguments is the
         normal distribution (a product of N with a pair means nothing); N(N − 1) stays a product."""

@@ -2,6 +2,9 @@
 
 Each rule is general LaTeX usage, not a rule for one formula:
 
+* a cell written as Python code is read by Python's grammar (:mod:`scoresde.formulas.code_latex`);
+
+* a leading label ending in a colon (``\\text{Langevin step:}``) is prose;
 * environments and markup with no mathematical content: ``equation``/``align``/``aligned``/``gather``/
   ``split`` environments, ``&``, ``\\tag``, ``\\label``, ``\\nonumber``, trailing equation numbers
   ``\\qquad (12)``, trailing prose conditions (``\\quad \\text{for } t = 1, …, T``);
@@ -18,7 +21,8 @@ Each rule is general LaTeX usage, not a rule for one formula:
 * a stacked equation ``\\frac{d}{dt}\\begin{bmatrix} a \\\\ b \\end{bmatrix} = \\begin{bmatrix} c \\\\ d \\end{bmatrix}`` is one
   equation per row (``da/dt = c``, ``db/dt = d``);
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
-* ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` is the posterior mean ``\\hat{x}_0``;
+* ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` (and ``\\mathbb{E}[x(0) \\mid x(t)]``, Song et al.
+  2021's continuous-time notation) is the posterior mean ``\\hat{x}_0``; ``\\min``/``clip``/``clamp`` at 0.999 as below;
 * macros (:data:`_MACROS`): ``x^\\top x`` and ``\\sum_{i=1}^d x_i^2`` are ``\\|x\\|^2``; a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
   vector / ones of a mean), every spelling of an ellipsis (``\\ldots``, ``\\cdots``, ``\\dotsc``, ``\\cdot\\cdot\\cdot``)
   is ``\\dots``; ``\\alpha_1\\alpha_2\\cdots\\alpha_t`` is ``\\prod_{s=1}^{t}\\alpha_s`` (and the same with ``+`` a sum).
@@ -28,12 +32,17 @@ from __future__ import annotations
 import re
 from typing import Optional, Tuple
 
+from .code_latex import code_to_latex
+from .tokens import looks_plain
+
 __all__ = ["normalize_latex"]
 
 _ENV = re.compile(r"\\(?:begin|end)\{(?:equation|align|aligned|alignat|gather|gathered|split|eqnarray|multline|array)\*?\}(?:\{[^{}]*\})?")
 _DROP_ARG = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
 _DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!)(?![a-zA-Z])|\\!")
 _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.,;]?\s*$")
+#: a label before the formula, ending in a colon (``\\text{Reverse SDE:} dx = …``, full-width ``：`` too): prose, not math
+_LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*[:：]\s*\}\s*")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
@@ -45,9 +54,11 @@ _BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\
          (re.compile(r"\\middle\s*\|"), "|"), (re.compile(r"\\(?:Vert|lVert|rVert)(?![a-zA-Z])"), r"\\|"),
          (re.compile(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?"), "")]
 _SP = r"(?:\s|\\[ ,;:!]|\\q?quad(?![a-zA-Z]))*"
-_CLIP = re.compile(r"\\min\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*," + _SP + r"0?\.99\d*" + _SP + r"(?:\\right|\\big|\\Big)?\s*\)")
+#: β clipped at 0.999: \min(X, 0.999), clip(X, 0.999), clip(X, 0, 0.999) (numpy.clip / torch.clamp argument order)
+_CLIP = re.compile(r"(?:\\min|(?:\\(?:text|mathrm|operatorname|textrm)\s*\{\s*)?(?:clip|clamp)\s*\}?)\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,"
+                   + _SP + r"(?:0(?:\.0*)?\s*," + _SP + r")?0?\.99\d*" + _SP + r"(?:\\right|\\big|\\Big)?\s*\)")
 _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
-_POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\mathbf\s*\{\s*x\s*\}|\\boldsymbol\s*\{\s*x\s*\}|x))\s*_\s*\{?\s*0\s*\}?"
+_POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x))\s*(?:_\s*\{?\s*0\s*\}?|\(\s*0\s*\))"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
 #: macro table: (pattern, replacement), applied in order
 _VEC = r"(\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])"
@@ -185,7 +196,9 @@ def _matrix_rows(text: str) -> str:
 
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
-    s = _ENV.sub(" ", _matrix_rows(text))
+    if looks_plain(text):
+        text = code_to_latex(text) or text  # a cell written as Python code (code_latex.py)
+    s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)

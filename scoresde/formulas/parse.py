@@ -16,10 +16,13 @@ from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
-from .atoms import DDT, DT, DW, DWBAR, DX, FUNCS, GREEK, NORMAL, SKIP, SPACING, Atom, Parsed, ParseError
+from .atoms import DDT, DT, DW, DWBAR, DX, FUNCS, GREEK, NORMAL, SKIP, SPACING, Atom, Parsed, ParseError  # noqa: F401
 from .bounds import safe_pow
+from .code_latex import code_to_latex
 from .parse_constructs import ConstructRules
 from .parse_symbols import SymbolRules
+from .parse_time import _time_args_as_index
+from .tokens_pass import prepare_tokens
 from .tokens import Tok, _norm_script, _tok_text, _tokenize, looks_plain, plain_to_latex, split_alternatives, split_equations
 
 __all__ = ["Atom", "Parsed", "ParseError", "parse", "split_alternatives", "split_equations", "plain_to_latex",
@@ -179,10 +182,12 @@ class _Parser(SymbolRules, ConstructRules):
     def group_or_single(self) -> sp.Expr:
         """The argument of ^ or _ : a braced group or one token."""
         self.skip_spacing()
-        if self.accept("op", "{"):
-            e = self.expr()
-            self.expect("op", "}")
-            return e
+        for o, c in (("{", "}"), ("(", ")")):  # x^{…}; x^(…) as typed in plain math: the bracket is the exponent
+            if self.accept("op", o):
+                e = self.expr()
+                self.skip_spacing()
+                self.expect("op", c)
+                return e
         t = self.next()
         if t.kind == "num":
             return sp.Integer(int(t.val[0])) if len(t.val) > 1 and "." not in t.val else sp.nsimplify(t.val)
@@ -209,6 +214,8 @@ class _Parser(SymbolRules, ConstructRules):
             raise ParseError("unexpected end of formula")
         if t.kind == "cmd" and t.val in ("mathcal", "mathscr") and self._is_N_after():
             self.i += 1
+            return self.normal()
+        if self._bare_normal():
             return self.normal()
         sym_atom = self.symbol_atom()
         if sym_atom is None:
@@ -256,6 +263,8 @@ class _Parser(SymbolRules, ConstructRules):
                     continue
                 self.i = save
             break
+        if atom.base == "E" and atom.font == "mathbb" and self._peek_bracket() and self._bracket_has_bar():
+            atom = Atom(atom.base, atom.deco, atom.sub, atom.sup, tuple(self.arglist("[")), atom.font)  # 𝔼[a | b]
         # function application
         if self._peek_call() and self._applicable(atom):
             args = self.arglist()
@@ -377,8 +386,9 @@ def parse(text: str) -> Parsed:
     if not src:
         raise ParseError("empty formula")
     if looks_plain(src):
-        src = plain_to_latex(src)
-    toks = _tokenize(src)
+        code = code_to_latex(src)  # Python code, by Python's grammar; else the plain-math transliteration
+        src = code if code is not None and ";" not in code else plain_to_latex(src)
+    toks = prepare_tokens(_tokenize(src))
     p = _Parser(toks, src)
     p._diff_ok_paren = True
     sides, rel = p.relation()
@@ -387,26 +397,3 @@ def parse(text: str) -> Parsed:
 
 
 _ITER = re.compile(r"^[jmnkl](?:[+-]\d)?$")
-_STEP_ARG = re.compile(r"^t\s*[+-]\s*(?:Δt|h|Δ|1)$")
-_TIME_ARG = re.compile(r"^t(?:\s*[+-]\s*(?:Δt|h|Δ|1))?$")
-
-
-def _time_args_as_index(sides: List[sp.Expr], atoms: Dict[sp.Symbol, Atom]) -> List[sp.Expr]:
-    """x(t + Δt) = … x(t) … z(t) (Song et al. 2021, App. B): where a state's time argument is a step ahead or back,
-    the formula is a discrete step and the time arguments of the states and noises are their step indices
-    (x(t + Δt) is x_{t+Δt}, x(t) is x_t), as if written with subscripts; a noise z(t) is z_t in any formula that is
-    not a differential equation."""
-    def is_step_var(a: Atom) -> bool:
-        return a.base in ("x", "X", "z") and not a.sub and a.sup == "" and a.args is not None and len(a.args) == 1
-    stepping = any(is_step_var(a) and _STEP_ARG.match(a.args[0]) for a in atoms.values())
-    if not stepping and any(s_.has(DX, DT, DW, DWBAR, DDT) for s_ in sides):
-        return sides
-    rep = {}
-    for sym, a in list(atoms.items()):
-        # a noise z(t) outside a differential equation is the sample z_t even without a step (x(t) = x(0) + σ(t) z(t))
-        if is_step_var(a) and _TIME_ARG.match(a.args[0]) and (stepping or a.base == "z"):
-            na = Atom(a.base, a.deco, a.args[0].replace(" ", ""), a.sup, None, a.font)
-            ns = sp.Symbol(na.name, real=True)
-            atoms[ns] = na
-            rep[sym] = ns
-    return [s_.xreplace(rep) for s_ in sides]

@@ -144,7 +144,11 @@ class ConstructRules:
         return safe_pow(e, power) if power is not None else e
 
     def product_of_postfix(self) -> sp.Expr:
-        """Argument of \\log/\\exp without brackets: a run of factors (\\log p_t(x))."""
+        """Argument of \\log/\\exp without brackets: a run of factors (\\log p_t(x)); a fraction is a whole argument
+        (\\log\\frac{a}{b} s is s·log(a/b): the fraction's bar delimits it as brackets would)."""
+        t = self.peek()
+        if t is not None and t.kind == "cmd" and t.val in ("frac", "dfrac", "tfrac", "cfrac"):
+            return self.power()
         f = self.power()
         while True:
             t = self.peek()
@@ -222,20 +226,41 @@ class ConstructRules:
                 if depth == 0:
                     break
                 depth -= 1
-            if depth == 0 and tk.kind == "let" and tk.val == "d" and k + 1 < len(self.toks) and self.toks[k + 1].kind in ("let", "cmd") and self.toks[k + 1].val in ("t", "s", "u", "tau", "r"):
+            if depth == 0 and tk.kind == "let" and tk.val == "d" and self._integration_variable(k + 1) is not None:
                 break
             k += 1
         if k >= len(self.toks) or self.toks[k].val != "d":
             raise ParseError("integral without d<variable>")
-        var_tok = self.toks[k + 1]
-        var = self.atom_symbol(Atom(GREEK.get(var_tok.val, var_tok.val)))
+        atom, end = self._integration_variable(k + 1)
+        var = self.atom_symbol(atom)
         p = type(self)(self.toks[start:k], self.text)
         p.atoms = self.atoms
         body = p.relation_free()
-        self.i = k + 2
+        self.i = end
+        if lo is None and hi is None:
+            # ∫ f(y) dy over the whole space (Song & Ermon 2019's perturbed density ∫ p(y) N(x; y, σ² I) dy): read, and
+            # kept as one opaque quantity (what it equals is the domain layer's to know, not the parser's)
+            return self.atom_symbol(Atom("∫", args=(sp.sstr(body), atom.name)))
         if lo is None or hi is None:
-            raise ParseError("indefinite integrals are not supported")
+            raise ParseError("an integral with only one limit")
         return sp.Integral(body, (var, lo, hi))
+
+    def _integration_variable(self, k: int):
+        """(atom, end) of the variable of integration written from token k (after its d): a letter (ds, dt, dy), a
+        Greek letter (dτ, dξ) or a letter in a font (d\\mathbf{y}); None if there is none. The variable is the symbol
+        the d applies to, whatever its name: ∫ … dξ integrates over ξ (Karras et al. 2022, Eq. 11 writes dξ)."""
+        toks = self.toks
+        if k >= len(toks):
+            return None
+        t = toks[k]
+        if t.kind == "let" and t.val != "d":
+            return Atom(t.val), k + 1
+        if t.kind == "cmd" and t.val in GREEK:
+            return Atom(GREEK[t.val]), k + 1
+        if t.kind == "cmd" and t.val in FONTS and k + 3 < len(toks) + 1 and [x.val for x in toks[k + 1:k + 4]][:1] == ["{"] \
+                and k + 3 < len(toks) and toks[k + 2].kind == "let" and toks[k + 3].val == "}":
+            return Atom(toks[k + 2].val), k + 4
+        return None
 
     def bigop(self, kind: str) -> sp.Expr:
         lo_txt = hi = None

@@ -87,15 +87,50 @@ class SymbolRules:
         vals = [p.val for p in parts if not (p.kind == "cmd" and p.val in ("left", "right"))]
         if not vals or len(vals) > 8:
             return False
-        allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r", "Delta", "h"}
+        # (ξ is the dummy time of an integral, ∫_0^t g(ξ)² dξ, Karras et al. 2022, Eq. 11)
+        allowed = {"t", "s", "T", "0", "1", "_", "i", "{", "}", "u", "τ", "tau", "-", "+", "n", "k", "r", "Delta", "h", "xi"}
         if vals in (["η"], ["eta"]):  # σ_t(η): DDIM's σ as a function of η
             return True
-        return all(v in allowed or v.isdigit() for v in vals) and vals[0] in ("t", "s", "T", "0", "1", "u", "tau", "r", "τ")
+        return all(v in allowed or v.isdigit() for v in vals) and vals[0] in ("t", "s", "T", "0", "1", "u", "tau", "r", "τ", "xi")
 
-    def arglist(self) -> List[str]:
+    def _peek_bracket(self) -> bool:
+        """Whether ``[`` or ``\\left[`` (and so an argument in square brackets) comes next."""
+        self.skip_spacing()
+        t, n = self.peek(), self.peek(1)
+        return t is not None and (t.val == "[" and t.kind == "op" or t.kind == "cmd" and t.val == "left" and n is not None and n.val == "[")
+
+    def _bracket_has_bar(self) -> bool:
+        """Whether the bracket ahead holds a conditioning bar (| or \\mid) at its own depth: 𝔼[a | b]."""
+        depth = 0
+        for tk in self.toks[self.i:]:
+            if tk.kind == "op" and tk.val in ("(", "[", "{"):
+                depth += 1
+            elif tk.kind == "op" and tk.val in (")", "]", "}"):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and (tk.kind == "op" and tk.val == "|" or tk.kind == "cmd" and tk.val == "mid"):
+                return True
+        return False
+
+    def _bare_normal(self) -> bool:
+        """``N(μ, Σ)``, ``N(x; μ, Σ)`` with a plain N: a letter applied to a list of two or three arguments is the
+        normal distribution (a product of N with a pair means nothing); N(N − 1) stays a product."""
+        t = self.peek()
+        if t is None or t.kind != "let" or t.val != "N":
+            return False
+        self.i += 1
+        try:
+            return self._peek_call() and (self._args_have_top_comma() or self._args_have_top_comma(";"))
+        finally:
+            self.i -= 1
+
+    def arglist(self, opener: str = "(") -> List[str]:
+        """The arguments of f(a, b; c | d) (or of 𝔼[a | b] with ``opener`` "["), as normalised text; "|" kept."""
+        closer = {"(": ")", "[": "]"}[opener]
         self.skip_spacing()
         self.accept("cmd", "left")
-        self.expect("op", "(")
+        self.expect("op", opener)
         args, cur, depth = [], [], 0
         while True:
             t = self.next()
@@ -104,7 +139,7 @@ class SymbolRules:
             if t.kind == "op" and t.val in ("(", "[", "{"):
                 depth += 1
             elif t.kind == "op" and t.val in (")", "]", "}"):
-                if depth == 0 and t.val == ")":
+                if depth == 0 and t.val == closer:
                     break
                 depth -= 1
             if depth == 0 and ((t.kind == "op" and t.val in (",", ";", "|")) or (t.kind == "cmd" and t.val == "mid")):

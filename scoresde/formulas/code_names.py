@@ -1,0 +1,108 @@
+"""Identifiers of diffusion code -> LaTeX symbols, by the compositional naming of Ho et al.'s ``diffusion_utils``
+(and the code derived from it: improved/guided-diffusion, the Annotated Diffusion Model), Song et al.'s ``sde_lib`` and
+Karras et al.'s sampler (the rules are listed in :mod:`scoresde.formulas.code_latex`)."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional
+
+__all__ = ["CodeError", "name_to_latex", "BASES"]
+
+BASES = {
+    "alpha": r"\alpha", "alphas": r"\alpha", "beta": r"\beta", "betas": r"\beta", "sigma": r"\sigma",
+    "sigmas": r"\sigma", "gamma": r"\gamma", "lambda": r"\lambda", "lmbda": r"\lambda", "lam": r"\lambda",
+    "mu": r"\mu", "theta": r"\theta", "eps": r"\epsilon", "epsilon": r"\epsilon", "noise": r"\epsilon",
+    "tau": r"\tau", "eta": r"\eta", "rho": r"\rho", "xi": r"\xi", "pi": r"\pi", "snr": r"\mathrm{SNR}",
+}
+_BAR = {"cumprod", "bar", "bars"}
+_DECO = {"hat": r"\hat", "tilde": r"\tilde"}
+#: quantities named by their meaning in Ho et al.'s diffusion_utils (and the code derived from it)
+_MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\mu}", "model_mean": r"\mu_\theta",
+            "loss": "L", "eps_theta": r"\epsilon_\theta", "eps_pred": r"\epsilon_\theta", "pred_noise": r"\epsilon_\theta",
+            "noise_pred": r"\epsilon_\theta", "eps_hat": r"\epsilon_\theta", "s_theta": r"s_\theta", "score": r"s_\theta",
+            "mu_theta": r"\mu_\theta", "x0_pred": r"\hat{x}_0", "pred_x0": r"\hat{x}_0", "x0_hat": r"\hat{x}_0",
+            "x_0_hat": r"\hat{x}_0", "pred_xstart": r"\hat{x}_0", "abar": r"\bar{\alpha}", "alphabar": r"\bar{\alpha}",
+            "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}",
+            # classifier-free guidance (Ho & Salimans 2022, Eq. 6): the two network outputs and their combination
+            "eps_cond": r"\epsilon_\theta(x_t, c)", "eps_uncond": r"\epsilon_\theta(x_t)", "eps_tilde": r"\tilde{\epsilon}_\theta(x_t, c)",
+            "eps_guided": r"\tilde{\epsilon}_\theta(x_t, c)", "eps_cfg": r"\tilde{\epsilon}_\theta(x_t, c)"}
+_INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "cur", "min", "max", "ts"}
+_STEPS = ("prev", "next", "cur")
+_X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "xt": "x_t",
+            "x_tm1": "x_{t-1}", "z_t": "z_t", "x_T": "x_T", "dx_dt": r"\frac{dx}{dt}", "dxdt": r"\frac{dx}{dt}",
+            "Delta_t": r"\Delta t"}
+
+
+class CodeError(ValueError):
+    """A construct this reader does not translate (the caller falls back to its other readers)."""
+
+
+def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = False, step: str = "t") -> str:
+    """One identifier (and an index written ``[index]``) as LaTeX, by the compositional naming of the module docstring;
+    ``step`` is the step index that ``_prev``/``_next``/``_cur`` count from."""
+    if name in _X_NAMES and index is None:
+        return _X_NAMES[name]
+    for word, tex in _MEANING.items():
+        if name == word or name.startswith(word + "_") and name[len(word) + 1:] in _INDEX:
+            idx = index if name == word else name[len(word) + 1:]
+            return tex if idx is None else (f"{tex}_{{{idx}}}" if "_" not in tex else tex)
+    if song_code and name in ("beta_0", "beta_1") and index is None:  # sde_lib.VPSDE: self.beta_0 = beta_min, beta_1 = beta_max
+        return r"\beta_{\min}" if name == "beta_0" else r"\beta_{\max}"
+    parts = [p for p in name.split("_") if p]
+    ops: List[str] = []
+    while len(parts) > 1 and parts[0] in ("sqrt", "recip", "recipm1", "one", "log"):
+        if parts[0] == "one" and len(parts) > 2 and parts[1] == "minus":
+            ops.append("one_minus")
+            parts = parts[2:]
+        elif parts[0] == "one":
+            break
+        else:
+            ops.append(parts.pop(0))
+    if not parts:
+        raise CodeError(f"cannot read the name {name!r}")
+    head = parts[0]
+    square = False
+    m = re.fullmatch(r"([a-z]+)2", head)
+    if m and m.group(1) in BASES:  # sigma2, alpha2: the square (VDM's code)
+        head, square = m.group(1), True
+    bar = False
+    deco = None
+    if len(parts) > 1 and parts[-1] in _INDEX and parts[-1] not in _STEPS + ("min", "max"):
+        index = None  # the name carries its own index (betas_t): an elementwise reading does not add another
+    sub = index
+    for p in parts[1:]:
+        if p in _BAR:
+            bar = True
+        elif p in _DECO and deco is None:
+            deco = _DECO[p]
+        elif p in _INDEX and sub is None:
+            sub = {"prev": f"{step}-1", "next": f"{step}+1", "cur": step, "min": r"\min", "max": r"\max", "ts": "t|s"}.get(p, p)
+        elif p in _STEPS and sub is not None:
+            sub = {"prev": f"{sub}-1", "next": f"{sub}+1", "cur": sub}[p]
+        elif len(parts) == 2 and len(head) == 1 and sub is None and p.isalpha():
+            sub = p  # S_noise, S_churn (Karras et al. 2022, Alg. 2): a letter with a word as its label
+        else:
+            return r"\text{%s}" % name  # a name of the code's own: a word, for the domain layer to place or not
+    if head == "alphas" and not bar:
+        # Ho et al.'s diffusion_utils: ``alphas = 1. - betas`` (α_t of DDPM, never DDIM's α = ᾱ)
+        base = r"\left(1 - \beta%s\right)" % (f"_{{{sub}}}" if sub is not None else "")
+        sub = None
+    elif head in BASES:
+        base = BASES[head]
+    elif len(head) == 1 and head.isalpha():
+        base = head
+    else:
+        return r"\text{%s}" % name
+    if bar:
+        base = r"\bar{%s}" % base
+    if deco:
+        base = r"%s{%s}" % (deco, base)
+    tex = base + (f"_{{{sub}}}" if sub is not None else "")
+    if square:
+        tex = f"{tex}^{{2}}"
+    for op in reversed(ops):
+        tex = {"sqrt": r"\sqrt{%s}", "recip": r"\frac{1}{%s}", "recipm1": r"\left(\frac{1}{%s} - 1\right)",
+               "one_minus": r"\left(1 - %s\right)", "log": r"\log\left(%s\right)"}[op] % tex
+    return tex
+
+

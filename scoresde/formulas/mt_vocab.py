@@ -246,8 +246,9 @@ class Vocab:
                 return self.alpha(lab)
             if deco == "" and self.notation == "ddim":
                 return self.abar(lab)
-            if deco == "" and self.notation == "ddpm" and lab == "t":  # DDPM's α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
-                return self.abar("t") / self.abar("t-1")
+            m_lab = re.fullmatch(r"t(?:-(\d))?", lab)
+            if deco == "" and self.notation == "ddpm" and m_lab:  # DDPM's α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}, α_{t−1} = ᾱ_{t−1}/ᾱ_{t−2}
+                return self.abar(lab) / self.abar(f"t-{int(m_lab.group(1) or 0) + 1}")
             raise Unknown(at.name)
         if base == "σ" and sub and deco in ("", "tilde") and _pair(sub):
             a_, b_ = _pair(sub)

@@ -79,6 +79,9 @@ def test_joint_density_as_a_product_is_a_definition():
 @pytest.mark.parametrize("text, verdict", [
     (r"x_n = \sqrt{1-\beta_n}\,x_{n-1} + \sqrt{\beta_n}\,\epsilon^*_{n}, \quad \epsilon^*_n \sim \mathcal{N}(0, I)", "exact"),
     (r"x_n = \sqrt{1-\beta_n}\,x_{n-1} + \beta_n\,\epsilon^*_{n}, \quad \epsilon^*_n \sim \mathcal{N}(0, I)", "inconsistent"),
+    # Weng 2021's merged noise ε̄ (two Gaussian draws in one)
+    (r"x_k = \sqrt{\bar\alpha_k}\,x_0 + \sqrt{1-\bar\alpha_k}\,\bar{\epsilon}_k", "exact"),
+    (r"x_k = \sqrt{\bar\alpha_k}\,x_0 + (1-\bar\alpha_k)\,\bar{\epsilon}_k", "inconsistent"),
 ])
 def test_starred_noise_is_a_noise_sample(text, verdict):
     vs = verify_formula(text, None, numeric=False)
@@ -122,7 +125,7 @@ def test_log_of_a_named_quantity_defines_it(text, verdict):
 
 @pytest.mark.parametrize("text, verdict, terms", [
     (r"x_t = \sqrt{\alpha_{t-1}\alpha_t}\;x_{t-2} + \sqrt{1-\alpha_{t-1}\alpha_t}\;z", "exact", []),
-    (r"\mathbf{x}_t = \sqrt{\alpha_t\alpha_{t-1}\alpha_{t-2}}\,\mathbf{x}_{t-3} + \sqrt{1-\alpha_t\alpha_{t-1}\alpha_{t-2}}\,\boldsymbol\epsilon", "exact", []),
+    (r"\mathbf{x}_t = \sqrt{\alpha_t\alpha_{t-1}\alpha_{t-2}}\,\mathbf{x}_{t-3} + \sqrt{1-\alpha_t\alpha_{t-1}\alpha_{t-2}}\,\bar{\boldsymbol\epsilon}_{t-3}", "exact", []),
     # variances added instead of the products (1 − α_t α_{t−1} is the right one)
     (r"x_t = \sqrt{\alpha_{t-1}\alpha_t}\;x_{t-2} + \sqrt{2-\alpha_t-\alpha_{t-1}}\;z", "inconsistent", ["variance"]),
     # the mean without its square root
@@ -213,3 +216,14 @@ def test_model_call_in_code_is_the_noise_prediction():
     assert v.verdict == "exact", v.detail
     v = _one("model_mean = sqrt_recip_alphas_t * (x - betas_t * model(x, t) / one_minus_alphas_cumprod_t)")
     assert v.verdict == "inconsistent" and v.terms == ["mean.eps"], (v.verdict, v.terms, v.detail)
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # Ho et al. 2020, Eq. 10 read right to left: an expression equal to μ̃_t at the written arguments
+    (r"\frac{x_k}{\sqrt{1-\beta_k}} - \frac{\beta_k\,\epsilon}{\sqrt{(1-\beta_k)(1-\bar\alpha_k)}} = \tilde\mu_k\left(x_k, \frac{x_k - \sqrt{1-\bar\alpha_k}\,\epsilon}{\sqrt{\bar\alpha_k}}\right)", "exact", []),
+    (r"\frac{x_k}{\sqrt{1-\beta_k}} - \frac{\beta_k\,\epsilon}{\sqrt{1-\beta_k}} = \tilde\mu_k\left(x_k, \frac{x_k - \sqrt{1-\bar\alpha_k}\,\epsilon}{\sqrt{\bar\alpha_k}}\right)", "inconsistent", ["mean.eps"]),
+])
+def test_named_call_on_the_right(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    assert v.terms == terms, (v.terms, v.detail)

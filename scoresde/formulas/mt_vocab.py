@@ -299,7 +299,7 @@ class Vocab:
             return self.state(lab, "x̂" if deco == "hat" and lab == "λ" else "x")
         if base == "u" and deco == "" and sub:
             return self.vec("state", f"u@{sub}")
-        if base in ("ε", "z") and deco == "" and (not sub or _sub_label(sub) or sub in ("i",)):
+        if base in ("ε", "z") and (deco == "" or base == "ε" and deco == "bar") and (not sub or _sub_label(sub) or sub in ("i",)):
             return self.vec("noise", "ε")  # one fresh draw per formula, however it is named (ε, ε_t, z)
         if base == "ε" and deco == "hat" and not sub:
             if self.hat_model:  # ε̂ beside x̂, v̂: the predictions at one state (Salimans & Ho 2022, Sec. 4)

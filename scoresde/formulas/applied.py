@@ -183,11 +183,26 @@ def expand_registry_calls(eqs: List[str]) -> Tuple[List[str], List[str]]:
         if len(sides) < 2 or not subs:
             out.append(eq)
             continue
+        if len(sides) == 2 and not _is_name(sides[0]):
+            # expr = μ̃_t(x_t, …) (Ho et al. 2020, Eq. 10 read right to left): the same equation with the call on the left
+            out.append(sides[1].strip() + " = " + sides[0].strip())
+            notes.append("the two sides read the other way round (the named call on the left)")
+            continue
         notes += [v[1] for v in subs.values()]
         for i in range(len(sides) - 1):
             right = subs[i + 1][0] if (i + 1) in subs else sides[i + 1]
             out.append(sides[i].strip() + " = " + right.strip())
     return out, list(dict.fromkeys(notes))
+
+
+def _is_name(side: str) -> bool:
+    """Whether one side of an equation is a single named quantity (x_{t-1}, μ_θ(x_t, t)), not an expression."""
+    from .normalize import normalize_latex
+    from .parse import parse
+    try:
+        return isinstance(parse(normalize_latex(side)).sides[0], sp.Symbol)
+    except Exception:
+        return True
 
 
 def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: str, hints) -> Optional[Verdict]:

@@ -232,10 +232,10 @@ CONST_SUBS = {"min", "max", "d", "data", "L", "1", "T", "0", "N"}
 
 
 def is_noise_atom(at: Atom) -> bool:
-    """Fresh noise: z, z_i, epsilon, epsilon_i, xi (without theta, hat or a model's arguments)."""
+    """Fresh noise: z, z_i, ε, ε_i, ξ, Luo 2022's ε*_t, Weng 2021's merged ε̄_t (no θ, hat or model arguments)."""
     if at.base in ("z", "ξ", "n", "Z") and at.args is None and at.deco == "":
         return True
-    if at.base == "ε" and at.sub not in ("θ",) and "θ" not in at.sub and at.deco == "" and at.sup == "" and at.args is None:
+    if at.base == "ε" and at.sub not in ("θ",) and "θ" not in at.sub and at.deco in ("", "bar") and at.sup in ("", "*") and at.args is None:
         return True
     return False
 
@@ -335,6 +335,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         return sp.Symbol(at.name, positive=True)
     if base == "μ" and deco == "tilde":
         return _posterior_mean(at, r)
+    if base == "μ" and "θ" in sub and not deco and r.mode == "discrete" and r.family == "vp":  # x_{t−1} = μ_θ + σ_t z
+        return (x_cur + b * s) / sp.sqrt(1 - b) if at.args is None or len(at.args) == 2 else None  # Ho Alg. 2, Eq. 11
     # ---- schedules
     if base == "β":
         if deco == "tilde":

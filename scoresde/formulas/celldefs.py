@@ -12,6 +12,7 @@ import re
 from typing import Dict, List, Sequence, Tuple
 
 from .applied import close_paren, split_args
+from .code_words import code_temporaries
 
 __all__ = ["inline_definitions", "inline_intermediates"]
 
@@ -116,10 +117,11 @@ def _ode_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
 
 
 def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    eqs, tnotes = code_temporaries(eqs)  # x_mean = …; x = x_mean + …: statements of code run in order
     eqs, onotes = _ode_definitions(eqs) if len(eqs) > 1 else (eqs, [])
     eqs, cnotes = _constants(eqs)
     out, notes = _inline_functions(eqs)
-    return out, onotes + cnotes + notes
+    return out, tnotes + onotes + cnotes + notes
 
 
 def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:

@@ -56,7 +56,7 @@ def _state_atoms(p: Parsed) -> List[Atom]:
     """The states of a formula, with those named as the arguments of a posterior mean μ̃_t(x_t, x_0)."""
     out = [a for a in p.atoms.values() if C.is_state(a)]
     for a in list(p.atoms.values()):
-        if a.base == "μ" and a.deco == "tilde" and a.args:
+        if a.base == "μ" and (a.deco == "tilde" or "θ" in a.sub) and a.args:  # μ̃_t(x_t, x_0), μ_θ(x_t, t)
             for arg in a.args:
                 m = re.fullmatch(r"x_\{?([^{}]+)\}?", re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{} ]", "", arg))
                 if m:

@@ -13,8 +13,11 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
 from .applied import differential_lhs
 from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
-from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, relation_subs, sigma_as_time, unscaled_at_scaled
+from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, sigma_as_time, unscaled_at_scaled
 from .entry import Entry
+from .chain_readings import beta_end_points, density_is_normal, markov_factorisation, noise_only_sample, vdm_alpha
+from .mean_basis import is_posterior_arguments
+from .relation_reader import read_relation
 from .moments import read_moment
 
 def _cancel_common_terms(p: Parsed) -> Parsed:
@@ -35,6 +38,11 @@ def _cancel_common_terms(p: Parsed) -> Parsed:
 
 def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> List[Claim]:
     """Read a parsed formula as a Claim (one per plausible notation reading)."""
+    beta_end_points(p)
+    p = noise_only_sample(p, C.is_state, C.is_noise_atom) or p  # x_T = σ_max z: x_T ∼ N(0, σ_max² I)
+    if p.relation == "~" and density_is_normal(p):
+        # q(x_t | x_0) ∼ N(x_t; μ, Σ) (Luo 2022, Eq. 70): "∼" between a density and a Gaussian means "is"
+        p = Parsed(p.text, p.sides, p.atoms, "=", list(p.issues))
     if p.relation == "~":
         lhs, rhs = p.sides[0], p.sides[-1]
         if isinstance(lhs, sp.Symbol) and lhs in p.atoms and C.is_noise_atom(p.atoms[lhs]):
@@ -54,6 +62,10 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_step(p, lhs, nrm.args[1] + sp.sqrt(cov) * z, target, hints, normal=True)
     if len(p.sides) < 2:
         raise NotUnderstood("not an equation (nothing to check)")
+    if markov_factorisation(p):
+        # q(x_{1:T} | x_0) = ∏_t q(x_t | x_{t−1}), p_θ(x_{0:T}) = p(x_T) ∏_t p_θ(x_{t−1} | x_t) (Ho et al. 2020, Eq. 1-2):
+        # the definition of a chain's joint density by its steps, nothing to check
+        raise Declaration()
     p = _cancel_common_terms(p)
     p = sigma_as_time(p)  # dx/dσ = F(x, σ) is dx/dt = σ̇(t) F(x, σ(t)) (EDM)
     solved = solve_for_unknown(p)
@@ -99,7 +111,7 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_step(p, y, mean + sp.sqrt(cov) * z, target, hints, normal=True)
     lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
     if lat is not None and (C.is_state(lat) and not (lat.sub == "0" or lat.deco == "hat") or lat.base == "μ"):
-        if lat.base != "μ" and not any(C.is_state(a) for s_, a in p.atoms.items() if s_ in rhs.free_symbols):
+        if lat.base != "μ" and not any(C.is_state(a) or a.base == "μ" for s_, a in p.atoms.items() if s_ in rhs.free_symbols):
             raise NotUnderstood("an equation for x without any state on the right")
         return _read_step(p, lhs, rhs, target, hints)
     return _read_scalar(p, lhs, rhs, target, hints)
@@ -207,7 +219,8 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
     for notation in _notations(p, syms, hints):
         r = C.Reading(mode, fam, notation, letter, koff)
         if lat.base == "μ":
-            lhs_key = "mu_tilde" if lat.deco == "tilde" else "mu_theta"
+            # μ̃_t(x_t, x_0), or any μ of (x_t, x_0) (Luo 2022, Eq. 84 μ_q): the posterior's mean; else the model's
+            lhs_key = "mu_tilde" if lat.deco == "tilde" or is_posterior_arguments(lat.args) else "mu_theta"
         else:
             lhs_c = C.resolve(lat, r)
             lhs_key = {C.x_prev: "x_prev", C.x_cur: "x_cur", C.x: "x"}.get(lhs_c)
@@ -225,6 +238,12 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
                 r.note(f"{n.name[2:-1]} read as the Langevin step size")
         # eps without theta next to another fresh noise: read as the noise prediction
         noises = [n for n in rhs_c.free_symbols if n.name.startswith("z[")]
+        if lhs_key in ("mu_tilde", "mu_theta") and len(noises) == 1 and "ε" in noises[0].name:
+            # a mean has no fresh noise: its ε is the noise of x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε (Ho et al. 2020, Eq. 10;
+            # Luo 2022, Eq. 124), or the model's prediction of it (Eq. 11)
+            rhs_c = rhs_c.xreplace({noises[0]: C.e})
+            r.note(f"{noises[0].name[2:-1]} in a mean read as the noise of x_t = √ᾱ_t x_0 + √(1−ᾱ_t) ε (Ho et al. 2020, Eq. 10)")
+            noises = []
         if len(noises) > 1:
             epsn = [n for n in noises if "ε" in n.name]
             if len(epsn) == 1 and len(noises) == 2:
@@ -314,6 +333,8 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         return "alpha", "discrete"  # Ho et al.'s α_t := 1 − β_t
     if at.base == "α" and "σ" in rsyms and any(p.atoms[s_].sub == "L" for s_ in rhs.free_symbols if s_ in p.atoms):
         return "alpha_anneal", "discrete"
+    if at.base == "σ" and at.sub == "q" and not at.deco:
+        return "beta_tilde", "discrete"  # σ_q(t): the std of q(x_{t−1} | x_t, x_0) (Luo 2022, Eq. 85), √β̃_t
     if at.base == "σ":
         if "η" in rsyms or (at.args and "η" in at.args):
             return "sigma_eta", "discrete"
@@ -373,12 +394,15 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
     if lat is not None and lat.base == "p" and lat.sub == "T" and lat.args and "|" not in lat.args and rhs.has(sp.exp):
         # p_T(x) = (2π)^{−D/2} exp(−‖x‖²/2): the prior's density, judged as its log-density
         lhs, rhs = sp.log(lhs), sp.expand_log(sp.log(rhs), force=True)
+    lhs, rhs, alpha_note = vdm_alpha(p, lhs, rhs)
     key, mode = _scalar_key(p, lhs, rhs)
+    if key == "beta_tilde" and p.atoms[lhs].base == "σ":
+        rhs = rhs ** 2  # the std σ_q against the variance β̃
     letter, koff = _index_of(p)
     if key == "logp_T" and rhs.has(sp.Sum):
         rhs = rhs.replace(lambda q: isinstance(q, sp.Sum), lambda q: _coordinate_sum(q, p))
     if key == "relation":
-        return _read_relation(p, lhs, rhs, hints)
+        return read_relation(p, lhs, rhs, hints)
     syms = rhs.free_symbols | (lhs.free_symbols if isinstance(lhs, sp.Basic) else set())
     fam = _family(p, syms)
     if key == "alpha_anneal":
@@ -438,52 +462,10 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
                       "eps_snr": "Langevin step size (SNR rule)", "alpha_anneal": "annealed Langevin step size", "alpha": "α_k from β_k"}[key]
         if notation != "ddpm":
             cl.read_as += f", {notation.upper()} notation"
+        if alpha_note:
+            cl.read_as += ", α_t read as √ᾱ_t (VDM/DPM-Solver notation)"
+            r.note(alpha_note)
         claims.append(cl)
     if not claims:
         raise errors[0]
     return claims
-
-
-def _read_relation(p: Parsed, lhs, rhs, hints) -> List[Claim]:
-    letter, koff = _index_of(p)
-    syms = rhs.free_symbols | lhs.free_symbols
-    bases = {(p.atoms[s_].base, p.atoms[s_].deco) for s_ in syms if s_ in p.atoms}
-    r = C.Reading("discrete", "vp", "ddpm", letter, koff)
-    sub = {}
-    vdm = ("α", "") in bases and ("α", "bar") not in bases and not any(b_ == "β" for b_, _ in bases)
-    for s_ in syms:
-        at = p.atoms.get(s_)
-        if at is None:
-            continue
-        if C.is_state(at) and at.sub not in ("0",) and not (at.args and at.args[0] == "0"):
-            sub[s_] = C.x
-        elif at.base in ("x", "X") and (at.sub == "0" or at.deco == "hat" or at.sub == "θ"):
-            sub[s_] = C.x0
-        elif at.base == "ε" or (at.base == "z" and False):
-            sub[s_] = C.e
-        elif C.is_score(at):
-            sub[s_] = C.s
-        elif at.base == "v":
-            sub[s_] = C.v
-        elif at.base == "α" and at.deco == "" and vdm:
-            sub[s_] = C.m_sym
-        elif at.base == "σ" and not at.args:
-            sub[s_] = C.sg_sym
-        elif at.base == "σ" and at.args:
-            sub[s_] = C.sg_sym
-            r.note(f"{at.name} read as the kernel std σ_t")
-    edm = relation_subs(p, syms)  # EDM's denoiser D(x; σ) = x̂₀ (Karras et al. 2022, Eq. 3)
-    if edm:
-        sub.update(edm)
-        r.note("D(x; σ) read as the denoiser x̂₀ = E[x₀ | x] of x = x₀ + σ n (Karras et al. 2022, Eq. 2–3)")
-    lhs_c = lhs.xreplace(sub)
-    # EDM's x is the noisy state: the substituted symbols are canonical already (a bare x is C.x itself), resolve the others
-    rest = Parsed(p.text, p.sides, {k: a_ for k, a_ in p.atoms.items() if k not in sub}, p.relation, list(p.issues)) if edm else p
-    rhs_c = _resolve_expr(rhs.xreplace(sub), rest, r)
-    if lhs_c not in (C.x0, C.e, C.s, C.v, C.x):
-        raise NotUnderstood("the left side is not x̂₀, ε, the score or v")
-    cl = Claim("relation", r, lhs=lhs_c.name, rhs=rhs_c, equation=lhs_c - rhs_c, parsed=p)
-    cl.read_as = "parameterisation identity (" + {"x_0": "x̂₀", "ε_θ": "ε", "s_θ": "score", "v": "v", "x": "x_t"}[lhs_c.name] + ")"
-    if vdm:
-        cl.read_as += ", VDM notation (α_t = √ᾱ_t, σ_t = √(1−ᾱ_t))"
-    return [cl]

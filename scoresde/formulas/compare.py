@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import sympy as sp
 
@@ -12,6 +12,7 @@ from .claim import Claim
 from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scalar, _raw_disp
 from .entry import Entry
 from .evaluate import is_zero
+from .mean_basis import _claim_in_score, _to_claim_basis, entry_mean_in_claim_basis
 from .registry import REGISTRY
 from .specialise import SCHEDULES, claim_with
 
@@ -191,25 +192,6 @@ def _leading(d: sp.Expr, fam: str):
     return best[0], sp.simplify(lead)
 
 
-def _to_claim_basis(entry_mean: Dict[sp.Symbol, sp.Expr], cl: Claim) -> Dict[sp.Symbol, sp.Expr]:
-    """The entry's mean in the claim's parameterisation (eps instead of the score if the claim uses eps)."""
-    out = dict(entry_mean)
-    if cl.uses_eps and C.s in out and C.s not in cl.mean:
-        std = sp.sqrt(1 - C.a) if cl.reading.family == "vp" else C.S
-        out[C.e] = -out.pop(C.s) / std
-    return out
-
-
-def _claim_in_score(cl: Claim) -> Dict[sp.Symbol, sp.Expr]:
-    mean = dict(cl.mean)
-    if C.e in mean:
-        std = sp.sqrt(1 - C.a) if cl.reading.family == "vp" else (C.S if cl.reading.family == "ve" else None)
-        if std is None:
-            return mean
-        mean[C.s] = mean.get(C.s, 0) - mean.pop(C.e) * std
-    return mean
-
-
 def _noise_free_entries(fam: str) -> bool:
     """Whether the registry has a deterministic step (noise variance 0) for this family: then a step written
     without noise is one of those, and is not read as the mean of a stochastic step."""
@@ -224,6 +206,8 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
         return _compare_langevin(cl, e)
     cmean = _claim_in_score(cl)
     emean = dict(e.mean)
+    if e.lhs in ("mu_theta", "mu_tilde") and cl.reading.mode == "discrete":
+        emean = entry_mean_in_claim_basis(emean, cmean, fam)  # μ in x_0, ε or the score (Ho Eq. 7, 10, 11)
     if cl.reading.mode == "discrete" and e.mode == "discrete-continuous":
         # compare a beta_k-claim with a beta(t)Δt entry through beta_k = beta(t)Δt (first order)
         pass

@@ -111,6 +111,14 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
         ep = split_lhs(_entry_text(e))
         if ep is not None and lhs_key(ep[0]) == key:
             cands.append(e)
+    logged = False
+    if not cands and re.match(r"\\(?:log|ln)(?![a-zA-Z])", key):
+        # log σ_i = …: a positive quantity given by its logarithm (Song & Ermon 2019, Sec. 4.1: σ_i geometric, i.e.
+        # log σ_i evenly spaced) is the quantity exp(…)
+        key = re.sub(r"^\\(?:log|ln)", "", key)
+        key = key[1:-1] if re.fullmatch(r"\((?:[^()]|\([^()]*\))*\)", key) else key
+        cands = [e for e in registry.values() if (ep := split_lhs(_entry_text(e))) is not None and lhs_key(ep[0]) == key]
+        logged = True
     if not cands:
         return None
     try:
@@ -120,6 +128,8 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
     if len(pc.sides) < 2:
         return None
     rc = _literal(pc, pc.sides[-1])
+    if logged:
+        rc = sp.exp(rc)
     best = None
     for e in cands:
         try:

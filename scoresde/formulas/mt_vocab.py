@@ -246,8 +246,9 @@ class Vocab:
                 return self.alpha(lab)
             if deco == "" and self.notation == "ddim":
                 return self.abar(lab)
-            if deco == "" and self.notation == "ddpm" and lab == "t":  # DDPM's α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}
-                return self.abar("t") / self.abar("t-1")
+            m_lab = re.fullmatch(r"t(?:-(\d))?", lab)
+            if deco == "" and self.notation == "ddpm" and m_lab:  # DDPM's α_t = 1 − β_t = ᾱ_t/ᾱ_{t−1}, α_{t−1} = ᾱ_{t−1}/ᾱ_{t−2}
+                return self.abar(lab) / self.abar(f"t-{int(m_lab.group(1) or 0) + 1}")
             raise Unknown(at.name)
         if base == "σ" and sub and deco in ("", "tilde") and _pair(sub):
             a_, b_ = _pair(sub)
@@ -298,7 +299,7 @@ class Vocab:
             return self.state(lab, "x̂" if deco == "hat" and lab == "λ" else "x")
         if base == "u" and deco == "" and sub:
             return self.vec("state", f"u@{sub}")
-        if base in ("ε", "z") and deco == "" and (not sub or _sub_label(sub) or sub in ("i",)):
+        if base in ("ε", "z") and (deco == "" or base == "ε" and deco == "bar") and (not sub or _sub_label(sub) or sub in ("i",)):
             return self.vec("noise", "ε")  # one fresh draw per formula, however it is named (ε, ε_t, z)
         if base == "ε" and deco == "hat" and not sub:
             if self.hat_model:  # ε̂ beside x̂, v̂: the predictions at one state (Salimans & Ho 2022, Sec. 4)

@@ -44,12 +44,16 @@ def judge(text: str, hints=None) -> Optional[Verdict]:
     flat = text.replace(" ", "")
     if not re.search(r"(?<!bar\{)(?<!bar)\\alpha_", flat) or re.search(r"\\(?:bar|overline)\{?\\alpha", flat):
         return first  # no bare α, or a bar that fixes the reading
-    best = None
+    best, fewer = None, None
     for alt in ("vdm", "ddim", "ddpm"):
         second = _safe(text, dict(hints or {}, notation=alt))
         if second is not None and second.verdict in ("exact", "consistent") and _RANK[second.verdict] < _RANK[first.verdict]:
             if best is None or _RANK[second.verdict] < _RANK[best[1].verdict]:
                 best = (alt, second)
+        elif (second is not None and second.verdict == first.verdict == "inconsistent" and second.terms
+              and len(second.terms) < len((fewer[1] if fewer else first).terms)):
+            fewer = (alt, second)  # wrong in every reading: the one that explains most of it names the fewest terms
+    best = best or fewer
     if best is None:
         return first
     alt, second = best

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Callable, List
 
 from .atoms import ParseError, DECORATIONS, FONTS, GREEK, SKIP, SPACING
+from .code_words import code_word
 
 # ----------------------------------------------------------------------------- tokens
 _TOKEN = re.compile(
@@ -89,10 +90,15 @@ def plain_to_latex(text: str) -> str:
     s = s.replace("**", "^")
     s = re.sub(r"\b(randn_like|randn)\s*\([^()]*\)", "z", s)
     s = re.sub(r"\bmodel\s*\(([^()]*)\)", r"\\epsilon_\\theta(\1)", s)
+    if re.search(r"\b(?:eps|epsilon)\b", s):  # DDIM's code: eps (the prediction) beside noise (the fresh draw)
+        s = re.sub(r"\bnoise\b", "z", s)
 
     def word(m: re.Match) -> str:
         w = m.group(1)
         idx = m.group(2)
+        code = code_word(w, idx)  # sqrt_one_minus_alphas_cumprod_t, x_start, model_mean (official DDPM code's names)
+        if code is not None:
+            return code
         if w in _PLAIN_WORDS:
             base = _PLAIN_WORDS[w]
         else:
@@ -111,7 +117,7 @@ def plain_to_latex(text: str) -> str:
             return f"{base}_{{{idx}}}"
         return base if base.startswith("\\") and base[1:].isalpha() and not base.endswith("}") else base
 
-    s = re.sub(r"\b([A-Za-z][A-Za-z0-9_]*)(?:\[([^\[\]]+)\])?", word, s)
+    s = re.sub(r"(?<!\\)\b([A-Za-z][A-Za-z0-9_]*)(?:\[([^\[\]]+)\])?", word, s)
     s = s.replace("*", r" \cdot ")
     return s
 

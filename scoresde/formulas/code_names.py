@@ -17,10 +17,10 @@ BASES = {
 _BAR = {"cumprod", "bar", "bars"}
 _DECO = {"hat": r"\hat", "tilde": r"\tilde"}
 #: quantities named by their meaning in Ho et al.'s diffusion_utils (and the code derived from it)
-_MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\mu}", "model_mean": r"\mu_\theta",
+_MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\mu}", "model_mean": r"\mu_\theta(x_t, t)",
             "loss": "L", "eps_theta": r"\epsilon_\theta", "eps_pred": r"\epsilon_\theta", "pred_noise": r"\epsilon_\theta",
             "noise_pred": r"\epsilon_\theta", "eps_hat": r"\epsilon_\theta", "s_theta": r"s_\theta", "score": r"s_\theta",
-            "mu_theta": r"\mu_\theta", "x0_pred": r"\hat{x}_0", "pred_x0": r"\hat{x}_0", "x0_hat": r"\hat{x}_0",
+            "mu_theta": r"\mu_\theta(x_t, t)", "x0_pred": r"\hat{x}_0", "pred_x0": r"\hat{x}_0", "x0_hat": r"\hat{x}_0",
             "x_0_hat": r"\hat{x}_0", "pred_xstart": r"\hat{x}_0", "abar": r"\bar{\alpha}", "alphabar": r"\bar{\alpha}",
             "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}",
             # classifier-free guidance (Ho & Salimans 2022, Eq. 6): the two network outputs and their combination

@@ -183,9 +183,14 @@ def _matrix_rows(text: str) -> str:
     return r" \quad ".join(rows)
 
 
+#: a caption before the formula: ``\text{Reverse SDE:} dx = …``, ``\text{逆向SDE：}…`` (a label ending in a colon,
+#: ASCII or full-width, inside or right after the text group) names the formula; it is not a factor of it
+_CAPTION = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*?(?:[:：]\s*\}|\}\s*[:：])\s*")
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
-    s = _ENV.sub(" ", _matrix_rows(text))
+    s = _ENV.sub(" ", _matrix_rows(_CAPTION.sub("", text)))
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)

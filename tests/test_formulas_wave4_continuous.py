@@ -1,0 +1,68 @@
+"""Issue 13, fourth wave (continuous families): general reading rules, each on formulas that are not in any corpus.
+
+* Lagrange's prime on a function of time is its time derivative (VDM's γ'(t), Kingma et al. 2021, Eq. 3 / App. A);
+* a wrong relation f(t) = … / g²(t) = … names the SDE's drift / diffusion coefficient (Lu et al. 2022a, Eq. 2.2);
+* the forward Euler–Maruyama step of the general SDE (Kloeden & Platen 1992, Eq. 9.1.1 applied to Song et al. Eq. 5).
+"""
+from __future__ import annotations
+
+import pytest
+
+from scoresde.formulas import verify_latex
+
+ALARM = ("inconsistent", "ill-defined")
+GOOD = ("exact", "consistent")
+
+
+def _one(latex, notation=None):
+    vs = verify_latex(latex, notation=notation, numeric=False)
+    return max(vs, key=lambda v: {"exact": 0, "consistent": 1}.get(v.verdict, 2))
+
+
+@pytest.mark.parametrize("latex", [
+    r"f(t) = -\tfrac{1}{2}\sigma_t^2\,\gamma'(t)",
+    r"g(t)^2 = \sigma_t^2\gamma'(t)",
+    r"\frac{d\sigma_t^2}{dt} = \sigma_t^2\alpha_t^2\gamma'(t)",  # d sigmoid(γ)/dt = σ²(1 − σ²) γ'
+])
+def test_prime_is_the_time_derivative(latex):
+    assert _one(latex, "vdm").verdict == "exact"
+
+
+@pytest.mark.parametrize("latex, term", [
+    (r"f(t) = -\sigma_t^2\,\gamma'(t)", "drift"),
+    (r"g^2(t) = 2\sigma_t^2\gamma'(t)", "diffusion"),
+    (r"\frac{d\sigma_t^2}{dt} = \sigma_t^2\gamma'(t)", "rhs"),
+])
+def test_wrong_coefficient_relations_name_their_term(latex, term):
+    v = _one(latex, "vdm")
+    assert v.verdict == "inconsistent" and v.terms == [term]
+
+
+def test_forward_euler_maruyama_step():
+    assert _one(r"x_{i+1} = x_i + f(x_i, t_i)\Delta t + g(t_i)\sqrt{\Delta t}\, z_i").verdict in GOOD
+    assert _one(r"\mathbf{x}_{k+1} = \mathbf{x}_k + \mathbf{f}(\mathbf{x}_k, t_k)\,\Delta t"
+                r" + g(t_k)\sqrt{\Delta t}\,\boldsymbol\epsilon_k").verdict in GOOD
+    sign = _one(r"x_{i+1} = x_i - f(x_i, t_i)\Delta t + g(t_i)\sqrt{\Delta t}\, z_i")
+    assert sign.verdict == "inconsistent"
+    sq = _one(r"x_{i+1} = x_i + f(x_i, t_i)\Delta t + g(t_i)^2\sqrt{\Delta t}\, z_i")
+    assert sq.verdict == "inconsistent" and "variance" in sq.terms
+
+
+def test_a_caption_before_the_formula_is_not_a_factor():
+    # a label ending in a colon (ASCII or full-width) names the formula (tutorial tables, slides)
+    assert _one(r"\text{Forward SDE:}\ d\mathbf{x} = -\frac{1}{2}\beta(t)\mathbf{x}\,dt + \sqrt{\beta(t)}\,d\mathbf{w}").verdict == "exact"
+    assert _one(r"\textbf{PF ODE}: \frac{dx}{dt} = -\frac{1}{2}\frac{d[\sigma^2(t)]}{dt}\nabla_x\log p_t(x)").verdict == "exact"
+    assert _one(r"\text{正向SDE：}dx = \sqrt{\frac{d[\sigma^2(t)]}{dt}}\,dw").verdict == "exact"
+    wrong = _one(r"\text{Forward SDE:}\ d\mathbf{x} = -\beta(t)\mathbf{x}\,dt + \sqrt{\beta(t)}\,d\mathbf{w}")
+    assert wrong.verdict == "inconsistent" and wrong.terms == ["drift"]
+
+
+def test_vdm_model_mean_as_a_left_side():
+    """μ_θ(z_t; s, t) = μ_Q(z_t, x̂_θ(z_t; t); s, t) (Kingma et al. 2021, Sec. 3.3 / App. A), in x̂ and in ε̂ form."""
+    x_form = (r"\mu_\theta(z_t; s, t) = \frac{\alpha_{t|s}\sigma_s^2}{\sigma_t^2}z_t"
+              r" + \frac{\alpha_s\sigma_{t|s}^2}{\sigma_t^2}\hat{x}_\theta(z_t; t)")
+    assert _one(x_form, "vdm").verdict == "exact"
+    e_form = r"\mu_\theta(z_t; s, t) = \frac{1}{\alpha_{t|s}}z_t - \frac{\sigma_{t|s}^2}{\alpha_{t|s}\sigma_t}\hat\epsilon_\theta(z_t; t)"
+    assert _one(e_form, "vdm").verdict == "exact"
+    swapped = x_form.replace(r"\frac{\alpha_s\sigma_{t|s}^2}", r"\frac{\alpha_t\sigma_{t|s}^2}")
+    assert _one(swapped, "vdm").verdict == "inconsistent"

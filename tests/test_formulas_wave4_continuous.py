@@ -66,3 +66,24 @@ def test_vdm_model_mean_as_a_left_side():
     assert _one(e_form, "vdm").verdict == "exact"
     swapped = x_form.replace(r"\frac{\alpha_s\sigma_{t|s}^2}", r"\frac{\alpha_t\sigma_{t|s}^2}")
     assert _one(swapped, "vdm").verdict == "inconsistent"
+
+
+def test_learned_schedule_network_with_another_letter():
+    """VDM's γ_η(t) = −log SNR(t), a monotone network with parameters η; Luo 2022 (Eq. 110) writes it ω_η(t)."""
+    assert _one(r"\mathrm{SNR}(t) = e^{-\omega_\eta(t)}").verdict == "exact"
+    assert _one(r"1-\bar\alpha_t = \frac{1}{1 + e^{-\omega_\eta(t)}}").verdict == "exact"
+    assert _one(r"\mathrm{SNR}(t) = e^{\omega_\eta(t)}").verdict == "inconsistent"
+    assert _one(r"\bar\alpha_t = \frac{1}{1 + e^{-\omega_\eta(t)}}").verdict == "inconsistent"
+
+
+def test_data_prediction_inside_an_sde():
+    """x_θ = (x + σ² s_θ)/α inside an SDE/ODE drift (Lu et al. 2022b, Eq. 3.1; α = 1, σ = σ(t) for VE)."""
+    pf = r"\frac{d x_t}{dt} = f(t)x_t + \frac{g^2(t)}{2\sigma_t^2}\left(x_t - \alpha_t x_\theta(x_t, t)\right)"
+    assert _one(pf, "vdm").verdict == "exact"
+    wrong = _one(pf.replace(r"{2\sigma_t^2}", r"{\sigma_t^2}"), "vdm")
+    assert wrong.verdict == "inconsistent" and wrong.terms == ["drift"]
+    ve = (r"dx = \frac{d[\sigma^2(t)]}{dt}\,\frac{x - x_\theta(x, t)}{\sigma(t)^2}\,dt"
+          r" + \sqrt{\frac{d[\sigma^2(t)]}{dt}}\,d\bar w")
+    assert _one(ve).verdict == "exact"
+    flipped = _one(ve.replace(r"x - x_\theta(x, t)", r"x_\theta(x, t) - x"))
+    assert flipped.verdict == "inconsistent" and flipped.terms == ["drift"]

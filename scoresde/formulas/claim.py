@@ -195,6 +195,36 @@ def _split_sde(lhs: sp.Expr, rhs: sp.Expr) -> Tuple[sp.Expr, sp.Expr, Optional[s
     return drift, (dwb if dwb != 0 else dw), noise
 
 
+#: the data prediction x_θ(x_t, t) inside an SDE, kept aside while the rest is resolved
+X_THETA = sp.Symbol("x_θ·", real=True)
+
+
+def data_prediction_aside(expr: sp.Expr, p: Parsed) -> sp.Expr:
+    """x_θ(x_t, t), x̂_θ(x_t, t) in an SDE's drift replaced by :data:`X_THETA` (resolved by :func:`data_prediction_score`)."""
+    sub = {q: X_THETA for q in expr.free_symbols if q in p.atoms and p.atoms[q].base == "x" and "θ" in p.atoms[q].sub
+           and p.atoms[q].deco in ("", "hat") and p.atoms[q].args and re.match(r"\s*(?:\\\w+\s*\{?\s*)*x", p.atoms[q].args[0])}
+    return expr.xreplace(sub) if sub else expr
+
+
+def data_prediction_score(expr: sp.Expr, fam: str, notation: str) -> sp.Expr:
+    """The data prediction at the SDE's own state through the score: x_θ = (x + σ² s_θ)/α, from x = α x_0 + σ ε and
+    s = −ε/σ (Lu et al. 2022b, Eq. 3.1 and Sec. 3; Karras et al. 2022, Eq. 3 with α = 1 for VE: D = x + σ² ∇log p)."""
+    if not expr.has(X_THETA):
+        return expr
+    if fam == "ve" and notation == "ddpm":
+        m, var = sp.Integer(1), C.SIGMA(C.t) ** 2
+    else:
+        m, var = sp.sqrt(C.abar_c()), 1 - C.abar_c()
+    out = sp.expand(expr.xreplace({X_THETA: (C.x + var * C.s) / m}))
+    # (1 − ᾱ)/σ_t with σ_t = √(1 − ᾱ): one coefficient per vector, simplified once in ᾱ as a symbol (the comparisons
+    # then stay cheap)
+    a_, big = sp.Dummy("ᾱ", positive=True), C.abar_c().args[0]  # ᾱ = exp(−∫₀ᵗβ): exp(k·∫₀ᵗβ) = ᾱ^(−k)
+    out = out.replace(lambda q: isinstance(q, sp.exp) and (q.args[0] / big).is_Rational,
+                      lambda q: a_ ** (q.args[0] / big))
+    parts = sp.collect(out, [C.x, C.s], evaluate=False)
+    return sp.expand(sum((sp.simplify(c_) * k_ for k_, c_ in parts.items()), sp.Integer(0)).xreplace({a_: C.abar_c()}))
+
+
 def _atom_from_text(txt: str) -> Atom:
     from .parse import parse as _p
 

@@ -9,7 +9,7 @@ import sympy as sp
 from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
-                    _split_sde)
+                    _split_sde, data_prediction_aside, data_prediction_score)
 from .applied import differential_lhs
 from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
@@ -123,7 +123,7 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     notation = hints.get("notation") if hints.get("notation") in ("vdm", "ddim") else "ddpm"
     r = C.Reading("continuous", fam, notation, "t", 0, noise_in_drift=True)
     out = []
-    drift_c = _resolve_expr(drift, p, r)
+    drift_c = data_prediction_score(_resolve_expr(data_prediction_aside(drift, p), p, r), fam, notation)
     diff_c = _resolve_expr(diff, p, r)
     if drift_c.has(C.e):
         # eps-parameterised score: s = -eps / sqrt(1 - abar(t)) (Ho et al. 2020, Eq. 11; Song et al. 2021, Eq. 7)

@@ -188,7 +188,9 @@ class Vocab:
             # f(t) = d log α_t/dt, g²(t) = dσ_t²/dt − 2 (d log α_t/dt) σ_t² (Lu et al. 2022a, Eq. 2.2; Kingma et al. 2021, App. A)
             f = self.ddt(sp.log(self.alpha("t")))
             return f if base == "f" else sp.sqrt(self.ddt(self.sigma("t") ** 2) - 2 * f * self.sigma("t") ** 2)
-        if args is not None and base == "γ" and len(args) == 1:  # VDM γ(t), γ_η(t) = −log SNR(t) (Eq. 3)
+        if args is not None and len(args) == 1 and (base == "γ" or base == "ω" and sub == "η" and deco == ""):
+            # VDM γ(t), γ_η(t) = −log SNR(t) (Eq. 3): the monotone network with parameters η, whatever its letter
+            # (Luo 2022, Eq. 110 writes ω_η(t))
             return -2 * self.lam(self.time_label_text(args[0]))
         if args is not None:
             raise Unknown(at.name)

@@ -87,3 +87,26 @@ def test_data_prediction_inside_an_sde():
     assert _one(ve).verdict == "exact"
     flipped = _one(ve.replace(r"x - x_\theta(x, t)", r"x_\theta(x, t) - x"))
     assert flipped.verdict == "inconsistent" and flipped.terms == ["drift"]
+
+
+@pytest.mark.parametrize("latex", [
+    r"x_t = e^{-\frac12\int_0^t\beta_s\,ds}\,x_0 + \sqrt{1-e^{-\int_0^t\beta_s\,ds}}\;\epsilon",
+    r"\mathbf{x}_t = \exp\left(-\frac{1}{2}\int_0^t\beta(\tau)\,d\tau\right)\mathbf{x}_0 + \sqrt{1-\exp\left(-\int_0^t\beta(\tau)\,d\tau\right)}\,\mathbf{z}",
+    r"dx = -\frac{1}{2}\beta(t)x\,dt + \sqrt{\beta(t)(1 - e^{-2\int_0^t\beta_u du})}\,dw",
+])
+def test_continuous_time_subscripts_and_integration_letters(latex):
+    """x_t beside ∫₀ᵗ is x(t); β_s under ∫ ds is β(s) (Song et al. 2021, Eq. 29 / Eq. 12 in subscript notation)."""
+    assert _one(latex).verdict in GOOD
+
+
+def test_continuous_time_subscripts_wrong_variants():
+    v = _one(r"x_t = e^{-\int_0^t\beta_s\,ds}\,x_0 + \sqrt{1-e^{-\int_0^t\beta_s\,ds}}\;\epsilon")
+    assert v.verdict == "inconsistent" and v.terms == ["mean.x0"]
+    v = _one(r"x_t = e^{-\frac12\int_0^t\beta_s\,ds}\,x_0 + \sqrt{e^{-\int_0^t\beta_s\,ds}}\;\epsilon")
+    assert v.verdict in ALARM
+
+
+def test_plain_n_after_sim_is_the_normal_distribution():
+    v = verify_latex(r"x(t) = e^{-\frac{1}{2}\int_0^t \beta(s)ds}\,x(0) + \sqrt{1 - e^{-\int_0^t\beta(s)ds}}\,z, \quad z \sim N(0, I)",
+                     numeric=False)
+    assert [q.verdict for q in v] and all(q.verdict in GOOD for q in v)

@@ -102,6 +102,8 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
         rc = r.copy(mode="continuous", index=r.index, k_offset=r.k_offset)
         expr = expr.replace(lambda q: isinstance(q, sp.Function) and q.func == DDT,
                             lambda q: sp.diff(_resolve_expr(q.args[0], p, rc, allow_unknown), C.t))
+    if r.mode == "continuous" and expr.has(sp.Integral):
+        expr = _subscript_as_argument(expr, p)
     sub, unknown, unknown_atoms = {}, [], []
     for sym in expr.free_symbols:
         at = p.atoms.get(sym)
@@ -130,6 +132,26 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
     out = out.replace(lambda q: isinstance(q, sp.Function) and q.func == DDT, lambda q: sp.diff(q.args[0], C.t))
     out = out.replace(lambda q: isinstance(q, sp.Function) and q.func.__name__ == "d", lambda q: q.args[0])
     return C.canon_integrals(out.doit() if out.has(sp.Derivative) else out)
+
+
+def _subscript_as_argument(expr: sp.Expr, p: Parsed) -> sp.Expr:
+    """∫₀ᵗ β_s ds is ∫₀ᵗ β(s) ds: in continuous time a schedule subscripted by the integration variable is that schedule
+    at the variable (Ho et al.'s subscript notation for Song et al.'s β(s), as in Kingma et al. 2021 and most
+    tutorials)."""
+    rep = {}
+    for q in expr.atoms(sp.Integral):
+        var = q.limits[0][0]
+        inner = {}
+        for a in q.function.free_symbols:
+            at = p.atoms.get(a)
+            if at is not None and at.base in ("β", "σ", "g") and at.sub == var.name and at.args is None and not at.deco:
+                new = Atom(at.base, "", "", at.sup, (var.name,), at.font)
+                sym = sp.Symbol(new.name, real=True)
+                p.atoms[sym] = new
+                inner[a] = sym
+        if inner:
+            rep[q] = q.xreplace(inner)
+    return expr.xreplace(rep) if rep else expr
 
 
 def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
@@ -193,6 +215,19 @@ def _split_sde(lhs: sp.Expr, rhs: sp.Expr) -> Tuple[sp.Expr, sp.Expr, Optional[s
         raise NotUnderstood("both dw and dw̄ in one SDE")
     noise = "dwbar" if dwb != 0 else ("dw" if dw != 0 else None)
     return drift, (dwb if dwb != 0 else dw), noise
+
+
+def integral_up_to_state_time(p: Parsed, lat: Atom, exprs) -> bool:
+    """x_t beside ∫₀ᵗ (…) ds: the subscript is the continuous time the integral runs to, x_t = x(t) (Song et al. 2021,
+    Eq. 29 and App. B write the kernels with ∫₀ᵗ β(s) ds), not the index of a discrete chain."""
+    if not (C.is_state(lat) and lat.sub and lat.args is None and re.fullmatch(r"[a-zA-Zτ]", lat.sub)):
+        return False
+    for e_ in exprs:
+        for q in e_.atoms(sp.Integral):
+            hi = q.limits[0][-1] if len(q.limits[0]) == 3 else None
+            if isinstance(hi, sp.Symbol) and hi in p.atoms and p.atoms[hi].base == lat.sub and not p.atoms[hi].sub:
+                return True
+    return False
 
 
 #: the data prediction x_θ(x_t, t) inside an SDE, kept aside while the rest is resolved

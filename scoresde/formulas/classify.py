@@ -9,7 +9,8 @@ import sympy as sp
 from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
-                    _split_sde, data_prediction_aside, data_prediction_score)
+                    _split_sde, data_prediction_aside, data_prediction_score,
+                    integral_up_to_state_time)
 from .applied import differential_lhs
 from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
@@ -197,7 +198,8 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
     rhs = rhs.xreplace({q: C.n_steps for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base == "N"
                         and not (p.atoms[q].sub or p.atoms[q].deco or p.atoms[q].args is not None)})
     mode = "discrete"
-    if lat.args is not None and lat.args[:1] == ("t",) or (C.is_state(lat) and not lat.sub and lat.args is None):
+    if lat.args is not None and lat.args[:1] == ("t",) or (C.is_state(lat) and not lat.sub and lat.args is None) \
+            or integral_up_to_state_time(p, lat, (rhs,)):
         mode = "continuous"
     if target is not None and target.mode == "continuous":
         mode = "continuous"

@@ -188,6 +188,10 @@ def _matrix_rows(text: str) -> str:
 _CAPTION = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*?(?:[:：]\s*\}|\}\s*[:：])\s*")
 
 
+#: ``z \sim N(0, I)``: a plain N after ``\sim`` is the normal distribution, as ``\mathcal{N}``
+_PLAIN_NORMAL = re.compile(r"(\\sim\s*)N\s*(?=\\left\s*\(|\()")
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     s = _ENV.sub(" ", _matrix_rows(_CAPTION.sub("", text)))
@@ -212,6 +216,7 @@ def normalize_latex(text: str) -> str:
         s = rx.sub(rep, s)
     s = _LOG2PI.sub(r"\\log(\1)", s)
     s = _CLIP.sub(lambda m: m.group("x"), s)
+    s = _PLAIN_NORMAL.sub(r"\1\\mathcal{N}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)

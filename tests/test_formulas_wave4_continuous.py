@@ -121,3 +121,23 @@ def test_bold_primed_slope_and_its_terms():
     assert v.verdict == "exact" and "Heun" in v.detail
     bad = _one(heun.replace(r"\tfrac{1}{2}\bm{d}'_i", r"\tfrac{1}{4}\bm{d}'_i"))
     assert bad.verdict == "inconsistent" and bad.terms == ["mean.x", "mean.x0"]
+
+
+def test_brownian_motion_with_its_time_argument():
+    """dw(t), d\\bar{w}(t): the Brownian motion at time t, not dw times t (Song et al. 2021, Eq. 5 and 6 write w(t))."""
+    assert _one(r"d\mathbf{x}(t) = -\frac{1}{2}\beta(t)\mathbf{x}(t)\,dt + \sqrt{\beta(t)}\,d\mathbf{w}(t)").verdict == "exact"
+    rev = (r"dx(t) = -\frac{d[\sigma^2(t)]}{dt}\nabla_x\log p_t(x(t))dt + \sqrt{\frac{d[\sigma^2(t)]}{dt}}\,d\bar w(t)")
+    assert _one(rev).verdict == "exact"
+    v = _one(r"d\mathbf{x}(t) = -\beta(t)\mathbf{x}(t)\,dt + \sqrt{\beta(t)}\,d\mathbf{w}(t)")
+    assert v.verdict == "inconsistent" and v.terms == ["drift"]
+
+
+def test_edm_langevin_rate_read_off_the_noise_term():
+    """Karras et al. 2022, Eq. 6 (lower sign) at σ(t) = t: the free β(t) is fixed by 2β(t)σ(t)² = g²; the drift is then
+    −(σ̇σ + βσ²)∇log p (β = 1/t: Song et al.'s reverse VE SDE; β = 2/t: more Langevin churn)."""
+    assert _one(r"d\mathbf{x} = -2t\,\nabla_{\mathbf{x}}\log p(\mathbf{x}; t)\,dt + \sqrt{2t}\,d\bar{\mathbf{w}}").verdict == "exact"
+    assert _one(r"dx = -3t\,\nabla_x\log p(x; t)\,dt + \sqrt{4t}\,d\bar w").verdict == "exact"
+    v = _one(r"dx = -3t\,\nabla_x\log p(x; t)\,dt + \sqrt{2t}\,d\bar w")
+    assert v.verdict == "inconsistent" and v.terms == ["drift"]
+    v = _one(r"dx = 2t\,\nabla_x\log p(x; t)\,dt + \sqrt{2t}\,d\bar w")
+    assert v.verdict == "inconsistent" and v.terms == ["drift"]

@@ -14,6 +14,7 @@ from .entry import Entry
 from .evaluate import is_zero
 from .registry import REGISTRY
 from .specialise import SCHEDULES, claim_with
+from .sde_free import langevin_rate_from_noise
 
 # ============================================================================ comparisons
 @dataclass
@@ -106,8 +107,9 @@ def _written_out_schedule(cl: Claim, e: Entry) -> Claim:
 
 
 def compare_sde(cl: Claim, e: Entry) -> Match:
-    notes = []
     cl = _written_out_schedule(cl, e)
+    e, notes = langevin_rate_from_noise(cl, e, lambda q: _disp(q, cl))
+    fixed = len(notes)  # an entry whose free β(t) the claim's noise fixed ranks after one matched as it stands
     if e.direction == "forward" and cl.drift.has(C.s):
         return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":
@@ -137,7 +139,7 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
     g_ok, ghow = is_zero(sp.expand(cl.diff2 - e.diff2))
     if z and g_ok:
         how_s = "" if how == "symbolic" and ghow == "symbolic" else f" ({how if how != 'symbolic' else ghow})"
-        return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how, charity=charity)
+        return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how, charity=charity, mismatches=fixed)
     problems = []
     terms = (["drift"] if not z else []) + (["diffusion"] if not g_ok else [])
     if not z:

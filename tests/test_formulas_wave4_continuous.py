@@ -141,3 +141,29 @@ def test_edm_langevin_rate_read_off_the_noise_term():
     assert v.verdict == "inconsistent" and v.terms == ["drift"]
     v = _one(r"dx = 2t\,\nabla_x\log p(x; t)\,dt + \sqrt{2t}\,d\bar w")
     assert v.verdict == "inconsistent" and v.terms == ["drift"]
+
+
+def _all(latex):
+    return [v.verdict for v in verify_latex(latex, numeric=False)]
+
+
+def test_code_cells_read_as_the_sde_they_compute():
+    """Statements run in order (intermediates substituted); drift/diffusion are f(x, t)/g(t) (score_sde's SDE.sde),
+    beta_0/beta_1 are β_min/β_max, broadcasting and zeros_like carry no mathematics."""
+    vp = "b = beta_0 + t * (beta_1 - beta_0); drift = -0.5 * b[:, None] * x; diffusion = torch.sqrt(b)"
+    assert _all(vp) == ["exact", "exact"]
+    bad = [v for v in verify_latex(vp.replace("-0.5 *", "-1.0 *"), numeric=False) if v.verdict != "exact"]
+    assert [v.verdict for v in bad] == ["inconsistent"] and bad[0].terms == ["drift"]
+    ve = ("s = sigma_min * (sigma_max / sigma_min) ** t; drift = np.zeros_like(x); "
+          "diffusion = s * math.sqrt(2 * math.log(sigma_max / sigma_min))")
+    assert _all(ve) == ["exact", "exact"]
+    assert "inconsistent" in _all(ve.replace("math.sqrt(2 *", "math.sqrt(4 *"))
+
+
+def test_code_marginal_prob_is_a_kernel_and_dt_is_the_time_step():
+    m = "lmc = -0.5 * t * beta_0 - 0.25 * t ** 2 * (beta_1 - beta_0); mean = np.exp(lmc) * x; std = np.sqrt(1. - np.exp(2. * lmc))"
+    assert _all(m) == ["exact"]
+    assert _all(m.replace("np.exp(2. * lmc)", "np.exp(lmc)")) == ["inconsistent"]
+    em = "dt = -1. / N; x_mean = x + (f(x, t) - g(t) ** 2 * score(x, t)) * dt; x = x_mean + g(t) * np.sqrt(-dt) * z"
+    assert _all(em)[0] in GOOD
+    assert _all(em.replace("- g(t) ** 2", "- 2 * g(t) ** 2"))[0] in ALARM

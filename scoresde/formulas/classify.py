@@ -150,6 +150,8 @@ def _complete_langevin(p: Parsed, rhs: sp.Expr) -> bool:
     """Whether an in-place update's right side holds a model output (score or ε_θ) and one fresh noise."""
     ats = [p.atoms[q] for q in rhs.free_symbols if q in p.atoms]
     model = any(C.is_score(a) or C.is_model_eps(a) for a in ats)
+    if any(a.base == "f" and a.args is not None for a in ats):
+        return False  # the SDE's drift f(x, t) makes it a predictor (Euler–Maruyama) step, not a Langevin corrector
     return model and sum(1 for a in ats if C.is_noise_atom(a) and a.base != "ε") == 1
 
 
@@ -184,7 +186,8 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         # 2021, Alg. 2-3 add the noise to x_i' after the predictor's mean); alone it is not a step of any chain
         raise NotUnderstood(f"{lat.name} on both sides: an in-place update that continues another line of its algorithm")
     if C.is_state(lat) and not lat.sub and lat.args is None and lhs in rhs.free_symbols and any(
-            p.atoms[q].sub for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base in ("α", "β", "σ")):
+            p.atoms[q].sub and p.atoms[q].base in ("α", "β", "σ") or p.atoms[q].base in ("Δt", "Δ")
+            for q in rhs.free_symbols if q in p.atoms):  # indexed schedules or a time step Δt: a step of a sampler
         # an in-place update in code, x = f(x): read as x_{t-1} = f(x_t)
         new_l, new_r = Atom(lat.base, sub=f"{letter}-1"), Atom(lat.base, sub=letter)
         sl, sr = sp.Symbol(new_l.name, real=True), sp.Symbol(new_r.name, real=True)

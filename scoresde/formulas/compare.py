@@ -156,7 +156,8 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
     # a claim written with G(x, t) is nearer the entries written with it (and the other way round)
     vocab = {C.GX, C.DIVGG}
     own = lambda q: vocab & (q.drift.free_symbols | q.diff2.free_symbols)  # noqa: E731
-    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems) + len(own(cl) ^ own(e)), notes=notes, terms=terms)
+    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems) + len(own(cl) ^ own(e)) + fixed, notes=notes,
+                 terms=terms)
 
 
 def _step_h_subs(fam: str):
@@ -365,6 +366,9 @@ def _lead_disp(lead, fam, cl: Claim) -> str:
 
 
 def _compare_langevin(cl: Claim, e: Entry) -> Match:
+    if C.FX in cl.mean:  # the SDE's drift f(x, t): a predictor step, which Langevin dynamics never has
+        return Match(e, "inconsistent", "it holds the SDE's drift f(x, t), which a Langevin step has not", mismatches=9,
+                     terms=["mean.other"])
     src = C.x_cur if C.x_cur in cl.mean else (C.x_prev if C.x_prev in cl.mean else C.x)
     cx = cl.mean.get(src, 0)
     cs = cl.mean.get(C.s, 0)

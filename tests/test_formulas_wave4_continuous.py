@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import pytest
 
-from scoresde.formulas import verify_latex
+from scoresde.formulas import Budget
+from scoresde.formulas import verify_latex as _verify_latex
 
 ALARM = ("inconsistent", "ill-defined")
 GOOD = ("exact", "consistent")
+
+
+def verify_latex(latex, **kw):
+    # the readings are under test here, not the speed: a generous budget keeps them stable on a loaded machine
+    return _verify_latex(latex, budget=Budget(time_s=30), **kw)
 
 
 def _one(latex, notation=None):
@@ -167,3 +173,18 @@ def test_code_marginal_prob_is_a_kernel_and_dt_is_the_time_step():
     em = "dt = -1. / N; x_mean = x + (f(x, t) - g(t) ** 2 * score(x, t)) * dt; x = x_mean + g(t) * np.sqrt(-dt) * z"
     assert _all(em)[0] in GOOD
     assert _all(em.replace("- g(t) ** 2", "- 2 * g(t) ** 2"))[0] in ALARM
+
+
+def test_code_on_a_sampler_grid():
+    """x, t and x_next, t_next are the grid points i, i + 1 (EDM's Alg. 1 as code, D the denoiser)."""
+    euler = "slope = (x - D(x, t)) / t; x_next = x + (t_next - t) * slope"
+    assert _all(euler) == ["exact"]
+    assert _all(euler.replace("(x - D(x, t))", "(D(x, t) - x)")) == ["inconsistent"]
+
+
+def test_constant_base_sigma_to_the_t_defines_its_own_ve_schedule():
+    """g(t) = σ^t (Song's tutorial: dx = σ^t dw) is a valid VE SDE with σ(t)² = (σ^{2t} − 1)/(2 log σ), not σ(t)^t."""
+    v = _one(r"g(t) = \sigma^{t}")
+    assert v.verdict == "consistent" and "2*log(σ)" in v.detail.replace(" ", "")
+    assert _one(r"g(t) = 3^{t}").verdict not in ("exact",)
+    assert _one(r"g(t) = \sigma(t)").verdict == "inconsistent"

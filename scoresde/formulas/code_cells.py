@@ -64,11 +64,19 @@ def inline_code(eqs: List[str]) -> Tuple[List[str], List[str]]:
         mean = re.sub(r"\bx\b(?!\s*\()", "x_0", mean)
         out = [(n, b) for n, b in out if n not in ("mean", "std")] + [("x(t)", f"{mean} + ({std}) * z")]
         notes.append("mean and std read as the perturbation kernel x(t) = mean + std·z of x(0) = x (score_sde's marginal_prob)")
+    grid = any(re.search(r"\b[xt]_next\b", n + " " + b) for n, b in out)
     res = []
     for name, body in out:
         if name in _PIECES:
             notes.append(f"{name} read as {_PIECES[name]} (score_sde's SDE.sde)" if name != "dx_dt" else "dx_dt read as dx/dt")
         stmt = f"{_PIECES.get(name, name)} = {body}"
+        if grid:  # x, t and x_next, t_next: the points i and i + 1 of a sampler's grid (EDM's code, Alg. 1)
+            stmt = re.sub(r"\b([xt])_next\b", lambda m_: m_.group(1).upper() + "NEXT", stmt)
+            stmt = re.sub(r"\b([xt])\b(?!\s*\()", lambda m_: m_.group(1).upper() + "CUR", stmt)
+            stmt = re.sub(r"\bD\s*\(", "DTHETA(", plain_to_latex(stmt))
+            for k_, v_ in (("XNEXT", "x_{i+1}"), ("TNEXT", "t_{i+1}"), ("XCUR", "x_i"), ("TCUR", "t_i"), ("DTHETA", r"D_\theta")):
+                stmt = stmt.replace(r"\text{" + k_ + "}", v_).replace(k_, v_)
+            notes.append("x, t and x_next, t_next read as the grid points x_i, t_i and x_{i+1}, t_{i+1}")
         if "DELTAT" in stmt:  # written in LaTeX here: the placeholder of Δt has no plain-code spelling
             stmt = plain_to_latex(stmt).replace(r"\text{DELTAT}", r"\Delta t")
         res.append(stmt)

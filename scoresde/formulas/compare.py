@@ -14,7 +14,7 @@ from .entry import Entry
 from .evaluate import is_zero
 from .registry import REGISTRY
 from .specialise import SCHEDULES, claim_with
-from .sde_free import langevin_rate_from_noise
+from .sde_free import langevin_rate_from_noise, own_ve_schedule
 
 # ============================================================================ comparisons
 @dataclass
@@ -407,6 +407,9 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
         if z0:
             return Match(e, "consistent", f"a valid schedule, but not {e.title}: it is the cosine schedule without its offset s "
                          "(s = 0; Nichol & Dhariwal use s = 0.008 so that β near t = 0 is not too small)", terms=["rhs"], mismatches=1)
+    own = own_ve_schedule(cl.rhs, e)
+    if own is not None:
+        return Match(e, "consistent", own, terms=["diffusion"], mismatches=1)
     diag = _diagnose_scalar(cl, e) if cl.parsed is not None else ""
     if not diag and cl.parsed is not None and e.rhs.has(C.s_off) and not cl.rhs.has(C.s_off):
         diag = _diagnose_raw(cl.parsed.sides[-1], e.rhs.subs(C.s_off, 0), cl)

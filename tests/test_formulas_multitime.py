@@ -116,7 +116,7 @@ WRONG = [
     (r"q(z_t \mid z_s) = \mathcal{N}(\alpha_{t|s} z_s, \sigma_{t|s} I)", "vdm", "inconsistent", ["variance"]),
     (r"x_{\tau_{i-1}} = \sqrt{\alpha_{\tau_{i-1}}}\,\frac{x_{\tau_i} - \sqrt{1-\alpha_{\tau_i}}\,\epsilon_\theta(x_{\tau_i}, \tau_i)}"
      r"{\sqrt{\alpha_{\tau_i}}} + \sqrt{1-\alpha_{\tau_i}}\,\epsilon_\theta(x_{\tau_i}, \tau_i)", "ddim", "inconsistent", ["mean.eps"]),
-    (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + d'_i\right)", None, "inconsistent", ["mean.x", "mean.x0"]),
+    (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + d'_i\right)", None, "inconsistent", ["mean.other"]),
     (r"\hat{t}_i = \gamma_i t_i", None, "inconsistent", ["rhs"]),
     (r"d\bar{x}(t) = \sigma(t)\,\epsilon_\theta\left(\frac{\bar{x}(t)}{\sqrt{1 + \sigma(t)^2}}, t\right)\,d\sigma(t)", None, "inconsistent", ["drift"]),
     (r"q_\sigma(x_{\tau_{i-1}} \mid x_{\tau_i}, x_0) = \mathcal{N}\left(\sqrt{\alpha_{\tau_{i-1}}}x_0 + \sqrt{1-\alpha_{\tau_{i-1}}-\sigma_{\tau_i}^2}"

@@ -82,7 +82,7 @@ WRONG = [
     (r"x_t = \frac{\sigma_t}{\sigma_s}e^{-h}x_s + \alpha_t\left(1 - e^{-2h}\right)x_\theta(x_s, s) + \sigma_t\left(1 - e^{-2h}\right)z", ["variance"]),
     (r"x_t = \frac{\sigma_t}{\sigma_s}x_s + \sigma_t\int_s^t \frac{d\lambda_\tau}{d\tau}\frac{\sigma_\tau}{\alpha_\tau}x_\theta(x_\tau, \tau) d\tau",
      ["mean.x0"]),
-    (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\left(1 - \frac{1}{\alpha}\right)d_i + \frac{1}{2\alpha}d'_i\right)", ["mean.x", "mean.x0"]),  # a slope d = (x − D)/t
+    (r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\left(1 - \frac{1}{\alpha}\right)d_i + \frac{1}{2\alpha}d'_i\right)", ["mean.other"]),
 ]
 
 

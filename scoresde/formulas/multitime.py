@@ -318,20 +318,10 @@ def _identity(text: str, sides, v: Vocab, notes) -> Optional[Verdict]:
         if not z:
             return Verdict(text, "inconsistent", "the two sides differ in the notation's own definitions ("
                            + _vocab_line(v) + ")", claim="a relation between the notation's quantities",
-                           target="mt.vocabulary", terms=[_coefficient_term(text)], notes=notes)
+                           target="mt.vocabulary", terms=["rhs"], notes=notes)
     return Verdict(text, "exact", "an identity of the notation (" + _vocab_line(v) + "), "
                    + ("checked symbolically" if how == "symbolic" else how),
                    claim="a relation between the notation's quantities", target="mt.vocabulary", notes=notes)
-
-
-_COEFF = re.compile(r"\s*(?P<c>[fg])\s*(?:\^\s*\{?\s*2\s*\}?\s*)?(?:\(\s*t\s*\)|_\{?t\}?)\s*(?:\^\s*\{?\s*2\s*\}?\s*)?=")
-
-
-def _coefficient_term(text: str) -> str:
-    """The term a wrong relation gets wrong: f(t) = … is the SDE's drift coefficient and g(t), g²(t) = … its
-    diffusion coefficient (Lu et al. 2022a, Eq. 2.1-2.2); anything else is its right side."""
-    m = _COEFF.match(text)
-    return ("drift" if m.group("c") == "f" else "diffusion") if m else "rhs"
 
 
 def _vocab_line(v: Vocab) -> str:

@@ -27,6 +27,7 @@ from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .celldefs import inline_definitions, inline_intermediates
+from .code_cells import inline_code
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
 from .classify import read_claim
 from .compare import Match, _candidates
@@ -109,7 +110,9 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     song_bar += strided
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
-        eqs0, defined = inline_definitions(split_equations(alt))  # f(t) = … defined in the cell and used: substituted
+        eqs0, coded = inline_code(split_equations(alt))  # beta_t = …; drift = …: the code's intermediates substituted
+        eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted
+        defined = coded + defined
         eqs0, chained = inline_intermediates(eqs0)  # x'_i = A, x_i = x'_i + B: one update
         defined += chained
         defined = song_bar + defined

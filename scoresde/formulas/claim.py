@@ -102,6 +102,8 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
         rc = r.copy(mode="continuous", index=r.index, k_offset=r.k_offset)
         expr = expr.replace(lambda q: isinstance(q, sp.Function) and q.func == DDT,
                             lambda q: sp.diff(_resolve_expr(q.args[0], p, rc, allow_unknown), C.t))
+    if r.mode == "continuous" and expr.has(sp.Integral):
+        expr = _subscript_as_argument(expr, p)
     sub, unknown, unknown_atoms = {}, [], []
     for sym in expr.free_symbols:
         at = p.atoms.get(sym)
@@ -130,6 +132,26 @@ def _resolve_expr(expr: sp.Expr, p: Parsed, r: C.Reading, allow_unknown: bool = 
     out = out.replace(lambda q: isinstance(q, sp.Function) and q.func == DDT, lambda q: sp.diff(q.args[0], C.t))
     out = out.replace(lambda q: isinstance(q, sp.Function) and q.func.__name__ == "d", lambda q: q.args[0])
     return C.canon_integrals(out.doit() if out.has(sp.Derivative) else out)
+
+
+def _subscript_as_argument(expr: sp.Expr, p: Parsed) -> sp.Expr:
+    """∫₀ᵗ β_s ds is ∫₀ᵗ β(s) ds: in continuous time a schedule subscripted by the integration variable is that schedule
+    at the variable (Ho et al.'s subscript notation for Song et al.'s β(s), as in Kingma et al. 2021 and most
+    tutorials)."""
+    rep = {}
+    for q in expr.atoms(sp.Integral):
+        var = q.limits[0][0]
+        inner = {}
+        for a in q.function.free_symbols:
+            at = p.atoms.get(a)
+            if at is not None and at.base in ("β", "σ", "g") and at.sub == var.name and at.args is None and not at.deco:
+                new = Atom(at.base, "", "", at.sup, (var.name,), at.font)
+                sym = sp.Symbol(new.name, real=True)
+                p.atoms[sym] = new
+                inner[a] = sym
+        if inner:
+            rep[q] = q.xreplace(inner)
+    return expr.xreplace(rep) if rep else expr
 
 
 def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
@@ -193,6 +215,49 @@ def _split_sde(lhs: sp.Expr, rhs: sp.Expr) -> Tuple[sp.Expr, sp.Expr, Optional[s
         raise NotUnderstood("both dw and dw̄ in one SDE")
     noise = "dwbar" if dwb != 0 else ("dw" if dw != 0 else None)
     return drift, (dwb if dwb != 0 else dw), noise
+
+
+def integral_up_to_state_time(p: Parsed, lat: Atom, exprs) -> bool:
+    """x_t beside ∫₀ᵗ (…) ds: the subscript is the continuous time the integral runs to, x_t = x(t) (Song et al. 2021,
+    Eq. 29 and App. B write the kernels with ∫₀ᵗ β(s) ds), not the index of a discrete chain."""
+    if not (C.is_state(lat) and lat.sub and lat.args is None and re.fullmatch(r"[a-zA-Zτ]", lat.sub)):
+        return False
+    for e_ in exprs:
+        for q in e_.atoms(sp.Integral):
+            hi = q.limits[0][-1] if len(q.limits[0]) == 3 else None
+            if isinstance(hi, sp.Symbol) and hi in p.atoms and p.atoms[hi].base == lat.sub and not p.atoms[hi].sub:
+                return True
+    return False
+
+
+#: the data prediction x_θ(x_t, t) inside an SDE, kept aside while the rest is resolved
+X_THETA = sp.Symbol("x_θ·", real=True)
+
+
+def data_prediction_aside(expr: sp.Expr, p: Parsed) -> sp.Expr:
+    """x_θ(x_t, t), x̂_θ(x_t, t) in an SDE's drift replaced by :data:`X_THETA` (resolved by :func:`data_prediction_score`)."""
+    sub = {q: X_THETA for q in expr.free_symbols if q in p.atoms and p.atoms[q].base == "x" and "θ" in p.atoms[q].sub
+           and p.atoms[q].deco in ("", "hat") and p.atoms[q].args and re.match(r"\s*(?:\\\w+\s*\{?\s*)*x", p.atoms[q].args[0])}
+    return expr.xreplace(sub) if sub else expr
+
+
+def data_prediction_score(expr: sp.Expr, fam: str, notation: str) -> sp.Expr:
+    """The data prediction at the SDE's own state through the score: x_θ = (x + σ² s_θ)/α, from x = α x_0 + σ ε and
+    s = −ε/σ (Lu et al. 2022b, Eq. 3.1 and Sec. 3; Karras et al. 2022, Eq. 3 with α = 1 for VE: D = x + σ² ∇log p)."""
+    if not expr.has(X_THETA):
+        return expr
+    if fam == "ve" and notation == "ddpm":
+        m, var = sp.Integer(1), C.SIGMA(C.t) ** 2
+    else:
+        m, var = sp.sqrt(C.abar_c()), 1 - C.abar_c()
+    out = sp.expand(expr.xreplace({X_THETA: (C.x + var * C.s) / m}))
+    # (1 − ᾱ)/σ_t with σ_t = √(1 − ᾱ): one coefficient per vector, simplified once in ᾱ as a symbol (the comparisons
+    # then stay cheap)
+    a_, big = sp.Dummy("ᾱ", positive=True), C.abar_c().args[0]  # ᾱ = exp(−∫₀ᵗβ): exp(k·∫₀ᵗβ) = ᾱ^(−k)
+    out = out.replace(lambda q: isinstance(q, sp.exp) and (q.args[0] / big).is_Rational,
+                      lambda q: a_ ** (q.args[0] / big))
+    parts = sp.collect(out, [C.x, C.s], evaluate=False)
+    return sp.expand(sum((sp.simplify(c_) * k_ for k_, c_ in parts.items()), sp.Integer(0)).xreplace({a_: C.abar_c()}))
 
 
 def _atom_from_text(txt: str) -> Atom:

@@ -9,7 +9,8 @@ import sympy as sp
 from . import canon as C
 from .atoms import DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family, _index_of, _notations, _resolve_expr,
-                    _split_sde)
+                    _split_sde, data_prediction_aside, data_prediction_score,
+                    integral_up_to_state_time)
 from .applied import differential_lhs
 from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
@@ -135,7 +136,7 @@ def _read_sde(p: Parsed, hints) -> List[Claim]:
     notation = hints.get("notation") if hints.get("notation") in ("vdm", "ddim") else "ddpm"
     r = C.Reading("continuous", fam, notation, "t", 0, noise_in_drift=True)
     out = []
-    drift_c = _resolve_expr(drift, p, r)
+    drift_c = data_prediction_score(_resolve_expr(data_prediction_aside(drift, p), p, r), fam, notation)
     diff_c = _resolve_expr(diff, p, r)
     if drift_c.has(C.e):
         # eps-parameterised score: s = -eps / sqrt(1 - abar(t)) (Ho et al. 2020, Eq. 11; Song et al. 2021, Eq. 7)
@@ -161,6 +162,8 @@ def _complete_langevin(p: Parsed, rhs: sp.Expr) -> bool:
     """Whether an in-place update's right side holds a model output (score or ε_θ) and one fresh noise."""
     ats = [p.atoms[q] for q in rhs.free_symbols if q in p.atoms]
     model = any(C.is_score(a) or C.is_model_eps(a) for a in ats)
+    if any(a.base == "f" and a.args is not None for a in ats):
+        return False  # the SDE's drift f(x, t) makes it a predictor (Euler–Maruyama) step, not a Langevin corrector
     return model and sum(1 for a in ats if C.is_noise_atom(a) and a.base != "ε") == 1
 
 
@@ -195,7 +198,8 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         # 2021, Alg. 2-3 add the noise to x_i' after the predictor's mean); alone it is not a step of any chain
         raise NotUnderstood(f"{lat.name} on both sides: an in-place update that continues another line of its algorithm")
     if C.is_state(lat) and not lat.sub and lat.args is None and lhs in rhs.free_symbols and any(
-            p.atoms[q].sub for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base in ("α", "β", "σ")):
+            p.atoms[q].sub and p.atoms[q].base in ("α", "β", "σ") or p.atoms[q].base in ("Δt", "Δ")
+            for q in rhs.free_symbols if q in p.atoms):  # indexed schedules or a time step Δt: a step of a sampler
         # an in-place update in code, x = f(x): read as x_{t-1} = f(x_t)
         new_l, new_r = Atom(lat.base, sub=f"{letter}-1"), Atom(lat.base, sub=letter)
         sl, sr = sp.Symbol(new_l.name, real=True), sp.Symbol(new_r.name, real=True)
@@ -209,7 +213,8 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
     rhs = rhs.xreplace({q: C.n_steps for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base == "N"
                         and not (p.atoms[q].sub or p.atoms[q].deco or p.atoms[q].args is not None)})
     mode = "discrete"
-    if lat.args is not None and lat.args[:1] == ("t",) or (C.is_state(lat) and not lat.sub and lat.args is None):
+    if lat.args is not None and lat.args[:1] == ("t",) or (C.is_state(lat) and not lat.sub and lat.args is None) \
+            or integral_up_to_state_time(p, lat, (rhs,)):
         mode = "continuous"
     if target is not None and target.mode == "continuous":
         mode = "continuous"

@@ -176,6 +176,14 @@ def _part_key(p: Parsed, lhs: sp.Expr):
     return None
 
 
+def constant_base(ex: sp.Expr) -> sp.Expr:
+    """σ^t, σ^{2t}: a σ raised to a power of the time is a constant base, an exponential schedule (Song's tutorial
+    Colab: g(t) = σ^t with σ = 25), not the noise schedule σ(t) raised to t."""
+    sig = C.SIGMA(C.t)
+    return ex.replace(lambda q: isinstance(q, sp.Pow) and q.base == sig and q.exp.has(C.t),
+                      lambda q: sp.Pow(sp.Symbol("σ", positive=True), q.exp))
+
+
 def read_sde_part(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Optional[List[Claim]]:
     """The drift, diffusion or probability-flow drift of an SDE written as its own equation (module docstring)."""
     got = _part_key(p, lhs)
@@ -191,6 +199,8 @@ def read_sde_part(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Optional[List[Claim]
         rhs_c = rhs_c.xreplace({C.e: -sp.sqrt(1 - C.abar_c()) * C.s})
     if rhs_c.has(C.G(C.t)) and key == "diffusion|g2" or rhs_c.has(C.FX) and key == "drift|forward":
         return None  # g = g, f = f: a definition in its own terms
+    if key == "diffusion|g2":
+        rhs_c = constant_base(rhs_c)
     shown = p if power == 1 else Parsed(p.text, [lhs ** power, rhs ** power], p.atoms, p.relation, list(p.issues))
     cl = Claim("scalar", r, lhs=key, rhs=sp.expand(rhs_c ** power), parsed=shown)
     cl.read_as = {"drift|forward": "drift f(x, t) of a forward SDE", "diffusion|g2": "diffusion g(t) of an SDE (through g²)",

@@ -15,6 +15,7 @@ from .evaluate import is_zero
 from .mean_basis import _claim_in_score, _to_claim_basis, entry_mean_in_claim_basis
 from .registry import REGISTRY
 from .specialise import SCHEDULES, claim_with
+from .sde_free import langevin_rate_from_noise, own_ve_schedule
 
 # ============================================================================ comparisons
 @dataclass
@@ -107,8 +108,9 @@ def _written_out_schedule(cl: Claim, e: Entry) -> Claim:
 
 
 def compare_sde(cl: Claim, e: Entry) -> Match:
-    notes = []
     cl = _written_out_schedule(cl, e)
+    e, notes = langevin_rate_from_noise(cl, e, lambda q: _disp(q, cl))
+    fixed = len(notes)  # an entry whose free β(t) the claim's noise fixed ranks after one matched as it stands
     if e.direction == "forward" and cl.drift.has(C.s):
         return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":
@@ -138,7 +140,7 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
     g_ok, ghow = is_zero(sp.expand(cl.diff2 - e.diff2))
     if z and g_ok:
         how_s = "" if how == "symbolic" and ghow == "symbolic" else f" ({how if how != 'symbolic' else ghow})"
-        return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how, charity=charity)
+        return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how, charity=charity, mismatches=fixed)
     problems = []
     terms = (["drift"] if not z else []) + (["diffusion"] if not g_ok else [])
     if not z:
@@ -155,7 +157,8 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
     # a claim written with G(x, t) is nearer the entries written with it (and the other way round)
     vocab = {C.GX, C.DIVGG}
     own = lambda q: vocab & (q.drift.free_symbols | q.diff2.free_symbols)  # noqa: E731
-    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems) + len(own(cl) ^ own(e)), notes=notes, terms=terms)
+    return Match(e, "inconsistent", "; ".join(problems), mismatches=len(problems) + len(own(cl) ^ own(e)) + fixed, notes=notes,
+                 terms=terms)
 
 
 def _step_h_subs(fam: str):
@@ -347,6 +350,9 @@ def _lead_disp(lead, fam, cl: Claim) -> str:
 
 
 def _compare_langevin(cl: Claim, e: Entry) -> Match:
+    if C.FX in cl.mean:  # the SDE's drift f(x, t): a predictor step, which Langevin dynamics never has
+        return Match(e, "inconsistent", "it holds the SDE's drift f(x, t), which a Langevin step has not", mismatches=9,
+                     terms=["mean.other"])
     src = C.x_cur if C.x_cur in cl.mean else (C.x_prev if C.x_prev in cl.mean else C.x)
     cx = cl.mean.get(src, 0)
     cs = cl.mean.get(C.s, 0)
@@ -385,6 +391,9 @@ def compare_scalar(cl: Claim, e: Entry) -> Match:
         if z0:
             return Match(e, "consistent", f"a valid schedule, but not {e.title}: it is the cosine schedule without its offset s "
                          "(s = 0; Nichol & Dhariwal use s = 0.008 so that β near t = 0 is not too small)", terms=["rhs"], mismatches=1)
+    own = own_ve_schedule(cl.rhs, e)
+    if own is not None:
+        return Match(e, "consistent", own, terms=["diffusion"], mismatches=1)
     diag = _diagnose_scalar(cl, e) if cl.parsed is not None else ""
     if not diag and cl.parsed is not None and e.rhs.has(C.s_off) and not cl.rhs.has(C.s_off):
         diag = _diagnose_raw(cl.parsed.sides[-1], e.rhs.subs(C.s_off, 0), cl)

@@ -2,6 +2,7 @@
 zero, not real, not finite), with concrete schedules standing in for beta(t), sigma(t), g(t), f(t)."""
 from __future__ import annotations
 
+import functools
 import random
 import zlib
 from typing import Dict, Optional, Tuple
@@ -22,6 +23,18 @@ _CONCRETE = {
 
 
 def _concrete(expr: sp.Expr, alt: bool = False) -> sp.Expr:
+    ints = expr.atoms(sp.Integral)
+    if ints:  # ∫₀ᵗ β(u) du recurs in every comparison of a formula: each integral is worked out once
+        expr = expr.xreplace({q: _concrete_integral(q, alt) for q in ints})
+    return _concrete_plain(expr, alt)
+
+
+@functools.lru_cache(maxsize=512)
+def _concrete_integral(q: sp.Integral, alt: bool) -> sp.Expr:
+    return _concrete_plain(q, alt)
+
+
+def _concrete_plain(expr: sp.Expr, alt: bool = False) -> sp.Expr:
     out = expr
     for fn, lam in _CONCRETE.items():
         if out.has(fn):

@@ -23,12 +23,13 @@ s_θ = −E/σ_τ, v_θ = α_τ E − σ_τ x_θ (Salimans & Ho 2022, Sec. 4). E
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Set, Tuple
 
 import sympy as sp
 
 from .atoms import Atom
+from .mt_labels import _IDX, _pair, _shift, _sub_label, label_of
 from .mt_text import Placeholder
 
 __all__ = ["Unknown", "Vocab", "label_of", "VEC_KINDS"]
@@ -40,53 +41,6 @@ VEC_KINDS = {"state": "mean.x", "data": "mean.x0", "noise": "variance", "aux": "
 
 class Unknown(ValueError):
     """A symbol the multi-time vocabulary does not give a meaning to (the formula stays unparsed)."""
-
-
-_IDX = re.compile(r"^(?P<k>\d*)i(?P<o>[+-]\d+)?$")
-
-
-def _shift(idx: str, by: int) -> Optional[str]:
-    m = _IDX.match(idx)
-    if m is None:
-        return None
-    o = int(m.group("o") or 0) + by
-    return m.group("k") + "i" + (f"{o:+d}" if o else "")
-
-
-def label_of(base: str, deco: str, sub: str) -> Optional[str]:
-    """The time point a time token names: t, s, u, t_i, t_i-1, s_2i, τ_i-1, t-Δt, t̂_i, λ (None if not a time token)."""
-    if base == "φ" and deco == "":  # an angle names its time point (Salimans & Ho 2022, Sec. 4)
-        lab = "φ" + ("_" + sub.replace("{", "").replace("}", "") if sub else "")
-        return lab if _sub_label(lab) else None
-    if base not in ("t", "s", "τ", "λ", "u") or deco not in ("", "hat"):
-        return None
-    head = base + ("\u0302" if deco == "hat" else "")
-    if not sub:
-        return head
-    sub = sub.replace("{", "").replace("}", "")
-    if re.fullmatch(r"[\w+\-Δ|]+", sub) is None:
-        return None
-    return head + "_" + sub
-
-
-def _sub_label(sub: str) -> Optional[str]:
-    """A subscript that itself is a time point: t, s, t_i-1, s_2i, τ_i, t-Δt."""
-    sub = sub.replace("{", "").replace("}", "")
-    if re.fullmatch(r"[tsu]|τ|λ", sub):
-        return sub
-    m = re.fullmatch(r"φ(_\w+)?([+-]δ)?", sub)
-    if m:  # an angle φ_t, φ_t − δ of the angular parametrisation (Salimans & Ho 2022, Sec. 4) names its time point
-        return sub
-    if re.fullmatch(r"[ts]'{1,2}", sub):  # t', t'' (Salimans & Ho 2022, Alg. 2: the two DDIM steps t -> t' -> t'')
-        return sub
-    if re.fullmatch(r"λ(?:'|′|\^′)", sub):  # λ' of Ho & Salimans 2022 (Sec. 2): another log-SNR point
-        return "λ'"
-    if re.fullmatch(r"t[+-]Δt|t[+-]\d", sub):
-        return sub
-    m = re.fullmatch(r"([tsτ])_(\d*i(?:[+-]\d+)?|\d+)", sub)
-    if m:
-        return m.group(1) + "_" + m.group(2)
-    return None
 
 
 @dataclass
@@ -195,6 +149,11 @@ class Vocab:
     # ---------------------------------------------------------------- atoms
     def atom(self, at: Atom, table: Dict[str, Placeholder], reader) -> sp.Expr:
         base, deco, sub, args = at.base, at.deco, at.sub.replace("{", "").replace("}", ""), at.args
+        if at.sup == "′" and args is not None and len(args) == 1 and self.mode != "edm" and base != "λ" \
+                and self.time_label_text(args[0]) == "t":
+            # Lagrange's prime on a function of time is its time derivative: γ'(t) = dγ/dt (Kingma et al. 2021, Eq. 3
+            # and App. A write γ'(t) for the learned schedule's derivative)
+            return self.ddt(self.atom(replace(at, sup=""), table, reader))
         if base == "Ψ" and sub in table:
             return self.placeholder(table[sub], reader)
         if args is not None and base in ("σ", "s") and not sub and len(args) == 1 and self.mode == "edm":
@@ -204,6 +163,8 @@ class Vocab:
             return self.param("σ_Q", real=True)
         if base == "μ" and sub == "Q":  # μ_Q(z_t, x; s, t): the posterior mean (VDM Sec. 3.2)
             return self.vec("aux", "μ_Q")
+        if base == "μ" and sub == "θ" and deco == "" and (args is None or len(args) == 3):
+            return self.vec("aux", "μ_θ")  # μ_θ(z_t; s, t): the model's mean of p(z_s | z_t) (VDM Sec. 3.3, App. A)
         if base == "μ" and deco == "tilde" and _pair(sub) and len(args or ()) == 2:
             # the posterior mean of q(z_a | z_b, x) (Kingma et al. 2021, Sec. 3.2 μ_Q; Ho & Salimans 2022, Sec. 2 μ̃_{λ'|λ})
             a_, b_ = _pair(sub)
@@ -227,7 +188,9 @@ class Vocab:
             # f(t) = d log α_t/dt, g²(t) = dσ_t²/dt − 2 (d log α_t/dt) σ_t² (Lu et al. 2022a, Eq. 2.2; Kingma et al. 2021, App. A)
             f = self.ddt(sp.log(self.alpha("t")))
             return f if base == "f" else sp.sqrt(self.ddt(self.sigma("t") ** 2) - 2 * f * self.sigma("t") ** 2)
-        if args is not None and base == "γ" and len(args) == 1:  # VDM γ(t), γ_η(t) = −log SNR(t) (Eq. 3)
+        if args is not None and len(args) == 1 and (base == "γ" or base == "ω" and sub == "η" and deco == ""):
+            # VDM γ(t), γ_η(t) = −log SNR(t) (Eq. 3): the monotone network with parameters η, whatever its letter
+            # (Luo 2022, Eq. 110 writes ω_η(t))
             return -2 * self.lam(self.time_label_text(args[0]))
         if args is not None:
             raise Unknown(at.name)
@@ -421,15 +384,6 @@ class Vocab:
         if self.default_point is None:
             self.default_point = (y, lab)
         return self.model(form, y, lab)
-
-
-def _pair(sub: str) -> Optional[Tuple[str, str]]:
-    """The two time points of a two-point subscript t|s, λ|λ' (None otherwise)."""
-    a_, bar, b_ = sub.partition("|")
-    if not bar:
-        return None
-    la, lb = _sub_label(a_), _sub_label(b_)
-    return (la, lb) if la and lb and la != lb else None
 
 
 def _bad(at: Atom):

@@ -41,8 +41,9 @@ _ENV = re.compile(r"\\(?:begin|end)\{(?:equation|align|aligned|alignat|gather|ga
 _DROP_ARG = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
 _DROP = re.compile(r"\\(?:nonumber|notag|displaystyle|textstyle|mathop\{\}\\!)(?![a-zA-Z])|\\!")
 _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.,;]?\s*$")
-#: a label before the formula, ending in a colon (``\\text{Reverse SDE:} dx = …``, full-width ``：`` too): prose, not math
-_LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*[:：]\s*\}\s*")
+#: a label before the formula, ending in a colon inside or right after the text group (``\\text{Reverse SDE:} dx = …``,
+#: ``\\text{逆向SDE}：``, full-width ``：`` too): prose, not math
+_LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*?(?:[:：]\s*\}|\}\s*[:：])\s*")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
@@ -194,6 +195,10 @@ def _matrix_rows(text: str) -> str:
     return r" \quad ".join(rows)
 
 
+#: ``z \sim N(0, I)``: a plain N after ``\sim`` is the normal distribution, as ``\mathcal{N}``
+_PLAIN_NORMAL = re.compile(r"(\\sim\s*)N\s*(?=\\left\s*\(|\()")
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if looks_plain(text):
@@ -220,6 +225,7 @@ def normalize_latex(text: str) -> str:
         s = rx.sub(rep, s)
     s = _LOG2PI.sub(r"\\log(\1)", s)
     s = _CLIP.sub(lambda m: m.group("x"), s)
+    s = _PLAIN_NORMAL.sub(r"\1\\mathcal{N}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)

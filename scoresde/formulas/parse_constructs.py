@@ -191,6 +191,8 @@ class ConstructRules:
             raise ParseError("cannot read the differential after 'd'")
         while self.accept("op", "_"):
             atom = Atom(atom.base, atom.deco, self.raw_group(), atom.sup, None, atom.font)
+        if atom.base in ("w", "W", "B") and self._peek_call():
+            self.arglist()  # dw(t), d\bar{w}(t): the Brownian motion at time t (Song et al. 2021 write w(t))
         if atom.base in ("w", "W", "B") and atom.deco == "bar":
             return DWBAR
         if atom.base in ("w", "W", "B"):

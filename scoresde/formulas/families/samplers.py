@@ -8,7 +8,7 @@ import sympy as sp
 from .. import canon as C
 from ..entry import Entry
 from ..ties_more import tie_anneal, tie_langevin, tie_snr
-from ._common import SONG, b, beta, collector, g2, h, s, S, xc
+from ._common import SONG, b, beta, collector, g2, h, s, S, xc, xp
 
 ENTRIES: List[Entry] = []
 _add = collector(ENTRIES)
@@ -23,6 +23,12 @@ _add(name="euler_maruyama", title="Euler–Maruyama step of the reverse SDE", so
      latex=r"x_{i-1} = x_i - [f(x_i, t_i) - g(t_i)^2 s_\theta(x_i, t_i)]\Delta t + g(t_i)\sqrt{\Delta t} z_i",
      relation="ReverseSDE.sde drift and diffusion times Δt", direction="reverse",
      lhs="x_prev", mean={xc: sp.Integer(1), C.FX: -h, s: g2 * h}, var=[g2 * h], tie=None)
+_add(name="euler_maruyama.forward", title="Euler–Maruyama step of the forward SDE",
+     source=f"{SONG}, Eq. 5 (Euler–Maruyama, Kloeden & Platen 1992, Eq. 9.1.1; Murphy 2023, Sec. 25.4.1)",
+     kind="step", family="generic", mode="discrete-continuous",
+     latex=r"x_{i+1} = x_i + f(x_i, t_i)\Delta t + g(t_i)\sqrt{\Delta t} z_i",
+     relation="LinearSDE.sde drift and diffusion times Δt, forward in time", direction="forward",
+     lhs="x_cur", mean={xp: sp.Integer(1), C.FX: h}, var=[g2 * h], tie=None)
 _add(name="vp.pf_euler", title="Euler step of the VP probability-flow ODE", source=f"{SONG}, Eq. 13 (Euler's method, negative time step)",
      kind="step", family="vp", mode="discrete-continuous",
      latex=r"x_{i-1} = x_i + \frac{1}{2}\beta(t_i)[x_i + s_\theta(x_i, t_i)]\Delta t",

@@ -93,7 +93,7 @@ class _Tex:
     def _Subscript(self, n: ast.Subscript) -> str:
         idx = ast.unparse(n.slice).replace(" ", "")
         if re.fullmatch(r"\(?[:,.]*(?:None[:,.]*)*\)?", idx):  # a[:, None, None]: broadcasting, the array itself
-            return self(n.value)
+            return self.wrap(n.value)  # bracketed when an inlined intermediate made it a sum
         if not isinstance(n.value, ast.Name):
             raise CodeError("cannot read an index of an expression")
         if not re.fullmatch(r"[A-Za-z0-9_+\-]+", idx):

@@ -39,7 +39,7 @@ class ObjectiveError(ValueError):
 _HEAD = re.compile(
     r"(?P<head>\\(?:hat|tilde|bar|widehat|widetilde)\s*\{\s*(?:\\[a-zA-Z]+|[a-zA-Z])\s*\}|\\(?:hat|tilde|bar)\s*(?:\\[a-zA-Z]+|[a-zA-Z])"
     r"|\\(?:text|mathrm|operatorname|mathcal|mathscr)\s*\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z])"
-    r"(?P<p1>'*)(?P<sub>\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?(?P<p2>'*)\s*\(")
+    r"(?P<p1>'*)(?P<sub>\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?(?P<p2>'*)(?P<sup>\^\s*(?:\{\s*[a-zA-Z]\s*\}|[a-zA-Z]))?\s*\(")
 _NOT_HEADS = {"log", "exp", "sqrt", "frac", "sin", "cos", "tan", "tanh", "sinh", "cosh", "ln", "sum", "int", "prod",
               "min", "max", "left", "right", "nabla", "partial", "operatorname{tr}", "mathrm{tr}", "text{tr}", "det"}
 _NABLA_LOG = re.compile(r"\\nabla\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*\\log\s*")
@@ -205,6 +205,7 @@ def _holders(text: str, pc: Piece) -> str:
             args = text[h.end():j]
             sub = h.group("sub") or ""
             primes = h.group("p1") + h.group("p2")
+            sub += h.group("sup") or ""  # p^i(c | z): the implicit classifier (Ho & Salimans 2022, Sec. 3.2)
             model = bool(re.search(r"\\theta|θ|\\phi|φ", sub)) and bare not in ("p", "q", "ell") and "log" not in head
             kl = "KL" in sub or bare == "KL" or "KL" in head
             model = (model or bare in ("D", "F")) and not kl

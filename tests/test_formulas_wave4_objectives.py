@@ -55,10 +55,20 @@ def test_wrong_guidance_forms_are_inconsistent(text):
     assert "rhs" in v.terms
 
 
-def test_ho_salimans_tilde_with_w_as_scale_is_consistent_not_exact():
-    # Ho & Salimans's ε̃ with their w means κ = 1 + w; w used as the scale itself is valid guidance, another convention
+def test_ho_salimans_tilde_with_w_must_have_kappa_one_plus_w():
+    # Ho & Salimans define ε̃ with their w as κ = 1 + w: w used as the scale itself is not their ε̃
     v = _one(r"\tilde{\epsilon}_\theta(z_t, c) = \epsilon_\theta(z_t) + w\left(\epsilon_\theta(z_t, c) - \epsilon_\theta(z_t)\right)")
-    assert v.verdict == "consistent", v.detail
+    assert v.verdict == "inconsistent", v.detail
+    v = _one(r"\tilde{\epsilon}_\theta(z_t, c) = \epsilon_\theta(z_t, c) + w\left(\epsilon_\theta(z_t, c) - \epsilon_\theta(z_t)\right)")
+    assert v.verdict == "exact", v.detail
+
+
+def test_explicit_score_matching_at_a_noisy_state():
+    # E‖s_θ(x_t, t) − ∇log q(x_t)‖²: the model against the marginal score at the same point (Hyvärinen 2005 at level t)
+    v = _one(r"\mathbb{E}\left[\|s_\theta(x_t, t) - \nabla_{x_t}\log q(x_t)\|^2\right]")
+    assert v.verdict == "exact", v.detail
+    v = _one(r"\mathbb{E}\left[\|s_\theta(x_t, t) + \nabla_{x_t}\log q(x_t)\|^2\right]")
+    assert v.verdict == "inconsistent", v.detail
 
 
 def test_sampled_in_words_step():
@@ -66,3 +76,77 @@ def test_sampled_in_words_step():
     assert v.verdict == "exact", v.detail
     v = _one(r"x_{k-1} \gets \text{sample from } \mathcal{N}(\mu - s\Sigma\nabla_{x_k}\log p_\phi(y \mid x_k), \Sigma)")
     assert v.verdict == "inconsistent", v.detail
+
+
+# ------------------------------------------------------------------------------------------- objectives by meaning
+@pytest.mark.parametrize("text, verdict", [
+    # VE denoising score matching in noise form under a name no registry entry uses, std written s_k, level k
+    (r"\mathcal{J}_k(\phi) = \mathbb{E}_{\mathbf{y}, \boldsymbol{\xi}}\left[\|s_k\,\mathbf{s}_\phi(\mathbf{y} + s_k\boldsymbol{\xi}, k) + \boldsymbol{\xi}\|^2\right]", None),
+    # the same with the kernel's mean coefficient a_t: x_t = a_t y + s_t ξ, the score target −ξ/s_t, weighting g²
+    (r"\mathcal{L}_{\mathrm{lik}} = \mathbb{E}_{t, \mathbf{y}, \boldsymbol{\xi}}\Big[g(t)^2\Big\|\mathbf{s}_\theta(\mathbf{x}_t, t) + \frac{\boldsymbol{\xi}}{\sigma_t}\Big\|^2\Big]", None),
+    # ε-prediction with a named state and the 1/σ² weight (unit weight on the score residual), min over φ
+    (r"\min_{\phi}\,\mathbb{E}_{t, \mathbf{x}_0, \boldsymbol{\epsilon}}\,\frac{1}{\sigma_t^2}\big\|\boldsymbol{\epsilon}_\phi(\mathbf{x}_t, t) - \boldsymbol{\epsilon}\big\|^2", None),
+    # explicit score matching (Fisher divergence) written with q and the model first, no ½
+    (r"\mathbb{E}_{q(\mathbf{u})}\big[\|\mathbf{s}_\theta(\mathbf{u}) - \nabla_{\mathbf{u}}\log q(\mathbf{u})\|^2\big]", None),
+    # a denoiser loss in VP notation: D(√ᾱ y + √(1 − ᾱ) n) regressed on y
+    (r"J(\theta) = \mathbb{E}_{\mathbf{y}, \mathbf{n}}\|D_\theta(\sqrt{\bar\alpha_t}\mathbf{y} + \sqrt{1-\bar\alpha_t}\,\mathbf{n}, t) - \mathbf{y}\|^2", None),
+])
+def test_objectives_read_by_meaning_are_exact(text, verdict):
+    v = _one(text)
+    assert v.verdict == "exact", v.detail
+
+
+@pytest.mark.parametrize("text", [
+    # the kernel's score with the wrong sign of the noise (σ s − ξ)
+    r"\mathcal{J}_k(\phi) = \mathbb{E}_{\mathbf{y}, \boldsymbol{\xi}}\left[\|s_k\,\mathbf{s}_\phi(\mathbf{y} + s_k\boldsymbol{\xi}, k) - \boldsymbol{\xi}\|^2\right]",
+    # the kernel's score mis-scaled: ξ/σ_t² for ξ/σ_t
+    r"\mathcal{L}_{\mathrm{lik}} = \mathbb{E}_{t, \mathbf{y}, \boldsymbol{\xi}}\Big[g(t)^2\Big\|\mathbf{s}_\theta(\mathbf{x}_t, t) + \frac{\boldsymbol{\xi}}{\sigma_t^2}\Big\|^2\Big]",
+    # the model added to the kernel's score instead of regressed on it
+    r"\phi^* = \arg\min_\phi \mathbb{E}_{t}\big[\mathbb{E}_{\mathbf{u}_0}\mathbb{E}_{\mathbf{u}_t\mid\mathbf{u}_0}\|\mathbf{s}_\phi(\mathbf{u}_t, t) + \nabla_{\mathbf{u}_t}\log q_{0t}(\mathbf{u}_t\mid\mathbf{u}_0)\|^2\big]",
+    # the VP input with ᾱ_t for √ᾱ_t: no kernel's sample
+    r"J(\theta) = \mathbb{E}_{\mathbf{y}, \mathbf{n}}\|D_\theta(\bar\alpha_t\mathbf{y} + \sqrt{1-\bar\alpha_t}\,\mathbf{n}, t) - \mathbf{y}\|^2",
+    # a denoiser regressed on the noise
+    r"J(\theta) = \mathbb{E}_{\mathbf{y}, \mathbf{n}}\|D_\theta(\sqrt{\bar\alpha_t}\mathbf{y} + \sqrt{1-\bar\alpha_t}\,\mathbf{n}, t) - \mathbf{n}\|^2",
+])
+def test_objectives_read_by_meaning_wrong_residual(text):
+    v = _one(text)
+    assert v.verdict == "inconsistent", v.detail
+    assert v.terms == ["rhs"]
+
+
+def test_objective_with_another_positive_weighting_is_consistent():
+    # the score residual weighted by σ_t (not σ_t², g², 1 or λ): a valid objective with another weighting
+    v = _one(r"\mathcal{L}_{\mathrm{lik}} = \mathbb{E}_{t, \mathbf{y}, \boldsymbol{\xi}}\Big[\sigma_t\Big\|\mathbf{s}_\theta(\mathbf{x}_t, t) + \frac{\boldsymbol{\xi}}{\sigma_t}\Big\|^2\Big]")
+    assert v.verdict == "consistent", v.detail
+
+
+def test_loss_named_by_a_superscript_word():
+    # Weng's L_t^{simple} spelling with other letters for the noise and the data
+    v = _one(r"L^{\mathrm{simple}}_t = \mathbb{E}_{t, \mathbf{x}_0, \boldsymbol{\epsilon}_t}\Big[\|\boldsymbol{\epsilon}_\theta(\sqrt{\bar\alpha_t}\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol{\epsilon}_t, t) - \boldsymbol{\epsilon}_t\|^2\Big]")
+    assert v.verdict == "exact", v.detail
+    v = _one(r"L^{\mathrm{simple}}_t = \mathbb{E}_{t, \mathbf{x}_0, \boldsymbol{\epsilon}_t}\Big[\|\boldsymbol{\epsilon}_\theta(\bar\alpha_t\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol{\epsilon}_t, t) - \boldsymbol{\epsilon}_t\|^2\Big]")
+    assert v.verdict == "inconsistent", v.detail
+
+
+# ------------------------------------------------------------------------------------------- weightings λ(t)
+@pytest.mark.parametrize("text, verdict, target", [
+    # sub-VP: g² = β(t)(1 − e^{−2∫β}) (Song et al. 2021, Eq. 33's diffusion)
+    (r"\lambda(t) = \beta(t)\left(1 - e^{-2\int_0^t\beta(u)\,\mathrm{d}u}\right)", "exact", "objective.likelihood_weighting"),
+    # VP kernel variance written with ᾱ(t)
+    (r"\lambda(t) = 1 - \bar\alpha(t)", "exact", "objective.simple_weighting"),
+    # a chain through g² on the VP SDE
+    (r"\lambda(t) = g(t)^2 = \beta(t)", "exact", "objective.likelihood_weighting"),
+    # β(t)² is positive but neither σ_t² nor g²: another valid weighting
+    (r"\lambda(t) = \beta(t)^2", "consistent", None),
+    # negative: not a weighting
+    (r"\lambda(t) = -\int_0^t\beta(u)\,\mathrm{d}u", "inconsistent", None),
+    # the chain's two sides differ
+    (r"\lambda(t) = g(t)^2 = 1 - \bar\alpha(t)", "inconsistent", None),
+    # g³: written in g, a claim about the likelihood weighting
+    (r"\lambda(t) = g(t)^3", "inconsistent", None),
+])
+def test_weightings(text, verdict, target):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if target:
+        assert v.target == target

@@ -282,6 +282,12 @@ def _refs():
 
 def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict]:
     """The verdict of one objective formula, or None when the text is not an objective (the usual reader goes on)."""
+    if target is None or target.endswith("_weighting"):
+        from .objective_weighting import judge_weighting
+
+        wv = judge_weighting(text)
+        if wv is not None:
+            return wv
     if target is None or target.startswith("likelihood."):
         from .likelihood_reader import judge_likelihood
 
@@ -329,6 +335,13 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         if got is not None:
             results.append((RANK[got[0]], got[2], name, got))
     if not results:
+        if ob.role == "value":  # a name shared with a registry objective of another structure: judged by its integrand
+            by = _by_integrand(text, ob, kind, refs)
+            if by.verdict != "unparsed":
+                return by
+        sem = _semantic(text, ob, kind)
+        if sem is not None:
+            return sem
         models = ", ".join(sorted(ob.models)) or "no network output"
         return Verdict(text, "unparsed", f"read as {kind} ({models}), but no registry objective has this form "
                        "(the same network output, states and scores)", claim=kind)
@@ -352,8 +365,26 @@ def _by_integrand(text: str, ob: Objective, kind: str, refs) -> Verdict:
         if got is not None and got[0] == "exact":
             return Verdict(text, "exact", f"{got[1]}; the name {ob.name} is not the registry's, but the integrand is that of "
                            f"{ref.title} ({ref.source})", claim=kind, target=name)
+    sem = _semantic(text, ob, kind)
+    if sem is not None:
+        return sem
     return Verdict(text, "unparsed", f"read as {kind}, but no registry objective is named {ob.name} and none has the "
                    "same integrand", claim=kind)
+
+
+def _semantic(text: str, ob: Objective, kind: str) -> Optional[Verdict]:
+    """The objective judged by its meaning (objective_semantics): the residual at the ideal network, the weighting."""
+    from .objective_semantics import judge_semantics
+
+    if ob.assume or ob.conditions:
+        return None  # a stated value or side condition is a claim about one weight: only the registry's form judges it
+    got = judge_semantics(ob)
+    if got is None:
+        return None
+    verdict, detail = got
+    if verdict != "inconsistent" and ob.role == "value" and any(ob.name in r_.names for r_ in _refs().values()):
+        return None  # a registry loss's name fixes its weight and normalisation: a valid residual is not enough
+    return Verdict(text, verdict, detail, claim=kind, terms=[] if verdict == "exact" else ["rhs"])
 
 
 def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:

@@ -97,6 +97,10 @@ class Objective:
     assume: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     #: side conditions on the sampling written beside it (p_t ∝ √E[L_t²], Σ p_t = 1), normalised text
     conditions: List[str] = field(default_factory=list)
+    #: the factors of weight · ‖inner‖² (None without a norm) and the expectations' subscripts as written
+    weight: Optional[sp.Expr] = None
+    inner: Optional[sp.Expr] = None
+    expectations: List[str] = field(default_factory=list)
 
     @property
     def models(self) -> Dict[str, List[List[sp.Expr]]]:
@@ -105,13 +109,13 @@ class Objective:
 
 def looks_like_objective(text: str) -> bool:
     """Cheap test on the raw text: an expectation, arg min, a squared norm, or a loss named on the left."""
-    if re.search(r"\\arg\s*\\?min|\\argmin|\\operatorname\*?\{arg", text):
+    if re.search(r"\\arg\s*\\?min|\\argmin|\\operatorname\*?\{arg|\\min\s*_\s*\{?\s*\\(?:theta|phi)", text):
         return True
     bare = re.sub(r"(?:,\s*(?:\\q?quad\s*)?\\[a-zA-Z]+\s*_\s*(?:\{[^{}]*\}|[a-zA-Z0-9])\s*(?:\^\s*\{?\s*2\s*\}?)?\s*=[^=,]+)+\s*$", "", text)
     if re.search(r"(?:\\\||\\Vert|\\lVert|\|\|)[^=]*(?:\\\||\\Vert|\\rVert|\|\|)\s*(?:_\s*\{?2\}?\s*)?\^\s*\{?2", text) and (
             "=" not in bare or re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|L|J|\\ell)(?![a-zA-Z])", text)):
         return True
-    return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
+    return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:\^\s*\{?\s*\\(?:text|mathrm)\s*\{[a-z]+\}\s*\}?\s*)?(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
                          r"(?:\(.*?\))?\s*(?:=|:=|\\triangleq|\\coloneqq|\\equiv)", text))
 
 
@@ -243,8 +247,21 @@ def _new_holder(pc: Piece, sym: sp.Symbol) -> str:
 
 
 # ------------------------------------------------------------------------------------------- objectives
-_THETA_STAR = re.compile(r"^\s*\\?(?:theta|θ)\s*\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?\s*$")
-_LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*(?:\((?P<args>.*)\))?\s*$")
+_THETA_STAR = re.compile(r"^\s*\\?(?:theta|θ|phi|φ|psi|ψ)\s*\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?\s*$")
+_SUPWORD = r"(?P<sup>\^\s*(?:\{\s*\\(?:text|mathrm|rm|operatorname)\s*\{[a-zA-Z]{2,}\}\s*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[a-zA-Z]{2,}\}|\{[a-zA-Z]{2,}\}))?"
+#: a loss's name on the left: L, J, 𝓛, 𝒥, ℓ with a subscript (and a word as superscript, either order: Weng 2021 writes
+#: L_t^{simple}, the loss L_simple evaluated at step t), and its arguments
+_LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*" + _SUPWORD.replace("sup>", "sup0>") +
+                       r"\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
+                       + _SUPWORD + r"\s*(?:\((?P<args>.*)\))?\s*$")
+
+
+def _loss_name(m: "re.Match[str]") -> str:
+    """The normalised name of a loss on the left: a word superscript is the name (L_t^simple -> L_simple)."""
+    sup = m.group("sup") or m.group("sup0")
+    if sup:
+        return norm_name(m.group("head") + "_" + re.sub(r"^\^\s*", "", sup))
+    return norm_name(m.group("head") + (m.group("sub") or ""))
 
 
 _UNIFORM = re.compile(r"^\s*(?P<v>[a-zA-Z])\s*\\sim\s*(?:\\mathcal\s*\{\s*U\s*\}|U|\\operatorname\s*\{\s*U\s*\})\s*"
@@ -330,7 +347,7 @@ def read_objective(text: str) -> Objective:
             m = _LOSS_LHS.match(lhs)
             if not m:
                 raise ObjectiveError(f"the left side {lhs!r} is not a loss's name or θ*")
-            role, name = "value", norm_name(m.group("head") + (m.group("sub") or ""))
+            role, name = "value", _loss_name(m)
     try:
         st = read_structure(rhs)
     except ValueError as err:
@@ -342,21 +359,29 @@ def read_objective(text: str) -> Objective:
     if role == "bare" and st.argmin is not None:
         role = "minimiser"
     samp = _sampling(st.expectations, pc)
+    weight = inner = None
     if st.norm is not None:
         inner = read_piece(st.norm, pc)
-        integrand = read_piece(st.weight, pc) * inner**2
+        weight = read_piece(st.weight, pc)
+        integrand = weight * inner**2
     else:
         integrand = _sequence(st.body, pc, st)
-    integrand = integrand.xreplace(samp)
+    # the same substitutions on the integrand and on its two factors (kept for objective_semantics)
+    parts = sp.Tuple(integrand, weight if weight is not None else sp.Integer(1), inner if inner is not None else sp.Integer(0))
+    parts = parts.xreplace(samp)
     for mname, calls in pc.models.items():
         pc.models[mname] = [[a.xreplace(samp) for a in call] for call in calls]
-    integrand = _standard_noise(integrand, pc)
-    integrand = _ddpm_alpha(integrand, pc)
+    parts = _standard_noise(parts, pc)
+    parts = _ddpm_alpha(parts, pc)
     if defs:
-        dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
-        integrand = integrand.xreplace(dsub)
+        dsub = {s_: defs[s_.name] for s_ in parts.free_symbols if s_.name in defs}
+        parts = parts.xreplace(dsub)
+    integrand = parts[0]
+    if inner is not None:
+        weight, inner = parts[1], parts[2]
     return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text,
-                     _uniforms(st.expectations, pc), _assumptions(stated), sorted(conditions))
+                     _uniforms(st.expectations, pc), _assumptions(stated), sorted(conditions), weight, inner,
+                     list(st.expectations))
 
 
 def _condition(extra: str) -> str:
@@ -417,7 +442,8 @@ def _standard_noise(integrand: sp.Expr, pc: Piece) -> sp.Expr:
         for call in calls:
             for a_ in call:
                 syms |= a_.free_symbols
-    noises = [s_ for s_ in syms if s_.name == "ε" or s_.name.startswith("ξ[")]
+    # ε, ε_t (Weng 2021), ε_0 (Luo 2022): the noise whatever its index, when it is the only one
+    noises = [s_ for s_ in syms if re.fullmatch(r"ε(_[0-9k])?", s_.name) or s_.name.startswith("ξ[")]
     if len(noises) != 1:
         return integrand
     xi = pc.sym("ξ", "var")

@@ -83,6 +83,8 @@ def clean(text: str) -> str:
     s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}|\\mathrm\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\underset\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*\{\s*\\arg\s*\\?min\s*\}", r"\\arg\\min_{\1}", s)
     s = re.sub(r"\\argmin(?![a-zA-Z])", r"\\arg\\min", s)
+    # min_θ E[…] (the minimisation written with \min over the parameters): the same minimiser as arg min_θ
+    s = re.sub(r"(?<!\\arg)(?<!\\arg )\\min\s*_\s*(\{\s*\\(?:theta|phi)\s*\}|\\(?:theta|phi)(?![a-zA-Z]))", r"\\arg\\min_\1", s)
     s = _SIZING.sub(" ", s)
     s = _signed_underbraces(s)
     s = _strip_wrappers(s)

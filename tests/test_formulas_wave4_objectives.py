@@ -150,3 +150,18 @@ def test_weightings(text, verdict, target):
     assert v.verdict == verdict, v.detail
     if target:
         assert v.target == target
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the KL separator written \parallel and D_\text{KL} without braces (the VLB terms, other bold macros)
+    (r"L_{t-1} = D_\mathrm{KL}(q(\boldsymbol{x}_{t-1} \vert \boldsymbol{x}_t, \boldsymbol{x}_0) \parallel p_\theta(\boldsymbol{x}_{t-1} \vert \boldsymbol{x}_t))", "exact"),
+    (r"L_{t-1} = D_\mathrm{KL}(p_\theta(\boldsymbol{x}_{t-1} \vert \boldsymbol{x}_t) \parallel q(\boldsymbol{x}_{t-1} \vert \boldsymbol{x}_t, \boldsymbol{x}_0))", "inconsistent"),
+    # the VLB counted down, its name in capitals
+    (r"L_\mathrm{VLB} = L_T + L_{T-1} + \cdots + L_0", "exact"),
+    # a mean model without arguments against the posterior mean (Luo's μ_θ, μ_q), and against the wrong one
+    (r"\arg\min_\theta \frac{1}{2\sigma_t^2}\|\mu_\theta - \tilde\mu_t\|^2", "consistent"),
+    (r"\arg\min_\theta \frac{1}{2\sigma_t^2}\|\mu_\theta + \tilde\mu_t\|^2", "inconsistent"),
+])
+def test_vlb_spellings_and_mean_models(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

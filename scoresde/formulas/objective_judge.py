@@ -18,6 +18,7 @@ compared in the same notation. The rule (docs/verify.md, "Training objectives"):
 from __future__ import annotations
 
 import random
+import re
 from typing import Dict, Optional, Tuple
 
 import sympy as sp
@@ -136,6 +137,11 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     return "inconsistent", f"expected {want}, found {got}", score + 2
 
 
+def name_key(name: str) -> str:
+    """A loss name compared without the case of a word subscript: L_VLB, L_vlb, L_Simple are one name (L_T, L_t are not)."""
+    return re.sub(r"_([A-Za-z]{2,})", lambda m: "_" + m.group(1).lower(), name)
+
+
 def _refs():
     from .families.objectives import OBJECTIVE_REFS
     return OBJECTIVE_REFS
@@ -183,7 +189,7 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     if target is not None:
         cands = {target: refs[target]}
     elif ob.role == "value":
-        cands = {n: r for n, r in refs.items() if ob.name in r.names}
+        cands = {n: r for n, r in refs.items() if name_key(ob.name) in {name_key(q) for q in r.names}}
         if not cands:
             return _by_integrand(text, ob, kind, refs)
     elif ob.role == "minimiser":
@@ -243,7 +249,7 @@ def _semantic(text: str, ob: Objective, kind: str) -> Optional[Verdict]:
     if got is None:
         return None
     verdict, detail = got
-    if verdict != "inconsistent" and ob.role == "value" and any(ob.name in r_.names for r_ in _refs().values()):
+    if verdict != "inconsistent" and ob.role == "value" and any(name_key(ob.name) in {name_key(q) for q in r_.names} for r_ in _refs().values()):
         return None  # a registry loss's name fixes its weight and normalisation: a valid residual is not enough
     return Verdict(text, verdict, detail, claim=kind, terms=[] if verdict == "exact" else ["rhs"])
 

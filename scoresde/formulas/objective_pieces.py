@@ -114,6 +114,11 @@ def read_piece(text: str, pc: Piece) -> sp.Expr:
                          and at.base in ("x", "z")) or eps_noise else "param"
         if at.base in ("L", "ℓ") and role == "param":
             role = "loss"
+        if at.args is None and re.search(r"θ|φ", at.sub) and at.base in ("μ", "ε", "s", "v", "x", "D"):
+            # a network's output written without its arguments (Luo 2022: μ_θ, ε̂_θ): a model, no call to compare
+            pc.models.setdefault(name, [])
+            sub[s_] = pc.sym("M[" + name + "]", "model")
+            continue
         sub[s_] = pc.sym(name, role)
     return p.sides[0].xreplace(sub)
 

@@ -292,6 +292,8 @@ def _sequence(body: str, pc: Piece, st) -> sp.Expr:
     if len(heads) != 1 or len(subs) < 2:
         raise ObjectiveError("a sequence with \\ldots whose terms are not one quantity with different indices")
     head = heads.pop()
+    if subs[-1].isdigit() and not subs[0].isdigit():  # L_T + L_{T−1} + … + L_0 (Weng 2021): the same sum, counted down
+        subs = subs[::-1]
     if all(q.isdigit() for q in subs[:2]) and int(subs[1]) != int(subs[0]) + 1:
         raise ObjectiveError("a sequence with \\ldots whose first two indices are not consecutive")
     total = pc.sym(f"Σ[{norm_name('_k=' + subs[0])[1:]};{norm_name('_' + subs[-1])[1:]}]", "param")

@@ -5,7 +5,8 @@ Every denoising / score-matching objective of the family (Vincent 2011; Song & E
 network on the quantity it predicts, at a noisy sample x_t = a x_0 + b ξ of the kernel (ξ ∼ N(0, I)):
 
 * a noise predictor ε_θ on ξ, a score model s_θ on the kernel's score −ξ/b (or on the marginal score ∇log p_t(x)
-  at the same x: explicit score matching / the Fisher divergence, Hyvärinen 2005), a denoiser D / x̂_θ on x_0.
+  at the same x: explicit score matching / the Fisher divergence, Hyvärinen 2005), a denoiser D / x̂_θ on x_0, a
+  mean model μ_θ on the posterior mean μ̃_t (μ_q).
 
 So the claim is read as: the residual inside the norm must vanish when the network is replaced by its ideal
 value (checked at random values of every data, noise and schedule symbol). A named noisy state (x_t, x̃, x(t))
@@ -36,7 +37,7 @@ _STATE = re.compile(r"(?:x|z|y)(?:_k|_[1-9]|\(k\)|̃|_λ|_σ.*)|x̃.*|x'|x′|x\
 _DATA = re.compile(r"(?:x|y)(?:_0|\(0\))?|x_0")
 _P = "[θφψ]"  # the parameters' letter
 _KINDS = (("eps", re.compile(rf"M\[(?:ε|ϵ)[\u0302\u0303]?_{_P}\]")), ("score", re.compile(rf"M\[s_{_P}\]")),
-          ("data", re.compile(rf"M\[(?:D|D_{_P}|x[\u0302\u0303]?_{_P}|x[\u0302\u0303])\]")))
+          ("data", re.compile(rf"M\[(?:D|D_{_P}|x[\u0302\u0303]?_{_P}|x[\u0302\u0303])\]")), ("mean", re.compile(rf"M\[μ_{_P}\]")))
 
 
 def _model(ob: Objective) -> Optional[Tuple[str, sp.Symbol, List[sp.Expr]]]:
@@ -51,6 +52,8 @@ def _model(ob: Objective) -> Optional[Tuple[str, sp.Symbol, List[sp.Expr]]]:
         return None
     kind, sym = found[0]
     calls = ob.models.get(sym.name[2:-1], [])
+    if kind == "mean" and not calls:
+        return kind, sym, []  # μ_θ written without arguments: only its target matters
     if len(calls) != 1 or not calls[0]:
         return None
     return kind, sym, calls[0]
@@ -96,12 +99,19 @@ def judge_semantics(ob: Objective) -> Optional[Tuple[str, str]]:
     kind, msym, call = got
     roles = ob.piece.roles
     a = None
-    inp = call[0]
+    inp = call[0] if call else sp.Integer(0)
     allsyms = ob.integrand.free_symbols | inp.free_symbols
     vars_ = {s_ for s_ in allsyms if roles.get(s_.name) == "var"}
     targets = {s_ for s_ in ob.inner.free_symbols if roles.get(s_.name) == "target"}
     if any(roles.get(s_.name) in ("loss", "model") for s_ in ob.inner.free_symbols - {msym}):
         return None
+    if kind == "mean":
+        # a mean predictor regressed on the posterior mean μ̃_t(x_t, x_0) / μ_q (Ho et al. 2020, Eq. 8; Luo 2022, Eq. 92)
+        post = [s_ for s_ in ob.inner.free_symbols if s_ != msym and s_.name.startswith("μ")]
+        if len(post) != 1:
+            return None
+        return _finish(ob, kind, msym, post[0], ob.inner.xreplace({msym: post[0]}), None, None,
+                       f"the mean model against the posterior mean {post[0].name}")
     xi = sp.Symbol("ξ∘", real=True)
     x0 = sp.Symbol("x∘", real=True)
     sub: Dict[sp.Symbol, sp.Expr] = {}
@@ -198,11 +208,12 @@ def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp
     named = _named_weighting(w_model, w_score if kind in dm else None, b, pts)
     if named:
         return "exact", f"a valid {_KIND_TEXT[kind]} objective ({how}) with {named}"
-    return "consistent", (f"a valid {_KIND_TEXT[kind]} objective ({how}) whose weight on the score residual, "
+    what = "weight on the score residual" if kind in dm else "weight"
+    return "consistent", (f"a valid {_KIND_TEXT[kind]} objective ({how}) whose {what}, "
                           f"{_show(w_score)}, is positive but none of the family's weightings (1, σ², g², λ)")
 
 
-_KIND_TEXT = {"eps": "noise-prediction", "score": "score-matching", "data": "denoiser"}
+_KIND_TEXT = {"eps": "noise-prediction", "score": "score-matching", "data": "denoiser", "mean": "mean-matching"}
 
 
 def _const(expr: sp.Expr, pts) -> bool:

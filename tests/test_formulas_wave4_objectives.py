@@ -165,3 +165,35 @@ def test_weightings(text, verdict, target):
 def test_vlb_spellings_and_mean_models(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------------------------------- likelihood
+@pytest.mark.parametrize("text, verdict", [
+    # div written as an operator, a velocity field v_θ (flow notation), instantaneous and integrated forms
+    (r"\frac{\partial \log p_t(\mathbf{z}(t))}{\partial t} = -\mathrm{div}\, \mathbf{v}_\theta(\mathbf{z}(t), t)", "exact"),
+    (r"\frac{\partial \log p_t(\mathbf{z}(t))}{\partial t} = \mathrm{div}\, \mathbf{v}_\theta(\mathbf{z}(t), t)", "inconsistent"),
+    (r"\log p_0(\mathbf{z}(0)) = \log p_1(\mathbf{z}(1)) + \int_0^1 \operatorname{div}\, \mathbf{v}_\theta(\mathbf{z}(t), t)\,\mathrm{d}t", "exact"),
+    (r"\log p_0(\mathbf{z}(0)) = \log p_1(\mathbf{z}(1)) - \int_0^1 \operatorname{div}\, \mathbf{v}_\theta(\mathbf{z}(t), t)\,\mathrm{d}t", "inconsistent"),
+])
+def test_divergence_as_an_operator(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+_BOUND = (r"D_{\mathrm{KL}}(p_0 \,\|\, p_\theta) %s \frac{1}{2}\int_0^T\mathbb{E}_{p_t(\mathbf{x})}\left[%s\|\nabla_{\mathbf{x}}\log p_t(\mathbf{x})"
+          r" - \mathbf{s}_\theta(\mathbf{x}, t)\|^2\right]dt%s")
+
+
+@pytest.mark.parametrize("rel, weight, prior, verdict", [
+    (r"\le", "g(t)^2", r" + D_{\mathrm{KL}}(p_T \,\|\, \pi)", "exact"),
+    (r"\le", "g(t)", r" + D_{\mathrm{KL}}(p_T \,\|\, \pi)", "inconsistent"),   # g for g²
+    (r"\le", "g(t)^2", "", "inconsistent"),                                   # the prior term dropped
+    (r"\ge", "g(t)^2", r" + D_{\mathrm{KL}}(p_T \,\|\, \pi)", "inconsistent"),  # reversed
+])
+def test_likelihood_bound(rel, weight, prior, verdict):
+    v = _one(_BOUND % (rel, weight, prior))
+    assert v.verdict == verdict, v.detail
+    # the same with E over t ∼ U(0, T) written t ∈ U(0, T) and a factor T/2
+    if verdict == "exact":
+        v = _one(r"\mathrm{KL}(p_0\|p_\theta) \leq \frac{T}{2}\mathbb{E}_{t \in \mathcal{U}(0, T)}\mathbb{E}_{p_t(\mathbf{x})}[g(t)^2\|\nabla_\mathbf{x}\log p_t(\mathbf{x}) - \mathbf{s}_\theta(\mathbf{x}, t)\|^2] + \mathrm{KL}(p_T\|\pi)")
+        assert v.verdict == "exact", v.detail

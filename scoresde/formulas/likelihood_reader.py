@@ -26,6 +26,8 @@ _DLOGP = re.compile(r"^\s*\\frac\s*\{\s*" + _D + r"\s*\\log\s*(?P<dens>.+?)\s*\}
 _TRACE = re.compile(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr|trace)\s*\}|\\(?:tr|Tr|trace)(?![a-zA-Z])")
 _JAC = re.compile(r"^\s*\\frac\s*\{\s*" + _D + r"\s*(?P<f>.+?)\s*\}\s*\{\s*" + _D + r"\s*(?P<x>.+?)\s*\}\s*$")
 _EXPECT = re.compile(r"\\mathbb\s*\{?\s*E\s*\}?")
+#: div f written as an operator (Song et al. 2021, App. D.2 write \operatorname{div}): the same as ∇·f
+_DIV = re.compile(r"\\(?:operatorname|mathrm|text)\s*\{\s*div\s*\}\s*")
 SOURCE_CHEN = "Chen et al. 2018 (Neural ODEs), Thm. 1; Song et al. 2021, Eq. 39"
 SOURCE_HUTCH = "Hutchinson 1989; Grathwohl et al. 2019 (FFJORD); Song et al. 2021, App. D.2"
 
@@ -54,7 +56,7 @@ def _divergences(s: str, pc: Piece) -> Optional[str]:
             continue
         m = re.compile(r"\\nabla\s*·\s*").match(s, i)
         if m:
-            g = re.compile(r"(?:\\tilde\s*\{?\s*f\s*\}?|f)(?:\s*_\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*").match(s, m.end())
+            g = re.compile(r"(?:\\tilde\s*\{?\s*[fvh]\s*\}?|[fvh])(?:\s*_\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*").match(s, m.end())
             if g is None:
                 return None
             end = g.end()
@@ -122,9 +124,9 @@ def _holder(pc: Piece, name: str) -> str:
 
 def judge_likelihood(text: str) -> Optional[Verdict]:
     """The verdict of a change-of-variables or Hutchinson formula, or None when it is neither."""
-    if not re.search(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr)|\\nabla\s*\\cdot|\\tr(?![a-z])", text):
+    if not re.search(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr|div)|\\nabla\s*\\cdot|\\tr(?![a-z])", text):
         return None
-    s = clean(text)
+    s = _DIV.sub(r"\\nabla· ", clean(text))
     sides = split_top(s, ("=",))
     if len(sides) != 2:
         return None

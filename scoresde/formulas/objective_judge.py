@@ -155,6 +155,12 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         wv = judge_weighting(text)
         if wv is not None:
             return wv
+    if target is None or target == "objective.jsm":
+        from .objective_bound import judge_bound
+
+        bv = judge_bound(text)
+        if bv is not None:
+            return bv
     if target is None or target.startswith("likelihood."):
         from .likelihood_reader import judge_likelihood
 

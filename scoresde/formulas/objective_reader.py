@@ -87,7 +87,7 @@ def _loss_name(m: "re.Match[str]") -> str:
     return norm_name(m.group("head") + (m.group("sub") or ""))
 
 
-_UNIFORM = re.compile(r"^\s*(?P<v>[a-zA-Z])\s*\\sim\s*(?:\\mathcal\s*\{\s*U\s*\}|U|\\operatorname\s*\{\s*U\s*\})\s*"
+_UNIFORM = re.compile(r"^\s*(?P<v>[a-zA-Z])\s*\\(?:sim|in)\s*(?:\\mathcal\s*\{\s*U\s*\}|U|\\operatorname\s*\{\s*U\s*\})\s*"
                       r"\(\s*(?P<lo>[^,()]+?)\s*,\s*(?P<hi>[^,()]+?)\s*\)\s*$")
 
 

@@ -197,3 +197,26 @@ def test_likelihood_bound(rel, weight, prior, verdict):
     if verdict == "exact":
         v = _one(r"\mathrm{KL}(p_0\|p_\theta) \leq \frac{T}{2}\mathbb{E}_{t \in \mathcal{U}(0, T)}\mathbb{E}_{p_t(\mathbf{x})}[g(t)^2\|\nabla_\mathbf{x}\log p_t(\mathbf{x}) - \mathbf{s}_\theta(\mathbf{x}, t)\|^2] + \mathrm{KL}(p_T\|\pi)")
         assert v.verdict == "exact", v.detail
+
+
+# ------------------------------------------------------------------------------------------- code losses
+@pytest.mark.parametrize("text, verdict", [
+    ("loss = ((noise - eps_model(torch.sqrt(alphas_cumprod[t]) * x_start + torch.sqrt(1 - alphas_cumprod[t]) * noise, t)) ** 2).mean()", "exact"),
+    ("loss = (unet(sqrt_alphas_cumprod[t] * x_start + sqrt_one_minus_alphas_cumprod[t] * eps, t) - eps).pow(2).mean()", "exact"),
+    # a denoiser regressed on the data
+    ("loss = torch.mean((net(sqrt_alphas_cumprod[t] * x0 + sqrt_one_minus_alphas_cumprod[t] * noise, t) - x0) ** 2)", "exact"),
+    # ᾱ for √ᾱ on the data, and β for 1 − ᾱ
+    ("loss = ((noise - eps_model(alphas_cumprod[t] * x_start + torch.sqrt(1 - alphas_cumprod[t]) * noise, t)) ** 2).mean()", "inconsistent"),
+    ("loss = F.mse_loss(denoise_fn(sqrt_alphas_cumprod[t] * x_start + torch.sqrt(betas[t]) * noise, t), noise)", "inconsistent"),
+])
+def test_code_losses(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    assert "read from the code" in v.detail
+
+
+def test_lambda_t_subscript_is_the_log_snr_not_a_weighting():
+    # λ_t = log(α_t/σ_t) (Lu et al. 2022): not read as a weighting λ(t)
+    from scoresde.formulas.objective_weighting import judge_weighting
+
+    assert judge_weighting(r"\lambda_t = \log\frac{\alpha_t}{\sigma_t}") is None

@@ -155,6 +155,16 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         wv = judge_weighting(text)
         if wv is not None:
             return wv
+    from .objective_code import code_objective
+
+    code = code_objective(text)
+    if code is not None:  # a one-line code loss: judged as the objective it computes
+        cv = judge_objective(code, target)
+        if cv is not None:
+            cv.latex = text
+            cv.notes = [f"read from the code as {code}"] + list(cv.notes or [])
+            cv.detail = f"read from the code as E‖·‖²: {cv.detail}"
+        return cv
     if target is None or target == "objective.jsm":
         from .objective_bound import judge_bound
 

@@ -94,8 +94,8 @@ def _value(expr: sp.Expr, atoms, fam: str, t: float) -> Optional[float]:
 
 def judge_weighting(text: str) -> Optional[Verdict]:
     """The verdict of ``λ(t) = …`` / ``λ(σ) = …`` (chains allowed), or None when it is not one this module reads."""
-    if not re.match(r"\s*\\lambda\s*(?:\(\s*(?:t|\\sigma)\s*\)|_\s*\{?\s*t\s*\}?)\s*=", text):
-        return None
+    if not re.match(r"\s*\\lambda\s*\(\s*(?:t|\\sigma)\s*\)\s*=", text):
+        return None  # (λ_t is DPM-Solver's / VDM's half log-SNR, not a weighting: Lu et al. 2022, Sec. 3.1)
     from .parse import parse
 
     noise_level = re.match(r"\s*\\lambda\s*\(\s*\\sigma\s*\)\s*=", text)

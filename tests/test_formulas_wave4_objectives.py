@@ -220,3 +220,15 @@ def test_lambda_t_subscript_is_the_log_snr_not_a_weighting():
     from scoresde.formulas.objective_weighting import judge_weighting
 
     assert judge_weighting(r"\lambda_t = \log\frac{\alpha_t}{\sigma_t}") is None
+
+
+@pytest.mark.parametrize("rhs, verdict", [
+    (r"\frac{1}{2}\mathbb{E}_{p_{data}(\mathbf{y})}\mathbb{E}_{\boldsymbol\xi}\left[\left\|\sigma\mathbf{s}_\theta(\mathbf{y}+\sigma\boldsymbol\xi,\sigma)+\boldsymbol\xi\right\|^2\right]", "exact"),
+    # ℓ's ½ dropped
+    (r"\mathbb{E}_{p_{data}(\mathbf{y})}\mathbb{E}_{\boldsymbol\xi}\left[\left\|\sigma\mathbf{s}_\theta(\mathbf{y}+\sigma\boldsymbol\xi,\sigma)+\boldsymbol\xi\right\|^2\right]", "inconsistent"),
+    # the noise's sign
+    (r"\frac{1}{2}\mathbb{E}_{p_{data}(\mathbf{y})}\mathbb{E}_{\boldsymbol\xi}\left[\left\|\sigma\mathbf{s}_\theta(\mathbf{y}+\sigma\boldsymbol\xi,\sigma)-\boldsymbol\xi\right\|^2\right]", "inconsistent"),
+])
+def test_weighted_ncsn_term(rhs, verdict):
+    v = _one(r"\lambda(\sigma)\,\ell(\theta;\sigma) = " + rhs)
+    assert v.verdict == verdict, v.detail

@@ -137,6 +137,41 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     return "inconsistent", f"expected {want}, found {got}", score + 2
 
 
+_WEIGHTED = re.compile(r"^\s*\\lambda\s*\(\s*(?P<s>\\sigma)\s*\)\s*(?:\\[,;!: ]|\\cdot|\s)*(?P<loss>\\ell\s*\([^=]*\))\s*=(?P<rhs>[^=]*)$")
+
+
+def _weighted_loss(text: str, target: Optional[str]) -> Optional[Verdict]:
+    """``λ(σ) ℓ(θ; σ) = …`` (Song & Ermon 2019, Sec. 4.2: the weighted term of Eq. 6) with the registry's NCSN weighting
+    λ(σ) = σ² (objective.ncsn_weighting) and ℓ of Eq. 5 (½ E‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²): the right side read by its
+    meaning must be a valid score-matching objective whose weight on the score residual is exactly ½σ²."""
+    m = _WEIGHTED.match(text)
+    if m is None or target not in (None, "objective.dsm_sigma"):
+        return None
+    from .objective_semantics import judge_semantics
+
+    try:
+        ob = read_objective(m.group("rhs"))
+    except ObjectiveError:
+        return None
+    info: dict = {}
+    got = judge_semantics(ob, info)
+    if got is None:
+        return None
+    verdict, detail = got
+    claim = "the weighted NCSN term λ(σ) ℓ(θ; σ)"
+    src = "Song & Ermon 2019 (NCSN), Eq. 5 and Sec. 4.2 (λ(σ) = σ²)"
+    if verdict == "inconsistent":
+        return Verdict(text, verdict, f"{detail} ({src})", claim=claim, target="objective.dsm_sigma", terms=["rhs"])
+    w, b = info.get("w_score"), info.get("b")
+    if w is None or b is None:
+        return None
+    ratio = sp.simplify(w / (b**2 / 2))
+    if ratio == 1:
+        return Verdict(text, "exact", f"λ(σ) ℓ(θ; σ) with λ = σ² and ℓ's ½: {detail} ({src})", claim=claim, target="objective.dsm_sigma")
+    return Verdict(text, "inconsistent", f"the weight on the score residual: expected σ²/2 = λ(σ)·½, found {_show(w)} ({src})",
+                   claim=claim, target="objective.dsm_sigma", terms=["rhs"])
+
+
 def name_key(name: str) -> str:
     """A loss name compared without the case of a word subscript: L_VLB, L_vlb, L_Simple are one name (L_T, L_t are not)."""
     return re.sub(r"_([A-Za-z]{2,})", lambda m: "_" + m.group(1).lower(), name)
@@ -155,6 +190,9 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         wv = judge_weighting(text)
         if wv is not None:
             return wv
+    weighted = _weighted_loss(text, target)
+    if weighted is not None:
+        return weighted
     from .objective_code import code_objective
 
     code = code_objective(text)

@@ -89,8 +89,16 @@ def _std(ob: Objective, syms) -> Optional[sp.Expr]:
     return None
 
 
-def judge_semantics(ob: Objective) -> Optional[Tuple[str, str]]:
-    """(verdict, detail) of an objective read by its meaning, or None when it is not of this family."""
+def judge_semantics(ob: Objective, out: Optional[dict] = None) -> Optional[Tuple[str, str]]:
+    """(verdict, detail) of an objective read by its meaning, or None when it is not of this family; ``out`` gets
+    the weight on the score residual (key ``w_score``) and the kernel std (``b``) when they are known."""
+    got = _judge(ob)
+    if got is not None and out is not None and len(got) > 2:
+        out.update(got[2])
+    return got[:2] if got is not None else None
+
+
+def _judge(ob: Objective):
     if ob.inner is None or ob.weight is None:
         return None
     got = _model(ob)
@@ -206,11 +214,12 @@ def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp
     if not all(abs(v.imag) < 1e-12 and v.real > 0 for v in wv):
         return None
     named = _named_weighting(w_model, w_score if kind in dm else None, b, pts)
+    info = {"w_score": w_score if kind in dm else None, "b": b}
     if named:
-        return "exact", f"a valid {_KIND_TEXT[kind]} objective ({how}) with {named}"
+        return "exact", f"a valid {_KIND_TEXT[kind]} objective ({how}) with {named}", info
     what = "weight on the score residual" if kind in dm else "weight"
     return "consistent", (f"a valid {_KIND_TEXT[kind]} objective ({how}) whose {what}, "
-                          f"{_show(w_score)}, is positive but none of the family's weightings (1, σ², g², λ)")
+                          f"{_show(w_score)}, is positive but none of the family's weightings (1, σ², g², λ)"), info
 
 
 _KIND_TEXT = {"eps": "noise-prediction", "score": "score-matching", "data": "denoiser", "mean": "mean-matching"}

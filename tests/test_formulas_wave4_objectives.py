@@ -232,3 +232,15 @@ def test_lambda_t_subscript_is_the_log_snr_not_a_weighting():
 def test_weighted_ncsn_term(rhs, verdict):
     v = _one(r"\lambda(\sigma)\,\ell(\theta;\sigma) = " + rhs)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the v-target defined beside the loss (Salimans & Ho 2022, Sec. 4), other letters for the data
+    (r"\mathcal{L} = \mathbb{E}_{\mathbf{y}, \boldsymbol\epsilon, t}\left[\|\hat{\mathbf{v}}_\theta(\mathbf{z}_t, t) - \mathbf{v}\|^2\right], \quad \mathbf{v} = \alpha_t\boldsymbol\epsilon - \sigma_t\mathbf{y}", "exact"),
+    (r"\mathcal{L} = \mathbb{E}_{\mathbf{y}, \boldsymbol\epsilon, t}\left[\|\hat{\mathbf{v}}_\theta(\mathbf{z}_t, t) - \mathbf{v}\|^2\right], \quad \mathbf{v} = \sigma_t\boldsymbol\epsilon - \alpha_t\mathbf{y}", "inconsistent"),
+    # inline, the input written out
+    (r"\mathbb{E}\|\hat{v}_\theta(\alpha_t y + \sigma_t\epsilon, t) - (\alpha_t\epsilon - \sigma_t y)\|^2", "exact"),
+])
+def test_v_prediction(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -303,8 +303,8 @@ def _semantic(text: str, ob: Objective, kind: str) -> Optional[Verdict]:
     if got is None:
         return None
     verdict, detail = got
-    if verdict != "inconsistent" and ob.role == "value" and any(name_key(ob.name) in {name_key(q) for q in r_.names} for r_ in _refs().values()):
-        return None  # a registry loss's name fixes its weight and normalisation: a valid residual is not enough
+    if verdict != "inconsistent" and ob.role == "value" and "_" in ob.name and any(name_key(ob.name) in {name_key(q) for q in r_.names} for r_ in _refs().values()):
+        return None  # a registry loss's subscripted name (L_simple, L_{t−1}, 𝒥_SM) fixes its weight: a valid residual is not enough
     return Verdict(text, verdict, detail, claim=kind, terms=[] if verdict == "exact" else ["rhs"])
 
 
@@ -316,6 +316,8 @@ def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:
     sides = split_top(clean(text).rstrip(" ,"), ("=",))
     if len(sides) < 3 or "," in sides[-1] and len(split_top(sides[-1], (",",))) > 1:
         return None
+    if any(len(split_top(x, (",",))) > 1 for x in sides[1:-1]):
+        return None  # "L = …, v = …": a definition beside the objective, not a chain
     from .objective_reader import _LOSS_LHS
 
     if not _LOSS_LHS.match(sides[0].strip()):

@@ -135,7 +135,7 @@ def read_objective(text: str) -> Objective:
     """Read one objective (the whole cell: ``… , λ = 0.001`` definitions of its constants included)."""
     s = clean(text)
     parts = split_top(s, (",",))
-    main, defs, stated, conditions = parts[0], {}, [], []
+    main, defs, stated, conditions, vdefs = parts[0], {}, [], [], []
     for extra in parts[1:]:
         m = re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*=\s*([0-9.eE+-]+)\s*", extra)
         if m:
@@ -144,6 +144,9 @@ def read_objective(text: str) -> Objective:
             stated.append(extra)
         elif re.search(r"\\propto|\\sum[^=]*=\s*1\s*$", extra) and len(split_top(main, ("=",))) <= 2:
             conditions.append(_condition(extra))
+        elif re.fullmatch(r"\s*v\s*=[^=]+", extra) and re.search(r"(?<![A-Za-z\\])v(?![A-Za-z_(])", main):
+            # the regression target defined beside the loss: v = α_t ε − σ_t x (Salimans & Ho 2022, Sec. 4)
+            vdefs.append(extra.split("=", 1)[1])
         else:
             main += "," + extra
     depth = 0
@@ -182,6 +185,8 @@ def read_objective(text: str) -> Objective:
     if role == "bare" and st.argmin is not None:
         role = "minimiser"
     samp = _sampling(st.expectations, pc)
+    for vd in vdefs[:1]:
+        samp[pc.sym("v", "var")] = read_piece(vd, pc).xreplace(samp)
     weight = inner = None
     if st.norm is not None:
         inner = read_piece(st.norm, pc)

@@ -6,7 +6,7 @@ network on the quantity it predicts, at a noisy sample x_t = a x_0 + b ξ of the
 
 * a noise predictor ε_θ on ξ, a score model s_θ on the kernel's score −ξ/b (or on the marginal score ∇log p_t(x)
   at the same x: explicit score matching / the Fisher divergence, Hyvärinen 2005), a denoiser D / x̂_θ on x_0, a
-  mean model μ_θ on the posterior mean μ̃_t (μ_q).
+  mean model μ_θ on the posterior mean μ̃_t (μ_q), a v-model on v = a ξ − b x_0 (Salimans & Ho 2022, Sec. 4).
 
 So the claim is read as: the residual inside the norm must vanish when the network is replaced by its ideal
 value (checked at random values of every data, noise and schedule symbol). A named noisy state (x_t, x̃, x(t))
@@ -37,7 +37,8 @@ _STATE = re.compile(r"(?:x|z|y)(?:_k|_[1-9]|\(k\)|̃|_λ|_σ.*)|x̃.*|x'|x′|x\
 _DATA = re.compile(r"(?:x|y)(?:_0|\(0\))?|x_0")
 _P = "[θφψ]"  # the parameters' letter
 _KINDS = (("eps", re.compile(rf"M\[(?:ε|ϵ)[\u0302\u0303]?_{_P}\]")), ("score", re.compile(rf"M\[s_{_P}\]")),
-          ("data", re.compile(rf"M\[(?:D|D_{_P}|x[\u0302\u0303]?_{_P}|x[\u0302\u0303])\]")), ("mean", re.compile(rf"M\[μ_{_P}\]")))
+          ("data", re.compile(rf"M\[(?:D|D_{_P}|x[\u0302\u0303]?_{_P}|x[\u0302\u0303])\]")), ("mean", re.compile(rf"M\[μ_{_P}\]")),
+          ("v", re.compile(rf"M\[v[\u0302\u0303]?_{_P}\]")))
 
 
 def _model(ob: Objective) -> Optional[Tuple[str, sp.Symbol, List[sp.Expr]]]:
@@ -89,6 +90,15 @@ def _std(ob: Objective, syms) -> Optional[sp.Expr]:
     return None
 
 
+def _mean_coeff(syms) -> Optional[sp.Expr]:
+    """The notation's kernel mean coefficient for a named state: α_t, α(t) (Kingma et al. 2021), else √ᾱ_t."""
+    al = [s_ for s_ in syms if re.fullmatch(r"α(?:_k|\(k\))", s_.name)]
+    if len(al) == 1:
+        return al[0]
+    abar = [s_ for s_ in syms if re.fullmatch(r"ᾱ(?:_k|\(k\))", s_.name)]
+    return sp.sqrt(abar[0]) if len(abar) == 1 else None
+
+
 def judge_semantics(ob: Objective, out: Optional[dict] = None) -> Optional[Tuple[str, str]]:
     """(verdict, detail) of an objective read by its meaning, or None when it is not of this family; ``out`` gets
     the weight on the score residual (key ``w_score``) and the kernel std (``b``) when they are known."""
@@ -124,7 +134,7 @@ def _judge(ob: Objective):
     x0 = sp.Symbol("x∘", real=True)
     sub: Dict[sp.Symbol, sp.Expr] = {}
     marginal = [t_ for t_ in targets if "|" not in t_.name]
-    if isinstance(inp, sp.Symbol) and roles.get(inp.name) == "var" and (marginal or not _NOISE.fullmatch(inp.name)):
+    if isinstance(inp, sp.Symbol) and roles.get(inp.name) == "var":  # (z_t of VDM is a state, not a noise)
         # a named state: the kernel's sample with the notation's std (or the point of a marginal score)
         if marginal:
             if kind != "score" or len(targets) != 1:
@@ -145,7 +155,11 @@ def _judge(ob: Objective):
                 return None
             if noise:
                 sub[noise[0]] = xi
-            ideal = {"eps": xi, "score": -xi / b, "data": x0}[kind]
+            if kind == "v":  # v = α_t ξ − σ_t x_0 needs the notation's mean coefficient too
+                a = _mean_coeff(allsyms)
+                if a is None:
+                    return None
+            ideal = {"eps": xi, "score": -xi / b, "data": x0, "v": (a if a is not None else 0) * xi - b * x0}[kind]
             for t_ in targets:
                 sub[t_] = -xi / b  # the kernel's score ∇log p_0t(x_t | x_0) = −ξ/b
             for d_ in vars_ - {inp} - set(sub):
@@ -168,7 +182,7 @@ def _judge(ob: Objective):
         if bad:
             return "inconsistent", (f"the network's input {_show(inp)} is not a sample of a Gaussian kernel in this notation: "
                                     f"{bad}")
-        ideal = {"eps": noise[0], "score": -noise[0] / b, "data": data[0]}[kind]
+        ideal = {"eps": noise[0], "score": -noise[0] / b, "data": data[0], "v": a * noise[0] - b * data[0]}[kind]
         resid = ob.inner.xreplace({msym: ideal})
         how = f"the network's input {_show(inp)}: the kernel's sample with mean coefficient {_show(a)} and std {_show(b)}"
     return _finish(ob, kind, msym, ideal, resid, a, b, how)
@@ -222,7 +236,8 @@ def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp
                           f"{_show(w_score)}, is positive but none of the family's weightings (1, σ², g², λ)"), info
 
 
-_KIND_TEXT = {"eps": "noise-prediction", "score": "score-matching", "data": "denoiser", "mean": "mean-matching"}
+_KIND_TEXT = {"eps": "noise-prediction", "score": "score-matching", "data": "denoiser", "mean": "mean-matching",
+              "v": "v-prediction"}
 
 
 def _const(expr: sp.Expr, pts) -> bool:

@@ -244,3 +244,22 @@ def test_weighted_ncsn_term(rhs, verdict):
 def test_v_prediction(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # a guided density with its weight as subscript, and the CFG mixture of scores
+    (r"\nabla_{\mathbf{z}}\log p_\eta(\mathbf{z} \mid c) = \nabla_{\mathbf{z}}\log p(\mathbf{z}) + \eta\,\nabla_{\mathbf{z}}\log p(c \mid \mathbf{z})", "exact"),
+    (r"\nabla_{\mathbf{z}}\log p_\eta(\mathbf{z}\mid c) = (1-\eta)\nabla_{\mathbf{z}}\log p(\mathbf{z}) + \eta\,\nabla_{\mathbf{z}}\log p(\mathbf{z}\mid c)", "exact"),
+    (r"\nabla_{\mathbf{z}}\log p_\eta(\mathbf{z}\mid c) = (1+\eta)\nabla_{\mathbf{z}}\log p(\mathbf{z}) - \eta\,\nabla_{\mathbf{z}}\log p(\mathbf{z}\mid c)", "inconsistent"),
+    # CFG on score models
+    (r"\bar{\mathbf{s}}_\theta(\mathbf{z}_t, t, c) = (1 + \omega)\mathbf{s}_\theta(\mathbf{z}_t, t, c) - \omega\,\mathbf{s}_\theta(\mathbf{z}_t, t)", "exact"),
+    (r"\bar{\mathbf{s}}_\theta(\mathbf{z}_t, t, c) = (1 + \omega)\mathbf{s}_\theta(\mathbf{z}_t, t) - \omega\,\mathbf{s}_\theta(\mathbf{z}_t, t, c)", "inconsistent"),
+    # Hutchinson with the Jacobian as ∂f/∂x and the drift written with its argument on the left
+    (r"\nabla\cdot\mathbf{h}(\mathbf{u}) = \mathbb{E}_{\mathbf{v}\sim\mathcal{N}(0,I)}\left[\mathbf{v}^\top\frac{\partial\mathbf{h}}{\partial\mathbf{u}}\mathbf{v}\right]", None),
+])
+def test_more_guidance_and_divergence_forms(text, verdict):
+    v = _one(text)
+    if verdict is None:
+        assert v.verdict in ("exact", "unparsed"), v.detail
+    else:
+        assert v.verdict == verdict, v.detail

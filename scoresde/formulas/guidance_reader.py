@@ -54,9 +54,12 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool, kappa: bool = Fals
     if kappa and lhs:  # the guided quantity with its weight left open (guidance_weight)
         if guided_lhs(name, role) or (role == "param" and re.fullmatch(r"ε̂(\(x_k\))?", name)):
             return -SIG * (S + KAPPA * GY)
-        d = _density(name) if role == "target" else None
-        if d is not None and _STATE.match(d[1]) and d[2] and not _STATE.match(d[2]):
+        # a guided density on the left, any subscript (p_γ(x | y), p̃_w(x | c): Dhariwal & Nichol 2021, Sec. 4.3)
+        m = re.fullmatch(r"∇log(?:p̃|p)(?:_[^(]*)?\(([^|]*)\|([^|]*)\)", name) if role == "target" else None
+        if m and _STATE.match(m.group(1)) and not _STATE.match(m.group(2)):
             return S + KAPPA * GY
+        if role == "model" and re.fullmatch(r"M\[s[\u0303\u0304\u0302]_θ(\|[yc])?\]", name):
+            return S + KAPPA * GY  # a guided score model s̃_θ
     if role == "target":
         d = _density(name)
         if d is None:
@@ -69,6 +72,8 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool, kappa: bool = Fals
         if not _STATE.match(var) and cond and _STATE.match(cond):
             return GY
         return None
+    if role == "model" and re.fullmatch(r"M\[s_θ(\|[yc])?\]", name):
+        return S + GY if "|" in name else S  # score models: s_θ(x, y) = ∇log p_t(x | y), s_θ(x) = ∇log p_t(x)
     if role == "model":
         m = re.fullmatch(r"M\[(ε|ε̃|ε̂)_θ(\|[yc])?\]", name)
         if not m:
@@ -187,10 +192,11 @@ def judge_guidance(text: str) -> Optional[Verdict]:
     """The verdict of a guidance relation, or None when it is not one (or uses symbols outside the vocabulary)."""
     written = text
     text = code_names(text) or text  # a code line: eps_cond, eps_uncond, eps_tilde (guidance_weight.code_names)
-    if not re.search(r"\\nabla|\\tilde\s*\{?\s*\\(?:boldsymbol\{)?\\?epsilon|\\epsilon", text) or r"\mathbb" in text:
+    guided_s = r"|\\(?:tilde|bar|hat)\s*\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?s\s*\}?\s*\}?\s*_"  # s̃_θ: a guided score model
+    if not re.search(r"\\nabla|\\tilde\s*\{?\s*\\(?:boldsymbol\{)?\\?epsilon|\\epsilon" + guided_s, text) or r"\mathbb" in text:
         return None
     bold = r"\\?(?:(?:mathbf|bm|boldsymbol|vb)\s*\{?\s*\\?)?"  # \mathbf{x}, \bm{x}, \boldsymbol x
-    if not re.search(rf"\|\s*{bold}[xzXZ]|\\mid\s*{bold}[xzXZ]|\\tilde|\\bar|, *{bold}[cy]\}}?\)", text):
+    if not re.search(rf"\|\s*{bold}[xzXZ]|\\mid\s*{bold}[xzXZ]|\\tilde|\\bar|, *{bold}[cy]\}}?\)|(?:\||\\mid)\s*{bold}[cy]\}}?\s*\)", text):
         return None
     if re.search(r"(?:\\mathrm\{d\}|(?<![a-zA-Z\\])d)\s*(?:t\b|\\bar|w\b)", text):
         return None  # an SDE: read by the usual reader (guided reverse SDEs are registry entries)

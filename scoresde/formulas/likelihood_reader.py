@@ -116,6 +116,11 @@ def _hutchinson(s: str, i: int, pc: Piece):
     return _holder(pc, "hutch[" + _fname(f) + "]"), k + 1
 
 
+def _drift(name: str) -> str:
+    """The drift a div[…]/hutch[…] symbol is of, without its arguments (∇·f(x) and ∂f/∂x are of one f)."""
+    return re.sub(r"\(.*\)\]$", "]", name.split("[", 1)[1])
+
+
 def _holder(pc: Piece, name: str) -> str:
     key = f"ph{len(pc.holders)}"
     pc.holders[key] = pc.sym(name, "target")
@@ -160,7 +165,7 @@ def judge_likelihood(text: str) -> Optional[Verdict]:
     if not (isinstance(lhs, sp.Symbol) and lhs.name.startswith("div[")):
         return None
     hut = [q for q in rhs.free_symbols if q.name.startswith(("hutch[", "div["))]
-    if len(hut) != 1 or rhs.free_symbols - set(hut) or hut[0].name.split("[", 1)[1] != lhs.name.split("[", 1)[1]:
+    if len(hut) != 1 or rhs.free_symbols - set(hut) or _drift(hut[0].name) != _drift(lhs.name):
         return None
     k = sp.simplify(rhs / hut[0])
     claim = "the divergence as a Hutchinson expectation" if hut[0].name.startswith("hutch[") else "the divergence as a trace"

@@ -11,8 +11,9 @@ A side is evaluated on each SDE its symbols can belong to (β(·) and its integr
 β(t) of Song et al. 2021, App. C; σ(t) alone: VE with the geometric σ(t)), g(t), σ_t, ᾱ(t) replaced by that SDE's
 diffusion, kernel std and mean coefficient (App. B, Eq. 29 and 33), at several t. Every side equal to one of the
 weightings -> ``exact``; every side positive but not one of them (another valid weighting: Song et al. 2021 allow
-any λ > 0) -> ``consistent``, except that a weighting written in g(t) (or λ(σ) in σ alone) is a claim about the
-likelihood (NCSN) weighting itself, so another power of g (σ) is ``inconsistent``; a side that is negative or two sides that differ -> ``inconsistent`` (term ``rhs``).
+any λ > 0) -> ``consistent``, except that a weighting written in g(t) is a claim about the likelihood weighting itself, so
+another power of g is ``inconsistent`` (a λ(σ) other than σ² is left to the registry's entries: EDM's Table 1
+has several); a side that is negative or two sides that differ -> ``inconsistent`` (term ``rhs``).
 """
 from __future__ import annotations
 
@@ -118,9 +119,7 @@ def judge_weighting(text: str) -> Optional[Verdict]:
         if all(abs(r_ - 1) < 1e-12 for r_ in ratios):
             return Verdict(text, "exact", "λ(σ) = σ², the NCSN weighting (Song & Ermon 2019, Sec. 4.2)", claim=claim,
                            target="objective.ncsn_weighting")
-        # written in the noise level alone, it is a claim about NCSN's weighting (there is no other λ(σ) of σ alone)
-        return Verdict(text, "inconsistent", f"expected σ² (the NCSN weighting, Song & Ermon 2019, Sec. 4.2), found {rhss[0]}",
-                       claim=claim, target="objective.ncsn_weighting", terms=["rhs"])
+        return None  # another λ(σ) (EDM's Table 1: 1/σ², (σ² + σ_data²)/(σ σ_data)²): the registry's entries judge it
     results: List[Tuple[int, str, str, Optional[str]]] = []
     for fam in _FAMILIES:
         per_side = []

@@ -40,8 +40,8 @@ def test_objectives_judged_by_integrand_are_exact(text, target):
     (r"\mathcal{J}_{\mathrm{DSM}}(\theta; g^2) = \int_0^T\mathbb{E}_{p(x)p_{0t}(x'\mid x)}\left[g(t)^2\|\nabla_{x'}\log p_{0t}(x'\mid x) - s_\theta(x', t)\|^2\right]dt", "inconsistent"),
     # the VE noise form with the sign of z flipped
     (r"\mathbb{E}_t\mathbb{E}_{x(0)}\mathbb{E}_{z}\|\sigma(t)s_\theta(x(0) + \sigma(t)z, t) - z\|^2", "inconsistent"),
-    # an unknown name with a wrong input: no registry objective is identical, and the name does not say which is meant
-    (r"L_{\mathrm{noise}} = \mathbb{E}_{x_0, \epsilon, t}\|\epsilon_\theta(\bar\alpha_t x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon, t) - \epsilon\|^2", "unparsed"),
+    # an unknown name with a wrong input: ᾱ_t with √(1 − ᾱ_t) is no kernel's sample (objective_semantics, wave 4)
+    (r"L_{\mathrm{noise}} = \mathbb{E}_{x_0, \epsilon, t}\|\epsilon_\theta(\bar\alpha_t x_0 + \sqrt{1-\bar\alpha_t}\,\epsilon, t) - \epsilon\|^2", "inconsistent"),
     (r"\mathcal{L}_{x} = \min\left(1, \frac{\alpha_t^2}{\sigma_t^2}\right)\|\hat{\mathbf{x}}_t - \mathbf{x}\|^2", "unparsed"),
     # a chain whose second equality is wrong (the SNR+1 weight without its 1)
     (r"L_\theta = \left(1 + \frac{\alpha_t^2}{\sigma_t^2}\right)\|x - \hat x_t\|^2 = \frac{\alpha_t^2}{\sigma_t^2}\|x - \hat x_t\|^2", "inconsistent"),

@@ -25,6 +25,7 @@ import sympy as sp
 
 from .objective_reader import ObjectiveError, Piece, read_piece
 from .objective_text import clean, matching, split_top
+from .guidance_weight import KAPPA, code_names, guided_lhs, judge_kappa
 from .verdict import Verdict
 
 __all__ = ["judge_guidance"]
@@ -38,17 +39,27 @@ _FACTOR = re.compile(r"\s*(?P<d>(?:\\tilde\s*\{?\s*p\s*\}?|p|q)(?:\s*_\s*(?:\{(?
 
 def _density(name: str) -> Optional[Tuple[bool, str, str]]:
     """(tilde, variable, condition) of a score symbol's name ``∇logp_k(a|b)``."""
-    m = re.match(r"∇log(p̃|p|q)([^(]*)\((.*)\)$", name)
-    if not m or m.group(2) not in ("", "_k", "_θ", "_φ", "_λ"):
+    # any density letter: a classifier is written p_φ(y | x), f_φ(y | x) (Weng 2021), q(y | x)
+    m = re.match(r"∇log(p̃|[a-zA-Z])([^(]*)\((.*)\)$", name)
+    if not m or m.group(2) not in ("", "_k", "_θ", "_φ", "_λ", "_ψ", "^i"):  # p^i: the implicit classifier (Ho & Salimans)
         return None  # p_γ(x | y), p_w(…): a guided density whose exponent the name alone does not give
     args = m.group(3)
     var, _, cond = args.partition("|")
     return m.group(1) == "p̃", var, cond
 
 
-def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Expr]:
+def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool, kappa: bool = False) -> Optional[sp.Expr]:
     name = sym.name
     role = roles.get(name, "param")
+    if kappa and lhs:  # the guided quantity with its weight left open (guidance_weight)
+        if guided_lhs(name, role) or (role == "param" and re.fullmatch(r"ε̂(\(x_k\))?", name)):
+            return -SIG * (S + KAPPA * GY)
+        # a guided density on the left, any subscript (p_γ(x | y), p̃_w(x | c): Dhariwal & Nichol 2021, Sec. 4.3)
+        m = re.fullmatch(r"∇log(?:p̃|p)(?:_[^(]*)?\(([^|]*)\|([^|]*)\)", name) if role == "target" else None
+        if m and _STATE.match(m.group(1)) and not _STATE.match(m.group(2)):
+            return S + KAPPA * GY
+        if role == "model" and re.fullmatch(r"M\[s[\u0303\u0304\u0302]_θ(\|[yc])?\]", name):
+            return S + KAPPA * GY  # a guided score model s̃_θ
     if role == "target":
         d = _density(name)
         if d is None:
@@ -61,6 +72,8 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Exp
         if not _STATE.match(var) and cond and _STATE.match(cond):
             return GY
         return None
+    if role == "model" and re.fullmatch(r"M\[s_θ(\|[yc])?\]", name):
+        return S + GY if "|" in name else S  # score models: s_θ(x, y) = ∇log p_t(x | y), s_θ(x) = ∇log p_t(x)
     if role == "model":
         m = re.fullmatch(r"M\[(ε|ε̃|ε̂)_θ(\|[yc])?\]", name)
         if not m:
@@ -73,6 +86,9 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool) -> Optional[sp.Exp
     if role == "param" and lhs and re.fullmatch(r"ε̂(\(x_k\))?", name):
         # Dhariwal & Nichol 2021, Sec. 4.2: ε̂(x_t) is the prediction for p(x_t) p_φ(y | x_t)^s (s = 1 unless written)
         return -SIG * (S + (W if roles.get("#weight") not in (None, "w!") else 1) * GY)
+    m = re.fullmatch(r"ε\^\*\((?:[xz]_?[kλ]?)(,(?:y|c))?\)", name) if role == "param" else None
+    if m:  # Ho & Salimans 2022, Sec. 3.1: ε*(z) = −σ_λ∇log p(z), the ideal noise prediction, conditional with c
+        return -SIG * (S + GY) if m.group(1) else -SIG * S
     if role == "param":
         if name == roles.get("#weight"):
             return W
@@ -162,10 +178,10 @@ def _equal(a: sp.Expr, b: sp.Expr) -> bool:
     return True
 
 
-def _ground_expr(expr: sp.Expr, pc: Piece, lhs: bool = False) -> Optional[sp.Expr]:
+def _ground_expr(expr: sp.Expr, pc: Piece, lhs: bool = False, kappa: bool = False) -> Optional[sp.Expr]:
     sub = {}
     for s_ in expr.free_symbols:
-        g = _ground(s_, pc.roles, lhs)
+        g = _ground(s_, pc.roles, lhs, kappa)
         if g is None:
             return None
         sub[s_] = g
@@ -174,44 +190,110 @@ def _ground_expr(expr: sp.Expr, pc: Piece, lhs: bool = False) -> Optional[sp.Exp
 
 def judge_guidance(text: str) -> Optional[Verdict]:
     """The verdict of a guidance relation, or None when it is not one (or uses symbols outside the vocabulary)."""
-    if not re.search(r"\\nabla|\\tilde\s*\{?\s*\\(?:boldsymbol\{)?\\?epsilon|\\epsilon", text) or r"\mathbb" in text:
+    written = text
+    text = code_names(text) or text  # a code line: eps_cond, eps_uncond, eps_tilde (guidance_weight.code_names)
+    guided_s = r"|\\(?:tilde|bar|hat)\s*\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?s\s*\}?\s*\}?\s*_"  # s̃_θ: a guided score model
+    if not re.search(r"\\nabla|\\tilde\s*\{?\s*\\(?:boldsymbol\{)?\\?epsilon|\\epsilon" + guided_s, text) or r"\mathbb" in text:
         return None
-    if not re.search(r"\|\s*\\?(?:mathbf\{)?[xzXZ]|\\mid\s*\\?(?:mathbf\{)?[xzXZ]|\\tilde|, *\\?(?:mathbf\{)?[cy]\}?\)", text):
+    bold = r"\\?(?:(?:mathbf|bm|boldsymbol|vb)\s*\{?\s*\\?)?"  # \mathbf{x}, \bm{x}, \boldsymbol x
+    if not re.search(rf"\|\s*{bold}[xzXZ]|\\mid\s*{bold}[xzXZ]|\\tilde|\\bar|, *{bold}[cy]\}}?\)|(?:\||\\mid)\s*{bold}[cy]\}}?\s*\)", text):
         return None
     if re.search(r"(?:\\mathrm\{d\}|(?<![a-zA-Z\\])d)\s*(?:t\b|\\bar|w\b)", text):
         return None  # an SDE: read by the usual reader (guided reverse SDEs are registry entries)
     s = _expand_log_product(clean(text))
     if s is None:
         return None
+    # pseudocode "x ← sample from N(…)" (Dhariwal & Nichol 2021, Alg. 1 is written in words) is x ∼ N(…)
+    s = re.sub(r"(?:\\leftarrow|\\gets|=)\s*\\(?:text|mathrm)\s*\{\s*sample(?:d)?\s*(?:from)?\s*\}\s*", r"\\sim ", s)
     if r"\sim" in s:
-        return _judge_step(text, s)
-    sides = split_top(s, ("=",))
-    if len(sides) != 2:
-        return None
+        return _judge_step(written, s)
     pc = Piece()
+    s, defs = _definitions(s, pc.roles)
+    sides = split_top(s, ("=",))
+    if len(sides) < 2 or defs is None:
+        return None
     try:
-        lhs, rhs = read_piece(sides[0], pc), read_piece(sides[1], pc)
+        lhs, rhss = read_piece(sides[0], pc), [read_piece(r_, pc).xreplace(defs) for r_ in sides[1:]]
     except ObjectiveError:
         return None
     lroles = [pc.roles.get(s_.name) for s_ in lhs.free_symbols]
     hat = isinstance(lhs, sp.Symbol) and re.fullmatch(r"ε̂(\(x_k\))?", lhs.name) is not None
-    if not (hat or any(r_ in ("target", "model") for r_ in lroles)) or "var" in lroles:
+    if not (hat or any(r_ in ("target", "model") for r_ in lroles) or any(guided_lhs(s_.name, "param") for s_ in lhs.free_symbols)) \
+            or "var" in lroles:
         return None  # the left side must be a score or a network's prediction
-    weights = sorted({s_.name for s_ in lhs.free_symbols | rhs.free_symbols if pc.roles.get(s_.name) == "param"
-                      and not re.fullmatch(r"σ(_[kλ])?|ᾱ(_k|\(k\))", s_.name)})
-    weights = [w_ for w_ in weights if not re.fullmatch(r"ε̂(\(x_k\))?", w_)]
+    allsyms = lhs.free_symbols.union(*[r_.free_symbols for r_ in rhss])
+    weights = sorted({s_.name for s_ in allsyms if pc.roles.get(s_.name) == "param"
+                      and not re.fullmatch(r"σ(_[kλ])?|ᾱ(_k|\(k\))|t", s_.name) and not guided_lhs(s_.name, "param")})
+    weights = [w_ for w_ in weights if not re.fullmatch(r"ε̂(\(x_k\))?|ε\^\*\(.*\)", w_)]
     if len(weights) > 1 and "w" not in weights:
         return None  # which symbol is the guidance weight?
     pc.roles["#weight"] = "w" if "w" in weights else (weights[0] if weights else "w!")
-    gl, gr = _ground_expr(lhs, pc, True), _ground_expr(rhs, pc)
-    if gl is None or gr is None or not (gl.has(GY) or gr.has(GY)):
-        return None
-    target = "guidance.classifier_eps" if hat else "guidance.classifier_free" if gl.has(SIG) else ("guidance.classifier_free_score" if gl.has(W) else "guidance.classifier")
     claim = "guidance relation in (s, g) = (∇log p_t(x), ∇log p_t(y|x))"
-    if _equal(gl, gr):
-        return Verdict(text, "exact", f"both sides are {_show(gl)} with s = ∇log p_t(x), g = ∇log p_t(y|x)", claim=claim, target=target)
-    return Verdict(text, "inconsistent", f"expected {_show(gl)}, found {_show(gr)} (s = ∇log p_t(x), g = ∇log p_t(y|x))",
-                   claim=claim, target=target, terms=["rhs"])
+    verdicts = [_judge_pair(written, lhs, rhs, pc, weights, hat, claim) for rhs in rhss]
+    if any(v is None for v in verdicts):
+        return None
+    if len(verdicts) == 1:
+        return verdicts[0]
+    worst = max(verdicts, key=lambda v: {"exact": 0, "consistent": 1, "inconsistent": 2}[v.verdict])
+    detail = " | ".join(f"part {k + 2}: {v.verdict}: {v.detail}" for k, v in enumerate(verdicts))
+    return Verdict(written, worst.verdict, f"a chained equation, each side compared with the first: {detail}", claim=claim,
+                   target=worst.target, terms=list(worst.terms or []))
+
+
+def _definitions(s: str, roles: Dict[str, str]):
+    """``…, s = 1 + w`` after the relation (Ho & Salimans 2022 write the scale beside Eq. 6): (relation, {symbol: value}),
+    the definitions then substituted into the right sides; ({}, None) if a trailing part is not a definition."""
+    parts = split_top(s, (",",))
+    if len(parts) == 1:
+        return s, {}
+    defs = {}
+    for extra in parts[1:]:
+        m = re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*=\s*([^=]+)", extra)
+        if not m:
+            return s, None
+        pc = Piece()
+        try:
+            val = read_piece(m.group(2), pc)
+        except ObjectiveError:
+            return s, None
+        if any(r_ != "param" for r_ in pc.roles.values()):
+            return s, None
+        roles.update(pc.roles)
+        sym = read_piece(m.group(1), Piece())
+        defs[sp.Symbol(sym.name, positive=True)] = val
+        defs[sp.Symbol(sym.name, real=True)] = val
+    return parts[0], defs
+
+
+def _judge_pair(text: str, lhs: sp.Expr, rhs: sp.Expr, pc: Piece, weights, hat: bool, claim: str) -> Optional[Verdict]:
+    """One equality left = right: the fixed reading first, then the guidance weight left open (guidance_weight)."""
+    gl, gr = _ground_expr(lhs, pc, True), _ground_expr(rhs, pc)
+    fixed = None
+    if gl is not None and gr is not None and (gl.has(GY) or gr.has(GY)):
+        target = "guidance.classifier_eps" if hat else "guidance.classifier_free" if gl.has(SIG) else (
+            "guidance.classifier_free_score" if gl.has(W) else "guidance.classifier")
+        if _equal(gl, gr):
+            return Verdict(text, "exact", f"both sides are {_show(gl)} with s = ∇log p_t(x), g = ∇log p_t(y|x)", claim=claim, target=target)
+        fixed = Verdict(text, "inconsistent", f"expected {_show(gl)}, found {_show(gr)} (s = ∇log p_t(x), g = ∇log p_t(y|x))",
+                        claim=claim, target=target, terms=["rhs"])
+    gk = _ground_expr(lhs, pc, True, kappa=True)
+    if gk is None or gr is None or not gk.has(KAPPA) or not gr.has(GY) or (fixed is None and gl is not None and not weights and not gk.has(SIG)):
+        return fixed
+    wsyms = [s_ for s_ in gr.free_symbols if s_.name in weights or s_ == W]
+    got = judge_kappa(gk, gr, S, GY, wsyms, [SIG])
+    if got is None:
+        return fixed
+    target = "guidance.classifier_free" if gk.has(SIG) else "guidance.classifier_free_score"
+    if not got["ok"]:
+        return Verdict(text, "inconsistent", f"read as a guided {'prediction' if gk.has(SIG) else 'score'} "
+                       f"{_show(gk.subs(KAPPA, sp.Symbol('κ')))}: {got['why']}", claim=claim, target=target, terms=["rhs"])
+    kap = got["kappa"]
+    ho = isinstance(lhs, sp.Symbol) and re.fullmatch(r"M\[ε̃_θ\|[yc]\]", lhs.name) and "w" in weights
+    if ho and kap is not None and sp.simplify(kap - (1 + W)) != 0:
+        return Verdict(text, "inconsistent", f"{got['why']}, but Ho & Salimans's ε̃ with their w is guided by κ = 1 + w "
+                       "(Eq. 6 and Sec. 3.2)", claim=claim, target=target, terms=["rhs"])
+    return Verdict(text, "exact", f"the guided {'prediction −σ(s + κg)' if gk.has(SIG) else 'score s + κg'} with {got['why']} "
+                   "(Dhariwal & Nichol 2021, Sec. 4.3; Ho & Salimans 2022, Eq. 6)", claim=claim, target=target)
 
 
 def _judge_step(text: str, s: str) -> Optional[Verdict]:

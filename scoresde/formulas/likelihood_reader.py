@@ -26,6 +26,8 @@ _DLOGP = re.compile(r"^\s*\\frac\s*\{\s*" + _D + r"\s*\\log\s*(?P<dens>.+?)\s*\}
 _TRACE = re.compile(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr|trace)\s*\}|\\(?:tr|Tr|trace)(?![a-zA-Z])")
 _JAC = re.compile(r"^\s*\\frac\s*\{\s*" + _D + r"\s*(?P<f>.+?)\s*\}\s*\{\s*" + _D + r"\s*(?P<x>.+?)\s*\}\s*$")
 _EXPECT = re.compile(r"\\mathbb\s*\{?\s*E\s*\}?")
+#: div f written as an operator (Song et al. 2021, App. D.2 write \operatorname{div}): the same as ∇·f
+_DIV = re.compile(r"\\(?:operatorname|mathrm|text)\s*\{\s*div\s*\}\s*")
 SOURCE_CHEN = "Chen et al. 2018 (Neural ODEs), Thm. 1; Song et al. 2021, Eq. 39"
 SOURCE_HUTCH = "Hutchinson 1989; Grathwohl et al. 2019 (FFJORD); Song et al. 2021, App. D.2"
 
@@ -54,7 +56,7 @@ def _divergences(s: str, pc: Piece) -> Optional[str]:
             continue
         m = re.compile(r"\\nabla\s*·\s*").match(s, i)
         if m:
-            g = re.compile(r"(?:\\tilde\s*\{?\s*f\s*\}?|f)(?:\s*_\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*").match(s, m.end())
+            g = re.compile(r"(?:\\tilde\s*\{?\s*[fvh]\s*\}?|[fvh])(?:\s*_\s*(?:\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*").match(s, m.end())
             if g is None:
                 return None
             end = g.end()
@@ -114,6 +116,11 @@ def _hutchinson(s: str, i: int, pc: Piece):
     return _holder(pc, "hutch[" + _fname(f) + "]"), k + 1
 
 
+def _drift(name: str) -> str:
+    """The drift a div[…]/hutch[…] symbol is of, without its arguments (∇·f(x) and ∂f/∂x are of one f)."""
+    return re.sub(r"\(.*\)\]$", "]", name.split("[", 1)[1])
+
+
 def _holder(pc: Piece, name: str) -> str:
     key = f"ph{len(pc.holders)}"
     pc.holders[key] = pc.sym(name, "target")
@@ -122,9 +129,9 @@ def _holder(pc: Piece, name: str) -> str:
 
 def judge_likelihood(text: str) -> Optional[Verdict]:
     """The verdict of a change-of-variables or Hutchinson formula, or None when it is neither."""
-    if not re.search(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr)|\\nabla\s*\\cdot|\\tr(?![a-z])", text):
+    if not re.search(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr|div)|\\nabla\s*\\cdot|\\tr(?![a-z])", text):
         return None
-    s = clean(text)
+    s = _DIV.sub(r"\\nabla· ", clean(text))
     sides = split_top(s, ("=",))
     if len(sides) != 2:
         return None
@@ -158,7 +165,7 @@ def judge_likelihood(text: str) -> Optional[Verdict]:
     if not (isinstance(lhs, sp.Symbol) and lhs.name.startswith("div[")):
         return None
     hut = [q for q in rhs.free_symbols if q.name.startswith(("hutch[", "div["))]
-    if len(hut) != 1 or rhs.free_symbols - set(hut) or hut[0].name.split("[", 1)[1] != lhs.name.split("[", 1)[1]:
+    if len(hut) != 1 or rhs.free_symbols - set(hut) or _drift(hut[0].name) != _drift(lhs.name):
         return None
     k = sp.simplify(rhs / hut[0])
     claim = "the divergence as a Hutchinson expectation" if hut[0].name.startswith("hutch[") else "the divergence as a trace"

@@ -19,41 +19,16 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import sympy as sp
 
-from .objective_reader import Objective, ObjectiveError, looks_like_objective, norm_name, read_objective
+from .objective_adapt import _all_syms, _base, _noisy_state, _primed_state, _show, _stated_values, _struct, _swapped_kl
+from .objective_adapt import _uniform_as_integral
+from .objective_reader import Objective, ObjectiveError, looks_like_objective, read_objective
 from .verdict import RANK, Verdict
 
 __all__ = ["judge_objective", "compare_objectives"]
-
-_STRUCT = ("var", "model", "target", "loss")
-
-
-def _struct(ob: Objective) -> set:
-    syms = set(ob.integrand.free_symbols)
-    for calls in ob.models.values():
-        for call in calls:
-            for a_ in call:
-                syms |= a_.free_symbols
-    return {s_.name for s_ in syms if ob.piece.roles.get(s_.name, "param") in _STRUCT}
-
-
-def _all_syms(ob: Objective) -> set:
-    syms = set(ob.integrand.free_symbols)
-    for calls in ob.models.values():
-        for call in calls:
-            for a_ in call:
-                syms |= a_.free_symbols
-    return syms
-
-
-def _base(name: str) -> str:
-    """The letter a symbol is written with (ᾱ_t and α_t share α; SNR′(t) and SNR(s) share SNR)."""
-    n = name.replace("ᾱ", "α")
-    m = re.match(r"[A-Za-z]+|.", n)
-    return m.group(0) if m else n
 
 
 def _point(roles: Dict[str, str], rng: random.Random) -> Dict[str, float]:
@@ -70,11 +45,6 @@ def _ev(expr: sp.Expr, vals: Dict[str, float]) -> complex:
 
 def _close(a: complex, b: complex) -> bool:
     return abs(a - b) <= 1e-10 * (1 + abs(a) + abs(b))
-
-
-def _show(expr: sp.Expr) -> str:
-    txt = sp.sstr(expr).replace("**", "^").replace("*", "·")
-    return txt.replace("sqrt(", "√(")
 
 
 def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Optional[Tuple[str, str, int]]:
@@ -167,112 +137,44 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     return "inconsistent", f"expected {want}, found {got}", score + 2
 
 
-def _stated_values(cl: Objective, ref: Objective):
-    """A weight's value stated beside the claim (``σ_t² = β_t``: Ho et al. 2020, Sec. 3.2, one of their two choices)
-    is put into the reference too: the claim is then the reference at that choice."""
-    import copy
-
-    if not cl.assume:
-        return cl, ref, ""
-    names = {s_.name for s_ in _all_syms(ref)}
-    sub = {k: v for k, v in cl.assume.items() if k.name in names}
-    if not sub:
-        return cl, ref, ""
-    mine = {s_.name for s_ in cl.integrand.free_symbols}
-    if any(s_.name not in mine for v in sub.values() for s_ in v.free_symbols):
-        return None, ref, ""  # a value in a symbol (β̃_t) the claim does not use otherwise: its definition is not known here
-    out = []
-    for ob in (cl, ref):
-        new = copy.copy(ob)
-        new.piece = copy.copy(ob.piece)
-        new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in ob.models.items()}
-        new.integrand = ob.integrand.xreplace(sub)
-        out.append(new)
-    what = ", ".join(f"{k.name} = {_show(v)}" for k, v in sub.items())
-    return out[0], out[1], f" (at the stated {what}, put into the reference too)"
+_WEIGHTED = re.compile(r"^\s*\\lambda\s*\(\s*(?P<s>\\sigma)\s*\)\s*(?:\\[,;!: ]|\\cdot|\s)*(?P<loss>\\ell\s*\([^=]*\))\s*=(?P<rhs>[^=]*)$")
 
 
-def _uniform_as_integral(cl: Objective, ref: Objective):
-    """E_{t ∼ U(a, b)}[·] on one side and ∫_a^b · dt on the other: the expectation is the integral over b − a (Kingma
-    et al. 2021 write their continuous loss both ways)."""
-    import copy
+def _weighted_loss(text: str, target: Optional[str]) -> Optional[Verdict]:
+    """``λ(σ) ℓ(θ; σ) = …`` (Song & Ermon 2019, Sec. 4.2: the weighted term of Eq. 6) with the registry's NCSN weighting
+    λ(σ) = σ² (objective.ncsn_weighting) and ℓ of Eq. 5 (½ E‖s_θ(x̃, σ) + (x̃ − x)/σ²‖²): the right side read by its
+    meaning must be a valid score-matching objective whose weight on the score residual is exactly ½σ²."""
+    m = _WEIGHTED.match(text)
+    if m is None or target not in (None, "objective.dsm_sigma"):
+        return None
+    from .objective_semantics import judge_semantics
 
-    def convert(a: Objective, b: Objective):
-        have = [(lo, hi) for lo, hi, _ in a.integrals]
-        for lo, hi, var, width in a.uniforms:
-            if (lo, hi) not in have and (lo, hi) in [(l_, h_) for l_, h_, _ in b.integrals]:
-                new = copy.copy(a)
-                new.integrals = a.integrals + [(lo, hi, var)]
-                new.integrand = a.integrand / width
-                return new, f" (E over {var} ∼ U({lo}, {hi}) read as ∫_{lo}^{hi} d{var}/({_show(width)}))"
-        return None, ""
-
-    new, how = convert(cl, ref)
-    if new is not None:
-        return new, ref, how
-    new, how = convert(ref, cl)
-    if new is not None:
-        return cl, new, how
-    return cl, ref, ""
-
-
-def _swapped_kl(cl: Objective, ref: Objective) -> str:
-    """A KL term of the claim whose arguments, swapped, give one of the reference's (D_KL(p ∥ q) for D_KL(q ∥ p))."""
-    mine, theirs = _struct(cl), _struct(ref)
-    for name in sorted(mine - theirs):
-        m = re.fullmatch(r"KL\((.*)∥(.*)\)", name)
-        if m and f"KL({m.group(2)}∥{m.group(1)})" in theirs:
-            return name
-    return ""
+    try:
+        ob = read_objective(m.group("rhs"))
+    except ObjectiveError:
+        return None
+    info: dict = {}
+    got = judge_semantics(ob, info)
+    if got is None:
+        return None
+    verdict, detail = got
+    claim = "the weighted NCSN term λ(σ) ℓ(θ; σ)"
+    src = "Song & Ermon 2019 (NCSN), Eq. 5 and Sec. 4.2 (λ(σ) = σ²)"
+    if verdict == "inconsistent":
+        return Verdict(text, verdict, f"{detail} ({src})", claim=claim, target="objective.dsm_sigma", terms=["rhs"])
+    w, b = info.get("w_score"), info.get("b")
+    if w is None or b is None:
+        return None
+    ratio = sp.simplify(w / (b**2 / 2))
+    if ratio == 1:
+        return Verdict(text, "exact", f"λ(σ) ℓ(θ; σ) with λ = σ² and ℓ's ½: {detail} ({src})", claim=claim, target="objective.dsm_sigma")
+    return Verdict(text, "inconsistent", f"the weight on the score residual: expected σ²/2 = λ(σ)·½, found {_show(w)} ({src})",
+                   claim=claim, target="objective.dsm_sigma", terms=["rhs"])
 
 
-_PRIMED = re.compile(r"(?<![A-Za-z])([xz])(?:\^′|′|')")
-
-
-def _primed_state(cl: Objective, ref: Objective):
-    """The perturbed sample written with a prime, x′ (Vincent 2011; Song, Durkan et al. 2021 write p_0t(x′ | x)),
-    where the reference writes x̃: a bound variable renamed, read as x̃ when the claim has no x̃ of its own."""
-    import copy
-
-    mine, theirs = _struct(cl), _struct(ref)
-    sub = {}
-    for s_ in _all_syms(cl):
-        if s_.name in mine and s_.name not in theirs and _PRIMED.search(s_.name):
-            new = _PRIMED.sub(lambda m: m.group(1) + "\u0303", s_.name)
-            if new in theirs and new not in mine:
-                sub[s_] = sp.Symbol(new, real=True)
-    if not sub:
-        return None, ""
-    new = copy.copy(cl)
-    new.piece = copy.copy(cl.piece)
-    new.piece.roles = dict(cl.piece.roles)
-    for k, v in sub.items():
-        new.piece.roles[v.name] = new.piece.roles.pop(k.name)
-    new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in cl.models.items()}
-    new.integrand = cl.integrand.xreplace(sub)
-    return new, " (the primed sample read as x̃, the reference's name for it)"
-
-
-def _noisy_state(cl: Objective, ref: Objective):
-    """A network input written as the noisy state itself (ε_θ(x_t, t)) is the forward process's sample that the
-    reference writes out (√ᾱ_t x_0 + √(1 − ᾱ_t) ε): the claim read with it, and a note saying so."""
-    import copy
-
-    sub = {}
-    for mname, calls in cl.models.items():
-        for call, rcall in zip(calls, ref.models.get(mname, [])):
-            v, r_ = call[0], rcall[0]
-            if isinstance(v, sp.Symbol) and cl.piece.roles.get(v.name) == "var" and not isinstance(r_, sp.Symbol) \
-                    and v.name not in _struct(ref) and re.fullmatch(r"(?:x|z)(?:_[kλσ]|\(k\)|\u0303)", v.name):
-                sub[v] = r_
-    if not sub:
-        return None, ""
-    new = copy.copy(cl)
-    new.piece = copy.copy(cl.piece)
-    new.piece.models = {m: [[a_.xreplace(sub) for a_ in call] for call in calls] for m, calls in cl.models.items()}
-    new.integrand = cl.integrand.xreplace(sub)
-    what = ", ".join(f"{k.name} read as {_show(v)}" for k, v in sub.items())
-    return new, f" ({what}, the forward process's sample the reference writes out)"
+def name_key(name: str) -> str:
+    """A loss name compared without the case of a word subscript: L_VLB, L_vlb, L_Simple are one name (L_T, L_t are not)."""
+    return re.sub(r"_([A-Za-z]{2,})", lambda m: "_" + m.group(1).lower(), name)
 
 
 def _refs():
@@ -282,6 +184,31 @@ def _refs():
 
 def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict]:
     """The verdict of one objective formula, or None when the text is not an objective (the usual reader goes on)."""
+    if target is None or target.endswith("_weighting"):
+        from .objective_weighting import judge_weighting
+
+        wv = judge_weighting(text)
+        if wv is not None:
+            return wv
+    weighted = _weighted_loss(text, target)
+    if weighted is not None:
+        return weighted
+    from .objective_code import code_objective
+
+    code = code_objective(text)
+    if code is not None:  # a one-line code loss: judged as the objective it computes
+        cv = judge_objective(code, target)
+        if cv is not None:
+            cv.latex = text
+            cv.notes = [f"read from the code as {code}"] + list(cv.notes or [])
+            cv.detail = f"read from the code as E‖·‖²: {cv.detail}"
+        return cv
+    if target is None or target == "objective.jsm":
+        from .objective_bound import judge_bound
+
+        bv = judge_bound(text)
+        if bv is not None:
+            return bv
     if target is None or target.startswith("likelihood."):
         from .likelihood_reader import judge_likelihood
 
@@ -316,7 +243,7 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     if target is not None:
         cands = {target: refs[target]}
     elif ob.role == "value":
-        cands = {n: r for n, r in refs.items() if ob.name in r.names}
+        cands = {n: r for n, r in refs.items() if name_key(ob.name) in {name_key(q) for q in r.names}}
         if not cands:
             return _by_integrand(text, ob, kind, refs)
     elif ob.role == "minimiser":
@@ -329,6 +256,13 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         if got is not None:
             results.append((RANK[got[0]], got[2], name, got))
     if not results:
+        if ob.role == "value":  # a name shared with a registry objective of another structure: judged by its integrand
+            by = _by_integrand(text, ob, kind, refs)
+            if by.verdict != "unparsed":
+                return by
+        sem = _semantic(text, ob, kind)
+        if sem is not None:
+            return sem
         models = ", ".join(sorted(ob.models)) or "no network output"
         return Verdict(text, "unparsed", f"read as {kind} ({models}), but no registry objective has this form "
                        "(the same network output, states and scores)", claim=kind)
@@ -352,8 +286,26 @@ def _by_integrand(text: str, ob: Objective, kind: str, refs) -> Verdict:
         if got is not None and got[0] == "exact":
             return Verdict(text, "exact", f"{got[1]}; the name {ob.name} is not the registry's, but the integrand is that of "
                            f"{ref.title} ({ref.source})", claim=kind, target=name)
+    sem = _semantic(text, ob, kind)
+    if sem is not None:
+        return sem
     return Verdict(text, "unparsed", f"read as {kind}, but no registry objective is named {ob.name} and none has the "
                    "same integrand", claim=kind)
+
+
+def _semantic(text: str, ob: Objective, kind: str) -> Optional[Verdict]:
+    """The objective judged by its meaning (objective_semantics): the residual at the ideal network, the weighting."""
+    from .objective_semantics import judge_semantics
+
+    if ob.assume or ob.conditions:
+        return None  # a stated value or side condition is a claim about one weight: only the registry's form judges it
+    got = judge_semantics(ob)
+    if got is None:
+        return None
+    verdict, detail = got
+    if verdict != "inconsistent" and ob.role == "value" and "_" in ob.name and any(name_key(ob.name) in {name_key(q) for q in r_.names} for r_ in _refs().values()):
+        return None  # a registry loss's subscripted name (L_simple, L_{t−1}, 𝒥_SM) fixes its weight: a valid residual is not enough
+    return Verdict(text, verdict, detail, claim=kind, terms=[] if verdict == "exact" else ["rhs"])
 
 
 def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:
@@ -364,6 +316,8 @@ def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:
     sides = split_top(clean(text).rstrip(" ,"), ("=",))
     if len(sides) < 3 or "," in sides[-1] and len(split_top(sides[-1], (",",))) > 1:
         return None
+    if any(len(split_top(x, (",",))) > 1 for x in sides[1:-1]):
+        return None  # "L = …, v = …": a definition beside the objective, not a chain
     from .objective_reader import _LOSS_LHS
 
     if not _LOSS_LHS.match(sides[0].strip()):

@@ -25,60 +25,10 @@ from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
-from .atoms import GREEK, ParseError
-from .objective_text import NORM, _take_sub_sup, clean, matching, read_structure, split_top
-from .parse import parse
+from .objective_pieces import ObjectiveError, Piece, norm_name, read_piece
+from .objective_text import clean, matching, read_structure, split_top
 
 __all__ = ["Objective", "read_objective", "ObjectiveError", "looks_like_objective", "norm_name", "Piece"]
-
-
-class ObjectiveError(ValueError):
-    """The text looks like an objective but a piece of it cannot be read (the message says which)."""
-
-
-_HEAD = re.compile(
-    r"(?P<head>\\(?:hat|tilde|bar|widehat|widetilde)\s*\{\s*(?:\\[a-zA-Z]+|[a-zA-Z])\s*\}|\\(?:hat|tilde|bar)\s*(?:\\[a-zA-Z]+|[a-zA-Z])"
-    r"|\\(?:text|mathrm|operatorname|mathcal|mathscr)\s*\{[^{}]*\}|\\[a-zA-Z]+|[a-zA-Z])"
-    r"(?P<p1>'*)(?P<sub>\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z0-9]))?(?P<p2>'*)\s*\(")
-_NOT_HEADS = {"log", "exp", "sqrt", "frac", "sin", "cos", "tan", "tanh", "sinh", "cosh", "ln", "sum", "int", "prod",
-              "min", "max", "left", "right", "nabla", "partial", "operatorname{tr}", "mathrm{tr}", "text{tr}", "det"}
-_NABLA_LOG = re.compile(r"\\nabla\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-Z]+|[a-zA-Z]))?\s*\\log\s*")
-_MAXMIN = re.compile(r"\\(max|min)\s*\(")
-_VAR_BASES = {"x", "X", "z", "y", "n", "ξ", "u"}
-_LOSS_HEADS = ("L", "ℓ", "𝓛", "J", "𝒥")
-
-
-def norm_name(text: str) -> str:
-    """A written name without fonts, braces and spaces, Greek letters as characters, index letters t/i/n/k -> k."""
-    s = re.sub(r"\\(?:mathrm|text|operatorname|textrm|mathit)\s*\{([^{}]*)\}", r"\1", text)
-    s = s.replace(r"\mathcal{L}", "𝓛").replace(r"\mathcal{J}", "𝒥").replace(r"\ell", "ℓ").replace(r"\infty", "∞")
-    s = re.sub(r"\\(hat|tilde|bar|widehat|widetilde)\s*\{?\s*(\\[a-zA-Z]+|[a-zA-Z])\s*\}?",
-               lambda m: _greek(m.group(2)) + {"hat": "\u0302", "widehat": "\u0302", "tilde": "\u0303",
-                                              "widetilde": "\u0303", "bar": "\u0304"}[m.group(1)], s)
-    s = re.sub(r"\\([a-zA-Z]+)", lambda m: GREEK.get(m.group(1), m.group(1)), s)
-    s = s.replace("{", "").replace("}", "").replace(" ", "").replace("\\", "")
-    s = s.replace("α\u0304", "ᾱ")
-    m = re.search(r"[_(\[]", s)
-    if m is None:
-        return s
-    return s[:m.start()] + re.sub(r"(?<![A-Za-z])[tink](?![A-Za-z])", "k", s[m.start():])
-
-
-def _greek(tok: str) -> str:
-    return GREEK.get(tok[1:], tok[1:]) if tok.startswith("\\") else tok
-
-
-@dataclass
-class Piece:
-    """Symbols met while reading: role of each, the network calls with their arguments."""
-
-    roles: Dict[str, str] = field(default_factory=dict)  # symbol name -> var / model / target / loss / param
-    models: Dict[str, List[List[sp.Expr]]] = field(default_factory=dict)  # model name -> argument lists
-    holders: Dict[str, sp.Symbol] = field(default_factory=dict)  # placeholder atom name -> symbol
-
-    def sym(self, name: str, role: str) -> sp.Symbol:
-        role = self.roles.setdefault(name, role)
-        return sp.Symbol(name, positive=True) if role == "param" else sp.Symbol(name, real=True)
 
 
 @dataclass
@@ -97,6 +47,10 @@ class Objective:
     assume: Dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
     #: side conditions on the sampling written beside it (p_t ∝ √E[L_t²], Σ p_t = 1), normalised text
     conditions: List[str] = field(default_factory=list)
+    #: the factors of weight · ‖inner‖² (None without a norm) and the expectations' subscripts as written
+    weight: Optional[sp.Expr] = None
+    inner: Optional[sp.Expr] = None
+    expectations: List[str] = field(default_factory=list)
 
     @property
     def models(self) -> Dict[str, List[List[sp.Expr]]]:
@@ -105,148 +59,35 @@ class Objective:
 
 def looks_like_objective(text: str) -> bool:
     """Cheap test on the raw text: an expectation, arg min, a squared norm, or a loss named on the left."""
-    if re.search(r"\\arg\s*\\?min|\\argmin|\\operatorname\*?\{arg", text):
+    if re.search(r"\\arg\s*\\?min|\\argmin|\\operatorname\*?\{arg|\\min\s*_\s*\{?\s*\\(?:theta|phi)", text):
         return True
     bare = re.sub(r"(?:,\s*(?:\\q?quad\s*)?\\[a-zA-Z]+\s*_\s*(?:\{[^{}]*\}|[a-zA-Z0-9])\s*(?:\^\s*\{?\s*2\s*\}?)?\s*=[^=,]+)+\s*$", "", text)
     if re.search(r"(?:\\\||\\Vert|\\lVert|\|\|)[^=]*(?:\\\||\\Vert|\\rVert|\|\|)\s*(?:_\s*\{?2\}?\s*)?\^\s*\{?2", text) and (
             "=" not in bare or re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|L|J|\\ell)(?![a-zA-Z])", text)):
         return True
-    return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
+    return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:\^\s*\{?\s*\\(?:text|mathrm)\s*\{[a-z]+\}\s*\}?\s*)?(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
                          r"(?:\(.*?\))?\s*(?:=|:=|\\triangleq|\\coloneqq|\\equiv)", text))
 
 
-# ------------------------------------------------------------------------------------------- pieces
-def _scale_not_call(text: str) -> str:
-    """``w(Ω₁ − Ω₂)``, ``w\\left(…\\right)``: a one-letter weight before parentheses that hold network outputs
-    (placeholders) is a product, not a function call -- nothing applies a function to a network's output in
-    these formulas (Ho & Salimans 2022, Eq. 6: ε̃ = (1 + w)ε_θ(z, c) − wε_θ(z), written ε_θ(z, c) + w(ε_θ(z, c) − ε_θ(z)))."""
-    out, pos = [], 0
-    for m in re.finditer(r"(?<![\\A-Za-z_^{])([ws]|\\(?:gamma|omega|eta))\s*\(", text):
-        depth, j = 0, m.end() - 1
-        while j < len(text):
-            depth += {"(": 1, ")": -1}.get(text[j], 0)
-            if depth == 0:
-                break
-            j += 1
-        if "\\Omega_{ph" in text[m.end():j]:
-            out.append(text[pos:m.end() - 1] + r"\cdot ")
-            pos = m.end() - 1
-    return "".join(out) + text[pos:]
-
-
-def read_piece(text: str, pc: Piece) -> sp.Expr:
-    """A cleaned LaTeX expression -> sympy, with network calls, scores and named functions as placeholders."""
-    text = text.strip()
-    if not text:
-        return sp.Integer(1)
-    text = _holders(text, pc)
-    text = re.sub(r"\\ldots", " ", text)
-    text = _scale_not_call(text)
-    try:
-        p = parse(text)
-    except ParseError as err:
-        raise ObjectiveError(f"cannot read {text!r}: {err}") from None
-    if len(p.sides) != 1:
-        raise ObjectiveError(f"cannot read {text!r} as one expression")
-    sub = {}
-    for s_, at in p.atoms.items():
-        if at.base == "Ω" and at.sub.startswith("ph"):
-            sub[s_] = pc.holders[at.sub]
-            continue
-        if at.base in ("I",) and not at.sub and at.args is None:
-            sub[s_] = sp.Integer(1)
-            continue
-        name = norm_name(at.name)
-        eps_noise = at.base == "ε" and "θ" not in at.sub and at.deco == "" and at.args is None
-        role = "var" if (at.base in _VAR_BASES and at.args is None or at.base in _VAR_BASES and at.args is not None
-                         and at.base in ("x", "z")) or eps_noise else "param"
-        if at.base in ("L", "ℓ") and role == "param":
-            role = "loss"
-        sub[s_] = pc.sym(name, role)
-    return p.sides[0].xreplace(sub)
-
-
-def _holders(text: str, pc: Piece) -> str:
-    """Replace ∇log p(·), network calls and named functions f(·; ·) by placeholder symbols Ω_{phN}."""
-    out, i = [], 0
-    while i < len(text):
-        if text.startswith(r"\sum", i) and not text[i + 4:i + 5].isalpha():
-            sub, sup, j = _take_sub_sup(text, i + 4)
-            out.append(_new_holder(pc, pc.sym(f"Σ[{norm_name('_' + sub)[1:]};{norm_name('_' + sup)[1:]}]", "param")))
-            i = j
-            continue
-        m = _MAXMIN.match(text, i) if text[i] == "\\" else None
-        if m:  # max(a, b) / min(a, b) of weights (Salimans & Ho 2022, Sec. 4: max(SNR, 1))
-            j = matching(text, m.end() - 1)
-            parts = split_top(text[m.end():j], (",",)) if j is not None else []
-            if len(parts) >= 2:
-                fn = sp.Max if m.group(1) == "max" else sp.Min
-                out.append(_new_holder(pc, fn(*[read_piece(a_, pc) for a_ in parts])))
-                i = j + 1
-                continue
-        m = _NABLA_LOG.match(text, i)
-        if m:
-            h = _HEAD.match(text, m.end())
-            if h:
-                j = matching(text, h.end() - 1)
-                if j is None:
-                    raise ObjectiveError("unbalanced parentheses")
-                name = "∇log" + norm_name(text[h.start():j + 1])
-                out.append(_new_holder(pc, pc.sym(name, "target")))
-                i = j + 1
-                continue
-        h = _HEAD.match(text, i) if (i == 0 or text[i] == "\\" or not (text[i - 1].isalpha() or text[i - 1] == "\\")) else None
-        if h:
-            head = h.group("head")
-            bare = head.lstrip("\\")
-            j = matching(text, h.end() - 1)
-            if j is None:
-                raise ObjectiveError("unbalanced parentheses")
-            args = text[h.end():j]
-            sub = h.group("sub") or ""
-            primes = h.group("p1") + h.group("p2")
-            model = bool(re.search(r"\\theta|θ|\\phi|φ", sub)) and bare not in ("p", "q", "ell") and "log" not in head
-            kl = "KL" in sub or bare == "KL" or "KL" in head
-            model = (model or bare in ("D", "F")) and not kl
-            special = model or primes or "|" in args or ";" in args or head.startswith(("\\text", "\\mathrm", "\\operatorname", "\\mathcal", "\\mathscr")) \
-                or bare in ("ell", "lambda", "gamma", "omega") or kl or (bare == "c" and sub) or (head.startswith(("\\tilde", "\\hat", "\\widetilde")) and "," in args)
-            if bare in _NOT_HEADS or head.startswith("\\mathbb"):
-                special = False
-            if special:
-                name = norm_name(head + sub) + ("′" * len(primes))
-                if model:  # D_θ and D, F_θ: one network; ε_θ keeps its θ (ε alone is noise)
-                    name = re.sub(r"_[θφ]$", "", name) if bare in ("D", "F") else name
-                if model:
-                    parts = split_top(args, (",", ";"))
-                    pc.models.setdefault(name, []).append([read_piece(a, pc) for a in parts])
-                    cond = [norm_name(a) for a in parts[1:] if re.fullmatch(r"[yc]", norm_name(a))]
-                    sym = pc.sym("M[" + name + ("|" + cond[0] if cond else "") + "]", "model")
-                elif kl:
-                    sym = pc.sym("KL(" + norm_name(args) + ")", "loss")
-                else:
-                    # named losses and densities p(·|·) (in −log p_θ(x_0 | x_1)) are what an objective is made of
-                    role = "loss" if norm_name(head) in _LOSS_HEADS or (bare in ("p", "q") and "|" in args) else "param"
-                    sym = pc.sym(name + norm_name("(" + args + ")"), role)
-                out.append(_new_holder(pc, sym))
-                i = j + 1
-                continue
-        out.append(text[i])
-        i += 1
-    return "".join(out)
-
-
-def _new_holder(pc: Piece, sym: sp.Symbol) -> str:
-    key = f"ph{len(pc.holders)}"
-    pc.holders[key] = sym
-    return r" \Omega_{" + key + "} "
-
-
 # ------------------------------------------------------------------------------------------- objectives
-_THETA_STAR = re.compile(r"^\s*\\?(?:theta|θ)\s*\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?\s*$")
-_LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*(?:\((?P<args>.*)\))?\s*$")
+_THETA_STAR = re.compile(r"^\s*\\?(?:theta|θ|phi|φ|psi|ψ)\s*\^\s*\{?\s*(?:\*|\\ast|\\star)\s*\}?\s*$")
+_SUPWORD = r"(?P<sup>\^\s*(?:\{\s*\\(?:text|mathrm|rm|operatorname)\s*\{[a-zA-Z]{2,}\}\s*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[a-zA-Z]{2,}\}|\{[a-zA-Z]{2,}\}))?"
+#: a loss's name on the left: L, J, 𝓛, 𝒥, ℓ with a subscript (and a word as superscript, either order: Weng 2021 writes
+#: L_t^{simple}, the loss L_simple evaluated at step t), and its arguments
+_LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*" + _SUPWORD.replace("sup>", "sup0>") +
+                       r"\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
+                       + _SUPWORD + r"\s*(?:\((?P<args>.*)\))?\s*$")
 
 
-_UNIFORM = re.compile(r"^\s*(?P<v>[a-zA-Z])\s*\\sim\s*(?:\\mathcal\s*\{\s*U\s*\}|U|\\operatorname\s*\{\s*U\s*\})\s*"
+def _loss_name(m: "re.Match[str]") -> str:
+    """The normalised name of a loss on the left: a word superscript is the name (L_t^simple -> L_simple)."""
+    sup = m.group("sup") or m.group("sup0")
+    if sup:
+        return norm_name(m.group("head") + "_" + re.sub(r"^\^\s*", "", sup))
+    return norm_name(m.group("head") + (m.group("sub") or ""))
+
+
+_UNIFORM = re.compile(r"^\s*(?P<v>[a-zA-Z])\s*\\(?:sim|in)\s*(?:\\mathcal\s*\{\s*U\s*\}|U|\\operatorname\s*\{\s*U\s*\})\s*"
                       r"\(\s*(?P<lo>[^,()]+?)\s*,\s*(?P<hi>[^,()]+?)\s*\)\s*$")
 
 
@@ -294,7 +135,7 @@ def read_objective(text: str) -> Objective:
     """Read one objective (the whole cell: ``… , λ = 0.001`` definitions of its constants included)."""
     s = clean(text)
     parts = split_top(s, (",",))
-    main, defs, stated, conditions = parts[0], {}, [], []
+    main, defs, stated, conditions, vdefs = parts[0], {}, [], [], []
     for extra in parts[1:]:
         m = re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*=\s*([0-9.eE+-]+)\s*", extra)
         if m:
@@ -303,6 +144,9 @@ def read_objective(text: str) -> Objective:
             stated.append(extra)
         elif re.search(r"\\propto|\\sum[^=]*=\s*1\s*$", extra) and len(split_top(main, ("=",))) <= 2:
             conditions.append(_condition(extra))
+        elif re.fullmatch(r"\s*v\s*=[^=]+", extra) and re.search(r"(?<![A-Za-z\\])v(?![A-Za-z_(])", main):
+            # the regression target defined beside the loss: v = α_t ε − σ_t x (Salimans & Ho 2022, Sec. 4)
+            vdefs.append(extra.split("=", 1)[1])
         else:
             main += "," + extra
     depth = 0
@@ -329,7 +173,7 @@ def read_objective(text: str) -> Objective:
             m = _LOSS_LHS.match(lhs)
             if not m:
                 raise ObjectiveError(f"the left side {lhs!r} is not a loss's name or θ*")
-            role, name = "value", norm_name(m.group("head") + (m.group("sub") or ""))
+            role, name = "value", _loss_name(m)
     try:
         st = read_structure(rhs)
     except ValueError as err:
@@ -341,21 +185,31 @@ def read_objective(text: str) -> Objective:
     if role == "bare" and st.argmin is not None:
         role = "minimiser"
     samp = _sampling(st.expectations, pc)
+    for vd in vdefs[:1]:
+        samp[pc.sym("v", "var")] = read_piece(vd, pc).xreplace(samp)
+    weight = inner = None
     if st.norm is not None:
         inner = read_piece(st.norm, pc)
-        integrand = read_piece(st.weight, pc) * inner**2
+        weight = read_piece(st.weight, pc)
+        integrand = weight * inner**2
     else:
         integrand = _sequence(st.body, pc, st)
-    integrand = integrand.xreplace(samp)
+    # the same substitutions on the integrand and on its two factors (kept for objective_semantics)
+    parts = sp.Tuple(integrand, weight if weight is not None else sp.Integer(1), inner if inner is not None else sp.Integer(0))
+    parts = parts.xreplace(samp)
     for mname, calls in pc.models.items():
         pc.models[mname] = [[a.xreplace(samp) for a in call] for call in calls]
-    integrand = _standard_noise(integrand, pc)
-    integrand = _ddpm_alpha(integrand, pc)
+    parts = _standard_noise(parts, pc)
+    parts = _ddpm_alpha(parts, pc)
     if defs:
-        dsub = {s_: defs[s_.name] for s_ in integrand.free_symbols if s_.name in defs}
-        integrand = integrand.xreplace(dsub)
+        dsub = {s_: defs[s_.name] for s_ in parts.free_symbols if s_.name in defs}
+        parts = parts.xreplace(dsub)
+    integrand = parts[0]
+    if inner is not None:
+        weight, inner = parts[1], parts[2]
     return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text,
-                     _uniforms(st.expectations, pc), _assumptions(stated), sorted(conditions))
+                     _uniforms(st.expectations, pc), _assumptions(stated), sorted(conditions), weight, inner,
+                     list(st.expectations))
 
 
 def _condition(extra: str) -> str:
@@ -416,7 +270,8 @@ def _standard_noise(integrand: sp.Expr, pc: Piece) -> sp.Expr:
         for call in calls:
             for a_ in call:
                 syms |= a_.free_symbols
-    noises = [s_ for s_ in syms if s_.name == "ε" or s_.name.startswith("ξ[")]
+    # ε, ε_t (Weng 2021), ε_0 (Luo 2022): the noise whatever its index, when it is the only one
+    noises = [s_ for s_ in syms if re.fullmatch(r"ε(_[0-9k])?", s_.name) or s_.name.startswith("ξ[")]
     if len(noises) != 1:
         return integrand
     xi = pc.sym("ξ", "var")
@@ -442,6 +297,8 @@ def _sequence(body: str, pc: Piece, st) -> sp.Expr:
     if len(heads) != 1 or len(subs) < 2:
         raise ObjectiveError("a sequence with \\ldots whose terms are not one quantity with different indices")
     head = heads.pop()
+    if subs[-1].isdigit() and not subs[0].isdigit():  # L_T + L_{T−1} + … + L_0 (Weng 2021): the same sum, counted down
+        subs = subs[::-1]
     if all(q.isdigit() for q in subs[:2]) and int(subs[1]) != int(subs[0]) + 1:
         raise ObjectiveError("a sequence with \\ldots whose first two indices are not consecutive")
     total = pc.sym(f"Σ[{norm_name('_k=' + subs[0])[1:]};{norm_name('_' + subs[-1])[1:]}]", "param")

@@ -83,7 +83,11 @@ def clean(text: str) -> str:
     s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}|\\mathrm\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\underset\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*\{\s*\\arg\s*\\?min\s*\}", r"\\arg\\min_{\1}", s)
     s = re.sub(r"\\argmin(?![a-zA-Z])", r"\\arg\\min", s)
+    # min_θ E[…] (the minimisation written with \min over the parameters): the same minimiser as arg min_θ
+    s = re.sub(r"(?<!\\arg)(?<!\\arg )\\min\s*_\s*(\{\s*\\(?:theta|phi)\s*\}|\\(?:theta|phi)(?![a-zA-Z]))", r"\\arg\\min_\1", s)
     s = _SIZING.sub(" ", s)
+    # a braceless font subscript, D_\text{KL}, L_\mathrm{simple}: the same as D_{\text{KL}} (TeX takes one group)
+    s = re.sub(r"([_^])\s*(\\(?:text|mathrm|rm|operatorname|mathsf|textrm)\s*\{[^{}]*\})", r"\1{\2}", s)
     s = _signed_underbraces(s)
     s = _strip_wrappers(s)
     s = _unwrap_fonts(s)
@@ -96,7 +100,7 @@ def clean(text: str) -> str:
     s = s.replace(r"\{", "[").replace(r"\}", "]")
     s = re.sub(r"\\(?:lbrace)(?![a-zA-Z])", "[", s)
     s = re.sub(r"\\(?:rbrace)(?![a-zA-Z])", "]", s)
-    s = re.sub(r"\\(?:Vert|lVert|rVert)(?![a-zA-Z])|\\\||\|\|", NORM, s)
+    s = re.sub(r"\\(?:Vert|lVert|rVert|parallel)(?![a-zA-Z])|\\\||\|\|", NORM, s)  # \parallel: D_KL(q ∥ p)
     s = _kl_separators(s)
     s = re.sub(r"\^\s*(?:\{\s*\\prime\s*\}|\\prime(?![a-zA-Z]))", "'", s)  # x^\prime, x^{\prime} -> x'
     s = re.sub(r"\\(?:coloneqq|triangleq|equiv|doteq|stackrel\{[^{}]*\}\{=\}|overset\{[^{}]*\}\{=\})|:=|=:", "=", s)

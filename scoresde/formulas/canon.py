@@ -17,6 +17,7 @@ alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) (Kingma et al. 2021, Eq. 1; D
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
@@ -145,10 +146,15 @@ _DISPLAY = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
+def _sstr(expr: sp.Basic) -> str:
+    return sp.sstr(expr)
+
+
 def show(expr, k: str = "t") -> str:
     """A compact human-readable string, with the step index written as in the claim (t or i)."""
     if isinstance(expr, sp.Basic):
-        txt = sp.sstr(expr)
+        txt = _sstr(expr)
         txt = re.sub(r"\*\*\(1/2\)", "^½", txt)
         txt = txt.replace("**", "^").replace("*", "·")
     else:

@@ -112,23 +112,33 @@ def _finite(val: complex) -> bool:
     return val == val and abs(val) != float("inf")
 
 
+@functools.lru_cache(maxsize=16)
+def _points(seed: int, n: int) -> Tuple[Dict[sp.Symbol, sp.Expr], ...]:
+    """The first ``n`` admissible points of the stream seeded ``seed`` (the same for every expression)."""
+    rng = random.Random(seed)
+    return tuple(_point(rng) for _ in range(n))
+
+
 def is_zero(expr: sp.Expr, n: int = 8) -> Tuple[Optional[bool], str]:
     """(True/False/None, how): zero symbolically, or at ``n`` random admissible points.
 
     Every free symbol gets random values (see :func:`_num`); a point where the expression is not a finite
     number decides nothing, and without enough finite points the answer is None ("cannot decide"), never True.
+    Deterministic, so memoised: one formula's readings compare the same differences many times.
     """
-    expr = C.tie(sp.sympify(expr))
+    return _is_zero(C.tie(sp.sympify(expr)), n)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_zero(expr: sp.Expr, n: int) -> Tuple[Optional[bool], str]:
     if expr == 0:
         return True, "symbolic"
-    rng = random.Random(1234)
     try:
         conc = [_concrete(expr), _concrete(expr, alt=True)]
     except Exception:  # pragma: no cover - doit can fail on exotic input
         return None, "could not evaluate"
     finite = 0
-    for i in range(n):
-        pt = _point(rng)
+    for pt in _points(1234, n):
         for ce in conc:
             val = _num(ce, pt)
             if not _finite(val):
@@ -156,10 +166,9 @@ def _bad_value(expr: sp.Expr, n: int = 6) -> Optional[str]:
     expr = C.tie(expr)
     if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         return "it contains a division by zero"
-    rng = random.Random(99)
     conc = _concrete(expr)
-    for _ in range(n):
-        val = _num(conc, _point(rng))
+    for pt in _points(99, n):
+        val = _num(conc, pt)
         if val != val or abs(val) == float("inf"):
             return "it is not finite at admissible points"
         if abs(val.imag) > 1e-20 * max(1.0, abs(val.real)):

@@ -2,6 +2,7 @@
 diffusion written with a constant base σ^t that defines its own noise schedule."""
 from __future__ import annotations
 
+import functools
 import random
 from typing import Callable, List, Optional, Tuple
 
@@ -22,14 +23,20 @@ def langevin_rate_from_noise(cl: Claim, e: Entry, disp: Callable[[sp.Expr], str]
     rate = C.BETA(C.t)
     if e.direction != "langevin" or not e.diff2.has(rate) or cl.drift.has(rate) or cl.diff2.has(rate) or cl.diff2 == 0:
         return e, []
-    try:
-        sol = sp.solve(sp.Eq(e.diff2, cl.diff2), rate)
-    except Exception:  # pragma: no cover - solve on exotic input
-        return e, []
+    sol = _rate(e.diff2, cl.diff2, rate)
     if len(sol) != 1:
         return e, []
     e2 = e.with_forms({"drift": e.drift.xreplace({rate: sol[0]}), "diff2": cl.diff2})
     return e2, [f"β(t) = {disp(sol[0])} read off the noise term (2β(t)σ(t)² = g(t)²)"]
+
+
+@functools.lru_cache(maxsize=1024)
+def _rate(entry_g2: sp.Expr, claim_g2: sp.Expr, rate: sp.Expr) -> tuple:
+    """The solution β of entry_g2(β) = claim_g2, where entry_g2 is linear in β (2β(t)σ(t)², Eq. 6); () otherwise."""
+    slope = sp.diff(entry_g2, rate)
+    if slope == 0 or slope.has(rate):
+        return ()
+    return (sp.cancel((claim_g2 - entry_g2.xreplace({rate: 0})) / slope),)
 
 
 def own_ve_schedule(g2: sp.Expr, e: Entry) -> Optional[str]:

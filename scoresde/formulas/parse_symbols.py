@@ -48,24 +48,25 @@ class SymbolRules:
             return self._args_look_like_time()
         return True
 
-    def _args_have_top_comma(self, sep: str = ",") -> bool:
-        """Whether the parenthesised group ahead holds a comma (or ``sep``) at its own depth."""
-        j = self.i
-        if j < len(self.toks) and self.toks[j].kind == "cmd":
-            j += 1
-        depth, k = 0, j
-        while k < len(self.toks):
-            tk = self.toks[k]
+    def _top_level(self, k: int):
+        """The tokens at depth 1 of the bracketed group opening at or after token ``k``, until it closes."""
+        depth = 0
+        for tk in self.toks[k:]:
             if tk.kind == "op" and tk.val in ("(", "[", "{"):
                 depth += 1
             elif tk.kind == "op" and tk.val in (")", "]", "}"):
                 depth -= 1
                 if depth == 0:
-                    return False
-            elif tk.kind == "op" and tk.val == sep and depth == 1:
-                return True
-            k += 1
-        return False
+                    return
+            elif depth == 1:
+                yield tk
+
+    def _args_have_top_comma(self, sep: str = ",") -> bool:
+        """Whether the parenthesised group ahead holds a comma (or ``sep``) at its own depth."""
+        j = self.i
+        if j < len(self.toks) and self.toks[j].kind == "cmd":
+            j += 1
+        return any(tk.kind == "op" and tk.val == sep for tk in self._top_level(j))
 
     def _args_look_like_time(self) -> bool:
         """( t ), ( s ), ( t_i ), ( 1 ), ( T ), ( 0 ): a time argument, not a product."""
@@ -101,17 +102,7 @@ class SymbolRules:
 
     def _bracket_has_bar(self) -> bool:
         """Whether the bracket ahead holds a conditioning bar (| or \\mid) at its own depth: 𝔼[a | b]."""
-        depth = 0
-        for tk in self.toks[self.i:]:
-            if tk.kind == "op" and tk.val in ("(", "[", "{"):
-                depth += 1
-            elif tk.kind == "op" and tk.val in (")", "]", "}"):
-                depth -= 1
-                if depth == 0:
-                    return False
-            elif depth == 1 and (tk.kind == "op" and tk.val == "|" or tk.kind == "cmd" and tk.val == "mid"):
-                return True
-        return False
+        return any(tk.kind == "op" and tk.val == "|" or tk.kind == "cmd" and tk.val == "mid" for tk in self._top_level(self.i))
 
     def _bare_normal(self) -> bool:
         """``N(μ, Σ)``, ``N(x; μ, Σ)`` with a plain N: a letter applied to a list of two or three arguments is the

@@ -158,6 +158,12 @@ def _nonlinear_in(ex: sp.Expr, n: sp.Symbol) -> bool:
     return sp.expand(ex - c * n).has(n) or c.has(n)
 
 
+def _tidy(var: sp.Expr) -> sp.Expr:
+    """The noise variance, simplified unless it holds an integral (ᾱ(t) = e^{−∫β}: simplify costs a second there, and
+    the comparisons are numeric anyway)."""
+    return var if var.has(sp.Integral) else sp.simplify(var)
+
+
 def _complete_langevin(p: Parsed, rhs: sp.Expr) -> bool:
     """Whether an in-place update's right side holds a model output (score or ε_θ) and one fresh noise."""
     ats = [p.atoms[q] for q in rhs.free_symbols if q in p.atoms]
@@ -273,7 +279,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         rest = sp.expand(ex - sum(c * bs for bs, c in mean.items()) - sum(ex.coeff(n) * n for n in noises))
         if rest != 0:
             mean[sp.Integer(1)] = rest
-        cl = Claim("step", r, lhs=lhs_key, mean=mean, var=sp.simplify(var) if noises else None, parsed=p)
+        cl = Claim("step", r, lhs=lhs_key, mean=mean, var=_tidy(var) if noises else None, parsed=p)
         cl.uses_eps = C.e in mean
         # raw coefficients (for "uses X where Y is needed")
         raw = sp.expand(rhs)

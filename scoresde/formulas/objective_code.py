@@ -19,6 +19,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from .mt_text import matching_paren
+from .tokens import split_top_level
+
 __all__ = ["code_objective"]
 
 _NET = r"(?:model|net|unet|denoise_fn|eps_model|score_model|network|self\.model|denoiser)"
@@ -36,20 +39,10 @@ _DATA = r"(?:x0|x_0|x_start|x_data)"
 
 def _args(text: str, i: int):
     """The top-level comma-separated arguments of the call whose '(' is at text[i], and the index after ')'."""
-    depth, last, out = 0, i + 1, []
-    for j in range(i, len(text)):
-        ch = text[j]
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-            if depth == 0:
-                out.append(text[last:j])
-                return out, j + 1
-        elif ch == "," and depth == 1:
-            out.append(text[last:j])
-            last = j + 1
-    return None, None
+    j = matching_paren(text, i)
+    if j is None:
+        return None, None
+    return split_top_level(text[i + 1:j], lambda s_, k: s_[k] == ","), j + 1
 
 
 def _mse(rhs: str):

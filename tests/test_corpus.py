@@ -7,6 +7,7 @@ figures; every other target is enforced, so a regression on a met target fails.
 """
 from __future__ import annotations
 
+import glob
 import importlib.util
 import os
 import sys
@@ -57,6 +58,26 @@ def test_corpus_schema_and_size(corpus):
     # every wrong variant's file and category has correct counterparts in the same category
     correct_cats = {it.category for it in corpus if it.kind == "correct"}
     assert {it.category for it in corpus if it.kind == "wrong"} - correct_cats <= {"readings"}
+
+
+#: keys of a corpus claim (tests/corpus/README.md and the claims schema of docs/verify.md)
+CLAIM_KEYS = {"name", "category", "source", "latex", "math", "expect", "expect_reading", "mutation", "terms", "notation",
+              "target"}
+
+
+def check_plain_yaml(root):
+    """Each file of the corpus at ``root`` loads with the public loader and uses only the schema's keys."""
+    from scoresde.formulas import load_claims
+
+    paths = sorted(glob.glob(os.path.join(root, "*", "*.yaml")))
+    assert {os.path.basename(os.path.dirname(p)) for p in paths} == {"correct", "wrong"}
+    for path in paths:
+        assert load_claims(path)
+        with open(path, encoding="utf-8") as fh:
+            claims = yaml.safe_load(fh)["claims"]
+        for c in claims:
+            assert set(c) <= CLAIM_KEYS, f"{path}: {c['name']}: keys {set(c) - CLAIM_KEYS}"
+            assert c["source"].strip() and ("latex" in c) != ("math" in c), f"{path}: {c['name']}"
 
 
 def test_corpus_files_are_plain_yaml():

@@ -29,6 +29,7 @@ from fractions import Fraction
 from typing import Dict, List, Optional
 
 from .code_names import BASES, CodeError, name_to_latex
+from .code_vocab import CodeVocab, is_model_step, pick_vocab
 
 __all__ = ["code_to_latex", "name_to_latex"]
 
@@ -37,7 +38,10 @@ _FUNCS = {"sqrt": r"\sqrt{%s}", "exp": r"\exp\left(%s\right)", "log": r"\log\lef
           "log1p": r"\log\left(1 + %s\right)", "expm1": r"\left(\exp\left(%s\right) - 1\right)",
           "cos": r"\cos\left(%s\right)", "sin": r"\sin\left(%s\right)", "tan": r"\tan\left(%s\right)",
           "arctan": r"\arctan\left(%s\right)", "atan": r"\arctan\left(%s\right)", "square": r"\left(%s\right)^{2}",
-          "abs": r"\left|%s\right|", "rsqrt": r"\frac{1}{\sqrt{%s}}", "reciprocal": r"\frac{1}{%s}"}
+          "abs": r"\left|%s\right|", "rsqrt": r"\frac{1}{\sqrt{%s}}", "reciprocal": r"\frac{1}{%s}",
+          "sigmoid": r"\mathrm{sigmoid}\left(%s\right)", "softplus": r"\log\left(1 + \exp\left(%s\right)\right)"}
+#: methods that return the same values (a dtype, device or autograd change)
+_SAME = {"float", "double", "half", "detach", "clone", "contiguous", "to", "type_as", "cpu", "cuda"}
 _NOISE = {"randn", "randn_like", "normal", "standard_normal", "normal_like"}
 _EPS_NETS = {"model", "eps_model", "net", "unet", "denoise_fn", "eps_theta", "noise_pred", "epsilon_theta"}
 _SCORE_NETS = {"score", "score_fn", "score_model", "s_theta"}
@@ -55,9 +59,12 @@ def _number(v) -> str:
 class _Tex:
     """Expression nodes -> LaTeX (every compound operand bracketed, so precedence is explicit)."""
 
-    def __init__(self, song_code: bool, index_var: Optional[str] = None, step: str = "t"):
+    def __init__(self, song_code: bool, index_var: Optional[str] = None, step: str = "t",
+                 vocab: Optional[CodeVocab] = None):
         self.song_code = song_code
         self.step = step
+        self.vocab = vocab  # the code base's own names (code_vocab.py), read before the compositional naming
+        self.names = dict(vocab.names) if vocab is not None else {}
         self.index_var = index_var  # inside cumprod(E): unindexed arrays are read at this index
 
     def __call__(self, n: ast.AST) -> str:
@@ -75,6 +82,8 @@ class _Tex:
         return _number(n.value)
 
     def _Name(self, n: ast.Name) -> str:
+        if self.vocab is not None and n.id in self.names:
+            return self.names[n.id]
         if self.step != "t" and n.id in ("x", "t"):
             return f"{n.id}_{{{self.step}}}"  # x, t beside t_next: the current step's (Karras et al.'s x_cur, t_cur)
         if self.index_var is not None and _is_array(n.id):
@@ -92,6 +101,15 @@ class _Tex:
 
     def _Subscript(self, n: ast.Subscript) -> str:
         idx = ast.unparse(n.slice).replace(" ", "")
+        if self.vocab is not None:
+            key = ast.unparse(n).replace("'", '"')
+            if key in self.vocab.names:  # p_mean_var["mean"]: an entry of the code's own dictionary
+                return self.vocab.names[key]
+            if isinstance(n.value, ast.Name) and n.value.id in self.vocab.arrays and re.fullmatch(r"[A-Za-z0-9_+\-]+", idx):
+                return f"{self.vocab.arrays[n.value.id]}_{{{idx}}}"
+            if idx in self.vocab.names and re.fullmatch(r"\w+", idx) and isinstance(n.value, ast.Name):
+                idx = self.vocab.names[idx]  # alphas_cumprod[timesteps]: the code's name of the step index
+                return name_to_latex(n.value.id, idx, song_code=self.song_code, step=self.step)
         if re.fullmatch(r"\(?[:,.]*(?:None[:,.]*)*\)?", idx):  # a[:, None, None]: broadcasting, the array itself
             return self.wrap(n.value)  # bracketed when an inlined intermediate made it a sum
         if not isinstance(n.value, ast.Name):
@@ -140,6 +158,10 @@ class _Tex:
         else:
             raise CodeError("cannot read this call")
         args = [a for a in n.args if not isinstance(a, ast.Starred)]
+        if method_of is not None and name in _SAME:  # x.float(), x.detach(): the same values
+            return self(method_of)
+        if self.vocab is not None and name in self.vocab.calls and method_of is None:
+            return self.vocab.calls[name].format(*(self(a) for a in args))
         if name in _NOISE:
             return "z"
         if name in ("zeros_like", "ones_like"):
@@ -166,6 +188,8 @@ class _Tex:
         if name == "sum" and len(args) == 1 and isinstance(args[0], ast.BinOp) and isinstance(args[0].op, ast.Pow) \
                 and isinstance(args[0].right, ast.Constant) and args[0].right.value == 2:
             return r"\left\|" + self(args[0].left) + r"\right\|^2"
+        if name == "sum" and len(args) == 1 and _calls(args[0], ("square",)) and len(args[0].args) == 1:
+            return r"\left\|" + self(args[0].args[0]) + r"\right\|^2"  # sum(square(v)) over the pixels
         if name == "cumprod" and len(args) == 1:
             return r"\prod_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
         if name == "cumsum" and len(args) == 1:
@@ -211,9 +235,17 @@ def code_to_latex(text: str) -> Optional[str]:
         return None
     step = "i" if re.search(r"\b(?:t|sigma)_(?:next|cur)\b", src) else "t"  # times as variables: steps count in i
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
+    names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
+    vocab = pick_vocab(names_used | {n.attr for n in ast.walk(mod) if isinstance(n, ast.Attribute)})
     env: Dict[str, ast.expr] = {}
     outs: List[tuple] = []  # (target name, lhs LaTeX, value node)
     dt_sign = 0
+    assigned = {t.id for s_ in stmts if isinstance(s_, ast.Assign) for t in s_.targets if isinstance(t, ast.Name)}
+    if "dt" not in assigned and re.search(r"sqrt\(\s*-\s*dt\s*\)", src):
+        # dt used but not defined, its noise written √(−dt): the step is back in time, dt = −Δt (Song et al. 2021's
+        # EulerMaruyamaPredictor, which sets dt = −1/N)
+        dt_sign = -1
+        env["dt"] = ast.UnaryOp(ast.USub(), ast.Name("Delta_t", ast.Load()))
     for st in stmts:
         if isinstance(st, ast.Expr):
             value, target = st.value, None
@@ -252,23 +284,39 @@ def code_to_latex(text: str) -> Optional[str]:
         for name, target, value in finals:
             if isinstance(value, tuple):  # an interface pair (_interface)
                 if name == "drift+diffusion":
-                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) dw" % (_Tex(song, step=step)(value[0]), _Tex(song, step=step)(value[1])))
+                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) dw" % (_Tex(song, step=step, vocab=vocab)(value[0]), _Tex(song, step=step, vocab=vocab)(value[1])))
                 else:
                     data = [_Rename("x", "x_data").visit(ast.parse(ast.unparse(v), mode="eval").body) for v in value]
-                    eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song, step=step)(data[0]), _Tex(song, step=step)(data[1])))
+                    eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song, step=step, vocab=vocab)(data[0]), _Tex(song, step=step, vocab=vocab)(data[1])))
                 continue
             # a statement on whole schedule arrays (no index written) holds elementwise: each array read at t
             whole = not any(isinstance(n, ast.Subscript) for n in ast.walk(value)) and not _calls(value, _ELEMENTWISE) \
                 and any(isinstance(n, ast.Name) and _is_array(n.id) for n in ast.walk(value))
-            tex = _Tex(song, "t" if whole else None, step)
+            tex = _Tex(song, "t" if whole else None, step, vocab)
+            if vocab is not None and vocab.churned and vocab.churned[0] in names_used \
+                    and not (vocab.noise_update and name in vocab.names and not is_model_step(vocab, value)):
+                tex.names.update(vocab.churned[1])  # the state and model at the churned level σ̂ (code_vocab.py)
+            if isinstance(value, ast.Lambda) and isinstance(target, ast.Name) and len(value.args.args) == 1:
+                # alpha_bar_fn = lambda t: …: a function of the schedule, ᾱ(t) = …
+                arg = value.args.args[0].arg
+                base = re.sub(r"_(?:fn|func|function)$", "", target.id)
+                eqs.append(r"%s\left(%s\right) = %s" % (name_to_latex(base, song_code=song), arg, tex(value.body)))
+                continue
             rhs = tex(value)
             if target is None:
                 eqs.append(rhs)
                 continue
             if dt_sign and isinstance(target, ast.Name) and target.id == "x" and any(isinstance(n, ast.Name) and n.id == "x" for n in ast.walk(value)):
                 # x = x + … dt …: the state at t ± Δt from the state at t (Song et al. 2021's predictors, dt = −1/N)
-                rhs = _Tex(song, step=step)(_Rename("x", "x_t").visit(value))
+                rhs = _Tex(song, step=step, vocab=vocab)(_Rename("x", "x_t").visit(value))
                 lhs = r"x_{t-\Delta t}" if dt_sign < 0 else r"x_{t+\Delta t}"
+            elif vocab is not None and isinstance(target, ast.Name) and target.id in vocab.targets:
+                lhs = vocab.targets[target.id]
+            elif vocab is not None and vocab.update and isinstance(target, ast.Name) and target.id in vocab.names \
+                    and any(isinstance(n, ast.Name) and n.id == target.id for n in ast.walk(value)):
+                # x = x + …: the code base's step from its current state to the next (code_vocab.py)
+                noisy = vocab.noise_update and not is_model_step(vocab, value)
+                lhs = vocab.noise_update if noisy else vocab.update
             elif isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
                 lhs = name_to_latex(target.id, "t", song_code=song, step=step)  # an array defined elementwise, read at t
             elif isinstance(target, ast.Name) and re.fullmatch(r"(alphas|betas|sigmas)(_\w+)?", target.id):

@@ -25,7 +25,11 @@ _MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\
             "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}",
             # classifier-free guidance (Ho & Salimans 2022, Eq. 6): the two network outputs and their combination
             "eps_cond": r"\epsilon_\theta(x_t, c)", "eps_uncond": r"\epsilon_\theta(x_t)", "eps_tilde": r"\tilde{\epsilon}_\theta(x_t, c)",
-            "eps_guided": r"\tilde{\epsilon}_\theta(x_t, c)", "eps_cfg": r"\tilde{\epsilon}_\theta(x_t, c)"}
+            "eps_guided": r"\tilde{\epsilon}_\theta(x_t, c)", "eps_cfg": r"\tilde{\epsilon}_\theta(x_t, c)",
+            # EDM's preconditioning (Karras et al. 2022, Table 1; k-diffusion's Denoiser.get_scalings, diffusers' EDM
+            # schedulers): functions of the noise level, named without their argument in code
+            "c_skip": r"c_{skip}(\sigma)", "c_out": r"c_{out}(\sigma)", "c_in": r"c_{in}(\sigma)",
+            "c_noise": r"c_{noise}(\sigma)", "sigma_data": r"\sigma_{data}"}
 _INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "cur", "min", "max", "ts"}
 _STEPS = ("prev", "next", "cur")
 _X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "xt": "x_t",

@@ -1,0 +1,160 @@
+"""The variable names of the diffusion code people copy formulas from, as the papers' symbols.
+
+Each code base names its quantities in its own words (diffusers' ``alpha_prod_t_prev``, k-diffusion's ``denoised``
+and ``sigma_hat``, the DDIM repository's ``at_next``, score_sde's ``adjacent_sigma``); a one-line snippet is read in
+the vocabulary of the code base it comes from. That code base is recognised by its *marks*, identifiers no other
+vocabulary here uses; the vocabulary with the most marks in a cell wins (none: the compositional naming of
+:mod:`scoresde.formulas.code_names` alone). Every entry is the meaning the code gives the name (file cited), written
+in the notation of the paper that code implements, so that the domain layer judges the line as that paper's formula.
+
+A cell that updates its state in place (``x = x + …``) is a step from the current state to the next: ``update``
+names the state on the left (k-diffusion and Karras et al. count up to t_{i+1}; score_sde's predictors count down to
+x_{i-1}). ``noise_update`` is the left side of an in-place update that adds noise and evaluates no model (Karras et
+al. 2022, Alg. 2 line 6: the churned state x̂_i that k-diffusion stores back in ``x``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, FrozenSet, Iterable, Optional
+
+__all__ = ["CodeVocab", "VOCABS", "pick_vocab", "is_model_step"]
+
+
+@dataclass(frozen=True)
+class CodeVocab:
+    """One code base's identifiers: ``names`` (identifier -> LaTeX), ``arrays`` (array -> LaTeX base, read at the
+    written index), ``calls`` (function -> LaTeX template over its arguments ``{0}``, ``{1}`` …), ``models``
+    (identifiers that hold a network output: an update using one is a model step)."""
+
+    name: str
+    source: str
+    marks: FrozenSet[str]
+    names: Dict[str, str]
+    arrays: Dict[str, str] = field(default_factory=dict)
+    calls: Dict[str, str] = field(default_factory=dict)
+    models: FrozenSet[str] = frozenset()
+    update: Optional[str] = None
+    noise_update: Optional[str] = None
+    decisive: FrozenSet[str] = frozenset()  # marks that select this vocabulary whatever else the cell names
+    targets: Dict[str, str] = field(default_factory=dict)  # a name's meaning where it is assigned, if another
+    #: (mark, names): in a cell that names ``mark``, every statement but the noise update reads these names instead
+    #: (k-diffusion stores the churned state x̂_i back in ``x`` and evaluates the model there, at σ̂)
+    churned: tuple = ()
+
+
+_D_EDM = r"D_\theta\left(x_i; t_i\right)"
+_EPS_T = r"\epsilon_\theta\left(x_t, t\right)"
+_X0 = r"\hat{x}_0"
+
+VOCABS = (
+    CodeVocab(  # Karras et al. 2022 (EDM), Alg. 1-2 with σ(t) = t, s(t) = 1: k-diffusion's samplers use t_i = σ_i
+        "k-diffusion (Karras samplers)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (sample_euler, sample_heun, "
+        "get_sigmas_karras, to_d)",
+        frozenset({"denoised", "sigma_hat", "s_churn", "s_noise", "ramp", "to_d", "s_tmin", "s_tmax"}),
+        {"x": "x_i", "sigma": "t_i", "sigma_hat": r"\hat{t}_i", "gamma": r"\gamma_i", "eps": r"\epsilon_i",
+         "denoised": _D_EDM, "d": "d_i", "d_2": r"d'_i", "d_prime": r"d'_i", "ramp": r"\frac{i}{N - 1}",
+         "rho": r"\rho", "sigma_min": r"\sigma_{\min}", "sigma_max": r"\sigma_{\max}", "s_noise": r"S_{noise}",
+         "s_churn": r"S_{churn}", "x_2": r"x_{i+1}", "n": "N"},
+        arrays={"sigmas": "t"},
+        calls={"model": r"D_\theta\left({0}; {1}\right)", "to_d": r"\frac{{{0} - {2}}}{{{1}}}"},
+        models=frozenset({"denoised", "d", "d_2", "d_prime"}),
+        update="x_{i+1}", noise_update=r"\hat{x}_i",
+        targets={"sigmas": r"\sigma_i"},  # get_sigmas_karras: the schedule σ_i (EDM Eq. 5)
+        churned=("sigma_hat", {"x": r"\hat{x}_i", "denoised": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)"})),
+    CodeVocab(  # Lu et al. 2022b (DPM-Solver++), Alg. 2 in k-diffusion's names: t = −log σ, h = t_next − t
+        "k-diffusion (DPM-Solver++ samplers)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (sample_dpmpp_2m)",
+        frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn", "h_last"}),
+        {"denoised": r"x_\theta\left(\tilde{x}_{t_{i-1}}, t_{i-1}\right)",
+         "old_denoised": r"x_\theta\left(\tilde{x}_{t_{i-2}}, t_{i-2}\right)", "denoised_d": "D_i", "h": "h_i",
+         "h_last": "h_{i-1}", "r": "r_i", "x": r"\tilde{x}_{t_{i-1}}", "t": "t_{i-1}", "t_next": "t_i"},
+        calls={"sigma_fn": r"\sigma_{{{0}}}", "t_fn": r"\left(-\log {0}\right)"},
+        models=frozenset({"denoised", "old_denoised", "denoised_d"}),
+        update=r"\tilde{x}_{t_i}", decisive=frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn"})),
+    CodeVocab(  # Song, Meng & Ermon 2021 (DDIM), Eq. 12 and 16, in the DDIM repository's names (α there is ᾱ)
+        "ermongroup/ddim", "ermongroup/ddim, functions/denoising.py (generalized_steps)",
+        frozenset({"at", "at_next", "xt", "xt_next", "et", "x0_t"}),
+        {"at": r"\bar{\alpha}_t", "at_next": r"\bar{\alpha}_{t-1}", "xt": "x_t", "xt_next": "x_{t-1}", "et": _EPS_T,
+         "x0_t": _X0, "c1": r"\sigma_t", "c2": r"\sqrt{1 - \bar{\alpha}_{t-1} - \sigma_t^2}", "eta": r"\eta"},
+        models=frozenset({"et", "x0_t"})),
+    CodeVocab(  # Song et al. 2021, Eq. 47 / App. F (reverse diffusion, VE) in score_sde's and diffusers' names
+        "VE samplers (score_sde, diffusers ScoreSdeVeScheduler)",
+        "yang-song/score_sde_pytorch, sampling.py (ReverseDiffusionPredictor, AncestralSamplingPredictor); "
+        "huggingface/diffusers, schedulers/scheduling_sde_ve.py (step_pred)",
+        frozenset({"adjacent_sigma"}),
+        {"x": "x_i", "sample": "x_i", "prev_sample": "x_{i-1}", "sigma": r"\sigma_i", "adjacent_sigma": r"\sigma_{i-1}",
+         "model_output": r"s_\theta\left(x_i, \sigma_i\right)", "score": r"s_\theta\left(x_i, \sigma_i\right)",
+         "noise": "z_i", "z": "z_i"},
+        models=frozenset({"model_output", "score"}),
+        update="x_{i-1}", decisive=frozenset({"adjacent_sigma"})),
+    CodeVocab(  # Ho et al. 2020 (Eq. 4, 7, 11, 15) and DDIM (Eq. 12, 16) in diffusers' scheduler names
+        "diffusers (DDPM/DDIM schedulers)", "huggingface/diffusers, schedulers/scheduling_ddpm.py, scheduling_ddim.py "
+        "(step, add_noise, get_velocity, _get_variance)",
+        frozenset({"alpha_prod_t", "alpha_prod_t_prev", "beta_prod_t", "beta_prod_t_prev", "pred_original_sample",
+                   "prev_sample", "model_output", "pred_epsilon", "std_dev_t", "variance_noise", "current_alpha_t",
+                   "current_beta_t", "noisy_samples", "original_samples", "sqrt_alpha_prod",
+                   "sqrt_one_minus_alpha_prod", "beta_start", "beta_end", "num_train_timesteps"}),
+        {"sample": "x_t", "prev_sample": "x_{t-1}", "model_output": _EPS_T, "pred_epsilon": _EPS_T,
+         "pred_original_sample": _X0, "alpha_prod_t": r"\bar{\alpha}_t", "alpha_prod_t_prev": r"\bar{\alpha}_{t-1}",
+         "beta_prod_t": r"\left(1 - \bar{\alpha}_t\right)", "beta_prod_t_prev": r"\left(1 - \bar{\alpha}_{t-1}\right)",
+         "current_alpha_t": r"\alpha_t", "current_beta_t": r"\beta_t", "std_dev_t": r"\sigma_t", "variance_noise": "z",
+         "variance": r"\sigma_t^2", "noisy_samples": "x_t", "original_samples": "x_0", "noise": r"\epsilon",
+         "sqrt_alpha_prod": r"\sqrt{\bar{\alpha}_t}", "sqrt_one_minus_alpha_prod": r"\sqrt{1 - \bar{\alpha}_t}",
+         "velocity": "v_t", "beta_start": r"\beta_1", "beta_end": r"\beta_T", "num_train_timesteps": "T",
+         "timesteps": "t"},
+        models=frozenset({"model_output", "pred_epsilon", "pred_original_sample"})),
+    CodeVocab(  # Dhariwal & Nichol 2021, Alg. 1-2, in guided-diffusion's names (gaussian_diffusion.py)
+        "guided-diffusion", "openai/guided-diffusion, guided_diffusion/gaussian_diffusion.py (condition_mean, "
+        "condition_score)",
+        frozenset({"p_mean_var", "cond_fn", "gradient", "new_mean"}),
+        {'p_mean_var["mean"]': r"\mu_\theta\left(x_t, t\right)", 'p_mean_var["variance"]': r"\Sigma_\theta\left(x_t, t\right)",
+         "gradient": r"\nabla_{x_t}\log p_\phi\left(y \mid x_t\right)", "eps": r"\epsilon_\theta\left(x_t\right)",
+         "alpha_bar": r"\bar{\alpha}_t", "new_mean": r"\tilde{\mu}"},
+        calls={"cond_fn": r"\nabla_{{x_t}}\log p_\phi\left(y \mid x_t\right)"},
+        models=frozenset({"eps"}), targets={"eps": r"\hat{\epsilon}\left(x_t\right)"}),
+    CodeVocab(  # Song et al. 2021 (App. C, Alg. 4-5, Eq. 7 and the prior of App. D) in score_sde's names
+        "score_sde", "yang-song/score_sde_pytorch, sde_lib.py, losses.py, sampling.py (LangevinCorrector), "
+        "likelihood.py (prior_logp)",
+        frozenset({"log_mean_coeff", "rev_drift", "target_snr", "grad_norm", "noise_norm", "losses", "g2", "logps",
+                   "score_fn", "x_mean", "step_size", "drift", "diffusion", "score"}),
+        {"beta_t": r"\beta(t)", "drift": r"f\left(x, t\right)", "diffusion": "g(t)",
+         "log_mean_coeff": r"\log\sqrt{\bar{\alpha}(t)}", "score": r"s_\theta\left(x(t), t\right)", "g2": "g(t)^2",
+         "losses": "L", "grad": r"s_\theta\left(x, t\right)", "step_size": r"\epsilon", "target_snr": "r",
+         "grad_norm": r"\left\|s_\theta\right\|", "noise_norm": r"\left\|z\right\|", "alpha": r"\alpha_i",
+         "logps": r"\log p_T\left(z\right)", "N": "D", "noise": "z", "sigma": r"\sigma(t)", "std": r"\sigma(t)"},
+        calls={"square": r"\left\|{0}\right\|^2"},  # losses.py squares then sums over the pixels: a squared norm
+        models=frozenset({"score", "grad"}), targets={"std": r"\text{std}"}),
+    CodeVocab(  # Kingma et al. 2021 (VDM), Eq. 1-3 and 17, in the VDM repository's names (model_vdm.py)
+        "vdm", "google-research/vdm, model_vdm.py (VDM.diffuse, VDM.__call__)",
+        frozenset({"g_t", "var_t", "eps_hat", "g_t_grad", "loss_diff"}),
+        {"g_t": r"\gamma(t)", "var_t": r"\sigma_t^2", "f": "x", "z_t": "z_t", "eps": r"\epsilon",
+         "eps_hat": r"\hat{\epsilon}_\theta\left(z_t; t\right)", "g_t_grad": r"\gamma'(t)", "loss_diff": r"L_\infty",
+         "snr": r"\mathrm{SNR}(t)"},
+        models=frozenset({"eps_hat"})),
+)
+
+
+def is_model_step(vocab: CodeVocab, node) -> bool:
+    """Whether an expression (an :mod:`ast` node) uses a network output of ``vocab`` (a name or a call)."""
+    import ast
+
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name) and n.id in vocab.models:
+            return True
+        if isinstance(n, ast.Call) and getattr(n.func, "id", None) in ("model", "net", "denoiser", "score_fn"):
+            return True
+    return False
+
+
+def pick_vocab(identifiers: Iterable[str]) -> Optional[CodeVocab]:
+    """The vocabulary with a decisive mark among ``identifiers``, else the one with the most marks (the first on a
+    tie), or None when no mark is there."""
+    ids = set(identifiers)
+    for v in VOCABS:
+        if v.decisive & ids:
+            return v
+    best, score = None, 0
+    for v in VOCABS:
+        k = len(v.marks & ids)
+        if k > score:
+            best, score = v, k
+    return best

@@ -17,6 +17,8 @@ alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) (Kingma et al. 2021, Eq. 1; D
 """
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import re
 from dataclasses import dataclass, field
@@ -184,7 +186,7 @@ class Reading:
 
     mode: str  # "discrete", "continuous", "function" (a schedule defined as a function of t)
     family: str = "vp"  # "vp", "ve", "generic"
-    notation: str = "ddpm"  # "ddpm", "ddim", "vdm"
+    notation: str = "ddpm"  # "ddpm", "ddim", "vdm", "su"
     index: str = "t"  # the index letter (t, i, n, k)
     k_offset: int = 0  # the current index is letter + k_offset (1 for Song's x_i = ... x_{i+1})
     noise_in_drift: bool = False
@@ -270,6 +272,8 @@ def is_state(at: Atom) -> bool:
 
 def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
     """The canonical expression of one written symbol under reading ``r`` (None: meaningless)."""
+    if r.notation == "su" and at.base in ("α", "β") and at.deco in ("", "bar") and not at.sup:
+        return su_symbol(at, r)
     base, deco, sub = at.base, at.deco, at.sub
     if deco == "dot" or "′" in at.sup or at.sup == "-1":
         return None  # σ̇, σ′, σ⁻¹ are not the quantity itself (\dot σ(t), σ'(t) are read as dσ(t)/dt by normalize)
@@ -481,3 +485,19 @@ def _abar(sub: str, at: Atom, r: Reading) -> Optional[sp.Expr]:
             r.note(f"{at.name} (a discrete index) read as ᾱ(t) = exp(−∫₀ᵗβ) in continuous time")
         return abar_c()
     return None
+
+
+def su_symbol(at: Atom, r: Reading) -> Optional[sp.Expr]:
+    """Su Jianlin's notation (kexue.fm, 生成扩散模型漫谈 (一)-(六), 2022): x_t = α_t x_{t−1} + β_t ε_t with
+    α_t² + β_t² = 1, ᾱ_t = α_1⋯α_t, β̄_t = √(1 − ᾱ_t²), so x_t = ᾱ_t x_0 + β̄_t ε̄_t. In Ho et al.'s symbols his α_t,
+    β_t, ᾱ_t, β̄_t are √α_t, √β_t, √ᾱ_t, √(1 − ᾱ_t)."""
+    ddpm = r.copy(notation="ddpm")
+    if at.deco == "bar":
+        if at.sub in ("min", "max"):
+            return None
+        ab = _abar(at.sub, at, ddpm)
+        return None if ab is None else (sp.sqrt(ab) if at.base == "α" else sp.sqrt(1 - ab))
+    if r.mode != "discrete":
+        return None
+    plain = resolve(dataclasses.replace(at, base="β", deco=""), ddpm)  # Ho et al.'s β at the same index
+    return None if plain is None else (sp.sqrt(plain) if at.base == "β" else sp.sqrt(1 - plain))

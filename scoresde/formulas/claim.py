@@ -285,6 +285,9 @@ def _notations(p: Parsed, syms, hints) -> List[str]:
     if hints.get("notation"):
         return [hints["notation"]]
     bases = {(p.atoms[s_].base, p.atoms[s_].deco) for s_ in syms if s_ in p.atoms}
+    if any(p.atoms[s_].base == "β" and p.atoms[s_].deco == "bar" and p.atoms[s_].sub not in ("min", "max", "d")
+           and not re.match(r"^[iNn]", p.atoms[s_].sub or "") for s_ in syms if s_ in p.atoms):
+        return ["su"]  # β̄_t beside the states: Su's notation (canon.su_symbol); Song's β̄_i = Nβ_i is indexed by i
     has_bar = ("α", "bar") in bases
     has_beta = any(b_ == "β" for b_, _ in bases)
     has_alpha = ("α", "") in bases

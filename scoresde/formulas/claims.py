@@ -22,7 +22,7 @@ __all__ = ["ClaimSpec", "load_claims", "parse_claims"]
 
 _KEYS = {"name", "latex", "math", "target", "notation", "symbols", "expect", "source", "note",
          "category", "expect_reading", "mutation", "terms"}
-NOTATIONS = ("ddpm", "ddim", "vdm")
+NOTATIONS = ("ddpm", "ddim", "vdm", "su")
 
 
 @dataclass

@@ -26,6 +26,7 @@ from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
+from .cell_pairs import kernel_of_its_sde
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -110,6 +111,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     song_bar += strided
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
+        first = len(out)
         eqs0, coded = inline_code(split_equations(alt))  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted
         defined = coded + defined
@@ -120,6 +122,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
+        hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget)
+        defined += [inferred] if inferred else []
         for qi, (sign, eq) in enumerate(eqs):
             loc = location
             if len(alts) > 1:
@@ -145,9 +149,23 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             v.notes = list(dict.fromkeys(list(v.notes) + defined))
             v.source, v.location = source, loc.strip()
             out.append(v)
+        kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
     if not clipped:
         _unclipped_cosine(out)
     return out
+
+
+def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget):
+    """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`)."""
+    from .cell_notation import notation_from_definitions
+
+    def judge(eq: str, h) -> str:
+        try:
+            with limited(budget):
+                return _verify_one(eq, target, h, False, column).verdict
+        except Exception:  # noqa: BLE001 -- a definition that cannot be judged fixes nothing
+            return "unparsed"
+    return notation_from_definitions(eqs, hints, judge)
 
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:

@@ -4,7 +4,8 @@ Each rule is general LaTeX usage, not a rule for one formula:
 
 * a cell written as Python code is read by Python's grammar (:mod:`scoresde.formulas.code_latex`);
 
-* a leading label ending in a colon (``\\text{Langevin step:}``) is prose;
+* a leading label ending in a colon (``\\text{Langevin step:}``) is prose, and so is a caption in parentheses
+  before a formula (``\\quad \\text{(sub-VP SDE)}\\ dx = …``);
 * environments and markup with no mathematical content: ``equation``/``align``/``aligned``/``gather``/
   ``split`` environments, ``&``, ``\\tag``, ``\\label``, ``\\nonumber``, trailing equation numbers
   ``\\qquad (12)``, trailing prose conditions (``\\quad \\text{for } t = 1, …, T``);
@@ -44,6 +45,8 @@ _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.
 #: a label before the formula, ending in a colon inside or right after the text group (``\\text{Reverse SDE:} dx = …``,
 #: ``\\text{逆向SDE}：``, full-width ``：`` too): prose, not math
 _LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*?(?:[:：]\s*\}|\}\s*[:：])\s*")
+#: a caption in parentheses before a formula of a list (``…, \quad \text{(sub-VP SDE)}\ dx = …``): prose, not math
+_PAREN_LABEL = re.compile(r"(^|\\q?quad|,)\s*\\(?:text|textrm|textbf|mbox)\s*\{\s*\([^{}()]*\)\s*\}(?:\s|\\[ ,;:]|~)*")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
@@ -204,6 +207,7 @@ def normalize_latex(text: str) -> str:
     if looks_plain(text):
         text = code_to_latex(text) or text  # a cell written as Python code (code_latex.py)
     s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
+    s = _PAREN_LABEL.sub(lambda m: m.group(1) + " ", s)
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)

@@ -1,0 +1,89 @@
+"""Issue 13, fifth wave (continuous families): general reading rules, each on formulas that are not in any corpus.
+
+* EDM's direction marker: in ``dx_−`` time runs backward, so its Wiener increment dω_t is the backward-time one
+  (Karras et al. 2022, Eq. 6 and its footnote; Song et al. 2021, Eq. 6's dw̄), and a marker that contradicts the
+  sign of the Langevin term is inconsistent at σ(t) = t too.
+* a formula's own definition of σ_t beside the formula that uses it fixes the notation of the whole formula
+  (VDM / DPM-Solver's σ_t = √(1 − ᾱ_t), Kingma et al. 2021, Eq. 1-2; Lu et al. 2022a, Sec. 2.1); the definition is
+  still judged under it.
+* an SDE and a perturbation kernel in one formula describe one process: the kernel must be the kernel of that
+  SDE (Song et al. 2021, Eq. 29 and App. B), else it is inconsistent with the pieces in which they differ named;
+  a caption in parentheses before a formula of the list (``\\text{(VP SDE)}\\ dx = …``) is prose.
+"""
+from __future__ import annotations
+
+import pytest
+
+from scoresde.formulas import Budget
+from scoresde.formulas import verify_latex as _verify_latex
+
+ALARM = ("inconsistent", "ill-defined")
+GOOD = ("exact", "consistent")
+
+
+def verify_latex(latex, **kw):
+    # the readings are under test here, not the speed: a generous budget keeps them stable on a loaded machine
+    return _verify_latex(latex, budget=Budget(time_s=30), **kw)
+
+
+def _all(latex, notation=None):
+    return verify_latex(latex, notation=notation, numeric=False)
+
+
+def _worst(latex, notation=None):
+    return max(_all(latex, notation), key=lambda v: {"exact": 0, "consistent": 1}.get(v.verdict, 2))
+
+
+@pytest.mark.parametrize("latex", [
+    r"d x_{-} = -2\sigma(t)\dot\sigma(t)\nabla_x\log p_t(x)\,dt + \sqrt{2\sigma(t)\dot\sigma(t)}\,d\omega_t",
+    r"\mathrm{d}\mathbf{x}_- = -2t\,\nabla_{\mathbf{x}}\log p(\mathbf{x}; t)\,\mathrm{d}t + \sqrt{2t}\,\mathrm{d}\mathbf{w}",
+])
+def test_backward_marker_makes_the_wiener_increment_backward(latex):
+    assert _worst(latex).verdict == "exact"
+
+
+def test_backward_marker_keeps_wrong_variants_wrong():
+    v = _worst(r"d x_{-} = -\sigma(t)\dot\sigma(t)\nabla_x\log p_t(x)\,dt + \sqrt{2\sigma(t)\dot\sigma(t)}\,d\omega_t")
+    assert v.verdict == "inconsistent" and v.terms == ["drift"]
+    # the forward marker on Eq. 6's backward SDE at σ(t) = t
+    v = _worst(r"d x_{+} = -2t\nabla_x\log p(x;t)\,dt + \sqrt{2t}\,d\omega_t")
+    assert v.verdict == "inconsistent" and v.terms == ["drift"]
+
+
+# the reverse SDE / PF-ODE with the noise predictor ε̂ = −σ_t ∇log p_t and σ_t defined beside it
+_SIG_VP = r"\sigma(t) = \sqrt{1 - \exp\left(-\int_0^t \beta(u)\,du\right)}"
+
+
+def test_own_definition_of_sigma_fixes_the_notation():
+    vs = _all(r"\mathrm{d}\mathbf{x} = \left[-\tfrac12\beta(t)\mathbf{x} + \frac{\beta(t)}{\sigma(t)}\boldsymbol\epsilon_\theta(\mathbf{x}, t)\right]"
+              r"\mathrm{d}t + \sqrt{\beta(t)}\,\mathrm{d}\bar{\mathbf{w}}, \quad " + _SIG_VP)
+    assert [v.verdict for v in vs] == ["exact", "exact"]
+    assert any("notation inferred" in n for n in vs[0].notes)
+
+
+def test_own_definition_of_sigma_keeps_wrong_variants_wrong():
+    # the ODE wrong (σ_t² for σ_t), the definition right: only the drift is named
+    vs = _all(r"\frac{dx}{dt} = -\tfrac12\beta(t)\Big(x - \frac{\epsilon_\theta(x, t)}{\sigma(t)^2}\Big), \quad " + _SIG_VP)
+    assert [v.verdict for v in vs] == ["inconsistent", "exact"] and vs[0].terms == ["drift"]
+    # a definition that is no notation's σ_t fixes nothing: the formula stays as read by default
+    vs = _all(r"\frac{dx}{dt} = -\tfrac12\beta(t)\Big(x - \frac{\epsilon_\theta(x, t)}{\sigma(t)}\Big), \quad"
+              r" \sigma(t) = \sqrt{1 - \exp\left(-\tfrac12\int_0^t \beta(u)\,du\right)}")
+    assert all(v.verdict == "inconsistent" for v in vs)
+
+
+_VP_SDE = r"dx = -\frac12\beta(t)\,x\,dt + \sqrt{\beta(t)}\,dw"
+_SUBVP_SDE = r"dx = -\frac12\beta(t)\,x\,dt + \sqrt{\beta(t)\big(1 - e^{-2\int_0^t\beta(u)du}\big)}\,dw"
+_VP_KERNEL = r"x(t) = e^{-\frac12\int_0^t\beta(u)du}\,x(0) + \sqrt{1 - e^{-\int_0^t\beta(u)du}}\,z"
+_SUBVP_KERNEL = r"x(t) = e^{-\frac12\int_0^t\beta(u)du}\,x(0) + \big(1 - e^{-\int_0^t\beta(u)du}\big)\,z"
+
+
+@pytest.mark.parametrize("sde, kernel", [(_VP_SDE, _VP_KERNEL), (_SUBVP_SDE, _SUBVP_KERNEL)])
+def test_sde_beside_its_own_kernel(sde, kernel):
+    assert [v.verdict for v in _all(kernel + r", \quad " + sde)] == ["exact", "exact"]
+    assert [v.verdict for v in _all(r"\text{(forward SDE)}\ " + sde + r", \quad \text{(kernel)}\ " + kernel)] == ["exact", "exact"]
+
+
+@pytest.mark.parametrize("sde, kernel", [(_VP_SDE, _SUBVP_KERNEL), (_SUBVP_SDE, _VP_KERNEL)])
+def test_sde_beside_another_familys_kernel(sde, kernel):
+    vs = _all(sde + r", \quad " + kernel)
+    assert vs[0].verdict == "exact" and vs[1].verdict == "inconsistent" and vs[1].terms == ["variance"]

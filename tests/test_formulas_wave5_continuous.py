@@ -9,6 +9,8 @@
 * an SDE and a perturbation kernel in one formula describe one process: the kernel must be the kernel of that
   SDE (Song et al. 2021, Eq. 29 and App. B), else it is inconsistent with the pieces in which they differ named;
   a caption in parentheses before a formula of the list (``\\text{(VP SDE)}\\ dx = …``) is prose.
+* EDM's Alg. 1 is written for a general σ(t) (and s(t)): its Euler and Heun lines with the slope of Eq. 1 at
+  s(t) = 1, d = σ̇/σ (x − D(x; σ)), are Alg. 1, not only at σ(t) = t.
 """
 from __future__ import annotations
 
@@ -87,3 +89,11 @@ def test_sde_beside_its_own_kernel(sde, kernel):
 def test_sde_beside_another_familys_kernel(sde, kernel):
     vs = _all(sde + r", \quad " + kernel)
     assert vs[0].verdict == "exact" and vs[1].verdict == "inconsistent" and vs[1].terms == ["variance"]
+
+
+def test_edm_alg1_with_a_general_noise_level():
+    euler = r"x_{k+1} = x_k + (t_{k+1} - t_k)\,\frac{\sigma'(t_k)}{\sigma(t_k)}\left(x_k - D_\theta(x_k; \sigma(t_k))\right)"
+    assert _worst(euler.replace("k", "i")).verdict == "exact"
+    wrong = r"x_{i+1} = x_i + (t_{i+1} - t_i)\,\dot\sigma(t_i)\sigma(t_i)\left(x_i - D_\theta(x_i; \sigma(t_i))\right)"
+    v = _worst(wrong)
+    assert v.verdict == "inconsistent"

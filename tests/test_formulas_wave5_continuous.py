@@ -11,6 +11,8 @@
   a caption in parentheses before a formula of the list (``\\text{(VP SDE)}\\ dx = …``) is prose.
 * EDM's Alg. 1 is written for a general σ(t) (and s(t)): its Euler and Heun lines with the slope of Eq. 1 at
   s(t) = 1, d = σ̇/σ (x − D(x; σ)), are Alg. 1, not only at σ(t) = t.
+* 𝔼[x(t) | x(0)] = m(t) x(0) is the mean of the perturbation kernel (Song et al. 2021, Eq. 29, App. B), judged
+  without the variance it does not state.
 """
 from __future__ import annotations
 
@@ -97,3 +99,21 @@ def test_edm_alg1_with_a_general_noise_level():
     wrong = r"x_{i+1} = x_i + (t_{i+1} - t_i)\,\dot\sigma(t_i)\sigma(t_i)\left(x_i - D_\theta(x_i; \sigma(t_i))\right)"
     v = _worst(wrong)
     assert v.verdict == "inconsistent"
+
+
+@pytest.mark.parametrize("latex", [
+    r"\mathbb{E}\left[\mathbf{x}(t) \mid \mathbf{x}(0)\right] = e^{-\frac{1}{2}\int_0^t \beta(u)\,du}\,\mathbf{x}(0)",
+    r"\mathbb{E}[x(t) | x(0)] = x(0)",  # VE
+    r"\mathbb{E}[x(t) \mid x(0)] = e^{-\frac{t}{2}\beta_{\min} - \frac{t^2}{4}(\beta_{\max} - \beta_{\min})}\,x(0)",  # linear β(t)
+])
+def test_conditional_mean_is_the_kernel_mean(latex):
+    assert _worst(latex).verdict == "exact"
+
+
+@pytest.mark.parametrize("latex", [
+    r"\mathbb{E}[x(t) \mid x(0)] = e^{-\int_0^t \beta(u)\,du}\,x(0)",  # square root missing
+    r"\mathbb{E}[x(t) \mid x(0)] = e^{-\frac{t}{2}\beta_{\min} - \frac{t^2}{2}(\beta_{\max} - \beta_{\min})}\,x(0)",
+])
+def test_wrong_conditional_mean_names_the_mean(latex):
+    v = _worst(latex)
+    assert v.verdict == "inconsistent" and v.terms == ["mean.x0"]

@@ -214,6 +214,12 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         if got is not None:
             return got
     v = _verify_domain(eq, target, hints, numeric, column)
+    if v.verdict == "unparsed" and r"\mathbb" in eq and target is None:
+        from .kernel_mean import judge_kernel_mean  # 𝔼[x(t) | x(0)] = m(t) x(0): a kernel's mean stated alone
+
+        km = judge_kernel_mean(eq, lambda q: _verify_domain(q, None, hints, numeric, column))
+        if km is not None:
+            return km
     if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") and v.reading is None:
         # the literal reading: a registry entry with the same written left side, compared symbol by symbol;
         # it replaces an unparsed verdict, and any verdict when it finds the formula exact

@@ -13,6 +13,8 @@
   s(t) = 1, d = σ̇/σ (x − D(x; σ)), are Alg. 1, not only at σ(t) = t.
 * 𝔼[x(t) | x(0)] = m(t) x(0) is the mean of the perturbation kernel (Song et al. 2021, Eq. 29, App. B), judged
   without the variance it does not state.
+* ``\\operatorname{expm1}``, ``log1p``, ``softplus`` (the numerically stable functions of VDM's code, written in
+  LaTeX) are their definitions.
 """
 from __future__ import annotations
 
@@ -117,3 +119,14 @@ def test_conditional_mean_is_the_kernel_mean(latex):
 def test_wrong_conditional_mean_names_the_mean(latex):
     v = _worst(latex)
     assert v.verdict == "inconsistent" and v.terms == ["mean.x0"]
+
+
+@pytest.mark.parametrize("latex, verdict", [
+    (r"\log\sigma_t^2 = -\operatorname{softplus}(-\gamma(t))", "exact"),  # σ² = sigmoid(γ) (Kingma et al. 2021, Eq. 3)
+    (r"\log\alpha_t^2 = -\mathrm{softplus}\left(\gamma(t)\right)", "exact"),
+    (r"\alpha_{t|s}^2 = \exp\big(\operatorname{log1p}(e^{\gamma(s)}) - \operatorname{log1p}(e^{\gamma(t)})\big)", "exact"),
+    (r"\log\sigma_t^2 = -\operatorname{softplus}(\gamma(t))", "inconsistent"),
+    (r"\sigma_{t|s}^2 = -\operatorname{expm1}\big(\gamma(s) - \gamma(t)\big)", "inconsistent"),
+])
+def test_named_numerical_functions(latex, verdict):
+    assert _worst(latex, "vdm").verdict == verdict

@@ -21,6 +21,7 @@ Each rule is general LaTeX usage, not a rule for one formula:
   ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
 * a stacked equation ``\\frac{d}{dt}\\begin{bmatrix} a \\\\ b \\end{bmatrix} = \\begin{bmatrix} c \\\\ d \\end{bmatrix}`` is one
   equation per row (``da/dt = c``, ``db/dt = d``);
+* ``\\operatorname{expm1}(u)``, ``log1p``, ``softplus`` are their definitions (:mod:`~scoresde.formulas.named_functions`);
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` (and ``\\mathbb{E}[x(0) \\mid x(t)]``, Song et al.
   2021's continuous-time notation) is the posterior mean ``\\hat{x}_0``; ``\\min``/``clip``/``clamp`` at 0.999 as below;
@@ -34,6 +35,7 @@ import re
 from typing import Optional, Tuple
 
 from .code_latex import code_to_latex
+from .named_functions import expand_named_functions
 from .tokens import looks_plain
 
 __all__ = ["normalize_latex"]
@@ -210,6 +212,7 @@ def normalize_latex(text: str) -> str:
     s = _PAREN_LABEL.sub(lambda m: m.group(1) + " ", s)
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
+    s = expand_named_functions(s)  # \operatorname{expm1}(u) = e^u − 1, log1p, softplus (named_functions.py)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
     s = _SUM.sub(lambda m: r"\sum_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
     s = _DROP_ARG.sub(" ", s)

@@ -15,6 +15,8 @@
   without the variance it does not state.
 * ``\\operatorname{expm1}``, ``log1p``, ``softplus`` (the numerically stable functions of VDM's code, written in
   LaTeX) are their definitions.
+* a bare σ raised to a power in t is a constant base (σ^t), not σ(t); Song's tutorial SDE dx = σ^t dw and its
+  kernel are a registry family (VESDE with σ_min = 1/√(2 log σ), tied).
 """
 from __future__ import annotations
 
@@ -130,3 +132,15 @@ def test_wrong_conditional_mean_names_the_mean(latex):
 ])
 def test_named_numerical_functions(latex, verdict):
     assert _worst(latex, "vdm").verdict == verdict
+
+
+def test_constant_base_sigma_tutorial_sde():
+    v = _worst(r"d x = \sigma^{t}\, d w")
+    assert v.verdict == "exact" and any("constant base" in n for n in v.notes)
+    # the kernel written as a sample, and with ln
+    assert _worst(r"x(t) = x(0) + \sqrt{\frac{\sigma^{2t} - 1}{2\ln\sigma}}\,z").verdict == "exact"
+    v = _worst(r"x(t) = x(0) + \sqrt{\frac{\sigma^{t} - 1}{2\ln\sigma}}\,z")
+    assert v.verdict == "inconsistent" and v.terms == ["variance"]
+    assert _worst(r"d x = \sigma^{2t}\, d w").verdict == "inconsistent"
+    # σ(t) beside a power: the noise level, as before
+    assert _worst(r"dx = \sigma(t)\sqrt{2\log\sigma^{t}}\,dw").verdict != "exact"

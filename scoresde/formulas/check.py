@@ -46,6 +46,7 @@ from .prereadings import song_bar_beta, strided_indices
 from .registry import REGISTRY, get
 from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
+from .ve_written import constant_sigma
 from .verdict import RANK as _RANK, VERDICTS, Verdict
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
@@ -109,6 +110,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text, song_bar = song_bar_beta(text)
     text, strided = strided_indices(text)
     song_bar += strided
+    text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
+    song_bar += const_base
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         first = len(out)

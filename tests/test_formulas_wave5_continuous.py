@@ -17,6 +17,8 @@
   LaTeX) are their definitions.
 * a bare σ raised to a power in t is a constant base (σ^t), not σ(t); Song's tutorial SDE dx = σ^t dw and its
   kernel are a registry family (VESDE with σ_min = 1/√(2 log σ), tied).
+* an Euler–Maruyama step written as assignments (Δx = …, x = x + Δx) is the step x_{t+Δt} = x_t + …; a |Δt| marks a
+  signed step, backward in time when the drift holds the score.
 """
 from __future__ import annotations
 
@@ -144,3 +146,13 @@ def test_constant_base_sigma_tutorial_sde():
     assert _worst(r"d x = \sigma^{2t}\, d w").verdict == "inconsistent"
     # σ(t) beside a power: the noise level, as before
     assert _worst(r"dx = \sigma(t)\sqrt{2\log\sigma^{t}}\,dw").verdict != "exact"
+
+
+def test_assignment_updates_with_a_signed_time_step():
+    rev = r"\Delta x = [f(x, t) - g(t)^2 s_\theta(x, t)]\Delta t + g(t)\sqrt{|\Delta t|}\,z, \quad x = x + \Delta x"
+    assert _worst(rev).verdict == "exact"
+    assert _worst(r"x \gets x + f(x, t)\Delta t + g(t)\sqrt{|\Delta t|}\,z").verdict == "exact"  # forward: |Δt| = Δt
+    v = _worst(rev.replace("g(t)^2 s", r"\frac12 g(t)^2 s"))
+    assert v.verdict == "inconsistent" and v.terms == ["mean.score"]
+    v = _worst(r"\Delta x = [f(x, t) - g(t)^2 \nabla_x\log p_t(x)]\Delta t + g(t)\,|\Delta t|\,z")
+    assert v.verdict == "inconsistent" and "variance" in v.terms

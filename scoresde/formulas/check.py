@@ -35,6 +35,7 @@ from .compare import Match, _candidates
 from .conditioning import misconditioned, misconditioned_text, off_condition
 from .dispatch import _compare
 from .edm_reading import bind_direction, expand_signs
+from .em_updates import signed_step
 from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
@@ -112,6 +113,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     song_bar += strided
     text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
     song_bar += const_base
+    text, em_notes = signed_step(text)  # Δx ← … Δt + … √|Δt| z; x ← x + Δx (em_updates.py)
+    song_bar += em_notes
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         first = len(out)

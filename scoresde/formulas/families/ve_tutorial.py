@@ -20,7 +20,7 @@ from ._common import collector, t, x, x0
 ENTRIES: List[Entry] = []
 _add = collector(ENTRIES)
 
-SIGC = sp.Symbol("σ_c", positive=True)  # the constant base (canon: σ_const)
+SIGC = sp.Symbol("σ", positive=True)  # the constant base (canon's σ_const, classify_more.constant_base)
 _SRC = "Song 2021 (blog 'Generative Modeling by Estimating Gradients of the Data Distribution' and its notebook)"
 
 

@@ -392,6 +392,8 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
             return None
         return None
     if base == "σ":
+        if sub == "const" and not at.args:  # a constant base σ^t (ve_written.constant_sigma; classify_more.constant_base)
+            return sp.Symbol("σ", positive=True)
         if sub in ("min",):
             return sigma_min
         if sub in ("max",):

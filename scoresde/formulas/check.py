@@ -26,6 +26,7 @@ from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
+from .cell_pairs import kernel_of_its_sde
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -34,6 +35,7 @@ from .compare import Match, _candidates
 from .conditioning import misconditioned, misconditioned_text, off_condition
 from .dispatch import _compare
 from .edm_reading import bind_direction, expand_signs
+from .em_updates import signed_step
 from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
@@ -45,6 +47,7 @@ from .prereadings import song_bar_beta, strided_indices
 from .registry import REGISTRY, get
 from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
+from .ve_written import constant_sigma
 from .verdict import RANK as _RANK, VERDICTS, Verdict
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
@@ -108,8 +111,13 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text, song_bar = song_bar_beta(text)
     text, strided = strided_indices(text)
     song_bar += strided
+    text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
+    song_bar += const_base
+    text, em_notes = signed_step(text)  # Δx ← … Δt + … √|Δt| z; x ← x + Δx (em_updates.py)
+    song_bar += em_notes
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
+        first = len(out)
         eqs0, coded = inline_code(split_equations(alt))  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted
         defined = coded + defined
@@ -120,6 +128,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
+        hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget)
+        defined += [inferred] if inferred else []
         for qi, (sign, eq) in enumerate(eqs):
             loc = location
             if len(alts) > 1:
@@ -145,9 +155,23 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             v.notes = list(dict.fromkeys(list(v.notes) + defined))
             v.source, v.location = source, loc.strip()
             out.append(v)
+        kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
     if not clipped:
         _unclipped_cosine(out)
     return out
+
+
+def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget):
+    """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`)."""
+    from .cell_notation import notation_from_definitions
+
+    def judge(eq: str, h) -> str:
+        try:
+            with limited(budget):
+                return _verify_one(eq, target, h, False, column).verdict
+        except Exception:  # noqa: BLE001 -- a definition that cannot be judged fixes nothing
+            return "unparsed"
+    return notation_from_definitions(eqs, hints, judge)
 
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
@@ -196,6 +220,12 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         if got is not None:
             return got
     v = _verify_domain(eq, target, hints, numeric, column)
+    if v.verdict == "unparsed" and r"\mathbb" in eq and target is None:
+        from .kernel_mean import judge_kernel_mean  # 𝔼[x(t) | x(0)] = m(t) x(0): a kernel's mean stated alone
+
+        km = judge_kernel_mean(eq, lambda q: _verify_domain(q, None, hints, numeric, column))
+        if km is not None:
+            return km
     if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") and v.reading is None:
         # the literal reading: a registry entry with the same written left side, compared symbol by symbol;
         # it replaces an unparsed verdict, and any verdict when it finds the formula exact

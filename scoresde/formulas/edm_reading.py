@@ -133,6 +133,16 @@ _MARK = re.compile(r"((?:\\mathrm\s*\{\s*d\s*\}|d)\s*(?:\\(?:mathbf|boldsymbol|b
 FORWARD, BACKWARD = "dx_+, forward in time", "dx_−, backward in time"
 
 
+_DW = re.compile(r"(?<![a-zA-Z\\])d\s*(\\(?:mathbf|boldsymbol|bm)\s*\{\s*w\s*\}|w(?![a-zA-Z]))")
+
+
+def _backward_noise(text: str) -> str:
+    """In ``dx_−`` time runs backward (Karras et al. 2022, Eq. 6 and its footnote: dx₊ and dx₋ are separate SDEs
+    for moving forward and backward in time), so its Wiener increment dω_t is the backward-time one, Song et al.'s
+    dw̄ (Song et al. 2021, Eq. 6)."""
+    return _DW.sub(lambda w: r"d\bar{" + w.group(1) + "}", text)
+
+
 def expand_signs(text: str) -> List[Tuple[str, str]]:
     """[(label, formula)]: one formula per sign of ``\\pm`` / ``\\mp`` (upper sign, lower sign), else [("", text)].
 
@@ -146,7 +156,7 @@ def expand_signs(text: str) -> List[Tuple[str, str]]:
         text = text[:m.start()] + m.group(1) + text[m.end():]
     if not _SIGN.search(text):
         if mark in ("+", "-"):
-            return [(FORWARD if mark == "+" else BACKWARD, text)]
+            return [(FORWARD if mark == "+" else BACKWARD, text if mark == "+" else _backward_noise(text))]
         return [("", text)]
     body = _DIR.sub("", text)
     up = _SIGN.sub(lambda m_: "+" if m_.group(1) == "pm" else "-", body)
@@ -161,7 +171,7 @@ def expand_signs(text: str) -> List[Tuple[str, str]]:
 
 #: the Langevin SDEs of Eq. 6 by direction (with and without the scale s(t))
 _DIRECTION = {"edm.sde_upper": FORWARD, "edm.sde_scaled_upper": FORWARD, "edm.sde_lower": BACKWARD,
-              "edm.sde_scaled_lower": BACKWARD}
+              "edm.sde_scaled_lower": BACKWARD, "edm.sde_t_upper": FORWARD, "edm.sde_t_lower": BACKWARD}
 
 
 def bind_direction(v, label: str):

@@ -160,6 +160,21 @@ REFS: List[MTRef] = [
           r"d'_i = \left(\frac{\dot\sigma(t_{i+1})}{\sigma(t_{i+1})} + \frac{\dot s(t_{i+1})}{s(t_{i+1})}\right)x_{i+1} - "
           r"\frac{\dot\sigma(t_{i+1})s(t_{i+1})}{\sigma(t_{i+1})}D_\theta\left(\frac{x_{i+1}}{s(t_{i+1})}; \sigma(t_{i+1})\right)",
           "edm", "edm1g", "aux", grid="none"),
+    # Alg. 1 is written for a general σ(t), s(t): its lines 5 and 8 with the general slopes d_i, d'_i above
+    MTRef("mt.edm1g.euler", "EDM Alg. 1, Euler step (general σ(t), s(t))", f"{EDM}, Alg. 1 lines 4-5",
+          r"x_{i+1} = x_i + (t_{i+1} - t_i)d_i", "edm", "edm1g", grid="none"),
+    MTRef("mt.edm1g.heun", "EDM Alg. 1, Heun (trapezoidal) correction (general σ(t), s(t))", f"{EDM}, Alg. 1 lines 7-8",
+          r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + \frac{1}{2}d'_i\right)", "edm", "edm1g", grid="none"),
+    # ... and at s(t) = 1 (Eq. 1, a general σ(t) without scaling: VE and EDM's own columns of Table 1)
+    MTRef("mt.edm1s.d", "EDM Alg. 1, d_i with s(t) = 1", f"{EDM}, Alg. 1 line 4 (Eq. 1: s(t) = 1)",
+          r"d_i = \frac{\dot\sigma(t_i)}{\sigma(t_i)}\left(x_i - D_\theta(x_i; \sigma(t_i))\right)", "edm", "edm1s", "aux", grid="none"),
+    MTRef("mt.edm1s.dprime", "EDM Alg. 1, d'_i with s(t) = 1", f"{EDM}, Alg. 1 line 7 (Eq. 1: s(t) = 1)",
+          r"d'_i = \frac{\dot\sigma(t_{i+1})}{\sigma(t_{i+1})}\left(x_{i+1} - D_\theta(x_{i+1}; \sigma(t_{i+1}))\right)", "edm", "edm1s",
+          "aux", grid="none"),
+    MTRef("mt.edm1s.euler", "EDM Alg. 1, Euler step with s(t) = 1", f"{EDM}, Alg. 1 lines 4-5 (Eq. 1: s(t) = 1)",
+          r"x_{i+1} = x_i + (t_{i+1} - t_i)d_i", "edm", "edm1s", grid="none"),
+    MTRef("mt.edm1s.heun", "EDM Alg. 1, Heun (trapezoidal) correction with s(t) = 1", f"{EDM}, Alg. 1 lines 7-8 (Eq. 1: s(t) = 1)",
+          r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + \frac{1}{2}d'_i\right)", "edm", "edm1s", grid="none"),
     MTRef("mt.edm1.heun", "EDM Alg. 1, Heun (trapezoidal) correction", f"{EDM}, Alg. 1 line 8",
           r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + \frac{1}{2}d'_i\right)", "edm", "edm1", grid="edm1"),
     MTRef("mt.edmrk.x", "EDM's second-order Runge-Kutta family (parameter α; α = 1 is Alg. 1's Heun step)",

@@ -6,7 +6,8 @@ keep apart, replaced by placeholder symbols ``\\Psi_{9NN}`` whose meaning is rec
   keep their decorations (x̂_i is not x_i) and are read as formulas of their own;
 * integrals ``\\int_{a}^{b} (...) d\\lambda`` (the exact solutions, Lu et al. 2022a/b Eq. 3.4): bounds, body and
   integration variable;
-* time derivatives at a time point ``\\dot\\sigma(t_i)``, ``\\dot s(t_i)`` (Karras et al. 2022, Alg. 1) -- the
+* time derivatives at a time point ``\\dot\\sigma(t_i)``, ``\\dot s(t_i)`` (Karras et al. 2022, Alg. 1; Lagrange's
+  ``\\sigma'(t_i)``, ``s'(t_i)`` the same) -- the
   reader would merge them with σ(t_i);
 * primed symbols ``\\mathbf{d}'_i`` (Alg. 1 line 7), ``\\mathrm{SNR}(t)``, ``\\text{sigmoid}(u)`` (Kingma et al. 2021,
   Eq. 2-4), the first case of ``\\begin{cases}``.
@@ -25,7 +26,7 @@ _MODEL = re.compile(
     r"\s*_\s*\{?\s*(?:\\(?:bm|boldsymbol|mathbf)\s*\{?\s*)?\\theta\s*\}?\s*\}?\s*(?:\^\s*\{\s*\(\s*(?P<sup>[^{}]*?)\s*\)\s*\})?\s*(?:\\left|\\big|\\Big|\\bigl|\\Bigl)?\s*\(")
 _INT = re.compile(r"\\int\s*_\s*(?P<lo>\{(?:[^{}]|\{[^{}]*\})*\}|\\?\w+)\s*\^\s*(?P<hi>\{(?:[^{}]|\{[^{}]*\})*\}|\\?\w+)")
 _DVAR = re.compile(r"(?<![a-zA-Z\\])d\s*(\\lambda|\\tau|\\sigma|\\rho|t|s|u)(?![a-zA-Z])")
-_DOTF = re.compile(r"\\dot\s*\{?\s*(\\sigma|s)\s*\}?\s*(?:\\left)?\s*\(")
+_DOTF = re.compile(r"\\dot\s*\{?\s*(\\sigma|s)\s*\}?\s*(?:\\left)?\s*\(|(?<![a-zA-Z\\])(\\sigma|s)\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)\s*(?:\\left)?\s*\(")
 _PRIME = re.compile(r"(?P<h>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*d\s*\}|(?<![a-zA-Z\\])d))\s*(?:'\s*_\s*(?P<a>\{[^{}]*\}|\w)|_\s*(?P<b>\{[^{}]*\}|\w)\s*')")
 _SNR = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\}\s*(?:\\left)?\s*\(")
 _SIGMOID = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*sigmoid\s*\}\s*(?:\\left)?\s*\(|\\sigmoid\s*(?:\\left)?\s*\(")
@@ -127,7 +128,7 @@ def prepare(text: str) -> Tuple[str, Dict[str, Placeholder]]:
     text = _calls(text, _SIGMOID, lambda m_, a_, b_: r"\frac{1}{1+e^{-(" + a_[0] + ")}}", b)
     text = _calls(text, _MIN, lambda m_, a_, b_: b_.key(Placeholder("min", args=a_)), b)
     text = _calls(text, _SNR, lambda m_, a_, b_: b_.key(Placeholder("snr", args=a_)), b)
-    text = _calls(text, _DOTF, lambda m_, a_, b_: b_.key(Placeholder("dot", base=m_.group(1).lstrip("\\"), args=a_)), b)
+    text = _calls(text, _DOTF, lambda m_, a_, b_: b_.key(Placeholder("dot", base=(m_.group(1) or m_.group(2)).lstrip("\\"), args=a_)), b)
     text = _calls(text, _GRAD, _grad, b)
     text = _calls(text, _MODEL, lambda m_, a_, b_: b_.key(Placeholder(
         "model", base=m_.group("base").lstrip("\\").replace("varepsilon", "epsilon"), hat=bool(m_.group("hat")),

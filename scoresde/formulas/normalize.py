@@ -4,7 +4,8 @@ Each rule is general LaTeX usage, not a rule for one formula:
 
 * a cell written as Python code is read by Python's grammar (:mod:`scoresde.formulas.code_latex`);
 
-* a leading label ending in a colon (``\\text{Langevin step:}``) is prose;
+* a leading label ending in a colon (``\\text{Langevin step:}``) is prose, and so is a caption in parentheses
+  before a formula (``\\quad \\text{(sub-VP SDE)}\\ dx = …``);
 * environments and markup with no mathematical content: ``equation``/``align``/``aligned``/``gather``/
   ``split`` environments, ``&``, ``\\tag``, ``\\label``, ``\\nonumber``, trailing equation numbers
   ``\\qquad (12)``, trailing prose conditions (``\\quad \\text{for } t = 1, …, T``);
@@ -20,6 +21,7 @@ Each rule is general LaTeX usage, not a rule for one formula:
   ``\\overbrace{X}^{..}``, ``\\underset{..}{X}`` are ``X``; transposes (``^\\top``) are dropped;
 * a stacked equation ``\\frac{d}{dt}\\begin{bmatrix} a \\\\ b \\end{bmatrix} = \\begin{bmatrix} c \\\\ d \\end{bmatrix}`` is one
   equation per row (``da/dt = c``, ``db/dt = d``);
+* ``\\operatorname{expm1}(u)``, ``log1p``, ``softplus`` are their definitions (:mod:`~scoresde.formulas.named_functions`);
 * ``\\min(X, 0.999)`` (the β clip of Nichol & Dhariwal 2021) is judged as X (the clip only matters at t = T);
 * ``\\log 2\\pi`` is ``\\log(2\\pi)``; ``\\mathbb{E}[x_0 \\mid x_t]`` (and ``\\mathbb{E}[x(0) \\mid x(t)]``, Song et al.
   2021's continuous-time notation) is the posterior mean ``\\hat{x}_0``; ``\\min``/``clip``/``clamp`` at 0.999 as below;
@@ -33,6 +35,7 @@ import re
 from typing import Optional, Tuple
 
 from .code_latex import code_to_latex
+from .named_functions import expand_named_functions
 from .tokens import looks_plain
 
 __all__ = ["normalize_latex"]
@@ -44,6 +47,8 @@ _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.
 #: a label before the formula, ending in a colon inside or right after the text group (``\\text{Reverse SDE:} dx = …``,
 #: ``\\text{逆向SDE}：``, full-width ``：`` too): prose, not math
 _LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*?(?:[:：]\s*\}|\}\s*[:：])\s*")
+#: a caption in parentheses before a formula of a list (``…, \quad \text{(sub-VP SDE)}\ dx = …``): prose, not math
+_PAREN_LABEL = re.compile(r"(^|\\q?quad|,)\s*\\(?:text|textrm|textbf|mbox)\s*\{\s*\([^{}()]*\)\s*\}(?:\s|\\[ ,;:]|~)*")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
@@ -204,8 +209,10 @@ def normalize_latex(text: str) -> str:
     if looks_plain(text):
         text = code_to_latex(text) or text  # a cell written as Python code (code_latex.py)
     s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
+    s = _PAREN_LABEL.sub(lambda m: m.group(1) + " ", s)
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
+    s = expand_named_functions(s)  # \operatorname{expm1}(u) = e^u − 1, log1p, softplus (named_functions.py)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
     s = _SUM.sub(lambda m: r"\sum_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
     s = _DROP_ARG.sub(" ", s)

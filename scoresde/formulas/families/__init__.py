@@ -27,6 +27,7 @@ FAMILIES: List[str] = [
     "edm_table",
     "posteriors",
     "explicit",
+    "ve_tutorial",
     "logsnr",
     "objectives",
     "guidance",

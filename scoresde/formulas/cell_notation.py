@@ -1,0 +1,58 @@
+"""A cell's own definition of σ_t or α_t fixes the notation of the whole cell.
+
+σ_t and α_t mean different things in different papers (notation map: Song et al. 2021's σ(t) of the VE SDE and
+Karras et al. 2022's σ(t) = √(e^{∫β} − 1) of the VP SDE written as x/s(t); VDM / DPM-Solver's α_t = √ᾱ_t,
+σ_t = √(1 − ᾱ_t), Kingma et al. 2021, Eq. 1-3; Lu et al. 2022a, Sec. 2.1). A formula that states which one it
+uses beside the formula that uses it (Murphy 2023, PML2 Sec. 25.4.4: ``dx/dt = …ε̂/σ_t, \\quad σ_t = √(1 − e^{−∫β})``)
+is read in the notation under which its own definition holds; the definition is still judged (under that notation,
+so a wrong definition stays wrong) and the inference is said in the verdicts' notes.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable, Dict, List, Optional, Tuple
+
+__all__ = ["notation_from_definitions"]
+
+#: a bare σ_t, σ(t), α_t, α(t) (no decoration) defined by an expression
+_DEF = re.compile(r"^\s*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\s*=(?!=)\s*\S")
+#: the notations whose σ_t / α_t differ from the default reading, tried in this order
+_TRY = ("vdm",)
+
+
+def notation_from_definitions(eqs: List[str], hints: Dict[str, str], judge: Callable[[str, Dict[str, str]], str]
+                              ) -> Tuple[Dict[str, str], Optional[str]]:
+    """(hints for the cell, note): ``judge(eq, hints)`` gives a verdict name. Only when no notation is given, the
+    cell has another equation beside the definition, and the definition is not exact as read by default."""
+    if hints.get("notation") or len(eqs) < 2:
+        return hints, None
+    defs = [eq for eq in eqs if _DEF.match(eq)]
+    if not defs or len(defs) == len(eqs):
+        return hints, None
+    if all(judge(eq, hints) == "exact" for eq in defs):
+        return hints, None
+    for nota in _TRY:
+        trial = dict(hints, notation=nota)
+        if all(judge(eq, trial) == "exact" for eq in defs):
+            sym = ", ".join(dict.fromkeys("σ_t" if "sigma" in eq.split("=")[0] else "α_t" for eq in defs))
+            return trial, f"notation inferred from the formula's own definition of {sym}: {nota}"
+    return hints, None
+
+
+def vdm_sigma(p, lhs, rhs, hints):
+    """σ_t = f(t) in VDM / DPM-Solver's notation (given, or inferred above) is that notation's noise scale
+    σ_t = √(1 − ᾱ_t) (Kingma et al. 2021, Eq. 1-2; Lu et al. 2022a, Sec. 2.1): read as ᾱ_t = 1 − f(t)², so that
+    its schedule is judged as ᾱ(t) is. Anything else is returned unchanged (with an empty note)."""
+    import sympy as sp
+
+    from .atoms import Atom
+
+    at = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if (hints or {}).get("notation") != "vdm" or at is None or at.base != "σ" or at.deco or at.sup or not (
+            at.sub == "t" or (not at.sub and at.args == ("t",))):
+        return lhs, rhs, ""
+    if any(p.atoms[q].base in ("σ", "α") for q in rhs.free_symbols if q in p.atoms):
+        return lhs, rhs, ""  # a relation between the notation's own symbols, judged as such
+    bar = sp.Symbol("ᾱ_t", positive=True)
+    p.atoms[bar] = Atom("α", "bar", "t")
+    return bar, 1 - rhs ** 2, f"{at.name} = f(t) read as VDM/DPM-Solver's σ_t = √(1 − ᾱ_t) (ᾱ_t = 1 − f(t)²)"

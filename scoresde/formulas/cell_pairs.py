@@ -1,0 +1,65 @@
+"""An SDE and its perturbation kernel written in one formula must describe the same process.
+
+Song et al. 2021, Eq. 29 / App. B: the perturbation kernel p_0t(x(t) | x(0)) of a linear SDE follows from its
+drift and diffusion (mean and variance ODEs, Särkkä & Solin 2019, Eq. 5.50-5.51); so a formula that states the
+forward SDE of one family (VP, sub-VP, VE) and, beside it, the kernel of another family states a kernel that its own
+SDE does not have (e.g. the sub-VP SDE beside the VP kernel [1 − e^{−∫β}] instead of [1 − e^{−∫β}]²). Each part
+alone is a registry formula; together the kernel is inconsistent with the SDE, and the pieces in which the two
+kernels differ are named.
+"""
+from __future__ import annotations
+
+from typing import List
+
+import sympy as sp
+
+from .compare import _TERM_OF_BASIS
+from .registry import REGISTRY
+from .verdict import Verdict
+
+__all__ = ["kernel_of_its_sde"]
+
+_SUBVP_IN_VP_SYMBOLS = "a valid kernel, but of the sub-VP SDE"
+_NAMES = {"vp": "VP", "subvp": "sub-VP", "ve": "VE"}
+
+#: the forward SDE entries of the three families and their perturbation kernels (Song et al. 2021, Eq. 29, 33)
+_KERNELS = {"vp": ("vp.kernel", "vp.kernel.linear"), "subvp": ("subvp.kernel",), "ve": ("ve.kernel", "ve.kernel_smld")}
+
+
+def _family_of(name: str, kind: str) -> str:
+    e = REGISTRY.get(name or "")
+    if e is None or e.family not in _KERNELS:
+        return ""
+    if kind == "sde" and e.kind == "sde" and e.direction == "forward":
+        return e.family
+    if kind == "kernel" and any(name in ks for ks in _KERNELS.values()):
+        return e.family
+    return ""
+
+
+def kernel_of_its_sde(vs: List[Verdict]) -> None:
+    """Mark a kernel verdict inconsistent (in place) where the same formula's exact forward SDE is of another family."""
+    sdes = {_family_of(v.target, "sde") for v in vs if v.verdict == "exact"} - {""}
+    if len(sdes) != 1:
+        return
+    fam = next(iter(sdes))
+    own = REGISTRY[_KERNELS[fam][0]]
+    # (dispatch.py's verdict on the sub-VP kernel written in VP symbols starts with _SUBVP_IN_VP_SYMBOLS)
+    for v in vs:
+        kfam = _family_of(v.target, "kernel")
+        if kfam == fam == "subvp" and v.verdict == "consistent" and v.detail.startswith(_SUBVP_IN_VP_SYMBOLS):
+            # the sub-VP kernel in VP symbols (dispatch._compare: "consistent") is exact beside the sub-VP SDE that
+            # says which process its β, ᾱ belong to
+            v.verdict, v.terms = "exact", []
+            v.detail = f"identical to {own.title}: the formula's own SDE is the sub-VP SDE"
+            continue
+        if not kfam or kfam == fam or v.verdict not in ("exact", "consistent"):
+            continue
+        other = REGISTRY[v.target]
+        terms = [_TERM_OF_BASIS.get(k, "mean.other") for k in set(own.mean) | set(other.mean)
+                 if sp.simplify(own.mean.get(k, 0) - other.mean.get(k, 0)) != 0]
+        if sp.simplify(own.var[0] - other.var[0]) != 0:
+            terms.append("variance")
+        v.verdict, v.terms = "inconsistent", list(dict.fromkeys(terms)) or ["variance"]
+        v.detail = (f"this is the {other.title}, but the formula's own SDE is the {_NAMES[fam]} SDE, whose kernel is the {own.title} (Song et al. 2021, Eq. 29 and App. B: the kernel follows from "
+                    f"the SDE). Read alone: {v.detail}")

@@ -1,0 +1,57 @@
+"""Euler–Maruyama updates written as assignments with a signed time step (Song 2021, blog, 'How to solve the reverse
+SDE': Δx ← [f(x, t) − g²(t) s_θ(x, t)] Δt + g(t) √|Δt| z_t, x ← x + Δx, t ← t + Δt, with Δt < 0).
+
+* the increment ``Δx = A`` (alone, or followed by ``x = x + Δx``) and the in-place update ``x = x + A`` are the
+  step x_{t+Δt} = x_t + A of the state (Kloeden & Platen 1992, Eq. 9.1.1); the time update t ← t + Δt is dropped
+  by :mod:`~scoresde.formulas.normalize` (a range/prose rule);
+* a ``|Δt|`` in the step says that Δt is signed: with a score in the drift (a reverse-time SDE) time runs backward,
+  Δt = −h with h = |Δt| > 0, and the step is x_{t−h} = x_t + A(Δt = −h), the registry's reverse Euler–Maruyama step;
+  otherwise |Δt| = Δt.
+The reading is said in the notes; anything else is returned unchanged.
+"""
+from __future__ import annotations
+
+import re
+from typing import List, Tuple
+
+__all__ = ["signed_step"]
+
+_X = r"(\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)"
+_INC = re.compile(r"^\s*\\Delta\s*" + _X + r"\s*=(?!=)\s*(?P<a>.+?)\s*$", re.S)
+_ADD = re.compile(r"^\s*" + _X + r"\s*=(?!=)\s*" + _X + r"\s*\+\s*(?P<a>.+?)\s*$", re.S)
+_ABS_DT = re.compile(r"\|\s*\\Delta\s*t\s*\|")
+_DT = re.compile(r"\\Delta\s*t(?![a-zA-Z])")
+_SCORE = re.compile(r"s\s*\}?\s*_\s*\{?\s*\\theta|\\nabla|\\epsilon\s*_\s*\{?\s*\\theta")
+
+
+def _same(a: str, b: str) -> bool:
+    return re.sub(r"\s|\\(?:mathbf|boldsymbol|bm)|[{}]", "", a) == re.sub(r"\s|\\(?:mathbf|boldsymbol|bm)|[{}]", "", b)
+
+
+def signed_step(text: str) -> Tuple[str, List[str]]:
+    """(the update as x_{t±Δt} = x_t + …, notes), or (text, []) when ``text`` is not such an update."""
+    parts = [q.strip().rstrip(",;").strip() for q in re.split(r"\\quad(?![a-zA-Z])", text) if q.strip()]
+    body = x = None
+    m = _INC.match(parts[0]) if parts else None
+    if m and len(parts) == 1:
+        x, body = m.group(1), m.group("a")
+    elif m and len(parts) == 2:
+        m2 = _ADD.match(parts[1])
+        if m2 and _same(m2.group(1), m.group(1)) and _same(m2.group(2), m.group(1)) and _same(m2.group("a"), r"\Delta " + m.group(1)):
+            x, body = m.group(1), m.group("a")
+    elif len(parts) == 1:
+        m2 = _ADD.match(parts[0])
+        if m2 and _same(m2.group(1), m2.group(2)) and _DT.search(m2.group("a")):
+            x, body = m2.group(1), m2.group("a")
+    if body is None or not _DT.search(body):
+        return text, []
+    notes = [f"the update of {x} read as the step x_{{t+Δt}} = x_t + … (an Euler–Maruyama step written as an assignment)"]
+    lhs = "t+\\Delta t"
+    if _ABS_DT.search(body) and _SCORE.search(body):
+        body = _DT.sub(r"(-\\Delta t)", _ABS_DT.sub("HSTEP", body)).replace("HSTEP", r"\Delta t")
+        lhs = "t-\\Delta t"
+        notes.append("|Δt| marks a signed time step; with the score in the drift time runs backward (Δt < 0): read with "
+                     "h = |Δt| as the step from t to t − h")
+    elif _ABS_DT.search(body):
+        body = _ABS_DT.sub(r"\\Delta t", body)
+    return f"{x}_{{{lhs}}} = {x}_t + \\left({body}\\right)", notes

@@ -414,6 +414,10 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         if sub in ("t", ""):
             return SIGMA(t)
         return None
+    if base in ("f", "g") and deco == "" and sub == "t" and r.mode == "continuous" \
+            and (at.args is None) == (base == "g") and (at.args is None or len(at.args) == 1 and at.args[0].startswith("x")):
+        # f_t(x), g_t: the time as a subscript (Su 2022, 生成扩散模型漫谈 (五), dx = f_t(x)dt + g_t dw) is f(x, t), g(t)
+        return FX if base == "f" else G(t)
     if base == "f" and deco == "" and not sub:
         if at.args is not None and len(at.args) >= 2 or (at.args is not None and at.args[0].startswith("x")):
             return FX

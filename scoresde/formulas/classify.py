@@ -20,6 +20,7 @@ from .chain_readings import beta_end_points, density_is_normal, markov_factorisa
 from .mean_basis import is_posterior_arguments
 from .relation_reader import read_relation
 from .moments import read_moment
+from .step_size import step_size_symbols
 
 def _cancel_common_terms(p: Parsed) -> Parsed:
     """A term added to both ends of an equation cancels (∇log p_θ + ∇log p_φ(y|x) = −ε_θ/√(1−ᾱ) + ∇log p_φ(y|x),
@@ -237,6 +238,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
             lhs_key = {C.x_prev: "x_prev", C.x_cur: "x_cur", C.x: "x"}.get(lhs_c)
             if lhs_key is None:
                 raise NotUnderstood(f"cannot tell which step {lat.name} is")
+        rhs = step_size_symbols(rhs, p, r)  # δ, c, τ scaling the score and the noise: the step size
         rhs_c = _resolve_expr(rhs, p, r)
         noises = [n for n in rhs_c.free_symbols if n.name.startswith("z[")]
         ex = sp.expand(rhs_c)

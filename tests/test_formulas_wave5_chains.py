@@ -1,0 +1,74 @@
+"""Issue 13, fifth wave (chains): reading rules for discrete chains, samplers and priors, each stated for a construct.
+
+Every formula here is written for this test (other letters, indices and papers than any corpus claim), and each
+rule has wrong variants that must stay wrong:
+
+* a symbol no reading defines that scales both the score step and the noise is the Langevin step size, whatever its
+  letter (τ, h, δ, c); a stray factor elsewhere stays stray;
+* σ_L is the last noise level of σ_1 > … > σ_L (Song & Ermon 2019), a constant;
+* a wrong annealed Langevin step in α_i names the term off Song & Ermon's Alg. 1 form (α_i/2) s + √α_i z;
+* a step holding a model output is never compared with the forward noising chain;
+* x(1) is the end of Song et al.'s t ∈ [0, 1]; VDM's p(z_1) is the prior; EDM's x_0 ∼ N(0, σ²(t_0)s²(t_0) I) is
+  the first sample of the loop.
+"""
+import pytest
+
+from scoresde.formulas import verify_formula
+
+
+def _one(text):
+    vs = verify_formula(text, None, numeric=False)
+    assert len(vs) == 1, [(v.verdict, v.detail) for v in vs]
+    return vs[0]
+
+
+@pytest.mark.parametrize("text", [
+    r"x_{k+1} = x_k + \tau\, s_\theta(x_k) + \sqrt{2\tau}\, z_k",
+    r"\mathbf{x}_{n} = \mathbf{x}_{n-1} + \frac{h}{2}\nabla_{\mathbf{x}}\log p(\mathbf{x}_{n-1}) + \sqrt{h}\,\boldsymbol{\xi}_n",
+    r"x_{j+1} \leftarrow x_j + \gamma\, s_\theta(x_j, \sigma) + \sqrt{2\gamma}\, z",
+])
+def test_any_letter_scaling_score_and_noise_is_the_step_size(text):
+    v = _one(text)
+    assert v.verdict == "exact" and v.target == "langevin", v.detail
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    (r"x_{k+1} = x_k + \tau\, s_\theta(x_k) + \sqrt{\tau}\, z_k", "inconsistent", ["variance"]),
+    # a stray factor on the state is still a stray symbol, even with a step size beside it
+    (r"x_{k+1} = F x_k + \tau\, s_\theta(x_k) + \sqrt{2\tau}\, z_k", "ill-defined", None),
+])
+def test_step_size_letters_do_not_hide_mistakes(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if terms is not None:
+        assert v.terms == terms, (v.terms, v.detail)
+
+
+def test_last_noise_level_sigma_L_is_a_constant():
+    v = _one(r"\tilde{x}_k = \tilde{x}_{k-1} + \frac{\eta\,\sigma_j^2}{2\sigma_L^2} s_\theta(\tilde{x}_{k-1}, \sigma_j) + \frac{\sigma_j}{\sigma_L}\sqrt{\eta}\, z_k")
+    assert v.verdict == "exact", v.detail
+    w = _one(r"\tilde{x}_k = \tilde{x}_{k-1} + \frac{\eta\,\sigma_j^2}{2\sigma_L^2} s_\theta(\tilde{x}_{k-1}, \sigma_j) + \frac{\sigma_j}{\sigma_L}\eta\, z_k")
+    assert w.verdict == "inconsistent" and w.terms == ["variance"], (w.terms, w.detail)
+
+
+@pytest.mark.parametrize("text, terms", [
+    (r"\tilde{y}_k = \tilde{y}_{k-1} + \alpha_j s_\theta(\tilde{y}_{k-1}, \sigma_j) + \sqrt{\alpha_j}\, z_k", ["mean.score"]),
+    (r"\tilde{y}_k = \tilde{y}_{k-1} + \frac{\alpha_j}{2} s_\theta(\tilde{y}_{k-1}, \sigma_j) + \sqrt{2\alpha_j}\, z_k", ["variance"]),
+    (r"\tilde{y}_k = \tilde{y}_{k-1} + \alpha_j s_\theta(\tilde{y}_{k-1}, \sigma_j) + \alpha_j\, z_k", ["mean.score", "variance"]),
+])
+def test_annealed_langevin_names_the_term_off_song_ermon(text, terms):
+    v = _one(text.replace("y", "x"))
+    assert v.verdict == "inconsistent" and v.terms == terms, (v.terms, v.detail)
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"\mathbf{x}_0 \sim \mathcal{N}\left(0, s(t_0)^2\sigma(t_0)^2\,\mathbf{I}\right)", "exact"),
+    (r"\mathbf{x}_0 \sim \mathcal{N}\left(0, \sigma(t_0)\,\mathbf{I}\right)", "inconsistent"),
+    (r"x(1) \sim \mathcal{N}(\mathbf{0}, \sigma_{\max}^2 \mathbf{I})", "exact"),
+    (r"x(1) \sim \mathcal{N}(\mathbf{0}, 2\sigma_{\max}^2 \mathbf{I})", "inconsistent"),
+    (r"q(\mathbf{z}_1) = \mathcal{N}(\mathbf{z}_1; 0, \mathbf{I})", "exact"),
+    (r"p(z_1) = \mathcal{N}(z_1; 0, \tfrac12 I)", "inconsistent"),
+])
+def test_priors_at_the_end_of_the_time_range(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

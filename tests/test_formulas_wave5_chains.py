@@ -72,3 +72,45 @@ def test_annealed_langevin_names_the_term_off_song_ermon(text, terms):
 def test_priors_at_the_end_of_the_time_range(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # ε̂ beside a network written with its input is that network's estimate (Salimans & Ho 2022, Sec. 4)
+    (r"\hat\epsilon = \frac{z_s - \alpha_s\,\hat{x}_\theta(z_s)}{\sigma_s}", "exact"),
+    (r"\hat\epsilon = \frac{z_s - \alpha_s^2\,\hat{x}_\theta(z_s)}{\sigma_s}", "inconsistent"),
+    (r"\hat{\epsilon} = \alpha_s\,\hat{v}_\theta(z_s) + \sigma_s\, z_s", "exact"),
+    (r"\hat{\epsilon} = \sigma_s\,\hat{v}_\theta(z_s) + \alpha_s\, z_s", "inconsistent"),
+])
+def test_hatted_noise_beside_a_network_is_its_estimate(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_a_theta_network_applied_to_one_state_is_a_call():
+    # v̂_θ(x_t) is the network at x_t, not v̂_θ times x_t (Salimans & Ho 2022, Sec. 4: ε = σ z + α v)
+    v = _one(r"\hat\epsilon_t = \sigma_t\,x_t + \alpha_t\,\hat{v}_\theta(x_t)")
+    assert v.verdict == "exact", v.detail
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # the model's reverse kernel with its mean written out and a learned Σ_θ: the mean is checked as μ_θ
+    (r"p_\theta(x_{k-1} \mid x_k) = \mathcal{N}\left(x_{k-1}; \frac{1}{\sqrt{1-\beta_k}}\left(x_k - \frac{\beta_k}{\sqrt{1-\bar\alpha_k}}\epsilon_\theta(x_k, k)\right), \Sigma_\theta(x_k, k)\right)", "exact", []),
+    (r"p_\theta(x_{k-1} \mid x_k) = \mathcal{N}\left(x_{k-1}; \frac{1}{\sqrt{1-\beta_k}}\left(x_k - \frac{\beta_k}{1-\bar\alpha_k}\epsilon_\theta(x_k, k)\right), \Sigma_\theta(x_k, k)\right)", "inconsistent", ["mean.eps"]),
+    # both written as network outputs: still a definition with nothing to check
+    (r"p_\theta(x_{k-1} \mid x_k) = \mathcal{N}(x_{k-1}; \mu_\theta(x_k, k), \Sigma_\theta(x_k, k))", "unparsed", []),
+])
+def test_learned_covariance_leaves_the_mean_to_check(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict and v.terms == terms, (v.verdict, v.terms, v.detail)
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"q(x_{k-1} \mid x_k, x_0) \propto \mathcal{N}(x_{k-1}; \tilde\mu_k(x_k, x_0), \tilde\beta_k \mathbf{I})", "exact"),
+    (r"q(x_{k-1} \mid x_k, x_0) \propto \mathcal{N}(x_{k-1}; \tilde\mu_k(x_k, x_0), \beta_k \mathbf{I})", "inconsistent"),
+    # ∝ anything else (or a Gaussian in another variable) states no value
+    (r"q(x_{k-1} \mid x_k, x_0) \propto \exp\left(-\frac{x_{k-1}^2}{2}\right)", "unparsed"),
+    (r"q(x_{k-1} \mid x_k, x_0) \propto \mathcal{N}(x_k; \sqrt{\alpha_k} x_{k-1}, \beta_k \mathbf{I})", "unparsed"),
+])
+def test_density_proportional_to_a_gaussian_in_its_variable(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -97,6 +97,14 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         y, mean, cov = nrm.args
         model = [p.atoms[q].name for q in (mean.free_symbols | cov.free_symbols)
                  if q in p.atoms and p.atoms[q].base in ("μ", "Σ") and "θ" in p.atoms[q].sub]
+        if model and _learned_covariance_only(p, mean, cov):
+            # p_θ(x_{t−1} | x_t) = N(x_{t−1}; μ written out, Σ_θ(x_t, t)): the mean is the model's, checked as μ_θ (Ho et al.
+            # 2020, Eq. 11); the covariance is learned (Nichol & Dhariwal 2021, Sec. 3.1), free, and said so
+            mu = sp.Symbol("μ_θ(x_t, t)", real=True)
+            p.atoms[mu] = Atom("μ", sub="θ", args=("x_t", "t"))
+            hints = dict(hints, learned_cov="the covariance Σ_θ is learned (Nichol & Dhariwal 2021, Sec. 3.1): only the "
+                         "mean is checked, as μ_θ")
+            return _read_step(p, mu, mean, target, hints)
         if model:
             raise NotUnderstood(f"a definition of the model's reverse kernel ({', '.join(sorted(model))} are what the network "
                                 "outputs): nothing to check until they are written out")
@@ -118,6 +126,13 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         return _read_step(p, lhs, rhs, target, hints)
     return _read_scalar(p, lhs, rhs, target, hints)
 
+
+
+def _learned_covariance_only(p: Parsed, mean: sp.Expr, cov: sp.Expr) -> bool:
+    """N(·; μ, Σ_θ) with μ written out: the only model quantity is the learned covariance Σ_θ."""
+    def model(expr):
+        return [p.atoms[q] for q in expr.free_symbols if q in p.atoms and p.atoms[q].base in ("μ", "Σ") and "θ" in p.atoms[q].sub]
+    return not model(mean) and bool(model(cov)) and all(a.base == "Σ" for a in model(cov)) and bool(mean.free_symbols)
 
 
 def _read_sde(p: Parsed, hints) -> List[Claim]:
@@ -305,8 +320,9 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
             raise NotUnderstood(f"{lat.name} from the step before it with the model's ε_θ: a sampler whose index counts "
                                 "down from t_0 = T, not a forward step")
         cl.read_as = src + {"vp": ", DDPM/VP (β, ᾱ)", "ve": ", SMLD/VE (σ_k)", "generic": ""}[fam]
-        if hints.get("inplace"):
-            r.note(hints["inplace"])
+        for key in ("inplace", "learned_cov"):
+            if hints.get(key):
+                r.note(hints[key])
         if notation != "ddpm":
             cl.read_as += f", {notation.upper()} notation (α_t = " + ("ᾱ_t" if notation == "ddim" else "√ᾱ_t") + ")"
         claims.append(cl)

@@ -114,3 +114,25 @@ def test_learned_covariance_leaves_the_mean_to_check(text, verdict, terms):
 def test_density_proportional_to_a_gaussian_in_its_variable(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # x_k − √ᾱ_k x_0 = … determines x_k, the state the chain produces beside the data x_0
+    (r"x_n - \sqrt{\bar\alpha_n}\,x_0 = \sqrt{1-\bar\alpha_n}\,z", "exact", []),
+    (r"x_n - \bar\alpha_n\,x_0 = \sqrt{1-\bar\alpha_n}\,z", "inconsistent", ["mean.x0"]),
+    (r"x_n + \sqrt{\bar\alpha_n}\,x_0 = \sqrt{1-\bar\alpha_n}\,z", "inconsistent", ["mean.x0"]),
+])
+def test_kernel_with_the_data_moved_left(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict and v.terms == terms, (v.verdict, v.terms, v.detail)
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # a schedule quantity defined beside the update that uses it is substituted: a wrong definition is a wrong variance
+    (r"x_{k-1} = \frac{1}{\sqrt{1-\beta_k}}\left(x_k - \frac{\beta_k}{\sqrt{1-\bar\alpha_k}}\epsilon_\theta(x_k, k)\right) + \sigma_k\,z, \quad \sigma_k = \sqrt{\beta_k}", "exact", []),
+    (r"x_{k-1} = \frac{1}{\sqrt{1-\beta_k}}\left(x_k - \frac{\beta_k}{\sqrt{1-\bar\alpha_k}}\epsilon_\theta(x_k, k)\right) + \sqrt{\tilde{\beta}_{k}}\,z, \quad \tilde{\beta}_{k} = \frac{1-\bar\alpha_{k-1}}{1-\bar\alpha_k}\beta_k", "exact", []),
+    (r"x_{k-1} = \frac{1}{\sqrt{1-\beta_k}}\left(x_k - \frac{\beta_k}{\sqrt{1-\bar\alpha_k}}\epsilon_\theta(x_k, k)\right) + \sigma_k\,z, \quad \sigma_k = \beta_k", "inconsistent", ["variance"]),
+])
+def test_schedule_defined_beside_its_update(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict and v.terms == terms, (v.verdict, v.terms, v.detail)

@@ -172,6 +172,11 @@ def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
         if len(bare) == len(states):
             states = []
             only = [s_ for s_ in only if s_ not in bare]
+    if len(states) > 1:
+        # x_t − √ᾱ_t x_0 = √(1 − ᾱ_t) ε (Ho et al. 2020, Eq. 4 rearranged): beside the data x_0 the left side determines
+        # the state the chain produces
+        produced = [s_ for s_ in states if not (left[s_].sub == "0" or left[s_].args == ("0",) or left[s_].deco)]
+        states = produced if len(produced) == 1 else states
     cands = states if states else only
     if len(cands) != 1:
         return None

@@ -136,3 +136,25 @@ def test_kernel_with_the_data_moved_left(text, verdict, terms):
 def test_schedule_defined_beside_its_update(text, verdict, terms):
     v = _one(text)
     assert v.verdict == verdict and v.terms == terms, (v.verdict, v.terms, v.detail)
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # σ_k written with ᾱ_k alone is a noise level of the time (EDM Table 1, DDIM Eq. 14), not Ho's sampling std
+    (r"\sigma_k = \frac{\sqrt{1-\bar\alpha_k}}{\sqrt{\bar\alpha_k}}", "exact"),
+    (r"\sigma_k = \sqrt{\frac{\bar\alpha_k}{1-\bar\alpha_k}}", "inconsistent"),
+    # with the step offset it is still Ho's σ_t² = β̃_t written in ᾱ
+    (r"\sigma_k^2 = \frac{1-\bar\alpha_{k-1}}{1-\bar\alpha_k}\left(1-\frac{\bar\alpha_k}{\bar\alpha_{k-1}}\right)", "exact"),
+])
+def test_sigma_of_abar_alone_is_a_noise_level(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # an index range after a thin/medium space is prose about the index, as after \quad
+    (r"x_n = x_{n-1} + \sqrt{\sigma_n^2 - \sigma_{n-1}^2}\, z_{n-1},\; n = 1, \ldots, N", "exact"),
+    (r"x_n = x_{n-1} + (\sigma_n^2 - \sigma_{n-1}^2)\, z_{n-1},\: n = 1, \ldots, N", "inconsistent"),
+])
+def test_index_range_after_any_space(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -367,7 +367,7 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if at.base == "σ":
         if "η" in rsyms or (at.args and "η" in at.args):
             return "sigma_eta", "discrete"
-        if at.sub and not has_t and rsyms & {"β", "α"} and not at.args:
+        if at.sub and not has_t and rsyms & {"β", "α"} and not at.args and not _abar_at_same_index(p, at, rhs):
             return "sigma_ho", "discrete"
         return "sigma(t)", "function"
     if at.base == "s" and at.args == ("t",):
@@ -377,6 +377,14 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat") or is_denoiser(at):
         return "relation", "relation"
     raise NotUnderstood(f"no registry entry defines {at.name}")
+
+
+def _abar_at_same_index(p: Parsed, at: Atom, rhs: sp.Expr) -> bool:
+    """σ_t written with ᾱ_t alone (same index, no β, no step offset): a noise level of the time t, ᾱ_t being
+    ᾱ(t) (Kingma et al. 2021, Eq. 1: σ_t² = 1 − ᾱ_t; Karras et al. 2022, Table 1 and Song et al. 2021a (DDIM), Eq. 14:
+    σ = √((1 − ᾱ)/ᾱ)), not Ho et al.'s sampling std, which they write with β_t (Sec. 3.2)."""
+    ats = [p.atoms[s_] for s_ in rhs.free_symbols if s_ in p.atoms]
+    return bool(ats) and all(a.base == "α" and a.deco == "bar" and a.sub == at.sub and a.args is None for a in ats)
 
 
 def _coordinate_sum(q: sp.Sum, p: Parsed) -> sp.Expr:

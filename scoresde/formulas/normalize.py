@@ -45,7 +45,7 @@ _EQNUM = re.compile(r"(?:\\q?quad|\s{2,}|~)\s*\(\s*\d+(?:\.\d+)?[a-z]?\s*\)\s*[.
 #: ``\\text{逆向SDE}：``, full-width ``：`` too): prose, not math
 _LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*?(?:[:：]\s*\}|\}\s*[:：])\s*")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
-_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
+_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\[,;:!]\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
                      r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
 _DIFF = re.compile(r"\{\s*\\rm\s+d\s*\}|\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")

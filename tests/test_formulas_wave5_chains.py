@@ -158,3 +158,19 @@ def test_sigma_of_abar_alone_is_a_noise_level(text, verdict):
 def test_index_range_after_any_space(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # "where h(t) = …" / "with h(t) = …" introduces the definition the formula uses: it is kept and substituted
+    (r"\bar{\alpha}_t = \frac{h(t)}{h(0)}\quad\text{with } h(t)=\cos\Big(\frac{t/T+s}{1+s}\cdot\frac{\pi}{2}\Big)^2", "exact"),
+    (r"\bar{\alpha}_t = \frac{h(t)}{h(0)},\quad\text{where } h(t)=\cos\Big(\frac{t/T+s}{1+s}\cdot\frac{\pi}{2}\Big)", "consistent"),
+    (r"\bar{\alpha}_t = \frac{h(t)}{h(0)}", "unparsed"),
+])
+def test_where_introduces_a_used_definition(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_where_before_a_declaration_is_still_prose():
+    vs = verify_formula(r"x_k = \sqrt{\bar\alpha_k}\,x_0 + \sqrt{1-\bar\alpha_k}\,\epsilon \quad \text{where } \epsilon \sim \mathcal{N}(0, I)", None, numeric=False)
+    assert [v.verdict for v in vs] == ["exact"], [(v.verdict, v.detail) for v in vs]

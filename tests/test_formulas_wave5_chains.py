@@ -174,3 +174,17 @@ def test_where_introduces_a_used_definition(text, verdict):
 def test_where_before_a_declaration_is_still_prose():
     vs = verify_formula(r"x_k = \sqrt{\bar\alpha_k}\,x_0 + \sqrt{1-\bar\alpha_k}\,\epsilon \quad \text{where } \epsilon \sim \mathcal{N}(0, I)", None, numeric=False)
     assert [v.verdict for v in vs] == ["exact"], [(v.verdict, v.detail) for v in vs]
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # log p named by no time with a zero-mean Gaussian on the right: the prior's log-density (sde_lib's prior_logp)
+    (r"\log p = -\frac{D}{2}\log(2\pi\sigma_{\max}^2) - \frac{\|x\|^2}{2\sigma_{\max}^2}", "exact"),
+    (r"\log p = -\frac{D}{2}\log(2\pi) - \|x\|^2", "inconsistent"),
+    ("logp = -D / 2. * np.log(2 * np.pi) - torch.sum(x ** 2) / 2.", "exact"),
+    ("logp = -D / 2. * np.log(2 * np.pi * sigma_max) - torch.sum(x ** 2) / (2 * sigma_max ** 2)", "inconsistent"),
+    # the data density p_0 is not the prior
+    (r"\log p_0(x) = -\frac{D}{2}\log(2\pi) - \frac{\|x\|^2}{2}", "inconsistent"),
+])
+def test_untimed_gaussian_log_density_is_the_prior(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -343,6 +343,10 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         at = p.atoms[lhs.args[0]]
         if at.base == "p" and at.sub in ("T",):
             return "logp_T", "function"
+        if at.base == "p" and not at.sub and at.args is None and _zero_mean_gaussian(p, rhs):
+            # log p = −(d/2) log(2πv) − ‖z‖²/(2v), a density named by no time: the zero-mean Gaussian is the prior's
+            # (Song et al. 2021, App. D.2; sde_lib's prior_logp(z) computes `logp` so), judged as log p_T
+            return "logp_T", "function"
         if at.base == "p" and at.sub in ("0", ""):
             return "logp_0", "function"
     if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms:
@@ -377,6 +381,12 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat") or is_denoiser(at):
         return "relation", "relation"
     raise NotUnderstood(f"no registry entry defines {at.name}")
+
+
+def _zero_mean_gaussian(p: Parsed, rhs: sp.Expr) -> bool:
+    """A right side with a squared norm and only constants beside it (no density, divergence, integral or model)."""
+    bases = {p.atoms[s_].base for s_ in rhs.free_symbols if s_ in p.atoms}
+    return "norm" in bases and not bases & {"p", "q", "div", "s", "ε", "score", "t"} and not rhs.has(sp.Integral)
 
 
 def _abar_at_same_index(p: Parsed, at: Atom, rhs: sp.Expr) -> bool:

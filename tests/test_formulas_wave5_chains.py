@@ -188,3 +188,15 @@ def test_where_before_a_declaration_is_still_prose():
 def test_untimed_gaussian_log_density_is_the_prior(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # a noise-free in-place update with one score at the noise level σ is Tweedie's denoising step D(x; σ)
+    (r"x \leftarrow x + \sigma_{\min}^2\, s_\theta(x, \sigma_{\min})", "exact"),
+    (r"\mathbf{y} \leftarrow \mathbf{y} + \sigma_1^2\, \mathbf{s}_\theta(\mathbf{y}, \sigma_1)".replace("y", "x"), "exact"),
+    (r"x \leftarrow x - \sigma_{\min}^2\, s_\theta(x, \sigma_{\min})", "inconsistent"),
+    (r"x \leftarrow x + \sigma_{\min}\, s_\theta(x, \sigma_{\min})", "inconsistent"),
+])
+def test_denoising_update_is_tweedie(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

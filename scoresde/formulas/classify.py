@@ -12,6 +12,7 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
                     _split_sde, data_prediction_aside, data_prediction_score,
                     integral_up_to_state_time)
 from .applied import differential_lhs
+from .denoise_step import denoising_update
 from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, sigma_as_time, unscaled_at_scaled
@@ -73,6 +74,9 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
     solved = solve_for_unknown(p)
     if solved is not None:
         p = solved
+    denoised = denoising_update(p)  # x ← x + σ² s_θ(x, σ): Tweedie's denoising step, read as D(x; σ) = …
+    if denoised is not None:
+        p = denoised
     moment = (read_moment(p, p.sides[0], p.sides[-1]) or read_sde_part(p, p.sides[0], p.sides[-1])
               or read_logp_ode(p, p.sides[0], p.sides[-1]))
     if moment:

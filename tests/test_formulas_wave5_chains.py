@@ -200,3 +200,16 @@ def test_untimed_gaussian_log_density_is_the_prior(text, verdict):
 def test_denoising_update_is_tweedie(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # an in-place update whose bare β sits in √(1 − β) is a discrete step (β = β_i ∈ (0, 1)), not β(t) of the SDE
+    (r"x = \frac{1}{\sqrt{1-\beta}}\left(x + \beta\, s_\theta(x)\right) + \sqrt{\beta}\, z", "exact", []),
+    (r"x = (2 - \sqrt{1-\beta})\, x + \beta\, s_\theta(x) + \sqrt{\beta}\, z", "consistent", None),
+    (r"x = (2 - \sqrt{1-\beta})\, x - \beta\, s_\theta(x) + \sqrt{\beta}\, z", "inconsistent", ["mean.score"]),
+])
+def test_bare_beta_in_place_update_is_discrete(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if terms is not None:
+        assert v.terms == terms, (v.terms, v.detail)

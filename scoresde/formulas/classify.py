@@ -225,7 +225,8 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         raise NotUnderstood(f"{lat.name} on both sides: an in-place update that continues another line of its algorithm")
     if C.is_state(lat) and not lat.sub and lat.args is None and lhs in rhs.free_symbols and any(
             p.atoms[q].sub and p.atoms[q].base in ("α", "β", "σ") or p.atoms[q].base in ("Δt", "Δ")
-            for q in rhs.free_symbols if q in p.atoms):  # indexed schedules or a time step Δt: a step of a sampler
+            for q in rhs.free_symbols if q in p.atoms) or _bare_beta_step(p, lhs, rhs):
+        # indexed schedules or a time step Δt: a step of a sampler
         # an in-place update in code, x = f(x): read as x_{t-1} = f(x_t)
         new_l, new_r = Atom(lat.base, sub=f"{letter}-1"), Atom(lat.base, sub=letter)
         sl, sr = sp.Symbol(new_l.name, real=True), sp.Symbol(new_r.name, real=True)
@@ -385,6 +386,16 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat") or is_denoiser(at):
         return "relation", "relation"
     raise NotUnderstood(f"no registry entry defines {at.name}")
+
+
+def _bare_beta_step(p: Parsed, lhs, rhs: sp.Expr) -> bool:
+    """x = (2 − √(1 − β)) x + β s + √β z: an in-place update with a fresh noise whose bare β sits in √(1 − β) is a
+    discrete step, β its β_i ∈ (0, 1) (Song et al. 2021, Eq. 47; their code reads beta = discrete_betas[timestep])."""
+    bare = [q for q in rhs.free_symbols if q in p.atoms and p.atoms[q].base == "β" and not p.atoms[q].sub
+            and p.atoms[q].args is None and not p.atoms[q].deco]
+    noise = any(C.is_noise_atom(p.atoms[q]) for q in rhs.free_symbols if q in p.atoms)
+    return len(bare) == 1 and noise and any(pw.base.has(bare[0]) and abs(pw.exp) == sp.Rational(1, 2) and pw.base != bare[0]
+                                            for pw in rhs.atoms(sp.Pow))
 
 
 def _zero_mean_gaussian(p: Parsed, rhs: sp.Expr) -> bool:

@@ -213,3 +213,13 @@ def test_bare_beta_in_place_update_is_discrete(text, verdict, terms):
     assert v.verdict == verdict, v.detail
     if terms is not None:
         assert v.terms == terms, (v.terms, v.detail)
+
+
+def test_code_eps_beside_noise_is_the_model_prediction():
+    # eps and noise in one sampler: eps = model(x, t), noise = randn (DDIM's reference code, diffusers)
+    code = ("x0_hat = (x_t - sqrt(1 - alpha_t) * eps) / sqrt(alpha_t); "
+            "x_prev = sqrt(alpha_prev) * x0_hat + sqrt(1 - alpha_prev - sigma_t ** 2) * eps + sigma_t * noise")
+    v = _one(code)
+    assert v.verdict == "exact", v.detail
+    w = _one(code.replace("sigma_t * noise", "sigma_t ** 2 * noise"))
+    assert w.verdict != "exact", w.detail  # (inconsistent, or out of the time budget on a loaded machine)

@@ -11,8 +11,8 @@ from .admissible import judge_alternative
 from .claim import Claim
 from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scalar, _raw_disp
 from .entry import Entry
-from .langevin_terms import langevin_wrong_terms
 from .evaluate import is_zero
+from .langevin_terms import langevin_wrong_terms
 from .mean_basis import _claim_in_score, _to_claim_basis, entry_mean_in_claim_basis
 from .registry import REGISTRY
 from .specialise import SCHEDULES, claim_with

@@ -396,6 +396,9 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
             return sp.Symbol("σ", positive=True)
         if sub in ("min",):
             return sigma_min
+        if sub in ("L", "K", "M") and at.args is None and not deco:
+            # σ_L: the last of the noise levels σ_1 > … > σ_L (Song & Ermon 2019, Sec. 4.2, Alg. 1), a constant
+            return sp.Symbol(f"σ_{sub}", positive=True)
         if sub in ("max",):
             return sigma_max
         if r.mode == "discrete":

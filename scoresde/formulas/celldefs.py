@@ -12,6 +12,7 @@ import re
 from typing import Dict, List, Sequence, Tuple
 
 from .applied import close_paren, split_args
+from .celldefs_named import inline_named_quantities
 from .code_words import code_temporaries
 
 __all__ = ["inline_definitions", "inline_intermediates"]
@@ -121,7 +122,8 @@ def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
     eqs, onotes = _ode_definitions(eqs) if len(eqs) > 1 else (eqs, [])
     eqs, cnotes = _constants(eqs)
     out, notes = _inline_functions(eqs)
-    return out, tnotes + onotes + cnotes + notes
+    out, nnotes = inline_named_quantities(out)  # β̃_t = … beside the update that uses it
+    return out, tnotes + onotes + cnotes + notes + nnotes
 
 
 def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:

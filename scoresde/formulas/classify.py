@@ -12,6 +12,7 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
                     _split_sde, data_prediction_aside, data_prediction_score,
                     integral_up_to_state_time)
 from .applied import differential_lhs
+from .denoise_step import denoising_update
 from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, sigma_as_time, unscaled_at_scaled
@@ -21,6 +22,9 @@ from .chain_readings import beta_end_points, density_is_normal, markov_factorisa
 from .mean_basis import is_posterior_arguments
 from .relation_reader import read_relation
 from .moments import read_moment
+from .step_size import step_size_symbols
+from .classify_shapes import (_abar_at_same_index, _bare_beta_step, _coordinate_sum, _learned_covariance_only,
+                              _score_divergence, _zero_mean_gaussian)
 
 def _cancel_common_terms(p: Parsed) -> Parsed:
     """A term added to both ends of an equation cancels (∇log p_θ + ∇log p_φ(y|x) = −ε_θ/√(1−ᾱ) + ∇log p_φ(y|x),
@@ -73,6 +77,9 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
     solved = solve_for_unknown(p)
     if solved is not None:
         p = solved
+    denoised = denoising_update(p)  # x ← x + σ² s_θ(x, σ): Tweedie's denoising step, read as D(x; σ) = …
+    if denoised is not None:
+        p = denoised
     moment = (read_moment(p, p.sides[0], p.sides[-1]) or read_sde_part(p, p.sides[0], p.sides[-1])
               or read_logp_ode(p, p.sides[0], p.sides[-1]))
     if moment:
@@ -97,6 +104,14 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         y, mean, cov = nrm.args
         model = [p.atoms[q].name for q in (mean.free_symbols | cov.free_symbols)
                  if q in p.atoms and p.atoms[q].base in ("μ", "Σ") and "θ" in p.atoms[q].sub]
+        if model and _learned_covariance_only(p, mean, cov):
+            # p_θ(x_{t−1} | x_t) = N(x_{t−1}; μ written out, Σ_θ(x_t, t)): the mean is the model's, checked as μ_θ (Ho et al.
+            # 2020, Eq. 11); the covariance is learned (Nichol & Dhariwal 2021, Sec. 3.1), free, and said so
+            mu = sp.Symbol("μ_θ(x_t, t)", real=True)
+            p.atoms[mu] = Atom("μ", sub="θ", args=("x_t", "t"))
+            hints = dict(hints, learned_cov="the covariance Σ_θ is learned (Nichol & Dhariwal 2021, Sec. 3.1): only the "
+                         "mean is checked, as μ_θ")
+            return _read_step(p, mu, mean, target, hints)
         if model:
             raise NotUnderstood(f"a definition of the model's reverse kernel ({', '.join(sorted(model))} are what the network "
                                 "outputs): nothing to check until they are written out")
@@ -117,7 +132,6 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
             raise NotUnderstood("an equation for x without any state on the right")
         return _read_step(p, lhs, rhs, target, hints)
     return _read_scalar(p, lhs, rhs, target, hints)
-
 
 
 def _read_sde(p: Parsed, hints) -> List[Claim]:
@@ -206,7 +220,8 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         raise NotUnderstood(f"{lat.name} on both sides: an in-place update that continues another line of its algorithm")
     if C.is_state(lat) and not lat.sub and lat.args is None and lhs in rhs.free_symbols and any(
             p.atoms[q].sub and p.atoms[q].base in ("α", "β", "σ") or p.atoms[q].base in ("Δt", "Δ")
-            for q in rhs.free_symbols if q in p.atoms):  # indexed schedules or a time step Δt: a step of a sampler
+            for q in rhs.free_symbols if q in p.atoms) or _bare_beta_step(p, lhs, rhs):
+        # indexed schedules or a time step Δt: a step of a sampler
         # an in-place update in code, x = f(x): read as x_{t-1} = f(x_t)
         new_l, new_r = Atom(lat.base, sub=f"{letter}-1"), Atom(lat.base, sub=letter)
         sl, sr = sp.Symbol(new_l.name, real=True), sp.Symbol(new_r.name, real=True)
@@ -238,6 +253,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
             lhs_key = {C.x_prev: "x_prev", C.x_cur: "x_cur", C.x: "x"}.get(lhs_c)
             if lhs_key is None:
                 raise NotUnderstood(f"cannot tell which step {lat.name} is")
+        rhs = step_size_symbols(rhs, p, r)  # δ, c, τ scaling the score and the noise: the step size
         rhs_c = _resolve_expr(rhs, p, r)
         noises = [n for n in rhs_c.free_symbols if n.name.startswith("z[")]
         ex = sp.expand(rhs_c)
@@ -304,8 +320,9 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
             raise NotUnderstood(f"{lat.name} from the step before it with the model's ε_θ: a sampler whose index counts "
                                 "down from t_0 = T, not a forward step")
         cl.read_as = src + {"vp": ", DDPM/VP (β, ᾱ)", "ve": ", SMLD/VE (σ_k)", "generic": ""}[fam]
-        if hints.get("inplace"):
-            r.note(hints["inplace"])
+        for key in ("inplace", "learned_cov"):
+            if hints.get(key):
+                r.note(hints[key])
         if notation != "ddpm":
             cl.read_as += f", {notation.upper()} notation (α_t = " + ("ᾱ_t" if notation == "ddim" else "√ᾱ_t") + ")"
         claims.append(cl)
@@ -325,6 +342,10 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if isinstance(lhs, sp.log) and isinstance(lhs.args[0], sp.Symbol) and lhs.args[0] in p.atoms:
         at = p.atoms[lhs.args[0]]
         if at.base == "p" and at.sub in ("T",):
+            return "logp_T", "function"
+        if at.base == "p" and not at.sub and at.args is None and _zero_mean_gaussian(p, rhs):
+            # log p = −(d/2) log(2πv) − ‖z‖²/(2v), a density named by no time: the zero-mean Gaussian is the prior's
+            # (Song et al. 2021, App. D.2; sde_lib's prior_logp(z) computes `logp` so), judged as log p_T
             return "logp_T", "function"
         if at.base == "p" and at.sub in ("0", ""):
             return "logp_0", "function"
@@ -350,7 +371,7 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if at.base == "σ":
         if "η" in rsyms or (at.args and "η" in at.args):
             return "sigma_eta", "discrete"
-        if at.sub and not has_t and rsyms & {"β", "α"} and not at.args:
+        if at.sub and not has_t and rsyms & {"β", "α"} and not at.args and not _abar_at_same_index(p, at, rhs):
             return "sigma_ho", "discrete"
         return "sigma(t)", "function"
     if at.base == "s" and at.args == ("t",):
@@ -360,41 +381,6 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat") or is_denoiser(at):
         return "relation", "relation"
     raise NotUnderstood(f"no registry entry defines {at.name}")
-
-
-def _coordinate_sum(q: sp.Sum, p: Parsed) -> sp.Expr:
-    """Σ_{i=1}^{D} (a x_i² + b) = a‖x‖² + D b: a log-density written coordinate by coordinate (Song et al. 2021,
-    App. D.2's prior); anything else over the coordinates is not read."""
-    body, (_, lo, hi) = q.function, q.limits[0]
-    hat = p.atoms.get(hi) if isinstance(hi, sp.Symbol) else None
-    if lo != 1 or hat is None or hat.base not in ("D", "d", "N", "n") or hat.sub or hat.args is not None:
-        raise NotUnderstood("a sum whose limits are not i = 1 .. the dimension D")
-    comps = [s_ for s_ in body.free_symbols if s_ in p.atoms and p.atoms[s_].sub == "@" and p.atoms[s_].base in ("x", "z")]
-    if len(comps) > 1:
-        raise NotUnderstood("a sum over the coordinates of several vectors")
-    out = sp.Integer(0)
-    for term in sp.Add.make_args(sp.expand(body)):
-        if not comps or not term.has(comps[0]):
-            out += hi * term
-            continue
-        c = sp.simplify(term / comps[0] ** 2)
-        if c.has(comps[0]):
-            raise NotUnderstood("a sum over the coordinates that is not of x_i²")
-        out += c * C.NORM_X2
-    return out
-
-
-def _score_divergence(dv: sp.Expr, key: str, fam: str) -> sp.Expr:
-    """∇·s_θ inside the change of variables, through the probability-flow drift f̃ = f − ½g²s_θ (Song et al. 2021,
-    Eq. 13) of a linear SDE, f = f(t)x: ∇·s_θ = 2(f(t)·D − ∇·f̃)/g². VE (f = 0, g² = d[σ²]/dt) and VP (f = −½β,
-    g² = β) only; another divergence is left as it is (its own symbol, never equal to ∇·f̃ by accident)."""
-    if key != "logp_0" or not isinstance(dv, sp.Symbol) or dv.name != "∇·(s_θ)":
-        return dv
-    if fam == "ve":
-        return -2 * C.DIV / sp.diff(C.SIGMA(C.t) ** 2, C.t)
-    if fam == "vp":
-        return -C.dim - 2 * C.DIV / C.BETA(C.t)
-    return dv
 
 
 def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Claim]:

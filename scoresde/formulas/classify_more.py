@@ -31,12 +31,19 @@ _END_DENSITY = re.compile(r"^(T|N|σ_?\{?max\}?)$")
 
 
 def _at_end(at: Optional[Atom]) -> bool:
-    """x_T, x(T), x_N: the state at the end of the forward process."""
+    """x_T, x(T), x_N: the state at the end of the forward process; x(1), the end of Song et al.'s t ∈ [0, 1]
+    (2021, Sec. 3.4 and App. C take T = 1; a subscript 1 is the first step of a chain, not the end)."""
     if at is None or not C.is_state(at):
         return False
     if at.sub and _END.match(at.sub):
         return True
-    return at.args is not None and len(at.args) == 1 and bool(_END.match(at.args[0]))
+    return at.args is not None and len(at.args) == 1 and bool(_END.match(at.args[0]) or at.args[0].strip() == "1")
+
+
+def _latent_at_end(at: Optional[Atom]) -> bool:
+    """z_1, z_T as the variable of a density: VDM's latent at the end of t ∈ [0, 1], whose prior is p(z_1) =
+    N(z_1; 0, I) (Kingma et al. 2021, Sec. 2-3; there z_t is the state, not a noise sample)."""
+    return at is not None and at.base == "z" and at.sub in ("1", "T") and not at.deco and at.args is None
 
 
 def _first_sample(p: Parsed, lat: Optional[Atom], mean: sp.Expr, cov: sp.Expr) -> bool:
@@ -45,7 +52,17 @@ def _first_sample(p: Parsed, lat: Optional[Atom], mean: sp.Expr, cov: sp.Expr) -
     if lat is None or not C.is_state(lat) or not lat.sub or mean != 0:
         return False
     lev = [p.atoms[s_] for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base not in ("I",)]
-    return bool(lev) and all(a.base in ("t", "σ") and a.sub == lat.sub and not a.deco and a.args is None for a in lev)
+    return bool(lev) and all(_level_at(a, lat.sub) for a in lev) and any(a.base != "s" for a in lev)
+
+
+def _level_at(a: Atom, sub: str) -> bool:
+    """t_0, σ_0, or σ(t_0), s(t_0): a noise level (or EDM's scale s, Karras et al. 2022, Alg. 1 line 1) at step ``sub``."""
+    if a.deco:
+        return False
+    if a.args is None:
+        return a.base in ("t", "σ") and a.sub == sub
+    return a.base in ("σ", "s") and not a.sub and len(a.args) == 1 and a.args[0].replace(" ", "").strip("{}") in (
+        f"t_{sub}", f"t_{{{sub}}}")
 
 
 def _var_atom(txt: str) -> Optional[Atom]:
@@ -70,7 +87,8 @@ def read_prior(p: Parsed, lhs: sp.Expr, nrm: sp.Expr) -> Optional[List[Claim]]:
         if lat is None or lat.base not in ("p", "q", "π") or not lat.args or "|" in lat.args:
             return None
         var = p.atoms.get(y) if y in p.atoms else _var_atom(lat.args[0])
-        if not (_END_DENSITY.match(lat.sub.replace(" ", "")) or _at_end(var) or _at_end(_var_atom(lat.args[0]))):
+        if not (_END_DENSITY.match(lat.sub.replace(" ", "")) or _at_end(var) or _at_end(_var_atom(lat.args[0]))
+                or _latent_at_end(_var_atom(lat.args[0]))):
             # a Gaussian marginal of the state at another time, without what it is conditioned on: not a kernel
             raise NotUnderstood(f"{lat.name} = N(…): a marginal density that is not the prior and has no conditioning "
                                 "variable (write q(x_t | x_0) for a kernel)")
@@ -80,10 +98,19 @@ def read_prior(p: Parsed, lhs: sp.Expr, nrm: sp.Expr) -> Optional[List[Claim]]:
     if start:
         # x_0 ~ N(0, t_0² I) (Karras et al. 2022, Alg. 1-2, line 1): the index counts sampling steps, so the first
         # sample is drawn at the first, largest noise level t_0 = σ(t_0) = σ_max
-        cov = cov.xreplace({s_: C.sigma_max for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].sub == lat.sub})
+        cov = cov.xreplace({s_: C.sigma_max for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].sub == lat.sub
+                            or s_ in p.atoms and p.atoms[s_].base == "σ" and p.atoms[s_].args is not None})
+        if any(s_ in p.atoms and p.atoms[s_].base == "s" for s_ in cov.free_symbols):
+            # σ²(t_0) s²(t_0) (Karras et al. 2022, Alg. 1): the VE prior's σ_max with EDM's own scale s(t) = 1 (Table 1)
+            cov = cov.xreplace({s_: 1 for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base == "s"})
+            r_note = "s(t_0) read as 1, EDM's own scale (Karras et al. 2022, Table 1), the VE prior's"
+        else:
+            r_note = ""
         r = C.Reading("function", "ve", "ddpm", "t", 0)
         r.note(f"{lat.name} read as the first sample of the sampling loop, at its largest noise level "
                f"({lat.name}'s index counts sampling steps: {lat.sub} is the start, σ_max)")
+        if r_note:
+            r.note(r_note)
     cov = cov.xreplace({s_: 1 for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
     mean_c = _resolve_expr(mean, p, r)
     var_c = _resolve_expr(cov, p, r)
@@ -145,6 +172,11 @@ def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
         if len(bare) == len(states):
             states = []
             only = [s_ for s_ in only if s_ not in bare]
+    if len(states) > 1:
+        # x_t − √ᾱ_t x_0 = √(1 − ᾱ_t) ε (Ho et al. 2020, Eq. 4 rearranged): beside the data x_0 the left side determines
+        # the state the chain produces
+        produced = [s_ for s_ in states if not (left[s_].sub == "0" or left[s_].args == ("0",) or left[s_].deco)]
+        states = produced if len(produced) == 1 else states
     cands = states if states else only
     if len(cands) != 1:
         return None

@@ -230,6 +230,10 @@ def code_to_latex(text: str) -> Optional[str]:
         mod = ast.parse(src)
     except (SyntaxError, ValueError):
         return None
+    if {"eps", "noise"} <= {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}:
+        # eps beside noise: the model's prediction and the fresh draw (DDIM's reference sampler and diffusers'
+        # DDIMScheduler: eps = model(x, t), noise = randn_like(x)), never one noise twice
+        mod = _Rename("eps", "eps_theta").visit(mod)
     stmts = mod.body
     if not stmts or not all(isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr)) for s in stmts):
         return None

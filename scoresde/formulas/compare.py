@@ -12,6 +12,7 @@ from .claim import Claim
 from .diagnose import _diagnose, _diagnose_noise, _diagnose_raw, _diagnose_scalar, _raw_disp
 from .entry import Entry
 from .evaluate import is_zero
+from .langevin_terms import langevin_wrong_terms
 from .mean_basis import _claim_in_score, _to_claim_basis, entry_mean_in_claim_basis
 from .registry import REGISTRY
 from .specialise import SCHEDULES, claim_with
@@ -362,7 +363,7 @@ def _compare_langevin(cl: Claim, e: Entry) -> Match:
         terms.append("mean.x")
     if cl.var is None or is_zero(cl.var - 2 * cs)[0] is False:
         probs.append(f"noise variance must be twice the score coefficient ({_disp(2 * cs, cl)}), found {_disp(cl.var or 0, cl)}")
-        terms.append("variance")
+        terms += langevin_wrong_terms(cs, cl.var)  # the noise, or the term off Song & Ermon's Alg. 1 form
     if set(cl.mean) - {src, C.s}:
         probs.append("extra terms")
         terms.append("mean.other")

@@ -165,6 +165,8 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
                     v.atom(p.atoms[sym], table, r)
         if v.default_point is None:
             _hat_point(p, v)
+        if not v.hat_model:
+            _hat_beside_model(list(p.atoms.values()), v)
         dxdt = {DX: v.vec("aux", "dx/dt") * DT}  # dx/dt of the state at t (an ODE's left side)
         sides = [r.expr(p, table, s_.xreplace(dxdt)) for s_ in p.sides]
         if any(s_.has(DT) for s_ in sides):
@@ -184,6 +186,14 @@ def _hat_point(p: Parsed, v: Vocab) -> None:
     lab = labs.pop()
     v.default_point = (v.state(lab), lab)
     v.hat_model = True
+
+
+def _hat_beside_model(ats, v: Vocab) -> None:
+    """ε̂ beside a network already read at its input (v̂_θ(z_t), x̂_θ(z_t)): the hat marks the same model's estimate
+    there (Salimans & Ho 2022, Sec. 4 and App. D: ε̂ = σ_t z_t + α_t v̂_θ(z_t)), not a fresh draw."""
+    if v.forms and v.default_point is not None and any(
+            a_.base == "ε" and a_.deco == "hat" and not a_.sub and a_.args is None for a_ in ats):
+        v.hat_model = True
 
 
 def read_ref(ref: MTRef, labels: Optional[Dict[str, str]] = None) -> Tuple[sp.Symbol, sp.Expr, Vocab]:

@@ -50,7 +50,11 @@ _LABEL = re.compile(r"^\s*\\(?:text|textrm|textbf|mbox|mathrm)\s*\{[^{}]*?(?:[:�
 #: a caption in parentheses before a formula of a list (``…, \quad \text{(sub-VP SDE)}\ dx = …``): prose, not math
 _PAREN_LABEL = re.compile(r"(^|\\q?quad|,)\s*\\(?:text|textrm|textbf|mbox)\s*\{\s*\([^{}()]*\)\s*\}(?:\s|\\[ ,;:]|~)*")
 _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:for|where|with|if|when|and|s\.t\.|for all|otherwise)\b.*$", re.S)
-_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
+#: ``\text{where } f(t) = …``: the words introduce a one-letter function's definition, which the cell's other equation
+#: uses (Nichol & Dhariwal 2021, Eq. 17 "ᾱ_t = f(t)/f(0), f(t) = cos(…)²"): the words go, the definition stays
+_WHERE_DEF = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:where|with)\s*\}\s*"
+                        r"(?=[A-Za-z]\s*(?:\\left\s*)?\(\s*[A-Za-z](?:\s*,\s*[A-Za-z])*\s*(?:\\right\s*)?\)\s*=)")
+_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\[,;:!]\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
                      r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
 _DIFF = re.compile(r"\{\s*\\rm\s+d\s*\}|\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
@@ -220,6 +224,7 @@ def normalize_latex(text: str) -> str:
     s = _rows(s)
     s = s.replace("&", " ")
     s = _strip_wrappers(s)
+    s = _WHERE_DEF.sub(r"\\quad ", s)  # "where f(t) = …": a definition the cell's formula uses (celldefs), kept
     s = _PROSE.sub("", s)
     s = _EQNUM.sub("", s)
     s = _RANGE.sub("", s)

@@ -86,9 +86,11 @@ class _Parser(SymbolRules, ConstructRules):
             t = self.peek()
             if t is None:
                 break
-            if (t.kind == "op" and t.val in ("=", "~")) or (t.kind == "cmd" and t.val in ("approx", "sim", "coloneqq", "triangleq", "equiv", "doteq", "simeq")):
+            if (t.kind == "op" and t.val in ("=", "~")) or (t.kind == "cmd" and t.val in ("approx", "sim", "coloneqq", "triangleq", "equiv", "doteq", "simeq", "propto")):
                 self.i += 1
                 r = "~" if t.val in ("~", "sim") else "="
+                if t.val == "propto":
+                    r = self._proportional_density(sides)
                 if rel and rel != r:
                     raise ParseError("mixed '=' and '~' in one formula")
                 rel = r
@@ -132,7 +134,7 @@ class _Parser(SymbolRules, ConstructRules):
             if t.val in ("|", "Vert", "lVert"):
                 return self._in_norm == 0
             return t.val not in ("right", "approx", "sim", "pm", "mp", "quad", "qquad", "coloneqq", "triangleq",
-                                 "equiv", "doteq", "simeq", "mid", "}", "|", "rangle") and t.val not in SPACING
+                                 "equiv", "doteq", "simeq", "propto", "mid", "}", "|", "rangle") and t.val not in SPACING
         return False
 
     _in_norm = 0

@@ -2,6 +2,7 @@
 sums/products and norms (mixin of the parser)."""
 from __future__ import annotations
 
+import re
 from typing import List
 
 import sympy as sp
@@ -11,8 +12,26 @@ from .bounds import safe_pow
 from .tokens import Tok, _tok_text
 
 
+def _bare(name: str) -> str:
+    """A variable's name without fonts, braces and spaces (x_{t-1} and \\bm{x}_t-1 are one variable)."""
+    return re.sub(r"\\(?:bm|mathbf|boldsymbol)|[{} ]", "", name)
+
+
 class ConstructRules:
     """Mixin of :class:`scoresde.formulas.parse._Parser`: the constructs that are more than a symbol."""
+
+    def _proportional_density(self, sides: List[sp.Expr]) -> str:
+        """p(y | …) ∝ N(y; μ, Σ): a density proportional to a Gaussian in its variable has that Gaussian's mean and
+        covariance (the constant does not depend on y; Luo 2022, Eq. 71-84), read as '∼' (the density is the Gaussian).
+        Any other proportionality states no value and is not read."""
+        save = self.i
+        right = self.expr()
+        self.i = save
+        at = self.atoms.get(sides[-1]) if len(sides) == 1 and isinstance(sides[-1], sp.Symbol) else None
+        if (at is None or at.base not in ("p", "q") or not at.args or not isinstance(right, sp.Function)
+                or right.func != NORMAL or _bare(sp.sstr(right.args[0])) != _bare(at.args[0])):
+            raise ParseError("'\\propto' is read only between a density p(y | …) and a Gaussian N(y; μ, Σ) in its variable")
+        return "~"
 
     def _is_N_after(self) -> bool:
         self.i += 1

@@ -40,6 +40,10 @@ class SymbolRules:
         if atom.base in ("β", "σ", "α", "λ", "g", "m", "w", "γ", "τ", "ω", "κ") and atom.sub and atom.sub not in ("θ", "d"):
             # beta_t(...) is a product; beta(t) and sigma(t) are applications
             return self._args_look_like_time()
+        if atom.base in ("v", "x", "z", "h") and "θ" in atom.sub.split(","):
+            # v̂_θ(z_t), x_θ(z): a θ subscript names a network, and a bracket after it is its input (Salimans & Ho 2022,
+            # Sec. 4 v̂_θ(z_t); Kingma et al. 2021, Eq. 4 x̂_θ(z_t; t)), never a product
+            return True
         if atom.base == "x" and atom.sub:
             return False
         if atom.base == "e" and not atom.sub:  # e^{…}(…) is Euler's number times a bracket

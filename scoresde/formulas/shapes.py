@@ -7,6 +7,10 @@ posterior has x_0 (comparing with one would name a "missing score" that no poste
 
 Such a posterior whose noise variance is written as an entry's free parameter itself (DDIM's σ_t², Eq. 7) is that
 entry's formula (a family with a free σ_t), not one whose variance is fixed (β̃_t).
+
+A step whose mean holds a model output (s_θ, ε_θ) is never a forward transition q(x_k | x_{k−1}) (Ho et al. 2020,
+Eq. 2; Song et al. 2021, Eq. 8: x_i = x_{i−1} + √(σ_i² − σ_{i−1}²) z), which has none: it is compared with the
+samplers (a Langevin step x_{k−1} → x_k with the score, Song & Ermon 2019, Alg. 1), not with the noising chain.
 """
 from __future__ import annotations
 
@@ -31,4 +35,8 @@ def narrow_candidates(cl, cands: List) -> List:
             if cl.var is not None:
                 free = [e for e in cands if e.free and cl.var == e.free[0] ** 2]
                 cands = free or cands
+    if cl.kind == "step" and (C.s in cl.mean or C.e in cl.mean):
+        model = [e for e in cands if not (e.kind == "step" and e.lhs == "x_cur" and C.s not in e.mean and C.e not in e.mean
+                                          and C.x0 not in e.mean)]
+        cands = model or cands
     return cands

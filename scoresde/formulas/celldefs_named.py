@@ -1,0 +1,62 @@
+"""A schedule quantity defined in the same cell as the update that uses it, substituted into that update.
+
+``x_{t−1} = … + √β̃_t z, \\quad β̃_t = (1 − ᾱ_{t−1})/(1 − ᾱ_t) β_t`` (Ho et al. 2020, Alg. 2 with Eq. 7 beside it): the
+cell states one update whose noise is the written definition, so the update is judged with the definition written
+out (a wrong definition is a wrong variance of the update) and the definition is not judged on its own. Only a
+schedule symbol (β, α, σ, γ, λ, with a decoration and subscript as written) defined by a body free of states, and
+used with the same subscript on the right of an update (a state or mean on its left), is substituted.
+"""
+from __future__ import annotations
+
+import re
+from typing import List, Tuple
+
+__all__ = ["inline_named_quantities"]
+
+_LHS = re.compile(r"^\s*(?P<name>(?:\\(?:tilde|bar|hat)\s*\{?\s*)?\\(?:beta|alpha|sigma|gamma|lambda)\s*\}?\s*"
+                  r"(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)\s*(?::=|=)(?!=)\s*(?P<body>.+)$", re.S)
+_UPDATE = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|tilde|hat)\s*\{?\s*)*\\?(?:x|z|mu)\b|^\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[xz]\s*\}?\s*_")
+_STATE = re.compile(r"(?<![A-Za-z\\])[xz](?![A-Za-z])")
+
+
+_NAME = re.compile(r"^(?:\\(?P<deco>tilde|bar|hat)\s*\{?\s*)?\\(?P<base>[A-Za-z]+)\s*\}?\s*(?:_\s*(?:\{(?P<sub>[^{}]*)\}|(?P<sub1>[A-Za-z0-9])))?$")
+
+
+def _pattern(name: str) -> "re.Pattern[str]":
+    """``name`` as written or with the other bracing of its decoration and subscript, and nothing more of a name."""
+    m = _NAME.match(name)
+    base = r"\\" + m.group("base")
+    head = (r"\\" + m.group("deco") + r"\s*(?:\{\s*" + base + r"\s*\}|" + base + ")") if m.group("deco") else base
+    sub = (m.group("sub") or m.group("sub1") or "").replace(" ", "")
+    if sub:
+        inner = r"\s*".join(re.escape(c) for c in sub)
+        tail = r"\s*_\s*(?:\{\s*" + inner + r"\s*\}" + (("|" + re.escape(sub)) if len(sub) == 1 else "") + ")"
+    else:
+        tail = r"(?!\s*_)"
+    return re.compile(head + tail + r"(?![A-Za-z0-9])")
+
+
+def inline_named_quantities(eqs: List[str]) -> Tuple[List[str], List[str]]:
+    """(equations with the cell's schedule definitions substituted into its updates, notes)."""
+    if len(eqs) < 2:
+        return eqs, []
+    defs = {}
+    for k, eq in enumerate(eqs):
+        m = _LHS.match(eq)
+        if m and not _STATE.search(m.group("body")) and "=" not in m.group("body"):
+            defs[k] = (m.group("name").strip(), m.group("body").strip())
+    if not defs:
+        return eqs, []
+    out, notes, used = list(eqs), [], set()
+    for k, (name, body) in defs.items():
+        pat = _pattern(name)
+        for j, eq in enumerate(out):
+            if j == k or j in defs or not _UPDATE.match(eq) or "=" not in eq:
+                continue
+            lhs, _, rhs = eq.partition("=")
+            if pat.search(rhs) is None:
+                continue
+            out[j] = lhs + "=" + pat.sub(lambda _m: r"\left(" + body + r"\right)", rhs)
+            used.add(k)
+            notes.append(f"{name} is defined in the same formula and was substituted into the update")
+    return [e for k, e in enumerate(out) if k not in used], list(dict.fromkeys(notes))

@@ -17,7 +17,7 @@ __all__ = ["notation_from_definitions"]
 #: a bare σ_t, σ(t), α_t, α(t) (no decoration) defined by an expression
 _DEF = re.compile(r"^\s*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\s*=(?!=)\s*\S")
 #: the notations whose σ_t / α_t differ from the default reading, tried in this order
-_TRY = ("vdm",)
+_TRY = ("vdm", "ddim")  # DDIM's α = ᾱ: also Bishop & Bishop 2024 (Ch. 20) and Prince 2023 (Ch. 18), α_t = ∏(1 − β_τ)
 
 
 def notation_from_definitions(eqs: List[str], hints: Dict[str, str], judge: Callable[[str, Dict[str, str]], str]
@@ -56,3 +56,19 @@ def vdm_sigma(p, lhs, rhs, hints):
     bar = sp.Symbol("ᾱ_t", positive=True)
     p.atoms[bar] = Atom("α", "bar", "t")
     return bar, 1 - rhs ** 2, f"{at.name} = f(t) read as VDM/DPM-Solver's σ_t = √(1 − ᾱ_t) (ᾱ_t = 1 − f(t)²)"
+
+
+def ddim_alpha(p, lhs, rhs, hints):
+    """α_t = f(t) in DDIM's notation (given, or inferred above; Song, Meng & Ermon 2021, Sec. 2: their α_t is Ho et
+    al.'s ᾱ_t, as Bishop & Bishop 2024's and Prince 2023's α_t = ∏(1 − β_τ)) defines ᾱ_t. Anything else unchanged."""
+    import sympy as sp
+
+    from .atoms import Atom
+
+    at = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if (hints or {}).get("notation") != "ddim" or at is None or at.base != "α" or at.deco or at.sup or not (
+            at.sub in ("t", "s", "i", "n", "k") and at.args is None or not at.sub and at.args is not None):
+        return lhs, rhs, ""
+    bar = sp.Symbol(f"ᾱ_{at.sub or 't'}", positive=True)
+    p.atoms[bar] = Atom("α", "bar", at.sub or "t", args=at.args)
+    return bar, rhs, f"{at.name} read as DDIM's α = ᾱ (the cumulative product)"

@@ -17,7 +17,7 @@ from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, sigma_as_time, unscaled_at_scaled
 from .entry import Entry
-from .cell_notation import vdm_sigma
+from .cell_notation import ddim_alpha, vdm_sigma
 from .chain_readings import beta_end_points, density_is_normal, markov_factorisation, noise_only_sample, vdm_alpha
 from .mean_basis import is_posterior_arguments
 from .relation_reader import read_relation
@@ -395,6 +395,8 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
     lhs, rhs, alpha_note = vdm_alpha(p, lhs, rhs)
     if not alpha_note:
         lhs, rhs, alpha_note = vdm_sigma(p, lhs, rhs, hints)  # σ_t = f(t) in VDM's notation (cell_notation.py)
+    if not alpha_note:
+        lhs, rhs, alpha_note = ddim_alpha(p, lhs, rhs, hints)  # α_t = ∏(1 − β) in DDIM's notation (cell_notation.py)
     key, mode = _scalar_key(p, lhs, rhs)
     if key == "beta_tilde" and p.atoms[lhs].base == "σ":
         rhs = rhs ** 2  # the std σ_q against the variance β̃

@@ -305,6 +305,7 @@ class ConstructRules:
                     toks = [self.next()]
                 if len(toks) >= 3 and toks[1].val == "=":
                     var = toks[0].val
+                    var = GREEK.get(var, var) if toks[0].kind == "cmd" else var  # \tau -> τ, as β_τ is named
                     p = type(self)(toks[2:], self.text)
                     p.atoms = self.atoms
                     lo_txt = p.relation_free()

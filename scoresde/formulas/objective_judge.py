@@ -209,6 +209,12 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         bv = judge_bound(text)
         if bv is not None:
             return bv
+    if target is None or target == "objective.vlb_kl":
+        from .objective_bound import judge_elbo
+
+        ev = judge_elbo(text)
+        if ev is not None:
+            return ev
     if target is None or target.startswith("likelihood."):
         from .likelihood_reader import judge_likelihood
 

@@ -129,7 +129,7 @@ def _holders(text: str, pc: Piece) -> str:
     while i < len(text):
         if text.startswith(r"\sum", i) and not text[i + 4:i + 5].isalpha():
             sub, sup, j = _take_sub_sup(text, i + 4)
-            out.append(_new_holder(pc, pc.sym(f"Σ[{norm_name('_' + sub)[1:]};{norm_name('_' + sup)[1:]}]", "param")))
+            out.append(_new_holder(pc, pc.sym(sum_range(sub, sup), "param")))
             i = j
             continue
         m = _MAXMIN.match(text, i) if text[i] == "\\" else None
@@ -191,6 +191,33 @@ def _holders(text: str, pc: Piece) -> str:
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+_BOUND = r"\s*(?:[a-zA-Z]|\\[a-zA-Z]+|[0-9]+)\s*"
+_GT = {">": 1, "\\geq": 0, "\\ge": 0, "\\geqslant": 0, "≥": 0}
+_LT = {"<": 1, "\\leq": 0, "\\le": 0, "\\leqslant": 0, "≤": 0}
+_CMP = r"(<|>|≤|≥|\\(?:l|g)e(?:q|qslant)?(?![a-zA-Z]))"
+
+
+def sum_range(sub: str, sup: str) -> str:
+    """The name ``Σ[k=a;b]`` of a sum's range, one name for each way of writing it: ``Σ_{t=2}^{T}``, ``Σ_{t>1}``,
+    ``Σ_{t≥2}``, ``Σ_{2≤t≤T}``. A range given by a lower bound alone runs to the chain's last step T (Ho et al. 2020,
+    Eq. 5 writes Σ_{t>1} for t = 2, …, T); strict bounds become the next integer."""
+    sub, sup = sub.strip().strip("{}").strip(), sup.strip().strip("{}").strip()
+    lo = hi = None
+    m = re.fullmatch(r"([a-zA-Z])\s*" + _CMP + r"\s*([0-9]+)", sub)
+    if m and m.group(2) in _GT:
+        lo, hi = str(int(m.group(3)) + _GT.get(m.group(2), 0)), sup or "T"
+    m2 = re.fullmatch(r"([0-9]+)\s*" + _CMP + r"\s*([a-zA-Z])\s*" + _CMP + r"(" + _BOUND + r")", sub)
+    if m2 and m2.group(2) in _LT and m2.group(4) in _LT and not sup:
+        lo, hi = str(int(m2.group(1)) + _LT[m2.group(2)]), m2.group(5).strip()
+        if _LT[m2.group(4)] and hi.isdigit():
+            hi = str(int(hi) - 1)
+        elif _LT[m2.group(4)]:
+            lo = None  # t < T: an upper bound one below a letter, kept as written
+    if lo is not None:
+        return f"Σ[{norm_name('_k=' + lo)[1:]};{norm_name('_' + hi)[1:]}]"
+    return f"Σ[{norm_name('_' + sub)[1:]};{norm_name('_' + sup)[1:]}]"
 
 
 def _new_holder(pc: Piece, sym: sp.Symbol) -> str:

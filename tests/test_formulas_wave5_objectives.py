@@ -77,3 +77,72 @@ def test_proportional_to_something_else_is_not_an_equation():
     # Bayes' rule up to a constant: ∝ is kept (nothing is read as an equality)
     v = _one(r"p(x \mid y) \propto p(y \mid x)\, p(x)")
     assert v.verdict != "exact"
+
+
+# ------------------------------------------------------------------ VLB terms in other parametrisations and notations
+def test_vlb_term_x0_registry_entry_is_the_mean_form_reparametrised():
+    # μ̃_t(x_t, x_0) − μ_θ(x_t, t) with μ_θ from x̂_θ (Ho et al. 2020, Eq. 7): independent sympy derivation of the weight
+    import sympy as sp
+
+    from scoresde.formulas.families.objectives import OBJECTIVE_REFS
+
+    b, ab, abp, xt, x0, xh = sp.symbols("beta abar abar_prev x_t x_0 xhat", positive=True)
+    a = 1 - b
+    mu = lambda x_: sp.sqrt(abp) * b / (1 - ab) * x_ + sp.sqrt(a) * (1 - abp) / (1 - ab) * xt
+    diff = sp.factor(mu(x0) - mu(xh))
+    weight = sp.simplify(diff**2 / (xh - x0) ** 2)
+    assert sp.simplify(weight - abp * b**2 / (1 - ab) ** 2) == 0
+    assert "objective.vlb_term_x0" in OBJECTIVE_REFS
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the data-prediction term with Ho's σ_t², the factors in another order
+    (r"\mathbb{E}_{q}\left[\frac{\beta_t^2\,\bar\alpha_{t-1}}{2\sigma_t^2(1-\bar\alpha_t)^2}\|x_0 - \hat{x}_\theta(x_t, t)\|^2\right]", "exact"),
+    # ᾱ_t for ᾱ_{t−1} in the numerator
+    (r"\mathbb{E}_{q}\left[\frac{\beta_t^2\,\bar\alpha_{t}}{2\sigma_t^2(1-\bar\alpha_t)^2}\|x_0 - \hat{x}_\theta(x_t, t)\|^2\right]", "inconsistent"),
+    # the ε term with a hatted network and Luo's σ_q²(t) for the reverse variance
+    (r"\frac{\beta_t^2}{2\sigma_q^2(t)\,\alpha_t(1-\bar\alpha_t)}\|\epsilon - \hat\epsilon_\theta(x_t, t)\|_2^2", "exact"),
+    (r"\frac{\beta_t^2}{2\sigma_q^2(t)\,(1-\bar\alpha_t)}\|\epsilon - \hat\epsilon_\theta(x_t, t)\|_2^2", "inconsistent"),
+    # the reverse variance stated beside the term (σ_t² = β̃_t written out, α_t as 1 − β_t)
+    (r"\frac{\bar\alpha_{t-1}\beta_t^2}{2\sigma_t^2(1-\bar\alpha_t)^2}\|\hat x_\theta(x_t, t) - x_0\|^2, \quad \sigma_t^2 = \frac{1-\bar\alpha_{t-1}}{1-\bar\alpha_t}(1-\alpha_t)", "exact"),
+])
+def test_vlb_terms_in_other_forms(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ weights defined beside, on the left, sums over levels
+@pytest.mark.parametrize("text, verdict", [
+    # explicit score matching summed over levels, the weighting defined beside it
+    (r"\sum_{j=1}^{N} \lambda_j\,\mathbb{E}_{q_{\sigma_j}(x)}\left[\|s_\theta(x, \sigma_j) - \nabla_x \log q_{\sigma_j}(x)\|^2\right], \quad \lambda_j = \sigma_j^2", "exact"),
+    # another positive weighting: valid, not the named one
+    (r"\sum_{j=1}^{N} \lambda_j\,\mathbb{E}_{q_{\sigma_j}(x)}\left[\|s_\theta(x, \sigma_j) - \nabla_x \log q_{\sigma_j}(x)\|^2\right], \quad \lambda_j = \sigma_j", "consistent"),
+    # the model added to the score
+    (r"\sum_{j=1}^{N} \lambda_j\,\mathbb{E}_{q_{\sigma_j}(x)}\left[\|s_\theta(x, \sigma_j) + \nabla_x \log q_{\sigma_j}(x)\|^2\right], \quad \lambda_j = \sigma_j^2", "inconsistent"),
+    # a weighted loss on the left: σ² ℓ(θ; σ) is ℓ reweighted (Song & Ermon 2019, Sec. 4.2)
+    (r"\sigma^2\,\ell(\theta; \sigma) = \frac{1}{2}\mathbb{E}_{p(x)}\mathbb{E}_{\tilde x \sim \mathcal{N}(x, \sigma^2 I)}\left[\left\|\sigma s_\theta(\tilde x, \sigma) - \frac{x - \tilde x}{\sigma}\right\|^2\right]", "exact"),
+    (r"\sigma\,\ell(\theta; \sigma) = \frac{1}{2}\mathbb{E}_{p(x)}\mathbb{E}_{\tilde x \sim \mathcal{N}(x, \sigma^2 I)}\left[\left\|\sigma s_\theta(\tilde x, \sigma) - \frac{x - \tilde x}{\sigma}\right\|^2\right]", "inconsistent"),
+    # L_hybrid with L_simple written out (network input written out, terms in the other order)
+    (r"L_{\mathrm{hybrid}} = 0.001\,L_{\mathrm{vlb}} + \mathbb{E}_{t, x_0, \epsilon}\left[\|\epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t) - \epsilon\|^2\right]", "exact"),
+    (r"L_{\mathrm{hybrid}} = 0.01\,L_{\mathrm{vlb}} + \mathbb{E}_{t, x_0, \epsilon}\left[\|\epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t) - \epsilon\|^2\right]", "inconsistent"),
+])
+def test_weights_beside_and_on_the_left(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ the VE SDE's kernel score, E over t ∼ U(0, T)
+@pytest.mark.parametrize("text, verdict", [
+    (r"\nabla_{\mathbf{x}(t)}\log p_{0t}(\mathbf{x}(t)\mid\mathbf{x}(0)) = \frac{\mathbf{x}(0)-\mathbf{x}(t)}{\sigma(t)^2-\sigma(0)^2}", "exact"),
+    # the std for the variance
+    (r"\nabla_{\mathbf{x}(t)}\log p_{0t}(\mathbf{x}(t)\mid\mathbf{x}(0)) = \frac{\mathbf{x}(0)-\mathbf{x}(t)}{\sqrt{\sigma(t)^2-\sigma(0)^2}}", "inconsistent"),
+])
+def test_ve_sde_kernel_score(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_uniform_time_expectation_differs_from_the_integral_by_a_constant_only():
+    # E_{s ∼ U(0, S)} is ∫_0^S ds / S: without J_SM's ½ the objective is J_SM times 2/S, the same minimiser
+    v = _one(r"\mathbb{E}_{s \sim \mathcal{U}(0, S)}\mathbb{E}_{p_s(y)}\left[\lambda(s)\|s_\theta(y, s) - \nabla_y \log p_s(y)\|^2\right]")
+    assert v.verdict in ("exact", "consistent"), v.detail

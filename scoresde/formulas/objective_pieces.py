@@ -32,6 +32,10 @@ _NABLA_LOG = re.compile(r"\\nabla\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-
 _MAXMIN = re.compile(r"\\(max|min)\s*\(")
 _VAR_BASES = {"x", "X", "z", "y", "n", "ξ", "u"}
 _LOSS_HEADS = ("L", "ℓ", "𝓛", "J", "𝒥")
+#: a hat on a network's output marks it as an estimate, which every network output is: ε̂_θ is ε_θ, x_θ is x̂_θ
+#: (Luo 2022 writes ε̂_θ(x_t, t) and x̂_θ(x_t, t); Ho et al. 2020 ε_θ; Kingma et al. 2021 x̂_θ). A tilde is not dropped:
+#: ε̃_θ is the guided prediction (Ho & Salimans 2022, Eq. 6).
+_ESTIMATE = {"ε̂_θ": "ε_θ", "x_θ": "x̂_θ", "ŝ_θ": "s_θ"}
 
 
 def norm_name(text: str) -> str:
@@ -61,6 +65,9 @@ class Piece:
     roles: Dict[str, str] = field(default_factory=dict)  # symbol name -> var / model / target / loss / param
     models: Dict[str, List[List[sp.Expr]]] = field(default_factory=dict)  # model name -> argument lists
     holders: Dict[str, sp.Symbol] = field(default_factory=dict)  # placeholder atom name -> symbol
+    #: in a regression objective a hat on a network's output is no other network (_ESTIMATE); in guidance it is
+    #: the guided prediction (Dhariwal & Nichol 2021, Alg. 2: ε̂), so the guidance reader keeps it
+    estimates: bool = False
 
     def sym(self, name: str, role: str) -> sp.Symbol:
         role = self.roles.setdefault(name, role)
@@ -116,6 +123,7 @@ def read_piece(text: str, pc: Piece) -> sp.Expr:
             role = "loss"
         if at.args is None and re.search(r"θ|φ", at.sub) and at.base in ("μ", "ε", "s", "v", "x", "D"):
             # a network's output written without its arguments (Luo 2022: μ_θ, ε̂_θ): a model, no call to compare
+            name = _ESTIMATE.get(name, name) if pc.estimates else name
             pc.models.setdefault(name, [])
             sub[s_] = pc.sym("M[" + name + "]", "model")
             continue
@@ -173,7 +181,7 @@ def _holders(text: str, pc: Piece) -> str:
             if special:
                 name = norm_name(head + sub) + ("′" * len(primes))
                 if model:  # D_θ and D, F_θ: one network; ε_θ keeps its θ (ε alone is noise)
-                    name = re.sub(r"_[θφ]$", "", name) if bare in ("D", "F") else name
+                    name = re.sub(r"_[θφ]$", "", name) if bare in ("D", "F") else (_ESTIMATE.get(name, name) if pc.estimates else name)
                 if model:
                     parts = split_top(args, (",", ";"))
                     pc.models.setdefault(name, []).append([read_piece(a, pc) for a in parts])

@@ -146,3 +146,44 @@ def test_uniform_time_expectation_differs_from_the_integral_by_a_constant_only()
     # E_{s ∼ U(0, S)} is ∫_0^S ds / S: without J_SM's ½ the objective is J_SM times 2/S, the same minimiser
     v = _one(r"\mathbb{E}_{s \sim \mathcal{U}(0, S)}\mathbb{E}_{p_s(y)}\left[\lambda(s)\|s_\theta(y, s) - \nabla_y \log p_s(y)\|^2\right]")
     assert v.verdict in ("exact", "consistent"), v.detail
+
+
+# ------------------------------------------------------------------ guidance: joint densities, ≈ chains, guided samplers
+@pytest.mark.parametrize("text, verdict", [
+    # the joint p(z, c): its gradient in z is the conditional score's
+    (r"\nabla_{z}\log p(z, c) = \nabla_{z}\log p(z) + \nabla_{z}\log p(c \mid z)", "exact"),
+    (r"\nabla_{z}\log p(z, c) = \nabla_{z}\log p(z) - \nabla_{z}\log p(c \mid z)", "inconsistent"),
+    # the networks in place of the true scores after ≈ (VP kernel std √(1 − ᾱ))
+    (r"\nabla_{z_t}\log p(z_t \mid c) \approx -\frac{\epsilon_\theta(z_t, t)}{\sqrt{1-\bar\alpha_t}} + \nabla_{z_t}\log p_\psi(c \mid z_t)", "exact"),
+    (r"\nabla_{z_t}\log p(z_t \mid c) \approx -\sqrt{1-\bar\alpha_t}\,\epsilon_\theta(z_t, t) + \nabla_{z_t}\log p_\psi(c \mid z_t)", "inconsistent"),
+])
+def test_joint_density_and_approximate_chains(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # the conditional PF ODE of the VE SDE (Song et al. 2021, Eq. 13 with App. I's conditional score)
+    (r"d\mathbf{x} = -\frac{1}{2}\frac{d[\sigma^2(t)]}{dt}\left(\nabla_\mathbf{x}\log p_t(\mathbf{x}) + \nabla_\mathbf{x}\log p_t(c \mid \mathbf{x})\right)dt", "exact", None),
+    (r"d\mathbf{x} = -\frac{d[\sigma^2(t)]}{dt}\left(\nabla_\mathbf{x}\log p_t(\mathbf{x}) + \nabla_\mathbf{x}\log p_t(c \mid \mathbf{x})\right)dt", "inconsistent", None),
+    # a conditional Langevin corrector with step η (the bracket is a product, not η applied to it)
+    (r"x_{n}^{k+1} = x_n^{k} + \eta\left(s_\theta(x_n^k, \sigma_n) + \nabla_x \log p_{\sigma_n}(c \mid x_n^k)\right) + \sqrt{2\eta}\, z", "exact", None),
+    (r"x \gets x + \eta\left(s_\theta(x, \sigma) + 2\nabla_x \log p_\sigma(c \mid x)\right) + \sqrt{2\eta}\, z", "inconsistent", ["mean.score"]),
+])
+def test_guided_samplers(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if terms:
+        assert v.terms == terms
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the likelihood weighting of the VE SDE written as the derivative of the variance
+    (r"\lambda(t) = \frac{\mathrm{d}}{\mathrm{d}t}\left[\sigma(t)^2\right]", "exact"),
+    (r"\lambda(t) = g(t)^2 = \frac{d\,\sigma^2(t)}{dt}", "exact"),
+    # the derivative of σ for that of σ²: another positive weighting, not g²
+    (r"\lambda(t) = g(t)^2 = \frac{d\,\sigma(t)}{dt}", "inconsistent"),
+])
+def test_weighting_as_a_derivative(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -187,3 +187,38 @@ def test_guided_samplers(text, verdict, terms):
 def test_weighting_as_a_derivative(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+# ------------------------------------------------------------------ code cells: names with a meaning
+@pytest.mark.parametrize("text, verdict", [
+    # an SDE as code with its differentials (the reverse VP SDE, its drift and diffusion inlined)
+    ("drift = -0.5 * beta(t) * x - beta(t) * score(x, t); dx = drift * dt + sqrt(beta(t)) * dw_bar", "exact"),
+    ("drift = -0.5 * beta(t) * x - beta(t) * score(x, t); dx = drift * dt + beta(t) * dw_bar", "inconsistent"),
+    # the prior's log-density of z (sde_lib's prior_logp), the sum of squares as a method
+    ("logps = -N / 2. * math.log(2 * math.pi) - (z ** 2).sum() / 2.", "exact"),
+    ("logps = -N * math.log(2 * math.pi) - (z ** 2).sum() / 2.", "inconsistent"),
+    # sde_lib's log mean coefficient of the VP SDE: ᾱ(t) = exp(2 · log_mean_coeff)
+    ("log_mean_coeff = -0.5 * t * beta_0 - 0.25 * (beta_1 - beta_0) * t ** 2", "exact"),
+    ("log_mean_coeff = -t * beta_0 - 0.25 * (beta_1 - beta_0) * t ** 2", "inconsistent"),
+])
+def test_code_names_with_a_meaning(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # eps (the network's prediction) beside noise (the fresh draw), DDIM notation, x0 not inlined by name
+    ("x0_hat = (x_t - (1 - alpha_t).sqrt() * eps) / alpha_t.sqrt(); x_prev = alpha_prev.sqrt() * x0_hat + (1 - alpha_prev - sigma_t ** 2).sqrt() * eps + sigma_t * noise", "exact"),
+    ("x0_hat = (x_t - (1 - alpha_t).sqrt() * eps) / alpha_t.sqrt(); x_prev = alpha_prev.sqrt() * x0_hat + (1 - alpha_prev).sqrt() * eps + sigma_t * noise", "inconsistent"),
+])
+def test_code_eps_beside_noise(text, verdict):
+    vs = verify_formula(text, None, numeric=False, hints={"notation": "ddim"})
+    assert [v.verdict for v in vs] == [verdict], [v.detail for v in vs]
+
+
+def test_a_letter_N_before_right_bracket_is_a_symbol():
+    # the look-ahead for N(μ, Σ) must not swallow N when \right follows it
+    from scoresde.formulas.parse import parse
+
+    assert str(parse(r"y = \left(-N\right) \cdot 3").sides[1]) == "-3*N"
+    assert "Normal" in str(parse(r"y = N\,(\mu, \sigma^2)").sides[1])

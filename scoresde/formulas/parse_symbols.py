@@ -126,11 +126,12 @@ class SymbolRules:
         t = self.peek()
         if t is None or t.kind != "let" or t.val != "N":
             return False
+        i0 = self.i
         self.i += 1
         try:
             return self._peek_call() and (self._args_have_top_comma() or self._args_have_top_comma(";"))
         finally:
-            self.i -= 1
+            self.i = i0  # (_peek_call skips spacing and \right: N\right) is N, not the normal distribution)
 
     def arglist(self, opener: str = "(") -> List[str]:
         """The arguments of f(a, b; c | d) (or of 𝔼[a | b] with ``opener`` "["), as normalised text; "|" kept."""

@@ -279,7 +279,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
                 r.note(f"{epsn[0].name[2:-1]} read as the noise prediction ε_θ (the other noise is the fresh one)")
                 noises = [n for n in noises if n != epsn[0]]
         ex = sp.expand(rhs_c)
-        basis = [C.x_cur, C.x_prev, C.x0, C.s, C.e, C.FX, C.x, C.FD, C.FDp]
+        basis = [C.x_cur, C.x_prev, C.x0, C.s, C.e, C.FX, C.x, C.FD, C.FDp, C.SY]  # SY: a guided step's ∇log p_t(y|x)
         mean: Dict[sp.Symbol, sp.Expr] = {}
         for bsym in basis:
             c = ex.coeff(bsym)

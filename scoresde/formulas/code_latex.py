@@ -167,6 +167,9 @@ class _Tex:
         if name in ("zeros_like", "ones_like"):
             return "0" if name == "zeros_like" else "1"
         if method_of is not None:
+            if name == "sum" and not args and isinstance(method_of, ast.BinOp) and isinstance(method_of.op, ast.Pow) \
+                    and isinstance(method_of.right, ast.Constant) and method_of.right.value == 2:
+                return r"\left\|" + self(method_of.left) + r"\right\|^2"  # (v ** 2).sum(): ‖v‖², as sum(v ** 2)
             if name in _FUNCS and not args:
                 return _FUNCS[name] % self(method_of)
             if name == "pow" and len(args) == 1:
@@ -237,6 +240,13 @@ def code_to_latex(text: str) -> Optional[str]:
     stmts = mod.body
     if not stmts or not all(isinstance(s, (ast.Assign, ast.AugAssign, ast.Expr)) for s in stmts):
         return None
+    used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
+    if used & {"eps", "epsilon"} and ("noise" in used or any(_calls(n, _NOISE) for n in ast.walk(mod))):
+        # two noises in one cell: ``eps`` is the network's prediction and ``noise`` the fresh draw (DDIM's and
+        # diffusers' samplers: eps = model(x, t); noise = torch.randn_like(x)), ε_θ and z
+        for old_, new_ in (("eps", "eps_theta"), ("epsilon", "eps_theta"), ("noise", "z")):
+            mod = _Rename(old_, new_).visit(mod)
+        stmts = mod.body
     step = "i" if re.search(r"\b(?:t|sigma)_(?:next|cur)\b", src) else "t"  # times as variables: steps count in i
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
     names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
@@ -321,6 +331,11 @@ def code_to_latex(text: str) -> Optional[str]:
                 # x = x + …: the code base's step from its current state to the next (code_vocab.py)
                 noisy = vocab.noise_update and not is_model_step(vocab, value)
                 lhs = vocab.noise_update if noisy else vocab.update
+            elif isinstance(target, ast.Name) and _prior_logp(target.id, value):
+                lhs = r"\log p_T(z)"
+            elif isinstance(target, ast.Name) and target.id == "log_mean_coeff":
+                # sde_lib's marginal_prob: mean = exp(log_mean_coeff) x, the mean coefficient √ᾱ(t) (Song et al. 2021, Eq. 29)
+                lhs, rhs = r"\bar{\alpha}(t)", r"\exp\left(2\left(" + rhs + r"\right)\right)"
             elif isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
                 lhs = name_to_latex(target.id, "t", song_code=song, step=step)  # an array defined elementwise, read at t
             elif isinstance(target, ast.Name) and re.fullmatch(r"(alphas|betas|sigmas)(_\w+)?", target.id):
@@ -333,6 +348,16 @@ def code_to_latex(text: str) -> Optional[str]:
     except (CodeError, RecursionError, ValueError, TypeError, AttributeError):  # pragma: no cover - the other readers then
         return None
     return r" ; ".join(eqs)
+
+
+def _prior_logp(name: str, value: ast.AST) -> bool:
+    """``logps = -N / 2. * np.log(2 * np.pi) - torch.sum(z ** 2) / 2.``: a Gaussian log-density (a π in it) of the
+    sample ``z`` is the prior's, log p_T(z) (Song et al.'s ``sde_lib``: ``SDE.prior_logp(z)``)."""
+    if name not in ("logp", "logps", "log_p", "prior_logp", "log_prob", "logpz"):
+        return False
+    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
+    return "z" in names and any(isinstance(n, ast.Attribute) and n.attr == "pi" or isinstance(n, ast.Name) and n.id == "pi"
+                                for n in ast.walk(value))
 
 
 def _interface(finals: List[tuple]) -> List[tuple]:

@@ -35,7 +35,10 @@ _INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "cur
 _STEPS = ("prev", "next", "cur")
 _X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "xt": "x_t",
             "x_tm1": "x_{t-1}", "z_t": "z_t", "x_T": "x_T", "dx_dt": r"\frac{dx}{dt}", "dxdt": r"\frac{dx}{dt}",
-            "Delta_t": r"\Delta t"}
+            "Delta_t": r"\Delta t",
+            # differentials in an SDE written as code (dx = drift * dt + diffusion * dw; Song et al. 2021's reverse
+            # samplers write the reverse-time increment dw_bar)
+            "dx": "dx", "dt": "dt", "dw": "dw", "dw_bar": r"d\bar{w}", "dwbar": r"d\bar{w}", "dw_rev": r"d\bar{w}"}
 
 
 class CodeError(ValueError):

@@ -364,13 +364,19 @@ def _compare_langevin(cl: Claim, e: Entry) -> Match:
     if cl.var is None or is_zero(cl.var - 2 * cs)[0] is False:
         probs.append(f"noise variance must be twice the score coefficient ({_disp(2 * cs, cl)}), found {_disp(cl.var or 0, cl)}")
         terms += langevin_wrong_terms(cs, cl.var)  # the noise, or the term off Song & Ermon's Alg. 1 form
-    if set(cl.mean) - {src, C.s}:
+    cond = ""
+    if C.SY in cl.mean:  # a conditional corrector: the score of p_t(x | y) = s + ∇log p_t(y | x) (Song et al. 2021, App. I)
+        cond = " with the conditional score s + ∇log p_t(y|x) (Song et al. 2021, App. I)"
+        if is_zero(cl.mean[C.SY] - cs)[0] is False:
+            probs.append(f"coefficient of ∇log p_t(y|x): expected that of the score ({_disp(cs, cl)}), found {_disp(cl.mean[C.SY], cl)}")
+            terms.append("mean.score")
+    if set(cl.mean) - {src, C.s, C.SY}:
         probs.append("extra terms")
         terms.append("mean.other")
     if probs:
         return Match(e, "inconsistent", "; ".join(probs) + " (Langevin dynamics leaves p invariant only when the noise variance is twice the score step)",
                      mismatches=len(probs) + 1, terms=terms)
-    return Match(e, "exact", f"a {e.title}: x + c s + √(2c) z with c = {_disp(cs, cl)}")
+    return Match(e, "exact", f"a {e.title}: x + c s + √(2c) z with c = {_disp(cs, cl)}{cond}")
 
 
 def compare_scalar(cl: Claim, e: Entry) -> Match:

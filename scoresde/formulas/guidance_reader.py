@@ -3,7 +3,8 @@ gradient g = ∇log p_t(y | x), the guidance weight w (or scale s) and the kerne
 
 Every written quantity is expressed in (s, g):
 
-* ∇log p(x | y) (a state given a label) = s + g (Bayes' rule; Song et al. 2021, Eq. 14 and App. I);
+* ∇log p(x | y) (a state given a label) = s + g (Bayes' rule; Song et al. 2021, Eq. 14 and App. I); the joint
+  ∇_x log p(x, y) is the same (p(y) does not depend on x; Weng 2021 writes q(x_t, y));
 * ∇log p̃(z | c), the guided density p(z | c) p(c | z)^w = s + (1 + w) g (Ho & Salimans 2022, Sec. 3.2);
 * ∇log p(y | x) (a label given a state) = g;
 * ε_θ(z) = −σ s and ε_θ(z, c) = −σ (s + g) (ε = −σ ∇log p; Ho & Salimans 2022, Sec. 3.1), σ = σ_λ = σ_t;
@@ -65,6 +66,9 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool, kappa: bool = Fals
         if d is None:
             return None
         tilde, var, cond = d
+        joint = [v_.strip() for v_ in var.split(",")]
+        if len(joint) == 2 and not cond and _STATE.match(joint[0]) and re.fullmatch(r"[yc]", joint[1]):
+            return S + GY  # the joint p(x, y) = p(x | y) p(y): its gradient in x is that of p(x | y) (p(y) has no x)
         if _STATE.match(var) and not cond:
             return S
         if _STATE.match(var) and cond and not _STATE.match(cond):
@@ -209,6 +213,9 @@ def judge_guidance(text: str) -> Optional[Verdict]:
         return _judge_step(written, s)
     pc = Piece()
     s, defs = _definitions(s, pc.roles)
+    # ≈ in a chain puts the networks in place of the true scores (ε_θ ≈ −σ∇log p, f_φ ≈ the classifier): the
+    # relation the networks are trained to satisfy, compared like "="
+    s = re.sub(r"\\approx(?![a-zA-Z])|≈", "=", s)
     sides = split_top(s, ("=",))
     if len(sides) < 2 or defs is None:
         return None

@@ -54,7 +54,7 @@ _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mat
 #: uses (Nichol & Dhariwal 2021, Eq. 17 "ᾱ_t = f(t)/f(0), f(t) = cos(…)²"): the words go, the definition stays
 _WHERE_DEF = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:where|with)\s*\}\s*"
                         r"(?=[A-Za-z]\s*(?:\\left\s*)?\(\s*[A-Za-z](?:\s*,\s*[A-Za-z])*\s*(?:\\right\s*)?\)\s*=)")
-_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\[,;:!]\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
+_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\[,;:!]\s*|~\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
                      r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
 _DIFF = re.compile(r"\{\s*\\rm\s+d\s*\}|\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
@@ -208,6 +208,29 @@ def _matrix_rows(text: str) -> str:
 _PLAIN_NORMAL = re.compile(r"(\\sim\s*)N\s*(?=\\left\s*\(|\()")
 
 
+#: a density ``p(a | b)`` or ``q_φ(a)`` on the left of ``\propto``
+_DENSITY_LHS = re.compile(r"^\s*[pq]\s*(?:_\s*(?:\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*(?:\\(?:left|big|Big|bigg|Bigg))?\s*\(")
+_PROPTO_NORMAL = re.compile(r"\\propto\s*(?=\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\(?:left|big|Big|bigg|Bigg))?\s*\()")
+
+
+def _proportional_normal(s: str) -> str:
+    """``q(a | b) ∝ N(a; μ, Σ)``: a density proportional, as a function of its variable, to a normalised Gaussian
+    density is that Gaussian (the constant is fixed by ∫q = 1), so ``∝`` is read as ``=`` when its right side is one
+    whole N(·) and nothing else (Luo 2022, Eq. 71-84 derive the DDPM posterior this way)."""
+    m = _PROPTO_NORMAL.search(s)
+    if m is None or not _DENSITY_LHS.match(s[:m.start()]) or s.count("\\propto") != 1:
+        return s
+    depth, started = 0, False
+    for j in range(m.end(), len(s)):
+        if s[j] == "(":
+            depth, started = depth + 1, True
+        elif s[j] == ")":
+            depth -= 1
+            if started and depth == 0:
+                return s[:m.start()] + "= " + s[m.end():] if not s[j + 1:].strip(" .,;") else s
+    return s
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if looks_plain(text):
@@ -229,6 +252,7 @@ def normalize_latex(text: str) -> str:
     s = _EQNUM.sub("", s)
     s = _RANGE.sub("", s)
     s = _ASSIGN.sub("=", s)
+    s = _proportional_normal(s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
     s = _DIFF.sub(" d", s)

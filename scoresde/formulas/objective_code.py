@@ -16,6 +16,7 @@ The LaTeX so obtained is judged by the objective judge; the verdict says what th
 """
 from __future__ import annotations
 
+import ast
 import re
 from typing import Optional
 
@@ -103,14 +104,16 @@ def _latex(expr: str, net: str) -> str:
 
 def code_objective(text: str) -> Optional[str]:
     """The LaTeX of the objective a one-line code loss computes, or None when the text is not one."""
-    if "\\" in text or not re.search(r"mse_loss|\.mean\s*\(|torch\.mean", text):
+    if "\\" in text or not re.search(r"mse_loss|\bmean\s*\(", text):
         return None
     lhs, eq, rhs = text.partition("=")
     if not eq or not re.fullmatch(r"\s*[A-Za-z_][A-Za-z_0-9]*\s*", lhs):
         return None
     got = _mse(rhs)
     if got is None:
-        return None
+        from .code_loss import mean_of_squares
+
+        return mean_of_squares(rhs)
     a, b = got
     if not re.search(r"\b" + _NET + r"\s*\(", a):
         a, b = b, a

@@ -111,8 +111,12 @@ def compare_objectives(cl: Objective, ref: Objective, n_points: int = 5) -> Opti
     want, got = _show(ref.integrand), _show(cl.integrand)
     ratios = [a / b if abs(b) > 1e-30 else complex("nan") for a, b in zip(vc, vr)]
     const = all(_close(r_, ratios[0]) for r_ in ratios) and abs(ratios[0].imag) < 1e-12
+    k = sp.nsimplify(round(ratios[0].real, 10)) if const else None
+    if not const and limits:  # a factor in T of t ∼ U(0, T) only (E_t is ∫_0^T dt / T): a constant of the problem
+        rexpr = sp.simplify(cl.integrand / ref.integrand)
+        if rexpr.free_symbols and {s_.name for s_ in rexpr.free_symbols} <= limits and all(_ev(rexpr, p).real > 0 for p in pts):
+            const, k, ratios = True, rexpr, [complex(1)]
     if const and ratios[0].real > 0:
-        k = sp.nsimplify(round(ratios[0].real, 10))
         if cl.role in ("bare", "gradient", "minimiser"):
             return ("consistent", f"{want} multiplied by the positive constant {k}: not the same objective, but the "
                     "same minimiser", 1)
@@ -209,6 +213,12 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         bv = judge_bound(text)
         if bv is not None:
             return bv
+    if target is None or target == "objective.vlb_kl":
+        from .objective_bound import judge_elbo
+
+        ev = judge_elbo(text)
+        if ev is not None:
+            return ev
     if target is None or target.startswith("likelihood."):
         from .likelihood_reader import judge_likelihood
 
@@ -232,6 +242,14 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     chained = _chained_values(text, target)
     if chained is not None:
         return chained
+    from .objective_terms import name_written_terms
+
+    named = name_written_terms(text, target)
+    if named is not None:  # L_hybrid = E‖ε − ε_θ‖² + λ L_vlb: the written-out L_simple named
+        nv = judge_objective(named, target)
+        if nv is not None and nv.verdict != "unparsed":
+            nv.latex, nv.detail = text, f"read as {named}: {nv.detail}"
+            return nv
     try:
         ob = read_objective(text)
     except ObjectiveError as err:
@@ -252,6 +270,8 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         cands = {n: r for n, r in refs.items() if r.objective.has_norm}
     results = []
     for name, ref in cands.items():
+        if ob.role in ("bare", "gradient") and target is None and _dropped_weight(ob, ref.objective):
+            continue
         got = compare_objectives(ob, ref.objective)
         if got is not None:
             results.append((RANK[got[0]], got[2], name, got))
@@ -273,6 +293,16 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         kind += f": an objective of kind {ref.kind}"
     detail = f"{detail}; compared with {ref.title} ({ref.source})"
     return Verdict(text, verdict, detail, claim=kind, target=name, terms=[] if verdict in ("exact", "unparsed") else ["rhs"])
+
+
+def _dropped_weight(cl: Objective, ref: Objective) -> bool:
+    """A bare objective with a constant weight against a reference whose weight depends on the schedule: it is that
+    objective with its weight dropped (Ho et al. 2020, Eq. 14 drop Eq. 12's weight to get L_simple), another valid
+    objective, not a wrong one -- the semantic reading judges it."""
+    params = lambda e_, ob: {s_ for s_ in e_.free_symbols if ob.piece.roles.get(s_.name) == "param"}  # noqa: E731
+    if cl.weight is None or ref.weight is None:
+        return False
+    return not params(cl.weight, cl) and bool(params(ref.weight, ref))
 
 
 def _by_integrand(text: str, ob: Objective, kind: str, refs) -> Verdict:

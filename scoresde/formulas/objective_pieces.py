@@ -32,6 +32,10 @@ _NABLA_LOG = re.compile(r"\\nabla\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[a-zA-
 _MAXMIN = re.compile(r"\\(max|min)\s*\(")
 _VAR_BASES = {"x", "X", "z", "y", "n", "ξ", "u"}
 _LOSS_HEADS = ("L", "ℓ", "𝓛", "J", "𝒥")
+#: a hat on a network's output marks it as an estimate, which every network output is: ε̂_θ is ε_θ, x_θ is x̂_θ
+#: (Luo 2022 writes ε̂_θ(x_t, t) and x̂_θ(x_t, t); Ho et al. 2020 ε_θ; Kingma et al. 2021 x̂_θ). A tilde is not dropped:
+#: ε̃_θ is the guided prediction (Ho & Salimans 2022, Eq. 6).
+_ESTIMATE = {"ε̂_θ": "ε_θ", "x_θ": "x̂_θ", "ŝ_θ": "s_θ"}
 
 
 def norm_name(text: str) -> str:
@@ -61,6 +65,9 @@ class Piece:
     roles: Dict[str, str] = field(default_factory=dict)  # symbol name -> var / model / target / loss / param
     models: Dict[str, List[List[sp.Expr]]] = field(default_factory=dict)  # model name -> argument lists
     holders: Dict[str, sp.Symbol] = field(default_factory=dict)  # placeholder atom name -> symbol
+    #: in a regression objective a hat on a network's output is no other network (_ESTIMATE); in guidance it is
+    #: the guided prediction (Dhariwal & Nichol 2021, Alg. 2: ε̂), so the guidance reader keeps it
+    estimates: bool = False
 
     def sym(self, name: str, role: str) -> sp.Symbol:
         role = self.roles.setdefault(name, role)
@@ -116,6 +123,7 @@ def read_piece(text: str, pc: Piece) -> sp.Expr:
             role = "loss"
         if at.args is None and re.search(r"θ|φ", at.sub) and at.base in ("μ", "ε", "s", "v", "x", "D"):
             # a network's output written without its arguments (Luo 2022: μ_θ, ε̂_θ): a model, no call to compare
+            name = _ESTIMATE.get(name, name) if pc.estimates else name
             pc.models.setdefault(name, [])
             sub[s_] = pc.sym("M[" + name + "]", "model")
             continue
@@ -129,7 +137,7 @@ def _holders(text: str, pc: Piece) -> str:
     while i < len(text):
         if text.startswith(r"\sum", i) and not text[i + 4:i + 5].isalpha():
             sub, sup, j = _take_sub_sup(text, i + 4)
-            out.append(_new_holder(pc, pc.sym(f"Σ[{norm_name('_' + sub)[1:]};{norm_name('_' + sup)[1:]}]", "param")))
+            out.append(_new_holder(pc, pc.sym(sum_range(sub, sup), "param")))
             i = j
             continue
         m = _MAXMIN.match(text, i) if text[i] == "\\" else None
@@ -173,7 +181,7 @@ def _holders(text: str, pc: Piece) -> str:
             if special:
                 name = norm_name(head + sub) + ("′" * len(primes))
                 if model:  # D_θ and D, F_θ: one network; ε_θ keeps its θ (ε alone is noise)
-                    name = re.sub(r"_[θφ]$", "", name) if bare in ("D", "F") else name
+                    name = re.sub(r"_[θφ]$", "", name) if bare in ("D", "F") else (_ESTIMATE.get(name, name) if pc.estimates else name)
                 if model:
                     parts = split_top(args, (",", ";"))
                     pc.models.setdefault(name, []).append([read_piece(a, pc) for a in parts])
@@ -191,6 +199,33 @@ def _holders(text: str, pc: Piece) -> str:
         out.append(text[i])
         i += 1
     return "".join(out)
+
+
+_BOUND = r"\s*(?:[a-zA-Z]|\\[a-zA-Z]+|[0-9]+)\s*"
+_GT = {">": 1, "\\geq": 0, "\\ge": 0, "\\geqslant": 0, "≥": 0}
+_LT = {"<": 1, "\\leq": 0, "\\le": 0, "\\leqslant": 0, "≤": 0}
+_CMP = r"(<|>|≤|≥|\\(?:l|g)e(?:q|qslant)?(?![a-zA-Z]))"
+
+
+def sum_range(sub: str, sup: str) -> str:
+    """The name ``Σ[k=a;b]`` of a sum's range, one name for each way of writing it: ``Σ_{t=2}^{T}``, ``Σ_{t>1}``,
+    ``Σ_{t≥2}``, ``Σ_{2≤t≤T}``. A range given by a lower bound alone runs to the chain's last step T (Ho et al. 2020,
+    Eq. 5 writes Σ_{t>1} for t = 2, …, T); strict bounds become the next integer."""
+    sub, sup = sub.strip().strip("{}").strip(), sup.strip().strip("{}").strip()
+    lo = hi = None
+    m = re.fullmatch(r"([a-zA-Z])\s*" + _CMP + r"\s*([0-9]+)", sub)
+    if m and m.group(2) in _GT:
+        lo, hi = str(int(m.group(3)) + _GT.get(m.group(2), 0)), sup or "T"
+    m2 = re.fullmatch(r"([0-9]+)\s*" + _CMP + r"\s*([a-zA-Z])\s*" + _CMP + r"(" + _BOUND + r")", sub)
+    if m2 and m2.group(2) in _LT and m2.group(4) in _LT and not sup:
+        lo, hi = str(int(m2.group(1)) + _LT[m2.group(2)]), m2.group(5).strip()
+        if _LT[m2.group(4)] and hi.isdigit():
+            hi = str(int(hi) - 1)
+        elif _LT[m2.group(4)]:
+            lo = None  # t < T: an upper bound one below a letter, kept as written
+    if lo is not None:
+        return f"Σ[{norm_name('_k=' + lo)[1:]};{norm_name('_' + hi)[1:]}]"
+    return f"Σ[{norm_name('_' + sub)[1:]};{norm_name('_' + sup)[1:]}]"
 
 
 def _new_holder(pc: Piece, sym: sp.Symbol) -> str:

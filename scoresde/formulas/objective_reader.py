@@ -61,10 +61,13 @@ def looks_like_objective(text: str) -> bool:
     """Cheap test on the raw text: an expectation, arg min, a squared norm, or a loss named on the left."""
     if re.search(r"\\arg\s*\\?min|\\argmin|\\operatorname\*?\{arg|\\min\s*_\s*\{?\s*\\(?:theta|phi)", text):
         return True
-    bare = re.sub(r"(?:,\s*(?:\\q?quad\s*)?\\[a-zA-Z]+\s*_\s*(?:\{[^{}]*\}|[a-zA-Z0-9])\s*(?:\^\s*\{?\s*2\s*\}?)?\s*=[^=,]+)+\s*$", "", text)
+    bare = re.sub(r"(?:,\s*(?:\\q?quad\s*)?\\[a-zA-Z]+\s*(?:_\s*(?:\{[^{}]*\}|[a-zA-Z0-9]))?\s*(?:\^\s*\{?\s*2\s*\}?)?\s*(?:\(\s*[a-z]\s*\))?\s*=[^=,]+)+\s*$", "", text)
     if re.search(r"(?:\\\||\\Vert|\\lVert|\|\|)[^=]*(?:\\\||\\Vert|\\rVert|\|\|)\s*(?:_\s*\{?2\}?\s*)?\^\s*\{?2", text) and (
-            "=" not in bare or re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|L|J|\\ell)(?![a-zA-Z])", text)):
+            "=" not in re.sub(r"_\s*\{[^{}]*\}", "", bare) or re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|L|J|\\ell)(?![a-zA-Z])", text)):
         return True
+    lhs = split_top(text, ("=",))[0]
+    if "=" in text and weighted_lhs(clean(lhs))[1] is not None:
+        return True  # σ²ℓ(θ; σ) = …: a weighted loss on the left
     return bool(re.match(r"\s*(?:\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*(?:\^\s*\{?\s*\\(?:text|mathrm)\s*\{[a-z]+\}\s*\}?\s*)?(?:_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
                          r"(?:\(.*?\))?\s*(?:=|:=|\\triangleq|\\coloneqq|\\equiv)", text))
 
@@ -77,6 +80,28 @@ _SUPWORD = r"(?P<sup>\^\s*(?:\{\s*\\(?:text|mathrm|rm|operatorname)\s*\{[a-zA-Z]
 _LOSS_LHS = re.compile(r"^\s*(?P<head>\\mathcal\s*\{[LJ]\}|\\ell|L|J)\s*" + _SUPWORD.replace("sup>", "sup0>") +
                        r"\s*(?P<sub>_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\(?:text|mathrm|rm|operatorname)\s*\{[^{}]*\}|\\?[a-zA-Z0-9]+))?\s*"
                        + _SUPWORD + r"\s*(?:\((?P<args>.*)\))?\s*$")
+
+
+_LOSS_HEAD = re.compile(r"\\ell(?![a-zA-Z])|\\mathcal\s*\{[LJ]\}|(?<![A-Za-z\\])[LJ](?![a-zA-Z])")
+
+
+def weighted_lhs(lhs: str):
+    """``σ²ℓ(θ; σ)``, ``\frac{1}{2}L_t``: a positive weight (schedule symbols and numbers only) times a loss's name on
+    the left, as (weight text, name match); ("", None) when the left side is not one. The claim is then that the loss
+    is the right side divided by the weight (Song & Ermon 2019, Sec. 4.2 weight ℓ(θ; σ) by σ² this way)."""
+    for m in _LOSS_HEAD.finditer(lhs):
+        prefix = lhs[:m.start()].strip()
+        got = _LOSS_LHS.match(lhs[m.start():])
+        if not prefix or got is None or not re.fullmatch(r"(?:\\(?:sigma|lambda|beta|alpha|gamma|frac|bar|tilde)|[0-9{}^_ .()]|[a-z])+", prefix):
+            continue
+        try:
+            pc = Piece()
+            read_piece(prefix, pc)
+        except ObjectiveError:
+            continue
+        if all(r_ == "param" for r_ in pc.roles.values()):
+            return prefix, got
+    return "", None
 
 
 def _loss_name(m: "re.Match[str]") -> str:
@@ -135,11 +160,13 @@ def read_objective(text: str) -> Objective:
     """Read one objective (the whole cell: ``… , λ = 0.001`` definitions of its constants included)."""
     s = clean(text)
     parts = split_top(s, (",",))
-    main, defs, stated, conditions, vdefs = parts[0], {}, [], [], []
+    main, defs, stated, conditions, vdefs, wdefs = parts[0], {}, [], [], [], []
     for extra in parts[1:]:
         m = re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*=\s*([0-9.eE+-]+)\s*", extra)
         if m:
             defs[norm_name(m.group(1))] = sp.nsimplify(m.group(2))
+        elif _WEIGHT_DEF.fullmatch(extra) and len(split_top(main, ("=",))) <= 2:
+            wdefs.append(extra)
         elif _STATED.fullmatch(extra) and len(split_top(main, ("=",))) <= 2:
             stated.append(extra)
         elif re.search(r"\\propto|\\sum[^=]*=\s*1\s*$", extra) and len(split_top(main, ("=",))) <= 2:
@@ -159,8 +186,8 @@ def read_objective(text: str) -> Objective:
     sides = split_top(main, ("=",))
     if len(sides) > 2:
         raise ObjectiveError("a chained equation: give one objective per formula")
-    pc = Piece()
-    role, name = "bare", ""
+    pc = Piece(estimates=True)
+    role, name, scale_t = "bare", "", ""
     rhs = sides[-1]
     if len(sides) == 2:
         lhs = sides[0].strip()
@@ -171,6 +198,8 @@ def read_objective(text: str) -> Objective:
             if lhs_c != lhs:  # L_{t−1} − C = … (Ho et al. 2020, Eq. 10): the same claim as L_{t−1} = … + C
                 lhs, rhs = lhs_c, rhs + " + C"
             m = _LOSS_LHS.match(lhs)
+            if not m:
+                scale_t, m = weighted_lhs(lhs)
             if not m:
                 raise ObjectiveError(f"the left side {lhs!r} is not a loss's name or θ*")
             role, name = "value", _loss_name(m)
@@ -201,6 +230,10 @@ def read_objective(text: str) -> Objective:
         pc.models[mname] = [[a.xreplace(samp) for a in call] for call in calls]
     parts = _standard_noise(parts, pc)
     parts = _ddpm_alpha(parts, pc)
+    parts = _weights_defined(parts, wdefs, pc)
+    if scale_t:  # w · L = rhs: L is rhs / w
+        scale = read_piece(scale_t, pc)
+        parts = sp.Tuple(parts[0] / scale, parts[1] / scale, parts[2])
     if defs:
         dsub = {s_: defs[s_.name] for s_ in parts.free_symbols if s_.name in defs}
         parts = parts.xreplace(dsub)
@@ -208,7 +241,7 @@ def read_objective(text: str) -> Objective:
     if inner is not None:
         weight, inner = parts[1], parts[2]
     return Objective(role, name, integrand, pc, st.norm is not None, st.integrals, st.plus_const, text,
-                     _uniforms(st.expectations, pc), _assumptions(stated), sorted(conditions), weight, inner,
+                     _uniforms(st.expectations, pc), _assumptions(stated, integrand), sorted(conditions), weight, inner,
                      list(st.expectations))
 
 
@@ -221,17 +254,35 @@ def _condition(extra: str) -> str:
     return norm_name(s).replace("[", "(").replace("]", ")")
 
 
+#: ``λ(i) = σ_i²``, ``λ_t = g(t)²`` after the objective: the definition of its weighting function
+_WEIGHT_DEF = re.compile(r"\s*(?:\\q?quad\s*)?\\lambda\s*(?:_\s*(?:\{\s*[a-z]\s*\}|[a-z])|\(\s*[a-z]\s*\))\s*=[^=]+")
+
+
+def _weights_defined(parts: sp.Expr, wdefs: List[str], pc: Piece) -> sp.Expr:
+    """The weighting λ defined beside the objective (Song 2021's blog: Σ_i λ(i) E[…], λ(i) = σ_i²) put in: the
+    objective is the one with that weighting. A definition of a λ the objective does not use is an error."""
+    for extra in wdefs:
+        lhs_t, rhs_t = extra.replace("\\quad", " ").split("=", 1)
+        lhs, rhs = read_piece(lhs_t, pc), read_piece(rhs_t, pc)
+        if not isinstance(lhs, sp.Symbol) or lhs not in parts.free_symbols:
+            raise ObjectiveError(f"{extra.strip()!r} defines a weighting the objective does not use")
+        parts = parts.xreplace({lhs: rhs})
+    return parts
+
+
 #: ``σ_t^2 = β_t`` after the objective: a weight's stated value (a Greek letter with an index, maybe squared)
 _STATED = re.compile(r"\s*(?:\\q?quad\s*)?\\[a-zA-Z]+\s*_\s*(?:\{[^{}]*\}|[a-zA-Z0-9])\s*(?:\^\s*\{?\s*2\s*\}?)?\s*=[^=]+")
 
 
-def _assumptions(stated: List[str]) -> Dict[sp.Symbol, sp.Expr]:
-    """``σ_t^2 = β_t`` -> {σ_k: √β_k}: a weight symbol's value, applied to the claim and to the reference alike."""
+def _assumptions(stated: List[str], integrand: sp.Expr = sp.Integer(0)) -> Dict[sp.Symbol, sp.Expr]:
+    """``σ_t^2 = β_t`` -> {σ_k: √β_k}: a weight symbol's value, applied to the claim and to the reference alike (in
+    DDPM notation, α_t as 1 − β_t when the objective it stands beside is written so)."""
     out: Dict[sp.Symbol, sp.Expr] = {}
     for extra in stated:
         lhs_t, rhs_t = extra.replace("\\quad", " ").split("=", 1)
         pc = Piece()
         lhs, rhs = read_piece(lhs_t, pc), read_piece(rhs_t, pc)
+        rhs = _ddpm_alpha(sp.Tuple(rhs, integrand), pc)[0]
         if any(r_ != "param" for r_ in pc.roles.values()):
             raise ObjectiveError(f"cannot read {extra.strip()!r} as a weight's value")
         if isinstance(lhs, sp.Pow) and lhs.exp == 2 and isinstance(lhs.base, sp.Symbol):

@@ -90,6 +90,16 @@ def _std(ob: Objective, syms) -> Optional[sp.Expr]:
     return None
 
 
+def _level(target: sp.Symbol, syms) -> Optional[sp.Expr]:
+    """The noise level of a perturbed density's score ∇log p_σ(x) / ∇log q_{σ_i}(x): its σ subscript (Song & Ermon
+    2019, Sec. 4.2: q_σ(x̃) = ∫ q_σ(x̃ | x) p_data(x) dx with q_σ(x̃ | x) = N(x̃; x, σ² I)), when the objective uses it."""
+    m = re.fullmatch(r"∇log[pq]_(σ(?:_[a-z])?)\(.*\)", target.name)
+    if m is None:
+        return None
+    found = [s_ for s_ in syms if s_.name == m.group(1)]
+    return found[0] if found else None
+
+
 def _mean_coeff(syms) -> Optional[sp.Expr]:
     """The notation's kernel mean coefficient for a named state: α_t, α(t) (Kingma et al. 2021), else √ᾱ_t."""
     al = [s_ for s_ in syms if re.fullmatch(r"α(?:_k|\(k\))", s_.name)]
@@ -139,7 +149,7 @@ def _judge(ob: Objective):
         if marginal:
             if kind != "score" or len(targets) != 1:
                 return None
-            ideal, b = marginal[0], None
+            ideal, b = marginal[0], _level(marginal[0], allsyms)
             resid = ob.inner.xreplace({msym: ideal})
             how = "explicit score matching: the model against the marginal score at the same point (Fisher divergence)"
         else:
@@ -217,7 +227,9 @@ def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp
         dm["eps"] = -b  # ε = −b s
         if a is not None:
             dm["data"] = b**2 / a  # x̂_0 = (x_t + b² s)/a (Tweedie)
-    w_model = sp.simplify(ob.weight * c**2)
+    # a sum over the noise levels Σ_{i=1}^L is L times the expectation over a uniform level: a constant factor
+    levels = {s_: sp.Integer(1) for s_ in ob.weight.free_symbols if s_.name.startswith("Σ[")}
+    w_model = sp.simplify(ob.weight.xreplace(levels) * c**2)
     w_score = sp.simplify(w_model * dm.get(kind, 1) ** 2)
     rng = random.Random(77)
     pts = [_vals(w_score.free_symbols | w_model.free_symbols, rng, roles) for _ in range(4)]

@@ -108,7 +108,13 @@ def clean(text: str) -> str:
     s = re.sub(r"\\nabla\s*\\cdot(?![a-zA-Z])", "\\\\nabla·", s)
     s = re.sub(r"\\(?:cdot|times)(?![a-zA-Z])", " ", s)
     s = re.sub(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\})\s*\}?", "^{⊤}", s)
+    s = _SIGMA_Q.sub(lambda m: r"\sigma_{" + m.group("i") + "}" + (m.group("p") or ""), s)
     return re.sub(r"\s+", " ", s).strip()
+
+
+#: Luo 2022's σ_q²(t), the variance of q(x_{t−1} | x_t, x_0) that he gives the reverse step p_θ(x_{t−1} | x_t) (Eq. 85,
+#: 92), is the reverse variance σ_t² of Ho et al. 2020 (Eq. 8-12) at their choice σ_t² = β̃_t: the same symbol σ_t
+_SIGMA_Q = re.compile(r"\\sigma\s*_\s*\{?\s*q\s*\}?\s*(?P<p>\^\s*(?:\{\s*2\s*\}|2))?\s*\(\s*(?P<i>[a-z])\s*\)")
 
 
 _KL = re.compile(r"(?:D\s*_\s*\{?\s*(?:\\mathrm\s*\{\s*KL\s*\}|\\text\s*\{\s*KL\s*\}|KL)\s*\}?|\\mathrm\s*\{\s*KL\s*\}|KL)\s*\(")

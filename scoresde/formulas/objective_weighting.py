@@ -33,24 +33,27 @@ _B0, _B1 = 0.1, 20.0  # Song et al. 2021, App. C: β_min, β_max
 _S0, _S1 = 0.01, 50.0  # σ_min, σ_max
 
 
-def _vp(t: float) -> Dict[str, float]:
+# each family's schedule as a function of t (a float, or a sympy symbol where a side holds d/dt: dσ(t)²/dt is g(t)² of the
+# VE SDE, Song et al. 2021, Eq. 9 -- the derivative is taken of the same functions, then evaluated)
+def _vp(t) -> Dict[str, float]:
     integ = _B0 * t + 0.5 * (_B1 - _B0) * t * t
-    abar = math.exp(-integ)
+    abar = sp.exp(-integ)
     beta = _B0 + (_B1 - _B0) * t
     return {"g2": beta, "var": 1 - abar, "abar": abar}
 
 
-def _subvp(t: float) -> Dict[str, float]:
+def _subvp(t) -> Dict[str, float]:
     integ = _B0 * t + 0.5 * (_B1 - _B0) * t * t
     beta = _B0 + (_B1 - _B0) * t
-    return {"g2": beta * (1 - math.exp(-2 * integ)), "var": (1 - math.exp(-integ)) ** 2, "abar": math.exp(-integ)}
+    return {"g2": beta * (1 - sp.exp(-2 * integ)), "var": (1 - sp.exp(-integ)) ** 2, "abar": sp.exp(-integ)}
 
 
-def _ve(t: float) -> Dict[str, float]:
-    sig = _S0 * (_S1 / _S0) ** t
-    return {"g2": sig * sig * 2 * math.log(_S1 / _S0), "var": sig * sig, "abar": 1.0}
+def _ve(t) -> Dict[str, float]:
+    sig = _S0 * (sp.Float(_S1) / _S0) ** t
+    return {"g2": sig * sig * 2 * math.log(_S1 / _S0), "var": sig * sig, "abar": sp.Integer(1)}
 
 
+_TAU = sp.Symbol("τ∘", positive=True)
 _FAMILIES: Dict[str, Callable[[float], Dict[str, float]]] = {"VP": _vp, "sub-VP": _subvp, "VE": _ve}
 _NAMES = {"var": ("objective.simple_weighting", "the kernel's variance σ_t² (Song et al. 2021, Sec. 3.3)"),
           "g2": ("objective.likelihood_weighting", "the likelihood weighting g(t)² (Song, Durkan et al. 2021, Thm. 1)")}
@@ -61,6 +64,9 @@ def _beta_fn(u):
 
 
 def _value(expr: sp.Expr, atoms, fam: str, t: float) -> Optional[float]:
+    from .atoms import DDT
+
+    t_num, t = t, (_TAU if expr.has(DDT) else t)
     vals = _FAMILIES[fam](t)
     sub = {}
     by_name = {s_.name: s_ for s_ in expr.atoms(sp.Symbol)}  # bound integration variables included
@@ -70,20 +76,22 @@ def _value(expr: sp.Expr, atoms, fam: str, t: float) -> Optional[float]:
             return None
         arg = at.args[0] if at.args else None
         if at.base == "t" and not at.sub and at.args is None:
-            sub[s_] = sp.Float(t)
+            sub[s_] = sp.sympify(t)
         elif at.base == "β" and at.deco == "" and fam != "VE":
             if arg and arg != "t" and arg not in by_name:
                 return None
-            sub[s_] = _beta_fn(by_name[arg]) if arg and arg != "t" else sp.Float(_beta_fn(t))
+            sub[s_] = _beta_fn(by_name[arg]) if arg and arg != "t" else sp.sympify(_beta_fn(t))
         elif at.base == "g" and at.deco == "" and (at.args == ("t",) or at.sub in ("t", "")):
-            sub[s_] = sp.Float(math.sqrt(vals["g2"]))
+            sub[s_] = sp.sqrt(vals["g2"])
         elif at.base == "σ" and at.deco == "" and (at.args == ("t",) or at.sub == "t"):
-            sub[s_] = sp.Float(math.sqrt(vals["var"]))
+            sub[s_] = sp.sqrt(vals["var"])
         elif at.base == "α" and at.deco == "bar" and (at.args == ("t",) or at.sub == "t") and fam != "VE":
-            sub[s_] = sp.Float(vals["abar"])
+            sub[s_] = sp.sympify(vals["abar"])
         else:
             return None
     e = expr.xreplace(sub)
+    if t is _TAU:
+        e = e.replace(lambda q: isinstance(q, sp.Function) and q.func == DDT, lambda q: sp.diff(q.args[0], _TAU)).subs(_TAU, t_num)
     if e.free_symbols:
         return None
     try:

@@ -128,7 +128,7 @@ class _Parser(SymbolRules, ConstructRules):
             return True
         if t.kind == "op":
             if t.val in ("||", "|"):
-                return self._in_norm == 0 and t.val == "||"
+                return self._in_norm == 0 and (t.val == "||" or self._abs_ahead())
             return t.val in ("(", "[", "{")
         if t.kind == "cmd":
             if t.val in ("|", "Vert", "lVert"):

@@ -339,9 +339,27 @@ class ConstructRules:
             raise ParseError("unclosed norm")
         return self._norm_of(inner, opener)
 
+    def _abs_ahead(self) -> bool:
+        """A bar after a factor opens ``|a|`` (``g(t)|Δt|``) when a second bar closes it at the same bracket depth
+        before any bracket closes; otherwise it is a conditioning bar or a norm's end and ends the product."""
+        depth = 0
+        for t in self.toks[self.i + 1:]:
+            if t.kind == "op" and t.val in ("(", "[", "{") or t.kind == "cmd" and t.val == "left":
+                depth += 1
+            elif t.kind == "op" and t.val in (")", "]", "}") or t.kind == "cmd" and t.val == "right":
+                depth -= 1
+                if depth < 0:
+                    return False
+            elif depth == 0 and (t.kind == "op" and t.val in ("|", "||") or t.kind == "cmd" and t.val in ("|", "mid", "Vert")):
+                return t.val == "|"
+        return False
+
     def _norm_of(self, inner: sp.Expr, opener: str) -> sp.Expr:
         if self.accept("op", "_"):
             self.raw_group()
+        ats = [self.atoms.get(s_) for s_ in inner.free_symbols]
+        if opener == "|" and ats and all(a_ is not None and (a_.base.startswith("Δ") or a_.base == "h") and not a_.font for a_ in ats):
+            return sp.Abs(inner)  # |Δt|, |h|: the absolute value of a scalar step size (Song 2021's blog: √|Δt|)
         return self.atom_symbol(Atom("norm", args=(sp.sstr(inner),)))
 
 

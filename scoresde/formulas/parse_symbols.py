@@ -24,6 +24,10 @@ class SymbolRules:
         return False
 
     def _applicable(self, atom: Atom) -> bool:
+        if atom.base not in ("N", "p", "q", "D", "F") and "θ" not in atom.sub and "φ" not in atom.sub and self._args_hold_network():
+            # ε(s_θ(x, t) + ∇log p(y | x)): a step size or weight times a bracket of network outputs and scores, never a
+            # function of them (as objective_pieces._scale_not_call; Song et al. 2021, App. I: x + ε(s + ∇log p(y|x)))
+            return False
         if self._args_have_top_comma(";"):
             # f(x; θ), x̂_θ(z_t; t), ℓ(θ; σ): a ';' only separates arguments (never a product)
             return True
@@ -51,6 +55,18 @@ class SymbolRules:
         if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v", "z", "e", "P"):
             return self._args_look_like_time()
         return True
+
+    def _args_hold_network(self) -> bool:
+        """Whether the bracket ahead holds, at its own level, a score ∇… or a network's output (a name with subscript θ/φ)."""
+        j = self.i
+        while j < len(self.toks) and self.toks[j].kind == "cmd":
+            j += 1  # \left, \big
+        prev = None
+        for tk in self._top_level(j):
+            if tk.kind == "cmd" and tk.val == "nabla" or prev is not None and prev.val == "_" and tk.kind == "cmd" and tk.val in ("theta", "phi"):
+                return True
+            prev = tk
+        return False
 
     def _top_level(self, k: int):
         """The tokens at depth 1 of the bracketed group opening at or after token ``k``, until it closes."""
@@ -114,11 +130,12 @@ class SymbolRules:
         t = self.peek()
         if t is None or t.kind != "let" or t.val != "N":
             return False
+        i0 = self.i
         self.i += 1
         try:
             return self._peek_call() and (self._args_have_top_comma() or self._args_have_top_comma(";"))
         finally:
-            self.i -= 1
+            self.i = i0  # (_peek_call skips spacing and \right: N\right) is N, not the normal distribution)
 
     def arglist(self, opener: str = "(") -> List[str]:
         """The arguments of f(a, b; c | d) (or of 𝔼[a | b] with ``opener`` "["), as normalised text; "|" kept."""

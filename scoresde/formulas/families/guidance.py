@@ -153,3 +153,15 @@ _add(name="guidance.pf_ode", title="conditional probability-flow ODE (classifier
      latex=r"dx = [f(x, t) - \frac{1}{2}g(t)^2(\nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x))]\,dt",
      relation="LinearSDE.reverse(score of p_t(x | y), probability_flow=True).sde", direction="pf", mode="continuous",
      drift=C.FX - _G2 * (C.s + C.SY) / 2, diff2=sp.Integer(0), noise=None, tie=tie_guided_sde)
+_add(name="guidance.vp.pf_ode", title="conditional probability-flow ODE, VP (classifier guidance)",
+     source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 13 with the VP SDE (Eq. 11) and the "
+            "conditional score of App. I", kind="sde", family="vp",
+     latex=r"dx = -\frac{1}{2}\beta(t)\left[x + \nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x)\right]dt",
+     relation="VPSDE.reverse(score of p_t(x | y), probability_flow=True).sde", direction="pf", mode="continuous",
+     drift=-_BETA / 2 * (C.x + C.s + C.SY), diff2=sp.Integer(0), noise=None, tie=tie_guided_sde)
+_add(name="guidance.ve.pf_ode", title="conditional probability-flow ODE, VE (classifier guidance)",
+     source="Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 13 with the VE SDE (Eq. 9) and the "
+            "conditional score of App. I", kind="sde", family="ve",
+     latex=r"dx = -\frac{1}{2}\frac{d[\sigma(t)^2]}{dt}(\nabla_x \log p_t(x) + \nabla_x \log p_t(y \mid x))\,dt",
+     relation="VESDE.reverse(score of p_t(x | y), probability_flow=True).sde", direction="pf", mode="continuous",
+     drift=-_DS2 / 2 * (C.s + C.SY), diff2=sp.Integer(0), noise=None, tie=tie_guided_sde)

@@ -217,6 +217,12 @@ _objective("objective.vlb_term_eps", "L_{t−1} − C in ε form", "Ho et al. 20
            "the VLB term L_{t−1} − C in ε form (Ho et al. 2020)", ("L_k-1",),
            r"\mathbb{E}_{x_0, \epsilon}\left[\frac{\beta_t^2}{2\sigma_t^2\alpha_t(1-\bar\alpha_t)}\left\|\epsilon - \epsilon_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t)\right\|^2\right]",
            _NO_TIE)
+# the same term with the network predicting x_0: μ_θ = √ᾱ_{t−1}β_t/(1 − ᾱ_t) x̂_θ + √α_t(1 − ᾱ_{t−1})/(1 − ᾱ_t) x_t (Ho et al.
+# 2020, Eq. 7 with x̂_θ for x_0), so μ̃_t − μ_θ = √ᾱ_{t−1}β_t/(1 − ᾱ_t)(x_0 − x̂_θ) in Eq. 8 (Luo 2022, Eq. 99)
+_objective("objective.vlb_term_x0", "L_{t−1} − C in data-prediction form", "Ho et al. 2020 (DDPM), Eq. 7-8 with μ_θ from x̂_θ (Luo 2022, Eq. 99)",
+           "the VLB term L_{t−1} − C in x̂_0 form", ("L_k-1",),
+           r"\mathbb{E}_{x_0, \epsilon}\left[\frac{\bar\alpha_{t-1}\beta_t^2}{2\sigma_t^2(1-\bar\alpha_t)^2}\left\|\hat{x}_\theta(\sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, t) - x_0\right\|^2\right]",
+           _NO_TIE)
 _objective("objective.vlb_term_mean", "L_{t−1} in mean form", "Ho et al. 2020 (DDPM), Eq. 8",
            "the VLB term L_{t−1} in mean form (Ho et al. 2020)", ("L_k-1",),
            r"L_{t-1} = \mathbb{E}_q\left[\frac{1}{2\sigma_t^2}\|\tilde\mu_t(x_t, x_0) - \mu_\theta(x_t, t)\|^2\right] + C", _NO_TIE)
@@ -313,14 +319,17 @@ def tie_dsm_target(entry: Entry) -> Tuple[bool, str]:
     from ..ties import _points, _ve, _vp
 
     ref = RELATION_REFS[entry.name]
-    sde = _vp() if "ᾱ" in sp.srepr(ref.rhs) else _ve(marginal="smld")
+    names = {s_.name for s_ in ref.rhs.free_symbols}
+    # σ(t) beside σ(0): the VE SDE started at the data, s(t)² = σ(t)² − σ_min² (VESDE's marginal="exact")
+    sde = _vp() if "ᾱ" in sp.srepr(ref.rhs) else _ve(marginal="exact") if "σ(0)" in names else _ve(marginal="smld")
     worst = 0.0
     for tt in _points(sde):
         t_ = torch.tensor([tt], dtype=_f64)
         x0_, z_ = torch.tensor([[0.7]], dtype=_f64), torch.tensor([[-1.3]], dtype=_f64)
         xt = float(perturb(sde, x0_, t_, z_).flatten()[0])
         sd, m = float(sde.marginal_std(t_)), float(torch.exp(sde.log_mean_coeff(t_)))
-        vals = {"x̃": xt, "x": 0.7, "σ": sd, "x(k)": xt, "x(0)": 0.7, "ᾱ(k)": m * m}
+        sig = float(sde.sigma(t_)) if hasattr(sde, "sigma_min") else 0.0
+        vals = {"x̃": xt, "x": 0.7, "σ": sd, "x(k)": xt, "x(0)": 0.7, "ᾱ(k)": m * m, "σ(k)": sig, "σ(0)": getattr(sde, "sigma_min", 0.0)}
         got = float(entry.rhs.xreplace({s_: vals[s_.name] for s_ in entry.rhs.free_symbols}))
         worst = max(worst, abs(got + (-1.3) / sd) / (1 + abs(1.3 / sd)))
     return worst < 1e-10, f"−z/s(t) at train.losses.perturb(…) on {type(sde).__name__}: max relative deviation {worst:.1e}"
@@ -336,6 +345,8 @@ def _relation(name: str, title: str, source: str, latex: str) -> None:
 
 _relation("objective.dsm_target_ve", "DSM target: score of the kernel N(x, σ² I)", "Song & Ermon 2019 (NCSN), Sec. 4.2 (Vincent 2011)",
           r"\nabla_{\tilde x}\log q_\sigma(\tilde x \mid x) = -\frac{\tilde x - x}{\sigma^2}")
+_relation("objective.dsm_target_ve_sde", "DSM target: score of the VE SDE's kernel", "Song et al. 2021, Eq. 7 with the VE kernel of App. B (Eq. 29: N(x(0), [σ²(t) − σ²(0)] I))",
+          r"\nabla_{x(t)}\log p_{0t}(x(t) \mid x(0)) = -\frac{x(t) - x(0)}{\sigma^2(t) - \sigma^2(0)}")
 _relation("objective.dsm_target_vp", "DSM target: score of the VP kernel", "Song et al. 2021, Eq. 7 with the VP kernel of App. B (Eq. 29)",
           r"\nabla_{x(t)}\log p_{0t}(x(t) \mid x(0)) = -\frac{x(t) - \sqrt{\bar\alpha(t)}x(0)}{1 - \bar\alpha(t)}")
 _objective("objective.vlb_term_mu_eps", "L_{t−1} − C with the posterior mean written out", "Ho et al. 2020 (DDPM), Eq. 10",

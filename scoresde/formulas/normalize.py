@@ -227,8 +227,20 @@ def _proportional_normal(s: str) -> str:
         elif s[j] == ")":
             depth -= 1
             if started and depth == 0:
-                return s[:m.start()] + "= " + s[m.end():] if not s[j + 1:].strip(" .,;") else s
+                if s[j + 1:].strip(" .,;") or not _same_variable(s[:m.start()], s[m.end():j]):
+                    return s
+                return s[:m.start()] + "= " + s[m.end():]
     return s
+
+
+def _same_variable(density: str, normal: str) -> bool:
+    """Whether N(v; …) is a Gaussian in the density's own variable (q(v | …)): only then is ∝ an equality."""
+    var = re.split(r"\\mid|\||\)", density.split("(", 1)[1])[0] if "(" in density else ""
+    inner = normal.split("(", 1)[1] if "(" in normal else ""
+    if ";" not in inner:
+        return True  # N(μ, Σ): no variable written, the density's own
+    norm = lambda t: re.sub(r"\\(?:left|right|big|Big|bigg|Bigg|mathbf|boldsymbol|bm)\b|[\s{}]", "", t)  # noqa: E731
+    return norm(var) == norm(inner.split(";", 1)[0])
 
 
 def normalize_latex(text: str) -> str:

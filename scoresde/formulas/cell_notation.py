@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Dict, List, Optional, Tuple
 
-__all__ = ["notation_from_definitions"]
+__all__ = ["notation_from_definitions", "su_notation"]
 
 #: a bare σ_t, σ(t), α_t, α(t) (no decoration) defined by an expression
 _DEF = re.compile(r"^\s*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\s*=(?!=)\s*\S")
@@ -72,3 +72,13 @@ def ddim_alpha(p, lhs, rhs, hints):
     bar = sp.Symbol(f"ᾱ_{at.sub or 't'}", positive=True)
     p.atoms[bar] = Atom("α", "bar", at.sub or "t", args=at.args)
     return bar, rhs, f"{at.name} read as DDIM's α = ᾱ (the cumulative product)"
+
+
+#: β̄ with a step index t, s, t−1 (not Song's β̄_min/β̄_max or β̄_i = Nβ_i): Su Jianlin's β̄_t = √(1 − ᾱ_t²)
+_SU_BETA = re.compile(r"\\(?:bar|overline)\s*\{?\s*\\beta\s*\}?\s*_\s*(?:\{\s*)?[ts](?:\s*-\s*1)?\s*(?:\}|(?![a-zA-Z0-9]))")
+
+
+def su_notation(eqs: List[str]) -> bool:
+    """Whether a cell writes Su's β̄_t (kexue.fm, 生成扩散模型漫谈; canon.su_symbol): then the whole cell is read in his
+    notation, as its β̄ means nothing in the others."""
+    return any(_SU_BETA.search(eq) for eq in eqs)

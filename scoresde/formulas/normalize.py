@@ -62,8 +62,11 @@ _OMEGA = re.compile(r"(?<![a-zA-Z\\])(d\s*(?:\\(?:bar|overline)\s*)?\{?\s*(?:\\(
 _BARS = [(re.compile(r"\\\{"), "("), (re.compile(r"\\\}"), ")"), (re.compile(r"\\lbrace(?![a-zA-Z])"), "("),
          (re.compile(r"\\rbrace(?![a-zA-Z])"), ")"), (re.compile(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])"), "|"),
          (re.compile(r"\\middle\s*\|"), "|"), (re.compile(r"\\(?:Vert|lVert|rVert)(?![a-zA-Z])"), r"\\|"),
-         (re.compile(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?"), "")]
+         (re.compile(r"\^\s*\{?\s*\\(?:top|intercal|(?:mathsf|mathrm)\s*(?:\{\s*T\s*\}|T(?![A-Za-z])))\s*\}?"), ""),
+         # VDM's γ_η(t): γ(t) with its parameters η named (Kingma et al. 2021, Eq. 3); the same function
+         (re.compile(r"\\gamma\s*_\s*(?:\{\s*\\eta\s*\}|\\eta(?![a-zA-Z]))"), r"\\gamma")]
 _SP = r"(?:\s|\\[ ,;:!]|\\q?quad(?![a-zA-Z]))*"
+_TRANSPOSE = re.compile(r"\^\s*(?:\{\s*\\(?:intercal|(?:mathsf|mathrm)\s*(?:\{\s*T\s*\}|T))\s*\}|\\intercal(?![a-zA-Z]))")
 #: β clipped at 0.999: \min(X, 0.999), clip(X, 0.999), clip(X, 0, 0.999) (numpy.clip / torch.clamp argument order)
 _CLIP = re.compile(r"(?:\\min|(?:\\(?:text|mathrm|operatorname|textrm)\s*\{\s*)?(?:clip|clamp)\s*\}?)\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,"
                    + _SP + r"(?:0(?:\.0*)?\s*," + _SP + r")?0?\.99\d*" + _SP + r"(?:\\right|\\big|\\Big)?\s*\)")
@@ -74,7 +77,7 @@ _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\
 _VEC = r"(\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])"
 _MACROS = [
     # xᵀx and Σ_i x_i² (the sum of squared components) are the squared norm ‖x‖²
-    (re.compile(_VEC + r"\s*\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\}|mathrm\s*\{\s*T\s*\})\s*\}?\s*\1(?![_a-zA-Z])"), r"\\|\1\\|^2"),
+    (re.compile(_VEC + r"\s*\^\s*\{?\s*\\(?:top|intercal|(?:mathsf|mathrm)\s*(?:\{\s*T\s*\}|T(?![A-Za-z])))\s*\}?\s*\1(?![_a-zA-Z])"), r"\\|\1\\|^2"),
     (re.compile(r"\\sum_\s*(?:\{\s*(?P<i>[ij])\s*(?:=\s*1\s*)?\}|(?P<j>[ij]))\s*(?:\^\s*(?:\{\s*[dDNn]\s*\}|[dDNn]))?\s*"
                 r"(?P<v>\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])_\s*(?:\{\s*[ij]\s*\}|[ij])"
                 r"\s*\^\s*(?:\{\s*2\s*\}|2)"), r"\\|\g<v>\\|^2"),
@@ -249,6 +252,7 @@ def normalize_latex(text: str) -> str:
         text = code_to_latex(text) or text  # a cell written as Python code (code_latex.py)
     s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
     s = _PAREN_LABEL.sub(lambda m: m.group(1) + " ", s)
+    s = _TRANSPOSE.sub(r"^{\\top}", s)  # ^{\mathsf{T}}, ^{\mathrm T}, ^\intercal: ^\top, before fonts are unwrapped
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)
     s = expand_named_functions(s)  # \operatorname{expm1}(u) = e^u − 1, log1p, softplus (named_functions.py)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
-from .normalize import _brace_frac_args, _strip_wrappers
+from .normalize import _TRANSPOSE, _brace_frac_args, _strip_wrappers
 from .normalize import _group as group_at  # the braced group or token at text[i]
 
 __all__ = ["ObjText", "clean", "split_top", "matching", "group_at", "read_structure", "NORM"]
@@ -80,6 +80,7 @@ def clean(text: str) -> str:
     \\underbrace{X}_{..} -> X; \\underset{θ}{\\arg\\min} -> \\arg\\min_{θ}; \\mathrm{d} -> d."""
     s = text.strip().rstrip(".,;")
     s = re.sub(r"\\(?:tag|label)\s*\{[^{}]*\}", " ", s)
+    s = _TRANSPOSE.sub(r"^{\\top}", s)  # ^{\mathsf{T}}, ^{\mathrm T}: a transpose, before the fonts are unwrapped
     s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}|\\mathrm\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\underset\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*\{\s*\\arg\s*\\?min\s*\}", r"\\arg\\min_{\1}", s)
     s = re.sub(r"\\argmin(?![a-zA-Z])", r"\\arg\\min", s)
@@ -109,6 +110,7 @@ def clean(text: str) -> str:
     s = re.sub(r"\\(?:cdot|times)(?![a-zA-Z])", " ", s)
     s = re.sub(r"\^\s*\{?\s*\\(?:top|intercal|mathsf\s*\{\s*T\s*\})\s*\}?", "^{⊤}", s)
     s = _SIGMA_Q.sub(lambda m: r"\sigma_{" + m.group("i") + "}" + (m.group("p") or ""), s)
+    s = re.sub(r"\\gamma\s*_\s*(?:\{\s*\\eta\s*\}|\\eta(?![a-zA-Z]))", r"\\gamma", s)  # VDM's γ_η is γ (Eq. 3)
     return re.sub(r"\s+", " ", s).strip()
 
 

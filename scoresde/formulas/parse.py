@@ -20,6 +20,7 @@ from .atoms import DDT, DT, DW, DWBAR, DX, FUNCS, GREEK, NORMAL, SKIP, SPACING, 
 from .bounds import safe_pow
 from .code_latex import code_to_latex
 from .parse_constructs import ConstructRules
+from .parse_partial import trace_of_jacobian
 from .parse_symbols import SymbolRules
 from .parse_time import _time_args_as_index
 from .tokens_pass import prepare_tokens
@@ -395,6 +396,7 @@ def parse(text: str) -> Parsed:
     p._diff_ok_paren = True
     sides, rel = p.relation()
     sides = _time_args_as_index(sides, p.atoms)
+    sides = [trace_of_jacobian(s_, p.atoms) for s_ in sides]
     return Parsed(text=text, sides=sides, atoms=p.atoms, relation=rel, issues=list(dict.fromkeys(p.issues)))
 
 

@@ -1,0 +1,51 @@
+"""Issue 13, sixth wave (forms): notations whose left side or operator the verifier could not read, each a rule stated
+for a construct (never for one formula). Every formula here is written for this test (other letters, kernels and
+papers than any corpus claim), with wrong variants that must stay wrong:
+
+* ∂ log p(x)/∂x of a scalar log-density is its gradient, the score ∇_x log p(x) (Hyvärinen 2005, Eq. 1;
+  Vincent 2011, Eq. 8), and tr(∂f/∂x) of a vector field is its divergence ∇·f (Chen et al. 2018, Thm. 1);
+"""
+import pytest
+
+from scoresde.formulas import verify_formula
+from scoresde.formulas.parse import parse
+from scoresde.formulas.parse_partial import partial_log_as_gradient
+
+
+def _one(text):
+    vs = verify_formula(text, None, numeric=False)
+    assert len(vs) == 1, [(v.verdict, v.detail) for v in vs]
+    return vs[0]
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the Gaussian kernel's score written with ln and a fraction: q_σ(x̃ | x) = N(x̃; x, σ² I)
+    (r"\frac{\partial \ln q_{\sigma}(\tilde{\mathbf{x}} | \mathbf{x})}{\partial \tilde{\mathbf{x}}} = -\frac{\tilde{\mathbf{x}} - \mathbf{x}}{\sigma^{2}}", "exact"),
+    (r"\frac{\partial \ln q_{\sigma}(\tilde{\mathbf{x}} | \mathbf{x})}{\partial \tilde{\mathbf{x}}} = \frac{\tilde{\mathbf{x}} - \mathbf{x}}{\sigma^{2}}", "inconsistent"),
+    (r"\frac{\partial \ln q_{\sigma}(\tilde{\mathbf{x}} | \mathbf{x})}{\partial \tilde{\mathbf{x}}} = -\frac{\tilde{\mathbf{x}} - \mathbf{x}}{\sigma}", "inconsistent"),
+])
+def test_partial_of_a_log_density_is_its_score(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_partial_of_a_log_density_reads_as_the_gradient_text():
+    assert partial_log_as_gradient(r"\frac{\partial \log p(z)}{\partial z}").replace(" ", "") == r"\nabla_{z}\logp(z)"
+    # a derivative by a non-state variable (a noise level, a time) is not a score: left as written
+    assert partial_log_as_gradient(r"\frac{\partial \log p_t(x)}{\partial t}") == r"\frac{\partial \log p_t(x)}{\partial t}"
+
+
+@pytest.mark.parametrize("sign, verdict", [("+", "exact"), ("-", "inconsistent")])
+def test_trace_of_a_jacobian_is_the_divergence(sign, verdict):
+    # the integrated change of variables in z, written with the Jacobian's trace (Chen et al. 2018, Thm. 1)
+    text = (r"\log p_0(\mathbf{z}_0) = \log p_T(\mathbf{z}_T) " + sign
+            + r" \int_0^T \operatorname{tr}\left(\frac{\partial \tilde{\mathbf{f}}_\theta(\mathbf{z}_t, t)}{\partial \mathbf{z}_t}\right) dt")
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_a_bare_jacobian_and_a_time_partial_are_not_read_as_something_else():
+    p = parse(r"J = \frac{\partial \mathbf{g}(\mathbf{u})}{\partial \mathbf{u}}")
+    assert any(a.base == "jac" for a in p.atoms.values())
+    with pytest.raises(Exception):
+        parse(r"\frac{\partial p_t(x)}{\partial t} = 0")

@@ -4,11 +4,13 @@ papers than any corpus claim), with wrong variants that must stay wrong:
 
 * ∂ log p(x)/∂x of a scalar log-density is its gradient, the score ∇_x log p(x) (Hyvärinen 2005, Eq. 1;
   Vincent 2011, Eq. 8), and tr(∂f/∂x) of a vector field is its divergence ∇·f (Chen et al. 2018, Thm. 1);
+* F(x; θ) is the network F_θ(x), and Hyvärinen's ψ(x; θ) is the model score s_θ(x) (Hyvärinen 2005, Eq. 2);
 """
 import pytest
 
 from scoresde.formulas import verify_formula
 from scoresde.formulas.parse import parse
+from scoresde.formulas.param_notation import params_after_semicolon
 from scoresde.formulas.parse_partial import partial_log_as_gradient
 
 
@@ -49,3 +51,19 @@ def test_a_bare_jacobian_and_a_time_partial_are_not_read_as_something_else():
     assert any(a.base == "jac" for a in p.atoms.values())
     with pytest.raises(Exception):
         parse(r"\frac{\partial p_t(x)}{\partial t} = 0")
+
+
+def test_parameters_after_a_semicolon_name_the_network():
+    assert params_after_semicolon(r"\mathbf{s}(\mathbf{x}; \boldsymbol{\phi})") == r"\mathbf{s}_{\phi}(\mathbf{x})"
+    assert params_after_semicolon(r"\psi(z;\theta)") == r"s_{\theta}(z)"
+    # a density's variable then its parameters is not a network's call
+    assert params_after_semicolon(r"\mathcal{N}(x; m, \theta)") == r"\mathcal{N}(x; m, \theta)"
+
+
+@pytest.mark.parametrize("sign, verdict", [("-", "exact"), ("+", "inconsistent")])
+def test_hyvarinen_psi_is_the_model_score(sign, verdict):
+    # DSM with Hyvärinen's ψ and Vincent's ∂-target, in the Gaussian kernel q_σ(x̃ | x), weights as NCSN's 1/2
+    text = (r"\ell(\theta) = \frac{1}{2}\mathbb{E}_{q_\sigma(\tilde{\mathbf{x}}|\mathbf{x})p(\mathbf{x})}\left\|\psi(\tilde{\mathbf{x}};\theta) "
+            + sign + r" \frac{\partial \log q_\sigma(\tilde{\mathbf{x}}|\mathbf{x})}{\partial \tilde{\mathbf{x}}}\right\|_2^2")
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

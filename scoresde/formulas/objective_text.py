@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from .normalize import _brace_frac_args, _strip_wrappers
+from .param_notation import params_after_semicolon
+from .parse_partial import partial_log_as_gradient
 from .normalize import _group as group_at  # the braced group or token at text[i]
 
 __all__ = ["ObjText", "clean", "split_top", "matching", "group_at", "read_structure", "NORM"]
@@ -95,6 +97,7 @@ def clean(text: str) -> str:
     s = _SPACE.sub(" ", s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
+    s = partial_log_as_gradient(params_after_semicolon(s))  # ψ(x; θ) is s_θ(x); ∂ log q/∂x is ∇_x log q
     s = re.sub(r"\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}", "d", s)
     s = re.sub(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])", "|", s)
     s = s.replace(r"\{", "[").replace(r"\}", "]")

@@ -5,6 +5,8 @@ papers than any corpus claim), with wrong variants that must stay wrong:
 * ∂ log p(x)/∂x of a scalar log-density is its gradient, the score ∇_x log p(x) (Hyvärinen 2005, Eq. 1;
   Vincent 2011, Eq. 8), and tr(∂f/∂x) of a vector field is its divergence ∇·f (Chen et al. 2018, Thm. 1);
 * F(x; θ) is the network F_θ(x), and Hyvärinen's ψ(x; θ) is the model score s_θ(x) (Hyvärinen 2005, Eq. 2);
+* equality is symmetric: ``expression = μ̃_k(…)`` is read with its named side first, and a chain whose first side is
+  a new name (``ρ_k² = β̃_k = …``) is judged from its first named side on;
 """
 import pytest
 
@@ -65,5 +67,18 @@ def test_hyvarinen_psi_is_the_model_score(sign, verdict):
     # DSM with Hyvärinen's ψ and Vincent's ∂-target, in the Gaussian kernel q_σ(x̃ | x), weights as NCSN's 1/2
     text = (r"\ell(\theta) = \frac{1}{2}\mathbb{E}_{q_\sigma(\tilde{\mathbf{x}}|\mathbf{x})p(\mathbf{x})}\left\|\psi(\tilde{\mathbf{x}};\theta) "
             + sign + r" \frac{\partial \log q_\sigma(\tilde{\mathbf{x}}|\mathbf{x})}{\partial \tilde{\mathbf{x}}}\right\|_2^2")
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the posterior mean written right to left, in k (Ho et al. 2020, Eq. 7)
+    (r"\frac{(1-\bar\alpha_{k-1})\sqrt{\alpha_k}}{1-\bar\alpha_k}\mathbf{x}_k + \frac{\beta_k\sqrt{\bar\alpha_{k-1}}}{1-\bar\alpha_k}\mathbf{x}_0 = \tilde{\boldsymbol\mu}_k(\mathbf{x}_k, \mathbf{x}_0)", "exact"),
+    (r"\frac{(1-\bar\alpha_{k})\sqrt{\alpha_k}}{1-\bar\alpha_k}\mathbf{x}_k + \frac{\beta_k\sqrt{\bar\alpha_{k-1}}}{1-\bar\alpha_k}\mathbf{x}_0 = \tilde{\boldsymbol\mu}_k(\mathbf{x}_k, \mathbf{x}_0)", "inconsistent"),
+    # a new name for the reverse variance, then its DDPM value (Bao et al. 2022 name it λ_n²)
+    (r"\rho_k^2 = \tilde\beta_k = \frac{1-\bar\alpha_{k-1}}{1-\bar\alpha_k}\beta_k", "exact"),
+    (r"\rho_k^2 = \tilde\beta_k = \frac{1-\bar\alpha_{k}}{1-\bar\alpha_{k-1}}\beta_k", "inconsistent"),
+])
+def test_the_named_side_is_read_first(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail

@@ -7,6 +7,7 @@ papers than any corpus claim), with wrong variants that must stay wrong:
 * F(x; θ) is the network F_θ(x), and Hyvärinen's ψ(x; θ) is the model score s_θ(x) (Hyvärinen 2005, Eq. 2);
 * equality is symmetric: ``expression = μ̃_k(…)`` is read with its named side first, and a chain whose first side is
   a new name (``ρ_k² = β̃_k = …``) is judged from its first named side on;
+* a bracketed superscript on a state or its noise draw (x_σ^{(m)}, ξ^{(m)}) is the iteration index of an inner loop;
 """
 import pytest
 
@@ -82,3 +83,13 @@ def test_hyvarinen_psi_is_the_model_score(sign, verdict):
 def test_the_named_side_is_read_first(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"\mathbf{x}_\sigma^{(m+1)} = \mathbf{x}_\sigma^{(m)} + \delta\, s_\theta(\mathbf{x}_\sigma^{(m)}, \sigma) + \sqrt{2\delta}\,\boldsymbol{\xi}^{(m)}", "exact"),
+    (r"\mathbf{x}_\sigma^{(m+1)} = \mathbf{x}_\sigma^{(m)} + \delta\, s_\theta(\mathbf{x}_\sigma^{(m)}, \sigma) + \sqrt{\delta}\,\boldsymbol{\xi}^{(m)}", "inconsistent"),
+    (r"x^{(k)} = x^{(k-1)} + \frac{\tau}{2}\nabla_x \log p(x^{(k-1)}) + \sqrt{\tau}\,\xi^{(k)}", "exact"),
+])
+def test_bracketed_superscript_is_the_inner_iteration(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict and v.target == "langevin", v.detail

@@ -243,6 +243,12 @@ class _Parser(SymbolRules, ConstructRules):
                 save = self.i
                 self.i += 1
                 lab = self.raw_group()
+                it = _ITER_PAREN.match(lab.replace(" ", ""))
+                if atom.base in ("x", "X", "z", "ε", "ξ") and not atom.sup and it:
+                    # x_t^{(i)}, x^{(i+1)} (Song 2019 blog; Yang et al. 2023, Sec. 2.1: annealed Langevin's inner loop):
+                    # a bracketed superscript on a state (or its noise draw) is the iteration index, the subscript is fixed
+                    atom = Atom(atom.base, atom.deco, it.group(1), "", None, atom.font)
+                    continue
                 if (lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z"))
                         or atom.base in ("p", "q") and not atom.deco and lab.isalpha() and self._peek_call()):
                     # p^i(c | z): a label naming the density (Ho & Salimans 2022, Eq. 6's implicit classifier)
@@ -401,3 +407,4 @@ def parse(text: str) -> Parsed:
 
 
 _ITER = re.compile(r"^[jmnkl](?:[+-]\d)?$")
+_ITER_PAREN = re.compile(r"^\(([ijmnkl](?:[+-]\d)?)\)$")

@@ -8,6 +8,7 @@ papers than any corpus claim), with wrong variants that must stay wrong:
 * equality is symmetric: ``expression = μ̃_k(…)`` is read with its named side first, and a chain whose first side is
   a new name (``ρ_k² = β̃_k = …``) is judged from its first named side on;
 * a bracketed superscript on a state or its noise draw (x_σ^{(m)}, ξ^{(m)}) is the iteration index of an inner loop;
+* ∫_0^t f(s) ds = G(t) holds exactly when f(t) = G′(t) and G(0) = 0 (the fundamental theorem of calculus);
 """
 import pytest
 
@@ -93,3 +94,15 @@ def test_the_named_side_is_read_first(text, verdict):
 def test_bracketed_superscript_is_the_inner_iteration(text, verdict):
     v = _one(text)
     assert v.verdict == verdict and v.target == "langevin", v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # ∫_0^t β(τ) dτ of the linear schedule in β_0, β_1 (Song et al. 2021, App. B), by the fundamental theorem
+    (r"\int_0^{t}\beta(\tau)\,d\tau = \beta_0 t + \frac{(\beta_1-\beta_0)t^2}{2}", "exact"),
+    (r"\int_0^{t}\beta(\tau)\,d\tau = \beta_0 t + (\beta_1-\beta_0)t^2", "inconsistent"),
+    # G(0) ≠ 0: the integral from 0 cannot equal it, and nothing is read as the schedule
+    (r"\int_0^{t}\beta(\tau)\,d\tau = 1 + \beta_0 t + \frac{(\beta_1-\beta_0)t^2}{2}", "unparsed"),
+])
+def test_integral_from_zero_is_read_through_its_derivative(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -10,6 +10,10 @@ Equality is symmetric, and papers write definitions both ways:
   (a notation, nothing the registry can check) and the chain is judged from its first named side on.
 
 Equations with differentials or derivatives (SDEs, ODEs) are left as written: their left side is the derivative.
+
+An integral of a named function from a fixed start, ``∫_a^t f(s) ds = G(t)``, holds exactly when ``f(t) = G′(t)`` and
+``G(a) = 0`` (the fundamental theorem of calculus): it is read as ``f(t) = G′(t)`` (Song et al. 2021, App. B write
+the VP kernel through ∫_0^t β(s) ds = β̄_min t + ½ t² (β̄_max − β̄_min)), and left unread when G(a) ≠ 0.
 """
 from __future__ import annotations
 
@@ -17,9 +21,9 @@ from typing import Optional
 
 import sympy as sp
 
-from .atoms import DDT, DT, DW, DWBAR, DX, NORMAL, Parsed
+from .atoms import DDT, DT, DW, DWBAR, DX, NORMAL, Atom, Parsed
 
-__all__ = ["named_side_first"]
+__all__ = ["integral_as_derivative", "named_side_first"]
 
 
 def _named(side: sp.Expr, p: Parsed) -> bool:
@@ -47,3 +51,24 @@ def named_side_first(p: Parsed) -> Optional[Parsed]:
         if _named(p.sides[k], p):
             return Parsed(p.text, list(p.sides[k:]), p.atoms, p.relation, list(p.issues))
     return None
+
+
+def integral_as_derivative(p: Parsed) -> Optional[Parsed]:
+    """``∫_a^t f(s) ds = G(t)`` as ``f(t) = G′(t)`` when G(a) = 0 (module docstring), else None."""
+    if p.relation != "=" or len(p.sides) != 2 or not isinstance(p.sides[0], sp.Integral):
+        return None
+    integ, rhs = p.sides
+    if len(integ.limits) != 1 or len(integ.limits[0]) != 3:
+        return None
+    var, lo, hi = integ.limits[0]
+    body = integ.function
+    at = p.atoms.get(body) if isinstance(body, sp.Symbol) else None
+    hat = p.atoms.get(hi) if isinstance(hi, sp.Symbol) else None
+    if at is None or hat is None or at.args is None or len(at.args) != 1 or at.args[0] != str(var) or var in rhs.free_symbols:
+        return None
+    if sp.simplify(rhs.xreplace({hi: lo})) != 0:
+        return None
+    f_at = Atom(at.base, at.deco, at.sub, at.sup, (hat.name,), at.font)
+    f_sym = sp.Symbol(f_at.name, real=True)
+    p.atoms[f_sym] = f_at
+    return Parsed(p.text, [f_sym, sp.expand(sp.diff(rhs, hi))], p.atoms, p.relation, list(p.issues))

@@ -9,6 +9,7 @@ papers than any corpus claim), with wrong variants that must stay wrong:
   a new name (``ρ_k² = β̃_k = …``) is judged from its first named side on;
 * a bracketed superscript on a state or its noise draw (x_σ^{(m)}, ξ^{(m)}) is the iteration index of an inner loop;
 * ∫_0^t f(s) ds = G(t) holds exactly when f(t) = G′(t) and G(0) = 0 (the fundamental theorem of calculus);
+* \\mathop{\\arg\\min}_θ is TeX's operator wrapper around arg min.
 """
 import pytest
 
@@ -104,5 +105,15 @@ def test_bracketed_superscript_is_the_inner_iteration(text, verdict):
     (r"\int_0^{t}\beta(\tau)\,d\tau = 1 + \beta_0 t + \frac{(\beta_1-\beta_0)t^2}{2}", "unparsed"),
 ])
 def test_integral_from_zero_is_read_through_its_derivative(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("sign, verdict", [("-", "exact"), ("+", "inconsistent")])
+def test_mathop_arg_min_is_arg_min(sign, verdict):
+    # \mathop{…} is TeX's operator wrapper; θ* = arg min of NCSN's weighted DSM in σ (Song & Ermon 2019, Eq. 6)
+    text = (r"\theta^\star = \mathop{\arg\min}_{\theta} \mathbb{E}_{\mathbf{x}(0)}\mathbb{E}_{\mathbf{x}(t)|\mathbf{x}(0)}"
+            r"\left[\lambda(t)\left\|\mathbf{s}_\theta(\mathbf{x}(t), t) " + sign
+            + r" \nabla_{\mathbf{x}(t)}\log p_{0t}(\mathbf{x}(t)|\mathbf{x}(0))\right\|^2\right]")
     v = _one(text)
     assert v.verdict == verdict, v.detail

@@ -9,7 +9,8 @@ papers than any corpus claim), with wrong variants that must stay wrong:
   a new name (``ρ_k² = β̃_k = …``) is judged from its first named side on;
 * a bracketed superscript on a state or its noise draw (x_σ^{(m)}, ξ^{(m)}) is the iteration index of an inner loop;
 * ∫_0^t f(s) ds = G(t) holds exactly when f(t) = G′(t) and G(0) = 0 (the fundamental theorem of calculus);
-* \\mathop{\\arg\\min}_θ is TeX's operator wrapper around arg min.
+* \\mathop{\\arg\\min}_θ is TeX's operator wrapper around arg min;
+* a bold e (\\mathbf{e}(t)) is a vector, the mean e(t), never Euler's number.
 """
 import pytest
 
@@ -117,3 +118,18 @@ def test_mathop_arg_min_is_arg_min(sign, verdict):
             + r" \nabla_{\mathbf{x}(t)}\log p_{0t}(\mathbf{x}(t)|\mathbf{x}(0))\right\|^2\right]")
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # a bold e is the mean vector e(t) (Song et al. 2021, App. B, Eq. 33), never Euler's number; the VP (and sub-VP) mean ODE
+    (r"\frac{d\boldsymbol{e}(t)}{dt} = -\frac{1}{2}\beta(t)\boldsymbol{e}(t)", "exact"),
+    (r"\frac{d\boldsymbol{e}(t)}{dt} = -2\beta(t)\boldsymbol{e}(t)", "inconsistent"),
+])
+def test_bold_e_is_a_vector_not_euler(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_plain_e_stays_euler():
+    import sympy as sp
+    assert parse(r"y = e^{t}").sides[1] == sp.exp(sp.Symbol("t", real=True))

@@ -278,7 +278,7 @@ class _Parser(SymbolRules, ConstructRules):
         if self._peek_call() and self._applicable(atom):
             args = self.arglist()
             atom = Atom(atom.base, atom.deco, atom.sub, atom.sup, tuple(args), atom.font)
-        if atom.base == "e" and not atom.sub and atom.args is None:
+        if atom.base == "e" and not atom.sub and atom.args is None and atom.font not in ("mathbf", "boldsymbol", "bm", "pmb"):
             e = sp.E
         elif atom.base == "d_OP":  # the differential operator applied to a group
             e = atom.font  # placeholder, handled in primary

@@ -22,6 +22,7 @@ from .chain_readings import beta_end_points, density_is_normal, markov_factorisa
 from .mean_basis import is_posterior_arguments
 from .relation_reader import read_relation
 from .moments import read_moment
+from .side_order import integral_as_derivative, named_side_first
 from .step_size import step_size_symbols
 from .classify_shapes import (_abar_at_same_index, _bare_beta_step, _coordinate_sum, _learned_covariance_only,
                               _score_divergence, _zero_mean_gaussian)
@@ -74,6 +75,8 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         raise Declaration()
     p = _cancel_common_terms(p)
     p = sigma_as_time(p)  # dx/dσ = F(x, σ) is dx/dt = σ̇(t) F(x, σ(t)) (EDM)
+    p = integral_as_derivative(p) or p  # ∫_0^t β(s) ds = G(t): β(t) = G′(t) with G(0) = 0 (side_order.py)
+    p = named_side_first(p) or p  # expression = μ̃_t(…), λ² = β̃ = …: the named side first (side_order.py)
     solved = solve_for_unknown(p)
     if solved is not None:
         p = solved

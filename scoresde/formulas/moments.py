@@ -93,9 +93,11 @@ def read_moment(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Optional[List[Claim]]:
     else:
         cands = ["generic", "vp", "subvp", "ve"]
     out = []
+    # the moment symbols are replaced by MEAN, COV, …; a parsed e(t) has MEAN's own name, so it leaves the vocabulary
+    pr = Parsed(p.text, p.sides, {k: v for k, v in p.atoms.items() if k not in sub}, p.relation, list(p.issues))
     for fam in cands:
         r = C.Reading("function", fam, "ddpm", "t", 0)
-        rhs_c = _resolve_expr(rhs.xreplace(sub), p, r)
+        rhs_c = _resolve_expr(rhs.xreplace(sub), pr, r)
         cl = Claim("scalar", r, lhs=f"{key}|{fam}", rhs=sp.expand(rhs_c), parsed=p)
         cl.read_as = f"{KEYS[key]} of the marginal ({'general linear SDE' if fam == 'generic' else fam.upper() + ' SDE'})"
         out.append(cl)

@@ -36,6 +36,8 @@ from typing import Optional, Tuple
 
 from .code_latex import code_to_latex
 from .named_functions import expand_named_functions
+from .param_notation import params_after_semicolon
+from .parse_partial import partial_log_as_gradient
 from .tokens import looks_plain
 
 __all__ = ["normalize_latex"]
@@ -271,6 +273,8 @@ def normalize_latex(text: str) -> str:
     s = _proportional_normal(s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
+    s = params_after_semicolon(s)  # F(x; θ) is F_θ(x); Hyvärinen's ψ(x; θ) is s_θ(x) (param_notation.py)
+    s = partial_log_as_gradient(s)  # ∂ log p/∂x is ∇_x log p (Vincent 2011, Eq. 8; parse_partial.py)
     s = _DIFF.sub(" d", s)
     s = _OMEGA.sub(r"\1 w", s)
     for rx, rep in _BARS:

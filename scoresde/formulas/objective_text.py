@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import List, Optional, Tuple
 
 from .normalize import _TRANSPOSE, _brace_frac_args, _strip_wrappers
+from .param_notation import params_after_semicolon
+from .parse_partial import partial_log_as_gradient
 from .normalize import _group as group_at  # the braced group or token at text[i]
 
 __all__ = ["ObjText", "clean", "split_top", "matching", "group_at", "read_structure", "NORM"]
@@ -84,6 +86,8 @@ def clean(text: str) -> str:
     s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}|\\mathrm\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\underset\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*\{\s*\\arg\s*\\?min\s*\}", r"\\arg\\min_{\1}", s)
     s = re.sub(r"\\argmin(?![a-zA-Z])", r"\\arg\\min", s)
+    # \mathop{\arg\min}_θ: TeX's operator wrapper (limits below), the same arg min (Song et al. 2021, Eq. 7 source)
+    s = re.sub(r"\\mathop\s*\{\s*(\\arg\s*\\?min|\\argmin|\\min|\\max|\\arg\s*\\?max)\s*\}", lambda m: m.group(1), s)
     # min_θ E[…] (the minimisation written with \min over the parameters): the same minimiser as arg min_θ
     s = re.sub(r"(?<!\\arg)(?<!\\arg )\\min\s*_\s*(\{\s*\\(?:theta|phi)\s*\}|\\(?:theta|phi)(?![a-zA-Z]))", r"\\arg\\min_\1", s)
     s = _SIZING.sub(" ", s)
@@ -96,6 +100,7 @@ def clean(text: str) -> str:
     s = _SPACE.sub(" ", s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
+    s = partial_log_as_gradient(params_after_semicolon(s))  # ψ(x; θ) is s_θ(x); ∂ log q/∂x is ∇_x log q
     s = re.sub(r"\\(?:mathrm|operatorname|text)\s*\{\s*d\s*\}", "d", s)
     s = re.sub(r"\\(?:mid|vert|lvert|rvert)(?![a-zA-Z])", "|", s)
     s = s.replace(r"\{", "[").replace(r"\}", "]")

@@ -20,6 +20,7 @@ from .atoms import DDT, DT, DW, DWBAR, DX, FUNCS, GREEK, NORMAL, SKIP, SPACING, 
 from .bounds import safe_pow
 from .code_latex import code_to_latex
 from .parse_constructs import ConstructRules
+from .parse_partial import trace_of_jacobian
 from .parse_symbols import SymbolRules
 from .parse_time import _time_args_as_index
 from .tokens_pass import prepare_tokens
@@ -242,6 +243,12 @@ class _Parser(SymbolRules, ConstructRules):
                 save = self.i
                 self.i += 1
                 lab = self.raw_group()
+                it = _ITER_PAREN.match(lab.replace(" ", ""))
+                if atom.base in ("x", "X", "z", "ε", "ξ") and not atom.sup and it:
+                    # x_t^{(i)}, x^{(i+1)} (Song 2019 blog; Yang et al. 2023, Sec. 2.1: annealed Langevin's inner loop):
+                    # a bracketed superscript on a state (or its noise draw) is the iteration index, the subscript is fixed
+                    atom = Atom(atom.base, atom.deco, it.group(1), "", None, atom.font)
+                    continue
                 if (lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z"))
                         or atom.base in ("p", "q") and not atom.deco and lab.isalpha() and self._peek_call()):
                     # p^i(c | z): a label naming the density (Ho & Salimans 2022, Eq. 6's implicit classifier)
@@ -271,7 +278,7 @@ class _Parser(SymbolRules, ConstructRules):
         if self._peek_call() and self._applicable(atom):
             args = self.arglist()
             atom = Atom(atom.base, atom.deco, atom.sub, atom.sup, tuple(args), atom.font)
-        if atom.base == "e" and not atom.sub and atom.args is None:
+        if atom.base == "e" and not atom.sub and atom.args is None and atom.font not in ("mathbf", "boldsymbol", "bm", "pmb"):
             e = sp.E
         elif atom.base == "d_OP":  # the differential operator applied to a group
             e = atom.font  # placeholder, handled in primary
@@ -395,7 +402,9 @@ def parse(text: str) -> Parsed:
     p._diff_ok_paren = True
     sides, rel = p.relation()
     sides = _time_args_as_index(sides, p.atoms)
+    sides = [trace_of_jacobian(s_, p.atoms) for s_ in sides]
     return Parsed(text=text, sides=sides, atoms=p.atoms, relation=rel, issues=list(dict.fromkeys(p.issues)))
 
 
 _ITER = re.compile(r"^[jmnkl](?:[+-]\d)?$")
+_ITER_PAREN = re.compile(r"^\(([ijmnkl](?:[+-]\d)?)\)$")

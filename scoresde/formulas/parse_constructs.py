@@ -9,6 +9,7 @@ import sympy as sp
 
 from .atoms import DDT, DECORATIONS, DT, DW, DWBAR, DX, FONTS, GREEK, NORMAL, SPACING, Atom, ParseError
 from .bounds import safe_pow
+from .parse_partial import partial_fraction
 from .tokens import Tok, _tok_text
 
 
@@ -96,6 +97,9 @@ class ConstructRules:
         self.skip_spacing()
         num_toks = self._braced_tokens()
         den_toks = self._braced_tokens()
+        got = partial_fraction(self, num_toks, den_toks)
+        if got is not None:
+            return got
         den_vals = [t.val for t in den_toks if not (t.kind == "cmd" and t.val in SPACING)]
         if den_vals in (["d", "t"], ["d", "s"], ["d", "τ"], ["d", "tau"]) and num_toks and num_toks[0].val == "d":
             var = self.atom_symbol(Atom("t" if den_vals[1] == "t" else den_vals[1]))

@@ -8,6 +8,10 @@ from .atoms import APPLICABLE, DECORATIONS, FONTS, GREEK, Atom, ParseError
 from .tokens import _norm_script
 
 
+#: a bold e is a vector (the mean e(t), Song et al. 2021, App. B, Eq. 33), never Euler's number (ISO 80000-2)
+_BOLD = ("mathbf", "boldsymbol", "bm", "pmb")
+
+
 class SymbolRules:
     """Mixin of :class:`scoresde.formulas.parse._Parser`: symbols, scripts, argument lists, differentials."""
 
@@ -50,7 +54,7 @@ class SymbolRules:
             return True
         if atom.base == "x" and atom.sub:
             return False
-        if atom.base == "e" and not atom.sub:  # e^{…}(…) is Euler's number times a bracket
+        if atom.base == "e" and not atom.sub and atom.font not in _BOLD:  # e^{…}(…) is Euler's number times a bracket
             return False
         if atom.base in ("β", "σ", "α", "λ", "g", "m", "γ", "x", "ψ", "φ", "τ", "ω", "κ", "h", "u", "v", "z", "e", "P"):
             return self._args_look_like_time()
@@ -214,6 +218,8 @@ class SymbolRules:
                     if inner is None:
                         self.i = save
                         return None
+                if t.val in _BOLD and inner.base == "e" and not inner.sub:
+                    font = "mathbf"  # the bold e is a vector, kept apart from Euler's number (_BOLD)
                 return Atom(inner.base, deco or inner.deco, inner.sub, inner.sup, None, font or inner.font)
         return None
 

@@ -37,3 +37,14 @@ def test_su_by_claim_and_song_beta_bar_untouched():
     assert verdict(su_marginal, notation="su") == "exact"
     assert verdict(su_marginal) == "inconsistent"  # without β̄ or the claim's word, ᾱ is Ho et al.'s
     assert verdict(r"x_t = \alpha_t x_{t-1} + \beta_t \varepsilon_t") == "inconsistent"  # Ho's α_t, β_t as written
+
+
+@pytest.mark.parametrize("text, want", [
+    (r"\nabla_{x_t}\log p(x_t|x_0) = -\frac{x_t - \bar{\alpha}_t x_0}{\bar{\beta}_t^2} = -\frac{\varepsilon}{\bar{\beta}_t}", "exact"),
+    (r"\hat x_0 = \frac{x_t - \bar\beta_t \epsilon_\theta(x_t, t)}{\bar\alpha_t}", "exact"),
+    (r"\nabla_{x_t}\log p(x_t|x_0) = -\frac{\varepsilon}{\bar{\beta}_t^2}", "inconsistent"),
+    (r"\hat x_0 = \frac{x_t - \bar\beta_t \epsilon_\theta(x_t, t)}{\sqrt{\bar\alpha_t}}", "inconsistent"),
+])
+def test_su_parameterisation_identities(text, want):
+    """The relation reader (x̂₀, ε, score) reads Su's ᾱ_t, β̄_t too."""
+    assert verdict(text) == want

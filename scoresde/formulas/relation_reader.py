@@ -22,7 +22,7 @@ def read_relation(p: Parsed, lhs, rhs, hints) -> List[Claim]:
     rhs = integral_abar(rhs, p)  # e^{−∫_0^t β(s) ds} = ᾱ_t
     syms = rhs.free_symbols | lhs.free_symbols
     bases = {(p.atoms[s_].base, p.atoms[s_].deco) for s_ in syms if s_ in p.atoms}
-    r = C.Reading("discrete", "vp", "ddpm", letter, koff)
+    r = C.Reading("discrete", "vp", "su" if (hints or {}).get("notation") == "su" else "ddpm", letter, koff)  # Su's ᾱ, β̄
     sub = {}
     vdm = ("α", "") in bases and ("α", "bar") not in bases and not any(b_ == "β" for b_, _ in bases)
     for s_ in syms:

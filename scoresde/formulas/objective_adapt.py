@@ -17,15 +17,11 @@ _STRUCT = ("var", "model", "target", "loss")
 
 
 def _struct(ob: Objective) -> set:
-    syms = set(ob.integrand.free_symbols)
-    for calls in ob.models.values():
-        for call in calls:
-            for a_ in call:
-                syms |= a_.free_symbols
-    return {s_.name for s_ in syms if ob.piece.roles.get(s_.name, "param") in _STRUCT}
+    return {s_.name for s_ in _all_syms(ob) if ob.piece.roles.get(s_.name, "param") in _STRUCT}
 
 
 def _all_syms(ob: Objective) -> set:
+    """The symbols of the integrand and of every network call's arguments."""
     syms = set(ob.integrand.free_symbols)
     for calls in ob.models.values():
         for call in calls:

@@ -82,7 +82,7 @@ class _Tex:
         return _number(n.value)
 
     def _Name(self, n: ast.Name) -> str:
-        if self.vocab is not None and n.id in self.names:
+        if n.id in self.names:  # empty without a vocabulary
             return self.names[n.id]
         if self.step != "t" and n.id in ("x", "t"):
             return f"{n.id}_{{{self.step}}}"  # x, t beside t_next: the current step's (Karras et al.'s x_cur, t_cur)

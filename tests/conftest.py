@@ -59,3 +59,11 @@ def rel_err(a: torch.Tensor, b: torch.Tensor) -> float:
 def times(sde, n: int = 50, lo: float | None = None) -> torch.Tensor:
     """n float64 times spread over [lo or eps, T]."""
     return torch.linspace(sde.eps if lo is None else lo, sde.T, n, dtype=torch.float64)
+
+
+def claim_verdicts(text: str, notation=None) -> list:
+    """The verdict names ``scoresde verify`` gives one formula (numeric check off), in the order of its equations."""
+    from scoresde.formulas import verify_claims
+    from scoresde.formulas.claims import ClaimSpec
+
+    return [v.verdict for _, v in verify_claims([ClaimSpec(name="c", text=text, notation=notation)], numeric=False)]

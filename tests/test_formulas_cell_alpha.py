@@ -3,15 +3,10 @@ Ch. 20; Prince 2023, Ch. 18; scoresde.formulas.cell_notation). Formulas written 
 from __future__ import annotations
 
 import pytest
+from conftest import claim_verdicts
 
-from scoresde.formulas import verify_claims
-from scoresde.formulas.claims import ClaimSpec
 
 DEF = r",\quad \alpha_t = \prod_{\tau=1}^{t}(1-\beta_\tau)"
-
-
-def verdicts(text: str) -> list:
-    return [v.verdict for _, v in verify_claims([ClaimSpec(name="c", text=text)], numeric=False)]
 
 
 @pytest.mark.parametrize("text, want", [
@@ -21,12 +16,12 @@ def verdicts(text: str) -> list:
     (r"\mathbf z_t = \alpha_t\,\mathbf x + \sqrt{1-\alpha_t}\,\boldsymbol\epsilon" + DEF, "inconsistent"),
 ])
 def test_alpha_defined_as_product(text, want):
-    vs = verdicts(text)
+    vs = claim_verdicts(text)
     assert vs[-1] == "exact"  # the definition itself, read as ᾱ_t
     assert vs[0] == want
 
 
 def test_product_over_a_greek_dummy():
     """∏_{τ=1}^{t}: the bound variable written as a command (\\tau) names the factors' subscript τ."""
-    assert verdicts(r"\bar\alpha_t = \prod_{\tau=1}^{t}(1-\beta_\tau)") == ["exact"]
-    assert verdicts(r"\bar\alpha_t = \prod_{\tau=1}^{t}(1-\beta_\tau)^2") != ["exact"]
+    assert claim_verdicts(r"\bar\alpha_t = \prod_{\tau=1}^{t}(1-\beta_\tau)") == ["exact"]
+    assert claim_verdicts(r"\bar\alpha_t = \prod_{\tau=1}^{t}(1-\beta_\tau)^2") != ["exact"]

@@ -5,16 +5,15 @@ The lines here are written for this test (other arrangements of the same code), 
 from __future__ import annotations
 
 import pytest
+from conftest import claim_verdicts
 
-from scoresde.formulas import verify_claims
-from scoresde.formulas.claims import ClaimSpec
 from scoresde.formulas.code_latex import code_to_latex
 from scoresde.formulas.code_vocab import VOCABS, pick_vocab
 
 
 def verdict(text: str) -> str:
-    (_, v), = verify_claims([ClaimSpec(name="c", text=text)], numeric=False)
-    return v.verdict
+    (v,) = claim_verdicts(text)  # one formula, one verdict
+    return v
 
 
 def test_pick_vocab_by_marks():

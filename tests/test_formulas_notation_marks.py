@@ -4,15 +4,13 @@ every reader (check._cell_notation). Formulas written for this test."""
 from __future__ import annotations
 
 import pytest
+from conftest import claim_verdicts
 
-from scoresde.formulas import verify_claims
 from scoresde.formulas.cell_notation import su_notation
-from scoresde.formulas.claims import ClaimSpec
 
 
-def verdict(text: str) -> str:
-    (_, v), *_ = verify_claims([ClaimSpec(name="c", text=text)], numeric=False)
-    return v.verdict
+def verdict(text: str, notation=None) -> str:
+    return claim_verdicts(text, notation)[0]
 
 
 HUTCH = r"\nabla\cdot\tilde{f}_\theta(x, t) = \mathbb{E}_{p(v)}\left[v^{%s}\,\nabla\tilde{f}_\theta(x, t)\,v\right]"

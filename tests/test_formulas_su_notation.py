@@ -4,14 +4,12 @@ carries a step index beside the states, or when a claim says ``notation: su``. F
 from __future__ import annotations
 
 import pytest
+from conftest import claim_verdicts
 
-from scoresde.formulas import verify_claims
-from scoresde.formulas.claims import ClaimSpec
 
 
 def verdict(text: str, notation=None) -> str:
-    (_, v), *_ = verify_claims([ClaimSpec(name="c", text=text, notation=notation)], numeric=False)
-    return v.verdict
+    return claim_verdicts(text, notation)[0]
 
 
 @pytest.mark.parametrize("text", [

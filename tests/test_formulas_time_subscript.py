@@ -3,14 +3,12 @@ f(x, t) and g(t) in continuous time (scoresde.formulas.canon.resolve). Formulas 
 from __future__ import annotations
 
 import pytest
-
-from scoresde.formulas import verify_claims
-from scoresde.formulas.claims import ClaimSpec
+from conftest import claim_verdicts
 
 
-def verdict(text: str) -> str:
-    (_, v), *_ = verify_claims([ClaimSpec(name="c", text=text)], numeric=False)
-    return v.verdict
+
+def verdict(text: str, notation=None) -> str:
+    return claim_verdicts(text, notation)[0]
 
 
 @pytest.mark.parametrize("text, want", [

@@ -269,6 +269,12 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
             # step on t_i as a chain step), and the formula is the reference it matches symbol for symbol
             mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.verdict}: {v.detail})")
             return mt
+    if v.verdict == "unparsed" and not v.detail.startswith("not judged") and target is None:
+        from .logsnr_schedule import judge_logsnr_schedule  # λ(t) = f(t): a schedule as its log-SNR
+
+        lv = judge_logsnr_schedule(eq)
+        if lv is not None:
+            return lv
     return v
 
 

@@ -153,6 +153,13 @@ def judge_weighting(text: str) -> Optional[Verdict]:
                 results.append((2, fam, f"{why} on the {fam} SDE: not a weighting λ(t) > 0", None))
     if not results:
         return None
+    if all(r_[0] == 2 and "not positive" in r_[2] for r_ in results):
+        from .logsnr_schedule import judge_logsnr_schedule  # a λ(t) in t alone that is not positive: a log-SNR
+
+        lv = judge_logsnr_schedule(text)  # (Kingma & Gao 2023 write the schedule as λ = f_λ(t))
+        if lv is not None:
+            lv.notes = ["read as a log-SNR schedule: as a weighting it is not positive"] + list(lv.notes or [])
+            return lv
     results.sort(key=lambda r_: r_[0])
     rank, fam, detail, name = results[0]
     same = [f for r_, f, _, n in results if r_ == rank and n == name]

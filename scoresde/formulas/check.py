@@ -216,6 +216,13 @@ _DENSITY = re.compile(r"\\mid|\\vert|\\mathcal\s*\{?\s*N|\\sim|(?<![A-Za-z\\])[p
 
 
 def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
+    from .chain_sides import check_middle_sides  # A = B = C: the middle sides are claims too
+
+    whole = _verify_whole(eq, target, hints, numeric, column)
+    return check_middle_sides(eq, whole, lambda q: _verify_whole(q, target, hints, numeric, column))
+
+
+def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
     if target is None and r"\mathbb" in eq:
         from .moment_expect import judge_expectation_moments  # de/dt = 𝔼[f(x, t)], dΣ/dt = 𝔼[…] (general SDE)
 

@@ -20,6 +20,22 @@ _DEF = re.compile(r"^\s*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\
 _TRY = ("vdm", "ddim")  # DDIM's α = ᾱ: also Bishop & Bishop 2024 (Ch. 20) and Prince 2023 (Ch. 18), α_t = ∏(1 − β_τ)
 
 
+_BARE_ALPHA = re.compile(r"\\alpha\s*_")
+_BARE_SIGMA = re.compile(r"\\sigma\s*_")
+_NOT_VDM = re.compile(r"\\(?:bar|overline|hat|tilde|widetilde|widehat)\s*\{?\s*\\alpha|\\beta|\\eta|\\bar|"
+                      r"[-+]\s*1\s*\}|_\s*\{?\s*\d|\\sigma\s*\(|\bs\s*\(|\\mathcal\s*\{?\s*N")
+
+
+def vdm_pair(eqs: List[str]) -> bool:
+    """A cell of several equations that writes α_t and σ_t and nothing of a discrete chain (no ᾱ, β, η, no index
+    t − 1, no EDM σ(t)): the pair (α_t, σ_t) of VDM / DPM-Solver / Salimans & Ho (Kingma et al. 2021, Eq. 1-2), read in
+    one notation for the whole cell (a cell is never half DDIM's α = ᾱ, half VDM's α = √ᾱ)."""
+    if len(eqs) < 2:
+        return False
+    joined = " ".join(eqs)
+    return bool(_BARE_ALPHA.search(joined) and _BARE_SIGMA.search(joined) and not _NOT_VDM.search(joined))
+
+
 def notation_from_definitions(eqs: List[str], hints: Dict[str, str], judge: Callable[[str, Dict[str, str]], str]
                               ) -> Tuple[Dict[str, str], Optional[str]]:
     """(hints for the cell, note): ``judge(eq, hints)`` gives a verdict name. Only when no notation is given, the

@@ -163,10 +163,12 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
 
 def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget):
     """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`)."""
-    from .cell_notation import notation_from_definitions, su_notation
+    from .cell_notation import notation_from_definitions, su_notation, vdm_pair
 
     if not hints.get("notation") and su_notation(eqs):
         return dict(hints, notation="su"), "notation inferred from β̄_t: Su's (ᾱ_t, β̄_t = √(1 − ᾱ_t²), canon.su_symbol)"
+    if not hints.get("notation") and vdm_pair(eqs):
+        return dict(hints, notation="vdm"), "notation inferred from the pair α_t, σ_t: VDM's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t))"
 
     def judge(eq: str, h) -> str:
         try:

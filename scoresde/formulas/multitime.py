@@ -38,7 +38,7 @@ def judge(text: str, hints=None) -> Optional[Verdict]:
     Without a ``notation`` hint a bare α is read as inferred (VDM's √ᾱ beside σ_t, DDIM's ᾱ otherwise); a verdict
     other than exact is then checked under the other reading too, and the better one is reported with the
     reading it needs (a formula is never called wrong for a notation the verifier guessed)."""
-    first = _safe(text, hints)
+    first = _full_log_snr(text, hints, _safe(text, hints))
     if (hints or {}).get("notation") in ("vdm", "ddim", "ddpm") or first is None or first.verdict == "exact":
         return first
     flat = text.replace(" ", "")
@@ -59,6 +59,20 @@ def judge(text: str, hints=None) -> Optional[Verdict]:
     alt, second = best
     second.notes.append(f"read in {alt.upper()} notation (α = {dict(vdm='√ᾱ', ddim='ᾱ', ddpm='1 − β')[alt]}); "
                         f"the inferred reading gives {first.verdict}")
+    return second
+
+
+def _full_log_snr(text: str, hints, first: Optional[Verdict]) -> Optional[Verdict]:
+    """λ is DPM-Solver's half log-SNR log(α/σ) (Lu et al. 2022a, Sec. 3.1) by default, but Salimans & Ho 2022 (Sec. 2)
+    and Kingma & Gao 2023 (Sec. 2) write λ_t = log(α_t²/σ_t²): a claim about λ that is wrong in the first convention
+    and an identity in the second is read in the second, and says so."""
+    if first is None or first.verdict != "inconsistent" or "lam_scale" in (hints or {}) or "\\lambda" not in text:
+        return first
+    second = _safe(text, dict(hints or {}, lam_scale=2))
+    if second is None or second.verdict != "exact":
+        return first
+    second.notes.append("λ read as the whole log-SNR log(α_t²/σ_t²) (Salimans & Ho 2022, Sec. 2; Kingma & Gao 2023, "
+                        "Sec. 2); as DPM-Solver's half log-SNR log(α_t/σ_t) it is " + first.verdict)
     return second
 
 

@@ -107,6 +107,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         ov.source, ov.location = source, location
         return [ov]
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
+    from .family_label import apply_family_label, label_family  # "sub-VP: p_0t(…) = …" claims that family
+
+    labelled = label_family(text)
+    text = text[labelled[2]:] if labelled else text
     text = normalize_latex(text)
     text, song_bar = song_bar_beta(text)
     text, strided = strided_indices(text)
@@ -158,6 +162,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
     if not clipped:
         _unclipped_cosine(out)
+    apply_family_label(out, labelled)
     return out
 
 

@@ -43,7 +43,7 @@ SKIP = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "
         "displaystyle", "textstyle", "limits", "nolimits", ",", ";", "!", ":", " ", "quad_inner", "mathrm_d"}
 SPACING = {",", ";", "!", ":", " ", ">"}
 #: names that may be applied to an argument list, like f(x, t) or beta(t)
-APPLICABLE = set("fgsxpqwmDFGhLUuvzeP") | {"β", "σ", "α", "ε", "μ", "λ", "Σ", "ψ", "φ", "τ", "ω", "θ", "γ", "κ"}
+APPLICABLE = set("fgsxpqwmDFGhLUuvzeP") | {"β", "σ", "α", "ε", "μ", "λ", "Σ", "ψ", "φ", "τ", "ω", "θ", "γ", "κ", "π"}
 
 
 @dataclass(frozen=True)

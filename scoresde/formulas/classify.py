@@ -344,7 +344,7 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
     has_t = any(p.atoms[s_].base == "t" and not p.atoms[s_].sub for s_ in rhs.free_symbols if s_ in p.atoms)
     if isinstance(lhs, sp.log) and isinstance(lhs.args[0], sp.Symbol) and lhs.args[0] in p.atoms:
         at = p.atoms[lhs.args[0]]
-        if at.base == "p" and at.sub in ("T",):
+        if at.base == "p" and at.sub in ("T",) or at.base == "π" and not at.sub:  # π: Song et al. 2021's prior
             return "logp_T", "function"
         if at.base == "p" and not at.sub and at.args is None and _zero_mean_gaussian(p, rhs):
             # log p = −(d/2) log(2πv) − ‖z‖²/(2v), a density named by no time: the zero-mean Gaussian is the prior's

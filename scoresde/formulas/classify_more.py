@@ -87,7 +87,7 @@ def read_prior(p: Parsed, lhs: sp.Expr, nrm: sp.Expr) -> Optional[List[Claim]]:
         if lat is None or lat.base not in ("p", "q", "π") or not lat.args or "|" in lat.args:
             return None
         var = p.atoms.get(y) if y in p.atoms else _var_atom(lat.args[0])
-        if not (_END_DENSITY.match(lat.sub.replace(" ", "")) or _at_end(var) or _at_end(_var_atom(lat.args[0]))
+        if not (lat.base == "π" or _END_DENSITY.match(lat.sub.replace(" ", "")) or _at_end(var) or _at_end(_var_atom(lat.args[0]))
                 or _latent_at_end(_var_atom(lat.args[0]))):
             # a Gaussian marginal of the state at another time, without what it is conditioned on: not a kernel
             raise NotUnderstood(f"{lat.name} = N(…): a marginal density that is not the prior and has no conditioning "

@@ -72,7 +72,7 @@ _TRANSPOSE = re.compile(r"\^\s*(?:\{\s*\\(?:intercal|(?:mathsf|mathrm)\s*(?:\{\s
 #: β clipped at 0.999: \min(X, 0.999), clip(X, 0.999), clip(X, 0, 0.999) (numpy.clip / torch.clamp argument order)
 _CLIP = re.compile(r"(?:\\min|(?:\\(?:text|mathrm|operatorname|textrm)\s*\{\s*)?(?:clip|clamp)\s*\}?)\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,"
                    + _SP + r"(?:0(?:\.0*)?\s*," + _SP + r")?0?\.99\d*" + _SP + r"(?:\\right|\\big|\\Big)?\s*\)")
-_LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])")
+_LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])(?!\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[xyz])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x))\s*(?:_\s*\{?\s*0\s*\}?|\(\s*0\s*\))"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
 #: macro table: (pattern, replacement), applied in order

@@ -168,6 +168,19 @@ class SymbolRules:
         args.append(_norm_script(cur))
         return [a for a in args if a != ""]
 
+    def _prior_density(self) -> bool:
+        """``\\pi(x)``, ``\\pi(\\mathbf{x}_T)``: the prior density π of Song et al. 2021 (Sec. 3.1: p_T ≈ π), a function
+        of a state, not the number π (which multiplies a time or a variance: 2πσ², cos(πt/2))."""
+        t1 = self.peek(1)
+        if t1 is None or t1.kind != "op" or t1.val != "(":
+            return False
+        k = 2
+        while self.peek(k) is not None and (self.peek(k).kind == "cmd" and self.peek(k).val in FONTS
+                                            or self.peek(k).kind == "op" and self.peek(k).val == "{"):
+            k += 1
+        first = self.peek(k)
+        return first is not None and first.kind == "let" and first.val in ("x", "z", "y")
+
     def symbol_atom(self) -> Optional[Atom]:
         """Read a (decorated) symbol name if one starts here; else leave the position alone."""
         t = self.peek()
@@ -196,6 +209,9 @@ class SymbolRules:
             if t.val in ("ell",):
                 self.i += 1
                 return Atom("l")
+            if t.val == "pi" and self._prior_density():
+                self.i += 1
+                return Atom("π")
             if t.val in DECORATIONS or t.val in FONTS or t.val in ("mathcal", "mathbb", "mathscr", "mathfrak"):
                 save = self.i
                 self.i += 1

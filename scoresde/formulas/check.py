@@ -35,7 +35,7 @@ from .compare import Match, _candidates
 from .conditioning import misconditioned, misconditioned_text, off_condition
 from .dispatch import _compare
 from .edm_reading import bind_direction, expand_signs
-from .em_updates import signed_step
+from .em_updates import signed_step, step_letter
 from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
@@ -118,6 +118,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
     song_bar += const_base
     text, em_notes = signed_step(text)  # Δx ← … Δt + … √|Δt| z; x ← x + Δx (em_updates.py)
+    text, h_notes = step_letter(text)  # x_{t−h} = x_t − h[…] + √h g z: h is the step Δt (em_updates.py)
+    em_notes += h_notes
     song_bar += em_notes
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import List, Tuple
 
-__all__ = ["signed_step"]
+__all__ = ["signed_step", "step_letter"]
 
 _X = r"(\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)"
 _INC = re.compile(r"^\s*\\Delta\s*" + _X + r"\s*=(?!=)\s*(?P<a>.+?)\s*$", re.S)
@@ -55,3 +55,20 @@ def signed_step(text: str) -> Tuple[str, List[str]]:
     elif _ABS_DT.search(body):
         body = _ABS_DT.sub(r"\\Delta t", body)
     return f"{x}_{{{lhs}}} = {x}_t + \\left({body}\\right)", notes
+
+
+#: x_{t − h}, \mathbf{x}_{t+h}, x(t + h): the state at a time offset by a one-letter step
+_OFFSET = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|(?<![A-Za-z\\])x)\s*(?:_\s*\{|\()\s*t\s*[-+]\s*"
+                     r"(?P<h>h|\\delta)\s*[})]")
+
+
+def step_letter(text: str) -> Tuple[str, List[str]]:
+    """A one-letter step in the time index of the state, x_{t−h} (Jolicoeur-Martineau et al. 2021, Alg. 1; Kloeden &
+    Platen 1992 write h for the step of Eq. 9.1.1), is the time step Δt > 0 of the registry's Euler–Maruyama steps:
+    written as Δt throughout the cell, and said so."""
+    m = _OFFSET.search(text)
+    if m is None or "\\Delta" in text:
+        return text, []
+    letter = m.group("h")
+    pat = re.escape(letter) + r"(?![A-Za-z])" if letter.startswith("\\") else r"(?<![A-Za-z\\])h(?![A-Za-z])"
+    return re.sub(pat, r"\\Delta t", text), [f"{letter} in the state's time index x_{{t±{letter}}} read as the time step Δt"]

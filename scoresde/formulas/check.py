@@ -40,7 +40,7 @@ from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
 from .literal import literal_verdict
-from .normalize import normalize_latex
+from .normalize import cjk_prose, normalize_latex
 from .parse import parse
 from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
 from .prereadings import song_bar_beta, strided_indices
@@ -102,6 +102,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
     ov = _objective_hook(text, target, budget)
     if ov is not None:
         ov.source, ov.location = source, location
@@ -137,6 +138,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget)
         defined += [inferred] if inferred else []
         for qi, (sign, eq) in enumerate(eqs):
+            if len(eqs) > 1 and _LONE_SYMBOL.match(eq):
+                continue  # "s 为引导系数", "where ε": a symbol named by the cell's words, nothing to check
             loc = location
             if len(alts) > 1:
                 loc += f" (alternative {ai + 1} of {len(alts)})"
@@ -166,6 +169,9 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         _unclipped_cosine(out)
     apply_family_label(out, labelled)
     return out
+
+
+_LONE_SYMBOL = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z]|\d+)(?:\s*_\s*(?:\{[^{}]*\}|\w))?(?:\s*\(\s*[a-z]\s*\))?\s*$")
 
 
 def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget):

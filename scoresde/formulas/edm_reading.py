@@ -211,6 +211,8 @@ def is_parameter_setting(p, lhs: sp.Expr, rhs: sp.Expr) -> bool:
     if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms or rhs.free_symbols or not rhs.is_number:
         return False
     at = p.atoms[lhs]
+    if at.base == "η" and not at.sub and at.args is None:
+        return True  # DDIM's η = 0 (DDIM) or 1 (DDPM's σ_t): a choice of sampler (Song, Meng & Ermon 2021, Eq. 16)
     return at.args is None and at.deco == "" and at.sup == "" and at.sub.replace(" ", "") in PARAM_SUBS
 
 

@@ -85,6 +85,10 @@ _MACROS = [
                 r"\s*\^\s*(?:\{\s*2\s*\}|2)"), r"\\|\g<v>\\|^2"),
     (re.compile(r"\\(?:mathbf|boldsymbol|bm|mathrm|mathit|mathsf|pmb|vb|textbf)\s*\{\s*(\d+(?:\.\d+)?)\s*\}"), r" \1 "),
     (re.compile(r"\\(?:ldots|cdots|dotsc|dotsb|dotsm|dotso|mathellipsis|hdots)(?![a-zA-Z])|(?:\\cdot\s*){3}|\.\.\."), r"\\dots "),
+    # plain TeX's {\cal N} / \cal{N} is \mathcal{N}; ⊙ (elementwise) scales a vector by a scalar here
+    (re.compile(r"\{\s*\\cal\s+([A-Z])\s*\}|\\cal\s*\{\s*([A-Z])\s*\}|\\cal\s+([A-Z])"),
+     lambda m: r"\mathcal{" + (m.group(1) or m.group(2) or m.group(3)) + "}"),
+    (re.compile(r"\\odot(?![a-zA-Z])"), r"\\cdot "),
 ]
 # written-out products and sums: α_1 α_2 ⋯ α_t is ∏_{s=1}^{t} α_s, β_1 + β_2 + … + β_t is Σ_{s=1}^{t} β_s
 _SYM = r"(?P<s1>\\[a-zA-Z]+(?:\s*\{\s*\\?[a-zA-Z]+\s*\})?|[a-zA-Z])"
@@ -248,10 +252,27 @@ def _same_variable(density: str, normal: str) -> bool:
     return norm(var) == norm(inner.split(";", 1)[0])
 
 
+_CJK = "\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+#: a remark in Chinese/Japanese prose, \text{（后验方差）}, (\text{其中}), \text{当}: a separator, not a factor
+_CJK_TEXT = re.compile(r"(?:\\[ ,;:]\s*)*[(（]?\s*\\(?:text|textrm|mbox|mathrm)\s*\{[^{}]*[" + _CJK + r"][^{}]*\}\s*[)）]?(?:\s*\\[ ,;:])*")
+#: the null condition of classifier-free guidance, ε_θ(x_t, ∅) (Ho & Salimans 2022, Sec. 3.2: ε_θ(z_λ) = ε_θ(z_λ, c = ∅))
+_NULL_COND = re.compile(r"\s*,\s*\\(?:varnothing|emptyset|O)(?![a-zA-Z])\s*(?=\\right\s*\)|\))")
+_FULL_WIDTH = str.maketrans({"，": ",", "；": ";", "。": " ", "（": "(", "）": ")", "、": ","})
+
+
+def cjk_prose(s: str) -> str:
+    """Chinese table cells (seed 002; Zhihu/CSDN notes) mix formulas with words in \\text{…} and full-width
+    punctuation: the words separate the formulas, the punctuation is ASCII's."""
+    if not re.search("[" + _CJK + "]", s):
+        return s
+    return _CJK_TEXT.sub(r" \\quad ", s).translate(_FULL_WIDTH)
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if looks_plain(text):
         text = code_to_latex(text) or text  # a cell written as Python code (code_latex.py)
+    text = _NULL_COND.sub("", cjk_prose(text))
     s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
     s = _PAREN_LABEL.sub(lambda m: m.group(1) + " ", s)
     s = _TRANSPOSE.sub(r"^{\\top}", s)  # ^{\mathsf{T}}, ^{\mathrm T}, ^\intercal: ^\top, before fonts are unwrapped

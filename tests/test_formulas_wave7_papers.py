@@ -58,3 +58,50 @@ def test_code_sigma_eta_with_prev_names():
     bad = "sigma_t = eta * ((1 - alpha_bar_t) / (1 - alpha_bar_prev)) ** 0.5 * (1 - alpha_bar_t / alpha_bar_prev) ** 0.5"
     assert _one(ok).verdict == "exact"
     assert _one(bad).verdict == "inconsistent"
+
+
+# --- a range in parentheses after a separator is where the formula holds (Song & Ermon 2019, Alg. 1)
+@pytest.mark.parametrize("tail", [r"\quad (k = 1, \ldots, K)", r"\qquad (1 \le k \le K)", r", \quad \left(k = 1, \dots, K\right)."])
+def test_parenthesised_range_is_dropped(tail):
+    # the ancestral step of Ho et al. 2020, Alg. 2, in k
+    base = (r"x_{k-1} = \frac{1}{\sqrt{\alpha_k}}\left(x_k - \frac{\beta_k}{\sqrt{1-\bar\alpha_k}}\epsilon_\theta(x_k, k)\right)"
+            r" + \sqrt{\beta_k}\, z ")
+    assert [v for v, _ in _verdicts(base + tail)] == ["exact"]
+    bad = base.replace(r"\sqrt{\alpha_k}}\left", r"\alpha_k}\left")
+    assert [v for v, _ in _verdicts(bad + tail)] == ["inconsistent"]
+
+
+def test_a_parenthesised_factor_is_not_a_range():
+    from scoresde.formulas.normalize import normalize_latex
+    assert "(1 - t)" in normalize_latex(r"y = x\,(1 - t)")
+    assert "k = 1" in normalize_latex(r"y = x \quad (k = 1)")  # no range: an equation, left to the readers
+
+
+# --- the decreasing geometric sequence is the increasing one read backwards: a valid alternative, not a mismatch
+# with another entry (Song & Ermon 2019 count σ_1 > … > σ_L; Song et al. 2021, App. C count upwards)
+def test_reversed_geometric_sequence_is_consistent():
+    v = _one(r"\sigma_i = \sigma_{\max}\left(\frac{\sigma_{\min}}{\sigma_{\max}}\right)^{\frac{i-1}{N-1}}")
+    assert v.verdict == "consistent", v.detail
+    v = _one(r"\sigma_i = \sigma_{\max}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{\frac{i-1}{N-1}}")
+    assert v.verdict == "inconsistent", v.detail
+
+
+# --- DDIM's family q_σ written with another letter (Bao et al. 2022 write q_λ with λ_n), and its variance
+_DDIM_FAMILY = (r"q_{@}(\mathbf{x}_{k-1} \mid \mathbf{x}_k, \mathbf{x}_0) = \mathcal{N}\left(\mathbf{x}_{k-1}; "
+                r"\sqrt{\bar\alpha_{k-1}}\mathbf{x}_0 + \sqrt{1 - \bar\alpha_{k-1} - @_k^2}\,"
+                r"\frac{\mathbf{x}_k - \sqrt{\bar\alpha_k}\mathbf{x}_0}{\sqrt{1 - \bar\alpha_k}}, VAR\,\mathbf{I}\right)")
+
+
+@pytest.mark.parametrize("letter", [r"\lambda", r"\gamma"])
+@pytest.mark.parametrize("var, verdict, terms", [("@_k^2", "exact", []), ("@_k", "inconsistent", ["variance"]),
+                                                 (r"\beta_k", "inconsistent", ["variance"])])
+def test_family_letter_is_the_ddim_parameter(letter, var, verdict, terms):
+    text = _DDIM_FAMILY.replace("VAR", var).replace("@", letter + " ")
+    assert _verdicts(text) == [(verdict, terms)]
+
+
+def test_ddim_step_without_its_noise_is_not_exact():
+    text = (r"x_{t-1} = \sqrt{\bar\alpha_{t-1}}\,\frac{x_t - \sqrt{1-\bar\alpha_t}\,\epsilon_\theta(x_t,t)}{\sqrt{\bar\alpha_t}}"
+            r" + \sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}\,\epsilon_\theta(x_t,t)")
+    assert _one(text).verdict == "inconsistent"
+    assert _one(text + r" + \sigma_t\,\boldsymbol{\xi}").verdict == "exact"

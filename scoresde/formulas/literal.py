@@ -164,10 +164,13 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
             if why:
                 best = ("consistent", f"{why}: {e.title} ({e.source}) expected {_show(re_)}, found {_show(rc)}", e)
                 continue
-        if same is False and best is None:
-            best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)
+        if same is False and (best is None or best[0] != "consistent"):
             alt = judge_alternative(rc, e, f"expected {_show(re_)}, found {_show(rc)}", entry_rhs=re_)
-            if alt is not None:  # another valid schedule of the same kind (admissible.py)
+            if best is None:
+                best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)
+                if alt is not None:  # another valid schedule of the same kind (admissible.py)
+                    best = (alt[0], alt[1], e)
+            elif alt is not None and alt[0] == "consistent":  # a valid variant of a later candidate beats a mismatch
                 best = (alt[0], alt[1], e)
     return best
 

@@ -57,6 +57,11 @@ _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mat
 _WHERE_DEF = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:where|with)\s*\}\s*"
                         r"(?=[A-Za-z]\s*(?:\\left\s*)?\(\s*[A-Za-z](?:\s*,\s*[A-Za-z])*\s*(?:\\right\s*)?\)\s*=)")
 _RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\[,;:!]\s*|~\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
+#: a range in parentheses after a separator (``\\quad (i = 1, …, L)``, ``\\qquad (1 \\le i \\le N)``, ``, (t \\in [0, T])``):
+#: where the formula holds (Song & Ermon 2019, Alg. 1; Karras et al. 2022, Eq. 5), not a factor of it
+_PAREN_RANGE_BODY = re.compile(r"^\s*(?:\\text\s*\{\s*(?:for|for all)\s*\}\s*)?(?:[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\dots[^=]*|\\in\s.*|\\in(?![a-zA-Z]).*)"
+                               r"|[^=]*(?:<|>|\\leq?|\\geq?|\\leqslant|\\geqslant)(?![a-zA-Z])[^=]*)\s*$")
+_RANGE_SEP = re.compile(r"(?:\\q?quad|\\[,;: ]|,|~)\s*$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
                      r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
 _DIFF = re.compile(r"\{\s*\\rm\s+d\s*\}|\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
@@ -248,6 +253,39 @@ def _same_variable(density: str, normal: str) -> bool:
     return norm(var) == norm(inner.split(";", 1)[0])
 
 
+_FAMILY = re.compile(r"^\s*q\s*_\s*(?:\{\s*\\(?P<a>[a-zA-Z]+)\s*\}|\\(?P<b>[a-zA-Z]+))\s*(?:\\left\s*|\\[bB]ig\s*)?\(")
+
+
+def _family_parameter(s: str) -> str:
+    """``q_λ(x_{n−1} | x_n, x_0) = N(…, λ_n² I)``: the letter that indexes a family of forward processes is its free
+    per-step parameter, DDIM's σ_n (Song et al. 2021a, Eq. 7 write q_σ; Bao et al. 2022, Analytic-DPM, Eq. 2 write
+    q_λ with λ_n): read as σ where the formula has no σ of its own."""
+    m = _FAMILY.match(s)
+    name = m and (m.group("a") or m.group("b"))
+    if not name or name in ("sigma", "theta", "phi", "psi") or r"\sigma" in s or not re.search(r"\\" + name + r"\s*_", s[m.end():]):
+        return s
+    return re.sub(r"\\" + name + r"(?![a-zA-Z])", r"\\sigma", s)
+
+
+def _paren_range(s: str) -> str:
+    """Drop a trailing range in parentheses (``_PAREN_RANGE_BODY``) that a separator sets apart from the formula."""
+    t = re.sub(r"[\s.,;]+$", "", s)
+    t = re.sub(r"\\right\s*\)$", ")", t)
+    if not t.endswith(")"):
+        return s
+    depth = 0
+    for j in range(len(t) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(t[j], 0)
+        if depth == 0:
+            break
+    else:
+        return s
+    head = re.sub(r"\\left\s*$", "", t[:j])
+    if not _PAREN_RANGE_BODY.match(t[j + 1:-1]) or not _RANGE_SEP.search(head):
+        return s
+    return head
+
+
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if looks_plain(text):
@@ -268,9 +306,10 @@ def normalize_latex(text: str) -> str:
     s = _WHERE_DEF.sub(r"\\quad ", s)  # "where f(t) = …": a definition the cell's formula uses (celldefs), kept
     s = _PROSE.sub("", s)
     s = _EQNUM.sub("", s)
-    s = _RANGE.sub("", s)
+    s = _RANGE.sub("", _paren_range(s))
     s = _ASSIGN.sub("=", s)
     s = _proportional_normal(s)
+    s = _family_parameter(s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
     s = params_after_semicolon(s)  # F(x; θ) is F_θ(x); Hyvärinen's ψ(x; θ) is s_θ(x) (param_notation.py)

@@ -8,12 +8,16 @@ from scoresde.formulas import verify_formula
 from scoresde.formulas.code_names import name_to_latex
 
 
+def _run(text, notation=None):
+    return verify_formula(text, None, hints={"notation": notation} if notation else None, numeric=False)
+
+
 def _verdicts(text, notation=None):
-    return [(v.verdict, list(v.terms)) for v in verify_formula(text, notation, numeric=False)]
+    return [(v.verdict, list(v.terms)) for v in _run(text, notation)]
 
 
 def _one(text, notation=None):
-    vs = verify_formula(text, notation, numeric=False)
+    vs = _run(text, notation)
     assert len(vs) == 1, [(v.verdict, v.detail) for v in vs]
     return vs[0]
 
@@ -105,3 +109,60 @@ def test_ddim_step_without_its_noise_is_not_exact():
             r" + \sqrt{1-\bar\alpha_{t-1}-\sigma_t^2}\,\epsilon_\theta(x_t,t)")
     assert _one(text).verdict == "inconsistent"
     assert _one(text + r" + \sigma_t\,\boldsymbol{\xi}").verdict == "exact"
+
+
+# --- objectives: a code loss in any names falls back to the general mean-of-squares reader; a kernel sample with
+# DDPM's per-step α_k is α for ᾱ (Ho et al. 2020, Sec. 2 vs Eq. 4); in DDIM's notation α is ᾱ (Song et al. 2021a, Eq. 5)
+@pytest.mark.parametrize("text, verdict", [
+    ("l = ((noise - unet(sqrt(alpha_bar[s]) * x0 + sqrt(1 - alpha_bar[s]) * noise, s)) ** 2).mean()", "exact"),
+    ("l = ((noise - unet(sqrt(alpha_bar[s]) * x0 + (1 - alpha_bar[s]) * noise, s)) ** 2).mean()", "inconsistent"),
+    ("l = ((noise - unet(sqrt(alpha[s]) * x0 + sqrt(1 - alpha[s]) * noise, s)) ** 2).mean()", "inconsistent"),
+])
+def test_code_loss_in_other_names(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+_KERNEL_LOSS = (r"\mathcal{J} = \mathbb{E}_{k, \mathbf{y}_0, \boldsymbol{\xi}}\left\|\boldsymbol{\xi} - "
+                r"\boldsymbol{\epsilon}_\theta\left(\sqrt{\alpha_k}\mathbf{y}_0 + \sqrt{1-\alpha_k}\boldsymbol{\xi}, k\right)\right\|^2")
+
+
+@pytest.mark.parametrize("notation, verdict", [(None, "inconsistent"), ("ddpm", "inconsistent"), ("ddim", "exact")])
+def test_per_step_alpha_in_a_kernel_sample(notation, verdict):
+    v = _one(_KERNEL_LOSS, notation)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]
+
+
+# --- EDM's preconditioning written without its argument is a function of σ (Karras et al. 2022, Eq. 7, Table 1);
+# the effective training target F_target (Eq. 8)
+@pytest.mark.parametrize("text, verdict", [
+    (r"c_{\text{in}} = \frac{1}{\sqrt{\sigma^2 + \sigma_{\text{data}}^2}}", "exact"),
+    (r"c_{\text{in}} = \frac{1}{\sigma^2 + \sigma_{\text{data}}^2}", "inconsistent"),
+    (r"c_\mathrm{noise} = \tfrac{1}{4}\ln\sigma", "exact"),
+    (r"c_\mathrm{noise} = \tfrac{1}{4}\sigma", "inconsistent"),
+])
+def test_precond_without_argument(text, verdict):
+    assert _one(text).verdict == verdict
+
+
+def test_precond_list_with_spacing_macros():
+    # the VE column of Table 1 as a list separated by \ and \quad
+    vs = _verdicts(r"c_{\mathrm{out}} = \sigma,\ c_{\mathrm{in}} = 1,\quad c_{\mathrm{noise}} = \log\left(\tfrac{1}{2}\sigma\right)")
+    assert [v for v, _ in vs] == ["exact", "exact", "exact"]
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"F_{\mathrm{target}} = \frac{y - c_{\mathrm{skip}}(\sigma)\,(y + n)}{c_{\mathrm{out}}(\sigma)}", "exact"),
+    (r"F_{\mathrm{target}} = \frac{y - c_{\mathrm{skip}}(\sigma)\,y}{c_{\mathrm{out}}(\sigma)}", "inconsistent"),
+    (r"F_{\mathrm{target}} = \frac{y - c_{\mathrm{out}}(\sigma)\,(y + n)}{c_{\mathrm{skip}}(\sigma)}", "inconsistent"),
+])
+def test_edm_effective_target(text, verdict):
+    assert _one(text).verdict == verdict
+
+
+def test_edm_scale_with_a_time_subscript():
+    # the VP column of Karras et al. 2022, Table 1, in ᾱ and with subscripts: σ_t and s_t
+    assert [v for v, _ in _verdicts(r"s_t = \sqrt{\bar\alpha_t}, \quad \sigma_t = \sqrt{1/\bar\alpha_t - 1}")] == ["exact", "exact"]
+    assert _verdicts(r"s_t = 1/\sqrt{\bar\alpha_t}") == [("inconsistent", ["rhs"])]

@@ -102,7 +102,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
-    ov = _objective_hook(text, target, budget)
+    ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
         return [ov]
@@ -177,9 +177,13 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
     return notation_from_definitions(eqs, hints, judge)
 
 
-def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
+def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation=None) -> Optional[Verdict]:
     """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
     from .objective_judge import judge_objective
+    from .objective_semantics import ddim_alpha_as_abar
+
+    if notation == "ddim":
+        text = ddim_alpha_as_abar(text)  # the objectives are read in DDPM's ᾱ
 
     try:
         with limited(budget):

@@ -26,7 +26,7 @@ from .sequences import valid_same_kind
 __all__ = ["lhs_key", "literal_verdict", "split_lhs"]
 
 _FONTS = re.compile(r"\\(?:mathrm|text|textrm|mathbf|boldsymbol|bm|operatorname|mathit|mathsf|rm|mathcal|mathbb)(?![a-zA-Z])")
-_SPACES = re.compile(r"\\(?:left|right|big|Big|bigl|bigr|,|;|!|:|quad|qquad)(?![a-zA-Z])|\s+")
+_SPACES = re.compile(r"\\(?:left|right|big|Big|bigl|bigr|quad|qquad)(?![a-zA-Z])|\\[,;!: ]|\s+")
 
 
 def split_lhs(text: str) -> Optional[Tuple[str, str]]:

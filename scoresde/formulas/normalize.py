@@ -253,6 +253,11 @@ def _same_variable(density: str, normal: str) -> bool:
     return norm(var) == norm(inner.split(";", 1)[0])
 
 
+#: EDM's preconditioning written without its argument (c_skip, c_{\\mathrm{out}}): a function of the noise level,
+#: c(σ) (Karras et al. 2022, Eq. 7 and Table 1)
+_PRECOND = re.compile(r"(c\s*_\s*(?:\{\s*\\(?:mathrm|text|textrm|rm|operatorname|mathit)\s*\{\s*(?:skip|out|in|noise)\s*\}\s*\}"
+                      r"|\{\s*(?:skip|out|in|noise)\s*\}"
+                      r"|\\(?:mathrm|text|textrm|operatorname)\s*\{\s*(?:skip|out|in|noise)\s*\}))(?!\s*(?:\\left\s*|\\[bB]igg?l?\s*)?\()")
 _FAMILY = re.compile(r"^\s*q\s*_\s*(?:\{\s*\\(?P<a>[a-zA-Z]+)\s*\}|\\(?P<b>[a-zA-Z]+))\s*(?:\\left\s*|\\[bB]ig\s*)?\(")
 
 
@@ -310,6 +315,8 @@ def normalize_latex(text: str) -> str:
     s = _ASSIGN.sub("=", s)
     s = _proportional_normal(s)
     s = _family_parameter(s)
+    if r"\sigma" in s:
+        s = _PRECOND.sub(r"\1(\\sigma)", s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
     s = params_after_semicolon(s)  # F(x; θ) is F_θ(x); Hyvärinen's ψ(x; θ) is s_θ(x) (param_notation.py)

@@ -166,3 +166,14 @@ def test_edm_scale_with_a_time_subscript():
     # the VP column of Karras et al. 2022, Table 1, in ᾱ and with subscripts: σ_t and s_t
     assert [v for v, _ in _verdicts(r"s_t = \sqrt{\bar\alpha_t}, \quad \sigma_t = \sqrt{1/\bar\alpha_t - 1}")] == ["exact", "exact"]
     assert _verdicts(r"s_t = 1/\sqrt{\bar\alpha_t}") == [("inconsistent", ["rhs"])]
+
+
+# --- DDIM's ODE in (x̄, σ) (Song, Meng & Ermon 2021, Eq. 14) in any bold font, and with d[σ²] = 2σ dσ
+@pytest.mark.parametrize("text, verdict", [
+    (r"d\bar{\boldsymbol{x}}(t) = \boldsymbol{\epsilon}_\theta^{(t)}\left(\frac{\bar{\boldsymbol{x}}(t)}{\sqrt{\sigma^2+1}}\right)d\sigma(t)", "exact"),
+    (r"d\bar{\bm{x}}(t) = \frac{1}{2\sigma}\boldsymbol{\epsilon}_\theta^{(t)}\left(\frac{\bar{\bm{x}}(t)}{\sqrt{\sigma^2+1}}\right)d\sigma^2(t)", "exact"),
+    (r"d\bar{\bm{x}}(t) = \boldsymbol{\epsilon}_\theta^{(t)}\left(\frac{\bar{\bm{x}}(t)}{\sqrt{\sigma^2+1}}\right)d\sigma^2(t)", "inconsistent"),
+    (r"d\bar{\boldsymbol{x}}(t) = \boldsymbol{\epsilon}_\theta^{(t)}\left(\frac{\bar{\boldsymbol{x}}(t)}{\sqrt{\sigma+1}}\right)d\sigma(t)", "inconsistent"),
+])
+def test_ddim_ode_in_sigma(text, verdict):
+    assert _one(text).verdict == verdict

@@ -177,3 +177,23 @@ def test_edm_scale_with_a_time_subscript():
 ])
 def test_ddim_ode_in_sigma(text, verdict):
     assert _one(text).verdict == verdict
+
+
+# --- the Fokker–Planck equation with a scalar diffusion (Song et al. 2021, App. D.1, Eq. 44 with G = g(t) I)
+@pytest.mark.parametrize("text, verdict", [
+    (r"\partial_t p_t(z) = -\nabla_z\cdot\big(p_t(z)\,f(z,t)\big) + \frac{g(t)^2}{2}\nabla_z^2 p_t(z)", "exact"),
+    (r"\frac{\partial}{\partial t}p(y, t) = -\nabla\cdot[f(y, t)\,p(y, t)] + \tfrac12 g(t)^2\,\nabla\cdot\nabla p(y, t)", "exact"),
+    (r"\partial_t p_t(z) = \nabla_z\cdot\big(p_t(z)\,f(z,t)\big) + \frac{g(t)^2}{2}\nabla_z^2 p_t(z)", "inconsistent"),
+    (r"\partial_t p_t(z) = -\nabla_z\cdot\big(p_t(z)\,f(z,t)\big) + \frac{g(t)}{2}\nabla_z^2 p_t(z)", "inconsistent"),
+])
+def test_fokker_planck(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    assert v.terms == ([] if verdict == "exact" else ["rhs"])
+
+
+def test_fokker_planck_reader_leaves_other_operators():
+    from scoresde.formulas.fokker_planck import judge_fokker_planck
+    # a gradient of p (not a Laplacian), or a divergence of something else than the drift flux: not this equation
+    assert judge_fokker_planck(r"\partial_t p_t(z) = -\nabla\cdot[f(z,t)p_t(z)] + \frac{g(t)^2}{2}\nabla p_t(z)") is None
+    assert judge_fokker_planck(r"\partial_t p_t(z) = -\nabla\cdot[g(t)^2 p_t(z)] + \frac{g(t)^2}{2}\Delta p_t(z)") is None

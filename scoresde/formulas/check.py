@@ -252,6 +252,12 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         sv = judge_sequence_relation(eq)
         if sv is not None:
             return sv
+    if v.verdict == "unparsed" and not v.detail.startswith("not judged") and r"\partial" in eq:
+        from .fokker_planck import judge_fokker_planck  # ∂p_t/∂t = −∇·[f p_t] + ½g²Δp_t
+
+        fv = judge_fokker_planck(eq)
+        if fv is not None:
+            return fv
     if v.verdict == "unparsed" and not v.detail.startswith("not judged") and r"\log" in eq:
         from .likelihood_reader import judge_likelihood  # one row of a cell (the objective hook saw the whole cell)
 

@@ -197,3 +197,22 @@ def test_fokker_planck_reader_leaves_other_operators():
     # a gradient of p (not a Laplacian), or a divergence of something else than the drift flux: not this equation
     assert judge_fokker_planck(r"\partial_t p_t(z) = -\nabla\cdot[f(z,t)p_t(z)] + \frac{g(t)^2}{2}\nabla p_t(z)") is None
     assert judge_fokker_planck(r"\partial_t p_t(z) = -\nabla\cdot[g(t)^2 p_t(z)] + \frac{g(t)^2}{2}\Delta p_t(z)") is None
+
+
+# --- Hyvärinen's implicit score matching in its vector and component forms (Hyvärinen 2005, Thm. 1; Song & Ermon
+# 2019, Eq. 1): only the ratio ½ of the squared norm to the divergence is fixed
+@pytest.mark.parametrize("text, verdict", [
+    (r"\mathcal{J}(\phi) = \mathbb{E}_{q(\mathbf{y})}\left[\nabla_{\mathbf{y}}\cdot\mathbf{s}_\phi(\mathbf{y}) + \tfrac{1}{2}\|\mathbf{s}_\phi(\mathbf{y})\|^2\right] + C", "exact"),
+    (r"\mathcal{J}(\phi) = \mathbb{E}_{q(\mathbf{y})}\left[2\,\mathrm{tr}(\nabla_{\mathbf{y}}\mathbf{s}_\phi(\mathbf{y})) + \|\mathbf{s}_\phi(\mathbf{y})\|_2^2\right]", "exact"),
+    (r"\mathcal{J}(\phi) = \mathbb{E}_{q(\mathbf{y})}\left[\nabla_{\mathbf{y}}\cdot\mathbf{s}_\phi(\mathbf{y}) + 2\|\mathbf{s}_\phi(\mathbf{y})\|^2\right]", "inconsistent"),
+    (r"L(w) = \int p(u) \sum_{j=1}^{d}\left[\partial_j \phi_j(u; w) + \frac{1}{2}\phi_j(u; w)^2\right] du", "exact"),
+    (r"L(w) = \int p(u) \sum_{j=1}^{d}\left[\partial_j \phi_j(u; w) + \frac{1}{4}\phi_j(u; w)^2\right] du", "inconsistent"),
+])
+def test_implicit_score_matching(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+def test_implicit_score_matching_needs_one_model():
+    from scoresde.formulas.implicit_sm import judge_implicit_sm
+    assert judge_implicit_sm(r"\mathbb{E}\left[\nabla\cdot s_\phi(y) + \frac12\|s_\theta(y)\|^2\right]") is None

@@ -216,3 +216,9 @@ def test_implicit_score_matching(text, verdict):
 def test_implicit_score_matching_needs_one_model():
     from scoresde.formulas.implicit_sm import judge_implicit_sm
     assert judge_implicit_sm(r"\mathbb{E}\left[\nabla\cdot s_\phi(y) + \frac12\|s_\theta(y)\|^2\right]") is None
+
+
+def test_drift_coefficient_of_a_step_is_named_drift():
+    # the reverse Euler–Maruyama step (Song et al. 2021, Eq. 6) with the sign of f flipped: the drift is what is wrong
+    v = _one(r"\mathbf{x}(t-\Delta t) = \mathbf{x}(t) + \left[\mathbf{f}(\mathbf{x}(t),t) + g(t)^2\mathbf{s}_{\theta}(\mathbf{x}(t),t)\right]\Delta t + g(t)\sqrt{\Delta t}\,\mathbf{z}")
+    assert v.verdict == "inconsistent" and v.terms == ["drift"], (v.verdict, v.terms)

@@ -39,6 +39,8 @@ def term_of_basis(k, cl: Claim) -> str:
     """The vocabulary name of a mean coefficient's basis (the score is named mean.eps when the claim uses ε_θ)."""
     if k == C.s and cl.uses_eps:
         return "mean.eps"
+    if k == C.FX:
+        return "drift"  # f(x, t) in a discretised SDE step: the drift a user points at
     return _TERM_OF_BASIS.get(k, "mean.other")
 
 

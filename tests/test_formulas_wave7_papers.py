@@ -222,3 +222,13 @@ def test_drift_coefficient_of_a_step_is_named_drift():
     # the reverse Euler–Maruyama step (Song et al. 2021, Eq. 6) with the sign of f flipped: the drift is what is wrong
     v = _one(r"\mathbf{x}(t-\Delta t) = \mathbf{x}(t) + \left[\mathbf{f}(\mathbf{x}(t),t) + g(t)^2\mathbf{s}_{\theta}(\mathbf{x}(t),t)\right]\Delta t + g(t)\sqrt{\Delta t}\,\mathbf{z}")
     assert v.verdict == "inconsistent" and v.terms == ["drift"], (v.verdict, v.terms)
+
+
+# --- the mean over the noise levels, 1/N Σ_{j=1}^N (Song & Ermon 2019, Eq. 6): its count is a constant factor
+@pytest.mark.parametrize("weight, verdict", [(r"\sigma_j^2", "exact"), (r"\sigma_j", "consistent")])
+def test_mean_over_noise_levels(weight, verdict):
+    text = (r"\ell(\theta) = \frac{1}{N}\sum_{j=1}^{N} " + weight + r"\,\mathbb{E}_{q(\mathbf{y})}\mathbb{E}_{\tilde{\mathbf{y}}\sim"
+            r"\mathcal{N}(\mathbf{y},\sigma_j^2 I)}\left[\left\|\mathbf{s}_\theta(\tilde{\mathbf{y}},\sigma_j) + "
+            r"\frac{\tilde{\mathbf{y}}-\mathbf{y}}{\sigma_j^2}\right\|_2^2\right]")
+    assert _one(text).verdict == verdict
+    assert _one(text.replace(r"{\sigma_j^2}\right\|", r"{\sigma_j}\right\|")).verdict == "inconsistent"

@@ -256,6 +256,9 @@ def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp
             dm["data"] = b**2 / a  # x̂_0 = (x_t + b² s)/a (Tweedie)
     # a sum over the noise levels Σ_{i=1}^L is L times the expectation over a uniform level: a constant factor
     levels = {s_: sp.Integer(1) for s_ in ob.weight.free_symbols if s_.name.startswith("Σ[")}
+    # and its count (1/L Σ_{i=1}^L: the mean over the levels, Song & Ermon 2019, Eq. 6) is a constant factor too
+    counts = {s_.name.rstrip("]").split(";")[-1] for s_ in levels}
+    levels.update({s_: sp.Integer(1) for s_ in ob.weight.free_symbols if s_.name in counts})
     w_model = sp.simplify(ob.weight.xreplace(levels) * c**2)
     w_score = sp.simplify(w_model * dm.get(kind, 1) ** 2)
     rng = random.Random(77)

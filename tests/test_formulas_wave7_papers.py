@@ -232,3 +232,15 @@ def test_mean_over_noise_levels(weight, verdict):
             r"\frac{\tilde{\mathbf{y}}-\mathbf{y}}{\sigma_j^2}\right\|_2^2\right]")
     assert _one(text).verdict == verdict
     assert _one(text.replace(r"{\sigma_j^2}\right\|", r"{\sigma_j}\right\|")).verdict == "inconsistent"
+
+
+# --- x̂_0 defined in one row and used by the update of the next (DDIM, Eq. 12 written in two rows)
+_TWO_ROWS = (r"\begin{aligned} \hat{\mathbf{x}}_0 &= \frac{\mathbf{x}_k - \sqrt{1-\bar\alpha_k}\,\boldsymbol\epsilon_\theta(\mathbf{x}_k, k)}"
+             r"{\sqrt{\bar\alpha_k}} \\ \mathbf{x}_{k-1} &= \sqrt{\bar\alpha_{k-1}}\,\hat{\mathbf{x}}_0 + \sqrt{1-\bar\alpha_{k-1}-SIG}\,"
+             r"\boldsymbol\epsilon_\theta(\mathbf{x}_k, k) + \sigma_k\boldsymbol\xi \end{aligned}")
+
+
+@pytest.mark.parametrize("sig, verdict, terms", [(r"\sigma_k^2", "exact", []), (r"\sigma_k", "inconsistent", ["mean.eps"])])
+def test_x0_row_substituted_into_the_update(sig, verdict, terms):
+    got = _verdicts(_TWO_ROWS.replace("SIG", sig))
+    assert got[0] == ("exact", []) and got[-1] == (verdict, terms), got

@@ -45,4 +45,7 @@ def narrow_candidates(cl, cands: List) -> List:
         model = [e for e in cands if not (e.kind == "step" and e.lhs == "x_cur" and C.s not in e.mean and C.e not in e.mean
                                           and C.x0 not in e.mean)]
         cands = model or cands
+    if cl.kind == "step" and C.e in cl.mean:
+        # DDIM's σ_t written in the update's mean (√(1 − ᾱ_{t−1} − σ_t²) ε_θ, Eq. 12): a member of that family
+        cands = [e for e in cands if e.free and _in_mean(e.free[0], cl.mean)] or cands
     return cands

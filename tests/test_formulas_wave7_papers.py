@@ -244,3 +244,14 @@ _TWO_ROWS = (r"\begin{aligned} \hat{\mathbf{x}}_0 &= \frac{\mathbf{x}_k - \sqrt{
 def test_x0_row_substituted_into_the_update(sig, verdict, terms):
     got = _verdicts(_TWO_ROWS.replace("SIG", sig))
     assert got[0] == ("exact", []) and got[-1] == (verdict, terms), got
+
+
+# --- a normalising constant inside ∇ log vanishes (Dhariwal & Nichol 2021, Sec. 4.2)
+@pytest.mark.parametrize("inside, verdict", [
+    (r"\frac{1}{Z_\gamma}\,p_\phi(c|\mathbf{x}_t)^{\gamma}", "exact"),
+    (r"Z^{-1}\,p_\phi(c|\mathbf{x}_t)^{\gamma}", "exact"),
+    (r"\frac{1}{Z}\,p_\phi(c|\mathbf{x}_t)", "inconsistent"),
+])
+def test_normalising_constant_inside_grad_log(inside, verdict):
+    text = (r"\gamma\,\nabla_{\mathbf{x}_t}\log p_\phi(c|\mathbf{x}_t) = \nabla_{\mathbf{x}_t}\log\left[" + inside + r"\right]")
+    assert _one(text).verdict == verdict

@@ -40,7 +40,7 @@ from .param_notation import params_after_semicolon
 from .parse_partial import partial_log_as_gradient
 from .tokens import looks_plain
 
-__all__ = ["normalize_latex"]
+__all__ = ["normalize_latex", "grad_log_z"]
 
 _ENV = re.compile(r"\\(?:begin|end)\{(?:equation|align|aligned|alignat|gather|gathered|split|eqnarray|multline|array)\*?\}(?:\{[^{}]*\})?")
 _DROP_ARG = re.compile(r"\\(?:tag\*?|label)\s*\{[^{}]*\}")
@@ -258,6 +258,29 @@ def _same_variable(density: str, normal: str) -> bool:
 _PRECOND = re.compile(r"(c\s*_\s*(?:\{\s*\\(?:mathrm|text|textrm|rm|operatorname|mathit)\s*\{\s*(?:skip|out|in|noise)\s*\}\s*\}"
                       r"|\{\s*(?:skip|out|in|noise)\s*\}"
                       r"|\\(?:mathrm|text|textrm|operatorname)\s*\{\s*(?:skip|out|in|noise)\s*\}))(?!\s*(?:\\left\s*|\\[bB]igg?l?\s*)?\()")
+#: ∇_x log[(1/Z) X]: a normalising constant Z (no x in it) inside a log adds −log Z, whose gradient vanishes
+#: (Dhariwal & Nichol 2021, Sec. 4.2: s ∇log p(y|x) = ∇log[p(y|x)^s / Z]): the gradient of log X
+_GRAD_LOG_Z = re.compile(r"(\\nabla\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[a-zA-Z]+))?\s*\\log\s*(?:\\left\s*|\\[bB]igg?l?\s*)?[\[(]\s*)"
+                         r"(?:\\[tdc]?frac\s*\{\s*1\s*\}\s*\{\s*Z\s*(?:_\s*(?:\{[^{}]*\}|[a-zA-Z0-9]|\\[a-zA-Z]+))?\s*\}|Z\s*\^\s*\{\s*-\s*1\s*\})"
+                         r"(?:\s|\\[,;: ]|\\cdot)*")
+def grad_log_z(s: str) -> str:
+    """``_GRAD_LOG_Z``: the constant and the brackets around what is left go (∇_x log X)."""
+    m = _GRAD_LOG_Z.search(s)
+    if m is None:
+        return s
+    opened = m.group(1).rstrip()
+    close = {"[": "]", "(": ")"}[opened[-1]]
+    depth, j = 1, m.end()
+    while j < len(s) and depth:
+        depth += {opened[-1]: 1, close: -1}.get(s[j], 0)
+        j += 1
+    if depth:
+        return s
+    inner = re.sub(r"\\right\s*$|\\[bB]igg?r?\s*$", "", s[m.end():j - 1].rstrip())
+    head = re.sub(r"(?:\\left|\\[bB]igg?l?)?\s*[\[(]\s*$", "", opened)
+    return s[:m.start()] + head + " " + inner + s[j:]
+
+
 _FAMILY = re.compile(r"^\s*q\s*_\s*(?:\{\s*\\(?P<a>[a-zA-Z]+)\s*\}|\\(?P<b>[a-zA-Z]+))\s*(?:\\left\s*|\\[bB]ig\s*)?\(")
 
 
@@ -315,6 +338,7 @@ def normalize_latex(text: str) -> str:
     s = _ASSIGN.sub("=", s)
     s = _proportional_normal(s)
     s = _family_parameter(s)
+    s = grad_log_z(s)
     if r"\sigma" in s:
         s = _PRECOND.sub(r"\1(\\sigma)", s)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)

@@ -255,3 +255,10 @@ def test_x0_row_substituted_into_the_update(sig, verdict, terms):
 def test_normalising_constant_inside_grad_log(inside, verdict):
     text = (r"\gamma\,\nabla_{\mathbf{x}_t}\log p_\phi(c|\mathbf{x}_t) = \nabla_{\mathbf{x}_t}\log\left[" + inside + r"\right]")
     assert _one(text).verdict == verdict
+
+
+# --- Prince 2023's normal distribution Norm_v[m, C] is N(v; m, C) (Understanding Deep Learning, Sec. 5.3)
+@pytest.mark.parametrize("var, verdict", [(r"(1-\bar\alpha_k)", "exact"), (r"(1-\bar\alpha_k)^2", "inconsistent")])
+def test_prince_norm_notation(var, verdict):
+    text = r"q(\mathbf{x}_k|\mathbf{x}_0) = \mathrm{Norm}_{\mathbf{x}_k}\left[\sqrt{\bar\alpha_k}\,\mathbf{x}_0, " + var + r"\mathbf{I}\right]"
+    assert _one(text).verdict == verdict

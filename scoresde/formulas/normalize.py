@@ -295,6 +295,36 @@ def _family_parameter(s: str) -> str:
     return re.sub(r"\\" + name + r"(?![a-zA-Z])", r"\\sigma", s)
 
 
+_NORM_DIST = re.compile(r"\\(?:mathrm|operatorname|text|textrm)\s*\{\s*Norm\s*\}\s*_\s*")
+
+
+def _prince_normal(s: str) -> str:
+    """``\\mathrm{Norm}_{v}[m, C]``, Prince 2023's normal distribution in v (Understanding Deep Learning, Sec. 5.3 and
+    ch. 18), is ``\\mathcal{N}(v; m, C)``."""
+    for _ in range(8):
+        m = _NORM_DIST.search(s)
+        if m is None:
+            return s
+        g = _group(s, m.end())
+        if g is None:
+            return s
+        var = s[g[0]:g[1]]
+        var = var[1:-1] if var.startswith("{") else var
+        j = g[1]
+        mo = re.compile(r"\s*(?:\\left\s*|\\[bB]igg?l?\s*)?\[").match(s, j)
+        if mo is None:
+            return s
+        depth, k = 1, mo.end()
+        while k < len(s) and depth:
+            depth += {"[": 1, "]": -1}.get(s[k], 0)
+            k += 1
+        if depth:
+            return s
+        inner = re.sub(r"\\right\s*$|\\[bB]igg?r?\s*$", "", s[mo.end():k - 1].rstrip())
+        s = s[:m.start()] + r"\mathcal{N}\left(" + var + "; " + inner + r"\right)" + s[k:]
+    return s
+
+
 def _paren_range(s: str) -> str:
     """Drop a trailing range in parentheses (``_PAREN_RANGE_BODY``) that a separator sets apart from the formula."""
     t = re.sub(r"[\s.,;]+$", "", s)
@@ -338,6 +368,7 @@ def normalize_latex(text: str) -> str:
     s = _ASSIGN.sub("=", s)
     s = _proportional_normal(s)
     s = _family_parameter(s)
+    s = _prince_normal(s)
     s = grad_log_z(s)
     if r"\sigma" in s:
         s = _PRECOND.sub(r"\1(\\sigma)", s)

@@ -26,7 +26,7 @@ import sympy as sp
 
 from .objective_reader import ObjectiveError, Piece, read_piece
 from .objective_text import clean, matching, split_top
-from .normalize import grad_log_z
+from .paper_notation import grad_log_z
 from .guidance_weight import KAPPA, code_names, guided_lhs, judge_kappa
 from .verdict import Verdict
 

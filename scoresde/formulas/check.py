@@ -27,6 +27,7 @@ from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .cell_pairs import kernel_of_its_sde
+from .celldefs_x0 import with_x0_defined
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -103,7 +104,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
-    ov = _objective_hook(text, target, budget)
+    ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
         return [ov]
@@ -148,6 +149,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             try:
                 with limited(budget):
                     v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
+                    if v.verdict == "unparsed" and "without any state" in v.detail and (
+                            x0_eq := with_x0_defined(eq, [e2 for _, e2 in eqs])):
+                        v = _verify_one(x0_eq, target, hints, numeric, column)  # x̂_0 of the cell's other row (celldefs_x0)
+                        v.notes.append("x̂_0 as the cell defines it, substituted into this update")
                     v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue
@@ -192,9 +197,13 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
     return notation_from_definitions(eqs, hints, judge)
 
 
-def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
+def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation=None) -> Optional[Verdict]:
     """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
     from .objective_judge import judge_objective
+    from .objective_semantics import ddim_alpha_as_abar
+
+    if notation == "ddim":
+        text = ddim_alpha_as_abar(text)  # the objectives are read in DDPM's ᾱ
 
     try:
         with limited(budget):
@@ -270,6 +279,12 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         sv = judge_sequence_relation(eq)
         if sv is not None:
             return sv
+    if v.verdict == "unparsed" and not v.detail.startswith("not judged") and r"\partial" in eq:
+        from .fokker_planck import judge_fokker_planck  # ∂p_t/∂t = −∇·[f p_t] + ½g²Δp_t
+
+        fv = judge_fokker_planck(eq)
+        if fv is not None:
+            return fv
     if v.verdict == "unparsed" and not v.detail.startswith("not judged") and r"\log" in eq:
         from .likelihood_reader import judge_likelihood  # one row of a cell (the objective hook saw the whole cell)
 

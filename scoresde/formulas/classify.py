@@ -379,6 +379,8 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
         return "sigma(t)", "function"
     if at.base == "s" and at.args == ("t",):
         return "s(t)", "function"
+    if at.base == "s" and at.sub == "t" and not at.args and not at.deco and rsyms and rsyms <= {"α", "β", "σ", "γ", "λ"}:
+        return "s(t)", "function"  # s_t = √ᾱ_t beside σ_t: EDM's scale s(t) written as σ_t is (Karras et al. 2022, Eq. 4)
     if at.base == "ε" and (not at.sub or C.C_IDX_ANY.match(at.sub)) and at.args is None and "norm" in rsyms:
         return "eps_snr", "discrete"
     if at.base in ("ε", "s", "score", "v", "x", "X") or (at.base == "x" and at.deco == "hat") or is_denoiser(at):

@@ -247,6 +247,12 @@ def code_to_latex(text: str) -> Optional[str]:
         for old_, new_ in (("eps", "eps_theta"), ("epsilon", "eps_theta"), ("noise", "z")):
             mod = _Rename(old_, new_).visit(mod)
         stmts = mod.body
+    elif used & {"eps", "epsilon"} and _sampler_step(stmts, used):
+        # a step to the previous sample from the current one, with no fresh draw and no data x_0: a sampler knows
+        # only the prediction (ermongroup/ddim's et = model(xt, t); guided-diffusion's ddim_sample eps), ε_θ
+        for old_ in ("eps", "epsilon"):
+            mod = _Rename(old_, "eps_theta").visit(mod)
+        stmts = mod.body
     step = "i" if re.search(r"\b(?:t|sigma)_(?:next|cur)\b", src) else "t"  # times as variables: steps count in i
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
     names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
@@ -380,6 +386,15 @@ class _Inline(ast.NodeTransformer):
         if node.id in self.env:
             return ast.parse(ast.unparse(self.env[node.id]), mode="eval").body
         return node
+
+
+_PREV = {"x_prev", "x_tm1", "prev_sample", "x_next", "xt_next", "x_t_prev"}
+
+
+def _sampler_step(stmts, used) -> bool:
+    """The cell assigns a previous (next) sample from the current state x, and uses no data x_0."""
+    outs = {t.id for s_ in stmts if isinstance(s_, ast.Assign) for t in s_.targets if isinstance(t, ast.Name)}
+    return bool(outs & _PREV) and bool(used & {"x", "x_t", "xt", "sample"}) and not used & {"x0", "x_0", "x_start"}
 
 
 class _Rename(ast.NodeTransformer):

@@ -39,6 +39,8 @@ def term_of_basis(k, cl: Claim) -> str:
     """The vocabulary name of a mean coefficient's basis (the score is named mean.eps when the claim uses ε_θ)."""
     if k == C.s and cl.uses_eps:
         return "mean.eps"
+    if k == C.FX:
+        return "drift"  # f(x, t) in a discretised SDE step: the drift a user points at
     return _TERM_OF_BASIS.get(k, "mean.other")
 
 
@@ -218,7 +220,13 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
     # variance and free parameters
     evar_opts = e.var
     free_sub = {}
-    if e.free and cl.var is not None:
+    if e.free and any(e.free[0] in getattr(c_, "free_symbols", ()) for c_ in cmean.values()):
+        # named by the claim (DDIM's Eq. 7 mean): its variance must be σ_k², and a step without it lacks its noise
+        if cl.var is None and e.var is not None and any(v_ != 0 for v_ in e.var) and e.lhs in ("x_prev", "x_cur", "x"):
+            return Match(e, "inconsistent", "the noise term σ_k z is missing (σ_k is written in the mean)", mismatches=5,
+                         terms=["variance"])
+        notes.append("σ_k as written in the mean")
+    elif e.free and cl.var is not None:
         free_sub = {e.free[0]: sp.sqrt(cl.var)}
         notes.append(f"σ_k read off the noise term: σ_k² = {_disp(cl.var, cl)}")
     elif e.free and cl.var is None and e.var is not None:

@@ -26,6 +26,7 @@ import sympy as sp
 
 from .objective_reader import ObjectiveError, Piece, read_piece
 from .objective_text import clean, matching, split_top
+from .paper_notation import grad_log_z
 from .guidance_weight import KAPPA, code_names, guided_lhs, judge_kappa
 from .verdict import Verdict
 
@@ -204,7 +205,7 @@ def judge_guidance(text: str) -> Optional[Verdict]:
         return None
     if re.search(r"(?:\\mathrm\{d\}|(?<![a-zA-Z\\])d)\s*(?:t\b|\\bar|w\b)", text):
         return None  # an SDE: read by the usual reader (guided reverse SDEs are registry entries)
-    s = _expand_log_product(clean(text))
+    s = _expand_log_product(clean(grad_log_z(text)))  # ∇log[(1/Z) X] = ∇log X (normalize.py)
     if s is None:
         return None
     # pseudocode "x ← sample from N(…)" (Dhariwal & Nichol 2021, Alg. 1 is written in words) is x ∼ N(…)

@@ -121,6 +121,29 @@ def _drift(name: str) -> str:
     return re.sub(r"\(.*\)\]$", "]", name.split("[", 1)[1])
 
 
+#: a density with a time subscript (p_0, p_T, p_t, p_{0t}): the marginals of a diffusion (Song et al. 2021, Sec. 2)
+_MARGINAL = re.compile(r"\\log\s*p\s*_")
+
+
+def _sde_drift_slip(div_name: str, density: str) -> bool:
+    """Whether the field whose divergence is taken is the forward SDE's drift f(x, t) in a diffusion's likelihood.
+
+    In Song et al. 2021's notation (Eq. 5, the registry's vocabulary) f(x, t) is the drift of dx = f dt + g dw, whose
+    marginals p_t change by the diffusion too (the Fokker–Planck equation); the change of variables of Eq. 39 holds for
+    the probability-flow ODE's drift f̃ = f − ½g²∇log p_t (Eq. 13). A plain f applied to the state x, in a formula whose
+    densities are the time-indexed marginals p_0, p_T, is therefore that slip. Chen et al. 2018 (Thm. 1, Eq. 4) write
+    the ODE's own field f with z and an unindexed p(z(t)): left as written."""
+    return _drift(div_name) == "f]" and div_name.startswith("div[f(x") and bool(_MARGINAL.search(density))
+
+
+def _slip_verdict(text: str, claim: str, target: str, src: str) -> Verdict:
+    v = Verdict(text, "inconsistent", "f(x, t) is the SDE's drift (Song et al. 2021, Eq. 5); the change of variables "
+                f"holds for the probability-flow ODE's drift f̃ = f − ½g²∇log p_t (Eq. 13) ({src})", claim=claim,
+                target=target, terms=["rhs"])
+    v.reading, v.reading_verdict = "f read as the probability-flow drift f̃", "exact"
+    return v
+
+
 def _holder(pc: Piece, name: str) -> str:
     key = f"ph{len(pc.holders)}"
     pc.holders[key] = pc.sym(name, "target")
@@ -148,6 +171,8 @@ def judge_likelihood(text: str) -> Optional[Verdict]:
                 return None
             k = sp.simplify(rhs / divs[0])
             claim = "instantaneous change of variables d log p/dt"
+            if k == -1 and _sde_drift_slip(divs[0].name, sides[0]):
+                return _slip_verdict(text, claim, "likelihood.instantaneous", SOURCE_CHEN)
             if k == -1:
                 return Verdict(text, "exact", f"d log p(x(t))/dt = −∇·f = −tr(∂f/∂x) ({SOURCE_CHEN})", claim=claim,
                                target="likelihood.instantaneous")
@@ -224,6 +249,8 @@ def _integrated(text: str, sides, pc: Piece) -> Optional[Verdict]:
         return None
     claim = "log-likelihood by the integrated change of variables"
     src = "Chen et al. 2018 (Neural ODEs), Eq. 4; Song et al. 2021, Eq. 39"
+    if c == want and _sde_drift_slip(divs[0].name, sides[0] + " " + head):
+        return _slip_verdict(text, claim, "likelihood.change_of_variables", src)
     if c == want:
         return Verdict(text, "exact", f"log p(x({a})) = log p(x({b})) {'+' if want > 0 else '−'} ∫_{lo}^{hi} ∇·f dt ({src})",
                        claim=claim, target="likelihood.change_of_variables")

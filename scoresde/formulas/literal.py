@@ -26,7 +26,7 @@ from .sequences import valid_same_kind
 __all__ = ["lhs_key", "literal_verdict", "split_lhs"]
 
 _FONTS = re.compile(r"\\(?:mathrm|text|textrm|mathbf|boldsymbol|bm|operatorname|mathit|mathsf|rm|mathcal|mathbb)(?![a-zA-Z])")
-_SPACES = re.compile(r"\\(?:left|right|big|Big|bigl|bigr|,|;|!|:|quad|qquad)(?![a-zA-Z])|\s+")
+_SPACES = re.compile(r"\\(?:left|right|big|Big|bigl|bigr|quad|qquad)(?![a-zA-Z])|\\[,;!: ]|\s+")
 
 
 def split_lhs(text: str) -> Optional[Tuple[str, str]]:
@@ -164,10 +164,13 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
             if why:
                 best = ("consistent", f"{why}: {e.title} ({e.source}) expected {_show(re_)}, found {_show(rc)}", e)
                 continue
-        if same is False and best is None:
-            best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)
+        if same is False and (best is None or best[0] != "consistent"):
             alt = judge_alternative(rc, e, f"expected {_show(re_)}, found {_show(rc)}", entry_rhs=re_)
-            if alt is not None:  # another valid schedule of the same kind (admissible.py)
+            if best is None:
+                best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)
+                if alt is not None:  # another valid schedule of the same kind (admissible.py)
+                    best = (alt[0], alt[1], e)
+            elif alt is not None and alt[0] == "consistent":  # a valid variant of a later candidate beats a mismatch
                 best = (alt[0], alt[1], e)
     return best
 

@@ -97,14 +97,17 @@ def _index_form(text: str) -> str:
     return _CONCRETE.sub(rep, text)
 
 
-_XBAR = r"\\bar\s*\{\s*(?:\\mathbf\s*\{\s*x\s*\}|x)\s*\}\s*\(\s*t\s*\)"
-_DDIM_ODE = re.compile(r"^\s*d\s*" + _XBAR + r"\s*=\s*(?P<rhs>.*?)\s*d\s*\\sigma\s*\(\s*t\s*\)\s*$")
+_XBAR = r"\\bar\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm|pmb|vb)\s*\{\s*x\s*\}|x)\s*\}\s*\(\s*t\s*\)"
+#: the differential dσ(t), or d[σ²](t) = 2σ dσ (then the right side is read times 2σ)
+_DDIM_ODE = re.compile(r"^\s*d\s*" + _XBAR + r"\s*=\s*(?P<rhs>.*?)\s*d\s*\\sigma\s*(?P<sq>\^\s*\{?\s*2\s*\}?)?\s*\(\s*t\s*\)\s*$")
 
 
 def _ddim_ode(text: str, m) -> Optional[Verdict]:
     """DDIM's Eq. 14, dx̄(t) = ε_θ^{(t)}(x̄/√(σ² + 1)) dσ(t) with x̄ = x/√α and σ = √((1 − α)/α) (Song, Meng & Ermon 2021,
     Sec. 4.3): its right side against dx̄/dσ of the diffusion ODE (Lu et al. 2022a, Eq. 2.4) by the chain rule."""
     rhs_tex = re.sub(_XBAR, r"\\frac{x_t}{\\sqrt{\\alpha_t}}", m.group("rhs"))
+    if m.group("sq"):
+        rhs_tex = r"2\sigma\left(" + rhs_tex + r"\right)"
     rhs_tex = re.sub(r"\\sigma(?:\s*\(\s*t\s*\))?(?![_a-zA-Z])", r"\\sqrt{\\frac{1-\\alpha_t}{\\alpha_t}}", rhs_tex)
     v = Vocab(notation="ddim")
     claim = Reader(v).text(rhs_tex)

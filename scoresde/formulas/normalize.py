@@ -37,6 +37,7 @@ from typing import Optional, Tuple
 from .code_latex import code_to_latex
 from .named_functions import expand_named_functions
 from .param_notation import params_after_semicolon
+from .paper_notation import paper_notation, paren_range
 from .parse_partial import partial_log_as_gradient
 from .tokens import looks_plain
 
@@ -289,9 +290,10 @@ def normalize_latex(text: str) -> str:
     s = _WHERE_DEF.sub(r"\\quad ", s)  # "where f(t) = …": a definition the cell's formula uses (celldefs), kept
     s = _PROSE.sub("", s)
     s = _EQNUM.sub("", s)
-    s = _RANGE.sub("", s)
+    s = _RANGE.sub("", paren_range(s))
     s = _ASSIGN.sub("=", s)
     s = _proportional_normal(s)
+    s = paper_notation(s)  # DDIM's family letter, Prince's Norm, ∇log[(1/Z)·], EDM's c_skip (paper_notation.py)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
     s = params_after_semicolon(s)  # F(x; θ) is F_θ(x); Hyvärinen's ψ(x; θ) is s_θ(x) (param_notation.py)

@@ -219,6 +219,12 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         ev = judge_elbo(text)
         if ev is not None:
             return ev
+    if target is None or target == "objective.score_matching":
+        from .implicit_sm import judge_implicit_sm  # E[tr(∇ψ) + ½‖ψ‖²], Σ_i [∂_i ψ_i + ½ψ_i²] (Hyvärinen 2005)
+
+        hv = judge_implicit_sm(text)
+        if hv is not None:
+            return hv
     if target is None or target.startswith("likelihood."):
         from .likelihood_reader import judge_likelihood
 

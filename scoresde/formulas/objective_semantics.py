@@ -30,7 +30,7 @@ import sympy as sp
 
 from .objective_reader import Objective
 
-__all__ = ["judge_semantics"]
+__all__ = ["judge_semantics", "ddim_alpha_as_abar"]
 
 _NOISE = re.compile(r"(?:ε|ϵ|ξ|z|n)(?:_[0-9k])?|ξ\[.*\]|ξ")
 _STATE = re.compile(r"(?:x|z|y)(?:_k|_[1-9]|\(k\)|̃|_λ|_σ.*)|x̃.*|x'|x′|x\^′")
@@ -198,11 +198,38 @@ def _judge(ob: Objective):
     return _finish(ob, kind, msym, ideal, resid, a, b, how)
 
 
+_DDIM_ALPHA = re.compile(r"(?<!\\bar)(?<!\\bar\{)(?<!\\bar )(?<!\\overline\{)(?<!\\hat)(?<!\\hat\{)(?<!\\tilde)(?<!\\tilde\{)\\alpha(?![a-zA-Z])")
+
+
+def ddim_alpha_as_abar(text: str) -> str:
+    """An objective in DDIM's notation (Song et al. 2021a, Eq. 5: α_t there is ᾱ_t of Ho et al.), written in ᾱ."""
+    return _DDIM_ALPHA.sub(r"\\bar{\\alpha}", text)
+
+
+def _per_step_alpha(a: sp.Expr) -> bool:
+    """a = √α_k with a bare α: DDPM's per-step α_k = 1 − β_k (Ho et al. 2020, Sec. 2), not the kernel's √ᾱ_k (Eq. 4)."""
+    sq = sp.simplify(a**2)
+    return isinstance(sq, sp.Symbol) and sq.name.startswith("α") and not _abar(a)
+
+
+def _abar(a: sp.Expr) -> bool:
+    sq = sp.simplify(a**2)
+    return isinstance(sq, sp.Symbol) and sq.name.startswith(("ᾱ", "α̅"))
+
+
 def _kernel_mismatch(a: sp.Expr, b: sp.Expr, roles: Dict[str, str]) -> str:
     """'' when x_t = a x_0 + b ξ is a kernel of the family: VE (a = 1; Song et al. 2021, Eq. 29), VP (a² + b² = 1, any
     notation: √ᾱ_t and √(1 − ᾱ_t), e^{−½∫β}), sub-VP (b = 1 − a², Eq. 33), or the general (α_t, σ_t) notation of
     Kingma et al. 2021 / Karras et al. 2022 (two separately named schedule symbols, s(t) and s(t)σ(t) included)."""
-    if _zero(a - 1, roles) or _zero(a**2 + b**2 - 1, roles) or _zero(b - (1 - a**2), roles):
+    if _per_step_alpha(a) and _zero(a**2 + b**2 - 1, roles):
+        return (f"mean coefficient {_show(a)}: α_k is DDPM's per-step α_k = 1 − β_k (Ho et al. 2020, Sec. 2), the kernel "
+                "q(x_k | x_0) has √ᾱ_k (Eq. 4) (in DDIM's notation α is ᾱ: state notation: ddim)")
+    if _zero(a - 1, roles) or _zero(a**2 + b**2 - 1, roles):
+        return ""
+    if _zero(b - (1 - a**2), roles):
+        if _abar(a):  # ᾱ is DDPM's chain (Ho et al. 2020, Eq. 4: VP); sub-VP is Song et al.'s SDE in e^{−∫β} (Eq. 33)
+            return (f"std {_show(b)}: with ᾱ the kernel is DDPM's q(x_k | x_0) = N(√ᾱ_k x_0, (1 − ᾱ_k) I) "
+                    "(Ho et al. 2020, Eq. 4), std √(1 − ᾱ_k)")
         return ""
     if isinstance(a, sp.Symbol) and (isinstance(b, sp.Symbol) or (isinstance(b, sp.Mul) and a in b.args)) and a not in (b,):
         return ""
@@ -229,6 +256,9 @@ def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp
             dm["data"] = b**2 / a  # x̂_0 = (x_t + b² s)/a (Tweedie)
     # a sum over the noise levels Σ_{i=1}^L is L times the expectation over a uniform level: a constant factor
     levels = {s_: sp.Integer(1) for s_ in ob.weight.free_symbols if s_.name.startswith("Σ[")}
+    # and its count (1/L Σ_{i=1}^L: the mean over the levels, Song & Ermon 2019, Eq. 6) is a constant factor too
+    counts = {s_.name.rstrip("]").split(";")[-1] for s_ in levels}
+    levels.update({s_: sp.Integer(1) for s_ in ob.weight.free_symbols if s_.name in counts})
     w_model = sp.simplify(ob.weight.xreplace(levels) * c**2)
     w_score = sp.simplify(w_model * dm.get(kind, 1) ** 2)
     rng = random.Random(77)

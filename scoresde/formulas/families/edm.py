@@ -144,6 +144,28 @@ _add(name="edm.loss_weight", title="EDM loss weight λ(σ) = 1/c_out(σ)²", sou
      latex=r"\lambda(\sigma) = \frac{\sigma^2 + \sigma_{\text{data}}^2}{(\sigma\,\sigma_{\text{data}})^2}",
      relation="1 / ScoreNet.coefficients['c_out']²", lhs="lambda(sigma)", mode="function",
      rhs=(SIG**2 + SD**2) / (SIG * SD) ** 2, tie=tie_precond)
+_CS, _CO = sp.Symbol("c_skip(σ)", real=True), sp.Symbol("c_out(σ)", positive=True)
+_Y, _NS = sp.Symbol("y", real=True), sp.Symbol("n", real=True)
+
+
+def tie_f_target(entry: Entry) -> Tuple[bool, str]:
+    """Eq. 8's effective target makes the preconditioned denoiser exact: c_skip (y + n) + c_out F_target = y, with
+    c_skip, c_out of ScoreNet(precond='edm').coefficients (VPSDE, VESDE) and y, n at several values."""
+    from ..ties import _ev
+
+    worst = 0.0
+    for _, _, c in _coeff_table():
+        for yv, nv in ((0.7, -0.3), (-1.2, 2.5)):
+            f = _ev(entry.rhs, {_CS: c["c_skip"], _CO: c["c_out"], _Y: yv, _NS: nv * c["sigma"]})
+            worst = max(worst, abs(c["c_skip"] * (yv + nv * c["sigma"]) + c["c_out"] * f - yv))
+    return worst < 1e-9, f"c_skip (y + n) + c_out F_target = y with ScoreNet(precond='edm').coefficients: max deviation {worst:.1e}"
+
+
+_add(name="edm.f_target", title="EDM effective training target F_target", source=f"{KARRAS}, Eq. 8 (App. B.6)",
+     kind="scalar", family="generic",
+     latex=r"F_{\text{target}} = \frac{1}{c_{\text{out}}(\sigma)}\left(y - c_{\text{skip}}(\sigma)\,(y + n)\right)",
+     relation="c_skip (y + n) + c_out F_target = y (ScoreNet(precond='edm').coefficients)", lhs="F_target",
+     mode="function", rhs=(_Y - _CS * (_Y + _NS)) / _CO, tie=tie_f_target)
 _add(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
      latex=r"\sigma_{i<N} = \left(\sigma_{\max}^{\frac{1}{\rho}} + \frac{i}{N-1}\left(\sigma_{\min}^{\frac{1}{\rho}} - \sigma_{\max}^{\frac{1}{\rho}}\right)\right)^{\rho}",
      relation="noise levels of scoresde.grids.karras", lhs="sigma_i", mode="discrete",

@@ -103,16 +103,16 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    from .family_label import apply_family_label, label_family  # "sub-VP: p_0t(…) = …" claims that family
+
+    labelled = label_family(text)
+    text = text[labelled[2]:] if labelled else text
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
         return [ov]
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
-    from .family_label import apply_family_label, label_family  # "sub-VP: p_0t(…) = …" claims that family
-
-    labelled = label_family(text)
-    text = text[labelled[2]:] if labelled else text
     text = normalize_latex(text)
     text, song_bar = song_bar_beta(text)
     text, strided = strided_indices(text)

@@ -102,6 +102,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    if "model_output" in text:  # diffusers' generic network output (code_outputs.py; its v reading has no such name)
+        from .code_outputs import judge_with_output_readings
+
+        read = judge_with_output_readings(text, lambda t_: verify_formula(
+            t_, target, hints=hints, source=source, location=location, numeric=numeric,
+            column=column, ignore=ignore, budget=budget))
+        if read is not None:
+            return read
     ov = _objective_hook(text, target, budget)
     if ov is not None:
         ov.source, ov.location = source, location

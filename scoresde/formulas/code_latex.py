@@ -310,6 +310,13 @@ def code_to_latex(text: str) -> Optional[str]:
             if vocab is not None and vocab.churned and vocab.churned[0] in names_used \
                     and not (vocab.noise_update and name in vocab.names and not is_model_step(vocab, value)):
                 tex.names.update(vocab.churned[1])  # the state and model at the churned level σ̂ (code_vocab.py)
+            adapted_lhs = None
+            if vocab is not None and vocab.adapt is not None:  # names the statement's own structure fixes
+                over, adapted_lhs = vocab.adapt(value, name)
+                tex.names.update(over)
+            for ctx_name, ctx in (vocab.contexts if vocab is not None else ()):
+                if name == ctx_name:
+                    tex.names.update(ctx)
             if isinstance(value, ast.Lambda) and isinstance(target, ast.Name) and len(value.args.args) == 1:
                 # alpha_bar_fn = lambda t: …: a function of the schedule, ᾱ(t) = …
                 arg = value.args.args[0].arg
@@ -324,6 +331,8 @@ def code_to_latex(text: str) -> Optional[str]:
                 # x = x + … dt …: the state at t ± Δt from the state at t (Song et al. 2021's predictors, dt = −1/N)
                 rhs = _Tex(song, step=step, vocab=vocab)(_Rename("x", "x_t").visit(value))
                 lhs = r"x_{t-\Delta t}" if dt_sign < 0 else r"x_{t+\Delta t}"
+            elif adapted_lhs is not None:
+                lhs = adapted_lhs
             elif vocab is not None and isinstance(target, ast.Name) and target.id in vocab.targets:
                 lhs = vocab.targets[target.id]
             elif vocab is not None and vocab.update and isinstance(target, ast.Name) and target.id in vocab.names \

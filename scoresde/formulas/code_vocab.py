@@ -15,7 +15,9 @@ al. 2022, Alg. 2 line 6: the churned state x̂_i that k-diffusion stores back in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, Optional
+from typing import Callable, Dict, FrozenSet, Iterable, Optional
+
+from .code_solvers import EDM_SIGMA, EDM_STATE, dpm_adapt, euler_adapt
 
 __all__ = ["CodeVocab", "VOCABS", "pick_vocab", "is_model_step"]
 
@@ -40,6 +42,12 @@ class CodeVocab:
     #: (mark, names): in a cell that names ``mark``, every statement but the noise update reads these names instead
     #: (k-diffusion stores the churned state x̂_i back in ``x`` and evaluates the model there, at σ̂)
     churned: tuple = ()
+    #: per statement: name overrides read from the statement's own structure (code_solvers.py), or None
+    adapt: Optional[Callable[[object], Dict[str, str]]] = None
+    #: (assigned name, names): a statement assigning that name reads these names instead (diffusers' get_velocity
+    #: takes the clean sample as ``sample``)
+    contexts: tuple = ()
+    requires: FrozenSet[str] = frozenset()  # names a cell must all use for this vocabulary to be picked
 
 
 _D_EDM = r"D_\theta\left(x_i; t_i\right)"
@@ -61,15 +69,18 @@ VOCABS = (
         update="x_{i+1}", noise_update=r"\hat{x}_i",
         targets={"sigmas": r"\sigma_i"},  # get_sigmas_karras: the schedule σ_i (EDM Eq. 5)
         churned=("sigma_hat", {"x": r"\hat{x}_i", "denoised": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)"})),
-    CodeVocab(  # Lu et al. 2022b (DPM-Solver++), Alg. 2 in k-diffusion's names: t = −log σ, h = t_next − t
+    CodeVocab(  # Lu et al. 2022b (DPM-Solver++), Alg. 2 in k-diffusion's names: t = −log σ, h = t_next − t.
+        # k-diffusion works in Karras et al.'s scaling s(t) = 1 (EDM Eq. 1: x = x_0 + σ n), i.e. on x̃/α with the
+        # noise level σ/α of the VP notation (λ = log α/σ = −log(σ/α) is its t), so its x and σ are written so
         "k-diffusion (DPM-Solver++ samplers)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (sample_dpmpp_2m)",
         frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn", "h_last"}),
         {"denoised": r"x_\theta\left(\tilde{x}_{t_{i-1}}, t_{i-1}\right)",
          "old_denoised": r"x_\theta\left(\tilde{x}_{t_{i-2}}, t_{i-2}\right)", "denoised_d": "D_i", "h": "h_i",
-         "h_last": "h_{i-1}", "r": "r_i", "x": r"\tilde{x}_{t_{i-1}}", "t": "t_{i-1}", "t_next": "t_i"},
-        calls={"sigma_fn": r"\sigma_{{{0}}}", "t_fn": r"\left(-\log {0}\right)"},
+         "h_last": "h_{i-1}", "r": "r_i", "x": r"\frac{\tilde{x}_{t_{i-1}}}{\alpha_{t_{i-1}}}", "t": "t_{i-1}",
+         "t_next": "t_i"},
+        calls={"sigma_fn": r"\frac{{\sigma_{{{0}}}}}{{\alpha_{{{0}}}}}", "t_fn": r"\left(-\log {0}\right)"},
         models=frozenset({"denoised", "old_denoised", "denoised_d"}),
-        update=r"\tilde{x}_{t_i}", decisive=frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn"})),
+        update=r"\frac{\tilde{x}_{t_i}}{\alpha_{t_i}}", decisive=frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn"})),
     CodeVocab(  # Song, Meng & Ermon 2021 (DDIM), Eq. 12 and 16, in the DDIM repository's names (α there is ᾱ)
         "ermongroup/ddim", "ermongroup/ddim, functions/denoising.py (generalized_steps)",
         frozenset({"at", "at_next", "xt", "xt_next", "et", "x0_t"}),
@@ -90,10 +101,11 @@ VOCABS = (
         "diffusers (DDPM/DDIM schedulers)", "huggingface/diffusers, schedulers/scheduling_ddpm.py, scheduling_ddim.py "
         "(step, add_noise, get_velocity, _get_variance)",
         frozenset({"alpha_prod_t", "alpha_prod_t_prev", "beta_prod_t", "beta_prod_t_prev", "pred_original_sample",
-                   "prev_sample", "model_output", "pred_epsilon", "std_dev_t", "variance_noise", "current_alpha_t",
+                   "prev_sample", "model_output", "model_output_v", "pred_epsilon", "std_dev_t", "variance_noise", "current_alpha_t",
                    "current_beta_t", "noisy_samples", "original_samples", "sqrt_alpha_prod",
                    "sqrt_one_minus_alpha_prod", "beta_start", "beta_end", "num_train_timesteps"}),
         {"sample": "x_t", "prev_sample": "x_{t-1}", "model_output": _EPS_T, "pred_epsilon": _EPS_T,
+         "model_output_v": r"v_\theta\left(x_t, t\right)",  # model_output of a v-predicting model (code_outputs.py)
          "pred_original_sample": _X0, "alpha_prod_t": r"\bar{\alpha}_t", "alpha_prod_t_prev": r"\bar{\alpha}_{t-1}",
          "beta_prod_t": r"\left(1 - \bar{\alpha}_t\right)", "beta_prod_t_prev": r"\left(1 - \bar{\alpha}_{t-1}\right)",
          "current_alpha_t": r"\alpha_t", "current_beta_t": r"\beta_t", "std_dev_t": r"\sigma_t", "variance_noise": "z",
@@ -101,7 +113,17 @@ VOCABS = (
          "sqrt_alpha_prod": r"\sqrt{\bar{\alpha}_t}", "sqrt_one_minus_alpha_prod": r"\sqrt{1 - \bar{\alpha}_t}",
          "velocity": "v_t", "beta_start": r"\beta_1", "beta_end": r"\beta_T", "num_train_timesteps": "T",
          "timesteps": "t"},
-        models=frozenset({"model_output", "pred_epsilon", "pred_original_sample"})),
+        models=frozenset({"model_output", "model_output_v", "pred_epsilon", "pred_original_sample"}),
+        contexts=(("velocity", {"sample": "x_0"}),)),  # get_velocity(sample, noise, t): sample is the clean data
+    CodeVocab(  # Lu et al. 2022a/b in diffusers' DPMSolverMultistepScheduler names (code_solvers.py: its rules)
+        "diffusers (DPMSolverMultistep)", "huggingface/diffusers, schedulers/scheduling_dpmsolver_multistep.py "
+        "(dpm_solver_first_order_update, _sigma_to_alpha_sigma_t)",
+        frozenset({"sigma_s", "alpha_s", "lambda_s", "lambda_t", "sigma_s0", "alpha_s0", "lambda_s0", "alpha_t",
+                   "sigma_t"}),
+        {"alpha_t": r"\alpha_t", "sigma_t": r"\sigma_t", "alpha_s": r"\alpha_s", "sigma_s": r"\sigma_s",
+         "lambda_t": r"\lambda_t", "lambda_s": r"\lambda_s", "h": "h", "x_t": "x_t", "noise": r"\epsilon"},
+        models=frozenset({"model_output"}),
+        decisive=frozenset({"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0"}), adapt=dpm_adapt),
     CodeVocab(  # Dhariwal & Nichol 2021, Alg. 1-2, in guided-diffusion's names (gaussian_diffusion.py)
         "guided-diffusion", "openai/guided-diffusion, guided_diffusion/gaussian_diffusion.py (condition_mean, "
         "condition_score)",
@@ -130,6 +152,11 @@ VOCABS = (
          "eps_hat": r"\hat{\epsilon}_\theta\left(z_t; t\right)", "g_t_grad": r"\gamma'(t)", "loss_diff": r"L_\infty",
          "snr": r"\mathrm{SNR}(t)"},
         models=frozenset({"eps_hat"})),
+    CodeVocab(  # Karras et al. 2022's scaling in diffusers' Euler-family schedulers (code_solvers.py: its rules)
+        "diffusers (Euler-family schedulers)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py "
+        "(__init__, scale_model_input)",
+        frozenset({"sample", "sigma"}),
+        {"sample": EDM_STATE, "sigma": EDM_SIGMA}, adapt=euler_adapt, requires=frozenset({"sample", "sigma"})),
 )
 
 
@@ -154,6 +181,8 @@ def pick_vocab(identifiers: Iterable[str]) -> Optional[CodeVocab]:
             return v
     best, score = None, 0
     for v in VOCABS:
+        if not v.requires <= ids:
+            continue
         k = len(v.marks & ids)
         if k > score:
             best, score = v, k

@@ -1,0 +1,69 @@
+"""Issue 13, seventh wave (code): one-line code of the diffusion code bases, read as the code base means it. Each rule
+is stated for a code base's vocabulary or construct (never for one formula); every line here is written for this test
+(rearranged, other spellings, other lines of the same code), with wrong variants that must stay wrong:
+
+* diffusers' DPMSolverMultistepScheduler steps from s to t (``sample`` is x_s) and its ``model_output`` is the data
+  prediction where the line scales it by α_t, the noise prediction where by σ_t (code_solvers.py);
+* k-diffusion's DPM-Solver++ samplers work in Karras et al.'s scaling s(t) = 1: x̃/α and σ/α (code_vocab.py);
+* a bare ``sigma`` beside ``alpha_t``/``sigma_t`` (diffusers' _sigma_to_alpha_sigma_t), and the Euler-family
+  schedulers' ``sample``/``sigma``, are Karras et al.'s noise level σ_t/α_t and state x_t/α_t; scale_model_input
+  returns x_t (code_solvers.py);
+* diffusers' generic ``model_output`` read as the v-prediction gives ``consistent`` where the ε reading fails
+  (code_outputs.py); get_velocity's ``sample`` is the clean x_0.
+"""
+import pytest
+
+from scoresde.formulas import verify_formula
+
+
+def _one(text):
+    vs = verify_formula(text, None, numeric=False)
+    assert len(vs) == 1, [(v.verdict, v.detail) for v in vs]
+    return vs[0]
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # diffusers' DPM-Solver first-order updates, rearranged
+    ("x_t = sample * (sigma_t / sigma_s) + alpha_t * (1.0 - torch.exp(-h)) * model_output", "exact", None),
+    ("x_t = sample * (alpha_t / alpha_s) + sigma_t * (1.0 - torch.exp(h)) * model_output", "exact", None),
+    ("x_t = sample * (sigma_s / sigma_t) + alpha_t * (1.0 - torch.exp(-h)) * model_output", "inconsistent", ["mean.x"]),
+    ("x_t = sample * (alpha_t / alpha_s) + sigma_t * (1.0 - torch.exp(-h)) * model_output", "inconsistent", ["mean.eps"]),
+    # k-diffusion's DPM-Solver++(2M) update with D_i, and a wrong sign of h
+    ("x = sigma_fn(t_next) / sigma_fn(t) * x + (1 - torch.exp(-h)) * denoised_d", "exact", None),
+    ("x = sigma_fn(t_next) / sigma_fn(t) * x - h.expm1() * denoised_d", "inconsistent", None),
+])
+def test_dpm_solver_lines_of_the_code_bases(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if terms is not None:
+        assert set(v.terms) <= set(terms) and v.terms, v.terms
+
+
+@pytest.mark.parametrize("text, verdict", [
+    ("sigma_t = alpha_t * sigma", "exact"),
+    ("alpha_t = (1 + sigma ** 2) ** -0.5", "exact"),
+    ("alpha_t = torch.rsqrt(sigma * sigma + 1)", "exact"),
+    ("sigma_t = sigma / alpha_t", "inconsistent"),
+    ("alpha_t = (1 + sigma) ** -0.5", "inconsistent"),
+    ("sample = sample * (sigma ** 2 + 1) ** -0.5", "exact"),
+    ("sample = sample / (sigma + 1) ** 0.5", "inconsistent"),
+    ("sample = sample * (sigma ** 2 + 1) ** 0.5", "inconsistent"),
+])
+def test_karras_noise_level_beside_the_vp_notation(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the v-prediction branch written with the cumulative product inlined: consistent (a v-predicting model's line)
+    ("pred_original_sample = alphas_cumprod[t] ** 0.5 * sample - (1 - alphas_cumprod[t]) ** 0.5 * model_output", "consistent"),
+    ("pred_original_sample = alphas_cumprod[t] ** 0.5 * sample - (1 - alphas_cumprod[t]) * model_output", "inconsistent"),
+    # the ε branch keeps its exact verdict
+    ("pred_original_sample = (sample - beta_prod_t ** 0.5 * model_output) / alpha_prod_t ** 0.5", "exact"),
+    # get_velocity: sample is the clean data
+    ("velocity = alpha_prod_t ** 0.5 * noise - beta_prod_t ** 0.5 * sample", "exact"),
+    ("velocity = alpha_prod_t ** 0.5 * noise + beta_prod_t ** 0.5 * sample", "inconsistent"),
+])
+def test_diffusers_generic_model_output(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -67,3 +67,33 @@ def test_karras_noise_level_beside_the_vp_notation(text, verdict):
 def test_diffusers_generic_model_output(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # noise levels spaced evenly in log σ: increasing (Song et al. 2021, App. C) and in sampling order (decreasing)
+    ("sigmas = torch.exp(torch.linspace(math.log(sigma_max), math.log(sigma_min), n))", "exact"),
+    ("discrete_sigmas = torch.linspace(np.log(sigma_min), np.log(sigma_max), N).exp()", "exact"),
+    ("sigmas = torch.exp(torch.linspace(math.log(sigma_max), math.log(sigma_min), n)) ** 2", "inconsistent"),
+    # score_sde's discrete β_i = β̄_i / N, with the division outside or inside linspace
+    ("discrete_betas = torch.linspace(beta_min, beta_max, N) / N", "exact"),
+    ("discrete_betas = torch.linspace(beta_min / N, beta_max / N, N)", "exact"),
+    ("discrete_betas = torch.linspace(beta_min, beta_max, N)", "inconsistent"),
+])
+def test_sequences_defined_by_linspace(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    ("rev_drift = drift - score * diffusion ** 2", "exact", None),
+    ("rev_drift = drift - score * diffusion ** 2 / 2", "exact", None),  # probability_flow: the ½
+    ("rev_drift = drift - score * diffusion", "inconsistent", ["drift"]),
+    ("rev_drift = drift + score * diffusion ** 2 / 2", "inconsistent", ["drift"]),
+    ("std = torch.sqrt(1 - torch.exp(log_mean_coeff * 2))", "exact", None),
+    ("std = torch.sqrt(1 - torch.exp(log_mean_coeff))", "inconsistent", ["variance"]),
+])
+def test_sde_lib_interface_statements(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if terms is not None:
+        assert v.terms and set(v.terms) <= set(terms), v.terms

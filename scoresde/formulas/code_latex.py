@@ -29,6 +29,7 @@ from fractions import Fraction
 from typing import Dict, List, Optional
 
 from .code_names import BASES, CodeError, name_to_latex
+from .code_interface import interface_pairs, prior_logp
 from .code_vocab import CodeVocab, is_model_step, pick_vocab
 
 __all__ = ["code_to_latex", "name_to_latex"]
@@ -66,6 +67,7 @@ class _Tex:
         self.vocab = vocab  # the code base's own names (code_vocab.py), read before the compositional naming
         self.names = dict(vocab.names) if vocab is not None else {}
         self.index_var = index_var  # inside cumprod(E): unindexed arrays are read at this index
+        self.seq_index = "t"  # the index of linspace's values (noise levels: i, code_to_latex)
 
     def __call__(self, n: ast.AST) -> str:
         meth = getattr(self, "_" + type(n).__name__, None)
@@ -198,8 +200,15 @@ class _Tex:
         if name == "cumsum" and len(args) == 1:
             return r"\sum_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
         if name == "linspace" and len(args) == 3:
+            if all(isinstance(x, ast.BinOp) and isinstance(x.op, ast.Div) for x in args[:2]) \
+                    and ast.dump(args[0].right) == ast.dump(args[1].right):  # linspace(a/d, b/d, n) = linspace(a, b, n)/d
+                inner = ast.Call(n.func, [args[0].left, args[1].left, args[2]], [])
+                return r"\frac{" + self(inner) + "}{" + self(args[0].right) + "}"
             a, b, k = (self(x) for x in args)
-            return a + r" + \frac{t - 1}{" + k + r" - 1}\left(" + b + " - " + self.wrap(args[0]) + r"\right)"
+            i = self.seq_index
+            if i == "i" and isinstance(args[2], ast.Name) and args[2].id == "n":
+                k = "N"  # k-diffusion's get_sigmas_*(n, …): the number of noise levels, Song et al.'s N
+            return a + r" + \frac{" + i + r" - 1}{" + k + r" - 1} \cdot \left(" + b + " - " + self.wrap(args[0]) + r"\right)"
         if name in ("clip", "clamp", "minimum") and len(args) >= 2:
             hi = args[-1] if name != "minimum" else args[1]
             return r"\min\left(" + self(args[0]) + ", " + self(hi) + r"\right)"
@@ -292,13 +301,17 @@ def code_to_latex(text: str) -> Optional[str]:
             val = later.value
             read |= {n.id for n in ast.walk(val) if isinstance(n, ast.Name)}
     finals = [o for o in outs if o[0] is None or o[0] not in read or o is outs[-1]]
-    finals = _interface(finals)
+    finals = interface_pairs(finals, env)
     try:
         eqs = []
         for name, target, value in finals:
-            if isinstance(value, tuple):  # an interface pair (_interface)
-                if name == "drift+diffusion":
-                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) dw" % (_Tex(song, step=step, vocab=vocab)(value[0]), _Tex(song, step=step, vocab=vocab)(value[1])))
+            if isinstance(value, tuple):  # an interface pair (code_interface.py)
+                parts = [_Tex(song, step=step, vocab=vocab)(v_) for v_ in value if v_ is not None]
+                if name in ("drift+diffusion", "rev_drift+diffusion"):
+                    noise = "dw" if name == "drift+diffusion" else r"d\bar{w}"
+                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) %s" % (parts[0], parts[1], noise))
+                elif name == "rev_drift":
+                    eqs.append(r"dx = \left(%s\right) dt" % parts[0])
                 else:
                     data = [_Rename("x", "x_data").visit(ast.parse(ast.unparse(v), mode="eval").body) for v in value]
                     eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song, step=step, vocab=vocab)(data[0]), _Tex(song, step=step, vocab=vocab)(data[1])))
@@ -307,6 +320,14 @@ def code_to_latex(text: str) -> Optional[str]:
             whole = not any(isinstance(n, ast.Subscript) for n in ast.walk(value)) and not _calls(value, _ELEMENTWISE) \
                 and any(isinstance(n, ast.Name) and _is_array(n.id) for n in ast.walk(value))
             tex = _Tex(song, "t" if whole else None, step, vocab)
+            seq = any(_calls(n_, _ELEMENTWISE) for n_ in ast.walk(value))  # an array defined elementwise (.exp() of one too)
+            if seq and isinstance(target, ast.Name) and re.fullmatch(r"discrete_\w+|sigmas?", target.id) \
+                    and any(_calls(n_, ("linspace",)) for n_ in ast.walk(value)):
+                # noise levels spaced in an index: Song et al.'s σ_i, i = 1 … N (2021, App. C; Song & Ermon 2019); score_sde's
+                # discrete_betas = linspace(beta_min / N, beta_max / N, N) divides the SDE's β̄_min, β̄_max by N (App. B)
+                tex.seq_index = "i"
+                if target.id.startswith("discrete_"):
+                    tex.names.update({"beta_min": r"\bar{\beta}_{\min}", "beta_max": r"\bar{\beta}_{\max}"})
             if vocab is not None and vocab.churned and vocab.churned[0] in names_used \
                     and not (vocab.noise_update and name in vocab.names and not is_model_step(vocab, value)):
                 tex.names.update(vocab.churned[1])  # the state and model at the churned level σ̂ (code_vocab.py)
@@ -340,13 +361,13 @@ def code_to_latex(text: str) -> Optional[str]:
                 # x = x + …: the code base's step from its current state to the next (code_vocab.py)
                 noisy = vocab.noise_update and not is_model_step(vocab, value)
                 lhs = vocab.noise_update if noisy else vocab.update
-            elif isinstance(target, ast.Name) and _prior_logp(target.id, value):
+            elif isinstance(target, ast.Name) and prior_logp(target.id, value):
                 lhs = r"\log p_T(z)"
             elif isinstance(target, ast.Name) and target.id == "log_mean_coeff":
                 # sde_lib's marginal_prob: mean = exp(log_mean_coeff) x, the mean coefficient √ᾱ(t) (Song et al. 2021, Eq. 29)
                 lhs, rhs = r"\bar{\alpha}(t)", r"\exp\left(2\left(" + rhs + r"\right)\right)"
-            elif isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
-                lhs = name_to_latex(target.id, "t", song_code=song, step=step)  # an array defined elementwise, read at t
+            elif isinstance(target, ast.Name) and seq:
+                lhs = name_to_latex(target.id, tex.seq_index, song_code=song, step=step)  # an array defined elementwise
             elif isinstance(target, ast.Name) and re.fullmatch(r"(alphas|betas|sigmas)(_\w+)?", target.id):
                 # an array of a schedule defined by a formula in an index: the array read at that index
                 free = [v for v in ("i", "t", "n", "k") if any(isinstance(n, ast.Name) and n.id == v for n in ast.walk(value))]
@@ -357,28 +378,6 @@ def code_to_latex(text: str) -> Optional[str]:
     except (CodeError, RecursionError, ValueError, TypeError, AttributeError):  # pragma: no cover - the other readers then
         return None
     return r" ; ".join(eqs)
-
-
-def _prior_logp(name: str, value: ast.AST) -> bool:
-    """``logps = -N / 2. * np.log(2 * np.pi) - torch.sum(z ** 2) / 2.``: a Gaussian log-density (a π in it) of the
-    sample ``z`` is the prior's, log p_T(z) (Song et al.'s ``sde_lib``: ``SDE.prior_logp(z)``)."""
-    if name not in ("logp", "logps", "log_p", "prior_logp", "log_prob", "logpz"):
-        return False
-    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-    return "z" in names and any(isinstance(n, ast.Attribute) and n.attr == "pi" or isinstance(n, ast.Name) and n.id == "pi"
-                                for n in ast.walk(value))
-
-
-def _interface(finals: List[tuple]) -> List[tuple]:
-    """The interface of Song et al.'s ``sde_lib`` (``SDE.sde`` returns ``drift, diffusion``; ``SDE.marginal_prob``
-    returns ``mean, std`` of p_{0t}(x(t) | x(0)) for the data x): both results of a pair computed by the cell are one
-    formula, dx = drift dt + diffusion dw, or x(t) ~ N(mean, std² I) with the cell's x the data x(0)."""
-    by = {o[0]: o for o in finals if o[0] is not None}
-    for a, b in (("drift", "diffusion"), ("mean", "std")):
-        if a in by and b in by:
-            rest = [o for o in finals if o[0] not in (a, b)]
-            return rest + [(a + "+" + b, None, (by[a][2], by[b][2]))]
-    return finals
 
 
 class _Inline(ast.NodeTransformer):

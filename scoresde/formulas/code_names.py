@@ -56,6 +56,10 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
             return tex if idx is None else (f"{tex}_{{{idx}}}" if "_" not in tex else tex)
     if song_code and name in ("beta_0", "beta_1") and index is None:  # sde_lib.VPSDE: self.beta_0 = beta_min, beta_1 = beta_max
         return r"\beta_{\min}" if name == "beta_0" else r"\beta_{\max}"
+    if name.startswith("discrete_") and len(name) > 9:
+        # score_sde's sde_lib: discrete_betas, discrete_sigmas, discrete_alphas are the discretised chain's β_i, σ_i
+        # (Song et al. 2021, App. C: β_i = β̄_i/N; VESDE's σ_i), the arrays themselves
+        return name_to_latex(name[9:], index, song_code=song_code, step=step)
     parts = [p for p in name.split("_") if p]
     ops: List[str] = []
     while len(parts) > 1 and parts[0] in ("sqrt", "recip", "recipm1", "one", "log"):

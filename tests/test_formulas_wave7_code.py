@@ -97,3 +97,22 @@ def test_sde_lib_interface_statements(text, verdict, terms):
     assert v.verdict == verdict, v.detail
     if terms is not None:
         assert v.terms and set(v.terms) <= set(terms), v.terms
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # score_sde's per-example losses (losses.py): λ = σ² and the likelihood weighting λ = g², the weight on either side
+    ("losses = torch.square(std * score + z)", "exact"),
+    ("losses = g2 * torch.square(z / std + score)", "exact"),
+    ("losses = torch.square(z / std + score) * g2", "exact"),
+    ("losses = torch.square(std * score + 2 * z)", "inconsistent"),
+    ("losses = g2 * torch.square(score - z / std)", "inconsistent"),
+    # VDM's loss_diff estimates L_∞ (t ~ U(0, 1) per example)
+    ("loss_diff = 0.5 * g_t_grad * jnp.sum((eps_hat - eps) ** 2, axis=[1, 2, 3])", "exact"),
+    ("loss_diff = g_t_grad * jnp.sum((eps_hat - eps) ** 2, axis=[1, 2, 3])", "inconsistent"),
+    # a torch training line with method calls inside the network's input
+    ("loss = (model((1 - alphas_cumprod[t]).sqrt() * noise + alphas_cumprod[t].sqrt() * x0, t) - noise).square().mean()", "exact"),
+    ("loss = (model((1 - alphas_cumprod[t]).sqrt() * noise + alphas_cumprod[t] * x0, t) - noise).square().mean()", "inconsistent"),
+])
+def test_code_losses(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -187,11 +187,15 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
     """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
+    from .code_interface import code_objective
     from .objective_judge import judge_objective
 
     try:
         with limited(budget):
-            return judge_objective(text, target)
+            got = judge_objective(text, target)
+            if got is None:  # a loss written as code: its LaTeX (code_latex.py), where that reads as an objective
+                got = code_objective(text, target, judge_objective)
+            return got
     except (TooLarge, BudgetExceeded) as err:
         return Verdict(_clip(text), "unparsed", f"not judged: {err}")
     except RecursionError:

@@ -16,7 +16,7 @@ import ast
 from fractions import Fraction
 from typing import Dict, List
 
-__all__ = ["interface_pairs", "prior_logp"]
+__all__ = ["interface_pairs", "prior_logp", "code_objective"]
 
 
 def prior_logp(name: str, value: ast.AST) -> bool:
@@ -73,3 +73,18 @@ def interface_pairs(finals: List[tuple], env: Dict[str, ast.expr]) -> List[tuple
         diffusion = env.get("diffusion", ast.Name("diffusion", ast.Load()))
         return rest + [("rev_drift+diffusion", None, (value, diffusion))]
     return finals
+
+
+def code_objective(text: str, target, judge):
+    """A loss line of code judged as the objective its LaTeX states (code_latex.py reads the code base's names), or
+    None when the cell is not code, not one equation, or its LaTeX is not read as an objective."""
+    from .code_latex import code_to_latex
+    from .tokens import looks_plain
+
+    if not looks_plain(text):
+        return None
+    code = code_to_latex(text)
+    if not code or " ; " in code:  # (code_to_latex joins equations with " ; ")
+        return None
+    got = judge(code, target)
+    return got if got is not None and got.verdict != "unparsed" else None

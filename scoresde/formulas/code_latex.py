@@ -135,7 +135,10 @@ class _Tex:
                 right = r"\left(" + right + r"\right)"
             return self(n.left) + (" + " if isinstance(op, ast.Add) else " - ") + right
         if isinstance(op, ast.Mult):
-            return self.wrap(n.left) + r" \cdot " + self.wrap(n.right)
+            left, right = self.wrap(n.left), self.wrap(n.right)
+            if _is_norm(left) and not _is_norm(right):  # ‖v‖² · w: a weight, written first as the papers do
+                left, right = right, left
+            return left + r" \cdot " + right
         if isinstance(op, ast.Div):
             return r"\frac{" + self(n.left) + "}{" + self(n.right) + "}"
         if isinstance(op, ast.Pow):
@@ -219,6 +222,11 @@ class _Tex:
 
 
 _ELEMENTWISE = ("cumprod", "cumsum", "linspace")
+
+
+def _is_norm(tex: str) -> bool:
+    """Whether LaTeX is one squared norm ‖·‖² (a scalar: any weight multiplying it commutes)."""
+    return tex.startswith(r"\left\|") and tex.endswith(r"\right\|^2") and tex.count(r"\left\|") == 1
 
 
 def _is_array(name: str) -> bool:
@@ -352,6 +360,8 @@ def code_to_latex(text: str) -> Optional[str]:
                 # x = x + … dt …: the state at t ± Δt from the state at t (Song et al. 2021's predictors, dt = −1/N)
                 rhs = _Tex(song, step=step, vocab=vocab)(_Rename("x", "x_t").visit(value))
                 lhs = r"x_{t-\Delta t}" if dt_sign < 0 else r"x_{t+\Delta t}"
+            elif vocab is not None and name in vocab.estimates:  # a per-example loss estimating an objective
+                lhs, rhs = vocab.estimates[name][0], vocab.estimates[name][1] % rhs
             elif adapted_lhs is not None:
                 lhs = adapted_lhs
             elif vocab is not None and isinstance(target, ast.Name) and target.id in vocab.targets:

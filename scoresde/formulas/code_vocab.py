@@ -48,6 +48,9 @@ class CodeVocab:
     #: takes the clean sample as ``sample``)
     contexts: tuple = ()
     requires: FrozenSet[str] = frozenset()  # names a cell must all use for this vocabulary to be picked
+    #: name -> (left side, right-side template): a per-example loss whose batch mean estimates an objective (the
+    #: template's %s is the line's value, inside the expectation over what the code samples per example)
+    estimates: Dict[str, tuple] = field(default_factory=dict)
 
 
 _D_EDM = r"D_\theta\left(x_i; t_i\right)"
@@ -151,7 +154,10 @@ VOCABS = (
         {"g_t": r"\gamma(t)", "var_t": r"\sigma_t^2", "f": "x", "z_t": "z_t", "eps": r"\epsilon",
          "eps_hat": r"\hat{\epsilon}_\theta\left(z_t; t\right)", "g_t_grad": r"\gamma'(t)", "loss_diff": r"L_\infty",
          "snr": r"\mathrm{SNR}(t)"},
-        models=frozenset({"eps_hat"})),
+        models=frozenset({"eps_hat"}),
+        # VDM.__call__ draws t ~ U(0, 1) and ε ~ N(0, I) per example: loss_diff is the Monte Carlo estimate of L_∞ (Eq. 17)
+        estimates={"loss_diff": (r"\mathcal{L}_\infty(x)",
+                                 r"\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I), t \sim U(0, 1)}\left[%s\right]")}),
     CodeVocab(  # Karras et al. 2022's scaling in diffusers' Euler-family schedulers (code_solvers.py: its rules)
         "diffusers (Euler-family schedulers)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py "
         "(__init__, scale_model_input)",

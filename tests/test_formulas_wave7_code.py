@@ -116,3 +116,37 @@ def test_sde_lib_interface_statements(text, verdict, terms):
 def test_code_losses(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # k-diffusion's churn factor: Python's min, len(sigmas) = N + 1 (get_sigmas_* append σ = 0)
+    ("gamma = min(2 ** 0.5 - 1, s_churn / (len(sigmas) - 1))", "exact"),
+    ("gamma = min(2 ** 0.5 - 1, s_churn / len(sigmas) - 1)", "inconsistent"),
+    # sample_heun's update with dt and d_prime = (d + d_2) / 2
+    ("x = x + dt * (d_2 + d) / 2", "exact"),
+    ("x = x + dt * (d_2 - d) / 2", "inconsistent"),
+    ("x = x + d_prime * dt", "exact"),
+    # EDM's VP noise level with β_d written as code
+    ("sigma = (torch.exp(0.5 * beta_d * t ** 2 + beta_min * t) - 1) ** 0.5", "exact"),
+    ("sigma = (torch.exp(0.5 * beta_d * t + beta_min * t) - 1) ** 0.5", "inconsistent"),
+])
+def test_karras_sampler_lines(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # Ho et al.'s diffusion_utils_2.py names, over whole arrays
+    ("posterior_mean_coef1 = np.sqrt(alphas_cumprod_prev) * betas / (1 - alphas_cumprod)", "exact", None),
+    ("posterior_mean_coef2 = np.sqrt(alphas) * (1 - alphas_cumprod_prev) / (1 - alphas_cumprod)", "exact", None),
+    ("posterior_mean_coef1 = np.sqrt(alphas_cumprod) * betas / (1 - alphas_cumprod)", "inconsistent", ["mean.x0"]),
+    ("posterior_mean_coef2 = alphas * (1 - alphas_cumprod_prev) / (1 - alphas_cumprod)", "inconsistent", ["mean.x"]),
+    # diffusers' names in its step, from the ᾱ names
+    ("pred_original_sample_coeff = alpha_prod_t_prev ** 0.5 * current_beta_t / beta_prod_t", "exact", None),
+    ("current_sample_coeff = current_alpha_t ** 0.5 * beta_prod_t_prev / beta_prod_t", "exact", None),
+])
+def test_posterior_mean_coefficients(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if terms is not None:
+        assert v.terms and set(v.terms) <= set(terms), v.terms

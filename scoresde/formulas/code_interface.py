@@ -9,6 +9,12 @@
   drift of the probability-flow ODE dx = rev_drift dt (Eq. 13), one without it the reverse-time SDE
   dx = rev_drift dt + diffusion dw̄ (Eq. 6);
 * ``prior_logp(z)``: a Gaussian log-density (a π in it) of the sample ``z`` is the prior's, log p_T(z).
+
+The coefficients of the DDPM posterior mean μ̃_t(x_t, x_0) = c_0 x_0 + c_t x_t (Ho et al. 2020, Eq. 7) are computed
+under names of their own: ``posterior_mean_coef1``/``posterior_mean_coef2`` (Ho et al.'s diffusion_utils_2.py and the
+improved/guided-diffusion code derived from it) and ``pred_original_sample_coeff``/``current_sample_coeff``
+(diffusers' DDPMScheduler.step). A line defining one is judged as that term of Eq. 7, the other term written as the
+paper has it, so a wrong coefficient is named as the term it multiplies (:func:`posterior_term`).
 """
 from __future__ import annotations
 
@@ -16,7 +22,23 @@ import ast
 from fractions import Fraction
 from typing import Dict, List
 
-__all__ = ["interface_pairs", "prior_logp", "code_objective"]
+__all__ = ["interface_pairs", "prior_logp", "code_objective", "posterior_term"]
+
+_C0 = r"\frac{\sqrt{\bar{\alpha}_{t-1}}\beta_t}{1 - \bar{\alpha}_t}"
+_CT = r"\frac{\sqrt{\alpha_t}\left(1 - \bar{\alpha}_{t-1}\right)}{1 - \bar{\alpha}_t}"
+_POSTERIOR = {"posterior_mean_coef1": "x0", "pred_original_sample_coeff": "x0",
+              "posterior_mean_coef2": "xt", "current_sample_coeff": "xt"}
+
+
+def posterior_term(name: str, rhs: str):
+    """(left side, right side) of Eq. 7 with the coefficient ``name`` (module docstring) given by ``rhs``, or None."""
+    which = _POSTERIOR.get(name)
+    if which is None:
+        return None
+    lhs = r"\tilde{\mu}_t\left(x_t, x_0\right)"
+    if which == "x0":
+        return lhs, r"\left(%s\right) x_0 + %s x_t" % (rhs, _CT)
+    return lhs, r"%s x_0 + \left(%s\right) x_t" % (_C0, rhs)
 
 
 def prior_logp(name: str, value: ast.AST) -> bool:

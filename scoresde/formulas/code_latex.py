@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import Dict, List, Optional
 
 from .code_names import BASES, CodeError, name_to_latex
-from .code_interface import interface_pairs, prior_logp
+from .code_interface import interface_pairs, posterior_term, prior_logp
 from .code_vocab import CodeVocab, is_model_step, pick_vocab
 
 __all__ = ["code_to_latex", "name_to_latex"]
@@ -212,6 +212,9 @@ class _Tex:
             if i == "i" and isinstance(args[2], ast.Name) and args[2].id == "n":
                 k = "N"  # k-diffusion's get_sigmas_*(n, …): the number of noise levels, Song et al.'s N
             return a + r" + \frac{" + i + r" - 1}{" + k + r" - 1} \cdot \left(" + b + " - " + self.wrap(args[0]) + r"\right)"
+        if name in ("min", "max", "maximum") and method_of is None and len(args) == 2 and not n.keywords:
+            # Python's min(a, b) / max(a, b) and numpy's maximum: the smaller / larger of two values
+            return "\\%s\\left(%s, %s\\right)" % (name[:3], self(args[0]), self(args[1]))
         if name in ("clip", "clamp", "minimum") and len(args) >= 2:
             hi = args[-1] if name != "minimum" else args[1]
             return r"\min\left(" + self(args[0]) + ", " + self(hi) + r"\right)"
@@ -364,6 +367,8 @@ def code_to_latex(text: str) -> Optional[str]:
                 lhs, rhs = vocab.estimates[name][0], vocab.estimates[name][1] % rhs
             elif adapted_lhs is not None:
                 lhs = adapted_lhs
+            elif isinstance(target, ast.Name) and posterior_term(target.id, rhs) is not None:
+                lhs, rhs = posterior_term(target.id, rhs)  # one coefficient of Eq. 7 (code_interface.py)
             elif vocab is not None and isinstance(target, ast.Name) and target.id in vocab.targets:
                 lhs = vocab.targets[target.id]
             elif vocab is not None and vocab.update and isinstance(target, ast.Name) and target.id in vocab.names \

@@ -93,6 +93,8 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
             sub = {"prev": f"{sub}-1", "next": f"{sub}+1", "cur": sub}[p]
         elif len(parts) == 2 and len(head) == 1 and sub is None and p.isalpha():
             sub = p  # S_noise, S_churn (Karras et al. 2022, Alg. 2): a letter with a word as its label
+        elif len(parts) == 2 and head in BASES and sub is None and len(p) == 1 and p.isalpha():
+            sub = p  # beta_d (Karras et al. 2022, Table 1: β_d of the VP column): a symbol with a letter as its label
         else:
             return r"\text{%s}" % name  # a name of the code's own: a word, for the domain layer to place or not
     if head == "alphas" and not bar:

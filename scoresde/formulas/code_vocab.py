@@ -61,17 +61,23 @@ VOCABS = (
     CodeVocab(  # Karras et al. 2022 (EDM), Alg. 1-2 with σ(t) = t, s(t) = 1: k-diffusion's samplers use t_i = σ_i
         "k-diffusion (Karras samplers)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (sample_euler, sample_heun, "
         "get_sigmas_karras, to_d)",
-        frozenset({"denoised", "sigma_hat", "s_churn", "s_noise", "ramp", "to_d", "s_tmin", "s_tmax"}),
+        frozenset({"denoised", "sigma_hat", "s_churn", "s_noise", "ramp", "to_d", "s_tmin", "s_tmax", "d_2", "d_prime",
+                   "denoised_2"}),
         {"x": "x_i", "sigma": "t_i", "sigma_hat": r"\hat{t}_i", "gamma": r"\gamma_i", "eps": r"\epsilon_i",
-         "denoised": _D_EDM, "d": "d_i", "d_2": r"d'_i", "d_prime": r"d'_i", "ramp": r"\frac{i}{N - 1}",
-         "rho": r"\rho", "sigma_min": r"\sigma_{\min}", "sigma_max": r"\sigma_{\max}", "s_noise": r"S_{noise}",
-         "s_churn": r"S_{churn}", "x_2": r"x_{i+1}", "n": "N"},
+         "denoised": _D_EDM, "d": "d_i", "d_2": r"d'_i", "ramp": r"\frac{i}{N - 1}", "rho": r"\rho",
+         "d_prime": r"\frac{d_i + d'_i}{2}",  # sample_heun: d_prime = (d + d_2) / 2
+         "sigma_min": r"\sigma_{\min}", "sigma_max": r"\sigma_{\max}", "s_noise": r"S_{noise}",
+         "s_churn": r"S_{churn}", "x_2": r"x_{i+1}", "n": "N",
+         # sample_euler/sample_heun: dt = sigmas[i + 1] - sigma_hat, σ̂ = σ_i without churn (s_churn = 0, the default)
+         "dt": r"\left(t_{i+1} - t_i\right)"},
         arrays={"sigmas": "t"},
-        calls={"model": r"D_\theta\left({0}; {1}\right)", "to_d": r"\frac{{{0} - {2}}}{{{1}}}"},
+        calls={"model": r"D_\theta\left({0}; {1}\right)", "to_d": r"\frac{{{0} - {2}}}{{{1}}}",
+               "len": r"\left(N + 1\right)"},  # get_sigmas_* append σ_N = 0: len(sigmas) = N + 1
         models=frozenset({"denoised", "d", "d_2", "d_prime"}),
         update="x_{i+1}", noise_update=r"\hat{x}_i",
         targets={"sigmas": r"\sigma_i"},  # get_sigmas_karras: the schedule σ_i (EDM Eq. 5)
-        churned=("sigma_hat", {"x": r"\hat{x}_i", "denoised": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)"})),
+        churned=("sigma_hat", {"x": r"\hat{x}_i", "denoised": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)",
+                               "dt": r"\left(t_{i+1} - \hat{t}_i\right)"})),
     CodeVocab(  # Lu et al. 2022b (DPM-Solver++), Alg. 2 in k-diffusion's names: t = −log σ, h = t_next − t.
         # k-diffusion works in Karras et al.'s scaling s(t) = 1 (EDM Eq. 1: x = x_0 + σ n), i.e. on x̃/α with the
         # noise level σ/α of the VP notation (λ = log α/σ = −log(σ/α) is its t), so its x and σ are written so

@@ -150,3 +150,17 @@ def test_posterior_mean_coefficients(text, verdict, terms):
     assert v.verdict == verdict, v.detail
     if terms is not None:
         assert v.terms and set(v.terms) <= set(terms), v.terms
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # diffusers' betas_for_alpha_bar, the clip written with max_beta's default, and without the clip
+    ("betas.append(min(max_beta, 1 - alpha_bar_fn(t2) / alpha_bar_fn(t1)))", "exact"),
+    ("betas.append(1 - alpha_bar_fn(t2) / alpha_bar_fn(t1))", "exact"),
+    ("betas.append(min(max_beta, alpha_bar_fn(t2) / alpha_bar_fn(t1)))", "inconsistent"),
+    # k-diffusion's Denoiser.loss target, rearranged, and with c_skip misplaced
+    ("target = input / c_out - c_skip * noised_input / c_out", "exact"),
+    ("target = (noised_input - c_skip * input) / c_out", "inconsistent"),
+])
+def test_code_array_appends_and_targets(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

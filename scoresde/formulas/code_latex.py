@@ -214,7 +214,10 @@ class _Tex:
             return a + r" + \frac{" + i + r" - 1}{" + k + r" - 1} \cdot \left(" + b + " - " + self.wrap(args[0]) + r"\right)"
         if name in ("min", "max", "maximum") and method_of is None and len(args) == 2 and not n.keywords:
             # Python's min(a, b) / max(a, b) and numpy's maximum: the smaller / larger of two values
-            return "\\%s\\left(%s, %s\\right)" % (name[:3], self(args[0]), self(args[1]))
+            a, b = self(args[0]), self(args[1])
+            if re.fullmatch(r"[\d.]+|\\frac\{\d+\}\{\d+\}", a):
+                a, b = b, a  # min(0.999, x) = min(x, 0.999): the bound second, as the papers write the clip
+            return "\\%s\\left(%s, %s\\right)" % (name[:3], a, b)
         if name in ("clip", "clamp", "minimum") and len(args) >= 2:
             hi = args[-1] if name != "minimum" else args[1]
             return r"\min\left(" + self(args[0]) + ", " + self(hi) + r"\right)"
@@ -281,7 +284,13 @@ def code_to_latex(text: str) -> Optional[str]:
         dt_sign = -1
         env["dt"] = ast.UnaryOp(ast.USub(), ast.Name("Delta_t", ast.Load()))
     for st in stmts:
-        if isinstance(st, ast.Expr):
+        if isinstance(st, ast.Expr) and _calls(st.value, ("append",)) and isinstance(st.value.func, ast.Attribute) \
+                and isinstance(st.value.func.value, ast.Name) and len(st.value.args) == 1:
+            # betas.append(v) in a loop over the steps: the array's element at the step, β_t = v (diffusers'
+            # betas_for_alpha_bar, Ho et al.'s get_named_beta_schedule)
+            value = st.value.args[0]
+            target = ast.Subscript(ast.Name(st.value.func.value.id, ast.Load()), ast.Name("t", ast.Load()), ast.Store())
+        elif isinstance(st, ast.Expr):
             value, target = st.value, None
         elif isinstance(st, ast.AugAssign):
             if not isinstance(st.target, ast.Name):
@@ -389,7 +398,7 @@ def code_to_latex(text: str) -> Optional[str]:
                 lhs = name_to_latex(target.id, free[0] if free else None, song_code=song, step=step)
             else:
                 lhs = tex(target)
-            eqs.append(f"{lhs} = {rhs}")
+            eqs.append(f"{lhs} = {rhs}" if lhs else rhs)  # (no left side: an objective, code_vocab's estimates)
     except (CodeError, RecursionError, ValueError, TypeError, AttributeError):  # pragma: no cover - the other readers then
         return None
     return r" ; ".join(eqs)

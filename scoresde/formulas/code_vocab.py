@@ -164,6 +164,21 @@ VOCABS = (
         # VDM.__call__ draws t ~ U(0, 1) and ε ~ N(0, I) per example: loss_diff is the Monte Carlo estimate of L_∞ (Eq. 17)
         estimates={"loss_diff": (r"\mathcal{L}_\infty(x)",
                                  r"\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I), t \sim U(0, 1)}\left[%s\right]")}),
+    CodeVocab(  # Karras et al. 2022 (EDM), Eq. 7-8 in k-diffusion's Denoiser.loss: F_θ(c_in · noised_input) is regressed on
+        # target = (input − c_skip · noised_input)/c_out with noised_input = input + noise · σ (y + n): EDM's effective target
+        "k-diffusion (Denoiser)", "crowsonkb/k-diffusion, k_diffusion/layers.py (Denoiser.loss)",
+        frozenset({"noised_input"}),
+        {"input": "y", "noised_input": r"\left(y + n\right)", "c_skip": r"c_{\mathrm{skip}}(\sigma)",
+         "c_out": r"c_{\mathrm{out}}(\sigma)", "c_in": r"c_{\mathrm{in}}(\sigma)"},
+        estimates={"target": ("", r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)c_{\mathrm{out}}(\sigma)^2\left\|"
+                                  r"F_\theta(c_{\mathrm{in}}(\sigma)(y + n); c_{\mathrm{noise}}(\sigma)) - \left(%s\right)\right\|_2^2\right]")},
+        decisive=frozenset({"noised_input"})),
+    CodeVocab(  # Nichol & Dhariwal 2021, Eq. 17 and Sec. 3.2 in diffusers' betas_for_alpha_bar: for i in range(T), t1 = i/T,
+        # t2 = (i + 1)/T, β_{i+1} = min(1 − ᾱ(t2)/ᾱ(t1), max_beta): DDPM's β_t with ᾱ at t and t − 1, clipped at 0.999
+        "diffusers (betas_for_alpha_bar)", "huggingface/diffusers, schedulers/scheduling_ddpm.py (betas_for_alpha_bar)",
+        frozenset({"alpha_bar_fn", "max_beta"}),
+        {"t1": "t-1", "t2": "t", "max_beta": "0.999"},  # max_beta = 0.999, its default
+        calls={"alpha_bar_fn": r"\bar{{\alpha}}_{{{0}}}"}),
     CodeVocab(  # Karras et al. 2022's scaling in diffusers' Euler-family schedulers (code_solvers.py: its rules)
         "diffusers (Euler-family schedulers)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py "
         "(__init__, scale_model_input)",

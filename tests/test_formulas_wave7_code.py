@@ -164,3 +164,21 @@ def test_posterior_mean_coefficients(text, verdict, terms):
 def test_code_array_appends_and_targets(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # DDIMScheduler.step: std_dev_t from _get_variance (DDIM's σ_t² at η = 1)
+    ("std_dev_t = eta * torch.sqrt(variance)", "exact"),
+    ("std_dev_t = eta * variance", "inconsistent"),
+    # the posterior mean from its named coefficients (Ho et al.'s and diffusers' names on the right side)
+    ("model_mean = posterior_mean_coef2 * x_t + posterior_mean_coef1 * pred_xstart", "exact"),
+    ("model_mean = posterior_mean_coef1 * x_t + posterior_mean_coef2 * pred_xstart", "inconsistent"),
+    ("pred_prev_sample = current_sample_coeff * sample + pred_original_sample_coeff * pred_original_sample", "exact"),
+    # VDM's α_t, σ_t from γ: a tie between the VDM names and the DPM-Solver names goes to VDM's
+    ("alpha_t = jnp.sqrt(nn.sigmoid(-g_t))", "exact"),
+    ("sigma_t = jnp.sqrt(1 - nn.sigmoid(-g_t))", "exact"),
+    ("alpha_t = jnp.sqrt(nn.sigmoid(g_t))", "inconsistent"),
+])
+def test_named_pieces_on_the_right_side(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -22,10 +22,11 @@ import ast
 from fractions import Fraction
 from typing import Dict, List
 
-__all__ = ["interface_pairs", "prior_logp", "code_objective", "posterior_term"]
+__all__ = ["interface_pairs", "prior_logp", "code_objective", "posterior_term", "POSTERIOR_C0", "POSTERIOR_CT"]
 
 _C0 = r"\frac{\sqrt{\bar{\alpha}_{t-1}}\beta_t}{1 - \bar{\alpha}_t}"
 _CT = r"\frac{\sqrt{\alpha_t}\left(1 - \bar{\alpha}_{t-1}\right)}{1 - \bar{\alpha}_t}"
+POSTERIOR_C0, POSTERIOR_CT = r"\left(%s\right)" % _C0, r"\left(%s\right)" % _CT  # the names used on a right side
 _POSTERIOR = {"posterior_mean_coef1": "x0", "pred_original_sample_coeff": "x0",
               "posterior_mean_coef2": "xt", "current_sample_coeff": "xt"}
 

@@ -30,7 +30,10 @@ _MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\
             # EDM's preconditioning (Karras et al. 2022, Table 1; k-diffusion's Denoiser.get_scalings, diffusers' EDM
             # schedulers): functions of the noise level, named without their argument in code
             "c_skip": r"c_{skip}(\sigma)", "c_out": r"c_{out}(\sigma)", "c_in": r"c_{in}(\sigma)",
-            "c_noise": r"c_{noise}(\sigma)", "sigma_data": r"\sigma_{data}"}
+            "c_noise": r"c_{noise}(\sigma)", "sigma_data": r"\sigma_{data}",
+            # Ho et al.'s diffusion_utils_2.py: the coefficients of the posterior mean μ̃_t = coef1 x_0 + coef2 x_t (Eq. 7)
+            "posterior_mean_coef1": r"\frac{\sqrt{\bar{\alpha}_{t-1}}\beta_t}{1 - \bar{\alpha}_t}",
+            "posterior_mean_coef2": r"\frac{\sqrt{\alpha_t}\left(1 - \bar{\alpha}_{t-1}\right)}{1 - \bar{\alpha}_t}"}
 _INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "cur", "min", "max", "ts"}
 _STEPS = ("prev", "next", "cur")
 _X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "xt": "x_t",

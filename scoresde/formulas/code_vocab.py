@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Dict, FrozenSet, Iterable, Optional
 
+from .code_interface import POSTERIOR_C0, POSTERIOR_CT
 from .code_solvers import EDM_SIGMA, EDM_STATE, dpm_adapt, euler_adapt
 
 __all__ = ["CodeVocab", "VOCABS", "pick_vocab", "is_model_step"]
@@ -67,7 +68,7 @@ VOCABS = (
          "denoised": _D_EDM, "d": "d_i", "d_2": r"d'_i", "ramp": r"\frac{i}{N - 1}", "rho": r"\rho",
          "d_prime": r"\frac{d_i + d'_i}{2}",  # sample_heun: d_prime = (d + d_2) / 2
          "sigma_min": r"\sigma_{\min}", "sigma_max": r"\sigma_{\max}", "s_noise": r"S_{noise}",
-         "s_churn": r"S_{churn}", "x_2": r"x_{i+1}", "n": "N",
+         "s_churn": r"S_{churn}", "x_2": r"x_{i+1}", "n": "N", "s_in": "1",  # s_in = x.new_ones([batch]): σ per sample
          # sample_euler/sample_heun: dt = sigmas[i + 1] - sigma_hat, σ̂ = σ_i without churn (s_churn = 0, the default)
          "dt": r"\left(t_{i+1} - t_i\right)"},
         arrays={"sigmas": "t"},
@@ -121,18 +122,14 @@ VOCABS = (
          "variance": r"\sigma_t^2", "noisy_samples": "x_t", "original_samples": "x_0", "noise": r"\epsilon",
          "sqrt_alpha_prod": r"\sqrt{\bar{\alpha}_t}", "sqrt_one_minus_alpha_prod": r"\sqrt{1 - \bar{\alpha}_t}",
          "velocity": "v_t", "beta_start": r"\beta_1", "beta_end": r"\beta_T", "num_train_timesteps": "T",
-         "timesteps": "t"},
+         "timesteps": "t", "pred_prev_sample": r"\mu_\theta\left(x_t, t\right)",  # the step's mean, before its noise
+         "pred_original_sample_coeff": POSTERIOR_C0, "current_sample_coeff": POSTERIOR_CT},
         models=frozenset({"model_output", "model_output_v", "pred_epsilon", "pred_original_sample"}),
-        contexts=(("velocity", {"sample": "x_0"}),)),  # get_velocity(sample, noise, t): sample is the clean data
-    CodeVocab(  # Lu et al. 2022a/b in diffusers' DPMSolverMultistepScheduler names (code_solvers.py: its rules)
-        "diffusers (DPMSolverMultistep)", "huggingface/diffusers, schedulers/scheduling_dpmsolver_multistep.py "
-        "(dpm_solver_first_order_update, _sigma_to_alpha_sigma_t)",
-        frozenset({"sigma_s", "alpha_s", "lambda_s", "lambda_t", "sigma_s0", "alpha_s0", "lambda_s0", "alpha_t",
-                   "sigma_t"}),
-        {"alpha_t": r"\alpha_t", "sigma_t": r"\sigma_t", "alpha_s": r"\alpha_s", "sigma_s": r"\sigma_s",
-         "lambda_t": r"\lambda_t", "lambda_s": r"\lambda_s", "h": "h", "x_t": "x_t", "noise": r"\epsilon"},
-        models=frozenset({"model_output"}),
-        decisive=frozenset({"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0"}), adapt=dpm_adapt),
+        # get_velocity(sample, noise, t): sample is the clean data; DDIMScheduler.step: std_dev_t = eta * variance ** 0.5
+        # with variance = _get_variance(t, prev_t), DDIM's σ_t(η)² at η = 1 (Eq. 16)
+        contexts=(("velocity", {"sample": "x_0"}),
+                  ("std_dev_t", {"variance": r"\left(\frac{1 - \bar{\alpha}_{t-1}}{1 - \bar{\alpha}_t}\left(1 - "
+                                             r"\frac{\bar{\alpha}_t}{\bar{\alpha}_{t-1}}\right)\right)"}))),
     CodeVocab(  # Dhariwal & Nichol 2021, Alg. 1-2, in guided-diffusion's names (gaussian_diffusion.py)
         "guided-diffusion", "openai/guided-diffusion, guided_diffusion/gaussian_diffusion.py (condition_mean, "
         "condition_score)",
@@ -164,6 +161,15 @@ VOCABS = (
         # VDM.__call__ draws t ~ U(0, 1) and ε ~ N(0, I) per example: loss_diff is the Monte Carlo estimate of L_∞ (Eq. 17)
         estimates={"loss_diff": (r"\mathcal{L}_\infty(x)",
                                  r"\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I), t \sim U(0, 1)}\left[%s\right]")}),
+    CodeVocab(  # (after VDM: a tie on alpha_t/sigma_t goes to the VDM names) Lu et al. 2022a/b in diffusers' DPMSolverMultistepScheduler names (code_solvers.py: its rules)
+        "diffusers (DPMSolverMultistep)", "huggingface/diffusers, schedulers/scheduling_dpmsolver_multistep.py "
+        "(dpm_solver_first_order_update, _sigma_to_alpha_sigma_t)",
+        frozenset({"sigma_s", "alpha_s", "lambda_s", "lambda_t", "sigma_s0", "alpha_s0", "lambda_s0", "alpha_t",
+                   "sigma_t"}),
+        {"alpha_t": r"\alpha_t", "sigma_t": r"\sigma_t", "alpha_s": r"\alpha_s", "sigma_s": r"\sigma_s",
+         "lambda_t": r"\lambda_t", "lambda_s": r"\lambda_s", "h": "h", "x_t": "x_t", "noise": r"\epsilon"},
+        models=frozenset({"model_output"}),
+        decisive=frozenset({"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0"}), adapt=dpm_adapt),
     CodeVocab(  # Karras et al. 2022 (EDM), Eq. 7-8 in k-diffusion's Denoiser.loss: F_θ(c_in · noised_input) is regressed on
         # target = (input − c_skip · noised_input)/c_out with noised_input = input + noise · σ (y + n): EDM's effective target
         "k-diffusion (Denoiser)", "crowsonkb/k-diffusion, k_diffusion/layers.py (Denoiser.loss)",

@@ -177,6 +177,9 @@ class _Tex:
                 return r"\left\|" + self(method_of.left) + r"\right\|^2"  # (v ** 2).sum(): ‖v‖², as sum(v ** 2)
             if name in _FUNCS and not args:
                 return _FUNCS[name] % self(method_of)
+            if name == "lerp" and len(args) == 2:  # a.lerp(b, w) = a + w (b − a) (torch.lerp)
+                a = self.wrap(method_of)
+                return a + r" + " + self.wrap(args[1]) + r" \cdot \left(" + self(args[0]) + " - " + a + r"\right)"
             if name == "pow" and len(args) == 1:
                 return "{" + self.wrap(method_of) + "}^{" + self(args[0]) + "}"
             raise CodeError(f"cannot read the method .{name}()")

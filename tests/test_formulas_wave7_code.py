@@ -182,3 +182,15 @@ def test_code_array_appends_and_targets(text, verdict):
 def test_named_pieces_on_the_right_side(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # k-diffusion's get_ancestral_step: DDIM's σ_t(η) and its direction coefficient in Karras et al.'s scaling
+    ("sigma_up = min(sigma_to, eta * sigma_to * (1 - sigma_to ** 2 / sigma_from ** 2) ** 0.5)", "exact"),
+    ("sigma_up = min(sigma_to, eta * sigma_to * (1 - sigma_from ** 2 / sigma_to ** 2) ** 0.5)", "ill-defined"),  # √(<0)
+    ("sigma_down = (sigma_to * sigma_to - sigma_up * sigma_up) ** 0.5", "exact"),
+    ("sigma_down = sigma_to - sigma_up", "inconsistent"),
+])
+def test_ancestral_step_levels(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

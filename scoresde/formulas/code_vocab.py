@@ -170,6 +170,20 @@ VOCABS = (
          "lambda_t": r"\lambda_t", "lambda_s": r"\lambda_s", "h": "h", "x_t": "x_t", "noise": r"\epsilon"},
         models=frozenset({"model_output"}),
         decisive=frozenset({"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0"}), adapt=dpm_adapt),
+    CodeVocab(  # DDIM (Song, Meng & Ermon 2021, Eq. 12 and 16) in k-diffusion's get_ancestral_step(sigma_from, sigma_to, eta):
+        # in Karras et al.'s scaling (x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)) σ_up = σ_t(η)/√ᾱ_{t−1} and the step x + d (σ_down − σ) + σ_up z
+        # lands on x̂_0 + σ_down ε̂ + σ_up z, i.e. DDIM's x_{t−1}/√ᾱ_{t−1}; min(sigma_to, ·) binds only for η > 1
+        "k-diffusion (ancestral step)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (get_ancestral_step)",
+        frozenset({"sigma_from", "sigma_to", "sigma_up", "sigma_down"}),
+        {"sigma_from": r"\sqrt{\frac{1 - \bar{\alpha}_t}{\bar{\alpha}_t}}",
+         "sigma_to": r"\sqrt{\frac{1 - \bar{\alpha}_{t-1}}{\bar{\alpha}_{t-1}}}",
+         "sigma_up": r"\frac{\sigma_t}{\sqrt{\bar{\alpha}_{t-1}}}", "eta": r"\eta"},
+        calls={"min": "{1}"},
+        estimates={"sigma_up": (r"\sigma_t", r"\sqrt{\bar{\alpha}_{t-1}} \cdot \left(%s\right)"),
+                   "sigma_down": ("x_{t-1}", r"\sqrt{\bar{\alpha}_{t-1}} \cdot \frac{x_t - \sqrt{1 - \bar{\alpha}_t} "
+                                             r"\epsilon_\theta\left(x_t, t\right)}{\sqrt{\bar{\alpha}_t}} + \sqrt{\bar{\alpha}_{t-1}} \cdot \left(%s\right)"
+                                             r" \cdot \epsilon_\theta\left(x_t, t\right) + \sigma_t z")},
+        decisive=frozenset({"sigma_from", "sigma_to"})),
     CodeVocab(  # Karras et al. 2022 (EDM), Eq. 7-8 in k-diffusion's Denoiser.loss: F_θ(c_in · noised_input) is regressed on
         # target = (input − c_skip · noised_input)/c_out with noised_input = input + noise · σ (y + n): EDM's effective target
         "k-diffusion (Denoiser)", "crowsonkb/k-diffusion, k_diffusion/layers.py (Denoiser.loss)",

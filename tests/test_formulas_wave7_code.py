@@ -194,3 +194,20 @@ def test_named_pieces_on_the_right_side(text, verdict):
 def test_ancestral_step_levels(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # guided/improved diffusion's _extract_into_tensor and the Annotated Diffusion Model's extract: the array at t
+    ("pred_xstart = _extract_into_tensor(self.sqrt_recip_alphas_cumprod, t, x_t.shape) * x_t"
+     " - _extract_into_tensor(self.sqrt_recipm1_alphas_cumprod, t, x_t.shape) * eps", "exact"),
+    ("x0 = extract(sqrt_recip_alphas_cumprod, t, x_t.shape) * x_t - extract(sqrt_recip_alphas_cumprod, t, x_t.shape) * noise",
+     "inconsistent"),
+    # torch.tensor(v, device=…) is v
+    ("diffusion = sigma * torch.sqrt(torch.tensor(2 * np.log(self.sigma_max / self.sigma_min), device=t.device))", "exact"),
+    # alpha_bar beside alpha_bar_prev is the current step's ᾱ_t (guided-diffusion's ddim_sample)
+    ("sigma = eta * th.sqrt((1 - alpha_bar / alpha_bar_prev) * (1 - alpha_bar_prev) / (1 - alpha_bar))", "exact"),
+    ("sigma = eta * th.sqrt((1 - alpha_bar / alpha_bar_prev) * (1 - alpha_bar) / (1 - alpha_bar_prev))", "inconsistent"),
+])
+def test_code_helpers_and_step_names(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

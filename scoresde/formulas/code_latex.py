@@ -29,6 +29,7 @@ from fractions import Fraction
 from typing import Dict, List, Optional
 
 from .code_names import BASES, CodeError, name_to_latex
+from .code_calls import appended, current_step_names, more_calls, sequence_index
 from .code_interface import interface_pairs, posterior_term, prior_logp
 from .code_vocab import CodeVocab, is_model_step, pick_vocab
 
@@ -167,6 +168,9 @@ class _Tex:
             return self(method_of)
         if self.vocab is not None and name in self.vocab.calls and method_of is None:
             return self.vocab.calls[name].format(*(self(a) for a in args))
+        more = more_calls(self, n, name, method_of, args)  # code_calls.py
+        if more is not None:
+            return more
         if name in _NOISE:
             return "z"
         if name in ("zeros_like", "ones_like"):
@@ -177,9 +181,6 @@ class _Tex:
                 return r"\left\|" + self(method_of.left) + r"\right\|^2"  # (v ** 2).sum(): ‖v‖², as sum(v ** 2)
             if name in _FUNCS and not args:
                 return _FUNCS[name] % self(method_of)
-            if name == "lerp" and len(args) == 2:  # a.lerp(b, w) = a + w (b − a) (torch.lerp)
-                a = self.wrap(method_of)
-                return a + r" + " + self.wrap(args[1]) + r" \cdot \left(" + self(args[0]) + " - " + a + r"\right)"
             if name == "pow" and len(args) == 1:
                 return "{" + self.wrap(method_of) + "}^{" + self(args[0]) + "}"
             raise CodeError(f"cannot read the method .{name}()")
@@ -205,22 +206,6 @@ class _Tex:
             return r"\prod_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
         if name == "cumsum" and len(args) == 1:
             return r"\sum_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
-        if name == "linspace" and len(args) == 3:
-            if all(isinstance(x, ast.BinOp) and isinstance(x.op, ast.Div) for x in args[:2]) \
-                    and ast.dump(args[0].right) == ast.dump(args[1].right):  # linspace(a/d, b/d, n) = linspace(a, b, n)/d
-                inner = ast.Call(n.func, [args[0].left, args[1].left, args[2]], [])
-                return r"\frac{" + self(inner) + "}{" + self(args[0].right) + "}"
-            a, b, k = (self(x) for x in args)
-            i = self.seq_index
-            if i == "i" and isinstance(args[2], ast.Name) and args[2].id == "n":
-                k = "N"  # k-diffusion's get_sigmas_*(n, …): the number of noise levels, Song et al.'s N
-            return a + r" + \frac{" + i + r" - 1}{" + k + r" - 1} \cdot \left(" + b + " - " + self.wrap(args[0]) + r"\right)"
-        if name in ("min", "max", "maximum") and method_of is None and len(args) == 2 and not n.keywords:
-            # Python's min(a, b) / max(a, b) and numpy's maximum: the smaller / larger of two values
-            a, b = self(args[0]), self(args[1])
-            if re.fullmatch(r"[\d.]+|\\frac\{\d+\}\{\d+\}", a):
-                a, b = b, a  # min(0.999, x) = min(x, 0.999): the bound second, as the papers write the clip
-            return "\\%s\\left(%s, %s\\right)" % (name[:3], a, b)
         if name in ("clip", "clamp", "minimum") and len(args) >= 2:
             hi = args[-1] if name != "minimum" else args[1]
             return r"\min\left(" + self(args[0]) + ", " + self(hi) + r"\right)"
@@ -276,6 +261,9 @@ def code_to_latex(text: str) -> Optional[str]:
     step = "i" if re.search(r"\b(?:t|sigma)_(?:next|cur)\b", src) else "t"  # times as variables: steps count in i
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
     names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
+    mod = current_step_names(mod, names_used, _Rename)  # alpha_bar beside alpha_bar_prev (code_calls.py)
+    stmts = mod.body
+    names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
     vocab = pick_vocab(names_used | {n.attr for n in ast.walk(mod) if isinstance(n, ast.Attribute)})
     env: Dict[str, ast.expr] = {}
     outs: List[tuple] = []  # (target name, lhs LaTeX, value node)
@@ -287,12 +275,8 @@ def code_to_latex(text: str) -> Optional[str]:
         dt_sign = -1
         env["dt"] = ast.UnaryOp(ast.USub(), ast.Name("Delta_t", ast.Load()))
     for st in stmts:
-        if isinstance(st, ast.Expr) and _calls(st.value, ("append",)) and isinstance(st.value.func, ast.Attribute) \
-                and isinstance(st.value.func.value, ast.Name) and len(st.value.args) == 1:
-            # betas.append(v) in a loop over the steps: the array's element at the step, β_t = v (diffusers'
-            # betas_for_alpha_bar, Ho et al.'s get_named_beta_schedule)
-            value = st.value.args[0]
-            target = ast.Subscript(ast.Name(st.value.func.value.id, ast.Load()), ast.Name("t", ast.Load()), ast.Store())
+        if appended(st) is not None:  # betas.append(v): the array's element at the step (code_calls.py)
+            target, value = appended(st)
         elif isinstance(st, ast.Expr):
             value, target = st.value, None
         elif isinstance(st, ast.AugAssign):
@@ -344,13 +328,8 @@ def code_to_latex(text: str) -> Optional[str]:
                 and any(isinstance(n, ast.Name) and _is_array(n.id) for n in ast.walk(value))
             tex = _Tex(song, "t" if whole else None, step, vocab)
             seq = any(_calls(n_, _ELEMENTWISE) for n_ in ast.walk(value))  # an array defined elementwise (.exp() of one too)
-            if seq and isinstance(target, ast.Name) and re.fullmatch(r"discrete_\w+|sigmas?", target.id) \
-                    and any(_calls(n_, ("linspace",)) for n_ in ast.walk(value)):
-                # noise levels spaced in an index: Song et al.'s σ_i, i = 1 … N (2021, App. C; Song & Ermon 2019); score_sde's
-                # discrete_betas = linspace(beta_min / N, beta_max / N, N) divides the SDE's β̄_min, β̄_max by N (App. B)
-                tex.seq_index = "i"
-                if target.id.startswith("discrete_"):
-                    tex.names.update({"beta_min": r"\bar{\beta}_{\min}", "beta_max": r"\bar{\beta}_{\max}"})
+            if seq:
+                sequence_index(tex, target, value)  # noise levels σ_i, sde_lib's discrete_* (code_calls.py)
             if vocab is not None and vocab.churned and vocab.churned[0] in names_used \
                     and not (vocab.noise_update and name in vocab.names and not is_model_step(vocab, value)):
                 tex.names.update(vocab.churned[1])  # the state and model at the churned level σ̂ (code_vocab.py)

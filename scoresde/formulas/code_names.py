@@ -56,6 +56,8 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
     for word, tex in _MEANING.items():
         if name == word or name.startswith(word + "_") and name[len(word) + 1:] in _INDEX:
             idx = index if name == word else name[len(word) + 1:]
+            if idx in _STEPS:  # alpha_bar_prev: the previous step's (guided-diffusion's DDIM sampler)
+                idx = {"prev": f"{step}-1", "next": f"{step}+1", "cur": step}[idx]
             return tex if idx is None else (f"{tex}_{{{idx}}}" if "_" not in tex else tex)
     if song_code and name in ("beta_0", "beta_1") and index is None:  # sde_lib.VPSDE: self.beta_0 = beta_min, beta_1 = beta_max
         return r"\beta_{\min}" if name == "beta_0" else r"\beta_{\max}"

@@ -211,3 +211,15 @@ def test_ancestral_step_levels(text, verdict):
 def test_code_helpers_and_step_names(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # diffusers' Euler-family step in Karras et al.'s scaling: ε-prediction, and v-prediction (consistent, as read)
+    ("pred_original_sample = sample - model_output * sigma", "exact"),
+    ("pred_original_sample = sample - model_output * sigma ** 2", "inconsistent"),
+    ("pred_original_sample = sample / (sigma ** 2 + 1) - sigma * model_output / (sigma ** 2 + 1) ** 0.5", "consistent"),
+    ("pred_original_sample = sample / (sigma ** 2 + 1) + sigma * model_output / (sigma ** 2 + 1) ** 0.5", "inconsistent"),
+])
+def test_euler_family_outputs(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -1,7 +1,7 @@
 """A network output whose meaning the code leaves to a setting: diffusers' ``model_output``.
 
-diffusers' DDPM/DDIM schedulers (huggingface/diffusers, schedulers/scheduling_ddpm.py ``step``, scheduling_ddim.py
-``step``) name the network's output ``model_output`` whatever it predicts; ``prediction_type`` says whether it is the
+diffusers' DDPM/DDIM and Euler-family schedulers (huggingface/diffusers, schedulers/scheduling_ddpm.py ``step``,
+scheduling_ddim.py ``step``, scheduling_euler_discrete.py ``step``) name the network's output ``model_output`` whatever it predicts; ``prediction_type`` says whether it is the
 noise ε ("epsilon", the default the code vocabulary reads), the data ("sample") or the velocity v = √ᾱ_t ε − √(1 − ᾱ_t) x_0
 ("v_prediction", Salimans & Ho 2022, Sec. 4 and App. D). A line judged other than exact/consistent with the default
 reading is judged again with the v reading; when it is exact there, the verdict is ``consistent`` with the reading
@@ -35,7 +35,7 @@ def output_reading(text: str) -> Optional[str]:
         return None
     ids = set(re.findall(r"[A-Za-z_]\w*", text))
     vocab = pick_vocab(ids)
-    if vocab is None or not vocab.name.startswith("diffusers (DDPM") or code_to_latex(text) is None:
+    if vocab is None or not vocab.name.startswith(("diffusers (DDPM", "diffusers (Euler")) or code_to_latex(text) is None:
         return None
     return _OUTPUT.sub(V_NAME, text)
 

@@ -203,7 +203,9 @@ VOCABS = (
         "diffusers (Euler-family schedulers)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py "
         "(__init__, scale_model_input)",
         frozenset({"sample", "sigma"}),
-        {"sample": EDM_STATE, "sigma": EDM_SIGMA}, adapt=euler_adapt, requires=frozenset({"sample", "sigma"})),
+        {"sample": EDM_STATE, "sigma": EDM_SIGMA, "model_output": _EPS_T, "model_output_v": r"v_\theta\left(x_t, t\right)",
+         "pred_original_sample": _X0},
+        models=frozenset({"model_output", "model_output_v"}), adapt=euler_adapt, requires=frozenset({"sample", "sigma"})),
 )
 
 
@@ -220,11 +222,14 @@ def is_model_step(vocab: CodeVocab, node) -> bool:
 
 
 def pick_vocab(identifiers: Iterable[str]) -> Optional[CodeVocab]:
-    """The vocabulary with a decisive mark among ``identifiers``, else the one with the most marks (the first on a
-    tie), or None when no mark is there."""
+    """The vocabulary with a decisive mark among ``identifiers``, else one whose required names are all there, else
+    the one with the most marks (the first on a tie), or None when no mark is there."""
     ids = set(identifiers)
     for v in VOCABS:
         if v.decisive & ids:
+            return v
+    for v in VOCABS:
+        if v.requires and v.requires <= ids:  # all its required names: as decisive as a decisive mark
             return v
     best, score = None, 0
     for v in VOCABS:

@@ -223,3 +223,15 @@ def test_code_helpers_and_step_names(text, verdict):
 def test_euler_family_outputs(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # ermongroup/ddim's ddpm_steps names
+    ("x0_from_e = x / at.sqrt() - (1 / at - 1).sqrt() * e", "exact"),
+    ("x0_from_e = x / at.sqrt() - (1 - at).sqrt() * e", "inconsistent"),
+    ("mean_eps = (x * (1 - atm1) * (1 - beta_t).sqrt() + x0_from_e * beta_t * atm1.sqrt()) / (1 - at)", "exact"),
+    ("mean_eps = (x * (1 - atm1) * (1 - beta_t) + x0_from_e * beta_t * atm1.sqrt()) / (1 - at)", "inconsistent"),
+])
+def test_ddim_repository_ddpm_steps(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -92,11 +92,16 @@ VOCABS = (
         models=frozenset({"denoised", "old_denoised", "denoised_d"}),
         update=r"\frac{\tilde{x}_{t_i}}{\alpha_{t_i}}", decisive=frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn"})),
     CodeVocab(  # Song, Meng & Ermon 2021 (DDIM), Eq. 12 and 16, in the DDIM repository's names (α there is ᾱ)
-        "ermongroup/ddim", "ermongroup/ddim, functions/denoising.py (generalized_steps)",
-        frozenset({"at", "at_next", "xt", "xt_next", "et", "x0_t"}),
+        "ermongroup/ddim", "ermongroup/ddim, functions/denoising.py (generalized_steps, ddpm_steps)",
+        frozenset({"at", "at_next", "xt", "xt_next", "et", "x0_t", "atm1", "x0_from_e", "mean_eps"}),
         {"at": r"\bar{\alpha}_t", "at_next": r"\bar{\alpha}_{t-1}", "xt": "x_t", "xt_next": "x_{t-1}", "et": _EPS_T,
-         "x0_t": _X0, "c1": r"\sigma_t", "c2": r"\sqrt{1 - \bar{\alpha}_{t-1} - \sigma_t^2}", "eta": r"\eta"},
-        models=frozenset({"et", "x0_t"})),
+         "x0_t": _X0, "c1": r"\sigma_t", "c2": r"\sqrt{1 - \bar{\alpha}_{t-1} - \sigma_t^2}", "eta": r"\eta",
+         # ddpm_steps: atm1 = ᾱ_{t−1}, e = model(x, t), x0_from_e = x̂_0, mean_eps = the posterior mean at x̂_0 (Ho et al.
+         # 2020, Eq. 7), sample = mean + mask · exp(½ logvar) · noise with logvar = log β_t and mask = 1 for t > 1
+         "atm1": r"\bar{\alpha}_{t-1}", "x": "x_t", "e": _EPS_T, "x0_from_e": _X0, "mean_eps": r"\mu_\theta\left(x_t, t\right)",
+         "mean": r"\mu_\theta\left(x_t, t\right)", "logvar": r"\log\beta_t", "mask": "1", "sample": "x_{t-1}",
+         "noise": "z"},
+        models=frozenset({"et", "x0_t", "e", "x0_from_e", "mean_eps"})),
     CodeVocab(  # Song et al. 2021, Eq. 47 / App. F (reverse diffusion, VE) in score_sde's and diffusers' names
         "VE samplers (score_sde, diffusers ScoreSdeVeScheduler)",
         "yang-song/score_sde_pytorch, sampling.py (ReverseDiffusionPredictor, AncestralSamplingPredictor); "

@@ -235,3 +235,13 @@ def test_euler_family_outputs(text, verdict):
 def test_ddim_repository_ddpm_steps(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # score_sde's Euler-Maruyama predictor with dt undefined (dt = −1/N): the noise scaled by √(−dt), not by −dt
+    ("x = x + (-0.5 * beta_t * x - beta_t * score) * dt + np.sqrt(-beta_t * dt) * z", "exact"),
+    ("x = x + (-0.5 * beta_t * x - beta_t * score) * dt - np.sqrt(beta_t) * dt * z", "inconsistent"),
+])
+def test_score_sde_reverse_step_dt(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -269,9 +269,10 @@ def code_to_latex(text: str) -> Optional[str]:
     outs: List[tuple] = []  # (target name, lhs LaTeX, value node)
     dt_sign = 0
     assigned = {t.id for s_ in stmts if isinstance(s_, ast.Assign) for t in s_.targets if isinstance(t, ast.Name)}
-    if "dt" not in assigned and re.search(r"sqrt\(\s*-\s*dt\s*\)", src):
-        # dt used but not defined, its noise written √(−dt): the step is back in time, dt = −Δt (Song et al. 2021's
-        # EulerMaruyamaPredictor, which sets dt = −1/N)
+    if "dt" not in assigned and (re.search(r"sqrt\(\s*-\s*dt\s*\)", src) or vocab is not None
+                                 and vocab.name == "score_sde" and "score" in names_used and "x" in assigned):
+        # dt used but not defined, its noise written √(−dt), or score_sde's in-place update with the score: the step is
+        # back in time, dt = −Δt (Song et al. 2021's EulerMaruyamaPredictor, which sets dt = −1/N)
         dt_sign = -1
         env["dt"] = ast.UnaryOp(ast.USub(), ast.Name("Delta_t", ast.Load()))
     for st in stmts:

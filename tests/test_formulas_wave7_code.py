@@ -241,6 +241,8 @@ def test_ddim_repository_ddpm_steps(text, verdict):
     # score_sde's Euler-Maruyama predictor with dt undefined (dt = −1/N): the noise scaled by √(−dt), not by −dt
     ("x = x + (-0.5 * beta_t * x - beta_t * score) * dt + np.sqrt(-beta_t * dt) * z", "exact"),
     ("x = x + (-0.5 * beta_t * x - beta_t * score) * dt - np.sqrt(beta_t) * dt * z", "inconsistent"),
+    # (no dt in the cell: the ancestral step of Song et al.'s Eq. 47 keeps its own reading)
+    ("x = torch.sqrt(betas[i]) * z + (x + betas[i] * score(x, i)) / torch.sqrt(1 - betas[i])", "exact"),
 ])
 def test_score_sde_reverse_step_dt(text, verdict):
     v = _one(text)

@@ -270,7 +270,7 @@ def code_to_latex(text: str) -> Optional[str]:
     dt_sign = 0
     assigned = {t.id for s_ in stmts if isinstance(s_, ast.Assign) for t in s_.targets if isinstance(t, ast.Name)}
     if "dt" not in assigned and (re.search(r"sqrt\(\s*-\s*dt\s*\)", src) or vocab is not None
-                                 and vocab.name == "score_sde" and "score" in names_used and "x" in assigned):
+                                 and vocab.name == "score_sde" and {"score", "dt"} <= names_used and "x" in assigned):
         # dt used but not defined, its noise written √(−dt), or score_sde's in-place update with the score: the step is
         # back in time, dt = −Δt (Song et al. 2021's EulerMaruyamaPredictor, which sets dt = −1/N)
         dt_sign = -1

@@ -247,3 +247,17 @@ def test_ddim_repository_ddpm_steps(text, verdict):
 def test_score_sde_reverse_step_dt(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # eps in a sampler's update to the previous step is the network's ε_θ (DDIM Eq. 12, σ_t = 0, as code)
+    ("x_prev = alpha_bar_prev ** 0.5 * (x - (1 - alpha_bar) ** 0.5 * eps) / alpha_bar ** 0.5"
+     " + (1 - alpha_bar_prev) ** 0.5 * eps", "exact"),
+    ("x_prev = alpha_bar_prev ** 0.5 * (x - (1 - alpha_bar) ** 0.5 * eps) / alpha_bar ** 0.5"
+     " + (1 - alpha_bar_prev) * eps", "inconsistent"),
+    # a forward sample keeps eps the noise
+    ("x_t = alpha_bar ** 0.5 * x0 + (1 - alpha_bar) ** 0.5 * eps", "exact"),
+])
+def test_eps_in_a_sampler_update(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -14,7 +14,8 @@ Statements: ``betas.append(v)`` in a loop over the steps is the array's element 
 betas_for_alpha_bar, Ho et al.'s get_named_beta_schedule); a schedule name beside its ``_prev``/``_next`` (guided
 diffusion's ``alpha_bar`` beside ``alpha_bar_prev``) is the current step's; noise levels defined by ``linspace`` are
 indexed i = 1 … N, and score_sde's ``discrete_betas = linspace(beta_min / N, beta_max / N, N)`` divides the SDE's
-β̄_min, β̄_max by N (Song et al. 2021, App. B-C).
+β̄_min, β̄_max by N (Song et al. 2021, App. B-C). In a sampler's update of the state to another step (``x_prev``,
+``x_next``, ``prev_sample``), ``eps`` is the network's prediction ε_θ: a sampler has no other (DDIM Eq. 12).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import ast
 import re
 from typing import List, Optional
 
-__all__ = ["more_calls", "appended", "current_step_names", "sequence_index"]
+__all__ = ["more_calls", "appended", "current_step_names", "sequence_index", "sampler_eps"]
 
 
 def more_calls(tex, n: ast.Call, name: str, method_of: Optional[ast.AST], args: List[ast.AST]) -> Optional[str]:
@@ -84,3 +85,18 @@ def sequence_index(tex, target, value: ast.AST) -> None:
         tex.seq_index = "i"
         if target.id.startswith("discrete_"):
             tex.names.update({"beta_min": r"\bar{\beta}_{\min}", "beta_max": r"\bar{\beta}_{\max}"})
+
+
+_UPDATE = re.compile(r"x_?(?:prev|next|tm1)|xt_(?:prev|next)|prev_sample|x_t_minus_1")
+
+
+def sampler_eps(mod: ast.Module, renamer) -> ast.Module:
+    """``mod`` with ``eps``/``epsilon`` read as ε_θ where a statement updates the state to another step (docstring)."""
+    targets = {t.id for s_ in mod.body if isinstance(s_, ast.Assign) for t in s_.targets if isinstance(t, ast.Name)}
+    used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
+    if not any(_UPDATE.fullmatch(t) for t in targets) or targets & {"eps", "epsilon"}:
+        return mod
+    for old in ("eps", "epsilon"):
+        if old in used:
+            mod = renamer(old, "eps_theta").visit(mod)
+    return mod

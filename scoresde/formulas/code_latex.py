@@ -29,7 +29,7 @@ from fractions import Fraction
 from typing import Dict, List, Optional
 
 from .code_names import BASES, CodeError, name_to_latex
-from .code_calls import appended, current_step_names, more_calls, sequence_index
+from .code_calls import appended, current_step_names, more_calls, sampler_eps, sequence_index
 from .code_interface import interface_pairs, posterior_term, prior_logp
 from .code_vocab import CodeVocab, is_model_step, pick_vocab
 
@@ -258,6 +258,8 @@ def code_to_latex(text: str) -> Optional[str]:
         for old_, new_ in (("eps", "eps_theta"), ("epsilon", "eps_theta"), ("noise", "z")):
             mod = _Rename(old_, new_).visit(mod)
         stmts = mod.body
+    mod = sampler_eps(mod, _Rename)  # eps in a sampler's update is ε_θ (code_calls.py)
+    stmts = mod.body
     step = "i" if re.search(r"\b(?:t|sigma)_(?:next|cur)\b", src) else "t"  # times as variables: steps count in i
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
     names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}

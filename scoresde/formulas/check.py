@@ -103,6 +103,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    if "model_output" in text:  # diffusers' generic network output (code_outputs.py; its v reading has no such name)
+        from .code_outputs import judge_with_output_readings
+
+        read = judge_with_output_readings(text, lambda t_: verify_formula(
+            t_, target, hints=hints, source=source, location=location, numeric=numeric,
+            column=column, ignore=ignore, budget=budget))
+        if read is not None:
+            return read
     from .family_label import apply_family_label, label_family  # "sub-VP: p_0t(…) = …" claims that family
 
     labelled = label_family(text)
@@ -199,6 +207,7 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation=None) -> Optional[Verdict]:
     """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
+    from .code_interface import code_objective
     from .objective_judge import judge_objective
     from .objective_semantics import ddim_alpha_as_abar
 
@@ -207,7 +216,10 @@ def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], 
 
     try:
         with limited(budget):
-            return judge_objective(text, target)
+            got = judge_objective(text, target)
+            if got is None:  # a loss written as code: its LaTeX (code_latex.py), where that reads as an objective
+                got = code_objective(text, target, judge_objective)
+            return got
     except (TooLarge, BudgetExceeded) as err:
         return Verdict(_clip(text), "unparsed", f"not judged: {err}")
     except RecursionError:

@@ -29,6 +29,8 @@ from fractions import Fraction
 from typing import Dict, List, Optional
 
 from .code_names import BASES, CodeError, name_to_latex
+from .code_calls import appended, current_step_names, more_calls, sampler_eps, sequence_index
+from .code_interface import interface_pairs, posterior_term, prior_logp
 from .code_vocab import CodeVocab, is_model_step, pick_vocab
 
 __all__ = ["code_to_latex", "name_to_latex"]
@@ -66,6 +68,7 @@ class _Tex:
         self.vocab = vocab  # the code base's own names (code_vocab.py), read before the compositional naming
         self.names = dict(vocab.names) if vocab is not None else {}
         self.index_var = index_var  # inside cumprod(E): unindexed arrays are read at this index
+        self.seq_index = "t"  # the index of linspace's values (noise levels: i, code_to_latex)
 
     def __call__(self, n: ast.AST) -> str:
         meth = getattr(self, "_" + type(n).__name__, None)
@@ -133,7 +136,10 @@ class _Tex:
                 right = r"\left(" + right + r"\right)"
             return self(n.left) + (" + " if isinstance(op, ast.Add) else " - ") + right
         if isinstance(op, ast.Mult):
-            return self.wrap(n.left) + r" \cdot " + self.wrap(n.right)
+            left, right = self.wrap(n.left), self.wrap(n.right)
+            if _is_norm(left) and not _is_norm(right):  # ‖v‖² · w: a weight, written first as the papers do
+                left, right = right, left
+            return left + r" \cdot " + right
         if isinstance(op, ast.Div):
             return r"\frac{" + self(n.left) + "}{" + self(n.right) + "}"
         if isinstance(op, ast.Pow):
@@ -162,6 +168,9 @@ class _Tex:
             return self(method_of)
         if self.vocab is not None and name in self.vocab.calls and method_of is None:
             return self.vocab.calls[name].format(*(self(a) for a in args))
+        more = more_calls(self, n, name, method_of, args)  # code_calls.py
+        if more is not None:
+            return more
         if name in _NOISE:
             return "z"
         if name in ("zeros_like", "ones_like"):
@@ -197,9 +206,6 @@ class _Tex:
             return r"\prod_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
         if name == "cumsum" and len(args) == 1:
             return r"\sum_{s=1}^{t} " + r"\left(" + _Tex(self.song_code, "s")(args[0]) + r"\right)"
-        if name == "linspace" and len(args) == 3:
-            a, b, k = (self(x) for x in args)
-            return a + r" + \frac{t - 1}{" + k + r" - 1}\left(" + b + " - " + self.wrap(args[0]) + r"\right)"
         if name in ("clip", "clamp", "minimum") and len(args) >= 2:
             hi = args[-1] if name != "minimum" else args[1]
             return r"\min\left(" + self(args[0]) + ", " + self(hi) + r"\right)"
@@ -210,6 +216,11 @@ class _Tex:
 
 
 _ELEMENTWISE = ("cumprod", "cumsum", "linspace")
+
+
+def _is_norm(tex: str) -> bool:
+    """Whether LaTeX is one squared norm ‖·‖² (a scalar: any weight multiplying it commutes)."""
+    return tex.startswith(r"\left\|") and tex.endswith(r"\right\|^2") and tex.count(r"\left\|") == 1
 
 
 def _is_array(name: str) -> bool:
@@ -247,27 +258,29 @@ def code_to_latex(text: str) -> Optional[str]:
         for old_, new_ in (("eps", "eps_theta"), ("epsilon", "eps_theta"), ("noise", "z")):
             mod = _Rename(old_, new_).visit(mod)
         stmts = mod.body
-    elif used & {"eps", "epsilon"} and _sampler_step(stmts, used):
-        # a step to the previous sample from the current one, with no fresh draw and no data x_0: a sampler knows
-        # only the prediction (ermongroup/ddim's et = model(xt, t); guided-diffusion's ddim_sample eps), ε_θ
-        for old_ in ("eps", "epsilon"):
-            mod = _Rename(old_, "eps_theta").visit(mod)
-        stmts = mod.body
+    mod = sampler_eps(mod, _Rename)  # eps in a sampler's update is ε_θ (code_calls.py)
+    stmts = mod.body
     step = "i" if re.search(r"\b(?:t|sigma)_(?:next|cur)\b", src) else "t"  # times as variables: steps count in i
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
+    names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
+    mod = current_step_names(mod, names_used, _Rename)  # alpha_bar beside alpha_bar_prev (code_calls.py)
+    stmts = mod.body
     names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
     vocab = pick_vocab(names_used | {n.attr for n in ast.walk(mod) if isinstance(n, ast.Attribute)})
     env: Dict[str, ast.expr] = {}
     outs: List[tuple] = []  # (target name, lhs LaTeX, value node)
     dt_sign = 0
     assigned = {t.id for s_ in stmts if isinstance(s_, ast.Assign) for t in s_.targets if isinstance(t, ast.Name)}
-    if "dt" not in assigned and re.search(r"sqrt\(\s*-\s*dt\s*\)", src):
-        # dt used but not defined, its noise written √(−dt): the step is back in time, dt = −Δt (Song et al. 2021's
-        # EulerMaruyamaPredictor, which sets dt = −1/N)
+    if "dt" not in assigned and (re.search(r"sqrt\(\s*-\s*dt\s*\)", src) or vocab is not None
+                                 and vocab.name == "score_sde" and {"score", "dt"} <= names_used and "x" in assigned):
+        # dt used but not defined, its noise written √(−dt), or score_sde's in-place update with the score: the step is
+        # back in time, dt = −Δt (Song et al. 2021's EulerMaruyamaPredictor, which sets dt = −1/N)
         dt_sign = -1
         env["dt"] = ast.UnaryOp(ast.USub(), ast.Name("Delta_t", ast.Load()))
     for st in stmts:
-        if isinstance(st, ast.Expr):
+        if appended(st) is not None:  # betas.append(v): the array's element at the step (code_calls.py)
+            target, value = appended(st)
+        elif isinstance(st, ast.Expr):
             value, target = st.value, None
         elif isinstance(st, ast.AugAssign):
             if not isinstance(st.target, ast.Name):
@@ -298,13 +311,17 @@ def code_to_latex(text: str) -> Optional[str]:
             val = later.value
             read |= {n.id for n in ast.walk(val) if isinstance(n, ast.Name)}
     finals = [o for o in outs if o[0] is None or o[0] not in read or o is outs[-1]]
-    finals = _interface(finals)
+    finals = interface_pairs(finals, env)
     try:
         eqs = []
         for name, target, value in finals:
-            if isinstance(value, tuple):  # an interface pair (_interface)
-                if name == "drift+diffusion":
-                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) dw" % (_Tex(song, step=step, vocab=vocab)(value[0]), _Tex(song, step=step, vocab=vocab)(value[1])))
+            if isinstance(value, tuple):  # an interface pair (code_interface.py)
+                parts = [_Tex(song, step=step, vocab=vocab)(v_) for v_ in value if v_ is not None]
+                if name in ("drift+diffusion", "rev_drift+diffusion"):
+                    noise = "dw" if name == "drift+diffusion" else r"d\bar{w}"
+                    eqs.append(r"dx = \left(%s\right) dt + \left(%s\right) %s" % (parts[0], parts[1], noise))
+                elif name == "rev_drift":
+                    eqs.append(r"dx = \left(%s\right) dt" % parts[0])
                 else:
                     data = [_Rename("x", "x_data").visit(ast.parse(ast.unparse(v), mode="eval").body) for v in value]
                     eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song, step=step, vocab=vocab)(data[0]), _Tex(song, step=step, vocab=vocab)(data[1])))
@@ -313,9 +330,19 @@ def code_to_latex(text: str) -> Optional[str]:
             whole = not any(isinstance(n, ast.Subscript) for n in ast.walk(value)) and not _calls(value, _ELEMENTWISE) \
                 and any(isinstance(n, ast.Name) and _is_array(n.id) for n in ast.walk(value))
             tex = _Tex(song, "t" if whole else None, step, vocab)
+            seq = any(_calls(n_, _ELEMENTWISE) for n_ in ast.walk(value))  # an array defined elementwise (.exp() of one too)
+            if seq:
+                sequence_index(tex, target, value)  # noise levels σ_i, sde_lib's discrete_* (code_calls.py)
             if vocab is not None and vocab.churned and vocab.churned[0] in names_used \
                     and not (vocab.noise_update and name in vocab.names and not is_model_step(vocab, value)):
                 tex.names.update(vocab.churned[1])  # the state and model at the churned level σ̂ (code_vocab.py)
+            adapted_lhs = None
+            if vocab is not None and vocab.adapt is not None:  # names the statement's own structure fixes
+                over, adapted_lhs = vocab.adapt(value, name)
+                tex.names.update(over)
+            for ctx_name, ctx in (vocab.contexts if vocab is not None else ()):
+                if name == ctx_name:
+                    tex.names.update(ctx)
             if isinstance(value, ast.Lambda) and isinstance(target, ast.Name) and len(value.args.args) == 1:
                 # alpha_bar_fn = lambda t: …: a function of the schedule, ᾱ(t) = …
                 arg = value.args.args[0].arg
@@ -330,6 +357,12 @@ def code_to_latex(text: str) -> Optional[str]:
                 # x = x + … dt …: the state at t ± Δt from the state at t (Song et al. 2021's predictors, dt = −1/N)
                 rhs = _Tex(song, step=step, vocab=vocab)(_Rename("x", "x_t").visit(value))
                 lhs = r"x_{t-\Delta t}" if dt_sign < 0 else r"x_{t+\Delta t}"
+            elif vocab is not None and name in vocab.estimates:  # a per-example loss estimating an objective
+                lhs, rhs = vocab.estimates[name][0], vocab.estimates[name][1] % rhs
+            elif adapted_lhs is not None:
+                lhs = adapted_lhs
+            elif isinstance(target, ast.Name) and posterior_term(target.id, rhs) is not None:
+                lhs, rhs = posterior_term(target.id, rhs)  # one coefficient of Eq. 7 (code_interface.py)
             elif vocab is not None and isinstance(target, ast.Name) and target.id in vocab.targets:
                 lhs = vocab.targets[target.id]
             elif vocab is not None and vocab.update and isinstance(target, ast.Name) and target.id in vocab.names \
@@ -337,45 +370,23 @@ def code_to_latex(text: str) -> Optional[str]:
                 # x = x + …: the code base's step from its current state to the next (code_vocab.py)
                 noisy = vocab.noise_update and not is_model_step(vocab, value)
                 lhs = vocab.noise_update if noisy else vocab.update
-            elif isinstance(target, ast.Name) and _prior_logp(target.id, value):
+            elif isinstance(target, ast.Name) and prior_logp(target.id, value):
                 lhs = r"\log p_T(z)"
             elif isinstance(target, ast.Name) and target.id == "log_mean_coeff":
                 # sde_lib's marginal_prob: mean = exp(log_mean_coeff) x, the mean coefficient √ᾱ(t) (Song et al. 2021, Eq. 29)
                 lhs, rhs = r"\bar{\alpha}(t)", r"\exp\left(2\left(" + rhs + r"\right)\right)"
-            elif isinstance(target, ast.Name) and _calls(value, _ELEMENTWISE):
-                lhs = name_to_latex(target.id, "t", song_code=song, step=step)  # an array defined elementwise, read at t
+            elif isinstance(target, ast.Name) and seq:
+                lhs = name_to_latex(target.id, tex.seq_index, song_code=song, step=step)  # an array defined elementwise
             elif isinstance(target, ast.Name) and re.fullmatch(r"(alphas|betas|sigmas)(_\w+)?", target.id):
                 # an array of a schedule defined by a formula in an index: the array read at that index
                 free = [v for v in ("i", "t", "n", "k") if any(isinstance(n, ast.Name) and n.id == v for n in ast.walk(value))]
                 lhs = name_to_latex(target.id, free[0] if free else None, song_code=song, step=step)
             else:
                 lhs = tex(target)
-            eqs.append(f"{lhs} = {rhs}")
+            eqs.append(f"{lhs} = {rhs}" if lhs else rhs)  # (no left side: an objective, code_vocab's estimates)
     except (CodeError, RecursionError, ValueError, TypeError, AttributeError):  # pragma: no cover - the other readers then
         return None
     return r" ; ".join(eqs)
-
-
-def _prior_logp(name: str, value: ast.AST) -> bool:
-    """``logps = -N / 2. * np.log(2 * np.pi) - torch.sum(z ** 2) / 2.``: a Gaussian log-density (a π in it) of the
-    sample ``z`` is the prior's, log p_T(z) (Song et al.'s ``sde_lib``: ``SDE.prior_logp(z)``)."""
-    if name not in ("logp", "logps", "log_p", "prior_logp", "log_prob", "logpz"):
-        return False
-    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-    return "z" in names and any(isinstance(n, ast.Attribute) and n.attr == "pi" or isinstance(n, ast.Name) and n.id == "pi"
-                                for n in ast.walk(value))
-
-
-def _interface(finals: List[tuple]) -> List[tuple]:
-    """The interface of Song et al.'s ``sde_lib`` (``SDE.sde`` returns ``drift, diffusion``; ``SDE.marginal_prob``
-    returns ``mean, std`` of p_{0t}(x(t) | x(0)) for the data x): both results of a pair computed by the cell are one
-    formula, dx = drift dt + diffusion dw, or x(t) ~ N(mean, std² I) with the cell's x the data x(0)."""
-    by = {o[0]: o for o in finals if o[0] is not None}
-    for a, b in (("drift", "diffusion"), ("mean", "std")):
-        if a in by and b in by:
-            rest = [o for o in finals if o[0] not in (a, b)]
-            return rest + [(a + "+" + b, None, (by[a][2], by[b][2]))]
-    return finals
 
 
 class _Inline(ast.NodeTransformer):
@@ -386,15 +397,6 @@ class _Inline(ast.NodeTransformer):
         if node.id in self.env:
             return ast.parse(ast.unparse(self.env[node.id]), mode="eval").body
         return node
-
-
-_PREV = {"x_prev", "x_tm1", "prev_sample", "x_next", "xt_next", "x_t_prev"}
-
-
-def _sampler_step(stmts, used) -> bool:
-    """The cell assigns a previous (next) sample from the current state x, and uses no data x_0."""
-    outs = {t.id for s_ in stmts if isinstance(s_, ast.Assign) for t in s_.targets if isinstance(t, ast.Name)}
-    return bool(outs & _PREV) and bool(used & {"x", "x_t", "xt", "sample"}) and not used & {"x0", "x_0", "x_start"}
 
 
 class _Rename(ast.NodeTransformer):

@@ -30,7 +30,10 @@ _MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\
             # EDM's preconditioning (Karras et al. 2022, Table 1; k-diffusion's Denoiser.get_scalings, diffusers' EDM
             # schedulers): functions of the noise level, named without their argument in code
             "c_skip": r"c_{skip}(\sigma)", "c_out": r"c_{out}(\sigma)", "c_in": r"c_{in}(\sigma)",
-            "c_noise": r"c_{noise}(\sigma)", "sigma_data": r"\sigma_{data}"}
+            "c_noise": r"c_{noise}(\sigma)", "sigma_data": r"\sigma_{data}",
+            # Ho et al.'s diffusion_utils_2.py: the coefficients of the posterior mean μ̃_t = coef1 x_0 + coef2 x_t (Eq. 7)
+            "posterior_mean_coef1": r"\frac{\sqrt{\bar{\alpha}_{t-1}}\beta_t}{1 - \bar{\alpha}_t}",
+            "posterior_mean_coef2": r"\frac{\sqrt{\alpha_t}\left(1 - \bar{\alpha}_{t-1}\right)}{1 - \bar{\alpha}_t}"}
 _INDEX = {"t", "s", "i", "j", "k", "n", "T", "N", "0", "1", "prev", "next", "cur", "min", "max", "ts"}
 _STEPS = ("prev", "next", "cur")
 _X_NAMES = {"x_data": "x(0)", "x_start": "x_0", "x0": "x_0", "x_0": "x_0", "x_noisy": "x_t", "x_t": "x_t", "xt": "x_t",
@@ -53,11 +56,15 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
     for word, tex in _MEANING.items():
         if name == word or name.startswith(word + "_") and name[len(word) + 1:] in _INDEX:
             idx = index if name == word else name[len(word) + 1:]
-            # alpha_bar_prev: the step before (the same counting as the compositional names below)
-            idx = {"prev": f"{step}-1", "next": f"{step}+1", "cur": step}.get(idx, idx) if idx is not None else None
+            if idx in _STEPS:  # alpha_bar_prev: the previous step's (guided-diffusion's DDIM sampler)
+                idx = {"prev": f"{step}-1", "next": f"{step}+1", "cur": step}[idx]
             return tex if idx is None else (f"{tex}_{{{idx}}}" if "_" not in tex else tex)
     if song_code and name in ("beta_0", "beta_1") and index is None:  # sde_lib.VPSDE: self.beta_0 = beta_min, beta_1 = beta_max
         return r"\beta_{\min}" if name == "beta_0" else r"\beta_{\max}"
+    if name.startswith("discrete_") and len(name) > 9:
+        # score_sde's sde_lib: discrete_betas, discrete_sigmas, discrete_alphas are the discretised chain's β_i, σ_i
+        # (Song et al. 2021, App. C: β_i = β̄_i/N; VESDE's σ_i), the arrays themselves
+        return name_to_latex(name[9:], index, song_code=song_code, step=step)
     parts = [p for p in name.split("_") if p]
     ops: List[str] = []
     while len(parts) > 1 and parts[0] in ("sqrt", "recip", "recipm1", "one", "log"):
@@ -91,6 +98,8 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
             sub = {"prev": f"{sub}-1", "next": f"{sub}+1", "cur": sub}[p]
         elif len(parts) == 2 and len(head) == 1 and sub is None and p.isalpha():
             sub = p  # S_noise, S_churn (Karras et al. 2022, Alg. 2): a letter with a word as its label
+        elif len(parts) == 2 and head in BASES and sub is None and len(p) == 1 and p.isalpha():
+            sub = p  # beta_d (Karras et al. 2022, Table 1: β_d of the VP column): a symbol with a letter as its label
         else:
             return r"\text{%s}" % name  # a name of the code's own: a word, for the domain layer to place or not
     if head == "alphas" and not bar:

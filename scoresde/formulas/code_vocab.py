@@ -15,7 +15,10 @@ al. 2022, Alg. 2 line 6: the churned state x̂_i that k-diffusion stores back in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, Optional
+from typing import Callable, Dict, FrozenSet, Iterable, Optional
+
+from .code_interface import POSTERIOR_C0, POSTERIOR_CT
+from .code_solvers import EDM_SIGMA, EDM_STATE, dpm_adapt, euler_adapt
 
 __all__ = ["CodeVocab", "VOCABS", "pick_vocab", "is_model_step"]
 
@@ -40,6 +43,15 @@ class CodeVocab:
     #: (mark, names): in a cell that names ``mark``, every statement but the noise update reads these names instead
     #: (k-diffusion stores the churned state x̂_i back in ``x`` and evaluates the model there, at σ̂)
     churned: tuple = ()
+    #: per statement: name overrides read from the statement's own structure (code_solvers.py), or None
+    adapt: Optional[Callable[[object], Dict[str, str]]] = None
+    #: (assigned name, names): a statement assigning that name reads these names instead (diffusers' get_velocity
+    #: takes the clean sample as ``sample``)
+    contexts: tuple = ()
+    requires: FrozenSet[str] = frozenset()  # names a cell must all use for this vocabulary to be picked
+    #: name -> (left side, right-side template): a per-example loss whose batch mean estimates an objective (the
+    #: template's %s is the line's value, inside the expectation over what the code samples per example)
+    estimates: Dict[str, tuple] = field(default_factory=dict)
 
 
 _D_EDM = r"D_\theta\left(x_i; t_i\right)"
@@ -50,32 +62,46 @@ VOCABS = (
     CodeVocab(  # Karras et al. 2022 (EDM), Alg. 1-2 with σ(t) = t, s(t) = 1: k-diffusion's samplers use t_i = σ_i
         "k-diffusion (Karras samplers)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (sample_euler, sample_heun, "
         "get_sigmas_karras, to_d)",
-        frozenset({"denoised", "sigma_hat", "s_churn", "s_noise", "ramp", "to_d", "s_tmin", "s_tmax"}),
+        frozenset({"denoised", "sigma_hat", "s_churn", "s_noise", "ramp", "to_d", "s_tmin", "s_tmax", "d_2", "d_prime",
+                   "denoised_2"}),
         {"x": "x_i", "sigma": "t_i", "sigma_hat": r"\hat{t}_i", "gamma": r"\gamma_i", "eps": r"\epsilon_i",
-         "denoised": _D_EDM, "d": "d_i", "d_2": r"d'_i", "d_prime": r"d'_i", "ramp": r"\frac{i}{N - 1}",
-         "rho": r"\rho", "sigma_min": r"\sigma_{\min}", "sigma_max": r"\sigma_{\max}", "s_noise": r"S_{noise}",
-         "s_churn": r"S_{churn}", "x_2": r"x_{i+1}", "n": "N"},
+         "denoised": _D_EDM, "d": "d_i", "d_2": r"d'_i", "ramp": r"\frac{i}{N - 1}", "rho": r"\rho",
+         "d_prime": r"\frac{d_i + d'_i}{2}",  # sample_heun: d_prime = (d + d_2) / 2
+         "sigma_min": r"\sigma_{\min}", "sigma_max": r"\sigma_{\max}", "s_noise": r"S_{noise}",
+         "s_churn": r"S_{churn}", "x_2": r"x_{i+1}", "n": "N", "s_in": "1",  # s_in = x.new_ones([batch]): σ per sample
+         # sample_euler/sample_heun: dt = sigmas[i + 1] - sigma_hat, σ̂ = σ_i without churn (s_churn = 0, the default)
+         "dt": r"\left(t_{i+1} - t_i\right)"},
         arrays={"sigmas": "t"},
-        calls={"model": r"D_\theta\left({0}; {1}\right)", "to_d": r"\frac{{{0} - {2}}}{{{1}}}"},
+        calls={"model": r"D_\theta\left({0}; {1}\right)", "to_d": r"\frac{{{0} - {2}}}{{{1}}}",
+               "len": r"\left(N + 1\right)"},  # get_sigmas_* append σ_N = 0: len(sigmas) = N + 1
         models=frozenset({"denoised", "d", "d_2", "d_prime"}),
         update="x_{i+1}", noise_update=r"\hat{x}_i",
         targets={"sigmas": r"\sigma_i"},  # get_sigmas_karras: the schedule σ_i (EDM Eq. 5)
-        churned=("sigma_hat", {"x": r"\hat{x}_i", "denoised": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)"})),
-    CodeVocab(  # Lu et al. 2022b (DPM-Solver++), Alg. 2 in k-diffusion's names: t = −log σ, h = t_next − t
+        churned=("sigma_hat", {"x": r"\hat{x}_i", "denoised": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)",
+                               "dt": r"\left(t_{i+1} - \hat{t}_i\right)"})),
+    CodeVocab(  # Lu et al. 2022b (DPM-Solver++), Alg. 2 in k-diffusion's names: t = −log σ, h = t_next − t.
+        # k-diffusion works in Karras et al.'s scaling s(t) = 1 (EDM Eq. 1: x = x_0 + σ n), i.e. on x̃/α with the
+        # noise level σ/α of the VP notation (λ = log α/σ = −log(σ/α) is its t), so its x and σ are written so
         "k-diffusion (DPM-Solver++ samplers)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (sample_dpmpp_2m)",
         frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn", "h_last"}),
         {"denoised": r"x_\theta\left(\tilde{x}_{t_{i-1}}, t_{i-1}\right)",
          "old_denoised": r"x_\theta\left(\tilde{x}_{t_{i-2}}, t_{i-2}\right)", "denoised_d": "D_i", "h": "h_i",
-         "h_last": "h_{i-1}", "r": "r_i", "x": r"\tilde{x}_{t_{i-1}}", "t": "t_{i-1}", "t_next": "t_i"},
-        calls={"sigma_fn": r"\sigma_{{{0}}}", "t_fn": r"\left(-\log {0}\right)"},
+         "h_last": "h_{i-1}", "r": "r_i", "x": r"\frac{\tilde{x}_{t_{i-1}}}{\alpha_{t_{i-1}}}", "t": "t_{i-1}",
+         "t_next": "t_i"},
+        calls={"sigma_fn": r"\frac{{\sigma_{{{0}}}}}{{\alpha_{{{0}}}}}", "t_fn": r"\left(-\log {0}\right)"},
         models=frozenset({"denoised", "old_denoised", "denoised_d"}),
-        update=r"\tilde{x}_{t_i}", decisive=frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn"})),
+        update=r"\frac{\tilde{x}_{t_i}}{\alpha_{t_i}}", decisive=frozenset({"old_denoised", "denoised_d", "sigma_fn", "t_fn"})),
     CodeVocab(  # Song, Meng & Ermon 2021 (DDIM), Eq. 12 and 16, in the DDIM repository's names (α there is ᾱ)
-        "ermongroup/ddim", "ermongroup/ddim, functions/denoising.py (generalized_steps)",
-        frozenset({"at", "at_next", "xt", "xt_next", "et", "x0_t"}),
+        "ermongroup/ddim", "ermongroup/ddim, functions/denoising.py (generalized_steps, ddpm_steps)",
+        frozenset({"at", "at_next", "xt", "xt_next", "et", "x0_t", "atm1", "x0_from_e", "mean_eps"}),
         {"at": r"\bar{\alpha}_t", "at_next": r"\bar{\alpha}_{t-1}", "xt": "x_t", "xt_next": "x_{t-1}", "et": _EPS_T,
-         "x0_t": _X0, "c1": r"\sigma_t", "c2": r"\sqrt{1 - \bar{\alpha}_{t-1} - \sigma_t^2}", "eta": r"\eta"},
-        models=frozenset({"et", "x0_t"})),
+         "x0_t": _X0, "c1": r"\sigma_t", "c2": r"\sqrt{1 - \bar{\alpha}_{t-1} - \sigma_t^2}", "eta": r"\eta",
+         # ddpm_steps: atm1 = ᾱ_{t−1}, e = model(x, t), x0_from_e = x̂_0, mean_eps = the posterior mean at x̂_0 (Ho et al.
+         # 2020, Eq. 7), sample = mean + mask · exp(½ logvar) · noise with logvar = log β_t and mask = 1 for t > 1
+         "atm1": r"\bar{\alpha}_{t-1}", "x": "x_t", "e": _EPS_T, "x0_from_e": _X0, "mean_eps": r"\mu_\theta\left(x_t, t\right)",
+         "mean": r"\mu_\theta\left(x_t, t\right)", "logvar": r"\log\beta_t", "mask": "1", "sample": "x_{t-1}",
+         "noise": "z"},
+        models=frozenset({"et", "x0_t", "e", "x0_from_e", "mean_eps"})),
     CodeVocab(  # Song et al. 2021, Eq. 47 / App. F (reverse diffusion, VE) in score_sde's and diffusers' names
         "VE samplers (score_sde, diffusers ScoreSdeVeScheduler)",
         "yang-song/score_sde_pytorch, sampling.py (ReverseDiffusionPredictor, AncestralSamplingPredictor); "
@@ -90,18 +116,25 @@ VOCABS = (
         "diffusers (DDPM/DDIM schedulers)", "huggingface/diffusers, schedulers/scheduling_ddpm.py, scheduling_ddim.py "
         "(step, add_noise, get_velocity, _get_variance)",
         frozenset({"alpha_prod_t", "alpha_prod_t_prev", "beta_prod_t", "beta_prod_t_prev", "pred_original_sample",
-                   "prev_sample", "model_output", "pred_epsilon", "std_dev_t", "variance_noise", "current_alpha_t",
+                   "prev_sample", "model_output", "model_output_v", "pred_epsilon", "std_dev_t", "variance_noise", "current_alpha_t",
                    "current_beta_t", "noisy_samples", "original_samples", "sqrt_alpha_prod",
                    "sqrt_one_minus_alpha_prod", "beta_start", "beta_end", "num_train_timesteps"}),
         {"sample": "x_t", "prev_sample": "x_{t-1}", "model_output": _EPS_T, "pred_epsilon": _EPS_T,
+         "model_output_v": r"v_\theta\left(x_t, t\right)",  # model_output of a v-predicting model (code_outputs.py)
          "pred_original_sample": _X0, "alpha_prod_t": r"\bar{\alpha}_t", "alpha_prod_t_prev": r"\bar{\alpha}_{t-1}",
          "beta_prod_t": r"\left(1 - \bar{\alpha}_t\right)", "beta_prod_t_prev": r"\left(1 - \bar{\alpha}_{t-1}\right)",
          "current_alpha_t": r"\alpha_t", "current_beta_t": r"\beta_t", "std_dev_t": r"\sigma_t", "variance_noise": "z",
          "variance": r"\sigma_t^2", "noisy_samples": "x_t", "original_samples": "x_0", "noise": r"\epsilon",
          "sqrt_alpha_prod": r"\sqrt{\bar{\alpha}_t}", "sqrt_one_minus_alpha_prod": r"\sqrt{1 - \bar{\alpha}_t}",
          "velocity": "v_t", "beta_start": r"\beta_1", "beta_end": r"\beta_T", "num_train_timesteps": "T",
-         "timesteps": "t"},
-        models=frozenset({"model_output", "pred_epsilon", "pred_original_sample"})),
+         "timesteps": "t", "pred_prev_sample": r"\mu_\theta\left(x_t, t\right)",  # the step's mean, before its noise
+         "pred_original_sample_coeff": POSTERIOR_C0, "current_sample_coeff": POSTERIOR_CT},
+        models=frozenset({"model_output", "model_output_v", "pred_epsilon", "pred_original_sample"}),
+        # get_velocity(sample, noise, t): sample is the clean data; DDIMScheduler.step: std_dev_t = eta * variance ** 0.5
+        # with variance = _get_variance(t, prev_t), DDIM's σ_t(η)² at η = 1 (Eq. 16)
+        contexts=(("velocity", {"sample": "x_0"}),
+                  ("std_dev_t", {"variance": r"\left(\frac{1 - \bar{\alpha}_{t-1}}{1 - \bar{\alpha}_t}\left(1 - "
+                                             r"\frac{\bar{\alpha}_t}{\bar{\alpha}_{t-1}}\right)\right)"}))),
     CodeVocab(  # Dhariwal & Nichol 2021, Alg. 1-2, in guided-diffusion's names (gaussian_diffusion.py)
         "guided-diffusion", "openai/guided-diffusion, guided_diffusion/gaussian_diffusion.py (condition_mean, "
         "condition_score)",
@@ -129,7 +162,55 @@ VOCABS = (
         {"g_t": r"\gamma(t)", "var_t": r"\sigma_t^2", "f": "x", "z_t": "z_t", "eps": r"\epsilon",
          "eps_hat": r"\hat{\epsilon}_\theta\left(z_t; t\right)", "g_t_grad": r"\gamma'(t)", "loss_diff": r"L_\infty",
          "snr": r"\mathrm{SNR}(t)"},
-        models=frozenset({"eps_hat"})),
+        models=frozenset({"eps_hat"}),
+        # VDM.__call__ draws t ~ U(0, 1) and ε ~ N(0, I) per example: loss_diff is the Monte Carlo estimate of L_∞ (Eq. 17)
+        estimates={"loss_diff": (r"\mathcal{L}_\infty(x)",
+                                 r"\mathbb{E}_{\epsilon \sim \mathcal{N}(0, I), t \sim U(0, 1)}\left[%s\right]")}),
+    CodeVocab(  # (after VDM: a tie on alpha_t/sigma_t goes to the VDM names) Lu et al. 2022a/b in diffusers' DPMSolverMultistepScheduler names (code_solvers.py: its rules)
+        "diffusers (DPMSolverMultistep)", "huggingface/diffusers, schedulers/scheduling_dpmsolver_multistep.py "
+        "(dpm_solver_first_order_update, _sigma_to_alpha_sigma_t)",
+        frozenset({"sigma_s", "alpha_s", "lambda_s", "lambda_t", "sigma_s0", "alpha_s0", "lambda_s0", "alpha_t",
+                   "sigma_t"}),
+        {"alpha_t": r"\alpha_t", "sigma_t": r"\sigma_t", "alpha_s": r"\alpha_s", "sigma_s": r"\sigma_s",
+         "lambda_t": r"\lambda_t", "lambda_s": r"\lambda_s", "h": "h", "x_t": "x_t", "noise": r"\epsilon"},
+        models=frozenset({"model_output"}),
+        decisive=frozenset({"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0"}), adapt=dpm_adapt),
+    CodeVocab(  # DDIM (Song, Meng & Ermon 2021, Eq. 12 and 16) in k-diffusion's get_ancestral_step(sigma_from, sigma_to, eta):
+        # in Karras et al.'s scaling (x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)) σ_up = σ_t(η)/√ᾱ_{t−1} and the step x + d (σ_down − σ) + σ_up z
+        # lands on x̂_0 + σ_down ε̂ + σ_up z, i.e. DDIM's x_{t−1}/√ᾱ_{t−1}; min(sigma_to, ·) binds only for η > 1
+        "k-diffusion (ancestral step)", "crowsonkb/k-diffusion, k_diffusion/sampling.py (get_ancestral_step)",
+        frozenset({"sigma_from", "sigma_to", "sigma_up", "sigma_down"}),
+        {"sigma_from": r"\sqrt{\frac{1 - \bar{\alpha}_t}{\bar{\alpha}_t}}",
+         "sigma_to": r"\sqrt{\frac{1 - \bar{\alpha}_{t-1}}{\bar{\alpha}_{t-1}}}",
+         "sigma_up": r"\frac{\sigma_t}{\sqrt{\bar{\alpha}_{t-1}}}", "eta": r"\eta"},
+        calls={"min": "{1}"},
+        estimates={"sigma_up": (r"\sigma_t", r"\sqrt{\bar{\alpha}_{t-1}} \cdot \left(%s\right)"),
+                   "sigma_down": ("x_{t-1}", r"\sqrt{\bar{\alpha}_{t-1}} \cdot \frac{x_t - \sqrt{1 - \bar{\alpha}_t} "
+                                             r"\epsilon_\theta\left(x_t, t\right)}{\sqrt{\bar{\alpha}_t}} + \sqrt{\bar{\alpha}_{t-1}} \cdot \left(%s\right)"
+                                             r" \cdot \epsilon_\theta\left(x_t, t\right) + \sigma_t z")},
+        decisive=frozenset({"sigma_from", "sigma_to"})),
+    CodeVocab(  # Karras et al. 2022 (EDM), Eq. 7-8 in k-diffusion's Denoiser.loss: F_θ(c_in · noised_input) is regressed on
+        # target = (input − c_skip · noised_input)/c_out with noised_input = input + noise · σ (y + n): EDM's effective target
+        "k-diffusion (Denoiser)", "crowsonkb/k-diffusion, k_diffusion/layers.py (Denoiser.loss)",
+        frozenset({"noised_input"}),
+        {"input": "y", "noised_input": r"\left(y + n\right)", "c_skip": r"c_{\mathrm{skip}}(\sigma)",
+         "c_out": r"c_{\mathrm{out}}(\sigma)", "c_in": r"c_{\mathrm{in}}(\sigma)"},
+        estimates={"target": ("", r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)c_{\mathrm{out}}(\sigma)^2\left\|"
+                                  r"F_\theta(c_{\mathrm{in}}(\sigma)(y + n); c_{\mathrm{noise}}(\sigma)) - \left(%s\right)\right\|_2^2\right]")},
+        decisive=frozenset({"noised_input"})),
+    CodeVocab(  # Nichol & Dhariwal 2021, Eq. 17 and Sec. 3.2 in diffusers' betas_for_alpha_bar: for i in range(T), t1 = i/T,
+        # t2 = (i + 1)/T, β_{i+1} = min(1 − ᾱ(t2)/ᾱ(t1), max_beta): DDPM's β_t with ᾱ at t and t − 1, clipped at 0.999
+        "diffusers (betas_for_alpha_bar)", "huggingface/diffusers, schedulers/scheduling_ddpm.py (betas_for_alpha_bar)",
+        frozenset({"alpha_bar_fn", "max_beta"}),
+        {"t1": "t-1", "t2": "t", "max_beta": "0.999"},  # max_beta = 0.999, its default
+        calls={"alpha_bar_fn": r"\bar{{\alpha}}_{{{0}}}"}),
+    CodeVocab(  # Karras et al. 2022's scaling in diffusers' Euler-family schedulers (code_solvers.py: its rules)
+        "diffusers (Euler-family schedulers)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py "
+        "(__init__, scale_model_input)",
+        frozenset({"sample", "sigma"}),
+        {"sample": EDM_STATE, "sigma": EDM_SIGMA, "model_output": _EPS_T, "model_output_v": r"v_\theta\left(x_t, t\right)",
+         "pred_original_sample": _X0},
+        models=frozenset({"model_output", "model_output_v"}), adapt=euler_adapt, requires=frozenset({"sample", "sigma"})),
 )
 
 
@@ -146,14 +227,19 @@ def is_model_step(vocab: CodeVocab, node) -> bool:
 
 
 def pick_vocab(identifiers: Iterable[str]) -> Optional[CodeVocab]:
-    """The vocabulary with a decisive mark among ``identifiers``, else the one with the most marks (the first on a
-    tie), or None when no mark is there."""
+    """The vocabulary with a decisive mark among ``identifiers``, else one whose required names are all there, else
+    the one with the most marks (the first on a tie), or None when no mark is there."""
     ids = set(identifiers)
     for v in VOCABS:
         if v.decisive & ids:
             return v
+    for v in VOCABS:
+        if v.requires and v.requires <= ids:  # all its required names: as decisive as a decisive mark
+            return v
     best, score = None, 0
     for v in VOCABS:
+        if not v.requires <= ids:
+            continue
         k = len(v.marks & ids)
         if k > score:
             best, score = v, k

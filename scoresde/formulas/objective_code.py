@@ -102,6 +102,19 @@ def _latex(expr: str, net: str) -> str:
     return s
 
 
+def _ast_latex(expr: str, net: str) -> str:
+    """``expr`` read by :mod:`code_latex` (method calls, any library prefix), the network named ``net``; "" when
+    that reader does not translate it."""
+    from .code_latex import _Tex
+    from .code_names import CodeError
+
+    try:
+        tex = _Tex(False)(ast.parse(expr.strip(), mode="eval").body)
+    except (SyntaxError, CodeError, ValueError, TypeError, RecursionError):
+        return ""
+    return tex.replace(r"\epsilon_\theta\left(", net + r"\left(")
+
+
 def code_objective(text: str) -> Optional[str]:
     """The LaTeX of the objective a one-line code loss computes, or None when the text is not one."""
     if "\\" in text or not re.search(r"mse_loss|\bmean\s*\(", text):
@@ -133,6 +146,8 @@ def _mse_objective(rhs: str) -> Optional[str]:
     else:
         return None
     la, lb = _latex(a, net), _latex(b, net)
+    if "." in la + lb:  # a method call (.sqrt(), .float()): read by Python's grammar instead (code_latex.py)
+        la, lb = _ast_latex(a, net), _ast_latex(b, net)
     if not la or not lb or re.search(r"[A-Za-z_]{3,}", re.sub(r"\\[a-zA-Z]+", "", la + lb)):
         return None  # a name this reader does not know
     return r"\mathbb{E}\left[\left\|" + la + " - " + lb + r"\right\|^2\right]"

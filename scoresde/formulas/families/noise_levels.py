@@ -37,6 +37,9 @@ def tie_geometric_levels(entry: Entry) -> Tuple[bool, str]:
             if entry.name == "smld.sigma_i":
                 ref = lv[count - i]
                 val = _ev(entry.rhs, {I_: i, N_: count, C.sigma_min: lv[-1], C.sigma_max: lv[0]})
+            elif entry.name == "sigma_i.decreasing":
+                ref = lv[i - 1]
+                val = _ev(entry.rhs, {I_: i, N_: count, C.sigma_min: lv[-1], C.sigma_max: lv[0]})
             else:
                 ref = lv[i - 1]
                 val = _ev(entry.rhs, {I_: i, L_: count, S1: lv[0], SL: lv[-1]})
@@ -57,5 +60,13 @@ _add(name="ncsn.sigma_i", title="geometric noise levels σ_1 > … > σ_L of NCS
      rhs=S1 * (SL / S1) ** ((I_ - 1) / (L_ - 1)), tie=tie_geometric_levels,
      admissible=Spec("sigma_down", spec_values([("σ_1", 1.0), ("σ_L", 0.01), ("L", 10)]), var=("i", "k", "n"), count="L",
                      domain="integer", source="Song & Ermon 2019, Sec. 5: σ_1 = 1, σ_L = 0.01, L = 10"))
+_add(name="sigma_i.decreasing", title="geometric noise levels σ_max = σ_1 > … > σ_N = σ_min, in sampling order",
+     source="Song & Ermon 2019, Sec. 4.1 (σ_1 > … > σ_L geometric) with σ_1 = σ_max, σ_L = σ_min; k-diffusion's "
+            "get_sigmas_exponential", kind="scalar", family="generic",
+     latex=r"\sigma_i = \sigma_{\max}\left(\frac{\sigma_{\min}}{\sigma_{\max}}\right)^{\frac{i-1}{N-1}}",
+     relation="noise levels of scoresde.grids.geometric(VESDE), decreasing", lhs="sigma_i", mode="discrete",
+     rhs=C.sigma_max * (C.sigma_min / C.sigma_max) ** ((I_ - 1) / (N_ - 1)), tie=tie_geometric_levels,
+     admissible=Spec("sigma_down", spec_values([("σ_min", 0.01), ("σ_max", 50.0), ("N", 1000)]), var=("i", "k", "n"),
+                     count="N", domain="integer", source="Song et al. 2021, App. C: σ_min = 0.01, σ_max = 50, N = 1000"))
 
 __all__ = ["ENTRIES", "tie_geometric_levels"]

@@ -118,7 +118,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         first = len(out)
-        eqs0, coded = inline_code(split_equations(alt))  # beta_t = …; drift = …: the code's intermediates substituted
+        raw_eqs = split_equations(alt)
+        eqs0, coded = inline_code(raw_eqs)  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted
         defined = coded + defined
         eqs0, chained = inline_intermediates(eqs0)  # x'_i = A, x_i = x'_i + B: one update
@@ -128,7 +129,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
-        hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget)
+        hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget, raw_eqs)
         defined += [inferred] if inferred else []
         for qi, (sign, eq) in enumerate(eqs):
             loc = location
@@ -161,12 +162,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     return out
 
 
-def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget):
-    """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`)."""
-    from .cell_notation import notation_from_definitions, su_notation
+def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget, raw: Sequence[str] = ()):
+    """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`); ``raw`` are
+    the cell's equations before its definitions were substituted (β̄_t = √(1 − ᾱ_t²) states Su's notation too)."""
+    from .cell_notation import notation_from_definitions, su_notation, su_relation
 
-    if not hints.get("notation") and su_notation(eqs):
-        return dict(hints, notation="su"), "notation inferred from β̄_t: Su's (ᾱ_t, β̄_t = √(1 − ᾱ_t²), canon.su_symbol)"
+    if not hints.get("notation") and su_notation(list(eqs) + list(raw)):
+        said = "β̄_t" if su_notation([e_ for e_ in list(eqs) + list(raw) if not su_relation(e_)]) else "α_t² + β_t² = 1"
+        return dict(hints, notation="su"), f"notation inferred from {said}: Su's (ᾱ_t, β̄_t = √(1 − ᾱ_t²), canon.su_symbol)"
 
     def judge(eq: str, h) -> str:
         try:
@@ -223,6 +226,12 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         if got is not None:
             return got
     v = _verify_domain(eq, target, hints, numeric, column)
+    if v.verdict == "unparsed" and target is None and v.detail == "the left side is not a single named quantity":
+        from .identities import judge_identity  # α_t² + β_t² = 1: an identity between schedule symbols
+
+        iv = judge_identity(eq, hints)
+        if iv is not None:
+            return iv
     if v.verdict == "unparsed" and r"\mathbb" in eq and target is None:
         from .kernel_mean import judge_kernel_mean  # 𝔼[x(t) | x(0)] = m(t) x(0): a kernel's mean stated alone
 

@@ -17,7 +17,7 @@ from .divergence import divergence_symbol
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, sigma_as_time, unscaled_at_scaled
 from .entry import Entry
-from .cell_notation import ddim_alpha, vdm_sigma
+from .cell_notation import ddim_alpha, su_mu_bar, vdm_sigma
 from .chain_readings import beta_end_points, density_is_normal, markov_factorisation, noise_only_sample, vdm_alpha
 from .mean_basis import is_posterior_arguments
 from .relation_reader import read_relation
@@ -129,6 +129,7 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         p.atoms[z] = Atom("z", sub="N")
         cov = cov.xreplace({s_: 1 for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
         return _read_step(p, y, mean + sp.sqrt(cov) * z, target, hints, normal=True)
+    su_mu_bar(p, lhs, hints)  # Su's μ̄(x_t) is his estimate of x̂_0 (cell_notation.py)
     lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
     if lat is not None and (C.is_state(lat) and not (lat.sub == "0" or lat.deco == "hat") or lat.base == "μ"):
         if lat.base != "μ" and not any(C.is_state(a) or a.base == "μ" for s_, a in p.atoms.items() if s_ in rhs.free_symbols):

@@ -30,3 +30,40 @@ from conftest import claim_verdicts
 ])
 def test_su_notation_from_its_relation(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # an update written as a difference: the state the right side evaluates the drift / the model at is known
+    (r"x_{t+\Delta t} - x_t = f(x_t, t)\Delta t + g(t)\sqrt{\Delta t}\, z", ["exact"]),
+    (r"x_{t+\Delta t} - x_t = f(x_t, t)\Delta t + g(t)\Delta t\, z", ["inconsistent"]),
+    # Su's f_t(x), g_t beside a time step Δt: the SDE's f(x, t), g(t)
+    (r"x_{t+\Delta t} = x_t + f_t(x_t)\Delta t + g_t\sqrt{\Delta t}\, z", ["exact"]),
+    (r"x_{t+\Delta t} = x_t + f_t(x_t)\Delta t + g_t^2\sqrt{\Delta t}\, z", ["inconsistent"]),
+    # DDIM written as a difference of scaled states in Su's notation (generalised: written over the step t → t−1)
+    (r"\frac{x_{t-1}}{\bar\alpha_{t-1}} - \frac{x_t}{\bar\alpha_t} = \left(\frac{\bar\beta_{t-1}}{\bar\alpha_{t-1}}"
+     r" - \frac{\bar\beta_t}{\bar\alpha_t}\right)\epsilon_\theta(x_t, t)", ["exact"]),
+    (r"\frac{x_{t-1}}{\bar\alpha_{t-1}} - \frac{x_t}{\bar\alpha_t} = \left(\frac{\bar\beta_{t}}{\bar\alpha_{t}}"
+     r" - \frac{\bar\beta_{t-1}}{\bar\alpha_{t-1}}\right)\epsilon_\theta(x_t, t)", ["inconsistent"]),
+])
+def test_updates_written_as_differences(text, verdicts):
+    assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # Luo's / Chan's σ_q: the std of q(x_{t−1} | x_t, x_0), √β̃_t, in a reverse step (with β_t instead of 1 − α_t)
+    (r"x_{t-1} = \frac{1}{\sqrt{1-\beta_t}}\left(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon_\theta(x_t, t)\right)"
+     r" + \sigma_q z", ["exact"]),
+    (r"x_{t-1} = \frac{1}{\sqrt{1-\beta_t}}\left(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon_\theta(x_t, t)\right)"
+     r" + \sigma_q^2 z", ["inconsistent"]),
+    # the KL between the posterior and the reverse step is the VLB term L_{t−1} (Ho et al. 2020, Eq. 5, 8, 12)
+    (r"D_{KL}(q(x_{t-1} \mid x_t, x_0) \Vert p_\theta(x_{t-1} \mid x_t)) = \frac{\beta_t^2}{2\sigma_q^2\,(1-\beta_t)"
+     r"(1-\bar\alpha_t)}\|\epsilon - \epsilon_\theta(x_t, t)\|^2", ["exact"]),
+    (r"D_{KL}(q(x_{t-1} \mid x_t, x_0) \Vert p_\theta(x_{t-1} \mid x_t)) = \frac{\beta_t}{2\sigma_q^2\,(1-\beta_t)"
+     r"(1-\bar\alpha_t)}\|\epsilon - \epsilon_\theta(x_t, t)\|^2", ["inconsistent"]),
+    (r"\mathrm{KL}\left(q(x_{t-1}|x_t, x_0)\,\|\,p_\theta(x_{t-1}|x_t)\right) = \frac{\bar\alpha_{t-1}\beta_t^2}"
+     r"{2\sigma_t^2(1-\bar\alpha_t)^2}\|\hat{x}_\theta(x_t, t) - x_0\|^2", ["exact"]),
+    (r"\mathrm{KL}\left(q(x_{t-1}|x_t, x_0)\,\|\,p_\theta(x_{t-1}|x_t)\right) = \frac{\bar\alpha_{t}\beta_t^2}"
+     r"{2\sigma_t^2(1-\bar\alpha_t)^2}\|\hat{x}_\theta(x_t, t) - x_0\|^2", ["inconsistent"]),
+])
+def test_posterior_std_and_kl_term(text, verdicts):
+    assert claim_verdicts(text) == verdicts

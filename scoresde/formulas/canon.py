@@ -401,6 +401,10 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
             return sp.Symbol(f"σ_{sub}", positive=True)
         if sub in ("max",):
             return sigma_max
+        if sub == "q" and not deco and r.mode == "discrete" and r.family == "vp" and (
+                at.args is None or len(at.args) == 1 and _arg_offset(at, r) == 0):
+            # σ_q(t): the std of q(x_{t−1} | x_t, x_0) (Luo 2022, Eq. 85; Chan 2024, Eq. 2.50), √β̃_t
+            return sp.sqrt(beta_tilde())
         if r.mode == "discrete":
             off = index_offset(sub, r) if sub else _arg_offset(at, r)
             if r.family == "ve":

@@ -14,6 +14,7 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
 from .applied import differential_lhs
 from .denoise_step import denoising_update
 from .divergence import divergence_symbol
+from .em_updates import time_subscript_coefficients
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, sigma_as_time, unscaled_at_scaled
 from .entry import Entry
@@ -246,6 +247,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         mode = "continuous"
     if any(p.atoms[s_].base == "Δt" or p.atoms[s_].base == "Δ" for s_ in syms if s_ in p.atoms):
         mode = "discrete"
+        time_subscript_coefficients(p, syms)  # Su's f_t(x_t), g_t beside Δt: f(x_t, t), g(t) (em_updates.py)
     claims = []
     for notation in _notations(p, syms, hints):
         r = C.Reading(mode, fam, notation, letter, koff)

@@ -55,3 +55,26 @@ def signed_step(text: str) -> Tuple[str, List[str]]:
     elif _ABS_DT.search(body):
         body = _ABS_DT.sub(r"\\Delta t", body)
     return f"{x}_{{{lhs}}} = {x}_t + \\left({body}\\right)", notes
+
+
+def time_subscript_coefficients(p, syms) -> bool:
+    """f_t(x_t) and g_t in a step with a time step Δt are the SDE's f(x_t, t) and g(t): Su Jianlin writes the SDE's
+    coefficients with the time as a subscript (生成扩散模型漫谈（五）, dx = f_t(x)dt + g_t dw, and its discretisation
+    x_{t+Δt} − x_t = f_t(x_t)Δt + g_t√Δt ε), where the subscript is the continuous time, not a step index (Song et
+    al. 2021, App. E's f_i, G_i carry no Δt). The atoms are re-read in place; returns whether any was."""
+    from .atoms import Atom
+
+    if not any(s_ in p.atoms and p.atoms[s_].base in ("Δt", "Δ") for s_ in syms):
+        return False
+    done = False
+    for s_ in syms:
+        at = p.atoms.get(s_)
+        if at is None or at.deco or at.sup or at.sub != "t":
+            continue
+        if at.base == "g" and at.args is None:
+            p.atoms[s_] = Atom("g", args=("t",))
+            done = True
+        elif at.base == "f" and at.args is not None and len(at.args) == 1 and at.args[0].strip().startswith("x"):
+            p.atoms[s_] = Atom("f", args=(at.args[0], "t"))
+            done = True
+    return done

@@ -67,3 +67,33 @@ def test_updates_written_as_differences(text, verdicts):
 ])
 def test_posterior_std_and_kl_term(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, notation, verdicts", [
+    # the latent notation: z_k the state, x the data (Bishop & Bishop 2024, Ch. 20; Prince 2023, Ch. 18), here with k
+    (r"z_k = \sqrt{1-\beta_k}\, z_{k-1} + \sqrt{\beta_k}\,\epsilon", None, ["exact"]),
+    (r"z_k = (1-\beta_k)\, z_{k-1} + \sqrt{\beta_k}\,\epsilon", None, ["inconsistent"]),
+    # Bishop's m_t(x, z_t): the posterior mean with the data first; α_t := ∏(1 − β) in the cell (DDIM's α = ᾱ)
+    (r"m_t(x, z_t) = \frac{\sqrt{\alpha_{t-1}}\beta_t}{1-\alpha_t}x + \frac{(1-\alpha_{t-1})\sqrt{1-\beta_t}}{1-\alpha_t}z_t,"
+     r"\quad \alpha_t = \prod_{s=1}^{t}(1-\beta_s)", None, ["exact", "exact"]),
+    (r"m_t(x, z_t) = \frac{\sqrt{\alpha_{t}}\beta_t}{1-\alpha_t}x + \frac{(1-\alpha_{t-1})\sqrt{1-\beta_t}}{1-\alpha_t}z_t,"
+     r"\quad \alpha_t = \prod_{s=1}^{t}(1-\beta_s)", None, ["inconsistent", "exact"]),
+    # Bishop's noise network g(z_t, w, t) in the ε-form reverse mean
+    (r"\mu(z_t, w, t) = \frac{z_t}{\sqrt{1-\beta_t}} - \frac{\beta_t}{\sqrt{1-\beta_t}\sqrt{1-\alpha_t}} g(z_t, w, t),"
+     r"\quad \alpha_t = \prod_{s=1}^{t}(1-\beta_s)", None, ["exact", "exact"]),
+    (r"\mu(z_t, w, t) = \frac{z_t}{\sqrt{1-\beta_t}} - \frac{\beta_t}{\sqrt{1-\beta_t}(1-\alpha_t)} g(z_t, w, t),"
+     r"\quad \alpha_t = \prod_{s=1}^{t}(1-\beta_s)", None, ["inconsistent", "exact"]),
+    # the data from the state and the noise, in DDIM's α (stated by the claim): the relation reader honours it
+    (r"x = \frac{z_t - \sqrt{1-\alpha_t}\,\epsilon}{\sqrt{\alpha_t}}", "ddim", ["exact"]),
+    (r"x = \frac{z_t - (1-\alpha_t)\,\epsilon}{\sqrt{\alpha_t}}", "ddim", ["inconsistent"]),
+])
+def test_latent_notation_of_books(text, notation, verdicts):
+    assert claim_verdicts(text, notation) == verdicts
+
+
+def test_z_as_state_rule_keeps_noise_z():
+    from scoresde.formulas.latent_state import z_as_state
+
+    assert z_as_state(r"x_{t-1} = x_t + \sigma_t z") is None  # x is the state: z is noise
+    assert z_as_state(r"z_t = a z_{t-1} + b z") is None  # a bare z beside indexed ones is a noise sample
+    assert z_as_state(r"z_t = a z_{t-1} + b\epsilon") == r"x_t = a x_{t-1} + b\epsilon"

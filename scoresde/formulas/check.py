@@ -283,6 +283,19 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
             # step on t_i as a chain step), and the formula is the reference it matches symbol for symbol
             mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.verdict}: {v.detail})")
             return mt
+    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") \
+            and not hints.get("latent_z"):
+        # (z with a step index and no indexed x is the state: the reading that took it for a noise sample is replaced)
+        from .latent_state import z_as_state  # z_t as the state and x as the data (Bishop & Bishop 2024; Prince 2023)
+
+        as_x = z_as_state(eq)
+        if as_x is not None:
+            zv = _verify_one(as_x, target, dict(hints, latent_z="1"), numeric, column)
+            if zv.verdict != "unparsed":
+                zv.latex = eq
+                zv.notes = ["z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop "
+                            "2024, Ch. 20 and Prince 2023, Ch. 18)"] + list(zv.notes)
+                return zv
     return v
 
 

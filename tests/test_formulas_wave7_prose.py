@@ -97,3 +97,30 @@ def test_z_as_state_rule_keeps_noise_z():
     assert z_as_state(r"x_{t-1} = x_t + \sigma_t z") is None  # x is the state: z is noise
     assert z_as_state(r"z_t = a z_{t-1} + b z") is None  # a bare z beside indexed ones is a noise sample
     assert z_as_state(r"z_t = a z_{t-1} + b\epsilon") == r"x_t = a x_{t-1} + b\epsilon"
+
+
+@pytest.mark.parametrize("text, notation, verdicts", [
+    # Prince's Norm_z[μ, Σ] and square-bracket arguments (here a forward step and a posterior in Ho's own symbols)
+    (r"q(z_t \mid z_{t-1}) = \mathrm{Norm}_{z_t}\left[\sqrt{1-\beta_t}\, z_{t-1}, \beta_t I\right]", None, ["exact"]),
+    (r"q(z_t \mid z_{t-1}) = \mathrm{Norm}_{z_t}\left[\sqrt{1-\beta_t}\, z_{t-1}, \sqrt{\beta_t} I\right]", None,
+     ["inconsistent"]),
+    (r"z_{t-1} = \frac{1}{\sqrt{1-\beta_t}}\left(z_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}} g_t[z_t, \phi_t]\right) "
+     r"+ \sqrt{\beta_t}\,\epsilon", None, ["exact"]),
+    (r"z_{t-1} = \frac{1}{\sqrt{1-\beta_t}}\left(z_t - \frac{\beta_t}{1-\bar\alpha_t} g_t[z_t, \phi_t]\right) "
+     r"+ \sqrt{\beta_t}\,\epsilon", None, ["inconsistent"]),
+    # a noise-network loss whose input has the signal and noise coefficients swapped is wrong (never "a valid kernel")
+    (r"L(w) = \|g(\sqrt{\alpha_t}\, x + \sqrt{1-\alpha_t}\,\epsilon, w, t) - \epsilon\|^2", "ddim", ["exact"]),
+    (r"L(w) = \|g(\sqrt{1-\alpha_t}\, x + \sqrt{\alpha_t}\,\epsilon, w, t) - \epsilon\|^2", "ddim", ["inconsistent"]),
+    (r"L = \mathbb{E}\left[\|\epsilon - \epsilon_\theta(\sqrt{1-\bar\alpha_t}\, x_0 + \sqrt{\bar\alpha_t}\,\epsilon, t)\|^2\right]",
+     None, ["inconsistent"]),
+])
+def test_prince_brackets_and_book_networks(text, notation, verdicts):
+    assert claim_verdicts(text, notation) == verdicts
+
+
+def test_square_brackets_that_are_not_calls():
+    from scoresde.formulas.book_notation import square_bracket_calls
+
+    for text in (r"t \in [0, T]", r"\mathbb{E}_{t \sim \mathcal{U}[1, T]}\left[\|x\|^2\right]", r"\sqrt[3]{x}", r"a[b]"):
+        assert square_bracket_calls(text) == text
+    assert square_bracket_calls(r"f_t[x, \phi]") == r"f_t(x, \phi)"

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 __all__ = ["notation_from_definitions", "su_notation"]
 
 #: a bare σ_t, σ(t), α_t, α(t) (no decoration) defined by an expression
-_DEF = re.compile(r"^\s*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\s*=(?!=)\s*\S")
+_DEF = re.compile(r"^(?:\s|\\[ ,;:!]|\\q?quad)*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\s*=(?!=)\s*\S")
 #: the notations whose σ_t / α_t differ from the default reading, tried in this order
 _TRY = ("vdm", "ddim")  # DDIM's α = ᾱ: also Bishop & Bishop 2024 (Ch. 20) and Prince 2023 (Ch. 18), α_t = ∏(1 − β_τ)
 

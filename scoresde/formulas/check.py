@@ -182,15 +182,17 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
     """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
+    from .book_notation import square_bracket_calls
     from .kl_terms import kl_as_vlb_term
     from .objective_judge import judge_objective
 
     try:
         with limited(budget):
             as_term, note = kl_as_vlb_term(text)  # D_KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) = …: L_{t−1} (kl_terms.py)
+            as_term = square_bracket_calls(as_term)  # Prince's L[φ], g_t[z_t, φ_t] (book_notation.py)
             got = judge_objective(as_term, target)
-            if got is not None and note:
-                got.latex, got.notes = text, [note] + list(got.notes or [])
+            if got is not None and as_term != text:
+                got.latex, got.notes = text, ([note] if note else []) + list(got.notes or [])
             return got
     except (TooLarge, BudgetExceeded) as err:
         return Verdict(_clip(text), "unparsed", f"not judged: {err}")

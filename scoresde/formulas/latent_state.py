@@ -50,3 +50,19 @@ def book_noise_network(at) -> bool:
     args = [a_.replace("varphi", "φ").replace("phi", "φ").replace("theta", "θ") for a_ in args]
     state = any(re.match(r"^[xz](?:_|\(|$)", a_) for a_ in args)
     return state and any(_WEIGHTS.match(a_) for a_ in args)
+
+
+def book_network_call(head: str, parts) -> "list | None":
+    """The inputs of a written call ``g(x̃, w, t)`` / ``g_t(x̃, φ_t)`` that :func:`book_noise_network` reads as the noise
+    network (its weights dropped), or None when the call is not one (``head`` is the name without its subscript)."""
+    from .atoms import Atom
+
+    name = re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{} ]", "", head)
+    if name != "g" or len(parts) < 2:
+        return None
+    clean = [re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{} \\]", "", p_).replace("varphi", "φ").replace("phi", "φ")
+             .replace("theta", "θ") for p_ in parts]
+    weights = [i for i, a_ in enumerate(clean) if _WEIGHTS.match(a_)]
+    if not weights or len(weights) == len(parts):
+        return None
+    return [p_ for i, p_ in enumerate(parts) if i not in weights]

@@ -36,6 +36,7 @@ from typing import Optional, Tuple
 
 from .code_latex import code_to_latex
 from .named_functions import expand_named_functions
+from .book_notation import square_bracket_calls
 from .param_notation import params_after_semicolon
 from .parse_partial import partial_log_as_gradient
 from .tokens import looks_plain
@@ -271,6 +272,7 @@ def normalize_latex(text: str) -> str:
     s = _RANGE.sub("", s)
     s = _ASSIGN.sub("=", s)
     s = _proportional_normal(s)
+    s = square_bracket_calls(s)  # Prince's Norm_z[μ, Σ] and g_t[z_t, φ_t] (book_notation.py)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
     s = params_after_semicolon(s)  # F(x; θ) is F_θ(x); Hyvärinen's ψ(x; θ) is s_θ(x) (param_notation.py)

@@ -203,11 +203,31 @@ def _kernel_mismatch(a: sp.Expr, b: sp.Expr, roles: Dict[str, str]) -> str:
     notation: √ᾱ_t and √(1 − ᾱ_t), e^{−½∫β}), sub-VP (b = 1 − a², Eq. 33), or the general (α_t, σ_t) notation of
     Kingma et al. 2021 / Karras et al. 2022 (two separately named schedule symbols, s(t) and s(t)σ(t) included)."""
     if _zero(a - 1, roles) or _zero(a**2 + b**2 - 1, roles) or _zero(b - (1 - a**2), roles):
-        return ""
+        return _reversed_kernel(a, b)
     if isinstance(a, sp.Symbol) and (isinstance(b, sp.Symbol) or (isinstance(b, sp.Mul) and a in b.args)) and a not in (b,):
         return ""
     return (f"mean coefficient {_show(a)} and std {_show(b)} are those of no VE, VP or sub-VP kernel "
             "(a = 1, a² + b² = 1 or b = 1 − a²)")
+
+
+def _reversed_kernel(a: sp.Expr, b: sp.Expr) -> str:
+    """'' unless the kernel is written backwards: a VP kernel in one cumulative signal symbol (ᾱ_t, or α_t of DDIM / Bishop
+    / Prince) is the identity at the clean end, where that symbol is 1 (Ho et al. 2020, Eq. 4: ᾱ_0 = 1 gives x_0 itself);
+    a written a, b that give pure noise there (√(1 − α) x_0 + √α ξ) have the signal and noise coefficients swapped."""
+    syms = (a.free_symbols | b.free_symbols)
+    if len(syms) != 1:
+        return ""
+    (u,) = syms
+    if not re.fullmatch(r"ᾱ?(?:α)?(?:_k|\(k\))", u.name) or not u.name.startswith(("α", "ᾱ")):
+        return ""
+    try:
+        a1, b1 = sp.simplify(a.subs(u, 1)), sp.simplify(b.subs(u, 1))
+    except (TypeError, ValueError):
+        return ""
+    if a1 == 0 and b1 != 0:
+        return (f"at the clean end ({u.name} = 1) the sample {_show(a)} x_0 + {_show(b)} ξ is pure noise: the signal and "
+                "noise coefficients are swapped")
+    return ""
 
 
 def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp.Expr, a, b, how: str):

@@ -124,3 +124,12 @@ def test_square_brackets_that_are_not_calls():
     for text in (r"t \in [0, T]", r"\mathbb{E}_{t \sim \mathcal{U}[1, T]}\left[\|x\|^2\right]", r"\sqrt[3]{x}", r"a[b]"):
         assert square_bracket_calls(text) == text
     assert square_bracket_calls(r"f_t[x, \phi]") == r"f_t(x, \phi)"
+
+
+@pytest.mark.parametrize("notation, verdicts", [
+    ("ddpm", ["inconsistent"]),  # stated DDPM notation: α_t = 1 − β_t is one step's coefficient
+    ("ddim", ["exact"]),  # DDIM's α = ᾱ: the same formula is the DDPM objective
+])
+def test_objective_kernel_in_the_stated_notation(notation, verdicts):
+    text = r"\mathcal{L} = \mathbb{E}_{k, x_0, \xi}\left[\|\xi - \epsilon_\theta(\sqrt{\alpha_k}\, x_0 + \sqrt{1-\alpha_k}\,\xi, k)\|^2\right]"
+    assert claim_verdicts(text, notation) == verdicts

@@ -102,7 +102,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
-    ov = _objective_hook(text, target, budget)
+    ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
         return [ov]
@@ -180,8 +180,11 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
     return notation_from_definitions(eqs, hints, judge)
 
 
-def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) -> Optional[Verdict]:
-    """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
+def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation: Optional[str] = None
+                    ) -> Optional[Verdict]:
+    """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None; ``notation``
+    is the one the claim states (objective_semantics.stated_notation)."""
+    from .objective_semantics import stated_notation
     from .book_notation import square_bracket_calls
     from .kl_terms import kl_as_vlb_term
     from .objective_judge import judge_objective
@@ -190,7 +193,11 @@ def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget]) 
         with limited(budget):
             as_term, note = kl_as_vlb_term(text)  # D_KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) = …: L_{t−1} (kl_terms.py)
             as_term = square_bracket_calls(as_term)  # Prince's L[φ], g_t[z_t, φ_t] (book_notation.py)
-            got = judge_objective(as_term, target)
+            token = stated_notation.set(notation)
+            try:
+                got = judge_objective(as_term, target)
+            finally:
+                stated_notation.reset(token)
             if got is not None and as_term != text:
                 got.latex, got.notes = text, ([note] if note else []) + list(got.notes or [])
             return got

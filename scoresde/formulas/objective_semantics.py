@@ -24,13 +24,17 @@ from __future__ import annotations
 
 import random
 import re
+from contextvars import ContextVar
 from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
 from .objective_reader import Objective
 
-__all__ = ["judge_semantics"]
+__all__ = ["judge_semantics", "stated_notation"]
+
+#: the notation the claim states (``notation:`` of a claims file), set by the verifier while it judges an objective
+stated_notation: ContextVar = ContextVar("stated_notation", default=None)
 
 _NOISE = re.compile(r"(?:ε|ϵ|ξ|z|n)(?:_[0-9k])?|ξ\[.*\]|ξ")
 _STATE = re.compile(r"(?:x|z|y)(?:_k|_[1-9]|\(k\)|̃|_λ|_σ.*)|x̃.*|x'|x′|x\^′")
@@ -203,7 +207,7 @@ def _kernel_mismatch(a: sp.Expr, b: sp.Expr, roles: Dict[str, str]) -> str:
     notation: √ᾱ_t and √(1 − ᾱ_t), e^{−½∫β}), sub-VP (b = 1 − a², Eq. 33), or the general (α_t, σ_t) notation of
     Kingma et al. 2021 / Karras et al. 2022 (two separately named schedule symbols, s(t) and s(t)σ(t) included)."""
     if _zero(a - 1, roles) or _zero(a**2 + b**2 - 1, roles) or _zero(b - (1 - a**2), roles):
-        return _reversed_kernel(a, b)
+        return _reversed_kernel(a, b) or _one_step_alpha(a, b)
     if isinstance(a, sp.Symbol) and (isinstance(b, sp.Symbol) or (isinstance(b, sp.Mul) and a in b.args)) and a not in (b,):
         return ""
     return (f"mean coefficient {_show(a)} and std {_show(b)} are those of no VE, VP or sub-VP kernel "
@@ -228,6 +232,21 @@ def _reversed_kernel(a: sp.Expr, b: sp.Expr) -> str:
         return (f"at the clean end ({u.name} = 1) the sample {_show(a)} x_0 + {_show(b)} ξ is pure noise: the signal and "
                 "noise coefficients are swapped")
     return ""
+
+
+def _one_step_alpha(a: sp.Expr, b: sp.Expr) -> str:
+    """'' unless the claim states DDPM's notation and the kernel is written in its bare α_t: there α_t = 1 − β_t is one
+    step's coefficient (Ho et al. 2020, Sec. 2; Yang et al. 2023, Sec. 2.1), and the sample x_t of q(x_t | x_0) needs
+    the cumulative ᾱ_t = ∏ α_s (Eq. 4); √α_t x_0 + √(1 − α_t) ε is the wrong noise level (DDIM's α, Song et al. 2021's
+    α_i, mean ᾱ: a claim in their notation says so, or states none and is read by its form)."""
+    if stated_notation.get() != "ddpm":
+        return ""
+    syms = a.free_symbols | b.free_symbols
+    if len(syms) != 1 or not re.fullmatch(r"α(?:_k|\(k\))", next(iter(syms)).name):
+        return ""
+    (u,) = syms
+    return (f"in DDPM notation (stated) {u.name} = 1 − β is one step's coefficient: the sample of q(x_t | x_0) is "
+            f"√ᾱ x_0 + √(1 − ᾱ) ε (it uses {u.name} where ᾱ is needed)")
 
 
 def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp.Expr, a, b, how: str):

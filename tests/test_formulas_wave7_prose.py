@@ -133,3 +133,31 @@ def test_square_brackets_that_are_not_calls():
 def test_objective_kernel_in_the_stated_notation(notation, verdicts):
     text = r"\mathcal{L} = \mathbb{E}_{k, x_0, \xi}\left[\|\xi - \epsilon_\theta(\sqrt{\alpha_k}\, x_0 + \sqrt{1-\alpha_k}\,\xi, k)\|^2\right]"
     assert claim_verdicts(text, notation) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # the SDEs with the marginals of dx = f dt + g dw, one per diffusion σ(t) (Su 2022, 生成扩散模型漫谈（六）)
+    (r"dx = \left[f(x, t) - \frac{1}{2}\left(g(t)^2 - \sigma(t)^2\right)\nabla_x \log p_t(x)\right]dt + \sigma(t)\,dw", ["exact"]),
+    (r"dx = \left[f(x, t) - \frac{1}{2}\left(g(t)^2 + \sigma(t)^2\right)\nabla_x \log p_t(x)\right]dt + \sigma(t)\,d\bar{w}", ["exact"]),
+    (r"dx = \left[f(x, t) - \frac{1}{2}\left(g(t)^2 - \sigma(t)^2\right)\nabla_x \log p_t(x)\right]dt + \sigma(t)\,d\bar{w}",
+     ["inconsistent"]),
+    (r"dx = \left[f(x, t) - \left(g(t)^2 - \sigma(t)^2\right)\nabla_x \log p_t(x)\right]dt + \sigma(t)\,dw", ["inconsistent"]),
+    (r"dx = \left[f(x, t) - \frac{1}{2}\left(g(t)^2 - \sigma(t)^2\right)\nabla_x \log p_t(x)\right]dt + \sigma(t)^2\,dw",
+     ["inconsistent"]),
+])
+def test_marginal_preserving_sde_family(text, verdicts):
+    assert claim_verdicts(text) == verdicts
+
+
+def test_sde_family_tie_rejects_a_wrong_member():
+    import sympy as sp
+
+    from scoresde.formulas import canon as C
+    from scoresde.formulas.registry import REGISTRY
+
+    e = REGISTRY["sde_family.forward"]
+    assert e.tie(e)[0]
+    bad = e.with_forms({"drift": C.FX - (C.G(C.t) ** 2 + C.SIGMA(C.t) ** 2) / 2 * C.s})
+    ok, detail = bad.tie(bad)
+    assert not ok and "Fokker–Planck" in detail
+    assert sp.simplify(REGISTRY["sde_family.reverse"].diff2 - C.SIGMA(C.t) ** 2) == 0

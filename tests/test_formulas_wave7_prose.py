@@ -161,3 +161,14 @@ def test_sde_family_tie_rejects_a_wrong_member():
     ok, detail = bad.tie(bad)
     assert not ok and "Fokker–Planck" in detail
     assert sp.simplify(REGISTRY["sde_family.reverse"].diff2 - C.SIGMA(C.t) ** 2) == 0
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # a guided score named by its arguments (state, label, scale), with ln for log (Bishop & Bishop 2024, Sec. 20.4)
+    (r"\mathrm{score}(z, y, \gamma) = \nabla_{z}\ln p(z) + \gamma\nabla_{z}\ln p(y \mid z)", ["exact"]),
+    (r"\mathrm{score}(z, y, \gamma) = \nabla_{z}\ln p(z) - \gamma\nabla_{z}\ln p(y \mid z)", ["inconsistent"]),
+    (r"\mathrm{score}(z, y, \gamma) = (1-\gamma)\nabla_{z}\ln p(z) + \gamma\nabla_{z}\ln p(z \mid y)", ["exact"]),
+    (r"\mathrm{score}(z, y, \gamma) = \gamma\nabla_{z}\ln p(z) + (1-\gamma)\nabla_{z}\ln p(z \mid y)", ["inconsistent"]),
+])
+def test_guided_score_named_by_its_arguments(text, verdicts):
+    assert claim_verdicts(text) == verdicts

@@ -172,3 +172,20 @@ def test_sde_family_tie_rejects_a_wrong_member():
 ])
 def test_guided_score_named_by_its_arguments(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # the product written from the top down (Su 2022), read in DDPM's or Su's notation, whichever the cell fits
+    (r"x_k = \sqrt{\alpha_k\alpha_{k-1}\cdots\alpha_1}\, x_0 + \sqrt{1 - \alpha_k\cdots\alpha_1}\,\xi", ["exact"]),
+    (r"x_k = (\alpha_k\cdots\alpha_1)\, x_0 + \sqrt{1 - (\alpha_k\cdots\alpha_1)^2}\,\xi", ["exact"]),
+    (r"x_k = (\alpha_k\cdots\alpha_1)\, x_0 + \sqrt{1 - \alpha_k\cdots\alpha_1}\,\xi", ["inconsistent"]),
+    (r"x_k = (\alpha_k\cdots\alpha_1)\, x_0 + (1 - (\alpha_k\cdots\alpha_1)^2)\,\xi", ["inconsistent"]),
+    # with β beside it the product is Ho's ᾱ (α_s = 1 − β_s): Su's reading is not tried
+    (r"x_k = (\alpha_k\cdots\alpha_1)\, x_0 + \sqrt{1 - (\alpha_k\cdots\alpha_1)^2}\,\xi,\quad \alpha_s = 1 - \beta_s",
+     ["inconsistent"]),
+    # Bishop's Langevin iterations z^{(τ)}: the bracketed superscript is the iteration index
+    (r"z^{(\tau+1)} = z^{(\tau)} + \delta\nabla_{z}\ln p(z^{(\tau)}) + \sqrt{2\delta}\,\epsilon^{(\tau)}", ["exact"]),
+    (r"z^{(\tau+1)} = z^{(\tau)} + \delta\nabla_{z}\ln p(z^{(\tau)}) + \sqrt{\delta}\,\epsilon^{(\tau)}", ["inconsistent"]),
+])
+def test_products_from_the_top_and_iteration_superscripts(text, verdicts):
+    assert claim_verdicts(text) == verdicts

@@ -93,6 +93,10 @@ _IDX1 = r"_\s*(?:\{\s*1\s*\}|1)"
 _IDX2 = r"_\s*(?:\{\s*2\s*\}|2)"
 _LAST = r"_\s*(?:\{\s*([a-zA-Z](?:\s*[+-]\s*1)?)\s*\}|([a-zA-Z]))"
 _PRODUCT = re.compile(_SYM + _IDX1 + r"\s*(?:\\cdot\s*)?(?P=s1)" + _IDX2 + r"\s*(?:\\cdot\s*)?\\dots\s*(?:\\cdot\s*)?(?P=s1)" + _LAST)
+#: the same product written from the top down, α_t ⋯ α_1 or α_t α_{t−1} ⋯ α_1 (Su 2022, 生成扩散模型漫谈（一）)
+_TOP = r"_\s*(?:\{\s*(?P<top>[a-zA-Z])\s*\}|(?P<top2>[a-zA-Z]))"
+_PRODUCT_DOWN = re.compile(_SYM + _TOP + r"\s*(?:\\cdot\s*)?(?:(?P=s1)_\s*\{\s*(?:(?P=top)|(?P=top2))\s*-\s*1\s*\}\s*(?:\\cdot\s*)?)?"
+                           r"\\dots\s*(?:\\cdot\s*)?(?P=s1)" + _IDX1)
 _SUM = re.compile(_SYM + _IDX1 + r"\s*\+\s*(?P=s1)" + _IDX2 + r"\s*\+\s*\\dots\s*\+\s*(?P=s1)" + _LAST)
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
 #: σ̇, ṡ written without their argument (Karras et al. 2022 write σ̇ = σ̇(t) in running text): the same derivative
@@ -260,6 +264,7 @@ def normalize_latex(text: str) -> str:
         s = rx.sub(rep, s)
     s = expand_named_functions(s)  # \operatorname{expm1}(u) = e^u − 1, log1p, softplus (named_functions.py)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
+    s = _PRODUCT_DOWN.sub(lambda m: r"\prod_{s=1}^{" + (m.group("top") or m.group("top2")) + "}" + m.group("s1") + "_s", s)
     s = _SUM.sub(lambda m: r"\sum_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
     s = _DROP_ARG.sub(" ", s)
     s = _DROP.sub(" ", s)

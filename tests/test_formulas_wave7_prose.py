@@ -189,3 +189,13 @@ def test_guided_score_named_by_its_arguments(text, verdicts):
 ])
 def test_products_from_the_top_and_iteration_superscripts(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # the Gaussian kernel's score under other letters, σ as a conditioning argument, ln for log
+    (r"\nabla_{y}\ln q(y \mid x, \sigma) = \frac{x - y}{\sigma^2}", ["exact"]),
+    (r"\nabla_{y}\ln q_\sigma(y \mid x) = -\frac{y - x}{\sigma}", ["inconsistent"]),
+    (r"\nabla_{y}\ln q(y \mid x, \sigma) = \frac{y - x}{\sigma^2}", ["inconsistent"]),
+])
+def test_kernel_score_under_other_letters(text, verdicts):
+    assert claim_verdicts(text) == verdicts

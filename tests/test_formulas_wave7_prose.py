@@ -199,3 +199,15 @@ def test_products_from_the_top_and_iteration_superscripts(text, verdicts):
 ])
 def test_kernel_score_under_other_letters(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # a Gaussian and its score stated in one cell, in the cell's own symbols (here a_s, b_s and y)
+    (r"q_s(y \mid x_0) = \mathcal{N}(y; a_s x_0, b_s^2 I),\quad \nabla_y \log q_s(y \mid x_0) = \frac{a_s x_0 - y}{b_s^2}", ["exact"]),
+    (r"q_s(y \mid x_0) = \mathcal{N}(y; a_s x_0, b_s^2 I),\quad \nabla_y \log q_s(y \mid x_0) = \frac{a_s x_0 - y}{b_s}",
+     ["inconsistent"]),
+    (r"q_s(y \mid x_0) = \mathcal{N}(y; a_s x_0, b_s^2 I),\quad \nabla_y \log q_s(y \mid x_0) = \frac{x_0 - y}{b_s^2}",
+     ["inconsistent"]),
+])
+def test_gaussian_and_its_score_in_one_cell(text, verdicts):
+    assert claim_verdicts(text) == verdicts

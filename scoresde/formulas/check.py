@@ -131,7 +131,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
         hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget, raw_eqs)
         defined += [inferred] if inferred else []
+        paired = _gaussian_scores([e2 for _, e2 in eqs])  # N(x; m, v) and ∇log of it in one cell (gauss_score.py)
         for qi, (sign, eq) in enumerate(eqs):
+            if qi in paired and paired[qi] is None:
+                continue  # the Gaussian whose score the cell states: the definition that check uses
             loc = location
             if len(alts) > 1:
                 loc += f" (alternative {ai + 1} of {len(alts)})"
@@ -139,7 +142,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                 loc += f" ({sign})" if sign else f" (formula {qi + 1} of {len(eqs)})"
             try:
                 with limited(budget):
-                    v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
+                    v = paired[qi] if qi in paired else _verify_one(
+                        eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
                     v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue
@@ -178,6 +182,15 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
         except Exception:  # noqa: BLE001 -- a definition that cannot be judged fixes nothing
             return "unparsed"
     return notation_from_definitions(eqs, hints, judge)
+
+
+def _gaussian_scores(eqs: List[str]):
+    from .gauss_score import gaussian_score_pairs
+
+    try:
+        return gaussian_score_pairs(eqs)
+    except Exception:  # noqa: BLE001 -- a pair that cannot be checked is left to the usual reader
+        return {}
 
 
 def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation: Optional[str] = None

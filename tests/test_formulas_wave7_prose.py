@@ -211,3 +211,14 @@ def test_kernel_score_under_other_letters(text, verdicts):
 ])
 def test_gaussian_and_its_score_in_one_cell(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # the flow-matching notation: X_{t+h} with step h, the vector field u_t(X_t) and the diffusion σ_t beside it
+    (r"Y_{t+h} = Y_t + h\,u_t(Y_t) + \sigma_t\sqrt{h}\,\xi", ["unparsed"]),  # Y is no state of the vocabulary
+    (r"X_{t+h} = X_t + u_t(X_t)\,h + \sigma_t\sqrt{h}\,z", ["exact"]),
+    (r"X_{t+h} = X_t + u_t(X_t)\,h + \sigma_t^2\sqrt{h}\,z", ["inconsistent"]),
+    (r"X_{t+h} = X_t + u_t(X_t)\,\sqrt{h} + \sigma_t\sqrt{h}\,z", ["inconsistent"]),
+])
+def test_flow_matching_euler_maruyama(text, verdicts):
+    assert claim_verdicts(text) == verdicts

@@ -247,9 +247,9 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         mode = "continuous"
     if target is not None and target.mode == "continuous":
         mode = "continuous"
+    time_subscript_coefficients(p, syms)  # Su's f_t(x_t), g_t beside Δt, MIT's h u_t(X_t) σ_t: f(x, t), g(t) (em_updates.py)
     if any(p.atoms[s_].base == "Δt" or p.atoms[s_].base == "Δ" for s_ in syms if s_ in p.atoms):
         mode = "discrete"
-        time_subscript_coefficients(p, syms)  # Su's f_t(x_t), g_t beside Δt: f(x_t, t), g(t) (em_updates.py)
     claims = []
     for notation in _notations(p, syms, hints):
         r = C.Reading(mode, fam, notation, letter, koff)

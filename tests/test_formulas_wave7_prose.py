@@ -222,3 +222,17 @@ def test_gaussian_and_its_score_in_one_cell(text, verdicts):
 ])
 def test_flow_matching_euler_maruyama(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # a step or a marginal written at a concrete index is the general formula at that index
+    (r"q(x_3 \mid x_2) = \mathcal{N}(x_3; \sqrt{1-\beta_3}\,x_2, \beta_3 I)", ["exact"]),
+    (r"q(x_3 \mid x_2) = \mathcal{N}(x_3; (1-\beta_3)\,x_2, \beta_3 I)", ["inconsistent"]),
+    (r"x_1 = \sqrt{\bar\alpha_1}\, x_0 + \sqrt{1-\bar\alpha_1}\,\xi", ["exact"]),  # x_0: the data (the marginal at t = 1)
+    (r"x_1 = \sqrt{\bar\alpha_1}\, x_0 + (1-\bar\alpha_1)\,\xi", ["inconsistent"]),
+    # Bishop's first step in the latent notation (z_1 from the data x), with an equation tag
+    (r"q(z_1 \mid x) = \mathcal{N}(z_1 \mid \sqrt{1-\beta_1}\,x, \beta_1 I) \tag{3}", ["exact"]),
+    (r"q(z_1 \mid x) = \mathcal{N}(z_1 \mid \sqrt{1-\beta_1}\,x, \beta_1^2 I) \tag{3}", ["inconsistent"]),
+])
+def test_formulas_at_a_concrete_index(text, verdicts):
+    assert claim_verdicts(text) == verdicts

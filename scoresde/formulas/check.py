@@ -305,6 +305,19 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
             # step on t_i as a chain step), and the formula is the reference it matches symbol for symbol
             mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.verdict}: {v.detail})")
             return mt
+    if v.verdict == "unparsed" and v.detail.startswith("cannot tell which step") and not hints.get("at_index"):
+        from .concrete_step import at_general_index  # q(x_1 | x_0) = N(…β_1…): the general step at t = 1
+        from .latent_state import z_as_state
+
+        generals = at_general_index(eq) if hints.get("latent_z") or z_as_state(eq) is None else []  # z_k first
+        tried = [_verify_one(g_, target, dict(hints, at_index="1"), numeric, column) for g_ in generals]
+        if tried:
+            gv = min(tried, key=lambda q: (_RANK[q.verdict] if q.verdict != "unparsed" else 99, len(q.terms or ())))
+            if gv.verdict != "unparsed":
+                gv.latex = eq
+                gv.notes = ["a step written at a concrete index, judged as the general step at that index "
+                            "(its subscripts n and n − 1 read as t and t − 1)"] + list(gv.notes)
+                return gv
     if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") \
             and not hints.get("latent_z"):
         # (z with a step index and no indexed x is the state: the reading that took it for a noise sample is replaced)

@@ -236,3 +236,18 @@ def test_flow_matching_euler_maruyama(text, verdicts):
 ])
 def test_formulas_at_a_concrete_index(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # Su's ᾱ_t, β̄_t as the kernel of dx = f_t x dt + g_t dw: its relations to f_t, g_t, written other ways round
+    (r"\ln\bar\alpha_t = \int_0^t f_s\,ds,\quad \frac{d}{dt}\left(\frac{\bar\beta_t^2}{\bar\alpha_t^2}\right) = \frac{g_t^2}{\bar\alpha_t^2}",
+     ["exact", "exact"]),
+    (r"\ln\bar\alpha_t = \int_0^t f_s\,ds,\quad \frac{d}{dt}\left(\frac{\bar\beta_t^2}{\bar\alpha_t^2}\right) = \frac{g_t^2}{\bar\alpha_t}",
+     ["exact", "inconsistent"]),
+    (r"\frac{d\bar\beta_t}{dt} = f_t\bar\beta_t + \frac{g_t^2}{2\bar\beta_t},\quad \bar\alpha_t^2 = 1 - \bar\beta_t^2",
+     ["exact", "exact"]),  # the second is Su's VP relation: an identity of his notation (identities.py)
+    (r"\frac{d\bar\beta_t}{dt} = f_t\bar\beta_t + \frac{g_t^2}{\bar\beta_t},\quad \bar\alpha_t^2 = 1 - \bar\beta_t^2",
+     ["inconsistent", "exact"]),
+])
+def test_su_linear_sde_kernel_relations(text, verdicts):
+    assert claim_verdicts(text) == verdicts

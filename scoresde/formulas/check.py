@@ -252,6 +252,12 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         got = judge_expectation_moments(eq)
         if got is not None:
             return got
+    if target is None and hints.get("notation") == "su":
+        from .identities import judge_identity  # ᾱ_t² = 1 − β̄_t²: an identity of Su's notation, not a schedule's definition
+
+        iv = judge_identity(eq, hints)
+        if iv is not None:
+            return iv
     v = _verify_domain(eq, target, hints, numeric, column)
     if v.verdict == "unparsed" and target is None and v.detail == "the left side is not a single named quantity":
         from .identities import judge_identity  # α_t² + β_t² = 1: an identity between schedule symbols
@@ -305,6 +311,12 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
             # step on t_i as a chain step), and the formula is the reference it matches symbol for symbol
             mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.verdict}: {v.detail})")
             return mt
+    if v.verdict == "unparsed" and not v.detail.startswith("not judged") and hints.get("notation") == "su":
+        from .linear_kernel import judge_linear_kernel  # Su's ᾱ_t, β̄_t of dx = f_t x dt + g_t dw and their relations
+
+        lk = judge_linear_kernel(eq, hints)
+        if lk is not None:
+            return lk
     if v.verdict == "unparsed" and v.detail.startswith("cannot tell which step") and not hints.get("at_index"):
         from .concrete_step import at_general_index  # q(x_1 | x_0) = N(…β_1…): the general step at t = 1
         from .latent_state import z_as_state

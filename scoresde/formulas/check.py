@@ -45,6 +45,7 @@ from .parse import parse
 from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
 from .prereadings import song_bar_beta, strided_indices
 from .registry import REGISTRY, get
+from .second_readings import after_domain, before_domain, second_reading
 from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
 from .ve_written import constant_sigma
@@ -252,19 +253,13 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
         got = judge_expectation_moments(eq)
         if got is not None:
             return got
-    if target is None and hints.get("notation") == "su":
-        from .identities import judge_identity  # ᾱ_t² = 1 − β̄_t²: an identity of Su's notation, not a schedule's definition
-
-        iv = judge_identity(eq, hints)
-        if iv is not None:
-            return iv
+    iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
+    if iv is not None:
+        return iv
     v = _verify_domain(eq, target, hints, numeric, column)
-    if v.verdict == "unparsed" and target is None and v.detail == "the left side is not a single named quantity":
-        from .identities import judge_identity  # α_t² + β_t² = 1: an identity between schedule symbols
-
-        iv = judge_identity(eq, hints)
-        if iv is not None:
-            return iv
+    iv = after_domain(eq, v, target, hints)  # α_t² + β_t² = 1: an identity between schedule symbols
+    if iv is not None:
+        return iv
     if v.verdict == "unparsed" and r"\mathbb" in eq and target is None:
         from .kernel_mean import judge_kernel_mean  # 𝔼[x(t) | x(0)] = m(t) x(0): a kernel's mean stated alone
 
@@ -311,39 +306,8 @@ def _verify_one(eq: str, target: Optional[str], hints, numeric: bool, column: st
             # step on t_i as a chain step), and the formula is the reference it matches symbol for symbol
             mt.notes.append(f"read by the multi-time reader (the one-step reader: {v.verdict}: {v.detail})")
             return mt
-    if v.verdict == "unparsed" and not v.detail.startswith("not judged") and hints.get("notation") == "su":
-        from .linear_kernel import judge_linear_kernel  # Su's ᾱ_t, β̄_t of dx = f_t x dt + g_t dw and their relations
-
-        lk = judge_linear_kernel(eq, hints)
-        if lk is not None:
-            return lk
-    if v.verdict == "unparsed" and v.detail.startswith("cannot tell which step") and not hints.get("at_index"):
-        from .concrete_step import at_general_index  # q(x_1 | x_0) = N(…β_1…): the general step at t = 1
-        from .latent_state import z_as_state
-
-        generals = at_general_index(eq) if hints.get("latent_z") or z_as_state(eq) is None else []  # z_k first
-        tried = [_verify_one(g_, target, dict(hints, at_index="1"), numeric, column) for g_ in generals]
-        if tried:
-            gv = min(tried, key=lambda q: (_RANK[q.verdict] if q.verdict != "unparsed" else 99, len(q.terms or ())))
-            if gv.verdict != "unparsed":
-                gv.latex = eq
-                gv.notes = ["a step written at a concrete index, judged as the general step at that index "
-                            "(its subscripts n and n − 1 read as t and t − 1)"] + list(gv.notes)
-                return gv
-    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not v.detail.startswith("not judged") \
-            and not hints.get("latent_z"):
-        # (z with a step index and no indexed x is the state: the reading that took it for a noise sample is replaced)
-        from .latent_state import z_as_state  # z_t as the state and x as the data (Bishop & Bishop 2024; Prince 2023)
-
-        as_x = z_as_state(eq)
-        if as_x is not None:
-            zv = _verify_one(as_x, target, dict(hints, latent_z="1"), numeric, column)
-            if zv.verdict != "unparsed":
-                zv.latex = eq
-                zv.notes = ["z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop "
-                            "2024, Ch. 20 and Prince 2023, Ch. 18)"] + list(zv.notes)
-                return zv
-    return v
+    sv = second_reading(eq, v, target, hints, lambda e2, h2: _verify_one(e2, target, h2, numeric, column))
+    return sv if sv is not None else v  # Su's linear-SDE kernel, a concrete index, z as the state (second_readings.py)
 
 
 def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:

@@ -251,3 +251,10 @@ def test_formulas_at_a_concrete_index(text, verdicts):
 ])
 def test_su_linear_sde_kernel_relations(text, verdicts):
     assert claim_verdicts(text) == verdicts
+
+
+def test_latent_reading_keeps_the_gradient_variable():
+    from scoresde.formulas.latent_state import z_as_state
+
+    assert z_as_state(r"\nabla_{y}\log q(z_t) = \frac{a_t w - z_t}{b_t^2}") is None  # a gradient in another variable
+    assert z_as_state(r"\nabla_{z_t}\log q(z_t) = -\epsilon/b_t") == r"\nabla_{x_t}\log q(x_t) = -\epsilon/b_t"

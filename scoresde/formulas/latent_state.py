@@ -33,6 +33,10 @@ def z_as_state(eq: str) -> Optional[str]:
             return None  # x_t, x(t), x^{(i)}: x is a state already
     if re.search(r"\\(?:tilde|hat|bar)\s*\{?\s*(?:\\mathbf\s*\{\s*)?z", eq):
         return None
+    for m in re.finditer(r"\\nabla\s*_\s*(\{(?:[^{}]|\{[^{}]*\})*\}|\\?[a-zA-Z])", eq):
+        wrt = re.sub(r"\\(?:mathbf|boldsymbol|bm)|[{}\s]", "", m.group(1))
+        if not re.fullmatch(r"z(?:_.*)?|\(\w\)z.*", wrt) and not re.fullmatch(r"z(?:\^\(.*\))?", wrt):
+            return None  # a gradient in another variable (∇_y log q(z_t)): not this notation's score
     out = _X.sub(lambda m: m.group(0) + "_0", eq)
     return _Z.sub(lambda m: m.group(0).replace("z", "x"), out)
 

@@ -258,3 +258,9 @@ def test_latent_reading_keeps_the_gradient_variable():
 
     assert z_as_state(r"\nabla_{y}\log q(z_t) = \frac{a_t w - z_t}{b_t^2}") is None  # a gradient in another variable
     assert z_as_state(r"\nabla_{z_t}\log q(z_t) = -\epsilon/b_t") == r"\nabla_{x_t}\log q(x_t) = -\epsilon/b_t"
+
+
+def test_python_slices_are_not_calls():
+    from scoresde.formulas.book_notation import square_bracket_calls
+
+    assert square_bracket_calls(r"std[:, None, None] \cdot x") == r"std[:, None, None] \cdot x"

@@ -96,6 +96,8 @@ def square_bracket_calls(s: str) -> str:
         if re.search(r"\\[A-Za-z]+\s*$", before):
             continue  # \in [0, T], \sqrt[n]{…}: a command before the bracket, not a name
         br = _bracket(s, m.start())
+        if br is not None and (":" in br[0] or "None" in br[0]):
+            continue  # a Python slice, std[:, None]: indexing, not a call
         loss = re.fullmatch(r"\s*(?:L|J|\\mathcal\s*\{\s*[LJ]\s*\})\s*", before) is not None
         if br is None or not (br[2] or loss):
             continue

@@ -206,7 +206,8 @@ def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], 
     try:
         with limited(budget):
             as_term, note = kl_as_vlb_term(text)  # D_KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) = …: L_{t−1} (kl_terms.py)
-            as_term = square_bracket_calls(as_term)  # Prince's L[φ], g_t[z_t, φ_t] (book_notation.py)
+            if "\\" in as_term:  # LaTeX, not a line of code (std[:, None] indexes an array)
+                as_term = square_bracket_calls(as_term)  # Prince's L[φ], g_t[z_t, φ_t] (book_notation.py)
             token = stated_notation.set(notation)
             try:
                 got = judge_objective(as_term, target)

@@ -26,6 +26,7 @@ from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
+from .latent_state import book_noise_network
 from .parse import Atom
 
 # ----------------------------------------------------------------------------- symbols
@@ -324,6 +325,10 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
         if at.base == "score" and at.args and "|" in at.args:
             r.note(f"{at.name}: a conditional score, read as the score of p_t (it matches in expectation)")
         return s
+    if book_noise_network(at):  # Bishop's g(z_t, w, t), Prince's g_t[z_t, φ_t]: the noise-predicting network
+        r.note(f"{at.name} read as the noise prediction ε_θ (the network g with weights of Bishop & Bishop 2024, Ch. 20; "
+               "Prince 2023, Ch. 18)")
+        return e
     if is_model_eps(at) or (base == "ε" and r.noise_in_drift and at.args is None):
         if not is_model_eps(at):
             r.note(f"{at.name} read as the noise prediction ε_θ(x(t), t), i.e. score = −ε/√(1−ᾱ)")
@@ -401,6 +406,10 @@ def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:
             return sp.Symbol(f"σ_{sub}", positive=True)
         if sub in ("max",):
             return sigma_max
+        if sub == "q" and not deco and r.mode == "discrete" and r.family == "vp" and (
+                at.args is None or len(at.args) == 1 and _arg_offset(at, r) == 0):
+            # σ_q(t): the std of q(x_{t−1} | x_t, x_0) (Luo 2022, Eq. 85; Chan 2024, Eq. 2.50), √β̃_t
+            return sp.sqrt(beta_tilde())
         if r.mode == "discrete":
             off = index_offset(sub, r) if sub else _arg_offset(at, r)
             if r.family == "ve":

@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 __all__ = ["notation_from_definitions", "su_notation"]
 
 #: a bare σ_t, σ(t), α_t, α(t) (no decoration) defined by an expression
-_DEF = re.compile(r"^\s*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\s*=(?!=)\s*\S")
+_DEF = re.compile(r"^(?:\s|\\[ ,;:!]|\\q?quad)*\\(sigma|alpha)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))\s*=(?!=)\s*\S")
 #: the notations whose σ_t / α_t differ from the default reading, tried in this order
 _TRY = ("vdm", "ddim")  # DDIM's α = ᾱ: also Bishop & Bishop 2024 (Ch. 20) and Prince 2023 (Ch. 18), α_t = ∏(1 − β_τ)
 
@@ -94,7 +94,39 @@ def ddim_alpha(p, lhs, rhs, hints):
 _SU_BETA = re.compile(r"\\(?:bar|overline)\s*\{?\s*\\beta\s*\}?\s*_\s*(?:\{\s*)?[ts](?:\s*-\s*1)?\s*(?:\}|(?![a-zA-Z0-9]))")
 
 
+#: Su's defining relation α_t² + β_t² = 1 (either order, any step index; 生成扩散模型漫谈（一）, x_t = α_t x_{t−1} + β_t ε_t):
+#: in Ho et al.'s notation α_t + β_t = 1, so a cell that states the squares is written in Su's
+_IDX = r"_\s*(?:\{\s*[a-z](?:\s*-\s*1)?\s*\}|[a-z])"
+_SU_PAIR = re.compile(r"^\s*\\(alpha|beta)\s*" + _IDX + r"\s*\^\s*\{?\s*2\s*\}?\s*\+\s*\\(alpha|beta)\s*" + _IDX
+                      + r"\s*\^\s*\{?\s*2\s*\}?\s*=\s*1\s*$")
+
+
+def su_relation(eq: str) -> bool:
+    """Whether ``eq`` is Su's α_t² + β_t² = 1 (or β_t² + α_t² = 1) at one index."""
+    m = _SU_PAIR.match(eq)
+    if not m or m.group(1) == m.group(2):
+        return False
+    subs = re.findall(r"\\(?:alpha|beta)\s*" + _IDX, eq)
+    return len({re.sub(r"\\(?:alpha|beta)|[\s{}_]", "", s_) for s_ in subs}) == 1
+
+
 def su_notation(eqs: List[str]) -> bool:
-    """Whether a cell writes Su's β̄_t (kexue.fm, 生成扩散模型漫谈; canon.su_symbol): then the whole cell is read in his
-    notation, as its β̄ means nothing in the others."""
-    return any(_SU_BETA.search(eq) for eq in eqs)
+    """Whether a cell writes Su's β̄_t or states his α_t² + β_t² = 1 (kexue.fm, 生成扩散模型漫谈; canon.su_symbol): then
+    the whole cell is read in his notation, as its β̄ (and that relation) mean nothing in the others."""
+    return any(_SU_BETA.search(eq) or su_relation(eq) for eq in eqs)
+
+
+def su_mu_bar(p, lhs, hints):
+    """μ̄(x_t) in Su's notation (given, or inferred from β̄_t) is his estimate of x_0: 生成扩散模型漫谈（三）and（四）write
+    p(x_0 | x_t) ≈ N(x_0; μ̄(x_t), σ̄_t² I) with μ̄(x_t) = (x_t − β̄_t ε_θ(x_t, t))/ᾱ_t, and p(x_{t−1} | x_t) ≈
+    p(x_{t−1} | x_t, x_0 = μ̄(x_t)). The atom is re-read as x̂_0(x_t) (a parameterisation identity); anything else is
+    left as it is. Returns whether it re-read the left side."""
+    import sympy as sp
+
+    from .atoms import Atom
+
+    at = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
+    if (hints or {}).get("notation") != "su" or at is None or at.base != "μ" or at.deco != "bar" or not at.args or at.sup:
+        return False
+    p.atoms[lhs] = Atom("x", "hat", "0", args=at.args)
+    return True

@@ -46,6 +46,7 @@ from .parse import parse
 from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
 from .prereadings import song_bar_beta, strided_indices
 from .registry import REGISTRY, get
+from .second_readings import after_domain, before_domain, second_reading
 from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
 from .ve_written import constant_sigma
@@ -134,7 +135,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     alts = split_alternatives(text)
     for ai, alt in enumerate(alts):
         first = len(out)
-        eqs0, coded = inline_code(split_equations(alt))  # beta_t = …; drift = …: the code's intermediates substituted
+        raw_eqs = split_equations(alt)
+        eqs0, coded = inline_code(raw_eqs)  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted
         defined = coded + defined
         eqs0, chained = inline_intermediates(eqs0)  # x'_i = A, x_i = x'_i + B: one update
@@ -144,11 +146,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
-        hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget)
+        hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget, raw_eqs)
         defined += [inferred] if inferred else []
+        paired = _gaussian_scores([e2 for _, e2 in eqs])  # N(x; m, v) and ∇log of it in one cell (gauss_score.py)
         for qi, (sign, eq) in enumerate(eqs):
             if len(eqs) > 1 and _LONE_SYMBOL.match(eq):
                 continue  # "s 为引导系数", "where ε": a symbol named by the cell's words, nothing to check
+            if qi in paired and paired[qi] is None:
+                continue  # the Gaussian whose score the cell states: the definition that check uses
             loc = location
             if len(alts) > 1:
                 loc += f" (alternative {ai + 1} of {len(alts)})"
@@ -156,7 +161,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                 loc += f" ({sign})" if sign else f" (formula {qi + 1} of {len(eqs)})"
             try:
                 with limited(budget):
-                    v = _verify_one(eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
+                    v = paired[qi] if qi in paired else _verify_one(
+                        eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
                     if v.verdict == "unparsed" and "without any state" in v.detail and (
                             x0_eq := with_x0_defined(eq, [e2 for _, e2 in eqs])):
                         v = _verify_one(x0_eq, target, hints, numeric, column)  # x̂_0 of the cell's other row (celldefs_x0)
@@ -187,12 +193,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
 _LONE_SYMBOL = re.compile(r"^\s*(?:\\[A-Za-z]+|[A-Za-z]|\d+)(?:\s*_\s*(?:\{[^{}]*\}|\w))?(?:\s*\(\s*[a-z]\s*\))?\s*$")
 
 
-def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget):
-    """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`)."""
-    from .cell_notation import notation_from_definitions, su_notation, vdm_pair
+def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget, raw: Sequence[str] = ()):
+    """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`); ``raw`` are
+    the cell's equations before its definitions were substituted (β̄_t = √(1 − ᾱ_t²) states Su's notation too)."""
+    from .cell_notation import notation_from_definitions, su_notation, su_relation, vdm_pair
 
-    if not hints.get("notation") and su_notation(eqs):
-        return dict(hints, notation="su"), "notation inferred from β̄_t: Su's (ᾱ_t, β̄_t = √(1 − ᾱ_t²), canon.su_symbol)"
+    if not hints.get("notation") and su_notation(list(eqs) + list(raw)):
+        said = "β̄_t" if su_notation([e_ for e_ in list(eqs) + list(raw) if not su_relation(e_)]) else "α_t² + β_t² = 1"
+        return dict(hints, notation="su"), f"notation inferred from {said}: Su's (ᾱ_t, β̄_t = √(1 − ᾱ_t²), canon.su_symbol)"
     if not hints.get("notation") and vdm_pair(eqs):
         return dict(hints, notation="vdm"), "notation inferred from the pair α_t, σ_t: VDM's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t))"
 
@@ -205,20 +213,42 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
     return notation_from_definitions(eqs, hints, judge)
 
 
-def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation=None) -> Optional[Verdict]:
-    """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None."""
+def _gaussian_scores(eqs: List[str]):
+    from .gauss_score import gaussian_score_pairs
+
+    try:
+        return gaussian_score_pairs(eqs)
+    except Exception:  # noqa: BLE001 -- a pair that cannot be checked is left to the usual reader
+        return {}
+
+
+def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation: Optional[str] = None
+                    ) -> Optional[Verdict]:
+    """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None; ``notation``
+    is the one the claim states (objective_semantics.stated_notation)."""
+    from .book_notation import square_bracket_calls
     from .code_interface import code_objective
+    from .kl_terms import kl_as_vlb_term
     from .objective_judge import judge_objective
-    from .objective_semantics import ddim_alpha_as_abar
+    from .objective_semantics import ddim_alpha_as_abar, stated_notation
 
     if notation == "ddim":
         text = ddim_alpha_as_abar(text)  # the objectives are read in DDPM's ᾱ
 
     try:
         with limited(budget):
-            got = judge_objective(text, target)
+            as_term, note = kl_as_vlb_term(text)  # D_KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) = …: L_{t−1} (kl_terms.py)
+            if "\\" in as_term:  # LaTeX, not a line of code (std[:, None] indexes an array)
+                as_term = square_bracket_calls(as_term)  # Prince's L[φ], g_t[z_t, φ_t] (book_notation.py)
+            token = stated_notation.set(notation)
+            try:
+                got = judge_objective(as_term, target)
+            finally:
+                stated_notation.reset(token)
             if got is None:  # a loss written as code: its LaTeX (code_latex.py), where that reads as an objective
                 got = code_objective(text, target, judge_objective)
+            if got is not None and as_term != text:
+                got.latex, got.notes = text, ([note] if note else []) + list(got.notes or [])
             return got
     except (TooLarge, BudgetExceeded) as err:
         return Verdict(_clip(text), "unparsed", f"not judged: {err}")
@@ -265,7 +295,13 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         got = judge_expectation_moments(eq)
         if got is not None:
             return got
+    iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
+    if iv is not None:
+        return iv
     v = _verify_domain(eq, target, hints, numeric, column)
+    iv = after_domain(eq, v, target, hints)  # α_t² + β_t² = 1: an identity between schedule symbols
+    if iv is not None:
+        return iv
     if v.verdict == "unparsed" and r"\mathbb" in eq and target is None:
         from .kernel_mean import judge_kernel_mean  # 𝔼[x(t) | x(0)] = m(t) x(0): a kernel's mean stated alone
 
@@ -324,7 +360,8 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         lv = judge_logsnr_schedule(eq)
         if lv is not None:
             return lv
-    return v
+    sv = second_reading(eq, v, target, hints, lambda e2, h2: _verify_one(e2, target, h2, numeric, column))
+    return sv if sv is not None else v  # Su's linear-SDE kernel, a concrete index, z as the state (second_readings.py)
 
 
 def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:

@@ -188,7 +188,7 @@ def _product(q: sp.Product, p: Parsed, r: C.Reading) -> sp.Expr:
     if shift:
         raise NotUnderstood("a product whose limits are not s = 1 .. the current index")
     if b2 == sp.Symbol("α@"):
-        return C.a
+        return sp.sqrt(C.a) if r.notation == "su" else C.a  # Su's α_s = √(1 − β_s): his ᾱ_t = ∏ α_s is Ho's √ᾱ_t
     return sp.Symbol("∏(" + sp.sstr(b2) + ")")
 
 
@@ -292,7 +292,9 @@ def _notations(p: Parsed, syms, hints) -> List[str]:
     has_beta = any(b_ == "β" for b_, _ in bases)
     has_alpha = ("α", "") in bases
     if any(side.has(sp.Product) for side in p.sides):
-        return ["ddpm"]  # ∏_{s=1}^t α_s is ᾱ_t only where α_s = 1 − β_s (Ho et al. 2020, Eq. 4): DDPM's notation
+        # ∏_{s=1}^t α_s is ᾱ_t only where α_s = 1 − β_s (Ho et al. 2020, Eq. 4): DDPM's notation; with no β beside it, the
+        # product of Su's α_s = √(1 − β_s) (生成扩散模型漫谈（一）, x_t = (α_t⋯α_1) x_0 + √(1 − (α_t⋯α_1)²) ε̄_t) is tried too
+        return ["ddpm"] if has_beta or has_bar else ["ddpm", "su"]
     if has_alpha and not has_bar and not has_beta:
         return ["ddpm", "ddim", "vdm"]
     return ["ddpm"]

@@ -14,12 +14,13 @@ from .claim import (Claim, Declaration, NotUnderstood, _atom_from_text, _family,
 from .applied import differential_lhs
 from .denoise_step import denoising_update
 from .divergence import divergence_symbol
+from .em_updates import time_subscript_coefficients
 from .classify_more import read_logp_ode, read_prior, read_sde_part, solve_for_unknown
 from .edm_reading import edm_read_as, is_denoiser, is_parameter_setting, sigma_as_time, unscaled_at_scaled
 from .entry import Entry
-from .cell_notation import ddim_alpha, vdm_sigma
+from .cell_notation import ddim_alpha, su_mu_bar, vdm_sigma
 from .chain_readings import beta_end_points, density_is_normal, markov_factorisation, noise_only_sample, vdm_alpha
-from .mean_basis import is_posterior_arguments
+from .mean_basis import is_posterior_arguments, posterior_mean_atom
 from .relation_reader import read_relation
 from .moments import read_moment
 from .side_order import integral_as_derivative, named_side_first
@@ -129,6 +130,9 @@ def read_claim(p: Parsed, target: Optional[Entry], hints: Dict[str, str]) -> Lis
         p.atoms[z] = Atom("z", sub="N")
         cov = cov.xreplace({s_: 1 for s_ in cov.free_symbols if s_ in p.atoms and p.atoms[s_].base == "I"})
         return _read_step(p, y, mean + sp.sqrt(cov) * z, target, hints, normal=True)
+    su_mu_bar(p, lhs, hints)  # Su's μ̄(x_t) is his estimate of x̂_0 (cell_notation.py)
+    if isinstance(lhs, sp.Symbol) and posterior_mean_atom(p.atoms.get(lhs)) is not None:  # m_t(x_0, x_t): μ̃_t (mean_basis.py)
+        p.atoms[lhs] = posterior_mean_atom(p.atoms[lhs])
     lat = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None
     if lat is not None and (C.is_state(lat) and not (lat.sub == "0" or lat.deco == "hat") or lat.base == "μ"):
         if lat.base != "μ" and not any(C.is_state(a) or a.base == "μ" for s_, a in p.atoms.items() if s_ in rhs.free_symbols):
@@ -243,6 +247,7 @@ def _read_step(p: Parsed, lhs: sp.Expr, rhs: sp.Expr, target: Optional[Entry], h
         mode = "continuous"
     if target is not None and target.mode == "continuous":
         mode = "continuous"
+    time_subscript_coefficients(p, syms)  # Su's f_t(x_t), g_t beside Δt, MIT's h u_t(X_t) σ_t: f(x, t), g(t) (em_updates.py)
     if any(p.atoms[s_].base == "Δt" or p.atoms[s_].base == "Δ" for s_ in syms if s_ in p.atoms):
         mode = "discrete"
     claims = []

@@ -173,6 +173,12 @@ def solve_for_unknown(p: Parsed) -> Optional[Parsed]:
             states = []
             only = [s_ for s_ in only if s_ not in bare]
     if len(states) > 1:
+        # x_{t+Δt} − x_t = f(x_t) Δt + …, x_t/ᾱ_t − x_{t−1}/ᾱ_{t−1} = (…) ε_θ(x_t, t): a state the right side evaluates a
+        # function at (the drift, the model) is known there, so the left side determines the other one
+        args = {a.replace(" ", "") for s_, at in p.atoms.items() if at.args and s_ in rhs.free_symbols for a in at.args}
+        free = [s_ for s_ in states if left[s_].name.replace(" ", "") not in args]
+        states = free if len(free) == 1 else states
+    if len(states) > 1:
         # x_t − √ᾱ_t x_0 = √(1 − ᾱ_t) ε (Ho et al. 2020, Eq. 4 rearranged): beside the data x_0 the left side determines
         # the state the chain produces
         produced = [s_ for s_ in states if not (left[s_].sub == "0" or left[s_].args == ("0",) or left[s_].deco)]

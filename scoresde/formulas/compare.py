@@ -114,7 +114,7 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
     cl = _written_out_schedule(cl, e)
     e, notes = langevin_rate_from_noise(cl, e, lambda q: _disp(q, cl))
     fixed = len(notes)  # an entry whose free β(t) the claim's noise fixed ranks after one matched as it stands
-    if e.direction == "forward" and cl.drift.has(C.s):
+    if e.direction == "forward" and cl.drift.has(C.s) and not e.drift.has(C.s):  # (the marginal-preserving family has one)
         return Match(e, "inconsistent", "a forward SDE has no score term", mismatches=9, terms=["drift"])
     if e.direction == "forward" and cl.noise == "dwbar":
         return Match(e, "inconsistent", "dw̄ marks a reverse-time SDE, but this is the forward SDE (no score term)", mismatches=3,

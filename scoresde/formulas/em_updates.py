@@ -72,3 +72,43 @@ def step_letter(text: str) -> Tuple[str, List[str]]:
     letter = m.group("h")
     pat = re.escape(letter) + r"(?![A-Za-z])" if letter.startswith("\\") else r"(?<![A-Za-z\\])h(?![A-Za-z])"
     return re.sub(pat, r"\\Delta t", text), [f"{letter} in the state's time index x_{{t±{letter}}} read as the time step Δt"]
+
+
+def time_subscript_coefficients(p, syms) -> bool:
+    """f_t(x_t) and g_t in a step with a time step Δt are the SDE's f(x_t, t) and g(t): Su Jianlin writes the SDE's
+    coefficients with the time as a subscript (生成扩散模型漫谈（五）, dx = f_t(x)dt + g_t dw, and its discretisation
+    x_{t+Δt} − x_t = f_t(x_t)Δt + g_t√Δt ε), where the subscript is the continuous time, not a step index (Song et
+    al. 2021, App. E's f_i, G_i carry no Δt). The atoms are re-read in place; returns whether any was."""
+    from .atoms import Atom
+
+    steps = [s_ for s_ in syms if s_ in p.atoms and p.atoms[s_].base == "h" and not p.atoms[s_].sub
+             and p.atoms[s_].args is None and not p.atoms[s_].deco]
+    if steps and any(s_ in p.atoms and re.fullmatch(r"t\s*[+-]\s*h", p.atoms[s_].sub or "") for s_ in p.atoms):
+        # X_{t+h} = X_t + h u_t(X_t) + √h σ_t ε_t (Holderrieth & Erives 2025, MIT 6.S184, Alg. 2): h is the time step
+        for s_ in steps:
+            p.atoms[s_] = Atom("Δt")
+    if not any(s_ in p.atoms and p.atoms[s_].base in ("Δt", "Δ") for s_ in syms):
+        return False
+    done = False
+    # the vector field u_t(x) of the flow-matching notation is the SDE's drift, and beside it σ_t is the diffusion
+    # coefficient (dX_t = u_t(X_t) dt + σ_t dW_t, Holderrieth & Erives 2025, Sec. 2; Lipman et al. 2023 write u_t)
+    field = [s_ for s_ in syms if s_ in p.atoms and p.atoms[s_].base == "u" and p.atoms[s_].sub == "t"
+             and p.atoms[s_].args is not None and len(p.atoms[s_].args) == 1 and not p.atoms[s_].deco]
+    for s_ in field:
+        p.atoms[s_] = Atom("f", args=(p.atoms[s_].args[0], "t"))
+        done = True
+    for s_ in syms if field else ():
+        at = p.atoms.get(s_)
+        if at is not None and at.base == "σ" and at.sub == "t" and at.args is None and not at.deco and not at.sup:
+            p.atoms[s_] = Atom("g", args=("t",))
+    for s_ in syms:
+        at = p.atoms.get(s_)
+        if at is None or at.deco or at.sup or at.sub != "t":
+            continue
+        if at.base == "g" and at.args is None:
+            p.atoms[s_] = Atom("g", args=("t",))
+            done = True
+        elif at.base == "f" and at.args is not None and len(at.args) == 1 and at.args[0].strip().startswith("x"):
+            p.atoms[s_] = Atom("f", args=(at.args[0], "t"))
+            done = True
+    return done

@@ -27,7 +27,7 @@ import sympy as sp
 from .objective_reader import ObjectiveError, Piece, read_piece
 from .objective_text import clean, matching, split_top
 from .paper_notation import grad_log_z
-from .guidance_weight import KAPPA, code_names, guided_lhs, judge_kappa
+from .guidance_weight import KAPPA, code_names, guided_lhs, guided_score_name, judge_kappa
 from .verdict import Verdict
 
 __all__ = ["judge_guidance"]
@@ -56,6 +56,8 @@ def _ground(sym: sp.Symbol, roles: Dict[str, str], lhs: bool, kappa: bool = Fals
     if kappa and lhs:  # the guided quantity with its weight left open (guidance_weight)
         if guided_lhs(name, role) or (role == "param" and re.fullmatch(r"ε̂(\(x_k\))?", name)):
             return -SIG * (S + KAPPA * GY)
+        if guided_score_name(name, role):  # score(x, c, λ): Bishop & Bishop 2024's guided score (guidance_weight)
+            return S + KAPPA * GY
         # a guided density on the left, any subscript (p_γ(x | y), p̃_w(x | c): Dhariwal & Nichol 2021, Sec. 4.3)
         m = re.fullmatch(r"∇log(?:p̃|p)(?:_[^(]*)?\(([^|]*)\|([^|]*)\)", name) if role == "target" else None
         if m and _STATE.match(m.group(1)) and not _STATE.match(m.group(2)):
@@ -226,12 +228,14 @@ def judge_guidance(text: str) -> Optional[Verdict]:
         return None
     lroles = [pc.roles.get(s_.name) for s_ in lhs.free_symbols]
     hat = isinstance(lhs, sp.Symbol) and re.fullmatch(r"ε̂(\(x_k\))?", lhs.name) is not None
-    if not (hat or any(r_ in ("target", "model") for r_ in lroles) or any(guided_lhs(s_.name, "param") for s_ in lhs.free_symbols)) \
+    if not (hat or any(r_ in ("target", "model") for r_ in lroles)
+            or any(guided_lhs(s_.name, "param") or guided_score_name(s_.name, "param") for s_ in lhs.free_symbols)) \
             or "var" in lroles:
         return None  # the left side must be a score or a network's prediction
     allsyms = lhs.free_symbols.union(*[r_.free_symbols for r_ in rhss])
     weights = sorted({s_.name for s_ in allsyms if pc.roles.get(s_.name) == "param"
-                      and not re.fullmatch(r"σ(_[kλ])?|ᾱ(_k|\(k\))|t", s_.name) and not guided_lhs(s_.name, "param")})
+                      and not re.fullmatch(r"σ(_[kλ])?|ᾱ(_k|\(k\))|t", s_.name) and not guided_lhs(s_.name, "param")
+                      and not guided_score_name(s_.name, "param")})
     weights = [w_ for w_ in weights if not re.fullmatch(r"ε̂(\(x_k\))?|ε\^\*\(.*\)", w_)]
     if len(weights) > 1 and "w" not in weights:
         return None  # which symbol is the guidance weight?

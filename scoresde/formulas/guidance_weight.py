@@ -70,6 +70,13 @@ def guided_lhs(name: str, role: str) -> bool:
     return re.fullmatch(r"ε[\u0303\u0304\u0302](\^\*)?\((?:[xz]_?[kλ]?),(?:y|c)\)", name) is not None
 
 
+def guided_score_name(name: str, role: str) -> bool:
+    """A score named by its arguments on the left, the state, the label and (optionally) the guidance scale:
+    score(x, c, λ) (Bishop & Bishop 2024, Sec. 20.4.1-20.4.2 write the guided score so), s(x, y, w). With the scale
+    among its arguments the name says nothing about how the scale enters: it is read as s + κg with κ open."""
+    return role == "param" and re.fullmatch(r"(?:score|s)\((?:[xz]_?[kλ]?),(?:y|c)(?:,[^,()]+)?\)", name) is not None
+
+
 def _coeff(expr: sp.Expr, sym: sp.Symbol) -> sp.Expr:
     return sp.expand(expr).coeff(sym)
 

@@ -70,3 +70,20 @@ def _claim_in_score(cl: Claim) -> Dict[sp.Symbol, sp.Expr]:
             return mean
         mean[C.s] = mean.get(C.s, 0) - mean.pop(C.e) * std
     return mean
+
+
+def posterior_mean_atom(at) -> Optional[object]:
+    """m_t(x, z_t) (Bishop & Bishop 2024, Eq. 20.15: the mean of q(z_{t−1} | z_t, x), the data first), μ_q(x_0, x_t):
+    a mean named m or μ whose two arguments are the data x_0 and a state x_k, in either order, is the posterior mean
+    μ̃_k(x_k, x_0) (Ho et al. 2020, Eq. 7). Returns the μ̃ atom, or None when ``at`` is not such a mean."""
+    from .atoms import Atom
+
+    if at is None or at.base not in ("m", "μ") or at.deco or at.sup or at.args is None or len(at.args) != 2:
+        return None
+    if "θ" in (at.sub or ""):
+        return None
+    if is_posterior_arguments(at.args):
+        return None if at.base == "μ" else Atom("μ", "tilde", at.sub, args=at.args)
+    if is_posterior_arguments(at.args[::-1]):
+        return Atom("μ", "tilde", at.sub, args=tuple(at.args[::-1]))
+    return None

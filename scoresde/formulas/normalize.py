@@ -36,6 +36,7 @@ from typing import Optional, Tuple
 
 from .code_latex import code_to_latex
 from .named_functions import expand_named_functions
+from .book_notation import square_bracket_calls
 from .param_notation import params_after_semicolon
 from .paper_notation import paper_notation, paren_range
 from .parse_partial import partial_log_as_gradient
@@ -97,6 +98,10 @@ _IDX1 = r"_\s*(?:\{\s*1\s*\}|1)"
 _IDX2 = r"_\s*(?:\{\s*2\s*\}|2)"
 _LAST = r"_\s*(?:\{\s*([a-zA-Z](?:\s*[+-]\s*1)?)\s*\}|([a-zA-Z]))"
 _PRODUCT = re.compile(_SYM + _IDX1 + r"\s*(?:\\cdot\s*)?(?P=s1)" + _IDX2 + r"\s*(?:\\cdot\s*)?\\dots\s*(?:\\cdot\s*)?(?P=s1)" + _LAST)
+#: the same product written from the top down, α_t ⋯ α_1 or α_t α_{t−1} ⋯ α_1 (Su 2022, 生成扩散模型漫谈（一）)
+_TOP = r"_\s*(?:\{\s*(?P<top>[a-zA-Z])\s*\}|(?P<top2>[a-zA-Z]))"
+_PRODUCT_DOWN = re.compile(_SYM + _TOP + r"\s*(?:\\cdot\s*)?(?:(?P=s1)_\s*\{\s*(?:(?P=top)|(?P=top2))\s*-\s*1\s*\}\s*(?:\\cdot\s*)?)?"
+                           r"\\dots\s*(?:\\cdot\s*)?(?P=s1)" + _IDX1)
 _SUM = re.compile(_SYM + _IDX1 + r"\s*\+\s*(?P=s1)" + _IDX2 + r"\s*\+\s*\\dots\s*\+\s*(?P=s1)" + _LAST)
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
 #: σ̇, ṡ written without their argument (Karras et al. 2022 write σ̇ = σ̇(t) in running text): the same derivative
@@ -281,6 +286,7 @@ def normalize_latex(text: str) -> str:
         s = rx.sub(rep, s)
     s = expand_named_functions(s)  # \operatorname{expm1}(u) = e^u − 1, log1p, softplus (named_functions.py)
     s = _PRODUCT.sub(lambda m: r"\prod_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
+    s = _PRODUCT_DOWN.sub(lambda m: r"\prod_{s=1}^{" + (m.group("top") or m.group("top2")) + "}" + m.group("s1") + "_s", s)
     s = _SUM.sub(lambda m: r"\sum_{s=1}^{" + (m.group(2) or m.group(3)) + "}" + m.group("s1") + "_s", s)
     s = _DROP_ARG.sub(" ", s)
     s = _DROP.sub(" ", s)
@@ -294,6 +300,7 @@ def normalize_latex(text: str) -> str:
     s = _ASSIGN.sub("=", s)
     s = _proportional_normal(s)
     s = paper_notation(s)  # DDIM's family letter, Prince's Norm, ∇log[(1/Z)·], EDM's c_skip (paper_notation.py)
+    s = square_bracket_calls(s)  # Prince's Norm_z[μ, Σ] and g_t[z_t, φ_t] (book_notation.py)
     s = re.sub(r"\\[tdc]frac(?![a-zA-Z])", r"\\frac", s)
     s = _brace_frac_args(s)
     s = params_after_semicolon(s)  # F(x; θ) is F_θ(x); Hyvärinen's ψ(x; θ) is s_θ(x) (param_notation.py)

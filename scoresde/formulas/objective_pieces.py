@@ -13,6 +13,7 @@ from typing import Dict, List
 import sympy as sp
 
 from .atoms import GREEK, ParseError
+from .latent_state import book_network_call
 from .objective_text import _take_sub_sup, matching, split_top
 from .parse import parse
 
@@ -174,6 +175,9 @@ def _holders(text: str, pc: Piece) -> str:
             model = bool(re.search(r"\\theta|θ|\\phi|φ", sub)) and bare not in ("p", "q", "ell") and "log" not in head
             kl = "KL" in sub or bare == "KL" or "KL" in head
             model = (model or bare in ("D", "F")) and not kl
+            book = None if model or kl else book_network_call(head, split_top(args, (",", ";")))
+            if book is not None:  # Bishop's g(x̃, w, t), Prince's g_t[x̃, φ_t]: the noise network (latent_state.py)
+                model, head, sub, args = True, r"\epsilon", "_θ", ", ".join(book)
             special = model or primes or "|" in args or ";" in args or head.startswith(("\\text", "\\mathrm", "\\operatorname", "\\mathcal", "\\mathscr")) \
                 or bare in ("ell", "lambda", "gamma", "omega") or kl or (bare == "c" and sub) or (head.startswith(("\\tilde", "\\hat", "\\widetilde")) and "," in args)
             if bare in _NOT_HEADS or head.startswith("\\mathbb"):

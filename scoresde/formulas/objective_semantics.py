@@ -24,13 +24,17 @@ from __future__ import annotations
 
 import random
 import re
+from contextvars import ContextVar
 from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
 
 from .objective_reader import Objective
 
-__all__ = ["judge_semantics", "ddim_alpha_as_abar"]
+__all__ = ["judge_semantics", "ddim_alpha_as_abar", "stated_notation"]
+
+#: the notation the claim states (``notation:`` of a claims file), set by the verifier while it judges an objective
+stated_notation: ContextVar = ContextVar("stated_notation", default=None)
 
 _NOISE = re.compile(r"(?:ε|ϵ|ξ|z|n)(?:_[0-9k])?|ξ\[.*\]|ξ")
 _STATE = re.compile(r"(?:x|z|y)(?:_k|_[1-9]|\(k\)|̃|_λ|_σ.*)|x̃.*|x'|x′|x\^′")
@@ -224,17 +228,50 @@ def _kernel_mismatch(a: sp.Expr, b: sp.Expr, roles: Dict[str, str]) -> str:
     if _per_step_alpha(a) and _zero(a**2 + b**2 - 1, roles):
         return (f"mean coefficient {_show(a)}: α_k is DDPM's per-step α_k = 1 − β_k (Ho et al. 2020, Sec. 2), the kernel "
                 "q(x_k | x_0) has √ᾱ_k (Eq. 4) (in DDIM's notation α is ᾱ: state notation: ddim)")
-    if _zero(a - 1, roles) or _zero(a**2 + b**2 - 1, roles):
-        return ""
-    if _zero(b - (1 - a**2), roles):
-        if _abar(a):  # ᾱ is DDPM's chain (Ho et al. 2020, Eq. 4: VP); sub-VP is Song et al.'s SDE in e^{−∫β} (Eq. 33)
-            return (f"std {_show(b)}: with ᾱ the kernel is DDPM's q(x_k | x_0) = N(√ᾱ_k x_0, (1 − ᾱ_k) I) "
-                    "(Ho et al. 2020, Eq. 4), std √(1 − ᾱ_k)")
-        return ""
+    if _zero(b - (1 - a**2), roles) and _abar(a):  # ᾱ is DDPM's chain (Ho et al. 2020, Eq. 4: VP); sub-VP is Song et al.'s SDE in e^{−∫β} (Eq. 33)
+        return (f"std {_show(b)}: with ᾱ the kernel is DDPM's q(x_k | x_0) = N(√ᾱ_k x_0, (1 − ᾱ_k) I) "
+                "(Ho et al. 2020, Eq. 4), std √(1 − ᾱ_k)")
+    if _zero(a - 1, roles) or _zero(a**2 + b**2 - 1, roles) or _zero(b - (1 - a**2), roles):
+        return _reversed_kernel(a, b) or _one_step_alpha(a, b)
     if isinstance(a, sp.Symbol) and (isinstance(b, sp.Symbol) or (isinstance(b, sp.Mul) and a in b.args)) and a not in (b,):
         return ""
     return (f"mean coefficient {_show(a)} and std {_show(b)} are those of no VE, VP or sub-VP kernel "
             "(a = 1, a² + b² = 1 or b = 1 − a²)")
+
+
+def _reversed_kernel(a: sp.Expr, b: sp.Expr) -> str:
+    """'' unless the kernel is written backwards: a VP kernel in one cumulative signal symbol (ᾱ_t, or α_t of DDIM / Bishop
+    / Prince) is the identity at the clean end, where that symbol is 1 (Ho et al. 2020, Eq. 4: ᾱ_0 = 1 gives x_0 itself);
+    a written a, b that give pure noise there (√(1 − α) x_0 + √α ξ) have the signal and noise coefficients swapped."""
+    syms = (a.free_symbols | b.free_symbols)
+    if len(syms) != 1:
+        return ""
+    (u,) = syms
+    if not re.fullmatch(r"ᾱ?(?:α)?(?:_k|\(k\))", u.name) or not u.name.startswith(("α", "ᾱ")):
+        return ""
+    try:
+        a1, b1 = sp.simplify(a.subs(u, 1)), sp.simplify(b.subs(u, 1))
+    except (TypeError, ValueError):
+        return ""
+    if a1 == 0 and b1 != 0:
+        return (f"at the clean end ({u.name} = 1) the sample {_show(a)} x_0 + {_show(b)} ξ is pure noise: the signal and "
+                "noise coefficients are swapped")
+    return ""
+
+
+def _one_step_alpha(a: sp.Expr, b: sp.Expr) -> str:
+    """'' unless the claim states DDPM's notation and the kernel is written in its bare α_t: there α_t = 1 − β_t is one
+    step's coefficient (Ho et al. 2020, Sec. 2; Yang et al. 2023, Sec. 2.1), and the sample x_t of q(x_t | x_0) needs
+    the cumulative ᾱ_t = ∏ α_s (Eq. 4); √α_t x_0 + √(1 − α_t) ε is the wrong noise level (DDIM's α, Song et al. 2021's
+    α_i, mean ᾱ: a claim in their notation says so, or states none and is read by its form)."""
+    if stated_notation.get() != "ddpm":
+        return ""
+    syms = a.free_symbols | b.free_symbols
+    if len(syms) != 1 or not re.fullmatch(r"α(?:_k|\(k\))", next(iter(syms)).name):
+        return ""
+    (u,) = syms
+    return (f"in DDPM notation (stated) {u.name} = 1 − β is one step's coefficient: the sample of q(x_t | x_0) is "
+            f"√ᾱ x_0 + √(1 − ᾱ) ε (it uses {u.name} where ᾱ is needed)")
 
 
 def _finish(ob: Objective, kind: str, msym: sp.Symbol, ideal: sp.Expr, resid: sp.Expr, a, b, how: str):

@@ -86,6 +86,7 @@ def clean(text: str) -> str:
     s = re.sub(r"\\operatorname\*?\s*\{\s*arg\s*\\?,?\s*min\s*\}|\\mathrm\s*\{\s*arg\s*\\?,?\s*min\s*\}", r"\\arg\\min", s)
     s = re.sub(r"\\underset\s*\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*\{\s*\\arg\s*\\?min\s*\}", r"\\arg\\min_{\1}", s)
     s = re.sub(r"\\argmin(?![a-zA-Z])", r"\\arg\\min", s)
+    s = re.sub(r"\\ln(?![a-zA-Z])", r"\\log", s)  # ln is the natural log, which log means here (Bishop & Bishop 2024)
     # \mathop{\arg\min}_θ: TeX's operator wrapper (limits below), the same arg min (Song et al. 2021, Eq. 7 source)
     s = re.sub(r"\\mathop\s*\{\s*(\\arg\s*\\?min|\\argmin|\\min|\\max|\\arg\s*\\?max)\s*\}", lambda m: m.group(1), s)
     # min_θ E[…] (the minimisation written with \min over the parameters): the same minimiser as arg min_θ

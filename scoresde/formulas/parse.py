@@ -247,7 +247,8 @@ class _Parser(SymbolRules, ConstructRules):
                 if atom.base in ("x", "X", "z", "ε", "ξ") and not atom.sup and it:
                     # x_t^{(i)}, x^{(i+1)} (Song 2019 blog; Yang et al. 2023, Sec. 2.1: annealed Langevin's inner loop):
                     # a bracketed superscript on a state (or its noise draw) is the iteration index, the subscript is fixed
-                    atom = Atom(atom.base, atom.deco, it.group(1), "", None, atom.font)
+                    idx = ("m" if it.group(1) in ("\\tau", "τ") else it.group(1)) + (it.group(2) or "")
+                    atom = Atom(atom.base, atom.deco, idx, "", None, atom.font)
                     continue
                 if (lab in ("(t)", "(i)", "*", "⋆", "θ", "T", "(k)", "(n)") and not (lab == "T" and atom.base in ("x", "z"))
                         or atom.base in ("p", "q") and not atom.deco and lab.isalpha() and self._peek_call()):
@@ -407,4 +408,5 @@ def parse(text: str) -> Parsed:
 
 
 _ITER = re.compile(r"^[jmnkl](?:[+-]\d)?$")
-_ITER_PAREN = re.compile(r"^\(([ijmnkl](?:[+-]\d)?)\)$")
+#: (τ) too: Bishop & Bishop 2024 (Eq. 14.61, 20.?) count Langevin iterations z^{(τ)}; it is read as the inner index m
+_ITER_PAREN = re.compile(r"^\(([ijmnkl]|\\tau|τ)([+-]\d)?\)$")

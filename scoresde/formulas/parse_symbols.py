@@ -52,6 +52,10 @@ class SymbolRules:
             # v̂_θ(z_t), x_θ(z): a θ subscript names a network, and a bracket after it is its input (Salimans & Ho 2022,
             # Sec. 4 v̂_θ(z_t); Kingma et al. 2021, Eq. 4 x̂_θ(z_t; t)), never a product
             return True
+        if atom.base == "u" and not atom.deco and self._args_single_state():
+            # u_t(x), u_t^θ(X_t): the flow-matching vector field at a state (Lipman et al. 2023, Eq. 1; Holderrieth &
+            # Erives 2025, Sec. 2), never u_t times the state
+            return True
         if atom.base == "x" and atom.sub:
             return False
         if atom.base == "e" and not atom.sub and atom.font not in _BOLD:  # e^{…}(…) is Euler's number times a bracket
@@ -91,6 +95,13 @@ class SymbolRules:
         if j < len(self.toks) and self.toks[j].kind == "cmd":
             j += 1
         return any(tk.kind == "op" and tk.val == sep for tk in self._top_level(j))
+
+    def _args_single_state(self) -> bool:
+        """( x ), ( X_t ), ( \\mathbf{x}_{t} ): one state, with its index, as the only argument."""
+        vals = [tk.val for tk in self._top_level(self.i + (1 if self.toks[self.i].kind == "cmd" else 0))
+                if not (tk.kind == "cmd" and tk.val in ("left", "right", "mathbf", "boldsymbol", "bm"))]
+        vals = [v_ for v_ in vals if v_ not in ("{", "}")]
+        return bool(vals) and vals[0] in ("x", "X", "z") and (len(vals) == 1 or vals[1] == "_" and 3 <= len(vals) <= 5)
 
     def _args_look_like_time(self) -> bool:
         """( t ), ( s ), ( t_i ), ( 1 ), ( T ), ( 0 ): a time argument, not a product."""

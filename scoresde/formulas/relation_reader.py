@@ -22,9 +22,10 @@ def read_relation(p: Parsed, lhs, rhs, hints) -> List[Claim]:
     rhs = integral_abar(rhs, p)  # e^{−∫_0^t β(s) ds} = ᾱ_t
     syms = rhs.free_symbols | lhs.free_symbols
     bases = {(p.atoms[s_].base, p.atoms[s_].deco) for s_ in syms if s_ in p.atoms}
-    r = C.Reading("discrete", "vp", "su" if (hints or {}).get("notation") == "su" else "ddpm", letter, koff)  # Su's ᾱ, β̄
+    given = (hints or {}).get("notation")
+    r = C.Reading("discrete", "vp", given if given in ("su", "ddim") else "ddpm", letter, koff)  # Su's ᾱ, β̄; DDIM's α = ᾱ
     sub = {}
-    vdm = ("α", "") in bases and ("α", "bar") not in bases and not any(b_ == "β" for b_, _ in bases)
+    vdm = ("α", "") in bases and ("α", "bar") not in bases and not any(b_ == "β" for b_, _ in bases) and given != "ddim"
     for s_ in syms:
         at = p.atoms.get(s_)
         if at is None:

@@ -37,6 +37,7 @@ FAMILIES: List[str] = [
     "moments",
     "sde_parts",
     "likelihood_ode",
+    "sde_family",
 ]
 
 

@@ -1,0 +1,75 @@
+"""Readings of a formula the one-step reader could not place, each a rule of a notation (hooks of check._verify_one).
+
+* an identity between schedule symbols (α_t² + β_t² = 1; in Su's notation ᾱ_t² = 1 − β̄_t²), :mod:`identities`;
+* Su's ᾱ_t, β̄_t beside f_t, g_t: the kernel of a general linear SDE, :mod:`linear_kernel`;
+* a step written at a concrete index, q(x_1 | x_0) = N(…β_1…), :mod:`concrete_step`;
+* the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`.
+
+Each is tried only where its notation is present, and a reading that judges nothing leaves the verdict as it was.
+``again(eq, hints)`` is the verifier's own judge of one equation (check._verify_one), used for the rewritten formula.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+from .verdict import RANK, Verdict
+
+__all__ = ["before_domain", "after_domain", "second_reading"]
+
+Judge = Callable[[str, dict], Verdict]
+
+
+def before_domain(eq: str, target: Optional[str], hints) -> Optional[Verdict]:
+    """In Su's notation a relation between his schedule symbols is an identity of the notation (ᾱ_t² = 1 − β̄_t²), not
+    the definition of one schedule: tried first (exact only when it holds)."""
+    if target is not None or hints.get("notation") != "su":
+        return None
+    from .identities import judge_identity
+
+    return judge_identity(eq, hints)
+
+
+def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[Verdict]:
+    """α_t² + β_t² = 1 and the like: no single quantity on the left, only schedule symbols (identities.py)."""
+    if v.verdict != "unparsed" or target is not None or v.detail != "the left side is not a single named quantity":
+        return None
+    from .identities import judge_identity
+
+    return judge_identity(eq, hints)
+
+
+def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Judge) -> Optional[Verdict]:
+    """The first of the module docstring's later readings that judges the formula, or None."""
+    if v.detail.startswith("not judged"):
+        return None
+    if v.verdict == "unparsed" and hints.get("notation") == "su":
+        from .linear_kernel import judge_linear_kernel
+
+        lk = judge_linear_kernel(eq, hints)
+        if lk is not None:
+            return lk
+    from .latent_state import z_as_state
+
+    if v.verdict == "unparsed" and v.detail.startswith("cannot tell which step") and not hints.get("at_index"):
+        from .concrete_step import at_general_index
+
+        generals = at_general_index(eq) if hints.get("latent_z") or z_as_state(eq) is None else []  # z_k first
+        tried = [again(g_, dict(hints, at_index="1")) for g_ in generals]
+        if tried:
+            gv = min(tried, key=lambda q: (RANK[q.verdict] if q.verdict != "unparsed" else 99, len(q.terms or ())))
+            if gv.verdict != "unparsed":
+                gv.latex = eq
+                gv.notes = ["a step written at a concrete index, judged as the general step at that index "
+                            "(its subscripts n and n − 1 read as t and t − 1)"] + list(gv.notes)
+                return gv
+    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("latent_z"):
+        # z with a step index and no indexed x is the state: the reading that took it for a noise sample is replaced
+        as_x = z_as_state(eq)
+        if as_x is not None:
+            zv = again(as_x, dict(hints, latent_z="1"))
+            if zv.verdict != "unparsed":
+                zv.latex = eq
+                zv.notes = ["z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop "
+                            "2024, Ch. 20 and Prince 2023, Ch. 18)"] + list(zv.notes)
+                return zv
+    return None

@@ -91,7 +91,7 @@ def square_bracket_calls(s: str) -> str:
             continue
         before = s[:m.start()]
         if not _NAME_END.search(before) or re.search(r"(?:\\mathcal\s*\{\s*U\s*\}|\\mathbb\s*\{\s*E\s*\}|(?<![A-Za-z\\])[UE])"
-                                                     r"(?:_\s*(?:\{[^{}]*\}|\S))?\s*$", before):
+                                                     r"(?:_\s*(?:\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}|\S))?\s*$", before):
             continue
         if re.search(r"\\[A-Za-z]+\s*$", before):
             continue  # \in [0, T], \sqrt[n]{…}: a command before the bracket, not a name

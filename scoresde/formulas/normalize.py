@@ -271,7 +271,8 @@ def cjk_prose(s: str) -> str:
     punctuation: the words separate the formulas, the punctuation is ASCII's."""
     if not re.search("[" + _CJK + "]", s):
         return s
-    return _CJK_TEXT.sub(r" \\quad ", s).translate(_FULL_WIDTH)
+    s = _CJK_TEXT.sub(r" \\quad ", s).translate(_FULL_WIDTH)
+    return re.sub(r"^(?:\s*\\quad)+\s*|(?:\s*\\quad)+\s*$", "", s)  # a leading label or trailing remark: no separator
 
 
 def normalize_latex(text: str) -> str:

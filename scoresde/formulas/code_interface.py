@@ -22,6 +22,8 @@ import ast
 from fractions import Fraction
 from typing import Dict, List
 
+from .code_solvers import _names, _terms  # the names and additive terms of a code expression
+
 __all__ = ["interface_pairs", "prior_logp", "code_objective", "posterior_term", "POSTERIOR_C0", "POSTERIOR_CT"]
 
 _C0 = r"\frac{\sqrt{\bar{\alpha}_{t-1}}\beta_t}{1 - \bar{\alpha}_t}"
@@ -49,18 +51,6 @@ def prior_logp(name: str, value: ast.AST) -> bool:
     names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
     return "z" in names and any(isinstance(n, ast.Attribute) and n.attr == "pi" or isinstance(n, ast.Name) and n.id == "pi"
                                 for n in ast.walk(value))
-
-
-def _names(node: ast.AST):
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-
-
-def _terms(node: ast.AST):
-    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
-        yield from _terms(node.left)
-        yield from _terms(node.right)
-    else:
-        yield node
 
 
 def _has_half(node: ast.AST) -> bool:

@@ -14,25 +14,12 @@ from __future__ import annotations
 import re
 from typing import Optional, Tuple
 
+from .paper_notation import prince_normal
+
 __all__ = ["square_bracket_calls"]
 
-_NORM = re.compile(r"\\(?:mathrm|text|operatorname|textrm)\s*\{\s*Norm\s*\}\s*_\s*")
 #: the end of a name just before a bracket: a letter, or the closing brace of a font / subscript group
 _NAME_END = re.compile(r"(?:[A-Za-z]|\})\s*$")
-
-
-def _group(s: str, i: int) -> Tuple[str, int]:
-    """The script group starting at ``s[i]`` ({…} or one token) and the index after it."""
-    if s[i] == "{":
-        depth = 0
-        for j in range(i, len(s)):
-            depth += s[j] == "{"
-            depth -= s[j] == "}"
-            if depth == 0:
-                return s[i + 1:j], j + 1
-        raise ValueError("unbalanced")
-    m = re.match(r"\\[A-Za-z]+|.", s[i:])
-    return m.group(0), i + m.end()
 
 
 def _bracket(s: str, i: int) -> Optional[Tuple[str, int, bool]]:
@@ -68,23 +55,7 @@ def square_bracket_calls(s: str) -> str:
     """The rules of the module docstring applied to LaTeX text ``s``."""
     if "[" not in s:
         return s
-    out, i = [], 0
-    while True:
-        m = _NORM.search(s, i)
-        if m is None:
-            break
-        try:
-            var, k = _group(s, m.end())
-        except ValueError:
-            break
-        br = _bracket(s, k)
-        if br is None or not br[2]:
-            out.append(s[i:m.end()])
-            i = m.end()
-            continue
-        out.append(s[i:m.start()] + r"\mathcal{N}(" + var + "; " + br[0] + ")")
-        i = br[1]
-    s = "".join(out) + s[i:]
+    s = prince_normal(s)  # Norm_z[μ, Σ]: one reader for it (paper_notation.py)
     out, i = [], 0
     for m in re.finditer(r"\\left\[|\[", s):
         if m.start() < i:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["paper_notation", "paren_range", "grad_log_z"]
+__all__ = ["paper_notation", "paren_range", "grad_log_z", "prince_normal"]
 
 #: a range in parentheses after a separator (``\\quad (i = 1, …, L)``, ``\\qquad (1 \\le i \\le N)``, ``, (t \\in [0, T])``):
 #: where the formula holds (Song & Ermon 2019, Alg. 1; Karras et al. 2022, Eq. 5), not a factor of it
@@ -65,7 +65,7 @@ def _family_parameter(s: str) -> str:
 _NORM_DIST = re.compile(r"\\(?:mathrm|operatorname|text|textrm)\s*\{\s*Norm\s*\}\s*_\s*")
 
 
-def _prince_normal(s: str) -> str:
+def prince_normal(s: str) -> str:
     """``\\mathrm{Norm}_{v}[m, C]``, Prince 2023's normal distribution in v (Understanding Deep Learning, Sec. 5.3 and
     ch. 18), is ``\\mathcal{N}(v; m, C)``."""
     for _ in range(8):
@@ -114,7 +114,7 @@ def paren_range(s: str) -> str:
 def paper_notation(s: str) -> str:
     """The rewrites of the module docstring (after the range), in order."""
     s = _family_parameter(s)
-    s = _prince_normal(s)
+    s = prince_normal(s)
     s = grad_log_z(s)
     if r"\sigma" in s:
         s = _PRECOND.sub(r"\1(\\sigma)", s)

@@ -1,12 +1,6 @@
 """π(x), the prior of Song et al. 2021 (Sec. 3.1, p_T ≈ π), is a density; the number π is still a number."""
 import pytest
-
-from scoresde.formulas import verify_claims
-from scoresde.formulas.claims import ClaimSpec
-
-
-def _verdicts(text):
-    return [v.verdict for _, v in verify_claims([ClaimSpec(name="c", text=text)], numeric=False)]
+from conftest import claim_verdicts
 
 
 @pytest.mark.parametrize("text, want", [
@@ -19,4 +13,4 @@ def _verdicts(text):
     (r"\mathrm{SNR}(t) = \frac{\cos^2(\pi t/2)}{\sin^2(\pi t/2)}", "exact"),                       # π a number
 ])
 def test_prior_pi(text, want):
-    assert _verdicts(text) == [want]
+    assert claim_verdicts(text) == [want]

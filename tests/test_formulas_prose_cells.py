@@ -2,13 +2,7 @@
 formulas, a lone symbol they name is skipped, DDIM's η = 0 is a choice, {\\cal N} is 𝒩, ⊙ scales, ε_θ(x, ∅) is
 the unconditional model (Ho & Salimans 2022, Sec. 3.2)."""
 import pytest
-
-from scoresde.formulas import verify_claims
-from scoresde.formulas.claims import ClaimSpec
-
-
-def _verdicts(text):
-    return [v.verdict for _, v in verify_claims([ClaimSpec(name="c", text=text)], numeric=False)]
+from conftest import claim_verdicts
 
 
 @pytest.mark.parametrize("text, want", [
@@ -22,4 +16,4 @@ def _verdicts(text):
     (r"x_t = \sqrt{\bar\alpha_t}\,x_0 + (1-\bar\alpha_t)\odot\epsilon", ["inconsistent"]),
 ])
 def test_prose_cells(text, want):
-    assert _verdicts(text) == want
+    assert claim_verdicts(text) == want

@@ -1,13 +1,8 @@
 """x_{t±h}: a one-letter step in the state's time index is the time step Δt (em_updates.step_letter)."""
 import pytest
+from conftest import claim_verdicts
 
-from scoresde.formulas import verify_claims
-from scoresde.formulas.claims import ClaimSpec
 from scoresde.formulas.em_updates import step_letter
-
-
-def _verdicts(text):
-    return [v.verdict for _, v in verify_claims([ClaimSpec(name="c", text=text)], numeric=False)]
 
 
 @pytest.mark.parametrize("text, want", [
@@ -17,8 +12,8 @@ def _verdicts(text):
     (r"x_{t-h} = x_t - h\,[f(x_t, t) - g(t)^2 s_\theta(x_t, t)] + g(t)\,h\,z", "inconsistent"),       # h for √h
     (r"x_{t-h} = x_t - h\,[f(x_t, t) - \tfrac12 g(t)^2 s_\theta(x_t, t)] + g(t)\sqrt{h}\,z", "inconsistent"),
 ])
-def test_step_letter_verdicts(text, want):
-    assert _verdicts(text) == [want]
+def test_step_letterclaim_verdicts(text, want):
+    assert claim_verdicts(text) == [want]
 
 
 def test_only_in_the_state_index():

@@ -1,13 +1,8 @@
 """A cell writing α_t and σ_t (no ᾱ, β, η, t − 1) is read in VDM's notation throughout (cell_notation.vdm_pair)."""
 import pytest
+from conftest import claim_verdicts
 
-from scoresde.formulas import verify_claims
 from scoresde.formulas.cell_notation import vdm_pair
-from scoresde.formulas.claims import ClaimSpec
-
-
-def _verdicts(text):
-    return [v.verdict for _, v in verify_claims([ClaimSpec(name="c", text=text)], numeric=False)]
 
 
 @pytest.mark.parametrize("text, want", [
@@ -17,7 +12,7 @@ def _verdicts(text):
     (r"\sigma_t^2 = 1 - \alpha_t^2, \quad \alpha_t = \cos(\pi t/2)", None),
 ])
 def test_one_notation_per_cell(text, want):
-    got = _verdicts(text)
+    got = claim_verdicts(text)
     if want is None:
         assert "inconsistent" not in got and "ill-defined" not in got and "exact" in got, got
     else:
@@ -40,4 +35,4 @@ def test_vdm_pair_rule(eqs, pair):
     (r"\lambda_t = \log\frac{\alpha_t}{\sigma_t^2}", "inconsistent"),   # in neither convention
 ])
 def test_lambda_in_either_log_snr_convention(text, want):
-    assert _verdicts(text) == [want]
+    assert claim_verdicts(text) == [want]

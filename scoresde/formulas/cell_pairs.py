@@ -63,3 +63,54 @@ def kernel_of_its_sde(vs: List[Verdict]) -> None:
         v.verdict, v.terms = "inconsistent", list(dict.fromkeys(terms)) or ["variance"]
         v.detail = (f"this is the {other.title}, but the formula's own SDE is the {_NAMES[fam]} SDE, whose kernel is the {own.title} (Song et al. 2021, Eq. 29 and App. B: the kernel follows from "
                     f"the SDE). Read alone: {v.detail}")
+
+
+_PAIR_DEF = {"α": "alpha", "σ": "sigma"}
+
+
+def _pair_side(eq: str, base: str):
+    """The right side of ``α_t = A(t)`` / ``σ_t = B(t)`` as a function of t alone, or None."""
+    from .atoms import ParseError
+    from .parse import parse
+
+    try:
+        p = parse(eq)
+    except (ParseError, RecursionError, ValueError, TypeError):
+        return None
+    if len(p.sides) != 2 or not isinstance(p.sides[0], sp.Symbol):
+        return None
+    at = p.atoms.get(p.sides[0])
+    if at is None or at.base != base or at.deco or at.sup or not (at.sub == "t" or (not at.sub and at.args == ("t",))):
+        return None
+    rhs = p.sides[1]
+    ts = [q for q in rhs.free_symbols if (a_ := p.atoms.get(q)) is not None and a_.base == "t" and not a_.sub
+          and not a_.deco and a_.args is None]
+    if len(ts) != 1 or rhs.free_symbols - set(ts):
+        return None
+    return sp.Lambda(ts[0], rhs)
+
+
+def vdm_pair_variance(eqs: List[str], vs: List[Verdict], hints) -> None:
+    """α_t = A(t) beside σ_t = B(t) in VDM's notation (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t): Kingma et al. 2021, Eq. 1-2;
+    Salimans & Ho 2022, Sec. 4 write α_t = cos(πt/2), σ_t = sin(πt/2)): the two define one ᾱ_t only when
+    A² + B² = 1. Each alone may be a valid schedule; a pair that breaks the identity makes σ_t inconsistent with the
+    α_t beside it (checked at t = 0.1 … 0.9)."""
+    if (hints or {}).get("notation") != "vdm" or len(eqs) != len(vs) or len(eqs) < 2:
+        return
+    alpha = [(k, f) for k, eq in enumerate(eqs) if (f := _pair_side(eq, "α")) is not None]
+    sigma = [(k, f) for k, eq in enumerate(eqs) if (f := _pair_side(eq, "σ")) is not None]
+    if len(alpha) != 1 or len(sigma) != 1:
+        return
+    (_, a_f), (ks, s_f) = alpha[0], sigma[0]
+    if vs[ks].verdict not in ("exact", "consistent"):
+        return
+    try:
+        gaps = [complex(sp.N(a_f(sp.Rational(k, 10)) ** 2 + s_f(sp.Rational(k, 10)) ** 2 - 1, 15)) for k in range(1, 10)]
+    except (TypeError, ValueError, ArithmeticError):
+        return
+    worst = max(abs(g) for g in gaps)
+    if worst > 1e-9:
+        v = vs[ks]
+        v.verdict, v.terms = "inconsistent", ["rhs"]
+        v.detail = (f"σ_t and the α_t beside it break α_t² + σ_t² = 1 (VDM's variance-preserving pair, Kingma et al. "
+                    f"2021, Eq. 1-2), off by up to {worst:.3g} on t in (0, 1); alone: {v.detail}")

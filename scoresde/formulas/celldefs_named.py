@@ -5,6 +5,12 @@ cell states one update whose noise is the written definition, so the update is j
 out (a wrong definition is a wrong variance of the update) and the definition is not judged on its own. Only a
 schedule symbol (β, α, σ, γ, λ, with a decoration and subscript as written) defined by a body free of states, and
 used with the same subscript on the right of an update (a state or mean on its left), is substituted.
+
+The same holds for a Gaussian kernel whose coefficients are named by their role and defined beside it
+(``q(x_t | x_0) = N(x_t; γ_t x_0, σ_t² I), \\quad γ_t = e^{−½∫β}, \\quad σ_t² = 1 − e^{−∫β}``, the CVPR 2022
+tutorial's and Särkkä & Solin's way of writing the VP kernel, Song et al. 2021, Eq. 29): the kernel is judged with the
+definitions written out, whatever letters name them. A definition of a square (``σ_t^2 = body``) replaces σ_t² by the
+body and σ_t by its square root.
 """
 from __future__ import annotations
 
@@ -14,18 +20,25 @@ from typing import List, Tuple
 __all__ = ["inline_named_quantities"]
 
 _LHS = re.compile(r"^\s*(?P<name>(?:\\(?:tilde|bar|hat)\s*\{?\s*)?\\(?:beta|alpha|sigma|gamma|lambda)\s*\}?\s*"
-                  r"(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)\s*(?::=|=)(?!=)\s*(?P<body>.+)$", re.S)
+                  r"(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?)(?P<sq>\s*\^\s*\{?\s*2\s*\}?)?\s*(?::=|=)(?!=)\s*(?P<body>.+)$", re.S)
+#: a kernel's coefficient named by its role: any Greek letter or a Latin letter other than the states, times and
+#: densities, with a subscript (γ_t, m_t, s_t, k_t), defined beside the kernel
+_ROLE_LHS = re.compile(r"^\s*(?P<name>(?:\\(?:[a-zA-Z]+)|[abcekmrsuv])\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))"
+                       r"(?P<sq>\s*\^\s*\{?\s*2\s*\}?)?\s*(?::=|=)(?!=)\s*(?P<body>.+)$", re.S)
+_NOT_ROLE = {"epsilon", "varepsilon", "mathbf", "boldsymbol", "bm", "mathrm", "mathcal", "nabla", "log", "exp", "bar",
+             "tilde", "hat", "frac", "sqrt", "int", "sum", "prod", "Sigma"}
+_KERNEL = re.compile(r"^\s*[pq]\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:\\left)?\s*\(.*=\s*\\mathcal\s*\{?\s*N\b", re.S)
 _UPDATE = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|tilde|hat)\s*\{?\s*)*\\?(?:x|z|mu)\b|^\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[xz]\s*\}?\s*_")
 _STATE = re.compile(r"(?<![A-Za-z\\])[xz](?![A-Za-z])")
 
 
-_NAME = re.compile(r"^(?:\\(?P<deco>tilde|bar|hat)\s*\{?\s*)?\\(?P<base>[A-Za-z]+)\s*\}?\s*(?:_\s*(?:\{(?P<sub>[^{}]*)\}|(?P<sub1>[A-Za-z0-9])))?$")
+_NAME = re.compile(r"^(?:\\(?P<deco>tilde|bar|hat)\s*\{?\s*)?(?:\\(?P<base>[A-Za-z]+)|(?P<latin>[A-Za-z]))\s*\}?\s*(?:_\s*(?:\{(?P<sub>[^{}]*)\}|(?P<sub1>[A-Za-z0-9])))?$")
 
 
 def _pattern(name: str) -> "re.Pattern[str]":
     """``name`` as written or with the other bracing of its decoration and subscript, and nothing more of a name."""
     m = _NAME.match(name)
-    base = r"\\" + m.group("base")
+    base = r"\\" + m.group("base") if m.group("base") else r"(?<![A-Za-z\\])" + m.group("latin")
     head = (r"\\" + m.group("deco") + r"\s*(?:\{\s*" + base + r"\s*\}|" + base + ")") if m.group("deco") else base
     sub = (m.group("sub") or m.group("sub1") or "").replace(" ", "")
     if sub:
@@ -40,23 +53,34 @@ def inline_named_quantities(eqs: List[str]) -> Tuple[List[str], List[str]]:
     """(equations with the cell's schedule definitions substituted into its updates, notes)."""
     if len(eqs) < 2:
         return eqs, []
+    kernel = any(_KERNEL.match(eq) for eq in eqs)
     defs = {}
     for k, eq in enumerate(eqs):
         m = _LHS.match(eq)
+        if m is None and kernel:
+            m = _ROLE_LHS.match(eq)
+            if m and m.group("name").lstrip("\\").split("_")[0].strip() in _NOT_ROLE:
+                m = None
         if m and not _STATE.search(m.group("body")) and "=" not in m.group("body"):
-            defs[k] = (m.group("name").strip(), m.group("body").strip())
+            defs[k] = (m.group("name").strip(), m.group("body").strip(), bool(m.group("sq")))
     if not defs:
         return eqs, []
     out, notes, used = list(eqs), [], set()
-    for k, (name, body) in defs.items():
+    for k, (name, body, square) in defs.items():
         pat = _pattern(name)
         for j, eq in enumerate(out):
-            if j == k or j in defs or not _UPDATE.match(eq) or "=" not in eq:
+            if j == k or j in defs or not (_UPDATE.match(eq) or _KERNEL.match(eq)) or "=" not in eq:
                 continue
             lhs, _, rhs = eq.partition("=")
             if pat.search(rhs) is None:
                 continue
-            out[j] = lhs + "=" + pat.sub(lambda _m: r"\left(" + body + r"\right)", rhs)
+            if square:  # σ_t² = body: σ_t² is the body, σ_t its square root
+                rhs = re.sub(pat.pattern + r"\s*\^\s*(?:\{\s*2\s*\}|2)", lambda _m: r"\left(" + body + r"\right)", rhs)
+                rhs = pat.sub(lambda _m: r"\sqrt{" + body + "}", rhs)
+            else:
+                rhs = pat.sub(lambda _m: r"\left(" + body + r"\right)", rhs)
+            out[j] = lhs + "=" + rhs
             used.add(k)
-            notes.append(f"{name} is defined in the same formula and was substituted into the update")
+            notes.append(f"{name} is defined in the same formula and was substituted into the "
+                         + ("kernel" if _KERNEL.match(eq) else "update"))
     return [e for k, e in enumerate(out) if k not in used], list(dict.fromkeys(notes))

@@ -26,7 +26,7 @@ from .applied import applied_verdict, expand_registry_calls
 from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
-from .cell_pairs import kernel_of_its_sde
+from .cell_pairs import kernel_of_its_sde, vdm_pair_variance
 from .celldefs_x0 import with_x0_defined
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
@@ -41,6 +41,7 @@ from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
 from .literal import literal_verdict
+from .noise_time import NOTE as NOTE_T, noise_level_time
 from .normalize import cjk_prose, normalize_latex
 from .parse import parse
 from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
@@ -184,6 +185,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             v.source, v.location = source, loc.strip()
             out.append(v)
         kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
+        if len(out) - first == len(eqs):
+            vdm_pair_variance([e2 for _, e2 in eqs], out[first:], hints)  # α_t, σ_t: α² + σ² = 1 (cell_pairs.py)
     if not clipped:
         _unclipped_cosine(out)
     apply_family_label(out, labelled)
@@ -364,9 +367,10 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
     return sv if sv is not None else v  # Su's linear-SDE kernel, a concrete index, z as the state (second_readings.py)
 
 
-def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column: str = "") -> Verdict:
+def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column: str = "",
+                   parsed: Optional[Parsed] = None) -> Verdict:
     try:
-        p = parse(eq)
+        p = parsed if parsed is not None else parse(eq)
     except ParseError as err:
         return Verdict(eq, "unparsed", f"cannot read the formula: {err}")
     entry = get(target) if target else None
@@ -380,6 +384,12 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
         else:
             claims = read_claim(p, entry, hints)
     except Meaningless as m_:
+        alt = noise_level_time(p) if parsed is None and list(m_.names) == ["t"] else None
+        if alt is not None:  # x_t = x + t z: EDM's and consistency models' σ(t) = t (noise_time.py)
+            v_alt = _verify_domain(eq, target, hints, numeric, column, parsed=alt)
+            if v_alt.verdict in ("exact", "consistent"):
+                v_alt.notes = [NOTE_T] + list(v_alt.notes)
+                return v_alt
         if any(a_.font == "mathbb" and a_.base in ("E", "P", "V") for a_ in p.atoms.values() if a_.name in m_.names):
             # 𝔼[·], ℙ(·), 𝕍[·] are operators, never a stray factor: an expectation this reader does not read (the
             # moment ODEs of a nonlinear SDE, Song et al. 2021, App. B, Eq. 33-34) is not judged, not called ill-defined

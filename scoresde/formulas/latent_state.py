@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-__all__ = ["z_as_state"]
+__all__ = ["z_as_state", "bare_x_as_data"]
 
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathit)\s*\{\s*{L}\s*\}"
 _Z = re.compile(r"(?:" + _FONT.replace("{L}", "z") + r"|(?<![\\A-Za-z])z(?![A-Za-z]))")
@@ -39,6 +39,23 @@ def z_as_state(eq: str) -> Optional[str]:
             return None  # a gradient in another variable (∇_y log q(z_t)): not this notation's score
     out = _X.sub(lambda m: m.group(0) + "_0", eq)
     return _Z.sub(lambda m: m.group(0).replace("z", "x"), out)
+
+
+_CURRENT = re.compile(r"^\s*(?:" + _FONT.replace("{L}", "x") + r"|x)\s*_\s*(?:\{\s*t\s*\}|t)\s*=(?!=)")
+
+
+def bare_x_as_data(eq: str) -> Optional[str]:
+    """``x_t = a x + b z`` with the bare x read as the data x_0, or None. In a formula whose left side is the state at
+    the current time x_t, a bare x on the right cannot be x_t itself: it is the data, as VDM writes q(z_t | x) =
+    N(α_t x, σ_t² I) (Kingma et al. 2021, Eq. 1) and consistency models x_t = x + t z (Song et al. 2023, Sec. 2)."""
+    m = _CURRENT.match(eq)
+    if m is None:
+        return None
+    rhs = eq[m.end():]
+    bare = [b for b in _X.finditer(rhs) if not re.match(r"\s*\}?\s*[_^(\[']", rhs[b.end():])]
+    if not bare or len(bare) != len(list(_X.finditer(rhs))):
+        return None  # no bare x, or an indexed x beside it (x_0, x_s): the bare one is not the only state
+    return eq[:m.end()] + _X.sub(lambda b: b.group(0) + "_0", rhs)
 
 
 _WEIGHTS = re.compile(r"^(?:w|W|φ|ϕ|θ|phi|varphi|theta)(?:_\{?[a-zA-Z0-9]*\}?)?$")

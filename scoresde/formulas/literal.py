@@ -100,6 +100,27 @@ def _same(a: sp.Expr, b: sp.Expr, n: int = 12) -> Optional[bool]:
     return None if bad == n else True
 
 
+_NOT_CONTINUOUS = {"i", "j", "k", "n", "m", "N", "M", "K", "L", "T", "ρ"}
+
+
+def _not_real(a: sp.Expr, b: sp.Expr, n: int = 12) -> bool:
+    """``a`` takes a non-real value at points where the entry's ``b`` is real (a square root of a quantity that goes
+    negative on the domain, e.g. √(σ² − σ_data²) for σ < σ_data): the formula as written is not defined there."""
+    syms = sorted(a.free_symbols | b.free_symbols, key=lambda s_: s_.name)
+    if any(s_.is_integer or s_.name in _NOT_CONTINUOUS for s_ in syms):
+        return False  # an index, a count or EDM's ρ: the random values below are not its domain
+    for k in range(n):
+        vals = _values([s_.name for s_ in syms], k)
+        try:
+            va = complex(sp.N(a.xreplace({s_: sp.Float(vals[s_.name], 30) for s_ in syms}), 30))
+            vb = complex(sp.N(b.xreplace({s_: sp.Float(vals[s_.name], 30) for s_ in syms}), 30))
+        except (TypeError, ValueError):
+            continue
+        if abs(va.imag) > 1e-20 * max(1.0, abs(va.real)) and abs(vb.imag) <= 1e-20 * max(1.0, abs(vb.real)):
+            return True
+    return False
+
+
 def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
     """(verdict, detail, entry) against the registry entry whose written left side matches, or None."""
     parts = split_lhs(text)
@@ -168,6 +189,9 @@ def literal_verdict(text: str, registry) -> Optional[Tuple[str, str, object]]:
             alt = judge_alternative(rc, e, f"expected {_show(re_)}, found {_show(rc)}", entry_rhs=re_)
             if best is None:
                 best = ("inconsistent", f"differs from {e.title} ({e.source}): expected {_show(re_)}, found {_show(rc)}", e)
+                if alt is None and _not_real(rc, re_):  # not a real number on part of the domain: ill-defined there
+                    best = ("ill-defined", f"{_show(rc)} is not real on part of the domain (a square root of a negative "
+                            f"quantity). Also: differs from {e.title} ({e.source}): expected {_show(re_)}", e)
                 if alt is not None:  # another valid schedule of the same kind (admissible.py)
                     best = (alt[0], alt[1], e)
             elif alt is not None and alt[0] == "consistent":  # a valid variant of a later candidate beats a mismatch

@@ -3,7 +3,7 @@ sums/products and norms (mixin of the parser)."""
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Optional
 
 import sympy as sp
 
@@ -114,6 +114,9 @@ class ConstructRules:
             p.atoms = self.atoms
             inner = p.expr()
             return _ddt(inner, var)
+        got = _leibniz(self, num_toks, den_vals)
+        if got is not None:
+            return got
         p = type(self)(num_toks, self.text)
         p.atoms = self.atoms
         p._diff_ok_paren = True
@@ -371,3 +374,24 @@ class ConstructRules:
 def _ddt(expr: sp.Expr, var: sp.Symbol) -> sp.Expr:
     """d/dt of an expression, kept unevaluated (DDT) until its atoms are read as functions of t."""
     return DDT(expr)
+
+
+def _leibniz(parser, num_toks: List[Tok], den_vals: List[str]) -> Optional[sp.Expr]:
+    """``\\frac{d f(u)}{du}`` (Leibniz's notation) with f an explicit function of u alone, e.g. Salimans & Ho 2022,
+    Sec. 4: v_φ = dz_φ/dφ = (d cos φ/dφ) x + (d sin φ/dφ) ε: the derivative f'(u), computed. Anything else (an opaque
+    name such as z_φ, a time derivative, handled above) is None."""
+    if len(den_vals) != 2 or den_vals[0] != "d" or not num_toks or num_toks[0].val != "d" or len(num_toks) < 2:
+        return None
+    p = type(parser)(num_toks[1:], parser.text)
+    p.atoms = dict(parser.atoms)
+    try:
+        inner = p.relation_free()
+    except ParseError:
+        return None
+    name = GREEK.get(den_vals[1], den_vals[1])
+    var = [q for q, a_ in p.atoms.items() if a_.base == name and not a_.sub and not a_.deco and a_.args is None]
+    if len(var) != 1 or inner.free_symbols != {var[0]} or inner == var[0] or inner.atoms(sp.Function) == set():
+        return None
+    for q, a_ in p.atoms.items():  # the atoms the numerator introduced
+        parser.atoms.setdefault(q, a_)
+    return sp.diff(inner, var[0])

@@ -3,7 +3,8 @@
 * an identity between schedule symbols (α_t² + β_t² = 1; in Su's notation ᾱ_t² = 1 − β̄_t²), :mod:`identities`;
 * Su's ᾱ_t, β̄_t beside f_t, g_t: the kernel of a general linear SDE, :mod:`linear_kernel`;
 * a step written at a concrete index, q(x_1 | x_0) = N(…β_1…), :mod:`concrete_step`;
-* the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`.
+* the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`;
+* a bare x beside x_t on the left is the data, :func:`latent_state.bare_x_as_data`.
 
 Each is tried only where its notation is present, and a reading that judges nothing leaves the verdict as it was.
 ``again(eq, hints)`` is the verifier's own judge of one equation (check._verify_one), used for the rewritten formula.
@@ -72,4 +73,16 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
                 zv.notes = ["z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop "
                             "2024, Ch. 20 and Prince 2023, Ch. 18)"] + list(zv.notes)
                 return zv
+    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("bare_x"):
+        from .latent_state import bare_x_as_data
+
+        as_x0 = bare_x_as_data(eq)
+        if as_x0 is not None:
+            xv = again(as_x0, dict(hints, bare_x="1"))
+            if xv.verdict != "unparsed" and (v.verdict == "unparsed" or RANK[xv.verdict] < RANK[v.verdict]
+                                             or len(xv.terms or ()) < len(v.terms or ())):
+                xv.latex = eq
+                xv.notes = ["the bare x beside x_t is the data x_0 (Kingma et al. 2021, Eq. 1; Song et al. 2023, "
+                            "Sec. 2)"] + list(xv.notes)
+                return xv
     return None

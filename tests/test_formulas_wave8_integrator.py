@@ -1,0 +1,58 @@
+"""Reading rules of session 7 (integrator): role-named kernel coefficients, EDM's σ(t) = t, a bare x as the data,
+VDM's pair α² + σ² = 1, a literal formula that is not real, and Leibniz's d f(u)/du. Formulas written for these
+tests (other letters and other papers' instances than any corpus), with wrong variants that must stay wrong."""
+import pytest
+
+from conftest import claim_verdicts
+from scoresde.formulas import verify_claims
+from scoresde.formulas.claims import ClaimSpec
+
+
+def _verdicts(text):
+    return [(v.verdict, list(v.terms)) for _, v in verify_claims([ClaimSpec(name="c", text=text)], numeric=False)]
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # a kernel whose coefficients are named by their role and defined beside it (celldefs_named.py)
+    (r"p(\mathbf{x}_t \mid \mathbf{x}_0) = \mathcal{N}(\mathbf{x}_t;\, a_t\mathbf{x}_0,\, b_t^2\mathbf{I}), \quad "
+     r"a_t = \sqrt{\bar\alpha_t}, \quad b_t = \sqrt{1-\bar\alpha_t}", "exact", []),
+    (r"q(x_t|x_0) = \mathcal{N}(x_t; m_t x_0, s_t^2 I), \quad m_t = e^{-\frac12\int_0^t \beta(s) ds}, \quad "
+     r"s_t^2 = 1-e^{-\int_0^t\beta(s)ds}", "exact", []),
+    (r"q(x_t|x_0) = \mathcal{N}(x_t; m_t x_0, s_t^2 I), \quad m_t = e^{-\int_0^t \beta(s) ds}, \quad "
+     r"s_t^2 = 1-e^{-\int_0^t\beta(s)ds}", "inconsistent", ["mean.x0"]),
+    (r"q(x_t|x_0) = \mathcal{N}(x_t; \mu_t x_0, \kappa_t^2 I), \quad \mu_t = \sqrt{\bar\alpha_t}, \quad "
+     r"\kappa_t^2 = \bar\alpha_t", "inconsistent", ["variance"]),
+    # EDM's and consistency models' σ(t) = t (noise_time.py)
+    (r"x_t = x_0 + t\,\epsilon", "exact", []),
+    (r"q(x_t|x_0) = \mathcal N(x_t; x_0, t^2 I)", "exact", []),
+    (r"\frac{dx_t}{dt} = -t \nabla_{x_t}\log p_t(x_t)", "exact", []),
+    # a bare x beside x_t on the left is the data (latent_state.bare_x_as_data)
+    (r"x_t = \alpha_t x + \sigma_t\epsilon", "exact", []),
+    (r"x_t = \alpha_t x + \sigma_t^2\epsilon", "inconsistent", ["variance"]),
+    (r"\mathbf{x}_{t} = \mathbf{x} + t\,\boldsymbol{\epsilon}", "exact", []),
+    # a literal formula that is not real on part of its domain (literal.py)
+    (r"c_{\mathrm{out}}(\sigma) = \frac{\sigma\sigma_{\mathrm{data}}}{\sqrt{\sigma_{\mathrm{data}}^2-\sigma^2}}",
+     "ill-defined", ["rhs"]),
+    (r"c_{\mathrm{in}}(\sigma) = \frac{1}{\sqrt{\sigma^2 + 2\sigma_{\mathrm{data}}^2}}", "inconsistent", ["rhs"]),
+    # Leibniz's d f(u)/du computed (parse_constructs._leibniz)
+    (r"v_\phi = \frac{d\cos(\phi)}{d\phi}x + \frac{d\sin(\phi)}{d\phi}\epsilon", "exact", []),
+    (r"v_\phi = \frac{d\sin(\phi)}{d\phi}x + \frac{d\cos(\phi)}{d\phi}\epsilon", "inconsistent", ["rhs"]),
+])
+def test_reading_rules(text, verdict, terms):
+    got = _verdicts(text)
+    worst = max(got, key=lambda v: ["exact", "consistent", "inconsistent", "ill-defined", "unparsed"].index(v[0]))
+    assert worst[0] == verdict, got
+    assert set(terms) <= {t for _, ts in got for t in ts}, got
+
+
+def test_t_as_noise_level_keeps_wrong_formulas_wrong():
+    # σ(t) = t is kept only where it gives exact or consistent: a wrong power of t stays wrong
+    assert claim_verdicts(r"x_t = x_0 + t^2 z")[0] not in ("exact", "consistent")
+    assert claim_verdicts(r"\frac{dx_t}{dt} = t \nabla_{x_t}\log p_t(x_t)") == ["inconsistent"]
+
+
+def test_vdm_pair_must_preserve_variance():
+    # Salimans & Ho 2022, Sec. 4: α_t = cos(πt/2), σ_t = sin(πt/2); σ_t = cos(πt/2)² breaks α² + σ² = 1
+    assert "inconsistent" not in claim_verdicts(r"\alpha_t = \cos(\pi t/2), \quad \sigma_t = \sin(\pi t/2)")
+    bad = claim_verdicts(r"\alpha_t = \cos(\pi t/2), \quad \sigma_t = 1 - \cos(\pi t/2)")
+    assert bad[-1] == "inconsistent"

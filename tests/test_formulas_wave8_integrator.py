@@ -26,6 +26,16 @@ def _verdicts(text):
     (r"x_t = x_0 + t\,\epsilon", "exact", []),
     (r"q(x_t|x_0) = \mathcal N(x_t; x_0, t^2 I)", "exact", []),
     (r"\frac{dx_t}{dt} = -t \nabla_{x_t}\log p_t(x_t)", "exact", []),
+    # states written x_t with the letter t a value: continuous time (noise_time.continuous_states)
+    (r"x_t = x_0 + \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^t z", "exact", []),
+    (r"x_t = x_0 + \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^{2t} z", "inconsistent", ["variance"]),
+    (r"x_t = e^{-\frac14 t^2(\beta_{max}-\beta_{min}) - \frac12 t\beta_{min}}x_0 + "
+     r"\sqrt{1-e^{-\frac12 t^2(\beta_{max}-\beta_{min}) - t\beta_{min}}}\epsilon", "exact", []),
+    (r"x_t = e^{-\frac12 t^2(\beta_{max}-\beta_{min}) - \frac12 t\beta_{min}}x_0 + "
+     r"\sqrt{1-e^{-\frac12 t^2(\beta_{max}-\beta_{min}) - t\beta_{min}}}\epsilon", "inconsistent", ["mean.x0"]),
+    # Nichol & Dhariwal 2021, Eq. 16 with its weight λ as a symbol, and the losses' calligraphic L
+    (r"\mathcal{L}_{\text{hybrid}} = \mathcal{L}_{\text{simple}} + \lambda\mathcal{L}_{\text{vlb}}", "exact", []),
+    (r"L_{hybrid} = \lambda L_{simple} + L_{vlb}", "inconsistent", ["rhs"]),
     # a bare x beside x_t on the left is the data (latent_state.bare_x_as_data)
     (r"x_t = \alpha_t x + \sigma_t\epsilon", "exact", []),
     (r"x_t = \alpha_t x + \sigma_t^2\epsilon", "inconsistent", ["variance"]),

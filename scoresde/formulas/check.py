@@ -41,7 +41,7 @@ from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
 from .literal import literal_verdict
-from .noise_time import NOTE as NOTE_T, noise_level_time
+from .noise_time import CONTINUOUS_NOTE, NOTE as NOTE_T, continuous_states, noise_level_time
 from .normalize import cjk_prose, normalize_latex
 from .parse import parse
 from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
@@ -243,6 +243,9 @@ def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], 
             as_term, note = kl_as_vlb_term(text)  # D_KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) = …: L_{t−1} (kl_terms.py)
             if "\\" in as_term:  # LaTeX, not a line of code (std[:, None] indexes an array)
                 as_term = square_bracket_calls(as_term)  # Prince's L[φ], g_t[z_t, φ_t] (book_notation.py)
+                # 𝓛_simple, 𝓛_vlb: the losses' letter in a calligraphic font (Nichol & Dhariwal 2021, Sec. 3.1) is L
+                as_term = re.sub(r"\\mathcal\s*(?:\{\s*L\s*\}|L)(?=\s*_\s*\{\s*(?:\\(?:text|mathrm)\s*\{\s*)?[A-Za-z]{2,}\s*\})", " L",
+                                 as_term)
             token = stated_notation.set(notation)
             try:
                 got = judge_objective(as_term, target)
@@ -389,6 +392,13 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
             v_alt = _verify_domain(eq, target, hints, numeric, column, parsed=alt)
             if v_alt.verdict in ("exact", "consistent"):
                 v_alt.notes = [NOTE_T] + list(v_alt.notes)
+                return v_alt
+        cont = continuous_states(eq) if parsed is None and list(m_.names) == ["t"] else None
+        if cont is not None:  # x_t = … t …: the states at continuous time t (noise_time.py)
+            v_alt = _verify_domain(cont, target, hints, numeric, column, parsed=parse(cont))
+            if v_alt.verdict != "unparsed":
+                v_alt.latex = eq
+                v_alt.notes = [CONTINUOUS_NOTE] + list(v_alt.notes)
                 return v_alt
         if any(a_.font == "mathbb" and a_.base in ("E", "P", "V") for a_ in p.atoms.values() if a_.name in m_.names):
             # 𝔼[·], ℙ(·), 𝕍[·] are operators, never a stray factor: an expectation this reader does not read (the

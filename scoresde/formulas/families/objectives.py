@@ -230,6 +230,9 @@ _objective("objective.vlb", "L_vlb as the sum of its terms", "Nichol & Dhariwal 
            "the variational bound L_vlb", ("L_vlb", "L"), r"L_{\mathrm{vlb}} = \sum_{t=0}^{T} L_t", _NO_TIE)
 _objective("objective.hybrid", "hybrid loss", "Nichol & Dhariwal 2021 (Improved DDPM), Sec. 3.1 (Eq. 16, λ = 0.001)",
            "the hybrid loss", ("L_hybrid",), r"L_{\mathrm{hybrid}} = L_{\mathrm{simple}} + \lambda L_{\mathrm{vlb}}, \quad \lambda = 0.001", _NO_TIE)
+# Eq. 16 as the paper writes it, λ left a symbol (its value 0.001 is a choice of Sec. 3.1, stated apart)
+_objective("objective.hybrid_lambda", "hybrid loss with its weight λ", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 16",
+           "the hybrid loss", ("L_hybrid",), r"L_{\mathrm{hybrid}} = L_{\mathrm{simple}} + \lambda L_{\mathrm{vlb}}", _NO_TIE)
 _objective("objective.dsm", "denoising score matching with weight λ(t)", "Song et al. 2021 (Score-Based Generative Modeling through SDEs), Eq. 7",
            "denoising score matching (Song et al. 2021)", (),
            r"\theta^* = \arg\min_\theta \mathbb{E}_t\left[\lambda(t)\mathbb{E}_{x(0)}\mathbb{E}_{x(t) \mid x(0)}\left[\|s_\theta(x(t), t) - \nabla_{x(t)}\log p_{0t}(x(t) \mid x(0))\|_2^2\right]\right]",

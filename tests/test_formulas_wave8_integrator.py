@@ -36,6 +36,14 @@ def _verdicts(text):
     # Nichol & Dhariwal 2021, Eq. 16 with its weight λ as a symbol, and the losses' calligraphic L
     (r"\mathcal{L}_{\text{hybrid}} = \mathcal{L}_{\text{simple}} + \lambda\mathcal{L}_{\text{vlb}}", "exact", []),
     (r"L_{hybrid} = \lambda L_{simple} + L_{vlb}", "inconsistent", ["rhs"]),
+    # VDM's symbols as functions of time, and an update with step Δt in continuous time (time_readings.py)
+    (r"\alpha(t) = \sqrt{\mathrm{sigmoid}(-\gamma(t))}", "exact", []),
+    (r"\lambda_{t} = -\frac12\gamma_{t}", "exact", []),
+    (r"\lambda(t) = \frac12\gamma(t)", "inconsistent", ["rhs"]),
+    (r"\mathbf{x}_{t-\Delta t} = \mathbf{x}_t + \frac12\beta_t\Delta t\,\mathbf{x}_t + \beta_t\Delta t\,"
+     r"\mathbf{s}_\theta(\mathbf{x}_t,t) + \sqrt{\beta_t\Delta t}\,\mathbf{z}", "exact", []),
+    (r"\mathbf{x}_{t-\Delta t} = \mathbf{x}_t + \frac12\beta_t\Delta t\,\mathbf{x}_t + \beta_t\Delta t\,"
+     r"\mathbf{s}_\theta(\mathbf{x}_t,t) + \sqrt{2\beta_t\Delta t}\,\mathbf{z}", "inconsistent", ["variance"]),
     # a bare x beside x_t on the left is the data (latent_state.bare_x_as_data)
     (r"x_t = \alpha_t x + \sigma_t\epsilon", "exact", []),
     (r"x_t = \alpha_t x + \sigma_t^2\epsilon", "inconsistent", ["variance"]),

@@ -4,7 +4,8 @@
 * Su's ᾱ_t, β̄_t beside f_t, g_t: the kernel of a general linear SDE, :mod:`linear_kernel`;
 * a step written at a concrete index, q(x_1 | x_0) = N(…β_1…), :mod:`concrete_step`;
 * the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`;
-* a bare x beside x_t on the left is the data, :func:`latent_state.bare_x_as_data`.
+* a bare x beside x_t on the left is the data, :func:`latent_state.bare_x_as_data`;
+* λ(t) written for λ_t, and β_t in an update with step Δt read as β(t), :mod:`time_readings`.
 
 Each is tried only where its notation is present, and a reading that judges nothing leaves the verdict as it was.
 ``again(eq, hints)`` is the verifier's own judge of one equation (check._verify_one), used for the rewritten formula.
@@ -73,6 +74,18 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
                 zv.notes = ["z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop "
                             "2024, Ch. 20 and Prince 2023, Ch. 18)"] + list(zv.notes)
                 return zv
+    from .time_readings import FUNCTION_NOTE, STEP_NOTE, continuous_schedule, time_as_subscript
+
+    if v.verdict == "unparsed" and not hints.get("time_sub") and (sub := time_as_subscript(eq)) is not None:
+        tv = again(sub, dict(hints, time_sub="1"))
+        if tv.verdict != "unparsed":
+            tv.latex, tv.notes = eq, [FUNCTION_NOTE] + list(tv.notes)
+            return tv
+    if v.verdict not in ("exact", "consistent") and not hints.get("time_fn") and (cs := continuous_schedule(eq)) is not None:
+        cv = again(cs, dict(hints, time_fn="1"))
+        if cv.verdict != "unparsed":  # β_t beside Δt can only be the SDE's β(t)
+            cv.latex, cv.notes = eq, [STEP_NOTE] + list(cv.notes)
+            return cv
     if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("bare_x"):
         from .latent_state import bare_x_as_data
 

@@ -3,7 +3,8 @@
 * an identity between schedule symbols (α_t² + β_t² = 1; in Su's notation ᾱ_t² = 1 − β̄_t²), :mod:`identities`;
 * Su's ᾱ_t, β̄_t beside f_t, g_t: the kernel of a general linear SDE, :mod:`linear_kernel`;
 * a step written at a concrete index, q(x_1 | x_0) = N(…β_1…), :mod:`concrete_step`;
-* the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`.
+* the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`;
+* an accented state in a differential equation, dx̂ = …, dx̃/dt = … (Song, Durkan et al. 2021), :mod:`state_decoration`.
 
 Each is tried only where its notation is present, and a reading that judges nothing leaves the verdict as it was.
 ``again(eq, hints)`` is the verifier's own judge of one equation (check._verify_one), used for the rewritten formula.
@@ -42,6 +43,17 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
     """The first of the module docstring's later readings that judges the formula, or None."""
     if v.detail.startswith("not judged"):
         return None
+    if v.verdict == "unparsed" and v.detail.startswith(("the left side is not a single", "the left side of an SDE")):
+        from .state_decoration import undecorated_state  # dx̂ = …, dx̃/dt = …: the accent names the process
+
+        plain = undecorated_state(eq)
+        if plain is not None:
+            pv = again(plain, hints)
+            if pv.verdict != "unparsed":
+                pv.latex = eq
+                pv.notes = ["the accented state (x̂, x̃) read as the state x of this SDE/ODE (Song, Durkan, Murray & Ermon "
+                            "2021, Eq. 4 and 6 mark the learned process so)"] + list(pv.notes)
+                return pv
     if v.verdict == "unparsed" and hints.get("notation") == "su":
         from .linear_kernel import judge_linear_kernel
 

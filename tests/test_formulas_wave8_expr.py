@@ -56,3 +56,55 @@ def test_accent_beside_the_plain_state_is_not_renamed():
     assert undecorated_state(r"d x = \hat x_0\,dt") is None  # no accented differential
     assert undecorated_state(r"d\tilde x = \hat x\,dt") is None  # two accents: two processes
     assert undecorated_state(r"\frac{d\tilde x}{dt} = -\tilde x") == r"\frac{d x}{dt} = - x"
+
+
+# --- identities between the squared errors of a network's parameterisations (param_errors.py; Salimans & Ho 2022,
+# Sec. 4; Kingma et al. 2023, Sec. 2): every error is a multiple of ε − ε̂, so the weights must agree
+@pytest.mark.parametrize("text, verdict", [
+    # VDM's α_t, σ_t
+    (r"\|\mathbf{x}_0 - \hat{\mathbf{x}}_\theta(\mathbf{z}_t)\|^2 = \frac{\sigma_t^2}{\alpha_t^2}\|\boldsymbol\epsilon - \hat{\boldsymbol\epsilon}_\theta(\mathbf{z}_t)\|^2", "exact"),
+    (r"\|\mathbf{x}_0 - \hat{\mathbf{x}}_\theta(\mathbf{z}_t)\|^2 = \frac{\sigma_t}{\alpha_t}\|\boldsymbol\epsilon - \hat{\boldsymbol\epsilon}_\theta(\mathbf{z}_t)\|^2", "inconsistent"),
+    (r"\|v - \hat v_\theta\|_2^2 = \frac{1}{\alpha_t^2}\|\epsilon - \hat\epsilon_\theta\|_2^2", "exact"),
+    (r"\|v - \hat v_\theta\|_2^2 = \frac{1}{\sigma_t^2}\|\epsilon - \hat\epsilon_\theta\|_2^2", "inconsistent"),
+    # DDPM's ᾱ_t: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε
+    (r"\|x_0 - \hat x_0\|^2 = \frac{1-\bar\alpha_t}{\bar\alpha_t}\|\epsilon - \epsilon_\theta(x_t, t)\|^2", "exact"),
+    (r"\|x_0 - \hat x_0\|^2 = \frac{1-\bar\alpha_t}{\sqrt{\bar\alpha_t}}\|\epsilon - \epsilon_\theta(x_t, t)\|^2", "inconsistent"),
+    # the log-SNR λ and SNR(t)
+    (r"\|x - \hat x_\theta\|_2^2 = e^{-\lambda}\,\|\epsilon - \hat\epsilon_\theta\|_2^2", "exact"),
+    (r"\|x - \hat x_\theta\|_2^2 = e^{\lambda}\,\|\epsilon - \hat\epsilon_\theta\|_2^2", "inconsistent"),
+    (r"\|\epsilon - \epsilon_\theta(x_t,t)\|^2 = \mathrm{SNR}(t)\,\|x_0 - \hat x_\theta(x_t,t)\|^2", "exact"),
+    (r"\|\epsilon - \epsilon_\theta(x_t,t)\|^2 = \mathrm{SNR}(t)^2\,\|x_0 - \hat x_\theta(x_t,t)\|^2", "inconsistent"),
+    # the DSM target ∇log p_{0t}(x_t | x_0) = −ε/σ_t, under the expectation on both sides
+    (r"\mathbb{E}_{x_0,\epsilon}\left\|s_\theta(x_t, t) - \nabla_{x_t}\log p_{0t}(x_t \mid x_0)\right\|^2 = \frac{1}{\sigma_t^2}\mathbb{E}_{x_0,\epsilon}\|\epsilon_\theta(x_t,t) - \epsilon\|^2", "exact"),
+    (r"\mathbb{E}_{x_0,\epsilon}\left\|s_\theta(x_t, t) - \nabla_{x_t}\log p_{0t}(x_t \mid x_0)\right\|^2 = \frac{1}{\sigma_t^4}\mathbb{E}_{x_0,\epsilon}\|\epsilon_\theta(x_t,t) - \epsilon\|^2", "inconsistent"),
+    # a max of two losses, and a sum
+    (r"\max\left(\|\epsilon - \hat\epsilon\|^2, \|x - \hat x\|^2\right) = \max\left(1, \frac{\sigma_t^2}{\alpha_t^2}\right)\|\epsilon - \hat\epsilon\|^2", "exact"),
+    (r"\max\left(\|\epsilon - \hat\epsilon\|^2, \|x - \hat x\|^2\right) = \max\left(1, \frac{\sigma_t}{\alpha_t}\right)\|\epsilon - \hat\epsilon\|^2", "inconsistent"),
+    (r"\|\epsilon - \hat\epsilon\|^2 + \|x - \hat x\|^2 = \frac{1}{\alpha_t^2}\|\epsilon - \hat\epsilon\|^2", "exact"),
+])
+def test_squared_errors_of_the_parameterisations(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]
+
+
+@pytest.mark.parametrize("text", [
+    r"\|x - \hat x\|^2 = w_t\,\|\epsilon - \hat\epsilon\|^2",  # a weight named, not stated: nothing to hold it to
+    r"\|s_\theta(x_t, t) - \nabla\log p_t(x_t)\|^2 = \frac{1}{\sigma_t^2}\|\epsilon - \epsilon_\theta\|^2",  # the marginal score
+])
+def test_squared_errors_not_judged_without_their_meaning(text):
+    from scoresde.formulas.param_errors import judge_error_identity
+
+    assert judge_error_identity(text) is None
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"L_\theta = \max(\|\epsilon - \hat\epsilon_t\|_2^2, \|x - \hat x_t\|_2^2) = \max\left(1, \frac{\alpha_t^2}{\sigma_t^2}\right)\|x - \hat x_t\|_2^2", "exact"),
+    (r"L_\theta = \max(\|\epsilon - \hat\epsilon_t\|_2^2, \|x - \hat x_t\|_2^2) = \max\left(1, \frac{\alpha_t}{\sigma_t}\right)\|x - \hat x_t\|_2^2", "inconsistent"),
+    (r"L_\theta = \frac{1}{\alpha_t^2}\|\epsilon - \hat\epsilon_t\|_2^2 = \left(1 + \frac{\alpha_t^2}{\sigma_t^2}\right)\|x - \hat x_t\|_2^2", "exact"),
+    (r"L_\theta = \frac{1}{\sigma_t^2}\|\epsilon - \hat\epsilon_t\|_2^2 = \left(1 + \frac{\alpha_t^2}{\sigma_t^2}\right)\|x - \hat x_t\|_2^2", "inconsistent"),
+])
+def test_chained_objective_settled_by_its_sides(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

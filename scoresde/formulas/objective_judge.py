@@ -361,6 +361,9 @@ def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:
     parts = [judge_objective(f"{sides[0]} = {rhs}", target) for rhs in sides[1:]]
     if any(p_ is None for p_ in parts):
         return None
+    from .param_errors import settle_chain_parts  # L = ‖v − v̂‖² = (1 + α²/σ²)‖x − x̂‖²: the sides' own identity
+
+    parts = settle_chain_parts(split_top(text, ("=",))[1:], parts)
     worst = max(parts, key=lambda v: _WORST.get(v.verdict, 5))
     detail = " | ".join(f"{sides[0].strip()} = (part {k + 1}): {p_.verdict}: {p_.detail}" for k, p_ in enumerate(parts))
     return Verdict(text, worst.verdict, f"a chained equation, each equality judged: {detail}", claim=worst.claim,

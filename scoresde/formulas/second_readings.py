@@ -31,8 +31,16 @@ def before_domain(eq: str, target: Optional[str], hints) -> Optional[Verdict]:
 
 
 def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[Verdict]:
-    """α_t² + β_t² = 1 and the like: no single quantity on the left, only schedule symbols (identities.py)."""
-    if v.verdict != "unparsed" or target is not None or v.detail != "the left side is not a single named quantity":
+    """α_t² + β_t² = 1 and the like: no single quantity on the left, only schedule symbols (identities.py);
+    ‖v − v̂‖² = (1 + α²/σ²)‖x − x̂‖²: weighted squared errors of the parameterisations (param_errors.py)."""
+    if v.verdict != "unparsed" or target is not None or v.detail.startswith("not judged"):
+        return None
+    from .param_errors import judge_error_identity
+
+    ev = judge_error_identity(eq)
+    if ev is not None:
+        return ev
+    if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity
 

@@ -108,3 +108,36 @@ def test_squared_errors_not_judged_without_their_meaning(text):
 def test_chained_objective_settled_by_its_sides(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+# --- guidance written as sums of scores or tagged predictions (guidance_reader.py; Ho & Salimans 2022, Eq. 6;
+# Dhariwal & Nichol 2021, Sec. 4.3)
+@pytest.mark.parametrize("text, verdict", [
+    # an identity between two expressions of scores: the weight stays as written (no guided quantity on the left)
+    (r"\nabla_x\log p_t(x) + \omega\left(\nabla_x\log p_t(x\mid c) - \nabla_x\log p_t(x)\right) = \nabla_x\log p_t(x) + \omega\nabla_x\log p_t(c\mid x)", "exact"),
+    (r"\nabla_x\log p_t(x) + \omega\left(\nabla_x\log p_t(x\mid c) - \nabla_x\log p_t(x)\right) = \nabla_x\log p_t(x) + \omega^2\nabla_x\log p_t(c\mid x)", "inconsistent"),
+    (r"(1-\omega)\nabla_x\log p_t(x) + \omega\nabla_x\log p_t(x\mid c) = \nabla_x\log p_t(x) + \omega\left(\nabla_x\log p_t(x\mid c) - \nabla_x\log p_t(x)\right)", "exact"),
+    (r"(1+\omega)\nabla_x\log p_t(x) - \omega\nabla_x\log p_t(x\mid c) = \nabla_x\log p_t(x) + \omega\left(\nabla_x\log p_t(x\mid c) - \nabla_x\log p_t(x)\right)", "inconsistent"),
+    # a letter tagged cond/uncond/cfg or pos/neg (a negative prompt in place of the empty one)
+    (r"v_{\text{cfg}} = v_{\text{uncond}} + s\,(v_{\text{cond}} - v_{\text{uncond}})", "exact"),
+    (r"\epsilon_{guided} = \epsilon_{neg} + w\,(\epsilon_{neg} - \epsilon_{pos})", "inconsistent"),
+    # the null condition ∅ is the unconditional prediction; a trailing symbol named in words is not a relation
+    (r"\tilde\epsilon_\theta(z_t, c) = (1+s)\,\epsilon_\theta(z_t, c) - s\,\epsilon_\theta(z_t, \emptyset)，s\ \text{是引导强度}", "exact"),
+    (r"\tilde\epsilon_\theta(z_t, c) = (1+s)\,\epsilon_\theta(z_t, \emptyset) - s\,\epsilon_\theta(z_t, c)，s\ \text{是引导强度}", "inconsistent"),
+    # the rows of an aligned block
+    (r"\begin{aligned}\tilde{\epsilon}_\theta(z, c) &= (1 + w)\epsilon_\theta(z, c) - w\epsilon_\theta(z) \\ &= \epsilon_\theta(z, c) + w(\epsilon_\theta(z, c) - \epsilon_\theta(z))\end{aligned}", "exact"),
+    (r"\begin{aligned}\tilde{\epsilon}_\theta(z, c) &= (1 + w)\epsilon_\theta(z, c) - w\epsilon_\theta(z) \\ &= \epsilon_\theta(z, c) + w(\epsilon_\theta(z) - \epsilon_\theta(z, c))\end{aligned}", "inconsistent"),
+])
+def test_guidance_identities(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]
+
+
+def test_tags_need_one_letter_and_both_predictions():
+    from scoresde.formulas.guidance_weight import tagged_predictions
+
+    assert tagged_predictions(r"x_{cfg} = x_{neg} + w(x_{pos} - x_{neg})") is not None
+    assert tagged_predictions(r"x_{cfg} = v_{neg} + w(x_{pos} - v_{neg})") is None  # two letters
+    assert tagged_predictions(r"x_{cfg} = x_{pos} + w\,x_{pos}") is None  # no unconditional prediction

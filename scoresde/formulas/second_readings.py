@@ -32,7 +32,8 @@ def before_domain(eq: str, target: Optional[str], hints) -> Optional[Verdict]:
 
 def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[Verdict]:
     """α_t² + β_t² = 1 and the like: no single quantity on the left, only schedule symbols (identities.py);
-    ‖v − v̂‖² = (1 + α²/σ²)‖x − x̂‖²: weighted squared errors of the parameterisations (param_errors.py)."""
+    ‖v − v̂‖² = (1 + α²/σ²)‖x − x̂‖²: weighted squared errors of the parameterisations (param_errors.py); a guidance
+    relation in one row of an aligned block (guidance_reader.py)."""
     if v.verdict != "unparsed" or target is not None or v.detail.startswith("not judged"):
         return None
     from .param_errors import judge_error_identity
@@ -40,6 +41,11 @@ def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[
     ev = judge_error_identity(eq)
     if ev is not None:
         return ev
+    from .guidance_reader import judge_guidance  # one row of an aligned block (the objective hook saw the whole cell)
+
+    gv = judge_guidance(eq)
+    if gv is not None and gv.verdict != "unparsed":
+        return gv
     if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity

@@ -141,3 +141,20 @@ def test_tags_need_one_letter_and_both_predictions():
     assert tagged_predictions(r"x_{cfg} = x_{neg} + w(x_{pos} - x_{neg})") is not None
     assert tagged_predictions(r"x_{cfg} = v_{neg} + w(x_{pos} - v_{neg})") is None  # two letters
     assert tagged_predictions(r"x_{cfg} = x_{pos} + w\,x_{pos}") is None  # no unconditional prediction
+
+
+# --- identities between the VP SDE's schedule functions (vp_identities.py; Song et al. 2021, Eq. 11, 12, 29)
+@pytest.mark.parametrize("text, verdict", [
+    (r"\frac{\sigma(t)^2}{g(t)^2} = \frac{e^{\int_0^t\beta(u)\,du} - 1}{\beta(t)\, e^{\int_0^t\beta(u)\,du}}", "exact"),
+    (r"\frac{\sigma(t)^2}{g(t)^2} = \frac{e^{\int_0^t\beta(u)\,du} + 1}{\beta(t)\, e^{\int_0^t\beta(u)\,du}}", "inconsistent"),
+    # the sub-VP SDE's g² = β(1 − e^{−2∫β}), σ² = (1 − e^{−∫β})²: also an identity of these functions
+    (r"\frac{g(t)^2}{\sigma(t)^2} = \beta(t)\,\frac{1 + e^{-\int_0^t\beta(r)\,dr}}{1 - e^{-\int_0^t\beta(r)\,dr}}", "exact"),
+    (r"\frac{g(t)}{\sigma(t)^2} = \frac{\beta(t)}{1 - e^{-\int_0^t\beta(r)\,dr}}", "inconsistent"),
+    (r"-\frac{d}{dt}\log\left(1 - \sigma(t)^2\right) = \beta(t)", "exact"),
+    (r"-\frac{d}{dt}\log\left(1 - \sigma(t)^2\right) = \frac{1}{2}\beta(t)", "inconsistent"),
+])
+def test_vp_schedule_function_identities(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]

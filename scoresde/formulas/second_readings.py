@@ -49,8 +49,9 @@ def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[
     if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity
+    from .vp_identities import judge_vp_identity  # g(t)²/σ(t)² = β(t)/(1 − e^{−∫β}): the VP SDE's functions
 
-    return judge_identity(eq, hints)
+    return judge_identity(eq, hints) or judge_vp_identity(eq)
 
 
 def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Judge) -> Optional[Verdict]:

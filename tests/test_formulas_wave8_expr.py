@@ -158,3 +158,23 @@ def test_vp_schedule_function_identities(text, verdict):
     assert v.verdict == verdict, v.detail
     if verdict == "inconsistent":
         assert v.terms == ["rhs"]
+
+
+# --- an assignment that rescales a schedule by its end values (schedule_rescale.py; Lin et al. 2024, Alg. 1)
+@pytest.mark.parametrize("text, verdict", [
+    (r"\sqrt{\bar\alpha_i} \gets \sqrt{\bar\alpha_0}\,\frac{\sqrt{\bar\alpha_i} - \sqrt{\bar\alpha_N}}{\sqrt{\bar\alpha_0} - \sqrt{\bar\alpha_N}}", "exact"),
+    (r"\sqrt{\bar\alpha_i} \gets \sqrt{\bar\alpha_0}\,\frac{\sqrt{\bar\alpha_i} - \sqrt{\bar\alpha_N}}{\sqrt{\bar\alpha_0} + \sqrt{\bar\alpha_N}}", "inconsistent"),
+    (r"\sqrt{\bar\alpha_i} \gets \sqrt{\bar\alpha_N}\,\frac{\sqrt{\bar\alpha_i} - \sqrt{\bar\alpha_N}}{\sqrt{\bar\alpha_0} - \sqrt{\bar\alpha_N}}", "inconsistent"),
+    (r"\sqrt{\bar\alpha_i} \gets \frac{\sqrt{\bar\alpha_i} - \sqrt{\bar\alpha_N}}{\sqrt{\bar\alpha_0} - \sqrt{\bar\alpha_N}}", "consistent"),
+])
+def test_zero_terminal_snr_rescale(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]
+
+
+def test_rescale_that_keeps_the_last_value_is_not_judged():
+    from scoresde.formulas.schedule_rescale import judge_rescale
+
+    assert judge_rescale(r"\sqrt{\bar\alpha_i} = 2\sqrt{\bar\alpha_i} - \sqrt{\bar\alpha_0}") is None

@@ -51,7 +51,9 @@ def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[
     from .identities import judge_identity
     from .vp_identities import judge_vp_identity  # g(t)²/σ(t)² = β(t)/(1 − e^{−∫β}): the VP SDE's functions
 
-    return judge_identity(eq, hints) or judge_vp_identity(eq)
+    from .schedule_rescale import judge_rescale  # √ᾱ_t ← (√ᾱ_t − √ᾱ_T)·…: Lin et al. 2024's zero-terminal-SNR rescale
+
+    return judge_identity(eq, hints) or judge_vp_identity(eq) or judge_rescale(eq)
 
 
 def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Judge) -> Optional[Verdict]:

@@ -178,3 +178,23 @@ def test_rescale_that_keeps_the_last_value_is_not_judged():
     from scoresde.formulas.schedule_rescale import judge_rescale
 
     assert judge_rescale(r"\sqrt{\bar\alpha_i} = 2\sqrt{\bar\alpha_i} - \sqrt{\bar\alpha_0}") is None
+
+
+# --- an objective with its weight λ(·) chosen beside it (objective_weight_def.py; Song & Ermon 2019, Sec. 4.2;
+# Song et al. 2021, Eq. 7 with Song, Durkan et al. 2021's λ = g²)
+_DSM_T = (r"\theta^* = \arg\min_\theta \mathbb{E}_t\left\{\lambda(t)\mathbb{E}_{\mathbf{x}(0)}\mathbb{E}_{\mathbf{x}(t)|\mathbf{x}(0)}"
+          r"\left[\left\|\mathbf{s}_\theta(\mathbf{x}(t),t) - \nabla_{\mathbf{x}(t)}\log p_{0t}(\mathbf{x}(t)\mid\mathbf{x}(0))\right\|_2^2\right]\right\}")
+_NCSN = r"\mathcal{L}(\theta; \{\sigma_i\}_{i=1}^{L}) = \frac{1}{L}\sum_{i=1}^{L}\lambda(\sigma_i)\,\ell(\theta;\sigma_i)"
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (_DSM_T + r", \quad \lambda(t) = g(t)^2", "exact"),
+    (_DSM_T + r", \quad \lambda(t) = -g(t)^2", "inconsistent"),
+    (_NCSN + r",\qquad \lambda(\sigma_i) = \sigma_i^2.", "exact"),
+    (_NCSN + r",\qquad \lambda(\sigma_i) = \sigma_i.", "inconsistent"),
+])
+def test_objective_with_its_weighting(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]

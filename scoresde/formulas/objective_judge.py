@@ -197,6 +197,11 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     weighted = _weighted_loss(text, target)
     if weighted is not None:
         return weighted
+    from .objective_weight_def import judge_with_weight_definition  # …, λ(σ_i) = σ_i²: the objective and its λ
+
+    wd = judge_with_weight_definition(text, target, judge_objective)
+    if wd is not None:
+        return wd
     from .objective_code import code_objective
 
     code = code_objective(text)

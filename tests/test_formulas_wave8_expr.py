@@ -81,6 +81,9 @@ def test_accent_beside_the_plain_state_is_not_renamed():
     (r"\max\left(\|\epsilon - \hat\epsilon\|^2, \|x - \hat x\|^2\right) = \max\left(1, \frac{\sigma_t^2}{\alpha_t^2}\right)\|\epsilon - \hat\epsilon\|^2", "exact"),
     (r"\max\left(\|\epsilon - \hat\epsilon\|^2, \|x - \hat x\|^2\right) = \max\left(1, \frac{\sigma_t}{\alpha_t}\right)\|\epsilon - \hat\epsilon\|^2", "inconsistent"),
     (r"\|\epsilon - \hat\epsilon\|^2 + \|x - \hat x\|^2 = \frac{1}{\alpha_t^2}\|\epsilon - \hat\epsilon\|^2", "exact"),
+    # Min-SNR-γ (Hang et al. 2023): min(SNR, γ) on the x-loss is min(γ/SNR, 1) on the ε-loss
+    (r"\min(\mathrm{SNR}(t), 5)\,\|x_0 - \hat x_\theta(x_t,t)\|^2 = \min\left(\frac{5}{\mathrm{SNR}(t)}, 1\right)\|\epsilon - \hat\epsilon_\theta(x_t,t)\|^2", "exact"),
+    (r"\min(\mathrm{SNR}(t), 5)\,\|x_0 - \hat x_\theta(x_t,t)\|^2 = \min\left(5\,\mathrm{SNR}(t), 1\right)\|\epsilon - \hat\epsilon_\theta(x_t,t)\|^2", "inconsistent"),
 ])
 def test_squared_errors_of_the_parameterisations(text, verdict):
     v = _one(text)

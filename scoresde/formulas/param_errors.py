@@ -10,7 +10,8 @@ Vincent 2011 for the score: ∇log q(z_t | x) = −ε/σ_t). Papers state a loss
 in another -- ‖ε − ε̂‖² = (α²/σ²)‖x − x̂‖², E‖s_θ − ∇log q‖² = E‖ε − ε_θ‖²/σ², the 'SNR+1' and 'truncated SNR'
 weightings, ½(SNR(t−1) − SNR(t))‖x̂ − x‖² for the VLB term (Kingma et al. 2021, Eq. 13; Luo 2022, Eq. 108).
 
-Rule: an equation (or chain) each of whose sides is a sum, or a ``\\max``, of weights times squared norms of such
+Rule: an equation (or chain) each of whose sides is a sum, a ``\\max`` or a ``\\min`` (Min-SNR-γ, Hang et al. 2023, Eq. 6)
+of weights times squared norms of such
 errors (optionally under one 𝔼 on every side) is judged by writing every error as its multiple of ε − ε̂: the sides
 must have the same weight on ‖ε − ε̂‖² at random admissible values of the schedule. The schedule symbols are read in
 the notation their letters fix: ᾱ_t, β_t, σ_q (DDPM: α_t = √ᾱ_t in the kernel), α_t with σ_t (VDM), σ alone (VE:
@@ -34,7 +35,7 @@ __all__ = ["judge_error_identity", "error_sides_identity", "settle_chain_parts"]
 SOURCE = ("Salimans & Ho 2022, Sec. 4; Kingma et al. 2023 (Understanding diffusion objectives), Sec. 2; "
           "Vincent 2011 (the DSM target −ε/σ)")
 _E2 = sp.Symbol("‖ε−ε̂‖²", positive=True)
-_MAX = re.compile(r"\\max\s*(?:\\left\s*)?\(")
+_MAX = re.compile(r"\\(max|min)\s*(?:\\left\s*)?\(")
 _EXPECT = re.compile(r"\\mathbb\s*\{?\s*E\s*\}?\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|[a-zA-Z0-9]))?")
 
 
@@ -57,7 +58,7 @@ def _split_commas(s: str) -> List[str]:
             depth += 1
         elif ch in ")}]":
             depth -= 1
-        elif ch == "," and depth == 0:
+        elif ch == "," and depth == 0 and s[j - 1:j] != "\\":  # (not the thin space \,)
             out.append(s[start:j])
             start = j + 1
     out.append(s[start:])
@@ -211,7 +212,7 @@ def _side_value(text: str, r: C.Reading, depth: int = 0) -> Optional[Tuple[sp.Ex
             known &= got[1]
             seen |= got[2]
         key = f"m{len(holders)}"
-        holders[key] = sp.Max(*parts)
+        holders[key] = (sp.Max if m.group(1) == "max" else sp.Min)(*parts)
         out.append(text[i:m.start()] + r" \Omega_{" + key + "} ")
         i = k + 1
     body = "".join(out)

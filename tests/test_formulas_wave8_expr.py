@@ -201,3 +201,21 @@ def test_objective_with_its_weighting(text, verdict):
     assert v.verdict == verdict, v.detail
     if verdict == "inconsistent":
         assert v.terms == ["rhs"]
+
+
+# --- the bound on the SDE model's negative log-likelihood (sde_bound.py; Song, Durkan, Murray & Ermon 2021, Sec. 4)
+_BOUND = (r"-\log p_\theta^{\mathrm{SDE}}(x) \le -\mathbb{E}_{p_{0T}(x'|x)}\left[\log p_T(x')\right] + \frac{1}{2}\int_0^T "
+          r"\mathbb{E}_{p_{0t}(x'|x)}\left[g(t)^2\left(2\nabla_{x'}\cdot s_\theta(x',t) + \|s_\theta(x',t)\|^2\right) - 2\nabla_{x'}\cdot f(x',t)\right]dt")
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (_BOUND, "exact"),
+    (_BOUND.replace(r"g(t)^2\left(2\nabla", r"g(t)\left(2\nabla"), "inconsistent"),
+    (_BOUND.replace(r"\frac{1}{2}\int", r"\int"), "inconsistent"),
+    (_BOUND.replace(r"\le ", r"\ge "), "inconsistent"),
+])
+def test_sde_likelihood_bound(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]

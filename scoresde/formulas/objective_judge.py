@@ -218,6 +218,12 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         bv = judge_bound(text)
         if bv is not None:
             return bv
+    if target is None:
+        from .sde_bound import judge_sde_bound  # −log p_θ^SDE(x) ≤ −E[log π] + ½∫E[2g²∇·s_θ + g²‖s_θ‖² − 2∇·f]dt
+
+        sv = judge_sde_bound(text)
+        if sv is not None:
+            return sv
     if target is None or target == "objective.vlb_kl":
         from .objective_bound import judge_elbo
 

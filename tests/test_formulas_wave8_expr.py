@@ -219,3 +219,25 @@ def test_sde_likelihood_bound(text, verdict):
     assert v.verdict == verdict, v.detail
     if verdict == "inconsistent":
         assert v.terms == ["rhs"]
+
+
+# --- the closed-form KL divergence between two Gaussians (gauss_kl.py)
+_KL_AB = (r"\mathrm{KL}\left(\mathcal{N}(m_a, \Sigma_a) \,\|\, \mathcal{N}(m_b, \Sigma_b)\right) = \frac{1}{2}\left(\operatorname{tr}"
+          r"(\Sigma_b^{-1}\Sigma_a) + (m_b - m_a)^\top\Sigma_b^{-1}(m_b - m_a) - d + \log\frac{\det\Sigma_b}{\det\Sigma_a}\right)")
+_KL_1D = (r"D_{KL}(\mathcal{N}(\mu_1, \sigma_1^2) \| \mathcal{N}(\mu_2, \sigma_2^2)) = \log\frac{\sigma_2}{\sigma_1} + "
+          r"\frac{\sigma_1^2 + (\mu_1 - \mu_2)^2}{2\sigma_2^2} - \frac{1}{2}")
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (_KL_AB, "exact"),
+    (_KL_AB.replace(r"(\Sigma_b^{-1}\Sigma_a)", r"(\Sigma_a^{-1}\Sigma_b)"), "inconsistent"),
+    (_KL_AB.replace(r" - d + ", r" + d + "), "inconsistent"),
+    (_KL_1D, "exact"),
+    (_KL_1D.replace(r"\log\frac{\sigma_2}{\sigma_1}", r"\log\frac{\sigma_1}{\sigma_2}"), "inconsistent"),
+    (_KL_1D.replace(r"{2\sigma_2^2}", r"{\sigma_2^2}"), "inconsistent"),
+])
+def test_gaussian_kl_closed_form(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if verdict == "inconsistent":
+        assert v.terms == ["rhs"]

@@ -46,6 +46,11 @@ def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[
     gv = judge_guidance(eq)
     if gv is not None and gv.verdict != "unparsed":
         return gv
+    from .gauss_kl import judge_gauss_kl  # D_KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) = ½[log |Σ₂|/|Σ₁| − d + …]
+
+    kv = judge_gauss_kl(eq)
+    if kv is not None:
+        return kv
     if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity

@@ -198,9 +198,7 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     if weighted is not None:
         return weighted
     from .objective_weight_def import judge_with_weight_definition  # …, λ(σ_i) = σ_i²: the objective and its λ
-
-    wd = judge_with_weight_definition(text, target, judge_objective)
-    if wd is not None:
+    if (wd := judge_with_weight_definition(text, target, judge_objective)) is not None:
         return wd
     from .objective_code import code_objective
 
@@ -218,12 +216,9 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         bv = judge_bound(text)
         if bv is not None:
             return bv
-    if target is None:
-        from .sde_bound import judge_sde_bound  # −log p_θ^SDE(x) ≤ −E[log π] + ½∫E[2g²∇·s_θ + g²‖s_θ‖² − 2∇·f]dt
-
-        sv = judge_sde_bound(text)
-        if sv is not None:
-            return sv
+    from .sde_bound import judge_sde_bound  # −log p_θ^SDE(x) ≤ −E[log π] + ½∫E[2g²∇·s_θ + g²‖s_θ‖² − 2∇·f]dt
+    if target is None and (sv := judge_sde_bound(text)) is not None:
+        return sv
     if target is None or target == "objective.vlb_kl":
         from .objective_bound import judge_elbo
 

@@ -241,3 +241,8 @@ def test_gaussian_kl_closed_form(text, verdict):
     assert v.verdict == verdict, v.detail
     if verdict == "inconsistent":
         assert v.terms == ["rhs"]
+
+
+def test_vp_identity_with_edms_noise_level():
+    # Karras et al. 2022, Table 1 (VP): σ(t)² = e^{∫β} − 1 is the registry's VP σ(t); an identity in it is not an alarm
+    assert _one(r"\frac{g(t)^2}{\sigma(t)^2} = \frac{\beta(t)}{e^{\int_0^t\beta(r)\,dr} - 1}").verdict == "exact"

@@ -5,11 +5,12 @@ Sec. 5 and App. C: the importance weight g(t)²/σ(t)² of likelihood weighting;
 log-SNR). With β(t) in the equation the functions are those of the VP SDE dx = −½β(t)x dt + √β(t) dw (Song et al.
 2021, Eq. 11): g(t) = √β(t), f(t) = −½β(t), and σ(t), the std of its kernel p_{0t}, has σ(t)² = 1 − e^{−∫_0^t β(s) ds}
 (Song et al. 2021, Eq. 29); the sub-VP SDE has the same β with g(t)² = β(t)(1 − e^{−2∫β}) and σ(t)² =
-(1 − e^{−∫β})² (Eq. 12, App. B), so an identity is judged under both readings.
+(1 − e^{−∫β})² (Eq. 12, App. B); Karras et al. 2022 (Table 1, VP) write σ(t) for the noise level of the scaled process,
+σ(t)² = e^{∫β} − 1 (the registry's VP σ(t)). An identity is judged under each of the three readings.
 
 Rule: an equation (or chain) whose sides are built only of these functions, t, integrals of β and d/dt, with no single
 named quantity on the left, is judged by comparing its sides for a generic β (:func:`scoresde.formulas.evaluate.is_zero`
-evaluates β as concrete schedules): all equal under one of the two SDEs -> ``exact``; a side that differs under both -> ``inconsistent`` (term ``rhs``).
+evaluates β as concrete schedules): all equal under one of the readings -> ``exact``; a side that differs under every one -> ``inconsistent`` (term ``rhs``).
 """
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def judge_vp_identity(eq: str) -> Optional[Verdict]:
                 dummies[lim[0].name] = sp.Symbol(f"_u_{lim[0].name}", positive=True)
     ib = sp.Integral(C.BETA(C.U), (C.U, 0, C.t))
     readings = [("VP", C.BETA(C.t), 1 - sp.exp(-ib)),  # Song et al. 2021, Eq. 11 and 29
-                ("sub-VP", C.BETA(C.t) * (1 - sp.exp(-2 * ib)), (1 - sp.exp(-ib)) ** 2)]  # Eq. 12 and App. B
+                ("sub-VP", C.BETA(C.t) * (1 - sp.exp(-2 * ib)), (1 - sp.exp(-ib)) ** 2),  # Eq. 12 and App. B
+                ("VP (EDM's σ)", C.BETA(C.t), sp.exp(ib) - 1)]  # Karras et al. 2022, Table 1: σ(t) = √(e^{∫β} − 1)
     claim = "an identity between the VP SDE's schedule functions"
     differs = None
     for name, g2, sig2 in readings:
@@ -75,8 +77,8 @@ def judge_vp_identity(eq: str) -> Optional[Verdict]:
         if bad is None:
             return Verdict(eq, "exact", f"the sides agree for the {name} SDE's β(t) ({how}; {SOURCE})", claim=claim)
         differs = bad if differs is None else differs
-    return Verdict(eq, "inconsistent", f"side {differs + 1} differs from side 1 for the VP (and the sub-VP) SDE's β(t) "
-                   f"({SOURCE})", claim=claim, terms=["rhs"])
+    return Verdict(eq, "inconsistent", f"side {differs + 1} differs from side 1 for the VP SDE's β(t) (σ(t) read as its "
+                   f"kernel's std or EDM's noise level; also for the sub-VP SDE) ({SOURCE})", claim=claim, terms=["rhs"])
 
 
 def _sides(p, dummies: Dict[str, sp.Symbol], g2: sp.Expr, sig2: sp.Expr):

@@ -246,3 +246,9 @@ def test_gaussian_kl_closed_form(text, verdict):
 def test_vp_identity_with_edms_noise_level():
     # Karras et al. 2022, Table 1 (VP): σ(t)² = e^{∫β} − 1 is the registry's VP σ(t); an identity in it is not an alarm
     assert _one(r"\frac{g(t)^2}{\sigma(t)^2} = \frac{\beta(t)}{e^{\int_0^t\beta(r)\,dr} - 1}").verdict == "exact"
+
+
+def test_error_identity_for_any_two_kernel_coefficients():
+    # x − x̂ = −(σ_t/α_t)(ε − ε̂) holds for any z_t = α_t x + σ_t ε (flow matching's α_t = 1 − t too): said so
+    v = _one(r"\|x - \hat x_\theta\|^2 = \frac{\sigma_t^2}{\alpha_t^2}\|\epsilon - \hat\epsilon_\theta\|^2")
+    assert v.verdict == "exact" and "any α_t, σ_t" in v.detail

@@ -14,7 +14,8 @@ Rule: an equation (or chain) each of whose sides is a sum, a ``\\max`` or a ``\\
 of weights times squared norms of such
 errors (optionally under one 𝔼 on every side) is judged by writing every error as its multiple of ε − ε̂: the sides
 must have the same weight on ‖ε − ε̂‖² at random admissible values of the schedule. The schedule symbols are read in
-the notation their letters fix: ᾱ_t, β_t, σ_q (DDPM: α_t = √ᾱ_t in the kernel), α_t with σ_t (VDM), σ alone (VE:
+the notation their letters fix: ᾱ_t, β_t, σ_q (DDPM: α_t = √ᾱ_t in the kernel), α_t with σ_t (any two coefficients
+first, then VDM's variance-preserving ones), σ alone (VE:
 z = x + σε), λ = log(α²/σ²) with σ_λ, α_λ, and SNR(t) = α_t²/σ_t² (variance preserving). Equal -> ``exact``; different
 with every symbol known -> ``inconsistent`` (the side that differs is named ``rhs``); a symbol outside this
 vocabulary that makes the sides differ -> not judged (it may be the definition of a weight).
@@ -128,8 +129,13 @@ def _notation(p: Parsed) -> str:
     return "vp"
 
 
-def _schedule(at: Atom, r: C.Reading, A: sp.Expr, B: sp.Expr) -> Optional[sp.Expr]:
-    """The canonical value of one weight symbol, or None (a symbol outside the vocabulary)."""
+def _schedule(at: Atom, r: C.Reading, A: sp.Expr, B: sp.Expr, free: bool = False) -> Optional[sp.Expr]:
+    """The canonical value of one weight symbol, or None (a symbol outside the vocabulary); ``free``: α_t, σ_t of the
+    current step are the kernel's two coefficients with no relation between them."""
+    if free:
+        if at.deco or at.args is not None or at.sub not in ("", "λ", r.index) or at.base not in ("α", "σ", "λ", "SNR", "e"):
+            return None
+        return {"α": A, "σ": B, "λ": sp.log(A**2 / B**2), "SNR": A**2 / B**2, "e": sp.E}[at.base]
     if at.base in ("α", "σ") and at.sub == "λ" and not at.deco and at.args is None:
         return A if at.base == "α" else B  # z_λ = α_λ x + σ_λ ε (Kingma et al. 2023, Sec. 2)
     if at.base in ("α", "σ") and not at.sub and not at.deco and at.args is None and r.notation in ("vdm", "ve", "vp"):
@@ -187,7 +193,7 @@ def _reading(sides: List[str]) -> Optional[C.Reading]:
     return C.Reading("discrete", "ve" if notation == "ve" else "vp", "vdm" if notation == "vp" else notation, letter, koff)
 
 
-def _side_value(text: str, r: C.Reading, depth: int = 0) -> Optional[Tuple[sp.Expr, bool, bool]]:
+def _side_value(text: str, r: C.Reading, depth: int = 0, free: bool = False) -> Optional[Tuple[sp.Expr, bool, bool]]:
     """(the weight on ‖ε − ε̂‖², every symbol known?, a norm was seen) of one side's LaTeX, or None."""
     if depth > 3:
         return None
@@ -205,7 +211,7 @@ def _side_value(text: str, r: C.Reading, depth: int = 0) -> Optional[Tuple[sp.Ex
             return None
         parts = []
         for arg in _split_commas(text[m.end():k].replace(r"\right", "")):
-            got = _side_value(arg, r, depth + 1)
+            got = _side_value(arg, r, depth + 1, free)
             if got is None:
                 return None
             parts.append(got[0])
@@ -223,7 +229,9 @@ def _side_value(text: str, r: C.Reading, depth: int = 0) -> Optional[Tuple[sp.Ex
     if len(p.sides) != 2 or p.relation != "=":
         return None
     expr = p.sides[1]
-    if r.family == "ve":
+    if free:
+        A, B = sp.Symbol("α", positive=True), sp.Symbol("σ", positive=True)
+    elif r.family == "ve":
         A, B = sp.Integer(1), sp.Symbol("σ", positive=True)
     else:
         A, B = sp.sqrt(C.a), sp.sqrt(1 - C.a)
@@ -243,7 +251,9 @@ def _side_value(text: str, r: C.Reading, depth: int = 0) -> Optional[Tuple[sp.Ex
         elif at.font == "mathbb" and at.base == "E" and at.args is None:
             sub[s_] = sp.Integer(1)  # 𝔼 over the same data, time and noise on every side (checked by the caller)
         else:
-            val = _schedule(at, r, A, B)
+            val = _schedule(at, r, A, B, free)
+            if val is None and free:
+                return None
             if val is None:
                 if at.args is not None or at.base in ("x", "ε", "v", "s", "score", "D", "z"):
                     return None
@@ -271,6 +281,12 @@ def error_sides_identity(sides: List[str]) -> Optional[Tuple[bool, int, str]]:
     r = _reading(sides)
     if r is None:
         return None
+    if r.notation == "vdm":  # α_t, σ_t with no relation first (flow matching's α_t = 1 − t, σ_t = t), then VP
+        free = [_side_value(s_, r, free=True) for s_ in sides]
+        if all(got is not None and got[2] and _homogeneous(got[0]) for got in free):
+            fv = [got[0].subs(_E2, 1) for got in free]
+            if all(is_zero(sp.expand(v_ - fv[0]))[0] is True for v_ in fv[1:]):
+                return True, 0, "for any α_t, σ_t"
     vals = []
     known = True
     for s_ in sides:

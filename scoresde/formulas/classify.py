@@ -357,6 +357,9 @@ def _scalar_key(p: Parsed, lhs: sp.Expr, rhs: sp.Expr) -> Tuple[str, str]:
             return "logp_T", "function"
         if at.base == "p" and at.sub in ("0", ""):
             return "logp_0", "function"
+        if at.base == "p" and at.sub == "θ" and at.sup in ("", "ODE") and at.args and re.fullmatch(r"x(?:\(0\)|_0)", at.args[0]):
+            # the model's density of the data, p_θ^ODE(x(0)) (Song, Durkan, Murray & Ermon 2021, Eq. 8; Song et al. 2021, Eq. 39)
+            return "logp_0", "function"
     if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms:
         raise NotUnderstood("the left side is not a single named quantity")
     at = p.atoms[lhs]
@@ -447,6 +450,8 @@ def _read_scalar(p: Parsed, lhs, rhs, target: Optional[Entry], hints) -> List[Cl
                 sub[s_] = _score_divergence(dv, key, r.family)
             elif at is not None and at.base == "p" and key == "logp_0":
                 sub[s_] = C.LOGPT if at.sub == "T" else C.LOGP0
+            elif at is not None and at.base == "π" and at.args and key == "logp_0":
+                sub[s_] = C.LOGPT  # π(x(T)): the prior, p_T ≈ π (Song et al. 2021, Sec. 3.1; Song, Durkan et al. 2021, Eq. 8)
             elif at is not None and at.base == "ε" and key == "alpha_anneal":
                 sub[s_] = C.lstep
             elif at is not None and at.base == "σ" and at.sub == "L":

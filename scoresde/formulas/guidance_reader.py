@@ -27,7 +27,7 @@ import sympy as sp
 from .objective_reader import ObjectiveError, Piece, read_piece
 from .objective_text import clean, matching, split_top
 from .paper_notation import grad_log_z
-from .guidance_weight import KAPPA, code_names, guided_lhs, guided_score_name, judge_kappa
+from .guidance_weight import KAPPA, code_names, guided_lhs, guided_score_name, judge_kappa, tagged_predictions
 from .verdict import Verdict
 
 __all__ = ["judge_guidance"]
@@ -198,7 +198,8 @@ def _ground_expr(expr: sp.Expr, pc: Piece, lhs: bool = False, kappa: bool = Fals
 def judge_guidance(text: str) -> Optional[Verdict]:
     """The verdict of a guidance relation, or None when it is not one (or uses symbols outside the vocabulary)."""
     written = text
-    text = code_names(text) or text  # a code line: eps_cond, eps_uncond, eps_tilde (guidance_weight.code_names)
+    text = code_names(text) or tagged_predictions(text) or text  # eps_cond, eps_uncond; x_{pos}, x_{neg}, x_{cfg}
+    text = re.sub(r",\s*\\(?:varnothing|emptyset)\s*(?=\))", "", text)  # ε_θ(z, ∅): the null condition, unconditional
     guided_s = r"|\\(?:tilde|bar|hat)\s*\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?s\s*\}?\s*\}?\s*_"  # s̃_θ: a guided score model
     if not re.search(r"\\nabla|\\tilde\s*\{?\s*\\(?:boldsymbol\{)?\\?epsilon|\\epsilon" + guided_s, text) or r"\mathbb" in text:
         return None
@@ -260,6 +261,8 @@ def _definitions(s: str, roles: Dict[str, str]):
         return s, {}
     defs = {}
     for extra in parts[1:]:
+        if re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*", extra):
+            continue  # "…, s 为引导系数": a symbol the cell's words name (normalize.cjk_prose leaves the symbol)
         m = re.fullmatch(r"\s*(\\[a-zA-Z]+|[a-zA-Z])\s*=\s*([^=]+)", extra)
         if not m:
             return s, None
@@ -288,6 +291,8 @@ def _judge_pair(text: str, lhs: sp.Expr, rhs: sp.Expr, pc: Piece, weights, hat: 
             return Verdict(text, "exact", f"both sides are {_show(gl)} with s = ∇log p_t(x), g = ∇log p_t(y|x)", claim=claim, target=target)
         fixed = Verdict(text, "inconsistent", f"expected {_show(gl)}, found {_show(gr)} (s = ∇log p_t(x), g = ∇log p_t(y|x))",
                         claim=claim, target=target, terms=["rhs"])
+    if fixed is not None and not isinstance(lhs, sp.Symbol):
+        return fixed  # an identity between expressions (Luo 2022, Eq. 163 rearranged): the weights are as written
     gk = _ground_expr(lhs, pc, True, kappa=True)
     if gk is None or gr is None or not gk.has(KAPPA) or not gr.has(GY) or (fixed is None and gl is not None and not weights and not gk.has(SIG)):
         return fixed

@@ -63,6 +63,28 @@ def code_names(text: str) -> Optional[str]:
     return None if re.search(r"[A-Za-z]{2,}", re.sub(r"\\[a-zA-Z]+", "", res)) else res
 
 
+_TAG = r"_\s*\{\s*(?:\\(?:text|mathrm|rm|textrm)\s*\{\s*)?(pos|neg|cfg|cond|uncond|c|u|guided)\s*\}?\s*\}"
+#: the roles of a tagged prediction: the positive prompt is the condition, the negative (or empty) prompt takes the place
+#: of the unconditional prediction, cfg/guided is the combination (Ho & Salimans 2022, Eq. 6; negative prompts as in
+#: Lin et al. 2024, Eq. 15-16 and diffusers' negative_prompt, which replaces the empty prompt's prediction)
+_TAG_KIND = {"pos": "c", "cond": "c", "c": "c", "neg": "u", "uncond": "u", "u": "u", "cfg": "g", "guided": "g"}
+
+
+def tagged_predictions(text: str) -> Optional[str]:
+    """``x_{cfg} = x_{neg} + w(x_{pos} − x_{neg})``: one letter with the tags of a guided prediction -> the relation in
+    ε_θ(z, c), ε_θ(z), ε̃_θ(z, c) (guidance is linear, so it is the same for whichever output the letter is); None when the
+    text does not tag one letter with a conditional, an unconditional and (on the left) a guided prediction."""
+    found = list(re.finditer(r"(?<![A-Za-z\\])(\\[a-zA-Z]+|[a-zA-Z])\s*" + _TAG, text))
+    if not found or len({m.group(1) for m in found}) != 1 or "=" not in text:
+        return None
+    lhs, _, rhs = text.partition("=")
+    kinds = [(_TAG_KIND[m.group(2)], m.start() < len(lhs)) for m in found]
+    if {k for k, left in kinds if left} != {"g"} or {k for k, left in kinds if not left} != {"c", "u"}:
+        return None
+    rep = {"c": r" \epsilon_\theta(z, c) ", "u": r" \epsilon_\theta(z) ", "g": r" \bar{\epsilon}_\theta(z, c) "}  # (no paper's w)
+    return re.sub(r"(?<![A-Za-z\\])(\\[a-zA-Z]+|[a-zA-Z])\s*" + _TAG, lambda m: rep[_TAG_KIND[m.group(2)]], text)
+
+
 def guided_lhs(name: str, role: str) -> bool:
     """A decorated noise prediction on the left side: ε̃_θ, ε̄_θ, ε̂_θ, ε̃_θ(z, c) of code, ε̃^*(z, c) (Ho & Salimans's ideal)."""
     if role == "model":

@@ -197,6 +197,9 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
     weighted = _weighted_loss(text, target)
     if weighted is not None:
         return weighted
+    from .objective_weight_def import judge_with_weight_definition  # …, λ(σ_i) = σ_i²: the objective and its λ
+    if (wd := judge_with_weight_definition(text, target, judge_objective)) is not None:
+        return wd
     from .objective_code import code_objective
 
     code = code_objective(text)
@@ -213,6 +216,9 @@ def judge_objective(text: str, target: Optional[str] = None) -> Optional[Verdict
         bv = judge_bound(text)
         if bv is not None:
             return bv
+    from .sde_bound import judge_sde_bound  # −log p_θ^SDE(x) ≤ −E[log π] + ½∫E[2g²∇·s_θ + g²‖s_θ‖² − 2∇·f]dt
+    if target is None and (sv := judge_sde_bound(text)) is not None:
+        return sv
     if target is None or target == "objective.vlb_kl":
         from .objective_bound import judge_elbo
 
@@ -361,6 +367,9 @@ def _chained_values(text: str, target: Optional[str]) -> Optional[Verdict]:
     parts = [judge_objective(f"{sides[0]} = {rhs}", target) for rhs in sides[1:]]
     if any(p_ is None for p_ in parts):
         return None
+    from .param_errors import settle_chain_parts  # L = ‖v − v̂‖² = (1 + α²/σ²)‖x − x̂‖²: the sides' own identity
+
+    parts = settle_chain_parts(split_top(text, ("=",))[1:], parts)
     worst = max(parts, key=lambda v: _WORST.get(v.verdict, 5))
     detail = " | ".join(f"{sides[0].strip()} = (part {k + 1}): {p_.verdict}: {p_.detail}" for k, p_ in enumerate(parts))
     return Verdict(text, worst.verdict, f"a chained equation, each equality judged: {detail}", claim=worst.claim,

@@ -78,7 +78,7 @@ class Piece:
 # ------------------------------------------------------------------------------------------- pieces
 def _scale_not_call(text: str) -> str:
     """``w(Ω₁ − Ω₂)``, ``w\\left(…\\right)``: a one-letter weight before parentheses that hold network outputs
-    (placeholders) is a product, not a function call -- nothing applies a function to a network's output in
+    (placeholders) or scores ∇log p (Luo 2022, Eq. 163: ∇log p(x_t) + γ(∇log p(x_t | y) − ∇log p(x_t))) is a product, not a function call -- nothing applies a function to a network's output in
     these formulas (Ho & Salimans 2022, Eq. 6: ε̃ = (1 + w)ε_θ(z, c) − wε_θ(z), written ε_θ(z, c) + w(ε_θ(z, c) − ε_θ(z)))."""
     out, pos = [], 0
     for m in re.finditer(r"(?<![\\A-Za-z_^{])([ws]|\\(?:gamma|omega|eta))\s*\(", text):
@@ -88,7 +88,7 @@ def _scale_not_call(text: str) -> str:
             if depth == 0:
                 break
             j += 1
-        if "\\Omega_{ph" in text[m.end():j]:
+        if "\\Omega_{ph" in text[m.end():j] or "\\nabla" in text[m.end():j]:  # network outputs or scores
             out.append(text[pos:m.end() - 1] + r"\cdot ")
             pos = m.end() - 1
     return "".join(out) + text[pos:]
@@ -182,6 +182,8 @@ def _holders(text: str, pc: Piece) -> str:
                 or bare in ("ell", "lambda", "gamma", "omega") or kl or (bare == "c" and sub) or (head.startswith(("\\tilde", "\\hat", "\\widetilde")) and "," in args)
             if bare in _NOT_HEADS or head.startswith("\\mathbb"):
                 special = False
+            if not model and bare in ("gamma", "omega", "lambda", "eta") and "\\nabla" in args:
+                special = False  # γ(∇log p(x | y) − ∇log p(x)): a weight times scores, not a function of them
             if special:
                 name = norm_name(head + sub) + ("′" * len(primes))
                 if model:  # D_θ and D, F_θ: one network; ε_θ keeps its θ (ε alone is noise)

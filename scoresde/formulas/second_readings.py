@@ -5,7 +5,8 @@
 * a step written at a concrete index, q(x_1 | x_0) = N(…β_1…), :mod:`concrete_step`;
 * the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`;
 * a bare x beside x_t on the left is the data, :func:`latent_state.bare_x_as_data`;
-* λ(t) written for λ_t, and β_t in an update with step Δt read as β(t), :mod:`time_readings`.
+* λ(t) written for λ_t, and β_t in an update with step Δt read as β(t), :mod:`time_readings`;
+* an accented state in a differential equation, dx̂ = …, dx̃/dt = … (Song, Durkan et al. 2021), :mod:`state_decoration`.
 
 Each is tried only where its notation is present, and a reading that judges nothing leaves the verdict as it was.
 ``again(eq, hints)`` is the verifier's own judge of one equation (check._verify_one), used for the rewritten formula.
@@ -32,18 +33,51 @@ def before_domain(eq: str, target: Optional[str], hints) -> Optional[Verdict]:
 
 
 def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[Verdict]:
-    """α_t² + β_t² = 1 and the like: no single quantity on the left, only schedule symbols (identities.py)."""
-    if v.verdict != "unparsed" or target is not None or v.detail != "the left side is not a single named quantity":
+    """α_t² + β_t² = 1 and the like: no single quantity on the left, only schedule symbols (identities.py);
+    ‖v − v̂‖² = (1 + α²/σ²)‖x − x̂‖²: weighted squared errors of the parameterisations (param_errors.py); a guidance
+    relation in one row of an aligned block (guidance_reader.py)."""
+    if v.verdict != "unparsed" or target is not None or v.detail.startswith("not judged"):
+        return None
+    from .param_errors import judge_error_identity
+
+    ev = judge_error_identity(eq)
+    if ev is not None:
+        return ev
+    from .guidance_reader import judge_guidance  # one row of an aligned block (the objective hook saw the whole cell)
+
+    gv = judge_guidance(eq)
+    if gv is not None and gv.verdict != "unparsed":
+        return gv
+    from .gauss_kl import judge_gauss_kl  # D_KL(N(μ₁, Σ₁) ‖ N(μ₂, Σ₂)) = ½[log |Σ₂|/|Σ₁| − d + …]
+
+    kv = judge_gauss_kl(eq)
+    if kv is not None:
+        return kv
+    if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity
+    from .vp_identities import judge_vp_identity  # g(t)²/σ(t)² = β(t)/(1 − e^{−∫β}): the VP SDE's functions
 
-    return judge_identity(eq, hints)
+    from .schedule_rescale import judge_rescale  # √ᾱ_t ← (√ᾱ_t − √ᾱ_T)·…: Lin et al. 2024's zero-terminal-SNR rescale
+
+    return judge_identity(eq, hints) or judge_vp_identity(eq) or judge_rescale(eq)
 
 
 def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Judge) -> Optional[Verdict]:
     """The first of the module docstring's later readings that judges the formula, or None."""
     if v.detail.startswith("not judged"):
         return None
+    if v.verdict == "unparsed" and v.detail.startswith(("the left side is not a single", "the left side of an SDE")):
+        from .state_decoration import undecorated_state  # dx̂ = …, dx̃/dt = …: the accent names the process
+
+        plain = undecorated_state(eq)
+        if plain is not None:
+            pv = again(plain, hints)
+            if pv.verdict != "unparsed":
+                pv.latex = eq
+                pv.notes = ["the accented state (x̂, x̃) read as the state x of this SDE/ODE (Song, Durkan, Murray & Ermon "
+                            "2021, Eq. 4 and 6 mark the learned process so)"] + list(pv.notes)
+                return pv
     if v.verdict == "unparsed" and hints.get("notation") == "su":
         from .linear_kernel import judge_linear_kernel
 

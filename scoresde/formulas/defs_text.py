@@ -1,0 +1,59 @@
+"""Markup and connectives with no mathematical content of their own, read before the formula is split and parsed.
+
+Each rule is general LaTeX usage (or one paper's stated convention, cited), never a rule for one formula:
+
+* colour markup: ``\\color{cyan}{X}``, ``{\\color{red} X}``, ``\\textcolor{red}{X}``, ``\\colorbox{yellow}{X}`` are X
+  (blog posts colour the terms they discuss: Weng 2021 colours μ̃_t's coefficients);
+* an implication between two formulas, ``A \\Rightarrow B`` (``\\implies``, ``\\Longrightarrow``, ``\\therefore``): two
+  formulas, each judged (Song 2021 blog: "dx = e^t dw ⇒ p_0t(x(t) | x(0)) = …");
+* the per-step α clipped from below, ``\\max(ᾱ_{j−1}/ᾱ_j, C_1)`` or ``\\max(ᾱ_{t}/ᾱ_{t−1}, 0.001)``: the ratio itself
+  (Karras et al. 2022, Table 1, iDDPM column: C_1 = 0.001 keeps α_j ≥ C_1, i.e. β ≤ 0.999, the clip of Nichol & Dhariwal
+  2021, Sec. 3.2, which the verifier reads as the unclipped value, as it reads ``\\min(β, 0.999)``);
+* the denoising notation of Vincent 2011 (Sec. 4.2) and Song & Ermon 2019 (Sec. 2.2, q_σ(x̃ | x) = N(x̃; x, σ²I)):
+  the clean x and the perturbed x̃, so ``\\mathbb{E}[x | x̃]`` is the posterior mean of the clean data given the noisy
+  sample, x̂_0 (Tweedie's formula, Efron 2011, Eq. 2.8; Song & Ermon 2019 write it for the denoised samples);
+* a process indexed by its log-SNR, z_λ, α_λ, σ_λ (Kingma & Gao 2023, Sec. 2: q(z_λ | x) = N(α_λ x, σ_λ² I); Ho &
+  Salimans 2022, Sec. 2): λ is a strictly monotone reparametrisation of the time, so where λ appears only as that
+  index, the formula is the same statement at time t (z_t, α_t, σ_t, VDM's notation, Kingma et al. 2021, Eq. 1);
+* ``\\tan^{-1}``, ``\\sin^{-1}``, ``\\cos^{-1}`` before an argument are the inverse functions arctan, arcsin, arccos
+  (the usual convention, ISO 80000-2 item 2-13.x; never the reciprocal, which is written (tan x)^{-1} or cot).
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["strip_markup"]
+
+_COLOR_ARG = re.compile(r"\\(?:textcolor|colorbox)\s*\{[^{}]*\}\s*(?=\{)")
+_COLOR_SWITCH = re.compile(r"\\color\s*\{[^{}]*\}")
+_IMPLIES = re.compile(r"(?:\\[;,:! ]|\\q?quad|\s)*\\(?:Rightarrow|implies|Longrightarrow|Longleftrightarrow|iff|therefore)(?![a-zA-Z])(?:\\[;,:! ]|\\q?quad|\s)*")
+_SMALL = r"(?:0?\.0*[1-9]\d*(?:\s*\\times\s*10\s*\^\s*\{?-\d+\}?)?|10\s*\^\s*\{\s*-\s*\d+\s*\}|C_\s*(?:\{\s*1\s*\}|1))"
+_ABAR = r"\\(?:bar|overline)\s*\{?\s*\\alpha\s*\}?\s*_\s*(?:\{[^{}]*\}|\w)"
+_MAX_CLIP = re.compile(r"\\max\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>" + _ABAR + r"\s*/\s*" + _ABAR + r"|\\frac\s*\{\s*" + _ABAR + r"\s*\}\s*\{\s*" + _ABAR + r"\s*\})\s*,(?:\s|\\[,;: !])*"
+                       + _SMALL + r"\s*(?:\\right|\\big|\\Big)?\s*\)")
+
+
+_X = r"(?:\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*x\s*\}|\\(?:mathbf|boldsymbol|bm)\s+x|x)"
+_TWEEDIE = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*" + _X + r"\s*(?:\||\\mid|\\vert)\s*\\tilde\s*\{?\s*" + _X
+                      + r"\s*\}?\s*(?:\\right)?\s*\]")
+
+
+_LAMBDA_SUB = re.compile(r"_\s*(?:\{\s*\\lambda\s*\}|\\lambda(?![a-zA-Z]))")
+
+
+_INVERSE_TRIG = re.compile(r"\\(tan|sin|cos)\s*\^\s*(?:\{\s*-\s*1\s*\}|-\s*1)")
+
+
+def strip_markup(s: str) -> str:
+    """The rules of the module docstring, applied in order (idempotent)."""
+    if "\\color" in s or "\\textcolor" in s or "\\colorbox" in s:
+        s = _COLOR_ARG.sub("", s)
+        s = _COLOR_SWITCH.sub("", s)
+    if "\\max" in s:
+        s = _MAX_CLIP.sub(lambda m: "(" + m.group("x") + ")", s)
+    if "\\tilde" in s and "\\mathbb" in s:
+        s = _TWEEDIE.sub(r"\\hat{x}_0", s)
+    if "\\lambda" in s and s.count("\\lambda") == len(_LAMBDA_SUB.findall(s)) and not re.search(r"_\s*\{?\s*t\b", s):
+        s = _LAMBDA_SUB.sub("_t", s)  # z_λ, α_λ, σ_λ with λ only an index: the time index
+    s = _INVERSE_TRIG.sub(lambda m: "\\arc" + m.group(1) + " ", s)
+    return _IMPLIES.sub(r" \\quad ", s)

@@ -1,0 +1,78 @@
+"""Issue 13, eighth wave (defs): vocabulary the registry lacked, each read by a rule stated for a notation or a family
+(never for one formula). The formulas here are written for this test (other letters, other instances of the same
+construct), with wrong variants that must stay wrong:
+
+* markup with no mathematics: ``\\color``/``\\textcolor``, an implication ``A \\Rightarrow B`` between two formulas,
+  the per-step α clipped from below ``\\max(ᾱ_{k−1}/ᾱ_k, C_1)`` (defs_text.py);
+* ``σ^{*2}``: a label and a power in one superscript (parse.py);
+* a score network with another parameter letter, s_φ / s_ψ (canon.is_score);
+* Tweedie's formula in the denoising notation 𝔼[x | x̃] (defs_text.py);
+* a process indexed by its log-SNR, z_λ, α_λ, σ_λ (defs_text.py);
+* t(λ), p(λ) = −dt/dλ and the shifted log-SNR of a resolution (logsnr_inverse.py); sech/csch/coth (named_functions.py).
+"""
+import pytest
+
+from scoresde.formulas import verify_formula
+
+
+def _verdicts(text):
+    return [(v.verdict, list(v.terms)) for v in verify_formula(text, None, numeric=False)]
+
+
+def _one(text):
+    vs = verify_formula(text, None, numeric=False)
+    assert len(vs) == 1, [(v.verdict, v.detail) for v in vs]
+    return vs[0]
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    # colour markup around a whole side or one factor (Ho et al. 2020, Eq. 11, rearranged)
+    (r"\mu_\theta(x_t, t) = \textcolor{red}{\frac{1}{\sqrt{\alpha_t}}}\left(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon_\theta(x_t, t)\right)", "exact", None),
+    (r"\mu_\theta(x_t, t) = {\color{blue} \frac{1}{\sqrt{\bar\alpha_t}}}\left(x_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\epsilon_\theta(x_t, t)\right)", "inconsistent", ["mean.x", "mean.eps"]),
+    # s_φ, s_ψ: a score network named by another parameter letter (VP probability-flow ODE, Song et al. 2021, Eq. 13)
+    (r"dx = -\frac{1}{2}\beta(t)\left[x + s_\psi(x, t)\right]dt", "exact", None),
+    (r"dx = -\frac{1}{2}\beta(t)\left[x + 2 s_\varphi(x, t)\right]dt", "inconsistent", ["drift"]),
+    (r"\frac{dx}{dt} = -t\, s_\phi(x, t)", "exact", None),
+    # Tweedie in the denoising notation (x clean, x̃ noisy): the score term with σ², not σ
+    (r"\mathbb{E}[x \mid \tilde{x}] = \tilde{x} + \sigma^2 s_\theta(\tilde{x}, \sigma)", "exact", None),
+    (r"\mathbb{E}\left[\mathbf{x} \mid \tilde{\mathbf{x}}\right] = \tilde{\mathbf{x}} - \sigma^2\nabla_{\tilde{\mathbf{x}}}\log q_\sigma(\tilde{\mathbf{x}})", "inconsistent", ["rhs"]),
+    # a process indexed by λ only: z_λ = α_λ x + σ_λ ε is VDM's forward marginal
+    (r"\mathbf{z}_\lambda = \alpha_\lambda \mathbf{x} + \sigma_\lambda\boldsymbol{\epsilon}", "exact", None),
+    (r"q(z_{\lambda} \mid x) = \mathcal{N}(z_{\lambda}; \alpha_{\lambda} x, \sigma_{\lambda} I)", "inconsistent", ["variance"]),
+])
+def test_vocabulary_rules(text, verdict, terms):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail
+    if terms is not None:
+        assert v.terms and set(v.terms) <= set(terms), v.terms
+
+
+def test_an_implication_separates_two_formulas():
+    # dx = √(2t) dw (any g(t)) ⇒ its VE kernel; the arrow is no factor: two formulas, the kernel judged on its own
+    got = _verdicts(r"dx_t = \sqrt{2\beta(t)}\, dw \;\Longrightarrow\; z_t = \alpha_t x_0 + \sigma_t \epsilon")
+    assert len(got) == 2
+
+
+def test_star_label_with_a_power_is_read():
+    # Bao et al. 2022's σ_n^{*2}: no "cannot read '*'"
+    v = _one(r"\sigma_n^{*2} = \lambda_n^2 + 1")
+    assert "cannot read" not in v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the cosine schedule's inverse and density (Kingma & Gao 2023), other spellings
+    (r"t(\lambda) = \frac{2}{\pi}\tan^{-1}\left(\exp(-\lambda/2)\right)", "exact"),
+    (r"t(\lambda) = \frac{2}{\pi}\arctan\left(e^{\lambda/2}\right)", "inconsistent"),
+    (r"t(\lambda) = \frac{1}{\pi}\arctan\left(e^{-\lambda/2}\right)", "inconsistent"),
+    # EDM's σ(t) = t: λ = −2 log t, so t(λ) = e^{−λ/2} on λ > 0 only -- leaves (0, 1) on the test grid
+    (r"p(\lambda) = \frac{1}{2\pi\cosh(\lambda/2)}", "exact"),
+    (r"p(\lambda) = -\frac{dt}{d\lambda} = \frac{1}{2\pi}\mathrm{sech}(\lambda/2)", "exact"),
+    (r"p(\lambda) = \frac{1}{\pi}\mathrm{sech}(\lambda/2)", "inconsistent"),
+    (r"p(\lambda) = \frac{1}{4}\operatorname{sech}^2(\lambda/2)", "consistent"),
+    # Hoogeboom et al. 2023's shift for resolution d (base 32 here: another instance of the same rule)
+    (r"\log\mathrm{SNR}_{\mathrm{shift}\ 32/d}(t) = -2\log\tan\left(\frac{\pi t}{2}\right) + 2\log\frac{32}{d}", "exact"),
+    (r"\log\mathrm{SNR}_{\mathrm{shift}\ 32/d}(t) = -2\log\tan\left(\frac{\pi t}{2}\right) + \log\frac{32}{d}", "inconsistent"),
+])
+def test_log_snr_relatives(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

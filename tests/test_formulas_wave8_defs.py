@@ -76,3 +76,25 @@ def test_star_label_with_a_power_is_read():
 def test_log_snr_relatives(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # Song et al. 2023's scalings, written one per formula and with the data scale as \sigma_d
+    (r"c_{\mathrm{out}}(t) = \frac{\sigma_{\text{data}}\,(t - \epsilon)}{\sqrt{t^2 + \sigma_{\text{data}}^2}}", ["exact"]),
+    (r"c_{\mathrm{skip}}(t) = \frac{\sigma_{\text{data}}^2}{\sigma_{\text{data}}^2 + (t - \epsilon)^2}", ["exact"]),
+    (r"c_{\mathrm{skip}}(t) = \frac{\sigma_{\text{data}}^2}{t^2 + \sigma_{\text{data}}^2}", ["inconsistent"]),
+    (r"c_{\mathrm{out}}(t) = \frac{\sigma_{\text{data}}\, t}{\sqrt{t^2 + \sigma_{\text{data}}^2}}", ["inconsistent"]),
+    # the signal-to-noise ratio of a Gaussian, in its bare symbols
+    (r"\mathrm{SNR} = \frac{\alpha^2}{\sigma^2}", ["exact"]),
+    (r"\mathrm{SNR} = \mu^2 / \sigma", ["inconsistent"]),
+])
+def test_consistency_scalings_and_the_snr_definition(text, verdicts):
+    assert [v for v, _ in _verdicts(text)] == verdicts
+
+
+def test_consistency_entries_are_tied():
+    from scoresde.formulas.registry import REGISTRY
+
+    for name in ("cm.c_skip", "cm.c_out"):
+        ok, how = REGISTRY[name].tie(REGISTRY[name])
+        assert ok, how

@@ -13,6 +13,8 @@ shifted log-SNR of a resolution, each judged against the named schedules of :mod
   schedule's).
 * ``log SNR_{shift r}(t) = f(t)`` (Hoogeboom et al. 2023, Sec. 3.1, Eq. 5: log SNR_shift 64/d(t) = log SNR(t) +
   2 log(64/d)) is judged as ``log SNR(t) = f(t) − 2 log r``: a constant shift of another size is ``inconsistent``.
+* ``SNR = f`` with no time, written in the bare mean μ (or α) and standard deviation σ of a Gaussian: the definition
+  of the signal-to-noise ratio, μ²/σ² (Kingma et al. 2021, Eq. 2: SNR(t) = α_t²/σ_t²; Luo 2022, Eq. 109).
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ _LAM = [-6.0 + 0.75 * k for k in range(17)]
 _T_LHS = re.compile(r"^\s*t\s*(?P<sub>_\s*(?:\{\s*\\lambda\s*\}|\\lambda(?![a-zA-Z])))?\s*(?:\\left)?\s*\(\s*\\lambda\s*(?:\\right)?\s*\)\s*$")
 _P_LHS = re.compile(r"^\s*p\s*(?:\\left)?\s*\(\s*\\lambda\s*(?:\\right)?\s*\)\s*$")
 _DT_DLAM = re.compile(r"^\s*-\s*\\frac\s*\{\s*d\s*t\s*\}\s*\{\s*d\s*\\lambda\s*\}\s*$")
+_SNR_BARE = re.compile(r"^\s*\\?(?:mathrm|text|operatorname)?\s*\{?\s*SNR\s*\}?\s*$")
 _SHIFT_LHS = re.compile(r"^\s*\\log\s*\\?(?:mathrm|text|operatorname)?\s*\{?\s*SNR\s*\}?\s*_\s*\{(?P<sub>.*shift.*)\}\s*(?:\\left)?\s*\(\s*t\s*(?:\\right)?\s*\)\s*$")
 
 
@@ -40,6 +43,8 @@ def judge_logsnr_relatives(text: str) -> Optional[Verdict]:
     if len(sides) < 2:
         return None
     lhs, rhs = sides[0], sides[-1]
+    if _SNR_BARE.match(lhs) and len(sides) == 2:
+        return _snr_definition(text, rhs)
     m = _SHIFT_LHS.match(lhs)
     if m and len(sides) == 2:
         return _shifted(text, m.group("sub"), rhs)
@@ -202,6 +207,38 @@ def _shifted(text: str, sub: str, rhs: str) -> Optional[Verdict]:
                        claim=claim, terms=["rhs"])
     return Verdict(text, base.verdict, f"without the shift 2 log({ratio.strip('{} ')}): {base.detail}", claim=claim,
                    terms=list(base.terms))
+
+
+def _snr_definition(text: str, rhs: str) -> Optional[Verdict]:
+    from .atoms import ParseError
+    from .parse import parse
+
+    try:
+        p = parse(rhs)
+    except (ParseError, ValueError, RecursionError):
+        return None
+    if len(p.sides) != 1:
+        return None
+    mean = std = None
+    for s_ in p.sides[0].free_symbols:
+        at = p.atoms.get(s_)
+        if at is None or at.sub or at.deco or at.sup or at.args is not None:
+            return None
+        if at.base in ("μ", "α") and mean is None:
+            mean = s_
+        elif at.base == "σ":
+            std = s_
+        else:
+            return None
+    if mean is None or std is None:
+        return None
+    claim = "the signal-to-noise ratio of a Gaussian N(μ, σ²), SNR = μ²/σ² (Kingma et al. 2021, Eq. 2)"
+    m_, s_ = sp.Symbol("m", positive=True), sp.Symbol("s", positive=True)
+    diff = sp.simplify(p.sides[0].xreplace({mean: m_, std: s_}) - m_ ** 2 / s_ ** 2)
+    if diff == 0:
+        return Verdict(text, "exact", "the definition of the signal-to-noise ratio: the squared mean over the variance", claim=claim)
+    return Verdict(text, "inconsistent", f"the signal-to-noise ratio is the squared mean over the variance, μ²/σ²; found "
+                   f"{sp.sstr(p.sides[0])}", claim=claim, terms=["rhs"])
 
 
 def _close(a: List[float], b: List[float]) -> bool:

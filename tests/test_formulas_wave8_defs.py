@@ -98,3 +98,24 @@ def test_consistency_entries_are_tied():
     for name in ("cm.c_skip", "cm.c_out"):
         ok, how = REGISTRY[name].tie(REGISTRY[name])
         assert ok, how
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # consistency models' multistep sampling: noise from level ε up to τ_k (another index letter, another noise letter)
+    (r"\hat{x}_{\tau_k} \gets x + \sqrt{\tau_k^2 - \epsilon^2}\, \xi", ["exact"]),
+    (r"\hat{x}_{\tau_k} = x + \sqrt{\tau_k^2 + \epsilon^2}\, z", ["inconsistent"]),
+    (r"\hat{x}_{\tau_k} = x + (\tau_k - \epsilon)\, z", None),  # no ε² beside τ²: not read as that step
+    # EDM's iDDPM column: ᾱ_j from the noisy end, written with \tfrac and the offset inside
+    (r"\bar\alpha_j = \sin^2\left(\tfrac{\pi}{2}\cdot\tfrac{j}{M(1 + C_2)}\right)", ["consistent"]),
+    (r"\bar\alpha_j = \sin\left(\frac{\pi}{2}\frac{j}{M(C_2 + 1)}\right)", None),
+    # its noise levels, written with \frac for the ratio and the clip at 0.001
+    (r"u_{j-1} = \left(\frac{u_j^2 + 1}{\max\left(\frac{\bar\alpha_{j-1}}{\bar\alpha_j}, 0.001\right)} - 1\right)^{1/2}", ["exact"]),
+    (r"u_{j-1} = \sqrt{\frac{u_j^2 + 1}{\max(\bar\alpha_j/\bar\alpha_{j-1}, C_1)} - 1}", ["inconsistent"]),
+    (r"u_{j-1} = \sqrt{\frac{u_j + 1}{\bar\alpha_{j-1}/\bar\alpha_j} - 1}", ["inconsistent"]),
+])
+def test_consistency_sampling_and_edm_iddpm(text, verdicts):
+    got = [v for v, _ in _verdicts(text)]
+    if verdicts is None:
+        assert "exact" not in got, got
+    else:
+        assert got == verdicts

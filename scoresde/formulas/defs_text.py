@@ -16,11 +16,17 @@ Each rule is general LaTeX usage (or one paper's stated convention, cited), neve
   Salimans 2022, Sec. 2): λ is a strictly monotone reparametrisation of the time, so where λ appears only as that
   index, the formula is the same statement at time t (z_t, α_t, σ_t, VDM's notation, Kingma et al. 2021, Eq. 1);
 * ``\\tan^{-1}``, ``\\sin^{-1}``, ``\\cos^{-1}`` before an argument are the inverse functions arctan, arcsin, arccos
-  (the usual convention, ISO 80000-2 item 2-13.x; never the reciprocal, which is written (tan x)^{-1} or cot).
+  (the usual convention, ISO 80000-2 item 2-13.x; never the reciprocal, which is written (tan x)^{-1} or cot);
+* consistency models' multistep sampling (Song et al. 2023, Alg. 1: x̂_{τ_n} ← x + √(τ_n² − ε²) z): the times are EDM's
+  noise levels (σ(t) = t), ε the smallest one, and x (no index) the consistency output f_θ, a sample at level ε; where
+  ε is squared beside a squared τ_n the step is the VE perturbation from level ε to level τ_n, read as the SMLD forward
+  step from σ_{i−1} = ε to σ_i = τ_n (Song & Ermon 2019; Song et al. 2021, Eq. 8).
 """
 from __future__ import annotations
 
 import re
+
+from .edm_iddpm import iddpm_abar_text
 
 __all__ = ["strip_markup"]
 
@@ -44,6 +50,21 @@ _LAMBDA_SUB = re.compile(r"_\s*(?:\{\s*\\lambda\s*\}|\\lambda(?![a-zA-Z]))")
 _INVERSE_TRIG = re.compile(r"\\(tan|sin|cos)\s*\^\s*(?:\{\s*-\s*1\s*\}|-\s*1)")
 
 
+_TAU = r"\\tau\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))"
+_CM_STEP = re.compile(r"^\s*(?:\\hat\s*\{\s*(?:\\mathbf\s*\{\s*x\s*\}|x)\s*\}|\\hat\s*x)\s*_\s*\{\s*" + _TAU + r"\s*\}\s*(?:=|\\leftarrow|\\gets)(?P<rhs>.*)$")
+_CM_X = re.compile(r"(?:\\mathbf\s*\{\s*x\s*\}|(?<![\\a-zA-Z])x)(?!\s*_)")
+_EPS2 = re.compile(r"\\(?:epsilon|varepsilon)\s*\^\s*(?:\{\s*2\s*\}|2)")
+
+
+def _cm_step(s: str) -> str:
+    m = _CM_STEP.match(s)
+    if m is None or not _EPS2.search(m.group("rhs")) or not re.search(_TAU + r"\s*\^\s*(?:\{\s*2\s*\}|2)", m.group("rhs")):
+        return s
+    rhs = re.sub(_TAU, r"\\sigma_i", m.group("rhs"))
+    rhs = _EPS2.sub(r"\\sigma_{i-1}^2", rhs)
+    return "x_i = " + _CM_X.sub("x_{i-1}", rhs)
+
+
 def strip_markup(s: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if "\\color" in s or "\\textcolor" in s or "\\colorbox" in s:
@@ -55,5 +76,9 @@ def strip_markup(s: str) -> str:
         s = _TWEEDIE.sub(r"\\hat{x}_0", s)
     if "\\lambda" in s and s.count("\\lambda") == len(_LAMBDA_SUB.findall(s)) and not re.search(r"_\s*\{?\s*t\b", s):
         s = _LAMBDA_SUB.sub("_t", s)  # z_λ, α_λ, σ_λ with λ only an index: the time index
+    if "\\tau" in s and "\\hat" in s:
+        s = _cm_step(s)
+    if "alpha" in s and "M" in s:
+        s = iddpm_abar_text(s)  # EDM's ᾱ_j of the iDDPM column (edm_iddpm.py)
     s = _INVERSE_TRIG.sub(lambda m: "\\arc" + m.group(1) + " ", s)
     return _IMPLIES.sub(r" \\quad ", s)

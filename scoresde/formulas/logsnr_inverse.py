@@ -43,6 +43,10 @@ def judge_logsnr_relatives(text: str) -> Optional[Verdict]:
     if len(sides) < 2:
         return None
     lhs, rhs = sides[0], sides[-1]
+    if len(sides) == 2 and lhs.lstrip().startswith("u"):
+        from .edm_iddpm import judge_iddpm_sigmas  # EDM's iDDPM noise levels u_j (another schedule statement)
+
+        return judge_iddpm_sigmas(text)
     if _SNR_BARE.match(lhs) and len(sides) == 2:
         return _snr_definition(text, rhs)
     m = _SHIFT_LHS.match(lhs)

@@ -119,3 +119,29 @@ def test_consistency_sampling_and_edm_iddpm(text, verdicts):
         assert "exact" not in got, got
     else:
         assert got == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # a VE SDE written with g(t) in t alone defines its own schedule; its kernel must be its own (Song et al. 2021, Eq. 29)
+    (r"dx = \sqrt{2}\, e^{t}\, dw", ["consistent"]),
+    (r"dx = \sqrt{3t^2}\, dw \Rightarrow p_{0t}(x(t) \mid x(0)) = \mathcal{N}(x(t); x(0), t^3 I)", ["exact", "exact"]),
+    (r"dx = \sqrt{3t^2}\, dw \implies p_{0t}(x(t) \mid x(0)) = \mathcal{N}(x(t); x(0), 3t^3 I)", ["consistent", "inconsistent"]),
+    (r"p_{0t}(x(t) \mid x(0)) = \mathcal{N}(x(t); x(0), (e^{t} - 1) I)", ["consistent"]),
+    (r"p_{0t}(x(t) \mid x(0)) = \mathcal{N}(x(t); x(0), e^{t} I)", ["inconsistent"]),  # v(0) = 1: not a kernel from x(0)
+    # a constant times EDM's g² = 2t is EDM's SDE with a factor slipped in, not a new schedule
+    (r"dx = 2\sqrt{t}\, dw", ["inconsistent"]),
+])
+def test_explicit_ve_sde_and_its_kernel(text, verdicts):
+    assert [v for v, _ in _verdicts(text)] == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # a registry function called with the step index k: its definition is written out in k too (applied._reindexed)
+    (r"\mu_k(x_k) = \tilde{\mu}_k\left(x_k, \frac{x_k + (1 - \bar\alpha_k)\, s_\theta(x_k, k)}{\sqrt{\bar\alpha_k}}\right)", ["exact"]),
+    (r"\mu_k(x_k) = \tilde{\mu}_k\left(x_k, \frac{x_k + (1 - \bar\alpha_k)^2\, s_\theta(x_k, k)}{\sqrt{\bar\alpha_k}}\right)", ["inconsistent"]),
+    # Analytic-DPM's β̄_n = 1 − ᾱ_n (Bao et al. 2022, Sec. 2)
+    (r"\tilde\beta_n = \frac{\bar\beta_{n-1}}{\bar\beta_n}\,\beta_n", ["exact"]),
+    (r"\tilde\beta_n = \frac{\bar\beta_{n-1}}{\bar\beta_n}", ["inconsistent"]),
+])
+def test_analytic_dpm_notation(text, verdicts):
+    assert [v for v, _ in _verdicts(text)] == verdicts

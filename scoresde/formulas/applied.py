@@ -164,10 +164,22 @@ def _call_side(side: str) -> Optional[Tuple[str, str]]:
     if len(defs) != 1:
         return None
     e, params, body = defs[0]
+    body, params = _reindexed(call[0], body, params)
     out = _body_at(body, params, call[1])
     if out is None:
         return None
     return "\\left(" + out + "\\right)", f"{call[0].strip()}(…) written out with its definition, {e.title} ({e.source})"
+
+
+def _reindexed(name: str, body: str, params: List[str]) -> Tuple[str, List[str]]:
+    """The definition in the call's own index letter: μ̃_n(x_n, x_0) (Bao et al. 2022, Thm. 1 index the steps by n) is
+    the entry's μ̃_t(x_t, x_0) with t renamed n, so that the written-out call and the rest of the formula share it."""
+    m = re.search(r"_\s*\{?\s*([iknj])\s*\}?\s*$", name)
+    if m is None:
+        return body, params
+    k = m.group(1)
+    ren = lambda q: re.sub(r"(_\s*\{?\s*)t(?![a-zA-Z])", lambda m_: m_.group(1) + k, q)  # noqa: E731
+    return ren(body), [ren(q) for q in params]
 
 
 def expand_registry_calls(eqs: List[str]) -> Tuple[List[str], List[str]]:

@@ -40,6 +40,7 @@ from .em_updates import signed_step, step_letter
 from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
+from .explicit_ve import pair_explicit
 from .literal import literal_verdict
 from .normalize import cjk_prose, normalize_latex
 from .parse import parse
@@ -184,6 +185,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             v.source, v.location = source, loc.strip()
             out.append(v)
         kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
+        pair_explicit(out[first:])  # … also where both are written in t alone (dx = e^t dw ⇒ p_0t = …; explicit_ve.py)
     if not clipped:
         _unclipped_cosine(out)
     apply_family_label(out, labelled)

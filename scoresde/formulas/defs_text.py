@@ -20,7 +20,9 @@ Each rule is general LaTeX usage (or one paper's stated convention, cited), neve
 * consistency models' multistep sampling (Song et al. 2023, Alg. 1: x̂_{τ_n} ← x + √(τ_n² − ε²) z): the times are EDM's
   noise levels (σ(t) = t), ε the smallest one, and x (no index) the consistency output f_θ, a sample at level ε; where
   ε is squared beside a squared τ_n the step is the VE perturbation from level ε to level τ_n, read as the SMLD forward
-  step from σ_{i−1} = ε to σ_i = τ_n (Song & Ermon 2019; Song et al. 2021, Eq. 8).
+  step from σ_{i−1} = ε to σ_i = τ_n (Song & Ermon 2019; Song et al. 2021, Eq. 8);
+* Analytic-DPM's notation (Bao et al. 2022, Sec. 2): steps indexed by n, ᾱ_n = ∏ α_i and β̄_n := 1 − ᾱ_n; a β̄ indexed
+  by n (or n ± 1) is that (Su's β̄_t = √(1 − ᾱ_t²) and Song et al.'s β̄_i = Nβ_i use other letters).
 """
 from __future__ import annotations
 
@@ -65,6 +67,9 @@ def _cm_step(s: str) -> str:
     return "x_i = " + _CM_X.sub("x_{i-1}", rhs)
 
 
+_BBAR_N = re.compile(r"\\(?:overline|bar)\s*\{?\s*\\beta\s*\}?\s*_\s*(\{\s*n\s*(?:[-+]\s*1\s*)?\}|n(?![a-zA-Z]))")
+
+
 def strip_markup(s: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if "\\color" in s or "\\textcolor" in s or "\\colorbox" in s:
@@ -80,5 +85,7 @@ def strip_markup(s: str) -> str:
         s = _cm_step(s)
     if "alpha" in s and "M" in s:
         s = iddpm_abar_text(s)  # EDM's ᾱ_j of the iDDPM column (edm_iddpm.py)
+    if "beta" in s and _BBAR_N.search(s):
+        s = _BBAR_N.sub(lambda m: "(1 - \\bar\\alpha_" + m.group(1) + ")", s)  # Analytic-DPM's β̄_n = 1 − ᾱ_n
     s = _INVERSE_TRIG.sub(lambda m: "\\arc" + m.group(1) + " ", s)
     return _IMPLIES.sub(r" \\quad ", s)

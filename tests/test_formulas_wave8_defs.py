@@ -145,3 +145,13 @@ def test_explicit_ve_sde_and_its_kernel(text, verdicts):
 ])
 def test_analytic_dpm_notation(text, verdicts):
     assert [v for v, _ in _verdicts(text)] == verdicts
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # EDM's objective as Kingma & Gao's weighting w(λ), the density named p(λ) and σ_data written as a symbol
+    (r"w(\lambda) = p(\lambda)\left(1 + e^{-\lambda}/\sigma_{\text{data}}^2\right), \quad p(\lambda) = \mathcal{N}(\lambda; 2.4, 5.76)", ["exact"]),
+    (r"w(\lambda) = p(\lambda)\left(1 + e^{-\lambda}/\sigma_{\text{data}}\right), \quad p(\lambda) = \mathcal{N}(\lambda; 2.4, 5.76)", ["inconsistent"]),
+    (r"w(\lambda) = \mathcal{N}(\lambda; 1.2, 1.2^2)\,\frac{e^{-\lambda} + 0.25}{0.25}", ["inconsistent"]),
+])
+def test_edm_weighting_over_log_snr(text, verdicts):
+    assert [v for v, _ in _verdicts(text)] == verdicts

@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 
 from .edm_iddpm import iddpm_abar_text
+from .kg_weighting import inline_lambda_density
 
 __all__ = ["strip_markup"]
 
@@ -87,5 +88,7 @@ def strip_markup(s: str) -> str:
         s = iddpm_abar_text(s)  # EDM's ᾱ_j of the iDDPM column (edm_iddpm.py)
     if "beta" in s and _BBAR_N.search(s):
         s = _BBAR_N.sub(lambda m: "(1 - \\bar\\alpha_" + m.group(1) + ")", s)  # Analytic-DPM's β̄_n = 1 − ᾱ_n
+    if s.lstrip().startswith("w"):
+        s = inline_lambda_density(s)  # w(λ) = p_F(λ)·…, p_F(λ) = N(λ; m, s²): the density in place (kg_weighting.py)
     s = _INVERSE_TRIG.sub(lambda m: "\\arc" + m.group(1) + " ", s)
     return _IMPLIES.sub(r" \\quad ", s)

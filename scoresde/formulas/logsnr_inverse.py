@@ -47,6 +47,10 @@ def judge_logsnr_relatives(text: str) -> Optional[Verdict]:
         from .edm_iddpm import judge_iddpm_sigmas  # EDM's iDDPM noise levels u_j (another schedule statement)
 
         return judge_iddpm_sigmas(text)
+    if len(sides) == 2 and lhs.lstrip().startswith("w"):
+        from .kg_weighting import judge_kg_weighting  # w(λ) = p_F(λ)·(e^{−λ} + σ_data²)/σ_data² (EDM in λ)
+
+        return judge_kg_weighting(text)
     if _SNR_BARE.match(lhs) and len(sides) == 2:
         return _snr_definition(text, rhs)
     m = _SHIFT_LHS.match(lhs)

@@ -24,7 +24,7 @@ from .verdict import Verdict
 __all__ = ["judge_kg_weighting", "inline_lambda_density"]
 
 _W_LHS = re.compile(r"^\s*w\s*(?:\\left)?\s*\(\s*\\lambda\s*(?:\\right)?\s*\)\s*$")
-_P_NAME = r"p\s*_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\?[A-Za-z]+)"
+_P_NAME = r"p(?:\s*_\s*(?:\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}|\\?[A-Za-z]+))?"
 _P_DEF = re.compile(r"(?:\\q?quad|,|;|\s)*(?P<name>" + _P_NAME + r")\s*(?:\\left)?\s*\(\s*\\lambda\s*(?:\\right)?\s*\)\s*=\s*"
                     r"(?P<normal>\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left)?\s*\(\s*\\lambda\s*;[^()]*?(?:\\right)?\s*\))\s*[.,;]?\s*$")
 _NORMAL = re.compile(r"\\mathcal\s*\{?\s*N\s*\}?\s*(?:\\left)?\s*\(\s*\\lambda\s*;(?P<m>[^,]*),(?P<v>[^()]*?)(?:\\right)?\s*\)")
@@ -99,7 +99,7 @@ def judge_kg_weighting(text: str) -> Optional[Verdict]:
     grid = [-6.0 + 0.75 * k for k in range(17)]
     try:
         got = [complex(f(x)).real for x in grid]
-    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError, NameError):
         return None
     want = [(math.exp(-x) + _SD**2) / _SD**2 for x in grid]
     f_ok = all(abs(a - b) <= 1e-9 * (1 + abs(b)) for a, b in zip(got, want))

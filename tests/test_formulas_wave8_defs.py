@@ -155,3 +155,17 @@ def test_analytic_dpm_notation(text, verdicts):
 ])
 def test_edm_weighting_over_log_snr(text, verdicts):
     assert [v for v, _ in _verdicts(text)] == verdicts
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # SNR written in italics or with its time as a subscript (Kingma et al. 2021, Eq. 2)
+    (r"SNR(t) = \frac{\alpha_t^2}{\sigma_t^2}", "exact"),
+    (r"\mathrm{SNR}_s = \frac{\bar\alpha_s}{1 - \bar\alpha_s}", "exact"),
+    (r"SNR(t) = \frac{\alpha_t}{\sigma_t^2}", "inconsistent"),
+    # a registry function at an index argument: its subscripts follow the argument (applied._index_args)
+    (r"\mathrm{SNR}(t+1) = \frac{\alpha_{t+1}^2}{\sigma_{t+1}^2}", "exact"),
+    (r"\mathrm{SNR}(t+1) = \frac{\alpha_{t}^2}{\sigma_{t+1}^2}", "inconsistent"),
+])
+def test_snr_spellings(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

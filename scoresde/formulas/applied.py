@@ -223,6 +223,7 @@ def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: 
     from .normalize import normalize_latex
     from .parse import parse
 
+    body = _index_args(body, params, args)
     try:
         pb = parse(normalize_latex(body))
         pr = parse(rhs_text)
@@ -265,6 +266,17 @@ def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: 
                     claim=f"{e.title} evaluated at expressions", target=e.name, terms=terms)
         best = best or v
     return best
+
+
+def _index_args(body: str, params: Sequence[str], args: Sequence[str]) -> str:
+    """A time parameter that is also the definition's subscript (SNR(t) = α_t²/σ_t², Kingma et al. 2021, Eq. 2) at an
+    index argument (SNR(t − 1)): the subscripts follow the argument, α_{t−1}²/σ_{t−1}² (the symbol t inside a
+    subscript is part of a name, so substituting the symbol alone would leave them at t)."""
+    for q, a_ in zip(params, args):
+        q, a_ = q.strip(), a_.strip()
+        if re.fullmatch(r"[a-z]", q) and re.fullmatch(r"[a-z](?:\s*[-+]\s*\d+)?", a_) and a_ != q:
+            body = re.sub(r"_\s*(?:\{\s*" + q + r"\s*\}|" + q + r"(?![A-Za-z0-9]))", "_{" + a_ + "}", body)
+    return body
 
 
 _BASIS = ((C.x_cur, "mean.x"), (C.x_prev, "mean.x"), (C.x, "mean.x"), (C.x0, "mean.x0"), (C.s, "mean.score"), (C.e, "mean.eps"))

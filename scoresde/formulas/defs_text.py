@@ -22,7 +22,10 @@ Each rule is general LaTeX usage (or one paper's stated convention, cited), neve
   ε is squared beside a squared τ_n the step is the VE perturbation from level ε to level τ_n, read as the SMLD forward
   step from σ_{i−1} = ε to σ_i = τ_n (Song & Ermon 2019; Song et al. 2021, Eq. 8);
 * Analytic-DPM's notation (Bao et al. 2022, Sec. 2): steps indexed by n, ᾱ_n = ∏ α_i and β̄_n := 1 − ᾱ_n; a β̄ indexed
-  by n (or n ± 1) is that (Su's β̄_t = √(1 − ᾱ_t²) and Song et al.'s β̄_i = Nβ_i use other letters).
+  by n (or n ± 1) is that (Su's β̄_t = √(1 − ᾱ_t²) and Song et al.'s β̄_i = Nβ_i use other letters);
+* the signal-to-noise ratio written without an upright font (``SNR(t)``: three italic letters are never a product of
+  S, N, R in these papers) or with its time as a subscript (``\\mathrm{SNR}_t``, ``\\mathrm{SNR}_{t-1}``) is SNR(t)
+  (Kingma et al. 2021, Eq. 2).
 """
 from __future__ import annotations
 
@@ -71,6 +74,10 @@ def _cm_step(s: str) -> str:
 _BBAR_N = re.compile(r"\\(?:overline|bar)\s*\{?\s*\\beta\s*\}?\s*_\s*(\{\s*n\s*(?:[-+]\s*1\s*)?\}|n(?![a-zA-Z]))")
 
 
+_SNR_PLAIN = re.compile(r"(?<![A-Za-z\\{])SNR(?![A-Za-z])")
+_SNR_SUB = re.compile(r"(\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\})\s*_\s*(?:\{\s*([a-z](?:\s*[-+]\s*1)?)\s*\}|([a-z])(?![a-zA-Z]))(?!\s*\()")
+
+
 def strip_markup(s: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if "\\color" in s or "\\textcolor" in s or "\\colorbox" in s:
@@ -90,5 +97,7 @@ def strip_markup(s: str) -> str:
         s = _BBAR_N.sub(lambda m: "(1 - \\bar\\alpha_" + m.group(1) + ")", s)  # Analytic-DPM's β̄_n = 1 − ᾱ_n
     if s.lstrip().startswith("w"):
         s = inline_lambda_density(s)  # w(λ) = p_F(λ)·…, p_F(λ) = N(λ; m, s²): the density in place (kg_weighting.py)
+    if "SNR" in s:
+        s = _SNR_SUB.sub(lambda m: m.group(1) + "(" + (m.group(2) or m.group(3)) + ")", _SNR_PLAIN.sub(r"\\mathrm{SNR}", s))
     s = _INVERSE_TRIG.sub(lambda m: "\\arc" + m.group(1) + " ", s)
     return _IMPLIES.sub(r" \\quad ", s)

@@ -169,3 +169,17 @@ def test_edm_weighting_over_log_snr(text, verdicts):
 def test_snr_spellings(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # Analytic-DPM's optimal variance (Bao et al. 2022, Thm. 1), written with Γ_n, with the expectation, and the DDPM case
+    (r"\sigma_n^{*2} = \lambda_n^2 + \left(1 - \bar\beta_n\Gamma_n\right)\left(\sqrt{\bar\beta_n/\alpha_n} - \sqrt{\bar\beta_{n-1} - \lambda_n^2}\right)^2", "exact"),
+    (r"\sigma_n^{*2} = \lambda_n^2 + \left(\sqrt{\frac{\bar\beta_n}{\alpha_n}} - \sqrt{\bar\beta_{n-1} - \lambda_n^2}\right)^2"
+     r"\left(1 - \bar\beta_n\mathbb{E}_{q_n(x_n)}\frac{\|\nabla_{x_n}\log q_n(x_n)\|_2^2}{d}\right)", "exact"),
+    (r"\sigma_n^{*2} = \tilde\beta_n + \left(\sqrt{\frac{\bar\beta_n}{\alpha_n}} - \sqrt{\bar\beta_{n-1} - \tilde\beta_n}\right)^2\left(1 - \bar\beta_n\Gamma_n\right)", "exact"),
+    (r"\sigma_n^{*2} = \lambda_n^2 + \left(\sqrt{\frac{\bar\beta_n}{\alpha_n}} - \sqrt{\bar\beta_{n-1} - \lambda_n^2}\right)^2\left(1 - \Gamma_n\right)", "inconsistent"),
+    (r"\sigma_n^{*2} = \lambda_n^2 + \left(\sqrt{\frac{\bar\beta_n}{\alpha_n}} - \sqrt{\lambda_n^2 - \bar\beta_{n-1}}\right)^2\left(1 - \bar\beta_n\Gamma_n\right)", "ill-defined"),
+])
+def test_analytic_dpm_optimal_variance(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

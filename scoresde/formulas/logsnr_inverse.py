@@ -51,6 +51,10 @@ def judge_logsnr_relatives(text: str) -> Optional[Verdict]:
         from .kg_weighting import judge_kg_weighting  # w(λ) = p_F(λ)·(e^{−λ} + σ_data²)/σ_data² (EDM in λ)
 
         return judge_kg_weighting(text)
+    if len(sides) == 2 and "sigma" in lhs and "*" in lhs:
+        from .adpm import judge_adpm_variance  # Analytic-DPM's σ_n^{*2} (a variance schedule of its own)
+
+        return judge_adpm_variance(text)
     if _SNR_BARE.match(lhs) and len(sides) == 2:
         return _snr_definition(text, rhs)
     m = _SHIFT_LHS.match(lhs)

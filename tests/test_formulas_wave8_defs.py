@@ -183,3 +183,13 @@ def test_snr_spellings(text, verdict):
 def test_analytic_dpm_optimal_variance(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+@pytest.mark.parametrize("text, verdicts", [
+    # σ_d for σ_data in the preconditioning (EDM's Eq. 7 and consistency models' scalings)
+    (r"c_{\mathrm{in}}(\sigma) = \left(\sigma^2 + \sigma_d^2\right)^{-1/2}", ["exact"]),
+    (r"c_{\mathrm{out}}(t) = \frac{\sigma_{d}(t - \epsilon)}{\sqrt{\sigma_d^2 + t^2}}", ["exact"]),
+    (r"c_{\mathrm{in}}(\sigma) = \left(\sigma^2 + \sigma_d\right)^{-1/2}", ["inconsistent"]),
+])
+def test_sigma_d_is_sigma_data_in_the_preconditioning(text, verdicts):
+    assert [v for v, _ in _verdicts(text)] == verdicts

@@ -25,7 +25,9 @@ Each rule is general LaTeX usage (or one paper's stated convention, cited), neve
   by n (or n ± 1) is that (Su's β̄_t = √(1 − ᾱ_t²) and Song et al.'s β̄_i = Nβ_i use other letters);
 * the signal-to-noise ratio written without an upright font (``SNR(t)``: three italic letters are never a product of
   S, N, R in these papers) or with its time as a subscript (``\\mathrm{SNR}_t``, ``\\mathrm{SNR}_{t-1}``) is SNR(t)
-  (Kingma et al. 2021, Eq. 2).
+  (Kingma et al. 2021, Eq. 2);
+* in the preconditioning of EDM and consistency models (c_skip, c_out, c_in, c_noise, λ(σ), w(λ)) ``σ_d`` is the data
+  standard deviation σ_data (Karras et al. 2022, Eq. 7 and Table 1; the shorthand of many write-ups).
 """
 from __future__ import annotations
 
@@ -78,6 +80,10 @@ _SNR_PLAIN = re.compile(r"(?<![A-Za-z\\{])SNR(?![A-Za-z])")
 _SNR_SUB = re.compile(r"(\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\})\s*_\s*(?:\{\s*([a-z](?:\s*[-+]\s*1)?)\s*\}|([a-z])(?![a-zA-Z]))(?!\s*\()")
 
 
+_SIGMA_D = re.compile(r"\\sigma\s*_\s*(?:\{\s*(?:\\(?:mathrm|text|rm)\s*\{\s*d\s*\}|d)\s*\}|d(?![a-zA-Z]))")
+_PRECOND = re.compile(r"c\s*_\s*\{?\s*(?:\\(?:text|mathrm|operatorname|textrm)\s*\{\s*)?(?:skip|out|in|noise)\b|^\s*w\s*\(\s*\\lambda|^\s*\\lambda\s*\(\s*\\sigma")
+
+
 def strip_markup(s: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if "\\color" in s or "\\textcolor" in s or "\\colorbox" in s:
@@ -99,5 +105,7 @@ def strip_markup(s: str) -> str:
         s = inline_lambda_density(s)  # w(λ) = p_F(λ)·…, p_F(λ) = N(λ; m, s²): the density in place (kg_weighting.py)
     if "SNR" in s:
         s = _SNR_SUB.sub(lambda m: m.group(1) + "(" + (m.group(2) or m.group(3)) + ")", _SNR_PLAIN.sub(r"\\mathrm{SNR}", s))
+    if "sigma" in s and _SIGMA_D.search(s) and _PRECOND.search(s) and "data" not in s:
+        s = _SIGMA_D.sub(r"\\sigma_{\\text{data}}", s)  # σ_d of the preconditioning is σ_data
     s = _INVERSE_TRIG.sub(lambda m: "\\arc" + m.group(1) + " ", s)
     return _IMPLIES.sub(r" \\quad ", s)

@@ -193,3 +193,17 @@ def test_analytic_dpm_optimal_variance(text, verdict):
 ])
 def test_sigma_d_is_sigma_data_in_the_preconditioning(text, verdicts):
     assert [v for v, _ in _verdicts(text)] == verdicts
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # EDM's σ(t) = t: λ = −2 log t, t(λ) = e^{−λ/2} (time on (0, ∞)); a bare t on the left
+    (r"t(\lambda) = \exp(-\lambda/2)", "exact"),
+    (r"t = \frac{2}{\pi}\arctan\left(e^{-\lambda/2}\right)", "exact"),
+    (r"t(\lambda) = e^{\lambda/2}", "inconsistent"),
+    # the shifted schedule stated through the unshifted one
+    (r"\log\mathrm{SNR}_{\text{shift } 128/d}(t) = \log\mathrm{SNR}(t) + 2\log\left(\frac{128}{d}\right)", "exact"),
+    (r"\log\mathrm{SNR}_{\text{shift } 128/d}(t) = \log\mathrm{SNR}(t) + 2\log\left(\frac{d}{128}\right)", "inconsistent"),
+])
+def test_more_log_snr_relatives(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, v.detail

@@ -30,7 +30,7 @@ from .verdict import Verdict
 __all__ = ["judge_logsnr_relatives"]
 
 _LAM = [-6.0 + 0.75 * k for k in range(17)]
-_T_LHS = re.compile(r"^\s*t\s*(?P<sub>_\s*(?:\{\s*\\lambda\s*\}|\\lambda(?![a-zA-Z])))?\s*(?:\\left)?\s*\(\s*\\lambda\s*(?:\\right)?\s*\)\s*$")
+_T_LHS = re.compile(r"^\s*t\s*(?P<sub>_\s*(?:\{\s*\\lambda\s*\}|\\lambda(?![a-zA-Z])))?\s*(?:(?:\\left)?\s*\(\s*\\lambda\s*(?:\\right)?\s*\))?\s*$")
 _P_LHS = re.compile(r"^\s*p\s*(?:\\left)?\s*\(\s*\\lambda\s*(?:\\right)?\s*\)\s*$")
 _DT_DLAM = re.compile(r"^\s*-\s*\\frac\s*\{\s*d\s*t\s*\}\s*\{\s*d\s*\\lambda\s*\}\s*$")
 _SNR_BARE = re.compile(r"^\s*\\?(?:mathrm|text|operatorname)?\s*\{?\s*SNR\s*\}?\s*$")
@@ -125,10 +125,10 @@ def _inverse(text: str, f, dpm_subscript: bool) -> Optional[Verdict]:
     ts = _sample(f, _LAM)
     if ts is None:
         return Verdict(text, "ill-defined", "t(λ) is not a real number on λ ∈ [−6, 6]", claim=_CLAIM_T, terms=["rhs"])
-    if not all(b < a for a, b in zip(ts, ts[1:])) or not all(0 < t < 1 for t in ts):
-        how = "is not strictly decreasing in λ" if not all(b < a for a, b in zip(ts, ts[1:])) else "leaves (0, 1)"
-        return Verdict(text, "inconsistent", f"t(λ) {how}, but the time of a log-SNR λ decreasing strictly in t on [0, 1] "
-                       "must (Kingma et al. 2021, Sec. 3.4)", claim=_CLAIM_T, terms=["rhs"])
+    if not all(b < a for a, b in zip(ts, ts[1:])) or not all(t > 0 for t in ts):
+        how = "is not strictly decreasing in λ" if not all(b < a for a, b in zip(ts, ts[1:])) else "is not positive"
+        return Verdict(text, "inconsistent", f"t(λ) {how}, but the time of a log-SNR λ decreasing strictly in t "
+                       "must be (Kingma et al. 2021, Sec. 3.4)", claim=_CLAIM_T, terms=["rhs"])
     for name, ref in _NAMED:
         try:
             back = [ref(t, {}) for t in ts]
@@ -151,6 +151,9 @@ def _inverse(text: str, f, dpm_subscript: bool) -> Optional[Verdict]:
             if abs(ratio - 1) > 1e-6 and _close([ratio * t for t in ts], want):
                 return Verdict(text, "inconsistent", f"t(λ) is {1 / ratio:.4g} times the inverse of the log-SNR of {name}: "
                                "a factor slipped in", claim=_CLAIM_T, terms=["rhs"])
+    if not all(0 < t < 1 for t in ts):
+        return Verdict(text, "inconsistent", "t(λ) leaves (0, 1), and it is not the inverse of a named schedule's log-SNR "
+                       "(EDM's σ(t) = t, whose time runs on (0, ∞), is)", claim=_CLAIM_T, terms=["rhs"])
     return Verdict(text, "consistent", "a valid schedule (t(λ) decreasing onto (0, 1)), but not the inverse of a named "
                    "schedule's log-SNR", claim=_CLAIM_T, terms=["rhs"])
 
@@ -208,6 +211,9 @@ def _shifted(text: str, sub: str, rhs: str) -> Optional[Verdict]:
     ratio = ratio.replace("\\text{", "{").strip()
     if not ratio or ratio in ("{}", "{ }"):
         return None
+    unshifted = re.compile(r"\\log\s*\\?(?:mathrm|text|operatorname)?\s*\{?\s*SNR\s*\}?\s*(?:\\left)?\s*\(\s*t\s*(?:\\right)?\s*\)")
+    if unshifted.search(rhs):  # the definition itself: log SNR(t) + 2 log r
+        return _shift_definition(text, unshifted.sub(r" L_{snr} ", rhs), ratio)
     base = judge_logsnr_schedule(rf"\log\mathrm{{SNR}}(t) = ({rhs}) - 2\log\left({ratio}\right)")
     if base is None:
         return None
@@ -251,6 +257,24 @@ def _snr_definition(text: str, rhs: str) -> Optional[Verdict]:
         return Verdict(text, "exact", "the definition of the signal-to-noise ratio: the squared mean over the variance", claim=claim)
     return Verdict(text, "inconsistent", f"the signal-to-noise ratio is the squared mean over the variance, μ²/σ²; found "
                    f"{sp.sstr(p.sides[0])}", claim=claim, terms=["rhs"])
+
+
+def _shift_definition(text: str, rhs: str, ratio: str) -> Optional[Verdict]:
+    from .atoms import ParseError
+    from .parse import parse
+
+    try:
+        got, shift = parse(rhs).sides[0], parse(rf"2\log\left({ratio}\right)").sides[0]
+    except (ParseError, ValueError, RecursionError, IndexError):
+        return None
+    lsym = [q for q in got.free_symbols if q.name.startswith("L")]
+    if len(lsym) != 1:
+        return None
+    claim = "the shifted log-SNR, log SNR_shift(t) = log SNR(t) + 2 log r (Hoogeboom et al. 2023, Sec. 3.1)"
+    if sp.simplify(sp.expand_log(got - lsym[0] - shift, force=True)) == 0:
+        return Verdict(text, "exact", "the definition of the shifted schedule: log SNR(t) + 2 log r", claim=claim)
+    return Verdict(text, "inconsistent", f"the shift must be 2 log({ratio.strip('{} ')}) added to log SNR(t)", claim=claim,
+                   terms=["rhs"])
 
 
 def _close(a: List[float], b: List[float]) -> bool:

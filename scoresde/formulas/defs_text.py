@@ -76,7 +76,7 @@ def _cm_step(s: str) -> str:
 _BBAR_N = re.compile(r"\\(?:overline|bar)\s*\{?\s*\\beta\s*\}?\s*_\s*(\{\s*n\s*(?:[-+]\s*1\s*)?\}|n(?![a-zA-Z]))")
 
 
-_SNR_PLAIN = re.compile(r"(?<![A-Za-z\\{])SNR(?![A-Za-z])")
+_SNR_PLAIN = re.compile(r"(?<![A-Za-z\\{])(?<!\{ )(?<!\{  )SNR(?![A-Za-z])")
 _SNR_SUB = re.compile(r"(\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\})\s*_\s*(?:\{\s*([a-z](?:\s*[-+]\s*1)?)\s*\}|([a-z])(?![a-zA-Z]))(?!\s*\()")
 
 

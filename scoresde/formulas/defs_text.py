@@ -52,6 +52,8 @@ _TWEEDIE = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*" + _X + r"\
                       + r"\s*\}?\s*(?:\\right)?\s*\]")
 
 
+#: the symbols a λ index may carry (the state and its schedule: z_λ, x_λ, α_λ, σ_λ, ε_λ); f_λ(t) names a function
+_LAMBDA_BASE = re.compile(r"(?:(?<![A-Za-z\\])[xz]|\\(?:alpha|sigma|epsilon|varepsilon))\s*\}?\s*\}?\s*$")
 _LAMBDA_SUB = re.compile(r"_\s*(?:\{\s*\\lambda\s*\}|\\lambda(?![a-zA-Z]))")
 
 
@@ -93,7 +95,8 @@ def strip_markup(s: str) -> str:
         s = _MAX_CLIP.sub(lambda m: "(" + m.group("x") + ")", s)
     if "\\tilde" in s and "\\mathbb" in s:
         s = _TWEEDIE.sub(r"\\hat{x}_0", s)
-    if "\\lambda" in s and s.count("\\lambda") == len(_LAMBDA_SUB.findall(s)) and not re.search(r"_\s*\{?\s*t\b", s):
+    if "\\lambda" in s and s.count("\\lambda") == len(_LAMBDA_SUB.findall(s)) and not re.search(r"_\s*\{?\s*t\b", s) \
+            and all(_LAMBDA_BASE.search(s[:m.start()]) for m in _LAMBDA_SUB.finditer(s)):
         s = _LAMBDA_SUB.sub("_t", s)  # z_λ, α_λ, σ_λ with λ only an index: the time index
     if "\\tau" in s and "\\hat" in s:
         s = _cm_step(s)

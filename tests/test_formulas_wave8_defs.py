@@ -207,3 +207,9 @@ def test_sigma_d_is_sigma_data_in_the_preconditioning(text, verdicts):
 def test_more_log_snr_relatives(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, v.detail
+
+
+def test_a_vdm_definition_at_an_index_argument_in_ddpm_symbols():
+    # VLB weights are written SNR(t − 1) − SNR(t) with SNR = ᾱ/(1 − ᾱ): the definition in VDM's notation, the side in DDPM's
+    assert _one(r"\mathrm{SNR}(t+1) = \frac{\bar\alpha_{t+1}}{1 - \bar\alpha_{t+1}}").verdict == "exact"
+    assert _one(r"\mathrm{SNR}(t+1) = \frac{\bar\alpha_{t}}{1 - \bar\alpha_{t+1}}").verdict == "inconsistent"

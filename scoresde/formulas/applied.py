@@ -249,8 +249,10 @@ def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: 
     best: Optional[Verdict] = None
     for notation in _notations(whole, syms, hints):
         r = C.Reading("discrete", fam, notation, letter, koff)
+        # the definition is written in its entry's notation (VDM's α_t = √ᾱ_t for vdm.* entries), the right side in the claim's
+        r_def = C.Reading("discrete", fam, "vdm", letter, koff) if e.name.startswith("vdm.") else r
         try:
-            lc, rc = _resolve_expr(left, whole, r), _resolve_expr(right, whole, r)
+            lc, rc = _resolve_expr(left, whole, r_def), _resolve_expr(right, whole, r)
         except (Meaningless, NotUnderstood):
             continue
         d = sp.expand(lc - rc)

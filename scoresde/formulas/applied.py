@@ -164,10 +164,22 @@ def _call_side(side: str) -> Optional[Tuple[str, str]]:
     if len(defs) != 1:
         return None
     e, params, body = defs[0]
+    body, params = _reindexed(call[0], body, params)
     out = _body_at(body, params, call[1])
     if out is None:
         return None
     return "\\left(" + out + "\\right)", f"{call[0].strip()}(…) written out with its definition, {e.title} ({e.source})"
+
+
+def _reindexed(name: str, body: str, params: List[str]) -> Tuple[str, List[str]]:
+    """The definition in the call's own index letter: μ̃_n(x_n, x_0) (Bao et al. 2022, Thm. 1 index the steps by n) is
+    the entry's μ̃_t(x_t, x_0) with t renamed n, so that the written-out call and the rest of the formula share it."""
+    m = re.search(r"_\s*\{?\s*([iknj])\s*\}?\s*$", name)
+    if m is None:
+        return body, params
+    k = m.group(1)
+    ren = lambda q: re.sub(r"(_\s*\{?\s*)t(?![a-zA-Z])", lambda m_: m_.group(1) + k, q)  # noqa: E731
+    return ren(body), [ren(q) for q in params]
 
 
 def expand_registry_calls(eqs: List[str]) -> Tuple[List[str], List[str]]:
@@ -211,6 +223,7 @@ def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: 
     from .normalize import normalize_latex
     from .parse import parse
 
+    body = _index_args(body, params, args)
     try:
         pb = parse(normalize_latex(body))
         pr = parse(rhs_text)
@@ -236,8 +249,10 @@ def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: 
     best: Optional[Verdict] = None
     for notation in _notations(whole, syms, hints):
         r = C.Reading("discrete", fam, notation, letter, koff)
+        # the definition is written in its entry's notation (VDM's α_t = √ᾱ_t for vdm.* entries), the right side in the claim's
+        r_def = C.Reading("discrete", fam, "vdm", letter, koff) if e.name.startswith("vdm.") else r
         try:
-            lc, rc = _resolve_expr(left, whole, r), _resolve_expr(right, whole, r)
+            lc, rc = _resolve_expr(left, whole, r_def), _resolve_expr(right, whole, r)
         except (Meaningless, NotUnderstood):
             continue
         d = sp.expand(lc - rc)
@@ -253,6 +268,17 @@ def _judge(eq: str, rhs_text: str, args: List[str], e, params: List[str], body: 
                     claim=f"{e.title} evaluated at expressions", target=e.name, terms=terms)
         best = best or v
     return best
+
+
+def _index_args(body: str, params: Sequence[str], args: Sequence[str]) -> str:
+    """A time parameter that is also the definition's subscript (SNR(t) = α_t²/σ_t², Kingma et al. 2021, Eq. 2) at an
+    index argument (SNR(t − 1)): the subscripts follow the argument, α_{t−1}²/σ_{t−1}² (the symbol t inside a
+    subscript is part of a name, so substituting the symbol alone would leave them at t)."""
+    for q, a_ in zip(params, args):
+        q, a_ = q.strip(), a_.strip()
+        if re.fullmatch(r"[a-z]", q) and re.fullmatch(r"[a-z](?:\s*[-+]\s*\d+)?", a_) and a_ != q:
+            body = re.sub(r"_\s*(?:\{\s*" + q + r"\s*\}|" + q + r"(?![A-Za-z0-9]))", "_{" + a_ + "}", body)
+    return body
 
 
 _BASIS = ((C.x_cur, "mean.x"), (C.x_prev, "mean.x"), (C.x, "mean.x"), (C.x0, "mean.x0"), (C.s, "mean.score"), (C.e, "mean.eps"))

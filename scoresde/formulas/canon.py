@@ -264,7 +264,8 @@ def is_classifier_grad(at: Atom) -> bool:
 def is_score(at: Atom) -> bool:
     if at.base == "score":
         return not is_classifier_grad(at)
-    return at.base == "s" and ("θ" in at.sub or at.sub == "*" or at.sup in ("*", "⋆")) and at.deco == ""
+    # s_φ, s_ψ: a score network with another parameter letter (Song et al. 2023, Eq. 3 distils s_φ), the same role as s_θ
+    return at.base == "s" and ("θ" in at.sub or at.sub in ("*", "φ", "ψ", "ϑ") or at.sup in ("*", "⋆")) and at.deco == ""
 
 
 def is_state(at: Atom) -> bool:

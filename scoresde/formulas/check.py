@@ -40,6 +40,7 @@ from .em_updates import signed_step, step_letter
 from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
+from .explicit_ve import pair_explicit
 from .literal import literal_verdict
 from .noise_time import CONTINUOUS_NOTE, NOTE as NOTE_T, continuous_states, noise_level_time
 from .normalize import cjk_prose, normalize_latex
@@ -185,6 +186,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             v.source, v.location = source, loc.strip()
             out.append(v)
         kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
+        pair_explicit(out[first:])  # … also where both are written in t alone (dx = e^t dw ⇒ p_0t = …; explicit_ve.py)
         if len(out) - first == len(eqs):
             vdm_pair_variance([e2 for _, e2 in eqs], out[first:], hints)  # α_t, σ_t: α² + σ² = 1 (cell_pairs.py)
     if not clipped:

@@ -17,6 +17,7 @@ from .mean_basis import _claim_in_score, _to_claim_basis, entry_mean_in_claim_ba
 from .registry import REGISTRY
 from .specialise import SCHEDULES, claim_with
 from .sde_free import langevin_rate_from_noise, own_ve_schedule
+from .explicit_ve import explicit_ve_kernel, explicit_ve_sde
 
 # ============================================================================ comparisons
 @dataclass
@@ -144,6 +145,8 @@ def compare_sde(cl: Claim, e: Entry) -> Match:
     if z and g_ok:
         how_s = "" if how == "symbolic" and ghow == "symbolic" else f" ({how if how != 'symbolic' else ghow})"
         return Match(e, "exact", f"identical to {e.title}{how_s}", notes=notes, how=how, charity=charity, mismatches=fixed)
+    if z and e.direction == "forward" and e.family == "ve" and (own_g := explicit_ve_sde(cl.diff2)) is not None:
+        return Match(e, "consistent", own_g, notes=notes, terms=["diffusion"], mismatches=fixed + 1)  # dx = e^t dw (explicit_ve)
     problems = []
     terms = (["drift"] if not z else []) + (["diffusion"] if not g_ok else [])
     if not z:
@@ -273,6 +276,8 @@ def compare_step(cl: Claim, e: Entry, quick: bool = False) -> Match:
     elif cl.var is not None and evar_opts is None:
         exact_all = False
         var_mism = (cl.var, [sp.Integer(0)])
+    if var_mism is not None and not mism and any(v_.has(C.SIGMA(0)) for v_ in e.var or ()) and (own_v := explicit_ve_kernel(cl.var)):
+        return Match(e, "consistent", own_v, notes=notes, terms=["variance"], mismatches=1)  # N(x(0), v(t) I) (explicit_ve)
     if exact_all:
         how = next((h_ for h_ in sorted(hows) if h_ not in ("symbolic",)), "symbolic")
         how_s = "" if how == "symbolic" else f" ({how})"

@@ -122,7 +122,9 @@ def judge_logsnr_schedule(text: str) -> Optional[Verdict]:
     """The verdict of ``λ(t) = f(t)`` (or log SNR(t), SNR(t), λ_t, γ(t)) with f in t alone, or None."""
     head = logsnr_lhs(text)
     if head is None:
-        return None
+        from .logsnr_inverse import judge_logsnr_relatives  # t(λ), p(λ) = −dt/dλ, log SNR_shift(t)
+
+        return judge_logsnr_relatives(text)
     label, factor, sign, rhs_text = head
     from .atoms import ParseError
     from .parse import parse

@@ -35,6 +35,7 @@ import re
 from typing import Optional, Tuple
 
 from .code_latex import code_to_latex
+from .defs_text import strip_markup
 from .named_functions import expand_named_functions
 from .book_notation import square_bracket_calls
 from .param_notation import params_after_semicolon
@@ -282,6 +283,7 @@ def normalize_latex(text: str) -> str:
     text = _NULL_COND.sub("", cjk_prose(text))
     s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
     s = _PAREN_LABEL.sub(lambda m: m.group(1) + " ", s)
+    s = strip_markup(s)  # \color{..}{X}, A \Rightarrow B, \max(ᾱ_{j−1}/ᾱ_j, C_1) (defs_text.py)
     s = _TRANSPOSE.sub(r"^{\\top}", s)  # ^{\mathsf{T}}, ^{\mathrm T}, ^\intercal: ^\top, before fonts are unwrapped
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)

@@ -255,6 +255,11 @@ class _Parser(SymbolRules, ConstructRules):
                     # p^i(c | z): a label naming the density (Ho & Salimans 2022, Eq. 6's implicit classifier)
                     atom = Atom(atom.base, atom.deco, atom.sub, lab, None, atom.font)
                     continue
+                star_pow = re.fullmatch(r"([*⋆])(\d)", lab)
+                if star_pow and power is None and not atom.sup:
+                    # σ_n^{*2} = (σ_n^*)²: the optimal quantity's label and a power in one group (Bao et al. 2022, Thm. 1)
+                    atom, power = Atom(atom.base, atom.deco, atom.sub, star_pow.group(1), None, atom.font), sp.Integer(star_pow.group(2))
+                    continue
                 if lab in ("-1", "−1") and atom.base == "σ" and not atom.sub and self._one_symbol_call():
                     # σ^{-1}(σ): the inverse of the noise schedule (EDM, Table 1); σ^{-1}(x − μ), x^{-1}(a) stay powers
                     self.i += 3 if self.toks[self.i].val == "(" else 5

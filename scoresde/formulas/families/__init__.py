@@ -25,6 +25,7 @@ FAMILIES: List[str] = [
     "edm",
     "edm_sde",
     "edm_table",
+    "consistency",
     "posteriors",
     "explicit",
     "ve_tutorial",

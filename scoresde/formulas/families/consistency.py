@@ -1,0 +1,47 @@
+"""Consistency models' parameterisation (Song, Dhariwal, Chen & Sutskever 2023, Sec. 3 and App. C).
+
+f_θ(x, t) = c_skip(t) x + c_out(t) F_θ(x, t) on t ∈ [ε, T], with EDM's scalings shifted so that the boundary condition
+f_θ(x, ε) = x holds exactly (Eq. 5): c_skip(t) = σ_data²/((t − ε)² + σ_data²), c_out(t) = σ_data (t − ε)/√(σ_data² + t²).
+The time is EDM's noise level (σ(t) = t), ε the smallest one. Judged by the literal reading (the claim writes the same
+left side c_skip(t), c_out(t)). Tie: at ε = 0 they are EDM's c_skip(σ), c_out(σ) at σ = t, as the package's
+ScoreNet(precond='edm').coefficients computes them (through edm.tie_precond), and at t = ε, c_skip = 1, c_out = 0.
+"""
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import sympy as sp
+
+from ..entry import Entry
+from ._common import collector, t
+from .edm import SD, SIG, tie_precond
+
+ENTRIES: List[Entry] = []
+_add = collector(ENTRIES)
+
+SONG_CM = "Song et al. 2023 (Consistency Models)"
+EPS = sp.Symbol("ε_min", positive=True)  # the smallest time ε of the consistency function
+
+
+def tie_boundary(entry: Entry) -> Tuple[bool, str]:
+    """At ε = 0 the entry is EDM's scaling at σ = t (tied to ScoreNet(precond='edm').coefficients); at t = ε it gives
+    f_θ(x, ε) = x (c_skip = 1, c_out = 0)."""
+    at_zero = Entry(name=entry.name, title=entry.title, source=entry.source, kind="scalar", family="generic",
+                    latex=entry.latex, relation=entry.relation, lhs=entry.lhs, mode="function",
+                    rhs=entry.rhs.xreplace({EPS: 0}).xreplace({t: SIG}))
+    ok, how = tie_precond(at_zero)
+    at_eps = sp.simplify(entry.rhs.xreplace({t: EPS}))
+    want = 1 if entry.lhs == "c_skip" else 0
+    return ok and at_eps == want, f"at ε = 0: {how}; at t = ε: {entry.lhs} = {at_eps} (boundary condition f(x, ε) = x)"
+
+
+_add(name="cm.c_skip", title="consistency-model skip scaling c_skip(t)", source=f"{SONG_CM}, Sec. 3 and App. C",
+     kind="scalar", family="generic",
+     latex=r"c_{\text{skip}}(t) = \frac{\sigma_{\text{data}}^2}{(t - \epsilon)^2 + \sigma_{\text{data}}^2}",
+     relation="EDM's c_skip at ε = 0 (ScoreNet(precond='edm').coefficients); c_skip(ε) = 1", lhs="c_skip", mode="function",
+     rhs=SD**2 / ((t - EPS) ** 2 + SD**2), tie=tie_boundary)
+_add(name="cm.c_out", title="consistency-model output scaling c_out(t)", source=f"{SONG_CM}, Sec. 3 and App. C",
+     kind="scalar", family="generic",
+     latex=r"c_{\text{out}}(t) = \frac{\sigma_{\text{data}}(t - \epsilon)}{\sqrt{\sigma_{\text{data}}^2 + t^2}}",
+     relation="EDM's c_out at ε = 0 (ScoreNet(precond='edm').coefficients); c_out(ε) = 0", lhs="c_out", mode="function",
+     rhs=SD * (t - EPS) / sp.sqrt(SD**2 + t**2), tie=tie_boundary)

@@ -1,0 +1,87 @@
+"""Issue 13, eighth wave (code): a block of code pasted for a formula is read as the straight-line programs it runs
+(scoresde/formulas/code_blocks.py) in the vocabulary of the code base it comes from (code_vocab.py). Every block here
+is written for this test from other functions of the code bases (lucidrains' q_sample and predict_noise_from_start,
+guided-diffusion's _predict_eps_from_xstart, NCSNv2's Langevin loop, CompVis' p_sample_ddim with its lookups,
+improved-diffusion's get_named_beta_schedule), with wrong variants that must stay wrong and name the wrong term:
+
+* fences, ``def`` headers, loops, ``register_buffer``, ``self.``, ``extract``/``_extract_into_tensor``, ``.view``/
+  ``.squeeze``, ``torch.full``, lucidrains' ``default`` and CompVis' ``noise_like``/``temperature`` carry no mathematics;
+* an ``if``/``else`` is one formula per branch; ``return`` takes the name the function's name states, or what the
+  value combines (fresh noise added to a mean: the sampler's next state);
+* the vocabularies of CompVis' DDIM sampler (α = ᾱ), lucidrains' ddim_sample, NCSN's Langevin loop and DSM loss, and
+  DPM-Solver's reference ``model_s``; CompVis' ``e_t`` beside ``e_t_uncond`` in classifier-free guidance.
+"""
+import pytest
+
+from scoresde.formulas import verify_formula
+from scoresde.formulas.code_blocks import code_programs
+
+_GOOD = ("exact", "consistent")
+
+
+@pytest.mark.parametrize("text, verdict, terms", [
+    pytest.param("```python\nregister_buffer('sqrt_alphas_cumprod', torch.sqrt(alphas_cumprod))\nregister_buffer('sqrt_one_minus_alphas_cumprod', torch.sqrt(1. - alphas_cumprod))\n```",
+                 'exact', None, id='buffers'),
+    pytest.param("```python\nregister_buffer('sqrt_alphas_cumprod', torch.sqrt(alphas_cumprod))\nregister_buffer('posterior_variance', betas * (1. - alphas_cumprod) / (1. - alphas_cumprod_prev))\n```",
+                 'inconsistent', ['rhs'], id='buffers-wrong'),
+    pytest.param('```python\ndef q_sample(self, x_start, t, noise=None):\n    noise = default(noise, lambda: torch.randn_like(x_start))\n    return (\n        extract(self.sqrt_alphas_cumprod, t, x_start.shape) * x_start +\n        extract(self.sqrt_one_minus_alphas_cumprod, t, x_start.shape) * noise\n    )\n```',
+                 'exact', None, id='q_sample'),
+    pytest.param('def q_sample(self, x_start, t, noise):\n    return (\n        _extract_into_tensor(self.alphas_cumprod, t, x_start.shape) * x_start\n        + _extract_into_tensor(self.sqrt_one_minus_alphas_cumprod, t, x_start.shape) * noise\n    )',
+                 'inconsistent', ['mean.x0'], id='q_sample-wrong'),
+    pytest.param('def predict_noise_from_start(self, x_t, t, x0):\n    return (\n        (extract(self.sqrt_recip_alphas_cumprod, t, x_t.shape) * x_t - x0) / \\\n        extract(self.sqrt_recipm1_alphas_cumprod, t, x_t.shape)\n    )',
+                 'exact', None, id='noise-from-start'),
+    pytest.param('def _predict_eps_from_xstart(self, x_t, t, pred_xstart):\n    return (\n        _extract_into_tensor(self.sqrt_recip_alphas_cumprod, t, x_t.shape) * x_t - pred_xstart\n    ) * _extract_into_tensor(self.sqrt_recipm1_alphas_cumprod, t, x_t.shape)',
+                 'inconsistent', ['rhs'], id='noise-from-start-wrong'),
+    pytest.param('```python\nmodel_mean = sqrt_recip_alphas_t * (x - betas_t / sqrt_one_minus_alphas_cumprod_t * model(x, t))\nif t > 0:\n    z = torch.randn_like(x)\n    return model_mean + torch.sqrt(betas_t) * z\nreturn model_mean\n```',
+                 'exact', None, id='p-sample-branch'),
+    pytest.param('```python\nmodel_mean = sqrt_recip_alphas_t * (x - betas_t / sqrt_one_minus_alphas_cumprod_t * model(x, t))\nif t > 0:\n    z = torch.randn_like(x)\n    return model_mean + betas_t * z\nreturn model_mean\n```',
+                 'inconsistent', ['variance'], id='p-sample-branch-wrong'),
+    pytest.param('```python\nif self.predict_x0:\n    x_t = sigma_t / sigma_s * x - alpha_t * torch.expm1(-h) * model_s\nelse:\n    x_t = torch.exp(log_alpha_t - log_alpha_s) * x - sigma_t * torch.expm1(h) * model_s\n```',
+                 'exact', None, id='dpm-variants'),
+    pytest.param('```python\nif self.predict_x0:\n    x_t = sigma_t / sigma_s * x - alpha_t * torch.expm1(-h) * model_s\nelse:\n    x_t = torch.exp(log_alpha_t - log_alpha_s) * x - sigma_t * torch.expm1(-h) * model_s\n```',
+                 'inconsistent', ['mean.eps'], id='dpm-variants-wrong'),
+    pytest.param('```python\nfor c, sigma in enumerate(sigmas):\n    labels = torch.ones(x_mod.shape[0], device=x_mod.device) * c\n    labels = labels.long()\n    step_size = step_lr * (sigma / sigmas[-1]) ** 2\n    for s in range(n_steps_each):\n        grad = scorenet(x_mod, labels)\n        noise = torch.randn_like(x_mod)\n        x_mod = x_mod + step_size * grad + noise * np.sqrt(step_size * 2)\n```',
+                 'exact', None, id='ncsnv2-langevin'),
+    pytest.param('```python\nfor c, sigma in enumerate(sigmas):\n    step_size = step_lr * (sigma / sigmas[-1]) ** 2\n    for s in range(n_steps_each):\n        grad = scorenet(x_mod, labels)\n        noise = torch.randn_like(x_mod)\n        x_mod = x_mod + step_size * grad + noise * np.sqrt(step_size)\n```',
+                 'inconsistent', ['variance'], id='ncsnv2-langevin-wrong'),
+    pytest.param('```python\na_t = torch.full((b, 1, 1, 1), alphas[index], device=device)\na_prev = torch.full((b, 1, 1, 1), alphas_prev[index], device=device)\nsigma_t = torch.full((b, 1, 1, 1), sigmas[index], device=device)\nsqrt_one_minus_at = torch.full((b, 1, 1, 1), sqrt_one_minus_alphas[index], device=device)\npred_x0 = (x - sqrt_one_minus_at * e_t) / a_t.sqrt()\ndir_xt = (1. - a_prev - sigma_t**2).sqrt() * e_t\nnoise = sigma_t * noise_like(x.shape, device, repeat_noise) * temperature\nx_prev = a_prev.sqrt() * pred_x0 + dir_xt + noise\n```',
+                 'exact', None, id='compvis-ddim'),
+    pytest.param('```python\npred_x0 = (x - sqrt_one_minus_at * e_t) / a_t.sqrt()\ndir_xt = (1. - a_prev).sqrt() * e_t\nnoise = sigma_t * noise_like(x.shape, device, repeat_noise) * temperature\nx_prev = a_prev.sqrt() * pred_x0 + dir_xt + noise\n```',
+                 'inconsistent', ['mean.eps'], id='compvis-ddim-wrong'),
+    pytest.param('sigmas = eta * np.sqrt((1 - alphas) / (1 - alphas_prev) * (1 - alphas / alphas_prev))',
+                 'inconsistent', ['rhs'], id='compvis-sigmas-wrong'),
+    pytest.param('eps = eps_uncond + unconditional_guidance_scale * (eps - eps_uncond)',
+                 'exact', None, id='cfg'),
+    pytest.param('eps = eps + unconditional_guidance_scale * (eps_uncond - eps)',
+                 'inconsistent', ['rhs'], id='cfg-wrong'),
+    pytest.param('```python\ndef get_named_beta_schedule(schedule_name, num_diffusion_timesteps):\n    return betas_for_alpha_bar(\n        num_diffusion_timesteps,\n        lambda t: math.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2,\n    )\n\ndef betas_for_alpha_bar(num_diffusion_timesteps, alpha_bar, max_beta=0.999):\n    betas = []\n    for i in range(num_diffusion_timesteps):\n        t1 = i / num_diffusion_timesteps\n        t2 = (i + 1) / num_diffusion_timesteps\n        betas.append(min(1 - alpha_bar(t2) / alpha_bar(t1), max_beta))\n    return np.array(betas)\n```',
+                 'consistent', None, id='iddpm-cosine'),
+    pytest.param('```python\nbetas_for_alpha_bar(num_diffusion_timesteps, lambda t: math.cos((t + 0.008) / 1.008 * math.pi / 2) ** 2)\nfor i in range(num_diffusion_timesteps):\n    t1 = i / num_diffusion_timesteps\n    t2 = (i + 1) / num_diffusion_timesteps\n    betas.append(min(alpha_bar(t2) / alpha_bar(t1), max_beta))\n```',
+                 'inconsistent', ['rhs'], id='iddpm-cosine-wrong'),
+    pytest.param('```python\nused_sigmas = sigmas[labels].view(samples.shape[0], *([1] * len(samples.shape[1:])))\nnoise = torch.randn_like(samples) * used_sigmas\nperturbed_samples = samples + noise\ntarget = - 1 / (used_sigmas ** 2) * noise\nscores = scorenet(perturbed_samples, labels)\nloss = 1 / 2. * ((scores - target) ** 2).sum(dim=-1) * used_sigmas.squeeze() ** anneal_power\n```',
+                 'exact', None, id='ncsn-dsm'),
+    pytest.param('```python\nnoise = torch.randn_like(samples) * used_sigmas\nperturbed_samples = samples + noise\ntarget = 1 / (used_sigmas ** 2) * noise\nscores = scorenet(perturbed_samples, labels)\nloss = 1 / 2. * ((scores - target) ** 2).sum(dim=-1) * used_sigmas.squeeze() ** anneal_power\n```',
+                 'inconsistent', ['rhs'], id='ncsn-dsm-wrong'),
+])
+def test_code_blocks_are_read_as_the_formulas_they_run(text, verdict, terms):
+    vs = verify_formula(text, None, numeric=False)
+    assert vs and all(v.verdict != "unparsed" for v in vs), [(v.verdict, v.detail) for v in vs]
+    if verdict in _GOOD:
+        assert all(v.verdict in _GOOD for v in vs), [(v.verdict, v.detail) for v in vs]
+        assert any(v.verdict == verdict for v in vs), [(v.verdict, v.detail) for v in vs]
+    else:
+        bad = [v for v in vs if v.verdict == verdict]
+        assert bad, [(v.verdict, v.detail) for v in vs]
+        got = {t_ for v in bad for t_ in v.terms}
+        assert got and got <= set(terms), got
+
+
+def test_branches_are_one_program_each_and_plain_cells_are_left_alone():
+    progs = code_programs("if predict_x0:\n    x_t = a * x - b * m\nelse:\n    x_t = c * x - d * m")
+    assert [p for _, p in progs] == ["x_t = a * x - b * m", "x_t = c * x - d * m"]
+    assert progs[0][0].startswith("if ") and progs[1][0].startswith("not (")
+    assert code_programs("x_t = a * x - b * m") is None  # one line of code: code_latex's as it was
+    assert code_programs(r"x_t = \sqrt{a} x") is None  # LaTeX
+    # a statement with no mathematics is dropped, a loop's body is straight-line code
+    progs = code_programs("for i in range(n):\n    imgs.append(x.cpu())\n    x = x + h * f(x)")
+    assert [p for _, p in progs] == ["x = x + h * f(x)"]

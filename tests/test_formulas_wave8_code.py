@@ -8,8 +8,12 @@ improved-diffusion's get_named_beta_schedule), with wrong variants that must sta
   ``.squeeze``, ``torch.full``, lucidrains' ``default`` and CompVis' ``noise_like``/``temperature`` carry no mathematics;
 * an ``if``/``else`` is one formula per branch; ``return`` takes the name the function's name states, or what the
   value combines (fresh noise added to a mean: the sampler's next state);
-* the vocabularies of CompVis' DDIM sampler (α = ᾱ), lucidrains' ddim_sample, NCSN's Langevin loop and DSM loss, and
-  DPM-Solver's reference ``model_s``; CompVis' ``e_t`` beside ``e_t_uncond`` in classifier-free guidance.
+* the vocabularies of CompVis' DDIM sampler (α = ᾱ), lucidrains' ddim_sample, NCSN's Langevin loop and DSM loss,
+  diffusers' EulerDiscreteScheduler.step (EDM Alg. 2) and DPM-Solver's reference ``model_s``; CompVis' ``e_t`` beside
+  ``e_t_uncond`` in classifier-free guidance; a schedule quantity the code base names (σ_t, t̂_i, γ_i) is its own
+  formula and read by name after it;
+* a return with no function around it: (x − σ·y)/α is x̂_0 from the noise prediction y, (x − α·y)/σ the noise from
+  the data prediction y (the noise prediction is scaled by σ, the data prediction by α).
 """
 import pytest
 
@@ -62,6 +66,18 @@ _GOOD = ("exact", "consistent")
                  'exact', None, id='ncsn-dsm'),
     pytest.param('```python\nnoise = torch.randn_like(samples) * used_sigmas\nperturbed_samples = samples + noise\ntarget = 1 / (used_sigmas ** 2) * noise\nscores = scorenet(perturbed_samples, labels)\nloss = 1 / 2. * ((scores - target) ** 2).sum(dim=-1) * used_sigmas.squeeze() ** anneal_power\n```',
                  'inconsistent', ['rhs'], id='ncsn-dsm-wrong'),
+    pytest.param('```python\nsigma = self.sigmas[self.step_index]\ngamma = min(s_churn / (len(self.sigmas) - 1), 2 ** 0.5 - 1) if s_tmin <= sigma <= s_tmax else 0.0\nsigma_hat = sigma * (gamma + 1)\npred_original_sample = sample - sigma_hat * model_output\nderivative = (sample - pred_original_sample) / sigma_hat\ndt = self.sigmas[self.step_index + 1] - sigma_hat\nprev_sample = sample + derivative * dt\n```',
+                 'exact', None, id='euler-churn'),
+    pytest.param('```python\nsigma_hat = sigma * (gamma + 1)\npred_original_sample = sample - sigma_hat * model_output\nderivative = (sample - pred_original_sample) / sigma_hat\ndt = self.sigmas[self.step_index + 1] - sigma\nprev_sample = sample + derivative * dt\n```',
+                 'inconsistent', ['mean.x0', 'mean.x'], id='euler-churn-wrong'),
+    pytest.param('return (x - expand_dims(sigma_t, x.dim()) * output) / expand_dims(alpha_t, x.dim())',
+                 'exact', None, id='dpm-data-pred'),
+    pytest.param('return (x - expand_dims(alpha_t, x.dim()) * output) / expand_dims(sigma_t ** 2, x.dim())',
+                 'inconsistent', ['rhs'], id='dpm-noise-pred-wrong'),
+    pytest.param('```python\nsigma = eta * ((1 - alpha_next) / (1 - alpha)).sqrt() * (1 - alpha / alpha_next).sqrt()\nc = (1 - alpha_next - sigma ** 2).sqrt()\nimg = x_start * alpha_next.sqrt() + c * pred_noise + sigma * torch.randn_like(img)\n```',
+                 'exact', None, id='lucid-ddim-other'),
+    pytest.param('```python\nsigma = eta * ((1 - alpha_next) / (1 - alpha)).sqrt() * (1 - alpha / alpha_next).sqrt()\nc = (1 - alpha_next - sigma ** 2).sqrt()\nimg = x_start * alpha_next + c * pred_noise + sigma * torch.randn_like(img)\n```',
+                 'inconsistent', ['mean.x', 'mean.eps', 'mean.x0'], id='lucid-ddim-other-wrong'),
 ])
 def test_code_blocks_are_read_as_the_formulas_they_run(text, verdict, terms):
     vs = verify_formula(text, None, numeric=False)

@@ -12,10 +12,14 @@ and the code bases' helpers. Each rule is what the Python means, read with :mod:
   t = 1) is judged as what it returns (the mean μ_θ), the general step as the step;
 * ``return v`` of a function is the value the function's name states in the code bases' vocabulary
   (``predict_start_from_noise``/``_predict_xstart_from_eps`` x̂_0, ``predict_noise_from_start``/
-  ``_predict_eps_from_xstart`` ε̂, ``*_beta_schedule`` the β's, ``p_sample*``/``step`` the next state); a return
-  with no function around it is read by what it combines: fresh noise added -> the sampler's next state; the state
-  with a noise prediction -> x̂_0, the state with another output -> ε̂ (the conversions between parameterisations,
-  Ho et al. 2020, Eq. 15 and its inverse, DPM-Solver's ``noise_pred_fn``);
+  ``_predict_eps_from_xstart`` ε̂, ``*_beta_schedule`` the β's, ``q_sample`` x_t); a return with no function around
+  it is read by what it combines: fresh noise added to a mean -> the sampler's next state; the state with a noise
+  prediction -> x̂_0; the state with one unnamed output y -> x̂_0 where y is scaled by σ, ε̂ where by α (the
+  conversions between parameterisations, Ho et al. 2020, Eq. 15 and its inverse, DPM-Solver's ``data_pred_fn`` /
+  ``noise_pred_fn``: x_t = α_t x_0 + σ_t ε);
+* a name the code base's vocabulary gives a schedule quantity (σ_t, t̂_i, γ_i; code_vocab) assigned and read later is
+  that quantity's own formula, and the later statements read it by name; looked up in an array at the step
+  (``a_t = alphas[index]``) it keeps the vocabulary's meaning;
 * ``register_buffer('name', v)`` (torch.nn.Module) and ``self.name = v`` store v under the name; ``self.name`` reads
   it; a statement with no mathematics (``images.append(…)``, ``x = x.long()``) is dropped;
 * the helpers that broadcast a per-step scalar are the value itself: ``extract(a, t, x.shape)``,
@@ -51,6 +55,7 @@ _RETURNS = [  # (function name pattern, the name code_latex reads the returned v
 #: function -> its parameters, each with the name a bound lambda takes (diffusers' name of the same parameter)
 _SIGNATURES = {"betas_for_alpha_bar": (("num_diffusion_timesteps", None), ("alpha_bar", "alpha_bar_fn"), ("max_beta", None))}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
+_SCHEDULE_NAME = re.compile(r"(?:sqrt_|recip_?|one_minus_|log_)*(?:alpha|sigma|beta|abar|lambda|gamma|snr|lamb)\w*|[tshi]|eta")
 _EPS_NAMES = re.compile(r"(?:eps|epsilon|noise|pred_noise|e_t|eps_theta|model_output)\w*")
 
 
@@ -165,25 +170,34 @@ def _paths(stmts: List[ast.stmt], depth: int = 0) -> List[Tuple[List[str], List[
     return paths
 
 
-def _returned_name(func: Optional[str], value: ast.expr, assigned) -> str:
-    """The name the returned value is read as (module docstring)."""
+def _returned_name(func: Optional[str], value: ast.expr, assigned) -> Tuple[str, dict]:
+    """(the name the returned value is read as, names of the value renamed to what it makes them) (module docstring)."""
     if func:
         for pat, name in _RETURNS:
             if re.fullmatch(pat, func):
-                return name
+                return name, {}
     names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
     calls = {getattr(n.func, "attr", getattr(n.func, "id", "")) for n in ast.walk(value) if isinstance(n, ast.Call)}
     noisy = bool(calls & _NOISE_CALLS) or any(n in assigned and assigned[n] for n in names) \
         or bool(names & {"noise", "z"} - set(assigned)) and any(re.fullmatch(r"(?:model_|posterior_)?mean\w*|mu\w*", n) for n in names)
     state = next((s for s in ("x_t", "x", "sample", "img", "x_mod") if s in names), None)
     if noisy:
-        return {"x_t": "x_prev", "sample": "prev_sample", "img": "img", "x_mod": "x_mod"}.get(state or "x", "x_prev")
-    others = names - {state} - {"t", "alpha_t", "sigma_t", "alphas_cumprod", "sqrt_recip_alphas_cumprod", "sqrt_recipm1_alphas_cumprod"}
-    if state and any(_EPS_NAMES.fullmatch(n) for n in names):
-        return "x_start"
-    if state and others:
-        return "eps_from_x0"
-    return "result"
+        return {"x_t": "x_prev", "sample": "prev_sample", "img": "img", "x_mod": "x_mod"}.get(state or "x", "x_prev"), {}
+    others = {n for n in names - {state} if not _SCHEDULE_NAME.fullmatch(n)}
+    at_t = {"x": "x_t"} if state == "x" else {}  # the state the conversion reads is the one at t
+    if state and any(_EPS_NAMES.fullmatch(n) for n in others):
+        return "x_start", at_t
+    if state and len(others) == 1:
+        # an output y with no name of its own: the noise prediction is scaled by σ_t and the data prediction by α_t
+        # (x_t = α_t x_0 + σ_t ε): (x − α·y)/σ is the noise from the data prediction (DPM-Solver's noise_pred_fn),
+        # (x − σ·y)/α the data from the noise prediction (its data_pred_fn)
+        from .code_solvers import output_is_data
+
+        y = others.pop()
+        data = output_is_data(value.left if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div) else value, y)
+        if data is not None:
+            return ("pred_noise", dict(at_t, **{y: "pred_xstart"})) if data else ("x_start", dict(at_t, **{y: "noise"}))
+    return "result", {}
 
 
 def _program(body: List[ast.stmt]) -> List[str]:
@@ -211,8 +225,8 @@ def _program(body: List[ast.stmt]) -> List[str]:
             value = _Rewrite(renamed).visit(_copy(st.value))
             if isinstance(value, ast.Name):
                 continue  # `return v`: the statement assigning v is the result
-            name = _returned_name(func, value, noisy)
-            st = ast.Assign([ast.Name(name, ast.Store())], value, lineno=0)
+            name, renames = _returned_name(func, value, noisy)
+            st = ast.Assign([ast.Name(name, ast.Store())], _Renames(renames).visit(value), lineno=0)
         if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
             tgt = st.targets[0].id
             if isinstance(st.value, ast.Name) and st.value.id == tgt:
@@ -229,8 +243,44 @@ def _program(body: List[ast.stmt]) -> List[str]:
     alone = [s_ for s_ in out if isinstance(s_, ast.Assign) and isinstance(s_.value, ast.Lambda)
              and isinstance(s_.targets[0], ast.Name) and s_.targets[0].id in called]
     rest = [s_ for s_ in out if not any(s_ is a for a in alone)]
-    return [ast.unparse(ast.fix_missing_locations(a)) for a in alone] + (
+    named, rest = _named_quantities(rest)
+    return [ast.unparse(ast.fix_missing_locations(a)) for a in alone] + named + (
         ["\n".join(ast.unparse(ast.fix_missing_locations(s_)) for s_ in rest)] if rest else [])
+
+
+def _named_quantities(stmts: List[ast.stmt]) -> Tuple[List[str], List[ast.stmt]]:
+    """(programs, the rest): a statement assigning a schedule quantity the code base names (code_vocab: σ_t, t̂_i, not
+    a state or a prediction) and read by a later statement is that quantity's own formula (with the statements it
+    reads), and the later statements read the name (EDM Alg. 2 line 5 t̂_i = t_i + γ t_i as diffusers' ``sigma_hat``;
+    DDIM's σ_t(η) as lucidrains' ``sigma``)."""
+    from .code_vocab import pick_vocab
+
+    vocab = pick_vocab({n.id for s_ in stmts for n in ast.walk(s_) if isinstance(n, ast.Name)})
+    if vocab is None:
+        return [], stmts
+    progs, rest, split = [], list(stmts), []
+    for k, s_ in enumerate(stmts):
+        if not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)):
+            continue
+        name = s_.targets[0].id
+        tex = vocab.names.get(name, "")
+        if not tex or name in vocab.models or re.search(r"x|\\epsilon|D_|z", tex) or name in vocab.targets:
+            continue
+        later = stmts[k + 1:]
+        if not any(isinstance(n, ast.Name) and n.id == name for l_ in later for n in ast.walk(l_)) \
+                or any(isinstance(t_, ast.Name) and t_.id == name for l_ in later if isinstance(l_, ast.Assign) for t_ in l_.targets):
+            continue
+        reads = {n.id for n in ast.walk(s_.value) if isinstance(n, ast.Name)}
+        deps = [d for d in stmts[:k] if isinstance(d, ast.Assign) and any(
+            isinstance(t_, ast.Name) and t_.id in reads for t_ in d.targets) and not any(d is p_ for p_ in split)]
+        progs.append("\n".join(ast.unparse(ast.fix_missing_locations(d)) for d in deps + [s_]))
+        split.append(s_)  # (a quantity read by a later one is read there by its name)
+        rest = [r_ for r_ in rest if r_ is not s_]
+        for d in deps:  # a statement only the quantity read goes with it
+            dn = {t_.id for t_ in d.targets if isinstance(t_, ast.Name)}
+            if not any(isinstance(n, ast.Name) and n.id in dn for r_ in rest if r_ is not d for n in ast.walk(r_)):
+                rest = [r_ for r_ in rest if r_ is not d]
+    return progs, rest
 
 
 def _lookups(stmts: List[ast.stmt]) -> List[ast.stmt]:

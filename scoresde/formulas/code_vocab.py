@@ -204,6 +204,20 @@ VOCABS = (
         frozenset({"alpha_bar_fn", "max_beta"}),
         {"t1": "t-1", "t2": "t", "max_beta": "0.999"},  # max_beta = 0.999, its default
         calls={"alpha_bar_fn": r"\bar{{\alpha}}_{{{0}}}"}),
+    CodeVocab(  # Karras et al. 2022 (EDM), Alg. 2 lines 5-8 in diffusers' EulerDiscreteScheduler.step: sigma_hat = σ_i (γ + 1)
+        # (t̂_i), sample the state there (x̂_i, churned by eps · √(σ̂² − σ²)), model_output the noise prediction
+        # (ε̂ = (x̂ − D)/σ̂, Karras et al. Table 1), pred_original_sample = D_θ(x̂_i; t̂_i), derivative = d_i,
+        # dt = sigmas[step_index + 1] − sigma_hat, prev_sample = x_{i+1}
+        "diffusers (Euler step)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py (EulerDiscreteScheduler.step)",
+        frozenset({"derivative", "sigma_hat", "step_index", "prev_sample", "pred_original_sample"}),
+        {"sample": r"\hat{x}_i", "sigma_hat": r"\hat{t}_i",
+         "model_output": r"\frac{\hat{x}_i - D_\theta\left(\hat{x}_i; \hat{t}_i\right)}{\hat{t}_i}",
+         "pred_original_sample": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)",
+         "derivative": r"\frac{\hat{x}_i - D_\theta\left(\hat{x}_i; \hat{t}_i\right)}{\hat{t}_i}",
+         "sigmas[step_index + 1]": "t_{i+1}", "sigma_next": "t_{i+1}", "sigmas[step_index]": "t_i", "sigma": "t_i",
+         "gamma": r"\gamma_i"},
+        models=frozenset({"model_output", "pred_original_sample", "derivative"}), targets={"prev_sample": "x_{i+1}"},
+        decisive=frozenset({"derivative", "step_index"})),
     CodeVocab(  # DDIM (Song, Meng & Ermon 2021, Eq. 12 and 16, α there is ᾱ) in CompVis' names: ldm/models/diffusion/
         # ddim.py p_sample_ddim (a_t = alphas[index], a_prev, sigma_t, sqrt_one_minus_at, e_t = the model's output,
         # pred_x0, dir_xt, x_prev) and ldm/modules/diffusionmodules/util.py make_ddim_sampling_parameters (alphas =

@@ -38,6 +38,8 @@ import re
 import textwrap
 from typing import Callable, List, Optional, Tuple
 
+from .code_block_passes import Renames, WeightFirst, lookups, named_quantities, returned_name, step_times
+
 __all__ = ["code_programs", "judge_code_block"]
 
 _FENCE = re.compile(r"^\s*```[ \t]*([\w+-]*)[^\n]*\n(.*?)\n?[ \t]*```\s*$", re.S)
@@ -46,17 +48,9 @@ _BROADCAST = {"extract", "_extract_into_tensor", "extract_into_tensor", "_extrac
 _SAME_ARG = {"expand_dims", "append_dims"}
 _SHAPE = {"view", "reshape", "squeeze", "unsqueeze", "flatten", "expand_as", "expand", "long", "int", "item",
           "float", "double", "detach", "clone", "contiguous", "to", "type_as", "cpu", "cuda", "view_as"}
-_RETURNS = [  # (function name pattern, the name code_latex reads the returned value as)
-    (r"_?predict_x?start_from_(?:noise|eps)|_?predict_x0_from_eps", "x_start"),
-    (r"_?predict_(?:noise|eps)_from_x?start|_?predict_eps_from_x0", "pred_noise"),
-    (r"\w*beta_schedule\w*|betas_for_\w+", "betas"),
-    (r"q_sample", "x_noisy"),
-]
 #: function -> its parameters, each with the name a bound lambda takes (diffusers' name of the same parameter)
 _SIGNATURES = {"betas_for_alpha_bar": (("num_diffusion_timesteps", None), ("alpha_bar", "alpha_bar_fn"), ("max_beta", None))}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
-_SCHEDULE_NAME = re.compile(r"(?:sqrt_|recip_?|one_minus_|log_)*(?:alpha|sigma|beta|abar|lambda|gamma|snr|lamb)\w*|[tshi]|eta")
-_EPS_NAMES = re.compile(r"(?:eps|epsilon|noise|pred_noise|e_t|eps_theta|model_output)\w*")
 
 
 def _unfence(text: str) -> Tuple[str, bool]:
@@ -170,36 +164,6 @@ def _paths(stmts: List[ast.stmt], depth: int = 0) -> List[Tuple[List[str], List[
     return paths
 
 
-def _returned_name(func: Optional[str], value: ast.expr, assigned) -> Tuple[str, dict]:
-    """(the name the returned value is read as, names of the value renamed to what it makes them) (module docstring)."""
-    if func:
-        for pat, name in _RETURNS:
-            if re.fullmatch(pat, func):
-                return name, {}
-    names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
-    calls = {getattr(n.func, "attr", getattr(n.func, "id", "")) for n in ast.walk(value) if isinstance(n, ast.Call)}
-    noisy = bool(calls & _NOISE_CALLS) or any(n in assigned and assigned[n] for n in names) \
-        or bool(names & {"noise", "z"} - set(assigned)) and any(re.fullmatch(r"(?:model_|posterior_)?mean\w*|mu\w*", n) for n in names)
-    state = next((s for s in ("x_t", "x", "sample", "img", "x_mod") if s in names), None)
-    if noisy:
-        return {"x_t": "x_prev", "sample": "prev_sample", "img": "img", "x_mod": "x_mod"}.get(state or "x", "x_prev"), {}
-    others = {n for n in names - {state} if not _SCHEDULE_NAME.fullmatch(n)}
-    at_t = {"x": "x_t"} if state == "x" else {}  # the state the conversion reads is the one at t
-    if state and any(_EPS_NAMES.fullmatch(n) for n in others):
-        return "x_start", at_t
-    if state and len(others) == 1:
-        # an output y with no name of its own: the noise prediction is scaled by σ_t and the data prediction by α_t
-        # (x_t = α_t x_0 + σ_t ε): (x − α·y)/σ is the noise from the data prediction (DPM-Solver's noise_pred_fn),
-        # (x − σ·y)/α the data from the noise prediction (its data_pred_fn)
-        from .code_solvers import output_is_data
-
-        y = others.pop()
-        data = output_is_data(value.left if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div) else value, y)
-        if data is not None:
-            return ("pred_noise", dict(at_t, **{y: "pred_xstart"})) if data else ("x_start", dict(at_t, **{y: "noise"}))
-    return "result", {}
-
-
 def _program(body: List[ast.stmt]) -> List[str]:
     """The straight-line programs of one path, as Python source code_latex reads (module docstring)."""
     func = None
@@ -225,8 +189,8 @@ def _program(body: List[ast.stmt]) -> List[str]:
             value = _Rewrite(renamed).visit(_copy(st.value))
             if isinstance(value, ast.Name):
                 continue  # `return v`: the statement assigning v is the result
-            name, renames = _returned_name(func, value, noisy)
-            st = ast.Assign([ast.Name(name, ast.Store())], _Renames(renames).visit(value), lineno=0)
+            name, renames = returned_name(func, value, noisy)
+            st = ast.Assign([ast.Name(name, ast.Store())], Renames(renames).visit(value), lineno=0)
         if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
             tgt = st.targets[0].id
             if isinstance(st.value, ast.Name) and st.value.id == tgt:
@@ -236,138 +200,16 @@ def _program(body: List[ast.stmt]) -> List[str]:
         out.append(st)
     if not out:
         return []
-    out = [_WeightFirst().visit(s_) for s_ in _step_times(_lookups(out))]
+    out = [WeightFirst().visit(s_) for s_ in step_times(lookups(out))]
     # a function defined by a lambda and called by a later statement is its own formula (ᾱ(t) = …), the calls read
     # by the code base's name of it (code_vocab: diffusers' alpha_bar_fn)
     called = {getattr(n.func, "id", None) for s_ in out for n in ast.walk(s_) if isinstance(n, ast.Call)}
     alone = [s_ for s_ in out if isinstance(s_, ast.Assign) and isinstance(s_.value, ast.Lambda)
              and isinstance(s_.targets[0], ast.Name) and s_.targets[0].id in called]
     rest = [s_ for s_ in out if not any(s_ is a for a in alone)]
-    named, rest = _named_quantities(rest)
+    named, rest = named_quantities(rest)
     return [ast.unparse(ast.fix_missing_locations(a)) for a in alone] + named + (
         ["\n".join(ast.unparse(ast.fix_missing_locations(s_)) for s_ in rest)] if rest else [])
-
-
-def _named_quantities(stmts: List[ast.stmt]) -> Tuple[List[str], List[ast.stmt]]:
-    """(programs, the rest): a statement assigning a schedule quantity the code base names (code_vocab: σ_t, t̂_i, not
-    a state or a prediction) and read by a later statement is that quantity's own formula (with the statements it
-    reads), and the later statements read the name (EDM Alg. 2 line 5 t̂_i = t_i + γ t_i as diffusers' ``sigma_hat``;
-    DDIM's σ_t(η) as lucidrains' ``sigma``)."""
-    from .code_vocab import pick_vocab
-
-    vocab = pick_vocab({n.id for s_ in stmts for n in ast.walk(s_) if isinstance(n, ast.Name)})
-    if vocab is None:
-        return [], stmts
-    progs, rest, split = [], list(stmts), []
-    for k, s_ in enumerate(stmts):
-        if not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)):
-            continue
-        name = s_.targets[0].id
-        tex = vocab.names.get(name, "")
-        if not tex or name in vocab.models or re.search(r"x|\\epsilon|D_|z", tex) or name in vocab.targets:
-            continue
-        later = stmts[k + 1:]
-        if not any(isinstance(n, ast.Name) and n.id == name for l_ in later for n in ast.walk(l_)) \
-                or any(isinstance(t_, ast.Name) and t_.id == name for l_ in later if isinstance(l_, ast.Assign) for t_ in l_.targets):
-            continue
-        reads = {n.id for n in ast.walk(s_.value) if isinstance(n, ast.Name)}
-        deps = [d for d in stmts[:k] if isinstance(d, ast.Assign) and any(
-            isinstance(t_, ast.Name) and t_.id in reads for t_ in d.targets) and not any(d is p_ for p_ in split)]
-        progs.append("\n".join(ast.unparse(ast.fix_missing_locations(d)) for d in deps + [s_]))
-        split.append(s_)  # (a quantity read by a later one is read there by its name)
-        rest = [r_ for r_ in rest if r_ is not s_]
-        for d in deps:  # a statement only the quantity read goes with it
-            dn = {t_.id for t_ in d.targets if isinstance(t_, ast.Name)}
-            if not any(isinstance(n, ast.Name) and n.id in dn for r_ in rest if r_ is not d for n in ast.walk(r_)):
-                rest = [r_ for r_ in rest if r_ is not d]
-    return progs, rest
-
-
-def _lookups(stmts: List[ast.stmt]) -> List[ast.stmt]:
-    """Without the statements that look a name of the code base's vocabulary up in an array at the step
-    (``a_t = alphas[index]``, ``alpha = alphas_cumprod[time]``): the name keeps the meaning its code base gives it
-    (code_vocab), which is what the lookup computes."""
-    from .code_vocab import pick_vocab
-
-    ids = {n.id for s_ in stmts for n in ast.walk(s_) if isinstance(n, ast.Name)}
-    vocab = pick_vocab(ids)
-    if vocab is None:
-        return stmts
-
-    def lookup(s_):
-        return isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name) \
-            and s_.targets[0].id in vocab.names and isinstance(s_.value, ast.Subscript) \
-            and isinstance(s_.value.value, ast.Name) and isinstance(s_.value.slice, ast.Name)
-    return [s_ for s_ in stmts if not lookup(s_)]
-
-
-def _step_times(stmts: List[ast.stmt]) -> List[ast.stmt]:
-    """A schedule array built by ``append`` in a loop over the 0-based ``i`` (``for i in range(N)``) holds step t = i + 1:
-    ``i / N`` is the time of step t − 1 and ``(i + 1) / N`` that of step t on [0, 1] (Nichol & Dhariwal 2021, Eq. 17 in
-    improved-diffusion's and diffusers' betas_for_alpha_bar); they are the names ``t1``/``t2`` diffusers gives them."""
-    if not any(isinstance(s_, ast.Expr) and getattr(s_.value.func, "attr", "") == "append" for s_ in stmts
-               if isinstance(s_, ast.Expr) and isinstance(s_.value, ast.Call)):
-        return stmts
-    if any(isinstance(t_, ast.Name) and t_.id == "i" for s_ in stmts if isinstance(s_, ast.Assign) for t_ in s_.targets):
-        return stmts
-    times = {}
-    kept = []
-    for s_ in stmts:
-        v = s_.value if isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name) else None
-        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Div) and isinstance(v.right, ast.Name):
-            num = ast.unparse(v.left).replace(" ", "")
-            if num in ("i", "(i+1)", "i+1"):
-                times[s_.targets[0].id] = "t1" if num == "i" else "t2"
-                continue
-        kept.append(s_)
-    return [_Renames(times).visit(s_) for s_ in kept] if times else stmts
-
-
-class _Renames(ast.NodeTransformer):
-    def __init__(self, names):
-        self.names = names
-
-    def visit_Name(self, node: ast.Name):
-        return ast.Name(self.names[node.id], ast.Load()) if node.id in self.names else node
-
-
-def _is_norm(node: ast.AST) -> bool:
-    """A squared norm as code writes it: ``(v ** 2).sum(…)``, ``sum(v ** 2)``, ``mse_loss(a, b)``."""
-    if not isinstance(node, ast.Call):
-        return False
-    fn = node.func
-    name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
-    if name == "mse_loss":
-        return True
-    arg = fn.value if isinstance(fn, ast.Attribute) and name == "sum" and not node.args else (node.args[0] if node.args else None)
-    return name == "sum" and isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Pow) and ast.unparse(arg.right) == "2"
-
-
-class _WeightFirst(ast.NodeTransformer):
-    """A product with a squared norm among its factors: the other factors (its weight) first, as the papers write the
-    weighted objective λ ‖·‖² (the product is the same)."""
-
-    def visit_BinOp(self, node: ast.BinOp):
-        node = self.generic_visit(node)
-        if not isinstance(node.op, ast.Mult):
-            return node
-        factors: List[ast.expr] = []
-
-        def flat(n):
-            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Mult):
-                flat(n.left)
-                flat(n.right)
-            else:
-                factors.append(n)
-        flat(node)
-        norms = [f for f in factors if _is_norm(f)]
-        if len(norms) != 1 or factors[-1] is norms[0]:
-            return node
-        rest = [f for f in factors if f is not norms[0]]
-        prod = rest[0]
-        for f in rest[1:] + norms:
-            prod = ast.BinOp(prod, ast.Mult(), f)
-        return prod
 
 
 def _is_code_block(src: str, fenced: bool, mod: ast.Module) -> bool:

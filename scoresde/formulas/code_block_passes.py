@@ -96,10 +96,14 @@ def step_times(stmts: List[ast.stmt]) -> List[ast.stmt]:
 
 
 class Renames(ast.NodeTransformer):
-    def __init__(self, names):
-        self.names = names
+    """Names renamed (``names``: name -> name) or replaced by expressions (``values``: name -> node)."""
+
+    def __init__(self, names, values=None):
+        self.names, self.values = names, values or {}
 
     def visit_Name(self, node: ast.Name):
+        if node.id in self.values:
+            return ast.parse(ast.unparse(self.values[node.id]), mode="eval").body
         return ast.Name(self.names[node.id], ast.Load()) if node.id in self.names else node
 
 

@@ -51,6 +51,19 @@ _SHAPE = {"view", "reshape", "squeeze", "unsqueeze", "flatten", "expand_as", "ex
 #: function -> its parameters, each with the name a bound lambda takes (diffusers' name of the same parameter)
 _SIGNATURES = {"betas_for_alpha_bar": (("num_diffusion_timesteps", None), ("alpha_bar", "alpha_bar_fn"), ("max_beta", None))}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
+_SDE_PIECES = {"drift", "diffusion", "f", "G", "g", "score", "rev_drift"}
+_OUT_KEYS = {"mean": "model_mean", "variance": "model_variance", "log_variance": "model_log_variance",
+             "pred_xstart": "pred_xstart"}
+#: the code bases' own functions with their formulas (lucidrains' and improved/guided-diffusion's GaussianDiffusion:
+#: q_sample is Ho et al. 2020's Eq. 4, the predictions convert by its Eq. 15 and the inverse)
+_FUNCTIONS = {
+    "q_sample": (("x_start", "t", "noise"), "sqrt_alphas_cumprod[t] * x_start + sqrt_one_minus_alphas_cumprod[t] * noise"),
+    "predict_start_from_noise": (("x_t", "t", "noise"), "sqrt_recip_alphas_cumprod[t] * x_t - sqrt_recipm1_alphas_cumprod[t] * noise"),
+    "predict_xstart_from_eps": (("x_t", "t", "eps"), "sqrt_recip_alphas_cumprod[t] * x_t - sqrt_recipm1_alphas_cumprod[t] * eps"),
+    "predict_noise_from_start": (("x_t", "t", "x0"), "(sqrt_recip_alphas_cumprod[t] * x_t - x0) / sqrt_recipm1_alphas_cumprod[t]"),
+    "predict_eps_from_xstart": (("x_t", "t", "pred_xstart"),
+                                "(sqrt_recip_alphas_cumprod[t] * x_t - pred_xstart) / sqrt_recipm1_alphas_cumprod[t]"),
+}
 
 
 def _unfence(text: str) -> Tuple[str, bool]:
@@ -96,12 +109,33 @@ class _Rewrite(ast.NodeTransformer):
             return ast.Constant(1)
         if name in ("zeros", "zeros_like") and method_of is None:
             return ast.Constant(0)
+        if name.lstrip("_") in _FUNCTIONS and method_of is None:
+            params, body = _FUNCTIONS[name.lstrip("_")]
+            args = dict(zip(params, node.args))
+            args.update({k.arg: k.value for k in node.keywords if k.arg in params})
+            if len(args) == len(params):
+                return Renames({}, args).visit(ast.parse(body, mode="eval").body)
         if name == "logaddexp" and len(node.args) == 2:
             ex = [ast.Call(ast.Name("exp", ast.Load()), [a], []) for a in node.args]
             return ast.Call(ast.Name("log", ast.Load()), [ast.BinOp(ex[0], ast.Add(), ex[1])], [])
         if isinstance(fn, ast.Name) and fn.id in self.renamed:  # a bound parameter called by the code's own name
             node.func = ast.Name(self.renamed[fn.id], ast.Load())
         return node
+
+    def visit_Compare(self, node: ast.Compare):
+        # (t != 0), (t > 0): the mask of the general step (guided-diffusion's nonzero_mask), 1; its 0 at the last step
+        # is the boundary case of Ho et al. 2020's Algorithm 2 (z = 0 at t = 1)
+        if len(node.ops) == 1 and isinstance(node.ops[0], (ast.NotEq, ast.Gt)) and isinstance(node.left, ast.Name) \
+                and isinstance(node.comparators[0], ast.Constant) and node.comparators[0].value in (0, 1):
+            return ast.Constant(1)
+        return self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript):
+        # the dictionary guided-diffusion's p_mean_variance returns (out["mean"], out["log_variance"], …)
+        if isinstance(node.value, ast.Name) and node.value.id in ("out", "outs", "output", "model_out") \
+                and isinstance(node.slice, ast.Constant) and node.slice.value in _OUT_KEYS:
+            return ast.Name(_OUT_KEYS[node.slice.value], ast.Load())
+        return self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name):
         if node.id == "temperature":  # CompVis' p_sample_ddim(temperature=1.): a scale of the noise, 1 by default
@@ -191,6 +225,8 @@ def _program(body: List[ast.stmt]) -> List[str]:
                 continue  # `return v`: the statement assigning v is the result
             name, renames = returned_name(func, value, noisy)
             st = ast.Assign([ast.Name(name, ast.Store())], Renames(renames).visit(value), lineno=0)
+        if isinstance(st, ast.Assign) and _opaque(st.value, {n.id for t_ in st.targets for n in ast.walk(t_) if isinstance(n, ast.Name)}):
+            continue  # out = self.p_mean_variance(…), t = randint(…): its targets keep the meaning of their names
         if isinstance(st, ast.Assign) and len(st.targets) == 1 and isinstance(st.targets[0], ast.Name):
             tgt = st.targets[0].id
             if isinstance(st.value, ast.Name) and st.value.id == tgt:
@@ -210,6 +246,22 @@ def _program(body: List[ast.stmt]) -> List[str]:
     named, rest = named_quantities(rest)
     return [ast.unparse(ast.fix_missing_locations(a)) for a in alone] + named + (
         ["\n".join(ast.unparse(ast.fix_missing_locations(s_)) for s_ in rest)] if rest else [])
+
+
+def _opaque(value: ast.AST, names=frozenset()) -> bool:
+    """A call of a function the block does not define and code_latex does not read (a method of the model or the
+    scheduler: ``p_mean_variance``, ``sde``, ``_get_variance``), or a draw of the step index (``randint``): the
+    statement computes nothing the formula states, and the names it assigns are read by their meaning."""
+    from .code_latex import code_to_latex
+
+    if not isinstance(value, ast.Call) or not isinstance(value.func, (ast.Name, ast.Attribute)):
+        return False
+    if names & _SDE_PIECES:
+        return False  # drift, diffusion = rsde.sde(x, t): forward or reverse is the object's, not the names'
+    name = value.func.attr if isinstance(value.func, ast.Attribute) else value.func.id
+    if name in ("randint", "rand", "uniform", "randperm", "choice"):
+        return True
+    return code_to_latex("tmp_ = " + ast.unparse(value)) is None
 
 
 def _is_code_block(src: str, fenced: bool, mod: ast.Module) -> bool:

@@ -138,12 +138,15 @@ VOCABS = (
     CodeVocab(  # Dhariwal & Nichol 2021, Alg. 1-2, in guided-diffusion's names (gaussian_diffusion.py)
         "guided-diffusion", "openai/guided-diffusion, guided_diffusion/gaussian_diffusion.py (condition_mean, "
         "condition_score)",
-        frozenset({"p_mean_var", "cond_fn", "gradient", "new_mean"}),
+        frozenset({"p_mean_var", "cond_fn", "gradient", "new_mean", "alpha_bar_prev", "mean_pred", "nonzero_mask"}),
         {'p_mean_var["mean"]': r"\mu_\theta\left(x_t, t\right)", 'p_mean_var["variance"]': r"\Sigma_\theta\left(x_t, t\right)",
          "gradient": r"\nabla_{x_t}\log p_\phi\left(y \mid x_t\right)", "eps": r"\epsilon_\theta\left(x_t\right)",
-         "alpha_bar": r"\bar{\alpha}_t", "new_mean": r"\tilde{\mu}"},
+         "alpha_bar": r"\bar{\alpha}_t", "new_mean": r"\tilde{\mu}",
+         # ddim_sample / p_sample: alpha_bar beside alpha_bar_prev (ᾱ_t, ᾱ_{t−1}), x the state, sample the next one
+         "alpha_bar_cur": r"\bar{\alpha}_t", "alpha_bar_prev": r"\bar{\alpha}_{t-1}", "x": "x_t"},
         calls={"cond_fn": r"\nabla_{{x_t}}\log p_\phi\left(y \mid x_t\right)"},
-        models=frozenset({"eps"}), targets={"eps": r"\hat{\epsilon}\left(x_t\right)"}),
+        models=frozenset({"eps"}), targets={"eps": r"\hat{\epsilon}\left(x_t\right)", "sample": "x_{t-1}"},
+        decisive=frozenset({"alpha_bar_prev", "nonzero_mask"})),
     CodeVocab(  # Song et al. 2021 (App. C, Alg. 4-5, Eq. 7 and the prior of App. D) in score_sde's names
         "score_sde", "yang-song/score_sde_pytorch, sde_lib.py, losses.py, sampling.py (LangevinCorrector), "
         "likelihood.py (prior_logp)",

@@ -78,6 +78,16 @@ _GOOD = ("exact", "consistent")
                  'exact', None, id='lucid-ddim-other'),
     pytest.param('```python\nsigma = eta * ((1 - alpha_next) / (1 - alpha)).sqrt() * (1 - alpha / alpha_next).sqrt()\nc = (1 - alpha_next - sigma ** 2).sqrt()\nimg = x_start * alpha_next + c * pred_noise + sigma * torch.randn_like(img)\n```',
                  'inconsistent', ['mean.x', 'mean.eps', 'mean.x0'], id='lucid-ddim-other-wrong'),
+    pytest.param('```python\neps = self._predict_eps_from_xstart(x, t, out["pred_xstart"])\nalpha_bar = _extract_into_tensor(self.alphas_cumprod, t, x.shape)\nalpha_bar_prev = _extract_into_tensor(self.alphas_cumprod_prev, t, x.shape)\nsigma = (\n    eta\n    * th.sqrt((1 - alpha_bar_prev) / (1 - alpha_bar))\n    * th.sqrt(1 - alpha_bar / alpha_bar_prev)\n)\nnoise = th.randn_like(x)\nmean_pred = (\n    out["pred_xstart"] * th.sqrt(alpha_bar_prev)\n    + th.sqrt(1 - alpha_bar_prev - sigma ** 2) * eps\n)\nnonzero_mask = (t != 0).float().view(-1, *([1] * (len(x.shape) - 1)))\nsample = mean_pred + nonzero_mask * sigma * noise\n```',
+                 'exact', None, id='gd-ddim'),
+    pytest.param("```python\nnoise = default(noise, lambda: torch.randn_like(x_start))\nx = self.q_sample(x_start = x_start, t = t, noise = noise)\nmodel_out = self.model(x, t, x_self_cond)\ntarget = noise\nloss = F.mse_loss(model_out, target, reduction = 'none')\n```",
+                 'exact', None, id='lucid-p-losses'),
+    pytest.param('```python\nt = torch.randint(0, T, (x0.shape[0],), device=device)\nnoise = torch.randn_like(x0)\nx_t = extract(sqrt_alphas_bar, t, x0.shape) * x0 + extract(sqrt_one_minus_alphas_bar, t, x0.shape) * noise\nloss = F.mse_loss(model(x_t, t), noise)\n```',
+                 'exact', None, id='ddpm-train'),
+    pytest.param('```python\neps = self._predict_eps_from_xstart(x, t, out["pred_xstart"])\nalpha_bar = _extract_into_tensor(self.alphas_cumprod, t, x.shape)\nalpha_bar_prev = _extract_into_tensor(self.alphas_cumprod_prev, t, x.shape)\nsigma = eta * th.sqrt((1 - alpha_bar_prev) / (1 - alpha_bar)) * th.sqrt(1 - alpha_bar / alpha_bar_prev)\nnoise = th.randn_like(x)\nmean_pred = out["pred_xstart"] * th.sqrt(alpha_bar_prev) + th.sqrt(1 - alpha_bar_prev - sigma) * eps\nnonzero_mask = (t != 0).float().view(-1, *([1] * (len(x.shape) - 1)))\nsample = mean_pred + nonzero_mask * sigma * noise\n```',
+                 'inconsistent', ['mean.x0', 'mean.x', 'mean.eps'], id='gd-ddim-wrong'),
+    pytest.param('```python\nt = torch.randint(0, T, (x0.shape[0],), device=device)\nnoise = torch.randn_like(x0)\nx_t = extract(sqrt_alphas_bar, t, x0.shape) * x0 + extract(one_minus_alphas_bar, t, x0.shape) * noise\nloss = F.mse_loss(model(x_t, t), noise)\n```',
+                 'inconsistent', ['rhs'], id='ddpm-train-wrong'),
 ])
 def test_code_blocks_are_read_as_the_formulas_they_run(text, verdict, terms):
     vs = verify_formula(text, None, numeric=False)
@@ -101,3 +111,10 @@ def test_branches_are_one_program_each_and_plain_cells_are_left_alone():
     # a statement with no mathematics is dropped, a loop's body is straight-line code
     progs = code_programs("for i in range(n):\n    imgs.append(x.cpu())\n    x = x + h * f(x)")
     assert [p for _, p in progs] == ["x = x + h * f(x)"]
+
+
+@pytest.mark.parametrize("text", ['```python\ndt = -1. / self.rsde.N\nz = torch.randn_like(x)\ndrift, diffusion = self.rsde.sde(x, t)\nx_mean = x + drift * dt\nx = x_mean + diffusion[:, None, None, None] * np.sqrt(-dt) * z\n```', '```python\nf, G = self.rsde.discretize(x, t)\nz = torch.randn_like(x)\nx_mean = x - f\nx = x_mean + G[:, None, None, None] * z\n```'])
+def test_an_sde_object_s_drift_is_never_read_by_its_name(text):
+    # score_sde's predictors take drift, diffusion from rsde.sde / rsde.discretize: the reverse SDE's, which the names
+    # alone do not say; reading them as the forward f, g would call a correct predictor wrong
+    assert all(v.verdict not in ("inconsistent", "ill-defined") for v in verify_formula(text, None, numeric=False))

@@ -12,6 +12,8 @@ improved-diffusion's get_named_beta_schedule), with wrong variants that must sta
   diffusers' EulerDiscreteScheduler.step (EDM Alg. 2) and DPM-Solver's reference ``model_s``; CompVis' ``e_t`` beside
   ``e_t_uncond`` in classifier-free guidance; a schedule quantity the code base names (σ_t, t̂_i, γ_i) is its own
   formula and read by name after it;
+* a schedule on whole arrays over the grid t = 0 … T (``linspace(0, T, T + 1) / T``): ``a[0]`` is a at t = 0,
+  ``a[1:] / a[:-1]`` is a_t / a_{t−1}; a function's numeric defaults are its values and its ``timesteps`` is T;
 * a return with no function around it: (x − σ·y)/α is x̂_0 from the noise prediction y, (x − α·y)/σ the noise from
   the data prediction y (the noise prediction is scaled by σ, the data prediction by α).
 """
@@ -88,6 +90,12 @@ _GOOD = ("exact", "consistent")
                  'inconsistent', ['mean.x0', 'mean.x', 'mean.eps'], id='gd-ddim-wrong'),
     pytest.param('```python\nt = torch.randint(0, T, (x0.shape[0],), device=device)\nnoise = torch.randn_like(x0)\nx_t = extract(sqrt_alphas_bar, t, x0.shape) * x0 + extract(one_minus_alphas_bar, t, x0.shape) * noise\nloss = F.mse_loss(model(x_t, t), noise)\n```',
                  'inconsistent', ['rhs'], id='ddpm-train-wrong'),
+    pytest.param('```python\ndef linear_beta_schedule(timesteps):\n    scale = 1000 / timesteps\n    beta_start = scale * 0.0001\n    beta_end = scale * 0.02\n    return torch.linspace(beta_start, beta_end, timesteps, dtype = torch.float64)\n```',
+                 'consistent', None, id='lucid-linear'),
+    pytest.param('```python\ndef cosine_schedule(num_timesteps, s=0.008):\n    x = torch.linspace(0, num_timesteps, num_timesteps + 1)\n    f = torch.cos(((x / num_timesteps) + s) / (1 + s) * math.pi / 2) ** 2\n    alphas_cumprod = f / f[0]\n    betas = 1 - alphas_cumprod[1:] / alphas_cumprod[:-1]\n    return torch.clamp(betas, 0.0001, 0.9999)\n```',
+                 'exact', None, id='cosine-arrays'),
+    pytest.param('```python\ndef cosine_schedule(num_timesteps, s=0.008):\n    x = torch.linspace(0, num_timesteps, num_timesteps + 1)\n    f = torch.cos(((x / num_timesteps) + s) / (1 + s) * math.pi / 2) ** 2\n    alphas_cumprod = f / f[0]\n    betas = 1 - alphas_cumprod[:-1] / alphas_cumprod[1:]\n    return torch.clamp(betas, 0.0001, 0.9999)\n```',
+                 'inconsistent', ['rhs'], id='cosine-arrays-wrong'),
 ])
 def test_code_blocks_are_read_as_the_formulas_they_run(text, verdict, terms):
     vs = verify_formula(text, None, numeric=False)

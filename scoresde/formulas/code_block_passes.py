@@ -16,7 +16,7 @@ from typing import List, Optional, Tuple
 from .code_solvers import output_is_data
 from .code_vocab import pick_vocab
 
-__all__ = ["returned_name", "lookups", "step_times", "Renames", "WeightFirst", "named_quantities"]
+__all__ = ["returned_name", "lookups", "step_times", "Renames", "WeightFirst", "named_quantities", "array_schedules"]
 
 _RETURNS = [  # (function name pattern, the name code_latex reads the returned value as)
     (r"_?predict_x?start_from_(?:noise|eps)|_?predict_x0_from_eps", "x_start"),
@@ -24,6 +24,7 @@ _RETURNS = [  # (function name pattern, the name code_latex reads the returned v
     (r"\w*beta_schedule\w*|betas_for_\w+", "betas"),
     (r"q_sample", "x_noisy"),
 ]
+_CLIPS = {"clip", "clamp", "clip_", "clamp_", "minimum", "min"}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
 _SCHEDULE_NAME = re.compile(r"(?:sqrt_|recip_?|one_minus_|log_)*(?:alpha|sigma|beta|abar|lambda|gamma|snr|lamb)\w*|[tshi]|eta")
 _EPS_NAMES = re.compile(r"(?:eps|epsilon|noise|pred_noise|e_t|eps_theta|model_output)\w*")
@@ -35,6 +36,9 @@ def returned_name(func: Optional[str], value: ast.expr, assigned) -> Tuple[str, 
         for pat, name in _RETURNS:
             if re.fullmatch(pat, func):
                 return name, {}
+    if isinstance(value, ast.Call) and getattr(value.func, "attr", getattr(value.func, "id", "")) in _CLIPS \
+            and value.args and isinstance(value.args[0], ast.Name):
+        return value.args[0].id, {}  # return clip(betas, …): the clipped array keeps its name
     names = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)}
     calls = {getattr(n.func, "attr", getattr(n.func, "id", "")) for n in ast.walk(value) if isinstance(n, ast.Call)}
     noisy = bool(calls & _NOISE_CALLS) or any(n in assigned and assigned[n] for n in names) \
@@ -160,8 +164,9 @@ def named_quantities(stmts: List[ast.stmt]) -> Tuple[List[str], List[ast.stmt]]:
             continue
         name = s_.targets[0].id
         tex = vocab.names.get(name, "")
-        if not tex or name in vocab.models or re.search(r"x|\\epsilon|D_|z", tex) or name in vocab.targets:
-            continue
+        if not tex or name in vocab.models or re.search(r"x|\\epsilon|D_|z", tex) or name in vocab.targets \
+                or not re.search(r"_\{?[ti]", tex):
+            continue  # (a quantity of the step: σ_t, t̂_i, γ_i; the schedule's constants β_1, β_T are inlined)
         later = stmts[k + 1:]
         if not any(isinstance(n, ast.Name) and n.id == name for l_ in later for n in ast.walk(l_)) \
                 or any(isinstance(t_, ast.Name) and t_.id == name for l_ in later if isinstance(l_, ast.Assign) for t_ in l_.targets):
@@ -177,3 +182,101 @@ def named_quantities(stmts: List[ast.stmt]) -> Tuple[List[str], List[ast.stmt]]:
             if not any(isinstance(n, ast.Name) and n.id in dn for r_ in rest if r_ is not d for n in ast.walk(r_)):
                 rest = [r_ for r_ in rest if r_ is not d]
     return progs, rest
+
+
+def _slice(node: ast.AST) -> Optional[str]:
+    """'first' for ``a[0]``, 'tail' for ``a[1:]``, 'head' for ``a[:-1]``, else None."""
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+        return None
+    sl = ast.unparse(node.slice).replace(" ", "")
+    return {"0": "first", "1:": "tail", ":-1": "head"}.get(sl)
+
+
+def _grid(value: ast.AST) -> Optional[ast.expr]:
+    """``linspace(0, A, n) / A`` -> the expression t / A, ``linspace(0, A, n)`` -> t (the grid at the integer index t =
+    0 … A; lucidrains' cosine_beta_schedule), else None."""
+    div = None
+    if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+        value, div = value.left, value.right
+    if not (isinstance(value, ast.Call) and getattr(value.func, "attr", getattr(value.func, "id", "")) == "linspace"
+            and len(value.args) >= 2 and isinstance(value.args[0], ast.Constant) and value.args[0].value == 0):
+        return None
+    t = ast.Name("t", ast.Load())
+    if div is None:
+        return t
+    return ast.BinOp(t, ast.Div(), div) if ast.dump(div) == ast.dump(value.args[1]) else None
+
+
+class _Slices(ast.NodeTransformer):
+    """``a[0]`` -> a's expression at t = 0; ``a[1:]`` / ``a[:-1]`` -> a at t / t − 1 (the arrays of a schedule over
+    t = 0 … T: ``1 - a[1:] / a[:-1]`` is 1 − ᾱ_t/ᾱ_{t−1}, Nichol & Dhariwal 2021, Eq. 17 written on arrays)."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    def visit_Subscript(self, node: ast.Subscript):
+        kind = _slice(node)
+        name = node.value.id if kind else None
+        if kind == "first" and name in self.arrays:
+            return Renames({}, {"t": ast.Constant(0)}).visit(ast.parse(ast.unparse(self.arrays[name]), mode="eval").body)
+        if kind == "tail":
+            return ast.Subscript(ast.Name(name, ast.Load()), ast.Name("t", ast.Load()), ast.Load())
+        if kind == "head":
+            return ast.Subscript(ast.Name(name, ast.Load()), ast.parse("t - 1", mode="eval").body, ast.Load())
+        return self.generic_visit(node)
+
+
+def array_schedules(stmts: List[ast.stmt]) -> Tuple[List[str], List[ast.stmt]]:
+    """(programs, the rest) of a schedule computed on whole arrays over the grid t = 0 … T: the grid's name is t (or
+    t/T), ``a[0]``, ``a[1:]``, ``a[:-1]`` as :class:`_Slices`; an array read shifted by a later statement is its own
+    formula (ᾱ_t = f(t)/f(0)) and the later statement reads it at t and t − 1."""
+    if not any(_slice(n) or (isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", "")) == "linspace")
+               for s_ in stmts for n in ast.walk(s_)):
+        return [], stmts
+    grids, arrays, scalars, rest = {}, {}, {}, []
+    for s_ in stmts:
+        if not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)):
+            rest.append(s_)
+            continue
+        name = s_.targets[0].id
+        raw = Renames({}, scalars).visit(ast.parse(ast.unparse(s_.value), mode="eval").body)
+        value = Renames({}, grids).visit(ast.parse(ast.unparse(raw), mode="eval").body)
+        grid = _grid(raw)
+        if grid is not None and not grids:
+            grids[name] = grid
+            continue
+        if not grids and not any(isinstance(n, (ast.Call, ast.Subscript)) for n in ast.walk(raw)):
+            scalars[name] = raw  # steps = timesteps + 1, s = 0.008: the grid's and the formula's constants
+            continue
+        value = _InlineArrays(arrays).visit(_Slices(arrays).visit(value))  # (a = a / a[0]: from its old values)
+        if any(isinstance(n, ast.Name) and (n.id == "t" or n.id in arrays) for n in ast.walk(value)) and grids:
+            arrays[name] = value
+        rest.append(ast.Assign([ast.Name(name, ast.Store())], value, lineno=0))
+    if not grids:
+        return [], stmts
+    shifted = {n.value.id for s_ in rest for n in ast.walk(s_) if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name)}
+    progs = [f"{a} = {ast.unparse(arrays[a])}" for a in arrays if a in shifted]
+    keep = []
+    for s_ in rest:
+        name = s_.targets[0].id if isinstance(s_, ast.Assign) else None
+        read_later = any(isinstance(n, ast.Name) and n.id == name for l_ in stmts if l_ is not None
+                         and isinstance(l_, ast.Assign) and l_.targets[0] is not None for n in ast.walk(l_.value)
+                         if not (isinstance(l_.targets[0], ast.Name) and l_.targets[0].id == name))
+        if name in shifted or name in arrays and read_later:
+            continue  # its own formula, or an array the later ones hold inlined
+        keep.append(s_)
+    return progs, keep
+
+
+class _InlineArrays(ast.NodeTransformer):
+    """The arrays' expressions in place of their names (never as the array an index reads: a[t] stays)."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    def visit_Subscript(self, node: ast.Subscript):
+        node.slice = self.visit(node.slice)
+        return node
+
+    def visit_Name(self, node: ast.Name):
+        return ast.parse(ast.unparse(self.arrays[node.id]), mode="eval").body if node.id in self.arrays else node

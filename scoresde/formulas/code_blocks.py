@@ -38,7 +38,8 @@ import re
 import textwrap
 from typing import Callable, List, Optional, Tuple
 
-from .code_block_passes import Renames, WeightFirst, lookups, named_quantities, returned_name, step_times
+from .code_block_passes import (Renames, WeightFirst, array_schedules, lookups, named_quantities, returned_name,
+                                step_times)
 
 __all__ = ["code_programs", "judge_code_block"]
 
@@ -51,6 +52,7 @@ _SHAPE = {"view", "reshape", "squeeze", "unsqueeze", "flatten", "expand_as", "ex
 #: function -> its parameters, each with the name a bound lambda takes (diffusers' name of the same parameter)
 _SIGNATURES = {"betas_for_alpha_bar": (("num_diffusion_timesteps", None), ("alpha_bar", "alpha_bar_fn"), ("max_beta", None))}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
+_COUNT = re.compile(r"(?:num_|n_)?(?:diffusion_|train_)?timesteps|num_steps|n_steps|T")
 _SDE_PIECES = {"drift", "diffusion", "f", "G", "g", "score", "rev_drift"}
 _OUT_KEYS = {"mean": "model_mean", "variance": "model_variance", "log_variance": "model_log_variance",
              "pred_xstart": "pred_xstart"}
@@ -179,7 +181,7 @@ def _paths(stmts: List[ast.stmt], depth: int = 0) -> List[Tuple[List[str], List[
         if isinstance(st, (ast.FunctionDef, ast.For, ast.While, ast.With, ast.AsyncFor, ast.AsyncWith)) and depth < 8:
             subs = _paths(st.body, depth + 1)
             if isinstance(st, ast.FunctionDef):  # (its return ends the function, not the block)
-                subs = [(lab, [ast.Expr(ast.Constant("def " + st.name))] + b, False) for lab, b, r in subs]
+                subs = [(lab, [ast.Expr(ast.Constant("def " + st.name))] + _parameters(st) + b, False) for lab, b, r in subs]
         elif isinstance(st, ast.If) and depth < 8:
             cond = ast.unparse(st.test)
             subs = [([f"if {cond}"] + lab, b, r) for lab, b, r in _paths(st.body, depth + 1)]
@@ -196,6 +198,22 @@ def _paths(stmts: List[ast.stmt], depth: int = 0) -> List[Tuple[List[str], List[
                 new.append((lab + slab, body + sbody, sret))
         paths = new[:_MAX_PATHS * 4]
     return paths
+
+
+def _parameters(fn: ast.FunctionDef) -> List[ast.stmt]:
+    """A function's parameters as the block reads them: a numeric default is the value the function runs with
+    (lucidrains' cosine_beta_schedule(timesteps, s = 0.008)); the count of diffusion steps (``timesteps``,
+    ``num_diffusion_timesteps``) is T, never the step index t."""
+    args = fn.args.args
+    defaults = dict(zip([a.arg for a in args[len(args) - len(fn.args.defaults):]], fn.args.defaults))
+    out: List[ast.stmt] = []
+    for a in args:
+        d = defaults.get(a.arg)
+        if isinstance(d, ast.Constant) and isinstance(d.value, (int, float)) and not isinstance(d.value, bool):
+            out.append(ast.Assign([ast.Name(a.arg, ast.Store())], d, lineno=0))
+        elif _COUNT.fullmatch(a.arg):
+            out.append(ast.Assign([ast.Name(a.arg, ast.Store())], ast.Name("T", ast.Load()), lineno=0))
+    return out
 
 
 def _program(body: List[ast.stmt]) -> List[str]:
@@ -243,8 +261,9 @@ def _program(body: List[ast.stmt]) -> List[str]:
     alone = [s_ for s_ in out if isinstance(s_, ast.Assign) and isinstance(s_.value, ast.Lambda)
              and isinstance(s_.targets[0], ast.Name) and s_.targets[0].id in called]
     rest = [s_ for s_ in out if not any(s_ is a for a in alone)]
+    arrays, rest = array_schedules(rest)
     named, rest = named_quantities(rest)
-    return [ast.unparse(ast.fix_missing_locations(a)) for a in alone] + named + (
+    return [ast.unparse(ast.fix_missing_locations(a)) for a in alone] + arrays + named + (
         ["\n".join(ast.unparse(ast.fix_missing_locations(s_)) for s_ in rest)] if rest else [])
 
 

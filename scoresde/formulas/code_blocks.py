@@ -213,12 +213,15 @@ def _parameters(fn: ast.FunctionDef) -> List[ast.stmt]:
             out.append(ast.Assign([ast.Name(a.arg, ast.Store())], d, lineno=0))
         elif _COUNT.fullmatch(a.arg):
             out.append(ast.Assign([ast.Name(a.arg, ast.Store())], ast.Name("T", ast.Load()), lineno=0))
+    for st in out:
+        st.parameter = True  # (a parameter no statement reads is no formula)
     return out
 
 
 def _program(body: List[ast.stmt]) -> List[str]:
     """The straight-line programs of one path, as Python source code_latex reads (module docstring)."""
     func = None
+    params_seen: List[ast.Assign] = []
     renamed = {}
     out: List[ast.stmt] = []
     noisy = {}  # names assigned from a noise draw (directly or through another such name)
@@ -226,6 +229,8 @@ def _program(body: List[ast.stmt]) -> List[str]:
         if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant) and str(st.value.value).startswith("def "):
             func = st.value.value[4:]
             continue
+        if getattr(st, "parameter", False):
+            params_seen.append(st)
         if isinstance(st, ast.Return) and isinstance(st.value, ast.Call) and getattr(st.value.func, "id", "") in _SIGNATURES:
             st = ast.Expr(st.value)  # return betas_for_alpha_bar(…): the call binds the parameters
         if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and getattr(st.value.func, "id", "") in _SIGNATURES:
@@ -263,6 +268,11 @@ def _program(body: List[ast.stmt]) -> List[str]:
     rest = [s_ for s_ in out if not any(s_ is a for a in alone)]
     arrays, rest = array_schedules(rest)
     named, rest = named_quantities(rest)
+    params = {p_.targets[0].id for p_ in params_seen}
+    rest = [s_ for s_ in rest if not (isinstance(s_, ast.Assign) and isinstance(s_.targets[0], ast.Name)
+                                       and s_.targets[0].id in params and len(rest) > 1 and not any(
+                                           isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id == s_.targets[0].id
+                                           for o_ in rest if o_ is not s_ for n in ast.walk(o_)))]  # an unread parameter
     return [ast.unparse(ast.fix_missing_locations(a)) for a in alone] + arrays + named + (
         ["\n".join(ast.unparse(ast.fix_missing_locations(s_)) for s_ in rest)] if rest else [])
 

@@ -14,6 +14,8 @@ import re
 from typing import List, Optional, Tuple
 
 from .code_solvers import output_is_data
+from .code_latex import _is_array
+from .code_names import name_to_latex
 from .code_vocab import pick_vocab
 
 __all__ = ["returned_name", "lookups", "step_times", "Renames", "WeightFirst", "named_quantities", "array_schedules"]
@@ -24,6 +26,8 @@ _RETURNS = [  # (function name pattern, the name code_latex reads the returned v
     (r"\w*beta_schedule\w*|betas_for_\w+", "betas"),
     (r"q_sample", "x_noisy"),
 ]
+#: one symbol (σ_t, \hat{t}_i, \bar{\alpha}_{t-1}), not an expression a vocabulary writes for a name (c2 = √(…))
+_SYMBOL = re.compile(r"\\?[A-Za-z]+(?:\{\\?[A-Za-z]+\})?(?:_\{?[A-Za-z0-9+\-]+\}?)?")
 _CLIPS = {"clip", "clamp", "clip_", "clamp_", "minimum", "min"}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
 _SCHEDULE_NAME = re.compile(r"(?:sqrt_|recip_?|one_minus_|log_)*(?:alpha|sigma|beta|abar|lambda|gamma|snr|lamb)\w*|[tshi]|eta")
@@ -71,9 +75,15 @@ def lookups(stmts: List[ast.stmt]) -> List[ast.stmt]:
         return stmts
 
     def lookup(s_):
-        return isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name) \
-            and s_.targets[0].id in vocab.names and isinstance(s_.value, ast.Subscript) \
-            and isinstance(s_.value.value, ast.Name) and isinstance(s_.value.slice, ast.Name)
+        if not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)
+                and s_.targets[0].id in vocab.names):
+            return False
+        v = s_.value.body if isinstance(s_.value, ast.IfExp) else s_.value  # (… if prev_t >= 0 else one: the general)
+        if isinstance(v, ast.Call) and getattr(v.func, "attr", getattr(v.func, "id", "")) == "norm":
+            return True  # grad_norm = torch.norm(grad…): the norm the name says (score_sde's LangevinCorrector)
+        return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) \
+            and all(isinstance(n, (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load))
+                    for n in ast.walk(v.slice))
     return [s_ for s_ in stmts if not lookup(s_)]
 
 
@@ -156,17 +166,18 @@ def named_quantities(stmts: List[ast.stmt]) -> Tuple[List[str], List[ast.stmt]]:
     reads), and the later statements read the name (EDM Alg. 2 line 5 t̂_i = t_i + γ t_i as diffusers' ``sigma_hat``;
     DDIM's σ_t(η) as lucidrains' ``sigma``)."""
     vocab = pick_vocab({n.id for s_ in stmts for n in ast.walk(s_) if isinstance(n, ast.Name)})
-    if vocab is None:
-        return [], stmts
     progs, rest, split = [], list(stmts), []
     for k, s_ in enumerate(stmts):
         if not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)):
             continue
         name = s_.targets[0].id
-        tex = vocab.names.get(name, "")
-        if not tex or name in vocab.models or re.search(r"x|\\epsilon|D_|z", tex) or name in vocab.targets \
-                or not re.search(r"_\{?[ti]", tex):
-            continue  # (a quantity of the step: σ_t, t̂_i, γ_i; the schedule's constants β_1, β_T are inlined)
+        tex = vocab.names.get(name, "") if vocab is not None else ""
+        if not tex and _is_array(name) and (vocab is None or name not in vocab.targets):
+            tex = name_to_latex(name, "t")  # a schedule array by Ho et al.'s naming (alphas, alphas_cumprod): at t
+        if not tex or vocab is not None and (name in vocab.models or name in vocab.targets) \
+                or re.search(r"x|\\epsilon_|D_|z", tex) or not re.search(r"_\{?[ti]|^\\epsilon$", tex) \
+                or not _SYMBOL.fullmatch(tex):
+            continue  # (a quantity of the step: σ_t, t̂_i, γ_i, a step size ε; the constants β_1, β_T are inlined)
         later = stmts[k + 1:]
         if not any(isinstance(n, ast.Name) and n.id == name for l_ in later for n in ast.walk(l_)) \
                 or any(isinstance(t_, ast.Name) and t_.id == name for l_ in later if isinstance(l_, ast.Assign) for t_ in l_.targets):

@@ -47,12 +47,13 @@ _FENCE = re.compile(r"^\s*```[ \t]*([\w+-]*)[^\n]*\n(.*?)\n?[ \t]*```\s*$", re.S
 _MAX_PATHS = 6
 _BROADCAST = {"extract", "_extract_into_tensor", "extract_into_tensor", "_extract"}
 _SAME_ARG = {"expand_dims", "append_dims"}
-_SHAPE = {"view", "reshape", "squeeze", "unsqueeze", "flatten", "expand_as", "expand", "long", "int", "item",
+_SHAPE = {"view", "reshape", "squeeze", "unsqueeze", "flatten", "expand_as", "expand", "long", "int", "item", "mean",
           "float", "double", "detach", "clone", "contiguous", "to", "type_as", "cpu", "cuda", "view_as"}
 #: function -> its parameters, each with the name a bound lambda takes (diffusers' name of the same parameter)
 _SIGNATURES = {"betas_for_alpha_bar": (("num_diffusion_timesteps", None), ("alpha_bar", "alpha_bar_fn"), ("max_beta", None))}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
 _COUNT = re.compile(r"(?:num_|n_)?(?:diffusion_|train_)?timesteps|num_steps|n_steps|T")
+_LOOP_INDICES = {"i", "j", "k", "c", "n", "idx", "index", "step", "T", "N"}
 _SDE_PIECES = {"drift", "diffusion", "f", "G", "g", "score", "rev_drift"}
 _OUT_KEYS = {"mean": "model_mean", "variance": "model_variance", "log_variance": "model_log_variance",
              "pred_xstart": "pred_xstart"}
@@ -103,6 +104,9 @@ class _Rewrite(ast.NodeTransformer):
             return method_of
         if name == "noise_like":
             return ast.Call(ast.Attribute(ast.Name("torch", ast.Load()), "randn_like", ast.Load()), [ast.Name("x", ast.Load())], [])
+        if name == "get" and method_of is not None and getattr(method_of, "id", "") in ("kwargs", "kw", "config") \
+                and node.args and isinstance(node.args[0], ast.Constant) and str(node.args[0].value).isidentifier():
+            return ast.Name(node.args[0].value, ast.Load())  # kwargs.get("eta", 0): the parameter eta
         if name in ("default", "array", "asarray", "tensor", "as_tensor") and node.args and method_of is None:
             return node.args[0]  # lucidrains' default(v, fallback) is v when given; np.array(v) holds v's values
         if name == "full" and len(node.args) >= 2 and method_of is None:
@@ -166,6 +170,9 @@ def _stored(st: ast.stmt) -> Optional[ast.stmt]:
         return None
     if isinstance(st, ast.Expr):
         return None
+    if isinstance(st, ast.Assign) and (isinstance(st.value, (ast.List, ast.ListComp, ast.Tuple, ast.Dict)) or isinstance(
+            st.value, ast.BinOp) and isinstance(st.value.left, ast.List)):
+        return None  # xs = [x], seq_next = [-1] + list(…): the loop's bookkeeping
     if isinstance(st, (ast.Assign, ast.AugAssign, ast.Return)):
         return st
     return None
@@ -268,7 +275,10 @@ def _program(body: List[ast.stmt]) -> List[str]:
     rest = [s_ for s_ in out if not any(s_ is a for a in alone)]
     arrays, rest = array_schedules(rest)
     named, rest = named_quantities(rest)
-    params = {p_.targets[0].id for p_ in params_seen}
+    params = {p_.targets[0].id for p_ in params_seen} | {  # and a step's index from the loop's (next_t = ones(n) * j)
+        s_.targets[0].id for s_ in rest if isinstance(s_, ast.Assign) and isinstance(s_.targets[0], ast.Name)
+        and not any(isinstance(n, ast.Call) for n in ast.walk(s_.value))
+        and {n.id for n in ast.walk(s_.value) if isinstance(n, ast.Name)} <= _LOOP_INDICES}
     rest = [s_ for s_ in rest if not (isinstance(s_, ast.Assign) and isinstance(s_.targets[0], ast.Name)
                                        and s_.targets[0].id in params and len(rest) > 1 and not any(
                                            isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id == s_.targets[0].id

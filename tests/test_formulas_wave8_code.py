@@ -14,6 +14,8 @@ improved-diffusion's get_named_beta_schedule), with wrong variants that must sta
   formula and read by name after it;
 * a schedule on whole arrays over the grid t = 0 … T (``linspace(0, T, T + 1) / T``): ``a[0]`` is a at t = 0,
   ``a[1:] / a[:-1]`` is a_t / a_{t−1}; a function's numeric defaults are its values and its ``timesteps`` is T;
+* a state updated twice (k-diffusion's churn then Euler step; EDM's Euler predictor then Heun corrector) is one
+  formula per step, the corrector written in its slopes d_i, d'_i (each its own formula);
 * a return with no function around it: (x − σ·y)/α is x̂_0 from the noise prediction y, (x − α·y)/σ the noise from
   the data prediction y (the noise prediction is scaled by σ, the data prediction by α).
 """
@@ -112,6 +114,14 @@ _GOOD = ("exact", "consistent")
                  'inconsistent', ['variance'], id='sde-langevin-wrong'),
     pytest.param('```python\nbetas = linear_beta_schedule(timesteps=timesteps)\nalphas = 1. - betas\nalphas_cumprod = torch.cumprod(alphas, axis=0)\nalphas_cumprod_prev = F.pad(alphas_cumprod[:-1], (1, 0), value=1.0)\nsqrt_recip_alphas = torch.sqrt(1.0 / alphas)\nsqrt_alphas_cumprod = torch.sqrt(alphas_cumprod)\nsqrt_one_minus_alphas_cumprod = torch.sqrt(1. - alphas_cumprod)\nposterior_variance = betas * (1. - alphas_cumprod) / (1. - alphas_cumprod_prev)\n```',
                  'inconsistent', ['rhs'], id='annot-schedule-wrong'),
+    pytest.param('```python\nfor i in trange(len(sigmas) - 1, disable=disable):\n    gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) if s_tmin <= sigmas[i] <= s_tmax else 0.\n    sigma_hat = sigmas[i] * (gamma + 1)\n    if gamma > 0:\n        eps = torch.randn_like(x) * s_noise\n        x = x + eps * (sigma_hat ** 2 - sigmas[i] ** 2) ** 0.5\n    denoised = model(x, sigma_hat * s_in, **extra_args)\n    d = to_d(x, sigma_hat, denoised)\n    dt = sigmas[i + 1] - sigma_hat\n    x = x + d * dt\n```',
+                 'exact', None, id='kd-euler'),
+    pytest.param('```python\nfor i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):\n    x_cur = x_next\n    x_hat = x_cur\n    t_hat = t_cur\n    denoised = net(x_hat, t_hat, class_labels).to(torch.float64)\n    d_cur = (x_hat - denoised) / t_hat\n    x_next = x_hat + (t_next - t_hat) * d_cur\n    if i < num_steps - 1:\n        denoised = net(x_next, t_next, class_labels).to(torch.float64)\n        d_prime = (x_next - denoised) / t_next\n        x_next = x_hat + (t_next - t_hat) * (0.5 * d_cur + 0.5 * d_prime)\n```',
+                 'exact', None, id='edm-heun'),
+    pytest.param('```python\nfor i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):\n    x_cur = x_next\n    x_hat = x_cur\n    t_hat = t_cur\n    denoised = net(x_hat, t_hat, class_labels).to(torch.float64)\n    d_cur = (x_hat - denoised) / t_hat\n    x_next = x_hat + (t_next - t_hat) * d_cur\n    if i < num_steps - 1:\n        denoised = net(x_next, t_next, class_labels).to(torch.float64)\n        d_prime = (x_next - denoised) / t_next\n        x_next = x_hat + (t_next - t_hat) * (0.5 * d_cur + d_prime)\n```',
+                 'inconsistent', ['mean.other', 'mean.x', 'mean.x0'], id='edm-heun-wrong'),
+    pytest.param('```python\nfor i in trange(len(sigmas) - 1, disable=disable):\n    gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) if s_tmin <= sigmas[i] <= s_tmax else 0.\n    sigma_hat = sigmas[i] * (gamma + 1)\n    if gamma > 0:\n        eps = torch.randn_like(x) * s_noise\n        x = x + eps * (sigma_hat ** 2 - sigmas[i] ** 2) ** 0.5\n    denoised = model(x, sigma_hat * s_in, **extra_args)\n    d = to_d(x, sigma_hat, denoised)\n    dt = sigma_hat - sigmas[i + 1]\n    x = x + d * dt\n```',
+                 'inconsistent', ['mean.x0', 'mean.x'], id='kd-euler-wrong'),
 ])
 def test_code_blocks_are_read_as_the_formulas_they_run(text, verdict, terms):
     vs = verify_formula(text, None, numeric=False)

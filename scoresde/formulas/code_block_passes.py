@@ -18,7 +18,8 @@ from .code_latex import _is_array
 from .code_names import name_to_latex
 from .code_vocab import pick_vocab
 
-__all__ = ["returned_name", "lookups", "step_times", "Renames", "WeightFirst", "named_quantities", "array_schedules"]
+__all__ = ["returned_name", "lookups", "step_times", "Renames", "WeightFirst", "named_quantities", "array_schedules",
+           "in_place_steps"]
 
 _RETURNS = [  # (function name pattern, the name code_latex reads the returned value as)
     (r"_?predict_x?start_from_(?:noise|eps)|_?predict_x0_from_eps", "x_start"),
@@ -28,6 +29,7 @@ _RETURNS = [  # (function name pattern, the name code_latex reads the returned v
 ]
 #: one symbol (σ_t, \hat{t}_i, \bar{\alpha}_{t-1}), not an expression a vocabulary writes for a name (c2 = √(…))
 _SYMBOL = re.compile(r"\\?[A-Za-z]+(?:\{\\?[A-Za-z]+\})?(?:_\{?[A-Za-z0-9+\-]+\}?)?")
+_STATE = re.compile(r"x\w*|img|sample|prev_sample")
 _CLIPS = {"clip", "clamp", "clip_", "clamp_", "minimum", "min"}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
 _SCHEDULE_NAME = re.compile(r"(?:sqrt_|recip_?|one_minus_|log_)*(?:alpha|sigma|beta|abar|lambda|gamma|snr|lamb)\w*|[tshi]|eta")
@@ -81,6 +83,10 @@ def lookups(stmts: List[ast.stmt]) -> List[ast.stmt]:
         v = s_.value.body if isinstance(s_.value, ast.IfExp) else s_.value  # (… if prev_t >= 0 else one: the general)
         if isinstance(v, ast.Call) and getattr(v.func, "attr", getattr(v.func, "id", "")) == "norm":
             return True  # grad_norm = torch.norm(grad…): the norm the name says (score_sde's LangevinCorrector)
+        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) and {ast.unparse(v.left), ast.unparse(v.right)} & {"s_noise"} \
+                and any(isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", "")) in _NOISE_CALLS
+                        for n in ast.walk(v)):
+            return True  # eps = randn_like(x) * s_noise: EDM's ε_i ~ N(0, S_noise² I) (Karras et al. 2022, Alg. 2 line 5)
         return isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name) \
             and all(isinstance(n, (ast.Name, ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop, ast.Load))
                     for n in ast.walk(v.slice))
@@ -171,6 +177,8 @@ def named_quantities(stmts: List[ast.stmt]) -> Tuple[List[str], List[ast.stmt]]:
         if not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)):
             continue
         name = s_.targets[0].id
+        if isinstance(s_.value, ast.Name):
+            continue  # t_hat = t_cur: another name of the same value (EDM's sampler without churn), inlined
         tex = vocab.names.get(name, "") if vocab is not None else ""
         if not tex and _is_array(name) and (vocab is None or name not in vocab.targets):
             tex = name_to_latex(name, "t")  # a schedule array by Ho et al.'s naming (alphas, alphas_cumprod): at t
@@ -291,3 +299,81 @@ class _InlineArrays(ast.NodeTransformer):
 
     def visit_Name(self, node: ast.Name):
         return ast.parse(ast.unparse(self.arrays[node.id]), mode="eval").body if node.id in self.arrays else node
+
+
+def in_place_steps(stmts: List[ast.stmt]) -> List[List[ast.stmt]]:
+    """The segments of straight-line code that updates its state in place more than once (``x = x + eps * …`` then
+    ``x = x + d * dt``: Karras et al. 2022's Alg. 2 lines 6 and 8 in k-diffusion's sample_euler): each in-place update
+    is one step of the algorithm and its own formula, with the statements before it that it reads; the statements
+    after it read the state by name (the code base's vocabulary names the state between the steps)."""
+    assigned = [s_.targets[0].id for s_ in stmts if isinstance(s_, ast.Assign) and len(s_.targets) == 1
+                and isinstance(s_.targets[0], ast.Name)]
+    twice = {n for n in assigned if assigned.count(n) > 1 and _STATE.fullmatch(n)}
+
+    def in_place(s_):  # (or a state assigned twice: Karras et al.'s Euler predictor x_next, then its Heun correction)
+        return isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name) \
+            and (any(isinstance(n, ast.Name) and n.id == s_.targets[0].id for n in ast.walk(s_.value))
+                 or s_.targets[0].id in twice)
+    ups = [k for k, s_ in enumerate(stmts) if in_place(s_)]
+    names = [stmts[k].targets[0].id for k in ups]
+    if len(ups) < 2 or len(set(names)) != 1:
+        return [stmts]
+    segs, done = [], set()
+    for k in ups:
+        seg = []
+        for j, s_ in enumerate(stmts[:k + 1]):
+            if j in done or in_place(s_) and j != k:
+                continue
+            seg.append(s_)
+        # a statement only an earlier step read (its noise draw) goes with that step
+        need = {n.id for s_ in seg for n in ast.walk(s_) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        seg = [s_ for s_ in seg if s_ is stmts[k] or not isinstance(s_, ast.Assign)
+               or any(isinstance(t_, ast.Name) and t_.id in need for t_ in s_.targets)]
+        segs += _predicted_reads(seg, stmts[k])
+        done.add(k)
+    return segs
+
+
+def _predicted_reads(seg: List[ast.stmt], update: ast.Assign) -> List[List[ast.stmt]]:
+    """A corrector that reads the state it overwrites through an intermediate (Karras et al.'s Alg. 1 lines 7-8:
+    d'_i from the predicted x_{i+1}, then x_{i+1} from d'_i): the intermediate is its own formula and the corrector
+    reads it by name."""
+    x = update.targets[0].id
+    tainted, chain = {x}, []
+    for s_ in seg:
+        if s_ is update or not isinstance(s_, ast.Assign):
+            continue
+        if {n.id for n in ast.walk(s_.value) if isinstance(n, ast.Name)} & tainted and isinstance(s_.targets[0], ast.Name):
+            tainted.add(s_.targets[0].id)
+            chain.append(s_)
+    if not chain or any(isinstance(n, ast.Name) and n.id == x for n in ast.walk(update.value)):
+        return [seg]
+    read = {n.id for n in ast.walk(update.value) if isinstance(n, ast.Name)}
+    own = [c for c in chain if c.targets[0].id in read]
+    if not own:
+        return [seg]
+    out = []
+    for o in own:  # its formula: the chain up to it (its model evaluation at the predicted state)
+        out.append([c for c in chain if c is o or c in chain[:chain.index(o)]])
+    # the other slope it combines (d_i, from the model at the current state) is read by name too: the step is written
+    # in its slopes (x_{i+1} = x_i + (t_{i+1} − t_i)(½ d_i + ½ d'_i)), each slope its own formula
+    rest = [s_ for s_ in seg if not any(s_ is c for c in chain)]
+    model_made = {s_.targets[0].id for s_ in rest if isinstance(s_, ast.Assign) and isinstance(s_.targets[0], ast.Name)
+                  and any(isinstance(n, ast.Call) for n in ast.walk(s_.value))}
+    slopes = [s_ for s_ in rest if s_ is not update and isinstance(s_, ast.Assign) and isinstance(s_.targets[0], ast.Name)
+              and s_.targets[0].id in read and {n.id for n in ast.walk(s_.value) if isinstance(n, ast.Name)} & model_made]
+    for sl in slopes:
+        need = {n.id for n in ast.walk(sl.value) if isinstance(n, ast.Name)}
+        out.append([s_ for s_ in rest if s_ is sl or isinstance(s_, ast.Assign) and s_ is not update
+                    and rest.index(s_) < rest.index(sl) and s_.targets[0].id in need] )
+    last = [s_ for s_ in rest if not any(s_ is sl for sl in slopes)]
+    for _ in range(len(last)):  # without what only the slopes read (their model evaluation)
+        loads = {n.id for s_ in last for n in ast.walk(s_.value if isinstance(s_, ast.Assign) else s_)
+                 if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        drop = [s_ for s_ in last if s_ is not update and isinstance(s_, ast.Assign) and isinstance(s_.targets[0], ast.Name)
+                and s_.targets[0].id not in loads]
+        if not drop:
+            break
+        last = [s_ for s_ in last if not any(s_ is d for d in drop)]
+    out.append(last)
+    return out

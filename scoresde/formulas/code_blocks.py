@@ -38,8 +38,8 @@ import re
 import textwrap
 from typing import Callable, List, Optional, Tuple
 
-from .code_block_passes import (Renames, WeightFirst, array_schedules, lookups, named_quantities, returned_name,
-                                step_times)
+from .code_block_passes import (Renames, WeightFirst, array_schedules, in_place_steps, lookups, named_quantities,
+                                returned_name, step_times)
 
 __all__ = ["code_programs", "judge_code_block"]
 
@@ -53,6 +53,8 @@ _SHAPE = {"view", "reshape", "squeeze", "unsqueeze", "flatten", "expand_as", "ex
 _SIGNATURES = {"betas_for_alpha_bar": (("num_diffusion_timesteps", None), ("alpha_bar", "alpha_bar_fn"), ("max_beta", None))}
 _NOISE_CALLS = {"randn", "randn_like", "normal", "standard_normal", "normal_like", "noise_like"}
 _COUNT = re.compile(r"(?:num_|n_)?(?:diffusion_|train_)?timesteps|num_steps|n_steps|T")
+_NETS = {"net", "model", "denoiser", "unet", "eps_model", "denoise_fn", "scorenet", "score_model", "apply_model"}
+_CONDS = {"class_labels", "labels_cond", "y", "cond", "c", "context", "x_self_cond", "self_cond", "conditioning"}
 _LOOP_INDICES = {"i", "j", "k", "c", "n", "idx", "index", "step", "T", "N"}
 _SDE_PIECES = {"drift", "diffusion", "f", "G", "g", "score", "rev_drift"}
 _OUT_KEYS = {"mean": "model_mean", "variance": "model_variance", "log_variance": "model_log_variance",
@@ -96,6 +98,9 @@ class _Rewrite(ast.NodeTransformer):
         name = fn.attr if isinstance(fn, ast.Attribute) else (fn.id if isinstance(fn, ast.Name) else "")
         method_of = fn.value if isinstance(fn, ast.Attribute) and not (
             isinstance(fn.value, ast.Name) and fn.value.id in ("torch", "np", "numpy", "math", "jnp", "th", "F")) else None
+        if name in _NETS and len(node.args) > 2 and all(isinstance(a, ast.Name) and a.id in _CONDS for a in node.args[2:]):
+            node.args = node.args[:2]  # net(x, t, class_labels): the class a conditional model is given, D_θ(x; σ)
+            node.keywords = []
         if name in _BROADCAST and len(node.args) >= 2 and method_of is None:
             return ast.Subscript(node.args[0], node.args[1], ast.Load())
         if name in _SAME_ARG and node.args and method_of is None:
@@ -266,7 +271,29 @@ def _program(body: List[ast.stmt]) -> List[str]:
         out.append(st)
     if not out:
         return []
-    out = [WeightFirst().visit(s_) for s_ in step_times(lookups(out))]
+    out = [WeightFirst().visit(s_) for s_ in step_times(lookups(_carried(out)))]
+    progs: List[str] = []
+    for seg in in_place_steps(out):
+        progs += [p_ for p_ in _passes(seg, params_seen) if p_ not in progs]
+    return progs
+
+
+def _carried(stmts: List[ast.stmt]) -> List[ast.stmt]:
+    """Without ``x_cur = x_next`` where ``x_next`` is assigned later: the loop carries the last step's state into this
+    one (Karras et al.'s generate loop), and the name read is the current state."""
+    out = []
+    for k, s_ in enumerate(stmts):
+        if isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name) \
+                and isinstance(s_.value, ast.Name) and any(
+                    isinstance(l_, ast.Assign) and any(isinstance(t_, ast.Name) and t_.id == s_.value.id for t_ in l_.targets)
+                    for l_ in stmts[k + 1:]):
+            continue
+        out.append(s_)
+    return out
+
+
+def _passes(out: List[ast.stmt], params_seen) -> List[str]:
+    """The programs of one straight-line segment (the passes of code_block_passes, in order)."""
     # a function defined by a lambda and called by a later statement is its own formula (ᾱ(t) = …), the calls read
     # by the code base's name of it (code_vocab: diffusers' alpha_bar_fn)
     called = {getattr(n.func, "id", None) for s_ in out for n in ast.walk(s_) if isinstance(n, ast.Call)}

@@ -208,6 +208,14 @@ VOCABS = (
         frozenset({"alpha_bar_fn", "max_beta"}),
         {"t1": "t-1", "t2": "t", "max_beta": "0.999"},  # max_beta = 0.999, its default
         calls={"alpha_bar_fn": r"\bar{{\alpha}}_{{{0}}}"}),
+    CodeVocab(  # Karras et al. 2022 (EDM), Alg. 1-2 in their own code (NVlabs/edm, generate.py edm_sampler): x_cur, t_cur at
+        # step i, x_hat, t_hat the churned state and level, d_cur = d_i, d_prime = d'_i, x_next, t_next at i + 1
+        "NVlabs/edm (edm_sampler)", "NVlabs/edm, generate.py (edm_sampler)",
+        frozenset({"x_cur", "t_cur", "x_hat", "t_hat", "d_cur", "d_prime", "x_next", "t_next"}),
+        {"x_cur": "x_i", "t_cur": "t_i", "x_hat": r"\hat{x}_i", "t_hat": r"\hat{t}_i", "d_cur": "d_i", "d_prime": "d'_i",
+         "x_next": "x_{i+1}", "t_next": "t_{i+1}", "gamma": r"\gamma_i", "S_noise": r"S_{noise}", "S_churn": r"S_{churn}"},
+        models=frozenset({"d_cur", "d_prime", "denoised"}), targets={"x_next": "x_{i+1}", "x_hat": r"\hat{x}_i"},
+        decisive=frozenset({"d_cur", "t_hat", "x_hat", "t_cur"})),
     CodeVocab(  # Karras et al. 2022 (EDM), Alg. 2 lines 5-8 in diffusers' EulerDiscreteScheduler.step: sigma_hat = σ_i (γ + 1)
         # (t̂_i), sample the state there (x̂_i, churned by eps · √(σ̂² − σ²)), model_output the noise prediction
         # (ε̂ = (x̂ − D)/σ̂, Karras et al. Table 1), pred_original_sample = D_θ(x̂_i; t̂_i), derivative = d_i,

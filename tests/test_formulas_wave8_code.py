@@ -122,6 +122,10 @@ _GOOD = ("exact", "consistent")
                  'inconsistent', ['mean.other', 'mean.x', 'mean.x0'], id='edm-heun-wrong'),
     pytest.param('```python\nfor i in trange(len(sigmas) - 1, disable=disable):\n    gamma = min(s_churn / (len(sigmas) - 1), 2 ** 0.5 - 1) if s_tmin <= sigmas[i] <= s_tmax else 0.\n    sigma_hat = sigmas[i] * (gamma + 1)\n    if gamma > 0:\n        eps = torch.randn_like(x) * s_noise\n        x = x + eps * (sigma_hat ** 2 - sigmas[i] ** 2) ** 0.5\n    denoised = model(x, sigma_hat * s_in, **extra_args)\n    d = to_d(x, sigma_hat, denoised)\n    dt = sigma_hat - sigmas[i + 1]\n    x = x + d * dt\n```',
                  'inconsistent', ['mean.x0', 'mean.x'], id='kd-euler-wrong'),
+    pytest.param('def q_posterior(self, x_start, x_t, t):\n    posterior_mean = (\n        extract(self.posterior_mean_coef1, t, x_t.shape) * x_start +\n        extract(self.posterior_mean_coef2, t, x_t.shape) * x_t\n    )\n    posterior_variance = extract(self.posterior_variance, t, x_t.shape)\n    return posterior_mean, posterior_variance',
+                 'exact', None, id='q-posterior-tuple'),
+    pytest.param('def q_posterior(self, x_start, x_t, t):\n    posterior_mean = (\n        extract(self.posterior_mean_coef1, t, x_t.shape) * x_t +\n        extract(self.posterior_mean_coef2, t, x_t.shape) * x_start\n    )\n    posterior_variance = extract(self.posterior_variance, t, x_t.shape)\n    return posterior_mean, posterior_variance',
+                 'inconsistent', ['mean.x0', 'mean.x', 'rhs'], id='q-posterior-tuple-wrong'),
 ])
 def test_code_blocks_are_read_as_the_formulas_they_run(text, verdict, terms):
     vs = verify_formula(text, None, numeric=False)

@@ -73,12 +73,14 @@ def lookups(stmts: List[ast.stmt]) -> List[ast.stmt]:
     (code_vocab), which is what the lookup computes."""
     ids = {n.id for s_ in stmts for n in ast.walk(s_) if isinstance(n, ast.Name)}
     vocab = pick_vocab(ids)
-    if vocab is None:
-        return stmts
 
     def lookup(s_):
-        if not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)
-                and s_.targets[0].id in vocab.names):
+        if isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name) \
+                and isinstance(s_.value, ast.Subscript) and isinstance(s_.value.value, ast.Name) \
+                and s_.value.value.id == s_.targets[0].id:
+            return True  # posterior_variance = extract(posterior_variance, t, …): the array's value at the step
+        if vocab is None or not (isinstance(s_, ast.Assign) and len(s_.targets) == 1 and isinstance(s_.targets[0], ast.Name)
+                                 and s_.targets[0].id in vocab.names):
             return False
         v = s_.value.body if isinstance(s_.value, ast.IfExp) else s_.value  # (… if prev_t >= 0 else one: the general)
         if isinstance(v, ast.Call) and getattr(v.func, "attr", getattr(v.func, "id", "")) == "norm":

@@ -203,7 +203,12 @@ def _paths(stmts: List[ast.stmt], depth: int = 0) -> List[Tuple[List[str], List[
                 subs += [([f"not ({cond})"], [], False)] if any(isinstance(n, ast.Return) for n in ast.walk(st)) else []
         else:
             kept = _stored(st)
-            subs = [([], [kept] if kept is not None else [], isinstance(st, ast.Return))]
+            if isinstance(kept, ast.Assign) and len(kept.targets) == 1 and isinstance(kept.targets[0], ast.Tuple) \
+                    and isinstance(kept.value, ast.Tuple) and len(kept.targets[0].elts) == len(kept.value.elts):
+                # h, h_0 = lambda_t - lambda_s0, lambda_s0 - lambda_s1: one assignment per name, in order
+                subs = [([], [ast.Assign([t_], v_, lineno=0) for t_, v_ in zip(kept.targets[0].elts, kept.value.elts)], False)]
+            else:
+                subs = [([], [kept] if kept is not None else [], isinstance(st, ast.Return))]
         new = [p for p in paths if p[2]]
         for lab, body, _ in live:
             for slab, sbody, sret in subs:
@@ -256,8 +261,8 @@ def _program(body: List[ast.stmt]) -> List[str]:
             if st.value is None:
                 continue
             value = _Rewrite(renamed).visit(_copy(st.value))
-            if isinstance(value, ast.Name):
-                continue  # `return v`: the statement assigning v is the result
+            if isinstance(value, ast.Name) or isinstance(value, ast.Tuple) and all(isinstance(e, ast.Name) for e in value.elts):
+                continue  # `return v` (or v, w): the statements assigning them are the results
             name, renames = returned_name(func, value, noisy)
             st = ast.Assign([ast.Name(name, ast.Store())], Renames(renames).visit(value), lineno=0)
         if isinstance(st, ast.Assign) and _opaque(st.value, {n.id for t_ in st.targets for n in ast.walk(t_) if isinstance(n, ast.Name)}):

@@ -212,7 +212,7 @@ VOCABS = (
         # step i, x_hat, t_hat the churned state and level, d_cur = d_i, d_prime = d'_i, x_next, t_next at i + 1
         "NVlabs/edm (edm_sampler)", "NVlabs/edm, generate.py (edm_sampler)",
         frozenset({"x_cur", "t_cur", "x_hat", "t_hat", "d_cur", "d_prime", "x_next", "t_next"}),
-        {"x_cur": "x_i", "t_cur": "t_i", "x_hat": r"\hat{x}_i", "t_hat": r"\hat{t}_i", "d_cur": "d_i", "d_prime": "d'_i",
+        {"x_cur": "x_{i}", "t_cur": "t_{i}", "x_hat": r"\hat{x}_i", "t_hat": r"\hat{t}_i", "d_cur": "d_i", "d_prime": "d'_i",
          "x_next": "x_{i+1}", "t_next": "t_{i+1}", "gamma": r"\gamma_i", "S_noise": r"S_{noise}", "S_churn": r"S_{churn}"},
         models=frozenset({"d_cur", "d_prime", "denoised"}), targets={"x_next": "x_{i+1}", "x_hat": r"\hat{x}_i"},
         decisive=frozenset({"d_cur", "t_hat", "x_hat", "t_cur"})),

@@ -106,6 +106,12 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    from .code_blocks import judge_code_block  # a pasted block of code: one straight-line program per branch
+
+    block = judge_code_block(text, lambda t_: verify_formula(t_, target, hints=hints, source=source, location=location,
+                                                              numeric=numeric, column=column, ignore=ignore, budget=budget))
+    if block is not None:
+        return block
     if "model_output" in text:  # diffusers' generic network output (code_outputs.py; its v reading has no such name)
         from .code_outputs import judge_with_output_readings
 

@@ -20,7 +20,7 @@ _DECO = {"hat": r"\hat", "tilde": r"\tilde"}
 _MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\mu}", "model_mean": r"\mu_\theta(x_t, t)",
             "loss": "L", "eps_theta": r"\epsilon_\theta", "eps_pred": r"\epsilon_\theta", "pred_noise": r"\epsilon_\theta",
             "noise_pred": r"\epsilon_\theta", "eps_hat": r"\epsilon_\theta", "s_theta": r"s_\theta", "score": r"s_\theta",
-            "mu_theta": r"\mu_\theta(x_t, t)", "x0_pred": r"\hat{x}_0", "pred_x0": r"\hat{x}_0", "x0_hat": r"\hat{x}_0",
+            "mu_theta": r"\mu_\theta(x_t, t)", "model_variance": r"\sigma_t^2", "model_log_variance": r"\log\sigma_t^2", "x0_pred": r"\hat{x}_0", "pred_x0": r"\hat{x}_0", "x0_hat": r"\hat{x}_0",
             "x_0_hat": r"\hat{x}_0", "pred_xstart": r"\hat{x}_0", "abar": r"\bar{\alpha}", "alphabar": r"\bar{\alpha}",
             "logp": r"\log p", "log_p": r"\log p",  # sde_lib's prior_logp(z): logp = -N/2 log(2π) - Σz²/2
             "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}",

@@ -10,7 +10,8 @@ base it names, never for one formula):
   the data prediction x_θ for ``algorithm_type="dpmsolver++"`` and into the noise prediction ε_θ for ``"dpmsolver"``.
   Which one a line uses is written in it: in every update of Lu et al. (2022a, Eq. 3.7; 2022b, Eq. 9-10) the noise
   prediction is scaled by σ_t and the data prediction by α_t (x_t = α_t x_0 + σ_t ε), so ``model_output`` is x_θ when its
-  factor names an α and no σ, else ε_θ.
+  factor names an α and no σ, else ε_θ. The reference code (LuChengTHU/dpm-solver, dpm_solver_pytorch.py,
+  ``dpm_solver_first_update(x, s, t, model_s)``) names the same output ``model_s`` and the state at s ``x``.
 * the same scheduler's ``_sigma_to_alpha_sigma_t`` and the Euler-family schedulers (scheduling_euler_discrete.py:
   ``sigmas = ((1 − ᾱ)/ᾱ)^½``) name by a bare ``sigma`` the noise level of Karras et al.'s scaling (EDM Eq. 1 with
   s(t) = 1), σ_t/α_t in the VP notation; their ``sample`` is the state in that scaling, x_t/α_t, and
@@ -65,6 +66,9 @@ def dpm_adapt(value: ast.AST, target: Optional[str]) -> Tuple[Dict[str, str], Op
     if names & {"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0"}:
         out["sample"] = "x_s"
         out["model_output"] = _DATA if output_is_data(value) else _NOISE
+    if "model_s" in names:  # DPM-Solver's reference code: dpm_solver_first_update(x, s, t, model_s), x at s
+        out["x"] = "x_s"
+        out["model_s"] = _DATA if output_is_data(value, "model_s") else _NOISE
     if "sigma" in names and target != "sigma":
         out["sigma"] = EDM_SIGMA
     return out, None

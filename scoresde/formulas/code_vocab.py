@@ -138,12 +138,16 @@ VOCABS = (
     CodeVocab(  # Dhariwal & Nichol 2021, Alg. 1-2, in guided-diffusion's names (gaussian_diffusion.py)
         "guided-diffusion", "openai/guided-diffusion, guided_diffusion/gaussian_diffusion.py (condition_mean, "
         "condition_score)",
-        frozenset({"p_mean_var", "cond_fn", "gradient", "new_mean"}),
+        frozenset({"p_mean_var", "cond_fn", "gradient", "new_mean", "alpha_bar_prev", "mean_pred", "nonzero_mask"}),
         {'p_mean_var["mean"]': r"\mu_\theta\left(x_t, t\right)", 'p_mean_var["variance"]': r"\Sigma_\theta\left(x_t, t\right)",
          "gradient": r"\nabla_{x_t}\log p_\phi\left(y \mid x_t\right)", "eps": r"\epsilon_\theta\left(x_t\right)",
-         "alpha_bar": r"\bar{\alpha}_t", "new_mean": r"\tilde{\mu}"},
+         "alpha_bar": r"\bar{\alpha}_t", "new_mean": r"\tilde{\mu}",
+         # ddim_sample / p_sample: alpha_bar beside alpha_bar_prev (ᾱ_t, ᾱ_{t−1}), x the state, sample the next one
+         "alpha_bar_cur": r"\bar{\alpha}_t", "alpha_bar_prev": r"\bar{\alpha}_{t-1}", "x": "x_t", "sigma": r"\sigma_t",
+         "eta": r"\eta"},
         calls={"cond_fn": r"\nabla_{{x_t}}\log p_\phi\left(y \mid x_t\right)"},
-        models=frozenset({"eps"}), targets={"eps": r"\hat{\epsilon}\left(x_t\right)"}),
+        models=frozenset({"eps"}), targets={"eps": r"\hat{\epsilon}\left(x_t\right)", "sample": "x_{t-1}"},
+        decisive=frozenset({"alpha_bar_prev", "nonzero_mask"})),
     CodeVocab(  # Song et al. 2021 (App. C, Alg. 4-5, Eq. 7 and the prior of App. D) in score_sde's names
         "score_sde", "yang-song/score_sde_pytorch, sde_lib.py, losses.py, sampling.py (LangevinCorrector), "
         "likelihood.py (prior_logp)",
@@ -170,11 +174,11 @@ VOCABS = (
         "diffusers (DPMSolverMultistep)", "huggingface/diffusers, schedulers/scheduling_dpmsolver_multistep.py "
         "(dpm_solver_first_order_update, _sigma_to_alpha_sigma_t)",
         frozenset({"sigma_s", "alpha_s", "lambda_s", "lambda_t", "sigma_s0", "alpha_s0", "lambda_s0", "alpha_t",
-                   "sigma_t"}),
+                   "sigma_t", "model_s", "log_alpha_s"}),
         {"alpha_t": r"\alpha_t", "sigma_t": r"\sigma_t", "alpha_s": r"\alpha_s", "sigma_s": r"\sigma_s",
          "lambda_t": r"\lambda_t", "lambda_s": r"\lambda_s", "h": "h", "x_t": "x_t", "noise": r"\epsilon"},
         models=frozenset({"model_output"}),
-        decisive=frozenset({"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0"}), adapt=dpm_adapt),
+        decisive=frozenset({"sigma_s", "alpha_s", "lambda_s", "sigma_s0", "alpha_s0", "lambda_s0", "model_s"}), adapt=dpm_adapt),
     CodeVocab(  # DDIM (Song, Meng & Ermon 2021, Eq. 12 and 16) in k-diffusion's get_ancestral_step(sigma_from, sigma_to, eta):
         # in Karras et al.'s scaling (x/√ᾱ, σ = √((1 − ᾱ)/ᾱ)) σ_up = σ_t(η)/√ᾱ_{t−1} and the step x + d (σ_down − σ) + σ_up z
         # lands on x̂_0 + σ_down ε̂ + σ_up z, i.e. DDIM's x_{t−1}/√ᾱ_{t−1}; min(sigma_to, ·) binds only for η > 1
@@ -204,6 +208,70 @@ VOCABS = (
         frozenset({"alpha_bar_fn", "max_beta"}),
         {"t1": "t-1", "t2": "t", "max_beta": "0.999"},  # max_beta = 0.999, its default
         calls={"alpha_bar_fn": r"\bar{{\alpha}}_{{{0}}}"}),
+    CodeVocab(  # Karras et al. 2022 (EDM), Alg. 1-2 in their own code (NVlabs/edm, generate.py edm_sampler): x_cur, t_cur at
+        # step i, x_hat, t_hat the churned state and level, d_cur = d_i, d_prime = d'_i, x_next, t_next at i + 1
+        "NVlabs/edm (edm_sampler)", "NVlabs/edm, generate.py (edm_sampler)",
+        frozenset({"x_cur", "t_cur", "x_hat", "t_hat", "d_cur", "d_prime", "x_next", "t_next"}),
+        {"x_cur": "x_{i}", "t_cur": "t_{i}", "x_hat": r"\hat{x}_i", "t_hat": r"\hat{t}_i", "d_cur": "d_i", "d_prime": "d'_i",
+         "x_next": "x_{i+1}", "t_next": "t_{i+1}", "gamma": r"\gamma_i", "S_noise": r"S_{noise}", "S_churn": r"S_{churn}"},
+        models=frozenset({"d_cur", "d_prime", "denoised"}), targets={"x_next": "x_{i+1}", "x_hat": r"\hat{x}_i"},
+        decisive=frozenset({"d_cur", "t_hat", "x_hat", "t_cur"})),
+    CodeVocab(  # Karras et al. 2022 (EDM), Alg. 2 lines 5-8 in diffusers' EulerDiscreteScheduler.step: sigma_hat = σ_i (γ + 1)
+        # (t̂_i), sample the state there (x̂_i, churned by eps · √(σ̂² − σ²)), model_output the noise prediction
+        # (ε̂ = (x̂ − D)/σ̂, Karras et al. Table 1), pred_original_sample = D_θ(x̂_i; t̂_i), derivative = d_i,
+        # dt = sigmas[step_index + 1] − sigma_hat, prev_sample = x_{i+1}
+        "diffusers (Euler step)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py (EulerDiscreteScheduler.step)",
+        frozenset({"derivative", "sigma_hat", "step_index", "prev_sample", "pred_original_sample"}),
+        {"sample": r"\hat{x}_i", "sigma_hat": r"\hat{t}_i",
+         "model_output": r"\frac{\hat{x}_i - D_\theta\left(\hat{x}_i; \hat{t}_i\right)}{\hat{t}_i}",
+         "pred_original_sample": r"D_\theta\left(\hat{x}_i; \hat{t}_i\right)",
+         "derivative": r"\frac{\hat{x}_i - D_\theta\left(\hat{x}_i; \hat{t}_i\right)}{\hat{t}_i}",
+         "sigmas[step_index + 1]": "t_{i+1}", "sigma_next": "t_{i+1}", "sigmas[step_index]": "t_i", "sigma": "t_i",
+         "gamma": r"\gamma_i"},
+        models=frozenset({"model_output", "pred_original_sample", "derivative"}), targets={"prev_sample": "x_{i+1}"},
+        decisive=frozenset({"derivative", "step_index"})),
+    CodeVocab(  # DDIM (Song, Meng & Ermon 2021, Eq. 12 and 16, α there is ᾱ) in CompVis' names: ldm/models/diffusion/
+        # ddim.py p_sample_ddim (a_t = alphas[index], a_prev, sigma_t, sqrt_one_minus_at, e_t = the model's output,
+        # pred_x0, dir_xt, x_prev) and ldm/modules/diffusionmodules/util.py make_ddim_sampling_parameters (alphas =
+        # alphacums[ddim_timesteps], alphas_prev, sigmas = σ_t(η)); the same names in Stable Diffusion's samplers
+        "CompVis (DDIM sampler)", "CompVis/latent-diffusion, ldm/models/diffusion/ddim.py (p_sample_ddim), "
+        "ldm/modules/diffusionmodules/util.py (make_ddim_sampling_parameters)",
+        frozenset({"a_t", "a_prev", "sqrt_one_minus_at", "pred_x0", "dir_xt", "alphas_prev", "alphacums", "ddim_alphas",
+                   "ddim_alphas_prev", "ddim_sigmas"}),
+        {"a_t": r"\bar{\alpha}_t", "a_prev": r"\bar{\alpha}_{t-1}", "sigma_t": r"\sigma_t",
+         "sqrt_one_minus_at": r"\sqrt{1 - \bar{\alpha}_t}", "e_t": _EPS_T, "pred_x0": _X0, "x": "x_t", "x_prev": "x_{t-1}",
+         "alphas": r"\bar{\alpha}_t", "alphas_cur": r"\bar{\alpha}_t", "alphas_prev": r"\bar{\alpha}_{t-1}",
+         "ddim_alphas": r"\bar{\alpha}_t",
+         "ddim_alphas_prev": r"\bar{\alpha}_{t-1}", "eta": r"\eta", "noise": "z"},
+        models=frozenset({"e_t", "pred_x0"}), targets={"sigmas": r"\sigma_t", "ddim_sigmas": r"\sigma_t"},
+        decisive=frozenset({"a_prev", "sqrt_one_minus_at", "dir_xt", "alphas_prev", "alphacums", "ddim_alphas_prev"})),
+    CodeVocab(  # DDIM (Eq. 12 and 16) in lucidrains' denoising_diffusion_pytorch.py (GaussianDiffusion.ddim_sample): the
+        # loop steps the state img from time to time_next (the next, earlier step), alpha/alpha_next = alphas_cumprod at
+        # them, pred_noise and x_start the model's predictions ε_θ and x̂_0, c = √(1 − ᾱ_{t−1} − σ²)
+        "lucidrains (DDIM sampler)", "lucidrains/denoising-diffusion-pytorch, denoising_diffusion_pytorch.py "
+        "(GaussianDiffusion.ddim_sample)",
+        frozenset({"alpha_next", "time_next", "pred_noise", "x_start"}),
+        {"alpha": r"\bar{\alpha}_t", "alpha_cur": r"\bar{\alpha}_t", "alpha_next": r"\bar{\alpha}_{t-1}", "time": "t", "time_next": "t-1", "img": "x_t",
+         # model_predictions returns x_start and pred_noise tied by x_t = √ᾱ_t x_start + √(1 − ᾱ_t) pred_noise whatever
+         # the model predicts (predict_start_from_noise / predict_noise_from_start): DDIM's "predicted x_0" (Eq. 12)
+         "x_start": r"\left(\frac{x_t - \sqrt{1 - \bar{\alpha}_t} \cdot %s}{\sqrt{\bar{\alpha}_t}}\right)" % _EPS_T, "pred_noise": _EPS_T, "sigma": r"\sigma_t", "noise": "z", "eta": r"\eta"},
+        models=frozenset({"pred_noise", "x_start"}), targets={"img": "x_{t-1}", "x_start": _X0},
+        decisive=frozenset({"alpha_next", "time_next"}), requires=frozenset({"pred_noise", "x_start"})),
+    CodeVocab(  # Song & Ermon 2019 (NCSN), Alg. 1 and Eq. 5-6 in ermongroup/ncsn's names: runners/anneal_runner.py
+        # (anneal_Langevin_dynamics: for c, sigma in enumerate(sigmas), step_size = step_lr (σ_i/σ_L)², x_mod += step_size
+        # grad + √(2 step_size) z, the ε/2 convention of the Langevin step) and losses/dsm.py (anneal_dsm_score_estimation:
+        # used_sigmas = σ_i of the labels, perturbed_samples = x + σ_i z, loss = ½‖s − target‖² σ_i^anneal_power with
+        # anneal_power = 2, the λ(σ) = σ² of Eq. 6, its batch mean the estimate of the objective)
+        "ermongroup/ncsn", "ermongroup/ncsn, runners/anneal_runner.py (anneal_Langevin_dynamics), losses/dsm.py",
+        frozenset({"x_mod", "scorenet", "step_lr", "n_steps_each", "used_sigmas", "anneal_power", "perturbed_samples"}),
+        {"x_mod": "x_{t-1}", "sigma": r"\sigma_i", "sigmas[-1]": r"\sigma_L", "step_lr": r"\epsilon",
+         "grad": r"s_\theta\left(x_{t-1}, \sigma_i\right)", "samples": "x", "used_sigmas": r"\sigma_i",
+         "sigmas[labels]": r"\sigma_i",
+         "anneal_power": "2", "noise": "z"},
+        calls={"scorenet": r"s_\theta\left({0}, \sigma_i\right)"},
+        models=frozenset({"grad", "scores"}), update="x_t",
+        estimates={"loss": (r"\mathcal{L}", r"\mathbb{E}_{x, z}\left[%s\right]")},
+        decisive=frozenset({"x_mod", "scorenet", "used_sigmas", "step_lr"})),
     CodeVocab(  # Karras et al. 2022's scaling in diffusers' Euler-family schedulers (code_solvers.py: its rules)
         "diffusers (Euler-family schedulers)", "huggingface/diffusers, schedulers/scheduling_euler_discrete.py "
         "(__init__, scale_model_input)",

@@ -46,10 +46,13 @@ def code_names(text: str) -> Optional[str]:
         return None
     lhs, _, rhs = text.partition("=")
     out = []
+    # an untagged prediction on the right beside its ``_uncond`` is the conditional one (CompVis' p_sample_ddim:
+    # ``e_t_uncond, e_t = model(…).chunk(2)``, then ``e_t = e_t_uncond + scale * (e_t - e_t_uncond)``)
+    bare_cond = bool(re.search(r"\b" + _CODE_PRED + r"_uncond\b", rhs))
     for side, left in ((lhs, True), (rhs, False)):
         def rep(m: "re.Match[str]") -> str:
             tag = (m.group(1) or "").strip("_").lower()
-            kind = _CODE_TAGS.get(tag, "g" if left and not tag else None)
+            kind = _CODE_TAGS.get(tag, ("g" if left else "c" if bare_cond else None) if not tag else None)
             if kind is None:
                 raise KeyError(tag)
             return {"c": r" \epsilon_\theta(z, c) ", "u": r" \epsilon_\theta(z) ",
@@ -59,7 +62,8 @@ def code_names(text: str) -> Optional[str]:
         except KeyError:
             return None
     res = (out[0] + "=" + out[1]).replace("*", r" \cdot ")
-    res = re.sub(r"\bguidance_scale\b|\bcfg_scale\b|\bscale\b", " s ", res)  # diffusers' scale: κ = s
+    # diffusers' guidance_scale, CompVis' unconditional_guidance_scale, k-diffusion's cond_scale: κ = s
+    res = re.sub(r"\b(?:unconditional_)?guidance_scale\b|\bcfg_scale\b|\bcond_scale\b|\bscale\b", " s ", res)
     return None if re.search(r"[A-Za-z]{2,}", re.sub(r"\\[a-zA-Z]+", "", res)) else res
 
 

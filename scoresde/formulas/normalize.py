@@ -74,7 +74,8 @@ _SP = r"(?:\s|\\[ ,;:!]|\\q?quad(?![a-zA-Z]))*"
 _TRANSPOSE = re.compile(r"\^\s*(?:\{\s*\\(?:intercal|(?:mathsf|mathrm)\s*(?:\{\s*T\s*\}|T))\s*\}|\\intercal(?![a-zA-Z]))")
 #: β clipped at 0.999: \min(X, 0.999), clip(X, 0.999), clip(X, 0, 0.999) (numpy.clip / torch.clamp argument order)
 _CLIP = re.compile(r"(?:\\min|(?:\\(?:text|mathrm|operatorname|textrm)\s*\{\s*)?(?:clip|clamp)\s*\}?)\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?P<x>.*?)\s*,"
-                   + _SP + r"(?:0(?:\.0*)?\s*," + _SP + r")?0?\.99\d*" + _SP + r"(?:\\right|\\big|\\Big)?\s*\)")
+                   + _SP + r"(?:0(?:\.0*)?\s*," + _SP + r")?(?:0?\.99\d*|\\frac\s*\{\s*9{3,}\s*\}\s*\{\s*10{3,}\s*\})" + _SP
+                   + r"(?:\\right|\\big|\\Big)?\s*\)")  # (code_latex writes 0.999 as \frac{999}{1000})
 _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])(?!\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[xyz])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x))\s*(?:_\s*\{?\s*0\s*\}?|\(\s*0\s*\))"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")

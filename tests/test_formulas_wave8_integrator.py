@@ -64,8 +64,10 @@ def test_reading_rules(text, verdict, terms):
 
 
 def test_t_as_noise_level_keeps_wrong_formulas_wrong():
-    # σ(t) = t is kept only where it gives exact or consistent: a wrong power of t stays wrong
-    assert claim_verdicts(r"x_t = x_0 + t^2 z")[0] not in ("exact", "consistent")
+    # σ(t) = t is kept only where it gives exact or consistent: σ(t) = t² is another valid VE schedule (never exact),
+    # a wrong mean stays wrong
+    assert claim_verdicts(r"x_t = x_0 + t^2 z")[0] != "exact"
+    assert claim_verdicts(r"x_t = 2x_0 + t z")[0] == "inconsistent"
     assert claim_verdicts(r"\frac{dx_t}{dt} = t \nabla_{x_t}\log p_t(x_t)") == ["inconsistent"]
 
 

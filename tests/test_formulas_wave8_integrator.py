@@ -44,6 +44,9 @@ def _verdicts(text):
      r"\mathbf{s}_\theta(\mathbf{x}_t,t) + \sqrt{\beta_t\Delta t}\,\mathbf{z}", "exact", []),
     (r"\mathbf{x}_{t-\Delta t} = \mathbf{x}_t + \frac12\beta_t\Delta t\,\mathbf{x}_t + \beta_t\Delta t\,"
      r"\mathbf{s}_\theta(\mathbf{x}_t,t) + \sqrt{2\beta_t\Delta t}\,\mathbf{z}", "inconsistent", ["variance"]),
+    # dz on the left: z is the state (latent_state.dz_as_state)
+    (r"d\mathbf{z} = f(t)\mathbf{z}\,dt + g(t)\,d\mathbf{w}", "exact", []),
+    (r"dz = -\beta(t) z\,dt + \sqrt{\beta(t)}\,dw", "inconsistent", ["drift"]),
     # a bare x beside x_t on the left is the data (latent_state.bare_x_as_data)
     (r"x_t = \alpha_t x + \sigma_t\epsilon", "exact", []),
     (r"x_t = \alpha_t x + \sigma_t^2\epsilon", "inconsistent", ["variance"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-__all__ = ["z_as_state", "bare_x_as_data"]
+__all__ = ["z_as_state", "bare_x_as_data", "dz_as_state"]
 
 _FONT = r"\\(?:mathbf|boldsymbol|bm|vec|mathit)\s*\{\s*{L}\s*\}"
 _Z = re.compile(r"(?:" + _FONT.replace("{L}", "z") + r"|(?<![\\A-Za-z])z(?![A-Za-z]))")
@@ -56,6 +56,19 @@ def bare_x_as_data(eq: str) -> Optional[str]:
     if not bare or len(bare) != len(list(_X.finditer(rhs))):
         return None  # no bare x, or an indexed x beside it (x_0, x_s): the bare one is not the only state
     return eq[:m.end()] + _X.sub(lambda b: b.group(0) + "_0", rhs)
+
+
+_DZ = re.compile(r"^\s*(?:\\frac\s*\{\s*)?(?:\\mathrm\s*\{\s*d\s*\}|\\operatorname\s*\{\s*d\s*\}|d)\s*(?:"
+                 + _FONT.replace("{L}", "z") + r"|z(?![A-Za-z]))")
+
+
+def dz_as_state(eq: str) -> Optional[str]:
+    """``dz = f z dt + g dw`` with z written x, or None. The left side of a differential equation is its state: VDM
+    and LSGM write the diffusion of a latent z (Kingma et al. 2021, App. A; Vahdat et al. 2021, Eq. 1), and z there is
+    never a noise sample. Only where the formula writes no x at all."""
+    if _DZ.match(eq) is None or _X.search(eq):
+        return None
+    return _Z.sub(lambda m: m.group(0).replace("z", "x"), eq)
 
 
 _WEIGHTS = re.compile(r"^(?:w|W|φ|ϕ|θ|phi|varphi|theta)(?:_\{?[a-zA-Z0-9]*\}?)?$")

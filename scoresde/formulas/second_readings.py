@@ -6,6 +6,7 @@
 * the latent notation, z_k the state and x the data (Bishop & Bishop 2024; Prince 2023), :mod:`latent_state`;
 * a bare x beside x_t on the left is the data, :func:`latent_state.bare_x_as_data`;
 * λ(t) written for λ_t, and β_t in an update with step Δt read as β(t), :mod:`time_readings`;
+* dz on the left of a differential equation: z is its state, :func:`latent_state.dz_as_state`;
 * an accented state in a differential equation, dx̂ = …, dx̃/dt = … (Song, Durkan et al. 2021), :mod:`state_decoration`.
 
 Each is tried only where its notation is present, and a reading that judges nothing leaves the verdict as it was.
@@ -120,6 +121,16 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
         if cv.verdict != "unparsed":  # β_t beside Δt can only be the SDE's β(t)
             cv.latex, cv.notes = eq, [STEP_NOTE] + list(cv.notes)
             return cv
+    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("dz_state"):
+        from .latent_state import dz_as_state
+
+        as_dx = dz_as_state(eq)
+        if as_dx is not None:
+            dv = again(as_dx, dict(hints, dz_state="1"))
+            if dv.verdict != "unparsed":
+                dv.latex, dv.notes = eq, ["dz on the left: z is the state (Kingma et al. 2021, App. A; Vahdat et al. "
+                                          "2021, Eq. 1)"] + list(dv.notes)
+                return dv
     if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("bare_x"):
         from .latent_state import bare_x_as_data
 

@@ -47,6 +47,19 @@ def _verdicts(text):
     # dz on the left: z is the state (latent_state.dz_as_state)
     (r"d\mathbf{z} = f(t)\mathbf{z}\,dt + g(t)\,d\mathbf{w}", "exact", []),
     (r"dz = -\beta(t) z\,dt + \sqrt{\beta(t)}\,dw", "inconsistent", ["drift"]),
+    # the kernel's standard deviation σ(t) of each family (families/schedules.py), and beside its own SDE (cell_pairs.py)
+    (r"\sigma(t) = \sqrt{1 - e^{-\int_0^t \beta(s)\,\mathrm{d}s}}", "exact", []),
+    (r"\sigma(t) = 1 - e^{-\int_0^t \beta(s)\,\mathrm{d}s}", "exact", []),
+    (r"\sigma(t) = 1 - e^{-2\int_0^t \beta(s)\,\mathrm{d}s}", "inconsistent", ["rhs"]),
+    (r"\sigma(t) = \sqrt{1 - e^{-\int_0^t \beta(s) ds}}, \quad dx = -\frac12\beta(t)x\,dt + "
+     r"\sqrt{\beta(t)(1 - e^{-2\int_0^t\beta(s)ds})}\,dw", "inconsistent", ["rhs"]),
+    # Song's tutorial SDE dx = σ^t dw: its reverse SDE and probability-flow ODE (families/ve_tutorial.py)
+    (r"dx = -\sigma^{2t}\nabla_x\log p_t(x)\,dt + \sigma^{t}\,d\bar w", "exact", []),
+    (r"\frac{dx}{dt} = -\frac12\sigma^{2t}\nabla_x\log p_t(x)", "exact", []),
+    (r"dx = -\frac12\sigma^{2t}\nabla_x\log p_t(x)\,dt + \sigma^{t}\,d\bar w", "inconsistent", ["drift"]),
+    # a product written α_1 ⋯ α_t (normalize.py), and Su's β̄_t defined from ᾱ_t (identities.py)
+    (r"\bar\alpha_t = \alpha_1\cdots\alpha_t", "exact", []),
+    (r"\bar\alpha_t = \beta_1\cdots\beta_t", "inconsistent", ["rhs"]),
     # a bare x beside x_t on the left is the data (latent_state.bare_x_as_data)
     (r"x_t = \alpha_t x + \sigma_t\epsilon", "exact", []),
     (r"x_t = \alpha_t x + \sigma_t^2\epsilon", "inconsistent", ["variance"]),
@@ -72,6 +85,17 @@ def test_t_as_noise_level_keeps_wrong_formulas_wrong():
     assert claim_verdicts(r"x_t = x_0 + t^2 z")[0] != "exact"
     assert claim_verdicts(r"x_t = 2x_0 + t z")[0] == "inconsistent"
     assert claim_verdicts(r"\frac{dx_t}{dt} = t \nabla_{x_t}\log p_t(x_t)") == ["inconsistent"]
+
+
+def test_su_definition_is_an_identity_of_the_notation():
+    from scoresde.formulas.claims import ClaimSpec as Spec
+
+    got = [v.verdict for _, v in verify_claims([Spec(name="c", text=r"\bar\beta_t = \sqrt{1 - \bar\alpha_t^2}",
+                                                      notation="su")], numeric=False)]
+    assert got == ["exact"]
+    bad = [v.verdict for _, v in verify_claims([Spec(name="c", text=r"\bar\beta_t = 1 - \bar\alpha_t^2",
+                                                      notation="su")], numeric=False)]
+    assert bad != ["exact"]
 
 
 def test_vdm_pair_must_preserve_variance():

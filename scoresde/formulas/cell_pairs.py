@@ -53,6 +53,14 @@ def kernel_of_its_sde(vs: List[Verdict]) -> None:
             v.verdict, v.terms = "exact", []
             v.detail = f"identical to {own.title}: the formula's own SDE is the sub-VP SDE"
             continue
+        std = REGISTRY.get(v.target or "")
+        if std is not None and v.target.endswith(".kernel_std") and std.family != fam and v.verdict == "exact" \
+                and f"{fam}.kernel_std" in REGISTRY:
+            # σ(t), the kernel's std, beside a forward SDE: it must be the std of that SDE's kernel
+            v.verdict, v.terms = "inconsistent", ["rhs"]
+            v.detail = (f"this is the {std.title}, but the formula's own SDE is the {_NAMES[fam]} SDE, whose kernel has the "
+                        f"{REGISTRY[f'{fam}.kernel_std'].title} (Song et al. 2021, Eq. 29)")
+            continue
         if not kfam or kfam == fam or v.verdict not in ("exact", "consistent"):
             continue
         other = REGISTRY[v.target]

@@ -27,6 +27,8 @@ _ROLE_LHS = re.compile(r"^\s*(?P<name>(?:\\(?:[a-zA-Z]+)|[abcekmrsuv])\s*_\s*(?:
                        r"(?P<sq>\s*\^\s*\{?\s*2\s*\}?)?\s*(?::=|=)(?!=)\s*(?P<body>.+)$", re.S)
 _NOT_ROLE = {"epsilon", "varepsilon", "mathbf", "boldsymbol", "bm", "mathrm", "mathcal", "nabla", "log", "exp", "bar",
              "tilde", "hat", "frac", "sqrt", "int", "sum", "prod", "Sigma"}
+#: a differential equation's left side, dx or dx/dt (the ODE of Murphy 2023, Eq. 25.62 with σ_t defined beside it)
+_DIFF_EQ = re.compile(r"^\s*(?:\\frac\s*\{\s*)?(?:\\mathrm\s*\{\s*d\s*\}|d)\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?x(?![A-Za-z])")
 _KERNEL = re.compile(r"^\s*[pq]\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:\\left)?\s*\(.*=\s*\\mathcal\s*\{?\s*N\b", re.S)
 _UPDATE = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|tilde|hat)\s*\{?\s*)*\\?(?:x|z|mu)\b|^\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[xz]\s*\}?\s*_")
 _STATE = re.compile(r"(?<![A-Za-z\\])[xz](?![A-Za-z])")
@@ -69,7 +71,7 @@ def inline_named_quantities(eqs: List[str]) -> Tuple[List[str], List[str]]:
     for k, (name, body, square) in defs.items():
         pat = _pattern(name)
         for j, eq in enumerate(out):
-            if j == k or j in defs or not (_UPDATE.match(eq) or _KERNEL.match(eq)) or "=" not in eq:
+            if j == k or j in defs or not (_UPDATE.match(eq) or _KERNEL.match(eq) or _DIFF_EQ.match(eq)) or "=" not in eq:
                 continue
             lhs, _, rhs = eq.partition("=")
             if pat.search(rhs) is None:
@@ -82,5 +84,5 @@ def inline_named_quantities(eqs: List[str]) -> Tuple[List[str], List[str]]:
             out[j] = lhs + "=" + rhs
             used.add(k)
             notes.append(f"{name} is defined in the same formula and was substituted into the "
-                         + ("kernel" if _KERNEL.match(eq) else "update"))
+                         + ("kernel" if _KERNEL.match(eq) else "differential equation" if _DIFF_EQ.match(eq) else "update"))
     return [e for k, e in enumerate(out) if k not in used], list(dict.fromkeys(notes))

@@ -33,7 +33,10 @@ def judge_identity(eq: str, hints: Optional[Dict[str, str]] = None) -> Optional[
     if len(p.sides) != 2 or p.relation != "=" or p.issues:
         return None
     lhs, rhs = p.sides
-    if isinstance(lhs, sp.Symbol) or any(s_.has(DX, DT, DW, DWBAR, NORMAL, DDT, sp.Integral, sp.Derivative) for s_ in p.sides):
+    # a symbol defined by the others is an identity only in a notation the claim states or the cell infers (Su's
+    # β̄_t = √(1 − ᾱ_t²)); in the default notation a definition is judged against the registry's entries
+    if (isinstance(lhs, sp.Symbol) and (hints or {}).get("notation") != "su") or any(
+            s_.has(DX, DT, DW, DWBAR, NORMAL, DDT, sp.Integral, sp.Derivative) for s_ in p.sides):
         return None
     syms = lhs.free_symbols | rhs.free_symbols
     if not syms or not lhs.free_symbols:

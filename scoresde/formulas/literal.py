@@ -17,6 +17,7 @@ import zlib
 from typing import Dict, List, Optional, Tuple
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from .admissible import judge_alternative
 from .atoms import DDT, Atom, Parsed
@@ -106,6 +107,9 @@ _NOT_CONTINUOUS = {"i", "j", "k", "n", "m", "N", "M", "K", "L", "T", "ρ"}
 def _not_real(a: sp.Expr, b: sp.Expr, n: int = 12) -> bool:
     """``a`` takes a non-real value at points where the entry's ``b`` is real (a square root of a quantity that goes
     negative on the domain, e.g. √(σ² − σ_data²) for σ < σ_data): the formula as written is not defined there."""
+    if a.has(sp.Integral, sp.Sum, sp.Product) or a.atoms(AppliedUndef) or not any(
+            isinstance(q, sp.Pow) and not q.exp.is_integer for q in a.atoms(sp.Pow)):
+        return False  # no root that could go negative, or a schedule function / integral (judged by the domain reader)
     syms = sorted(a.free_symbols | b.free_symbols, key=lambda s_: s_.name)
     if any(s_.is_integer or s_.name in _NOT_CONTINUOUS for s_ in syms):
         return False  # an index, a count or EDM's ρ: the random values below are not its domain

@@ -14,6 +14,8 @@ samplers (a Langevin step x_{k−1} → x_k with the score, Song & Ermon 2019, A
 """
 from __future__ import annotations
 
+import sympy as sp
+
 from typing import List
 
 from . import canon as C
@@ -48,4 +50,13 @@ def narrow_candidates(cl, cands: List) -> List:
     if cl.kind == "step" and C.e in cl.mean:
         # DDIM's σ_t written in the update's mean (√(1 − ᾱ_{t−1} − σ_t²) ε_θ, Eq. 12): a member of that family
         cands = [e for e in cands if e.free and _in_mean(e.free[0], cl.mean)] or cands
+    if cl.kind == "sde" and not _has_constant_base(cl):
+        # the tutorial's SDE is written with a constant base σ^t (ve_written.py): a claim without one is not of it
+        cands = [e for e in cands if not e.name.endswith(".tutorial")] or cands
     return cands
+
+
+def _has_constant_base(cl) -> bool:
+    """The claim writes the constant σ of Song's tutorial (σ^t, read as σ_const by ve_written.py)."""
+    const = sp.Symbol("σ", positive=True)
+    return any(isinstance(v, sp.Basic) and const in v.free_symbols for v in (cl.drift, cl.diff2))

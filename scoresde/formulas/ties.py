@@ -338,6 +338,18 @@ def tie_abar_continuous(entry: Entry) -> Tuple[bool, str]:
     return worst < 1e-12, f"exp(2 log_mean_coeff) of VPSDE at {len(_TIMES)} times: max deviation {worst:.1e}"
 
 
+def tie_marginal_std(entry: Entry) -> Tuple[bool, str]:
+    """σ(t) = the kernel's standard deviation, against VPSDE / subVPSDE.marginal_std (Song et al. 2021, Eq. 29)."""
+    from ..sde import subVPSDE
+
+    sde = subVPSDE() if entry.family == "subvp" else _vp()
+    worst = 0.0
+    for tt in _points(sde):
+        ref = float(sde.marginal_std(torch.tensor(tt, dtype=_f64)))
+        worst = max(worst, abs(_ev(_schedule_subs(entry.rhs, sde), {C.t: tt}) - ref))
+    return worst < 1e-12, f"{type(sde).__name__}.marginal_std at {len(_TIMES)} times: max deviation {worst:.1e}"
+
+
 def tie_prior(entry: Entry) -> Tuple[bool, str]:
     sde = _vp() if entry.family == "vp" else _ve(marginal="smld")
     z = torch.tensor([[0.3, -1.2, 2.0]], dtype=_f64)

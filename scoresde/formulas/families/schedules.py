@@ -8,7 +8,7 @@ import sympy as sp
 from .. import canon as C
 from ..admissible import Spec, spec_values
 from ..entry import Entry
-from ..ties import tie_abar_continuous, tie_discrete_scalar, tie_ho_betas, tie_schedule
+from ..ties import tie_abar_continuous, tie_discrete_scalar, tie_ho_betas, tie_marginal_std, tie_schedule
 from ._common import B_int, HO, SONG, T, a, ap, collector, t
 
 ENTRIES: List[Entry] = []
@@ -50,6 +50,14 @@ _add(name="vp.abar_continuous", title="ᾱ(t) of the VP SDE", source=f"{SONG}, E
      latex=r"\bar{\alpha}(t) = e^{-\int_0^t \beta(s) ds}", relation="exp(2 log_mean_coeff) of VPSDE", lhs="abar(t)", mode="function",
      rhs=sp.exp(-B_int), tie=lambda e_: tie_abar_continuous(e_))
 _f = lambda tt: sp.cos((tt / T + C.s_off) / (1 + C.s_off) * sp.pi / 2) ** 2  # noqa: E731
+# the standard deviation of the perturbation kernel, which score_sde's sde_lib calls std and some write σ(t) (Song et al.
+# 2021, Eq. 29; VPSDE/subVPSDE.marginal_prob): another quantity than EDM's noise level σ(t) = s/m below
+_add(name="vp.kernel_std", title="std of the VP kernel σ(t) = √(1 − ᾱ(t))", source=f"{SONG}, Eq. 29 (VPSDE.marginal_prob)",
+     kind="scalar", family="vp", latex=r"\sigma(t) = \sqrt{1 - e^{-\int_0^t \beta(s) ds}}", relation="VPSDE.marginal_std",
+     lhs="sigma(t)", mode="function", rhs=sp.sqrt(1 - sp.exp(-B_int)), tie=tie_marginal_std)
+_add(name="subvp.kernel_std", title="std of the sub-VP kernel σ(t) = 1 − ᾱ(t)", source=f"{SONG}, Eq. 29 (subVPSDE.marginal_prob)",
+     kind="scalar", family="subvp", latex=r"\sigma(t) = 1 - e^{-\int_0^t \beta(s) ds}", relation="subVPSDE.marginal_std",
+     lhs="sigma(t)", mode="function", rhs=1 - sp.exp(-B_int), tie=tie_marginal_std)
 _add(name="schedule.cosine", title="cosine schedule ᾱ_t = f(t)/f(0)", source="Nichol & Dhariwal 2021, Eq. 17", kind="scalar",
      family="vp", latex=r"\bar{\alpha}_t = \frac{\cos^2\left(\frac{t/T + s}{1 + s}\cdot\frac{\pi}{2}\right)}{\cos^2\left(\frac{s}{1 + s}\cdot\frac{\pi}{2}\right)}",
      relation="exp(2 log_mean_coeff) of VPSDE.cosine(s=0.008)", lhs="abar(t)", mode="function", rhs=_f(t) / _f(0), tie=tie_schedule, admissible=COSINE_SPEC)

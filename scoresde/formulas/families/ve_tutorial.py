@@ -15,7 +15,7 @@ import sympy as sp
 import torch
 
 from ..entry import Entry
-from ._common import collector, t, x, x0
+from ._common import collector, s, t, x, x0
 
 ENTRIES: List[Entry] = []
 _add = collector(ENTRIES)
@@ -52,4 +52,33 @@ _add(name="ve.kernel.tutorial", title="perturbation kernel of Song's tutorial SD
      relation="VESDE(sigma_min=1/√(2 log σ), sigma_max=σ/√(2 log σ), marginal='exact').marginal_var", direction="kernel",
      mode="continuous", lhs="x", mean={x0: sp.Integer(1)}, var=[(SIGC ** (2 * t) - 1) / (2 * sp.log(SIGC))], tie=tie_tutorial)
 
-__all__ = ["ENTRIES", "tie_tutorial"]
+
+
+def tie_tutorial_reverse(entry: Entry) -> Tuple[bool, str]:
+    """The score's coefficient in the drift, −g² (reverse SDE) or −g²/2 (probability-flow ODE), against the g² of
+    VESDE(σ_min = 1/√(2 log σ), σ_max = σ/√(2 log σ)).sde at four times (Song et al. 2021, Eq. 6 and 13)."""
+    from ...sde import VESDE
+
+    worst, share = 0.0, (1.0 if entry.direction == "reverse" else 0.5)
+    for sig in (25.0, 5.0):
+        smin = 1.0 / math.sqrt(2 * math.log(sig))
+        sde = VESDE(sigma_min=smin, sigma_max=sig * smin, marginal="exact", T=1.0)
+        for tau in (0.1, 0.4, 0.7, 1.0):
+            g2_ = float(sde.diffusion_sq(torch.tensor(tau, dtype=torch.float64)))
+            val = float(entry.drift.coeff(s).subs({SIGC: sig, t: tau}))
+            worst = max(worst, abs(val + share * g2_) / (1 + g2_))
+    return worst < 1e-9, f"drift = −{share:g}·g² s with VESDE's g² (tutorial constants): max relative deviation {worst:.1e}"
+
+
+# its reverse-time SDE and probability-flow ODE (Song et al. 2021, Eq. 6 and 13 with f = 0, g = σ^t; the tutorial's
+# 'Define the reverse SDE' section and its ODE sampler)
+_add(name="ve.reverse_sde.tutorial", title="reverse-time SDE of Song's tutorial SDE", source=f"{_SRC}; Song et al. 2021, Eq. 6",
+     kind="sde", family="ve", latex=r"dx = -\sigma^{2t}\nabla_x\log p_t(x)\,dt + \sigma^t\,d\bar{w}",
+     relation="VESDE(tutorial constants).reverse(score_fn).sde", direction="reverse", mode="continuous",
+     drift=-SIGC ** (2 * t) * s, diff2=SIGC ** (2 * t), noise="dwbar", tie=tie_tutorial_reverse)
+_add(name="ve.pf_ode.tutorial", title="probability-flow ODE of Song's tutorial SDE", source=f"{_SRC}; Song et al. 2021, Eq. 13",
+     kind="sde", family="ve", latex=r"dx = -\frac{1}{2}\sigma^{2t}\nabla_x\log p_t(x)\,dt",
+     relation="VESDE(tutorial constants).reverse(score_fn, probability_flow=True).sde", direction="pf", mode="continuous",
+     drift=-SIGC ** (2 * t) * s / 2, diff2=sp.Integer(0), noise=None, tie=tie_tutorial_reverse)
+
+__all__ = ["ENTRIES", "tie_tutorial", "tie_tutorial_reverse"]

@@ -20,6 +20,7 @@ from typing import List, Optional, Tuple
 import sympy as sp
 
 from .atoms import ParseError
+from .param_errors import matching_paren as _match
 from .verdict import Verdict
 
 __all__ = ["judge_gauss_kl"]
@@ -33,16 +34,6 @@ _TR = re.compile(r"\\(?:operatorname|mathrm|text)\s*\{\s*(?:tr|Tr|trace)\s*\}\s*
 _DET = re.compile(r"\\det\s*(?:\\left\s*)?\(")
 
 
-def _match(s: str, i: int) -> Optional[int]:
-    depth = 0
-    for j in range(i, len(s)):
-        if s[j] == "(":
-            depth += 1
-        elif s[j] == ")":
-            depth -= 1
-            if depth == 0:
-                return j
-    return None
 
 
 def _gaussians(lhs: str) -> Optional[List[Tuple[str, str]]]:

@@ -27,7 +27,7 @@ Each rule is general LaTeX usage, not a rule for one formula:
   2021's continuous-time notation) is the posterior mean ``\\hat{x}_0``; ``\\min``/``clip``/``clamp`` at 0.999 as below;
 * macros (:data:`_MACROS`): ``x^\\top x`` and ``\\sum_{i=1}^d x_i^2`` are ``\\|x\\|^2``; a font around a number is the number (``\\mathbf{0}``, ``\\boldsymbol{1}``: the zero
   vector / ones of a mean), every spelling of an ellipsis (``\\ldots``, ``\\cdots``, ``\\dotsc``, ``\\cdot\\cdot\\cdot``)
-  is ``\\dots``; ``\\alpha_1\\alpha_2\\cdots\\alpha_t`` (or ``\\alpha_1\\cdots\\alpha_t``) is ``\\prod_{s=1}^{t}\\alpha_s`` (and the same with ``+`` a sum).
+  is ``\\dots``; ``\\alpha_1\\alpha_2\\cdots\\alpha_t`` (or ``\\alpha_1\\cdots\\alpha_t``) is ``\\prod_{s=1}^{t}\\alpha_s`` (and ``\\beta_1 + \\beta_2 + \\dots + \\beta_t`` a sum).
 """
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ _PRODUCT = re.compile(_SYM + _IDX1 + r"(?:\s*(?:\\cdot\s*)?(?P=s1)" + _IDX2 + r"
 _TOP = r"_\s*(?:\{\s*(?P<top>[a-zA-Z])\s*\}|(?P<top2>[a-zA-Z]))"
 _PRODUCT_DOWN = re.compile(_SYM + _TOP + r"\s*(?:\\cdot\s*)?(?:(?P=s1)_\s*\{\s*(?:(?P=top)|(?P=top2))\s*-\s*1\s*\}\s*(?:\\cdot\s*)?)?"
                            r"\\dots\s*(?:\\cdot\s*)?(?P=s1)" + _IDX1)
-_SUM = re.compile(_SYM + _IDX1 + r"(?:\s*\+\s*(?P=s1)" + _IDX2 + r")?\s*\+\s*\\dots\s*\+\s*(?P=s1)" + _LAST)
+_SUM = re.compile(_SYM + _IDX1 + r"\s*\+\s*(?P=s1)" + _IDX2 + r"\s*\+\s*\\dots\s*\+\s*(?P=s1)" + _LAST)
 _DOT = re.compile(r"\\dot\s*(\{\s*\\?[a-zA-Z]+\s*\}|\\[a-zA-Z]+|[a-zA-Z])\s*\(\s*t\s*\)")
 #: σ̇, ṡ written without their argument (Karras et al. 2022 write σ̇ = σ̇(t) in running text): the same derivative
 _DOT_BARE = re.compile(r"\\dot(?!s)\s*(\{\s*\\(?:sigma|alpha|beta|lambda|gamma)\s*\}|\\(?:sigma|alpha|beta|lambda|gamma)(?![a-zA-Z])|\{\s*s\s*\}|s(?![a-zA-Z]))(?!\s*[(_^{])")

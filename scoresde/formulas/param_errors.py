@@ -40,7 +40,8 @@ _MAX = re.compile(r"\\(max|min)\s*(?:\\left\s*)?\(")
 _EXPECT = re.compile(r"\\mathbb\s*\{?\s*E\s*\}?\s*(?:_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|[a-zA-Z0-9]))?")
 
 
-def _matching(s: str, i: int) -> Optional[int]:
+def matching_paren(s: str, i: int) -> Optional[int]:
+    """Index of the ')' closing the '(' at ``s[i]`` (round brackets only), or None."""
     depth = 0
     for j in range(i, len(s)):
         if s[j] == "(":
@@ -162,7 +163,7 @@ def _schedule(at: Atom, r: C.Reading, A: sp.Expr, B: sp.Expr, free: bool = False
 def _flatten_max(text: str) -> str:
     """max(A, B) written as (A) + (B): the same symbols, for reading which notation they are in."""
     m = _MAX.search(text)
-    k = _matching(text, m.end() - 1) if m else None
+    k = matching_paren(text, m.end() - 1) if m else None
     if m is None or k is None:
         return text
     args = _split_commas(text[m.end():k].replace(r"\right", ""))
@@ -206,7 +207,7 @@ def _side_value(text: str, r: C.Reading, depth: int = 0, free: bool = False) -> 
         if m is None:
             out.append(text[i:])
             break
-        k = _matching(text, m.end() - 1)
+        k = matching_paren(text, m.end() - 1)
         if k is None:
             return None
         parts = []

@@ -45,7 +45,12 @@ def notation_from_definitions(eqs: List[str], hints: Dict[str, str], judge: Call
     defs = [eq for eq in eqs if _DEF.match(eq)]
     if not defs or len(defs) == len(eqs):
         return hints, None
-    if all(judge(eq, hints) == "exact" for eq in defs):
+    verdicts = [judge(eq, hints) for eq in defs]
+    if all(v_ == "exact" for v_ in verdicts):
+        return hints, None
+    if all(v_.startswith("exact") for v_ in verdicts) and not any(eq not in defs and "\\sigma" in eq for eq in eqs):
+        # σ(t) = √(1 − e^{−∫β}) is exact by default as the VP kernel's std ("exact:kernel_std", families/schedules.py);
+        # it fixes VDM's σ_t only for other equations of the cell that use σ
         return hints, None
     for nota in _TRY:
         trial = dict(hints, notation=nota)

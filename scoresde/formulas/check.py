@@ -218,7 +218,9 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
     def judge(eq: str, h) -> str:
         try:
             with limited(budget):
-                return _verify_one(eq, target, h, False, column).verdict
+                v = _verify_one(eq, target, h, False, column)
+                # a σ(t) exact as a kernel's std (families/schedules.py) still fixes VDM's σ_t for the cell
+                return "exact:kernel_std" if v.verdict == "exact" and (v.target or "").endswith(".kernel_std") else v.verdict
         except Exception:  # noqa: BLE001 -- a definition that cannot be judged fixes nothing
             return "unparsed"
     return notation_from_definitions(eqs, hints, judge)

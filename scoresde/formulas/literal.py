@@ -78,6 +78,16 @@ def _values(names: List[str], k: int) -> Dict[str, float]:
     return out
 
 
+def _pair_at(a: sp.Expr, b: sp.Expr, syms, k: int) -> Optional[Tuple[complex, complex]]:
+    """``a`` and ``b`` at the k-th random point of :func:`_values` (30 digits), or None where they cannot be evaluated."""
+    vals = _values([s_.name for s_ in syms], k)
+    point = {s_: sp.Float(vals[s_.name], 30) for s_ in syms}
+    try:
+        return complex(sp.N(a.xreplace(point), 30)), complex(sp.N(b.xreplace(point), 30))
+    except (TypeError, ValueError):
+        return None
+
+
 def _same(a: sp.Expr, b: sp.Expr, n: int = 12) -> Optional[bool]:
     if sp.expand(a - b) == 0:
         return True
@@ -86,13 +96,11 @@ def _same(a: sp.Expr, b: sp.Expr, n: int = 12) -> Optional[bool]:
     syms = sorted(a.free_symbols | b.free_symbols, key=lambda s_: s_.name)
     bad = 0
     for k in range(n):
-        vals = _values([s_.name for s_ in syms], k)
-        try:
-            va = complex(sp.N(a.xreplace({s_: sp.Float(vals[s_.name], 30) for s_ in syms}), 30))
-            vb = complex(sp.N(b.xreplace({s_: sp.Float(vals[s_.name], 30) for s_ in syms}), 30))
-        except (TypeError, ValueError):
+        pair = _pair_at(a, b, syms, k)
+        if pair is None:
             bad += 1
             continue
+        va, vb = pair
         if va != va or vb != vb:
             bad += 1
             continue
@@ -114,12 +122,10 @@ def _not_real(a: sp.Expr, b: sp.Expr, n: int = 12) -> bool:
     if any(s_.is_integer or s_.name in _NOT_CONTINUOUS for s_ in syms):
         return False  # an index, a count or EDM's ρ: the random values below are not its domain
     for k in range(n):
-        vals = _values([s_.name for s_ in syms], k)
-        try:
-            va = complex(sp.N(a.xreplace({s_: sp.Float(vals[s_.name], 30) for s_ in syms}), 30))
-            vb = complex(sp.N(b.xreplace({s_: sp.Float(vals[s_.name], 30) for s_ in syms}), 30))
-        except (TypeError, ValueError):
+        pair = _pair_at(a, b, syms, k)
+        if pair is None:
             continue
+        va, vb = pair
         if abs(va.imag) > 1e-20 * max(1.0, abs(va.real)) and abs(vb.imag) <= 1e-20 * max(1.0, abs(vb.real)):
             return True
     return False

@@ -99,48 +99,35 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
                 gv.notes = ["a step written at a concrete index, judged as the general step at that index "
                             "(its subscripts n and n − 1 read as t and t − 1)"] + list(gv.notes)
                 return gv
-    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("latent_z"):
-        # z with a step index and no indexed x is the state: the reading that took it for a noise sample is replaced
-        as_x = z_as_state(eq)
-        if as_x is not None:
-            zv = again(as_x, dict(hints, latent_z="1"))
-            if zv.verdict != "unparsed":
-                zv.latex = eq
-                zv.notes = ["z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop "
-                            "2024, Ch. 20 and Prince 2023, Ch. 18)"] + list(zv.notes)
-                return zv
+    alarms = ("unparsed", "inconsistent", "ill-defined")
+    from .latent_state import bare_x_as_data, dz_as_state
     from .time_readings import FUNCTION_NOTE, STEP_NOTE, continuous_schedule, time_as_subscript
 
-    if v.verdict == "unparsed" and not hints.get("time_sub") and (sub := time_as_subscript(eq)) is not None:
-        tv = again(sub, dict(hints, time_sub="1"))
-        if tv.verdict != "unparsed":
-            tv.latex, tv.notes = eq, [FUNCTION_NOTE] + list(tv.notes)
-            return tv
-    if v.verdict not in ("exact", "consistent") and not hints.get("time_fn") and (cs := continuous_schedule(eq)) is not None:
-        cv = again(cs, dict(hints, time_fn="1"))
-        if cv.verdict != "unparsed":  # β_t beside Δt can only be the SDE's β(t)
-            cv.latex, cv.notes = eq, [STEP_NOTE] + list(cv.notes)
-            return cv
-    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("dz_state"):
-        from .latent_state import dz_as_state
+    def better(rv: Verdict) -> bool:  # a bare x read as x_0: kept where it reads more, or names fewer terms
+        return v.verdict == "unparsed" or RANK[rv.verdict] < RANK[v.verdict] or len(rv.terms or ()) < len(v.terms or ())
 
-        as_dx = dz_as_state(eq)
-        if as_dx is not None:
-            dv = again(as_dx, dict(hints, dz_state="1"))
-            if dv.verdict != "unparsed":
-                dv.latex, dv.notes = eq, ["dz on the left: z is the state (Kingma et al. 2021, App. A; Vahdat et al. "
-                                          "2021, Eq. 1)"] + list(dv.notes)
-                return dv
-    if v.verdict in ("unparsed", "inconsistent", "ill-defined") and not hints.get("bare_x"):
-        from .latent_state import bare_x_as_data
-
-        as_x0 = bare_x_as_data(eq)
-        if as_x0 is not None:
-            xv = again(as_x0, dict(hints, bare_x="1"))
-            if xv.verdict != "unparsed" and (v.verdict == "unparsed" or RANK[xv.verdict] < RANK[v.verdict]
-                                             or len(xv.terms or ()) < len(v.terms or ())):
-                xv.latex = eq
-                xv.notes = ["the bare x beside x_t is the data x_0 (Kingma et al. 2021, Eq. 1; Song et al. 2023, "
-                            "Sec. 2)"] + list(xv.notes)
-                return xv
+    # (flag, when, rewrite, note, keep): z with a step index and no indexed x is the state (the reading that took it for
+    # a noise sample is replaced); λ(t) for λ_t; β_t beside Δt can only be the SDE's β(t); dz makes z the state; a bare
+    # x beside x_t is the data
+    readings = (
+        ("latent_z", v.verdict in alarms, z_as_state,
+         "z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop 2024, Ch. 20 and "
+         "Prince 2023, Ch. 18)", None),
+        ("time_sub", v.verdict == "unparsed", time_as_subscript, FUNCTION_NOTE, None),
+        ("time_fn", v.verdict not in ("exact", "consistent"), continuous_schedule, STEP_NOTE, None),
+        ("dz_state", v.verdict in alarms, dz_as_state,
+         "dz on the left: z is the state (Kingma et al. 2021, App. A; Vahdat et al. 2021, Eq. 1)", None),
+        ("bare_x", v.verdict in alarms, bare_x_as_data,
+         "the bare x beside x_t is the data x_0 (Kingma et al. 2021, Eq. 1; Song et al. 2023, Sec. 2)", better),
+    )
+    for flag, when, rewrite, note, keep in readings:
+        if not when or hints.get(flag):
+            continue
+        rewritten = rewrite(eq)
+        if rewritten is None:
+            continue
+        rv = again(rewritten, dict(hints, **{flag: "1"}))
+        if rv.verdict != "unparsed" and (keep is None or keep(rv)):
+            rv.latex, rv.notes = eq, [note] + list(rv.notes)
+            return rv
     return None

@@ -387,6 +387,12 @@ def _verify_domain(eq: str, target: Optional[str], hints, numeric: bool, column:
     except ParseError as err:
         return Verdict(eq, "unparsed", f"cannot read the formula: {err}")
     entry = get(target) if target else None
+    if r"\prod" in eq and target is None:
+        from .chain_joint import judge_chain_joint  # q(x_{1:T} | x_0) = ∏ q(x_t | x_{t−1}): the chain rule
+
+        cj = judge_chain_joint(eq, p)
+        if cj is not None:
+            return cj
     applied = applied_verdict(eq, p, entry, hints)  # F(x_t, expr) = …: the definition of F at those arguments
     if applied is not None:
         return applied

@@ -24,6 +24,9 @@ _MEANING = {"posterior_variance": r"\tilde{\beta}", "posterior_mean": r"\tilde{\
             "x_0_hat": r"\hat{x}_0", "pred_xstart": r"\hat{x}_0", "abar": r"\bar{\alpha}", "alphabar": r"\bar{\alpha}",
             "logp": r"\log p", "log_p": r"\log p",  # sde_lib's prior_logp(z): logp = -N/2 log(2π) - Σz²/2
             "alpha_bar": r"\bar{\alpha}", "alphas_bar": r"\bar{\alpha}", "alpha_bars": r"\bar{\alpha}",
+            # the DDPM code of the widely copied video tutorials (dome272/Diffusion-Models-pytorch, ddpm.py:
+            # alpha_hat = torch.cumprod(alpha), predicted_noise = model(x, t)): the hat is Ho et al.'s bar
+            "alpha_hat": r"\bar{\alpha}", "alphas_hat": r"\bar{\alpha}", "predicted_noise": r"\epsilon_\theta",
             # classifier-free guidance (Ho & Salimans 2022, Eq. 6): the two network outputs and their combination
             "eps_cond": r"\epsilon_\theta(x_t, c)", "eps_uncond": r"\epsilon_\theta(x_t)", "eps_tilde": r"\tilde{\epsilon}_\theta(x_t, c)",
             "eps_guided": r"\tilde{\epsilon}_\theta(x_t, c)", "eps_cfg": r"\tilde{\epsilon}_\theta(x_t, c)",

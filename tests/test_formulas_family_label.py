@@ -30,3 +30,24 @@ def test_label_claims_the_family(label, sde, verdict, terms):
 @pytest.mark.parametrize("text", [r"\text{Forward: } x_t = x_0", "where: x = 1", r"\text{VPN}: x = 1", "x_t = y"])
 def test_not_a_family_label(text):
     assert label_family(text) is None
+
+
+@pytest.mark.parametrize("tex,verdict,terms", [
+    # the family in the left side's subscript (Song et al. 2021, App. B names each process's coefficients so)
+    (r"\sigma_{\text{sub-VP}}(t) = 1 - e^{-\frac12 t^2(\beta_1-\beta_0) - t\beta_0}", "exact", []),
+    (r"\sigma_{\text{sub-VP}}(t) = \sqrt{1 - e^{-\frac12 t^2(\beta_1-\beta_0) - t\beta_0}}", "inconsistent", ["variance"]),
+    (r"\sigma_{\mathrm{VP}}(t) = \sqrt{1 - e^{-\frac12 t^2(\beta_1-\beta_0) - t\beta_0}}", "exact", []),
+    (r"\sigma_{\text{VE}}(t) = \sigma_{\min}\left(\frac{\sigma_{\max}}{\sigma_{\min}}\right)^t", "exact", []),
+])
+def test_family_in_the_left_sides_subscript(tex, verdict, terms):
+    from scoresde.formulas import verify_formula
+
+    vs = verify_formula(tex, numeric=False)
+    assert [(v.verdict, v.terms) for v in vs] == [(verdict, terms)], vs[0].detail
+
+
+def test_a_state_with_a_family_mark_is_not_a_label():
+    from scoresde.formulas.family_label import subscript_family
+
+    assert subscript_family(r"x^{\mathrm{VE}} = x_t/\sqrt{\bar\alpha_t}") is None
+    assert subscript_family(r"\sigma_{\text{VE}}(t) = \sigma_{\min}(\sigma_{\max}/\sigma_{\min})^t")[0] == "ve"

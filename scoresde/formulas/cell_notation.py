@@ -30,10 +30,15 @@ def vdm_pair(eqs: List[str]) -> bool:
     """A cell of several equations that writes α_t and σ_t and nothing of a discrete chain (no ᾱ, β, η, no index
     t − 1, no EDM σ(t)): the pair (α_t, σ_t) of VDM / DPM-Solver / Salimans & Ho (Kingma et al. 2021, Eq. 1-2), read in
     one notation for the whole cell (a cell is never half DDIM's α = ᾱ, half VDM's α = √ᾱ)."""
-    if len(eqs) < 2:
-        return False
     joined = " ".join(eqs)
+    if len(eqs) < 2 and not _RATE.search(joined):
+        return False
     return bool(_BARE_ALPHA.search(joined) and _BARE_SIGMA.search(joined) and not _NOT_VDM.search(joined))
+
+
+#: the time derivative of α_t or σ_t (d log α_t/dt, dσ_t²/dt, α̇_t): only a continuous-time pair has one (DPM-Solver's
+#: f(t) = d log α_t/dt, g²(t) = dσ_t²/dt − 2 d log α_t/dt σ_t², Lu et al. 2022a, Eq. 2.3), even in a single formula
+_RATE = re.compile(r"\\frac\s*\{\s*(?:\\mathrm\s*\{\s*d\s*\}|d)\s*(?:\\log\s*)?\\(?:alpha|sigma)|\\dot\s*\{?\s*\\(?:alpha|sigma)")
 
 
 def notation_from_definitions(eqs: List[str], hints: Dict[str, str], judge: Callable[[str, Dict[str, str]], str]

@@ -134,6 +134,7 @@ def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:
     if len(eqs) < 2:
         return eqs, []
     defs: Dict[int, Tuple[str, List[str], str]] = {}
+    eqs = [_square_definition(eq) for eq in eqs]
     for k, eq in enumerate(eqs):
         m = _DEF.match(eq)
         if m and m.group(1) not in "pqdN":  # densities p, q (the score reads ∇ log p), the differential d, N(·)
@@ -154,6 +155,19 @@ def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:
                 notes.append(f"{name}({', '.join(params)}) is defined in the same formula and was substituted")
         out.append(eq)
     return out, list(dict.fromkeys(notes))
+
+
+_SQUARE_DEF = re.compile(r"^\s*([A-Za-z])\s*(?:\^\s*\{?\s*2\s*\}?\s*(\([^()]*\))|(\([^()]*\))\s*\^\s*\{?\s*2\s*\}?)"
+                         r"\s*(?::=|=)(?!=)\s*(.+)$", re.S)
+
+
+def _square_definition(eq: str) -> str:
+    """``g^2(t) = E`` or ``g(t)^2 = E`` (DPM-Solver's g²(t) = dσ_t²/dt − 2 d log α_t/dt σ_t², Lu et al. 2022a, Eq. 2.3):
+    the definition of g(t) = √E, the non-negative root a diffusion coefficient is; anything else unchanged."""
+    m = _SQUARE_DEF.match(eq)
+    if not m:
+        return eq
+    return f"{m.group(1)}{m.group(2) or m.group(3)} = \\sqrt{{{m.group(4).strip()}}}"
 
 
 _PRIMED = re.compile(r"^\s*(?P<lhs>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[xz]\s*\}?\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)?\s*"

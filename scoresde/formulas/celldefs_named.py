@@ -30,7 +30,7 @@ _NOT_ROLE = {"epsilon", "varepsilon", "mathbf", "boldsymbol", "bm", "mathrm", "m
 #: a differential equation's left side, dx or dx/dt (the ODE of Murphy 2023, Eq. 25.62 with σ_t defined beside it)
 _DIFF_EQ = re.compile(r"^\s*(?:\\frac\s*\{\s*)?(?:\\mathrm\s*\{\s*d\s*\}|d)\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?x(?![A-Za-z])")
 _KERNEL = re.compile(r"^\s*[pq]\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?\s*(?:\\left)?\s*\(.*=\s*\\mathcal\s*\{?\s*N\b", re.S)
-_UPDATE = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|tilde|hat)\s*\{?\s*)*\\?(?:x|z|mu)\b|^\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[xz]\s*\}?\s*_")
+_UPDATE = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|tilde|hat)\s*\{?\s*)*\\?(?:x|z|mu)(?![A-Za-z])|^\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?[xz]\s*\}?\s*_")
 _STATE = re.compile(r"(?<![A-Za-z\\])[xz](?![A-Za-z])")
 
 
@@ -71,18 +71,50 @@ def inline_named_quantities(eqs: List[str]) -> Tuple[List[str], List[str]]:
     for k, (name, body, square) in defs.items():
         pat = _pattern(name)
         for j, eq in enumerate(out):
-            if j == k or j in defs or not (_UPDATE.match(eq) or _KERNEL.match(eq) or _DIFF_EQ.match(eq)) or "=" not in eq:
+            chained = j in defs and j not in used and _defines_with(defs[j], name, defs[k])
+            if j == k or (j in defs and not chained) or "=" not in eq or not (
+                    chained or _UPDATE.match(eq) or _KERNEL.match(eq) or _DIFF_EQ.match(eq)):
                 continue
             lhs, _, rhs = eq.partition("=")
-            if pat.search(rhs) is None:
+            rhs2 = _substitute_shifted(rhs, name, body, square)
+            if pat.search(rhs2) is None and rhs2 == rhs:
                 continue
             if square:  # σ_t² = body: σ_t² is the body, σ_t its square root
-                rhs = re.sub(pat.pattern + r"\s*\^\s*(?:\{\s*2\s*\}|2)", lambda _m: r"\left(" + body + r"\right)", rhs)
-                rhs = pat.sub(lambda _m: r"\sqrt{" + body + "}", rhs)
+                rhs2 = re.sub(pat.pattern + r"\s*\^\s*(?:\{\s*2\s*\}|2)", lambda _m: r"\left(" + body + r"\right)", rhs2)
+                rhs2 = pat.sub(lambda _m: r"\sqrt{" + body + "}", rhs2)
             else:
-                rhs = pat.sub(lambda _m: r"\left(" + body + r"\right)", rhs)
-            out[j] = lhs + "=" + rhs
+                rhs2 = pat.sub(lambda _m: r"\left(" + body + r"\right)", rhs2)
+            out[j] = lhs + "=" + rhs2
             used.add(k)
             notes.append(f"{name} is defined in the same formula and was substituted into the "
-                         + ("kernel" if _KERNEL.match(eq) else "differential equation" if _DIFF_EQ.match(eq) else "update"))
+                         + ("definition of " + defs[j][0] if chained else "kernel" if _KERNEL.match(eq)
+                            else "differential equation" if _DIFF_EQ.match(eq) else "update"))
     return [e for k, e in enumerate(out) if k not in used], list(dict.fromkeys(notes))
+
+
+def _defines_with(outer, name: str, inner) -> bool:
+    """Whether the definition ``outer`` uses ``name`` (at its own or a shifted index) and ``inner`` does not use
+    ``outer``'s name: a chain of definitions (Wikipedia's σ̃_t := σ_{t−1}/σ_t √β_t with σ_t = √(1 − ᾱ_t) beside it)."""
+    uses = _pattern(name).search(outer[1]) or _substitute_shifted(outer[1], name, inner[1], inner[2]) != outer[1]
+    return bool(uses) and _pattern(outer[0]).search(inner[1]) is None
+
+
+def _substitute_shifted(rhs: str, name: str, body: str, square: bool) -> str:
+    """``rhs`` with ``name`` at a shifted index (σ_{t−1} for a definition of σ_t) replaced by the body at that index: a
+    definition in the step index t holds at every index (Ho et al. 2020 define α_t, ᾱ_t, σ_t for all t)."""
+    m = _NAME.match(name)
+    letter = m.group("sub") or m.group("sub1") if m else None
+    if not m or not letter or not re.fullmatch(r"[a-z]", letter.strip()):
+        return rhs
+    letter = letter.strip()
+    head = _pattern(name).pattern.split(r"\s*_")[0]
+    shifted = re.compile(head + r"\s*_\s*\{\s*" + letter + r"\s*(?P<op>[+-])\s*(?P<n>\d+)\s*\}(?P<sq>\s*\^\s*(?:\{\s*2\s*\}|2))?")
+
+    def at(mm: "re.Match[str]") -> str:
+        idx = f"{letter}{mm.group('op')}{mm.group('n')}"
+        b = re.sub(r"_\s*(?:\{\s*" + letter + r"\s*\}|" + letter + r"(?![A-Za-z0-9]))", "_{" + idx + "}", body)
+        b = re.sub(r"\(\s*" + letter + r"\s*\)", "(" + idx + ")", b)
+        if square:
+            return r"\left(" + b + r"\right)" if mm.group("sq") else r"\sqrt{" + b + "}"
+        return (r"\left(" + b + r"\right)") + (mm.group("sq") or "")
+    return shifted.sub(at, rhs)

@@ -120,10 +120,12 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             column=column, ignore=ignore, budget=budget))
         if read is not None:
             return read
-    from .family_label import apply_family_label, label_family  # "sub-VP: p_0t(…) = …" claims that family
+    from .family_label import apply_family_label, label_family, subscript_family  # "sub-VP: p_0t(…) = …" claims that family
 
     labelled = label_family(text)
     text = text[labelled[2]:] if labelled else text
+    if labelled is None and (sub_label := subscript_family(text)) is not None:  # σ_{sub-VP}(t) = …: the label in the name
+        labelled, text = (sub_label[0], sub_label[1], 0), sub_label[2]
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
@@ -212,7 +214,7 @@ def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, bu
     if not hints.get("notation") and su_notation(list(eqs) + list(raw)):
         said = "β̄_t" if su_notation([e_ for e_ in list(eqs) + list(raw) if not su_relation(e_)]) else "α_t² + β_t² = 1"
         return dict(hints, notation="su"), f"notation inferred from {said}: Su's (ᾱ_t, β̄_t = √(1 − ᾱ_t²), canon.su_symbol)"
-    if not hints.get("notation") and vdm_pair(eqs):
+    if not hints.get("notation") and (vdm_pair(eqs) or vdm_pair(list(raw))):
         return dict(hints, notation="vdm"), "notation inferred from the pair α_t, σ_t: VDM's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t))"
 
     def judge(eq: str, h) -> str:

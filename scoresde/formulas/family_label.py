@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 
 from .verdict import Verdict
 
-__all__ = ["label_family", "apply_family_label"]
+__all__ = ["label_family", "apply_family_label", "subscript_family"]
 
 _WORDS = [(r"sub\s*-?\s*VP", "subvp", "sub-VP"), (r"VP|DDPM", "vp", "VP"), (r"VE|SMLD|NCSN", "ve", "VE")]
 _TAIL = r"\s*(?:\\[,;: ]|\\quad|~|\s)*"
@@ -33,6 +33,23 @@ def label_family(text: str) -> Optional[Tuple[str, str, int]]:
     return None
 
 
+_SUB_LABEL = re.compile(r"^(?P<head>\s*\\?[A-Za-z]+)\s*(?P<mark>[_^])\s*\{\s*(?:\\(?:text|mathrm|textrm|rm)\s*)?\{?\s*"
+                        r"(?P<w>sub\s*-?\s*VP|VP|VE|DDPM|SMLD|NCSN)\s*\}?\s*\}")
+
+
+def subscript_family(text: str) -> Optional[Tuple[str, str, str]]:
+    """(family, label, text without it) of a left side labelled in its subscript: ``\\sigma_{\\text{sub-VP}}(t) = …``,
+    ``f_{\\mathrm{VE}}(x, t) = …`` (Song et al. 2021, App. B, names each process's coefficients so). A state (x, z)
+    with a family mark is a variable of that process (diffusers' x^{VE}), not a label: None."""
+    m = _SUB_LABEL.match(text)
+    if not m or m.group("head").strip().lstrip("\\") in ("x", "z", "y", "mathbf", "boldsymbol", "bm"):
+        return None
+    for pat, fam, shown in _WORDS:
+        if re.fullmatch(pat, m.group("w"), flags=re.I):
+            return fam, shown, m.group("head") + text[m.end():]
+    return None
+
+
 def apply_family_label(verdicts: List[Verdict], label: Optional[Tuple[str, str, int]]) -> None:
     """Turn an ``exact`` verdict whose registry entry belongs to another family than the label into ``inconsistent``."""
     if label is None:
@@ -45,12 +62,15 @@ def apply_family_label(verdicts: List[Verdict], label: Optional[Tuple[str, str, 
         if v.verdict != "exact" or entry is None or entry.family in ("generic", fam):
             continue
         other = {"vp": "VP", "ve": "VE", "subvp": "sub-VP"}.get(entry.family, entry.family)
-        v.verdict, v.terms = "inconsistent", _terms(entry.kind, {fam, entry.family} == {"vp", "subvp"})
+        v.verdict, v.terms = "inconsistent", _terms(entry.kind, {fam, entry.family} == {"vp", "subvp"}, entry.name)
         v.detail = f"labelled {shown}, but it is the {other} formula: {v.detail}"
 
 
-def _terms(kind: str, vp_subvp: bool) -> List[str]:
-    """sub-VP differs from VP in the diffusion and the kernel's variance only (Song et al. 2021, Eq. 29 and App. B)."""
+def _terms(kind: str, vp_subvp: bool, name: str = "") -> List[str]:
+    """sub-VP differs from VP in the diffusion and the kernel's variance only (Song et al. 2021, Eq. 29 and App. B);
+    a kernel's std σ(t) stated alone is that variance."""
+    if name.endswith(".kernel_std"):
+        return ["variance"]
     if kind == "sde":
         return ["diffusion"] if vp_subvp else ["drift", "diffusion"]
     if kind == "step":

@@ -79,6 +79,11 @@ _CLIP = re.compile(r"(?:\\min|(?:\\(?:text|mathrm|operatorname|textrm)\s*\{\s*)?
 _LOG2PI = re.compile(r"\\log\s*(\d*\s*\\pi)(?![a-zA-Z])(?!\s*\(\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[xyz])")
 _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x))\s*(?:_\s*\{?\s*0\s*\}?|\(\s*0\s*\))"
                              r"\s*(?:\||\\mid)\s*[^\]]*(?:\\right)?\s*\]")
+#: the data prediction written as a function of the state it is computed from, x̂_0(x_t) or x̂_0(x_t, t) (Chung et al.
+#: 2023, Eq. 6; Lai et al. 2025): the same quantity as x̂_0 (its argument is not a factor)
+_X0_OF_STATE = re.compile(r"(\\hat\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*\}\s*_\s*\{?\s*0\s*\}?)\s*"
+                          r"(?:\\left\s*)?\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[xz]\s*\}|[xz])\s*_\s*\{?\s*t\s*\}?"
+                          r"\s*(?:,\s*t\s*)?(?:\\right\s*)?\)")
 #: macro table: (pattern, replacement), applied in order
 _VEC = r"(\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])"
 _MACROS = [
@@ -317,6 +322,7 @@ def normalize_latex(text: str) -> str:
     s = _CLIP.sub(lambda m: m.group("x"), s)
     s = _PLAIN_NORMAL.sub(r"\1\\mathcal{N}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
+    s = _X0_OF_STATE.sub(r"\1", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _PRIME.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)

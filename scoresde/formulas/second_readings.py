@@ -101,6 +101,7 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
                 return gv
     alarms = ("unparsed", "inconsistent", "ill-defined")
     from .latent_state import bare_x_as_data, dz_as_state
+    from .prior_std import TERMINAL_NOTE, tilde_sigma_as_terminal
     from .time_readings import FUNCTION_NOTE, STEP_NOTE, continuous_schedule, time_as_subscript
 
     def better(rv: Verdict) -> bool:  # a bare x read as x_0: kept where it reads more, or names fewer terms
@@ -119,6 +120,7 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
          "dz on the left: z is the state (Kingma et al. 2021, App. A; Vahdat et al. 2021, Eq. 1)", None),
         ("bare_x", v.verdict in alarms, bare_x_as_data,
          "the bare x beside x_t is the data x_0 (Kingma et al. 2021, Eq. 1; Song et al. 2023, Sec. 2)", better),
+        ("terminal_std", v.verdict in alarms, tilde_sigma_as_terminal, TERMINAL_NOTE, None),
     )
     for flag, when, rewrite, note, keep in readings:
         if not when or hints.get(flag):

@@ -24,6 +24,9 @@ LINEAR_SPEC = Spec("beta_rate", spec_values([("β_min", 0.1), ("β_max", 20.0), 
                               source="Song et al. 2021, App. C: β̄_min = 0.1, β̄_max = 20 on N = T = 1000 steps"))
 HO_SPEC = Spec("beta_step", spec_values([("β_1", 1e-4), ("β_T", 0.02), ("T", 1000)]), domain="integer", source=_HO_C)
 COSINE_SPEC = Spec("abar", spec_values([("s", 0.008), ("T", 1000)]), source=_ND_C)
+# ᾱ(t) given as a function of t alone (Imagen's ᾱ(t) = e^{−(10⁻⁴ + 10t²)}, Saharia et al. 2022): a schedule choice on
+# the continuous time t ∈ [0, 1] of Kingma et al. 2021, Sec. 3 and Song et al. 2021, App. C
+ABAR_SPEC = Spec("abar", spec_values([("T", 1.0)]), source="continuous time t ∈ [0, 1], Kingma et al. 2021, Sec. 3")
 VE_SPEC = Spec("sigma_up", spec_values([("σ_min", 0.01), ("σ_max", 50.0), ("T", 1.0)]), source=_VE_C)
 
 _add(name="schedule.linear", title="linear β schedule", source=f"{SONG}, App. C; {HO}, Sec. 4", kind="scalar", family="vp",
@@ -48,7 +51,7 @@ _add(name="ddpm.abar", title="ᾱ_t as a product", source=f"{HO}, Sec. 2 (before
      rhs=a, tie=tie_discrete_scalar)
 _add(name="vp.abar_continuous", title="ᾱ(t) of the VP SDE", source=f"{SONG}, Eq. 29 (ᾱ(t) = m(t)²)", kind="scalar", family="vp",
      latex=r"\bar{\alpha}(t) = e^{-\int_0^t \beta(s) ds}", relation="exp(2 log_mean_coeff) of VPSDE", lhs="abar(t)", mode="function",
-     rhs=sp.exp(-B_int), tie=lambda e_: tie_abar_continuous(e_))
+     rhs=sp.exp(-B_int), tie=lambda e_: tie_abar_continuous(e_), admissible=ABAR_SPEC)
 _f = lambda tt: sp.cos((tt / T + C.s_off) / (1 + C.s_off) * sp.pi / 2) ** 2  # noqa: E731
 # the standard deviation of the perturbation kernel, which score_sde's sde_lib calls std and some write σ(t) (Song et al.
 # 2021, Eq. 29; VPSDE/subVPSDE.marginal_prob): another quantity than EDM's noise level σ(t) = s/m below

@@ -1,4 +1,5 @@
-"""Canonical symbols and the notation readings that map written symbols onto them.
+"""Written symbols to canonical ones (:func:`resolve` under a Reading), and the import point of the canonical
+vocabulary (symbols in :mod:`.canon_symbols`, readings in :mod:`.canon_reading`).
 
 Every formula is compared in one vocabulary (the registry's):
 
@@ -18,96 +19,20 @@ alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) (Kingma et al. 2021, Eq. 1; D
 from __future__ import annotations
 
 import dataclasses
-
-import functools
 import re
-from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Optional
 
 import sympy as sp
 
+from .canon_reading import (C_IDX_ANY, CONST_SUBS, INDEX_LETTERS, _IDX, Reading, index_offset,  # noqa: F401
+                            is_classifier_grad, is_model_eps, is_noise_atom, is_score, is_state, norm_index)
+from .canon_symbols import (BETA, DIV, DIVGG, FD, FT, FX, GD, GX, LOGP0, LOGPT, MT, NORM_S, NORM_X2, NORM_Z,  # noqa: F401
+                            SIGMA, ST, SY, VP_TIES, FDp, G, GDp, S, Sn, Sp, T, U, _DISPLAY, _minus, _plus, _sstr, a,
+                            abar_c, an, ap, b, beta_d, beta_max, beta_min, beta_tilde, bn, bp, canon_integrals, dim, e,
+                            eta, h, lstep, m_sym, mu_tilde, n_steps, s, s_off, sg_sym, show, sig, sigma_max, sigma_min,
+                            snr, t, tie, v, x, x0, x_cur, x_prev)
 from .latent_state import book_noise_network
 from .parse import Atom
-
-# ----------------------------------------------------------------------------- symbols
-x = sp.Symbol("x", real=True)
-x0 = sp.Symbol("x_0", real=True)
-s = sp.Symbol("s_θ", real=True)
-e = sp.Symbol("ε_θ", real=True)
-v = sp.Symbol("v", real=True)
-x_prev = sp.Symbol("x_prev", real=True)  # x_{k-1} in a step
-x_cur = sp.Symbol("x_cur", real=True)  # x_k in a step
-
-b = sp.Symbol("β_k", positive=True)
-a = sp.Symbol("ᾱ_k", positive=True)
-ap = sp.Symbol("ᾱ_{k-1}", positive=True)
-an = sp.Symbol("ᾱ_{k+1}", positive=True)
-bp = sp.Symbol("β_{k-1}", positive=True)
-bn = sp.Symbol("β_{k+1}", positive=True)
-sig = sp.Symbol("σ_k", nonnegative=True)  # a reverse step's sampling std (Ho et al. / DDIM)
-S = sp.Symbol("σ_k", positive=True)
-Sp = sp.Symbol("σ_{k-1}", nonnegative=True)
-Sn = sp.Symbol("σ_{k+1}", positive=True)
-h = sp.Symbol("Δt", positive=True)
-eta = sp.Symbol("η", nonnegative=True)
-
-t = sp.Symbol("t", positive=True)
-T = sp.Symbol("T", positive=True)
-U = sp.Symbol("u", positive=True)  # integration dummy
-beta_min = sp.Symbol("β_min", positive=True)
-beta_max = sp.Symbol("β_max", positive=True)
-beta_d = sp.Symbol("β_d", positive=True)
-sigma_min = sp.Symbol("σ_min", positive=True)
-sigma_max = sp.Symbol("σ_max", positive=True)
-s_off = sp.Symbol("s", positive=True)  # cosine-schedule offset
-dim = sp.Symbol("d", positive=True, integer=True)
-snr = sp.Symbol("r", positive=True)
-n_steps = sp.Symbol("N", positive=True)  # the number of steps of a chain
-lstep = sp.Symbol("ε", positive=True)  # Langevin step size
-m_sym = sp.Symbol("m", positive=True)  # generic kernel mean coefficient (alpha_t in VDM)
-sg_sym = sp.Symbol("σ", positive=True)  # generic kernel std (sigma_t in VDM)
-
-BETA = sp.Function("β")
-SIGMA = sp.Function("σ")
-FT = sp.Function("f")  # f(t) of a linear SDE
-G = sp.Function("g")
-FX = sp.Symbol("f(x,t)", real=True)  # general drift f(x, t)
-GX = sp.Symbol("G(x,t)", real=True)  # matrix-valued diffusion G(x, t) (Song et al. 2021, Eq. 15); G Gᵀ reads as GX²
-# the discretised SDE x_{k} = x_{k-1} + f_{k-1}(x_{k-1}) + G_{k-1} z_{k-1} (Song et al. 2021, App. E, Eq. 45): its drift
-# increments and noise scales at the current and previous step
-FD = sp.Symbol("f_k(x_k)", real=True)
-FDp = sp.Symbol("f_{k-1}(x_{k-1})", real=True)
-GD = sp.Symbol("G_k", positive=True)
-GDp = sp.Symbol("G_{k-1}", positive=True)
-DIVGG = sp.Symbol("∇·[G(x,t)G(x,t)ᵀ]", real=True)  # its divergence (Song et al. 2021, Eq. 16-17)
-MT = sp.Function("m")
-ST = sp.Function("s")  # EDM scale s(t)
-LOGP0 = sp.Symbol("log p_0(x(0))", real=True)
-LOGPT = sp.Symbol("log p_T(x(T))", real=True)
-DIV = sp.Symbol("∇·f̃(x(t),t)", real=True)
-NORM_X2 = sp.Symbol("‖x‖²", nonnegative=True)
-NORM_Z = sp.Symbol("‖z‖", positive=True)
-NORM_S = sp.Symbol("‖s_θ‖", positive=True)
-#: ∇ₓ log p_t(y | x), the classifier's gradient in conditional sampling (Song et al. 2021, Eq. 14)
-SY = sp.Symbol("∇log p_t(y|x)", real=True)
-
-#: the one constraint among the discrete VP symbols (and its neighbours)
-VP_TIES = {ap: a / (1 - b), an: a * (1 - bn)}
-
-
-def abar_c(tt: sp.Expr = t) -> sp.Expr:
-    """Continuous abar(t) = exp(-int_0^t beta) (Song et al. 2021, Eq. 29)."""
-    return sp.exp(-sp.Integral(BETA(U), (U, 0, tt)))
-
-
-def beta_tilde() -> sp.Expr:
-    """Posterior variance beta~_k = (1 - abar_{k-1})/(1 - abar_k) beta_k (Ho et al. 2020, Eq. 7)."""
-    return (1 - ap) / (1 - a) * b
-
-
-def mu_tilde() -> sp.Expr:
-    """Posterior mean μ̃_k(x_k, x_0) = √ᾱ_{k−1}β_k/(1 − ᾱ_k) x_0 + √α_k(1 − ᾱ_{k−1})/(1 − ᾱ_k) x_k (Ho et al. 2020, Eq. 7)."""
-    return sp.sqrt(ap) * b / (1 - a) * x0 + sp.sqrt(1 - b) * (1 - ap) / (1 - a) * x_cur
 
 
 def _posterior_mean(at: Atom, r: "Reading") -> Optional[sp.Expr]:
@@ -118,158 +43,6 @@ def _posterior_mean(at: Atom, r: "Reading") -> Optional[sp.Expr]:
     if first != "x_0" or not cur.startswith("x") or index_offset(cur[2:] if cur.startswith("x_") else "", r) != 0:
         return None
     return mu_tilde()
-
-
-def tie(expr: sp.Expr) -> sp.Expr:
-    """Eliminate the dependent discrete symbols (abar_{k-1}, abar_{k+1})."""
-    return expr.xreplace(VP_TIES) if isinstance(expr, sp.Basic) else expr
-
-
-def canon_integrals(expr: sp.Expr) -> sp.Expr:
-    """Rename every integration variable to the canonical dummy ``u``."""
-    if not isinstance(expr, sp.Basic) or not expr.has(sp.Integral):
-        return expr
-
-    def fix(*args):
-        body, *lims = args
-        out = []
-        for lim in lims:
-            var = lim[0]
-            body = body.xreplace({var: U})
-            out.append((U,) + tuple(lim[1:]))
-        return sp.Integral(body, *out)
-
-    return expr.replace(lambda q: isinstance(q, sp.Integral), lambda q: fix(q.function, *q.limits))
-
-
-# ----------------------------------------------------------------------------- display
-_DISPLAY = [
-    ("ᾱ_{k-1}", "ᾱ_{k-1}"), ("ᾱ_{k+1}", "ᾱ_{k+1}"), ("β_{k-1}", "β_{k-1}"), ("β_{k+1}", "β_{k+1}"),
-    ("σ_{k-1}", "σ_{k-1}"), ("σ_{k+1}", "σ_{k+1}"), ("ᾱ_k", "ᾱ_k"), ("β_k", "β_k"), ("σ_k", "σ_k"),
-]
-
-
-@functools.lru_cache(maxsize=4096)
-def _sstr(expr: sp.Basic) -> str:
-    return sp.sstr(expr)
-
-
-def show(expr, k: str = "t") -> str:
-    """A compact human-readable string, with the step index written as in the claim (t or i)."""
-    if isinstance(expr, sp.Basic):
-        txt = _sstr(expr)
-        txt = re.sub(r"\*\*\(1/2\)", "^½", txt)
-        txt = txt.replace("**", "^").replace("*", "·")
-    else:
-        txt = str(expr)
-    txt = txt.replace("Integral(β(u), (u, 0, t))", "∫₀ᵗβ").replace("Derivative", "d/dt")
-    if k:
-        txt = txt.replace("_{k-1}", "_{" + _minus(k) + "}").replace("_{k+1}", "_{" + _plus(k) + "}").replace("_k", "_" + k)
-    return txt
-
-
-def _minus(k: str) -> str:
-    if k.endswith("+1"):
-        return k[:-2]
-    return k + "-1"
-
-
-def _plus(k: str) -> str:
-    if k.endswith("-1"):
-        return k[:-2]
-    return k + "+1"
-
-
-# ----------------------------------------------------------------------------- readings
-@dataclass
-class Reading:
-    """How to read the written symbols of one formula."""
-
-    mode: str  # "discrete", "continuous", "function" (a schedule defined as a function of t)
-    family: str = "vp"  # "vp", "ve", "generic"
-    notation: str = "ddpm"  # "ddpm", "ddim", "vdm", "su"
-    index: str = "t"  # the index letter (t, i, n, k)
-    k_offset: int = 0  # the current index is letter + k_offset (1 for Song's x_i = ... x_{i+1})
-    noise_in_drift: bool = False
-    drop: Tuple[str, ...] = ()  # stray symbols read as 1
-    notes: List[str] = field(default_factory=list)
-    unknown: List[str] = field(default_factory=list)
-    noises: Dict[str, sp.Symbol] = field(default_factory=dict)
-    #: readings that change what is written (ε_0 read as ε_θ): (what was assumed, offending term)
-    charity: List[Tuple[str, str]] = field(default_factory=list)
-
-    def note(self, msg: str) -> None:
-        if msg not in self.notes:
-            self.notes.append(msg)
-
-    def charitable(self, msg: str, term: str) -> None:
-        """A reading that is not what is written: the as-written verdict is no better than inconsistent."""
-        self.note(msg)
-        if (msg, term) not in self.charity:
-            self.charity.append((msg, term))
-
-    def copy(self, **kw) -> "Reading":
-        r = Reading(self.mode, self.family, self.notation, self.index, self.k_offset, self.noise_in_drift, self.drop)
-        for k, val in kw.items():
-            setattr(r, k, val)
-        return r
-
-
-INDEX_LETTERS = ("t", "i", "n", "k", "j", "l", "m")
-C_IDX_ANY = re.compile(r"^[tinkjlm]([+-]\d+)?$")
-_IDX = re.compile(r"^([a-zA-Z])\s*([+-]\s*\d+)?$")
-
-
-def norm_index(sub: str) -> str:
-    """A step subscript in the k±1 form: t−Δt -> t-1, t+h -> t+1, t_i -> i, t_{i-1} -> i-1, τ_i -> i."""
-    s = sub.replace(" ", "")
-    s = re.sub(r"([+-])(?:Δt|h|Δ)$", r"\g<1>1", s)
-    m = re.match(r"^(?:t|τ|s)_\(?([a-z](?:[+-]\d+)?)\)?$", s)
-    return m.group(1) if m else s
-
-
-def index_offset(sub: str, reading: Reading) -> Optional[int]:
-    """Offset of a subscript relative to the current index, or None if it is not an index."""
-    m = _IDX.match(norm_index(sub))
-    if not m or m.group(1) != reading.index:
-        return None
-    off = int(m.group(2).replace(" ", "")) if m.group(2) else 0
-    return off - reading.k_offset
-
-
-CONST_SUBS = {"min", "max", "d", "data", "L", "1", "T", "0", "N"}
-
-
-def is_noise_atom(at: Atom) -> bool:
-    """Fresh noise: z, z_i, ε, ε_i, ξ, Luo 2022's ε*_t, Weng 2021's merged ε̄_t (no θ, hat or model arguments)."""
-    if at.base in ("z", "ξ", "n", "Z") and at.args is None and at.deco == "":
-        return True
-    if at.base == "ε" and at.sub not in ("θ",) and "θ" not in at.sub and at.deco in ("", "bar") and at.sup in ("", "*") and at.args is None:
-        return True
-    return False
-
-
-def is_model_eps(at: Atom) -> bool:
-    return at.base == "ε" and ("θ" in at.sub or at.deco == "hat" or at.args is not None or at.sup in ("(t)", "θ"))
-
-
-def is_classifier_grad(at: Atom) -> bool:
-    """∇ₓ log p(y | x): the gradient of a classifier's log-likelihood (the variable before '|' is not the state)."""
-    if at.base != "score" or not at.args or "|" not in at.args:
-        return False
-    head = at.args[0].replace(" ", "")
-    return not re.match(r"^(x|X|z|x\(t\)|x_\w+|z_\w+|x̃)", head)
-
-
-def is_score(at: Atom) -> bool:
-    if at.base == "score":
-        return not is_classifier_grad(at)
-    # s_φ, s_ψ: a score network with another parameter letter (Song et al. 2023, Eq. 3 distils s_φ), the same role as s_θ
-    return at.base == "s" and ("θ" in at.sub or at.sub in ("*", "φ", "ψ", "ϑ") or at.sup in ("*", "⋆")) and at.deco == ""
-
-
-def is_state(at: Atom) -> bool:
-    return at.base in ("x", "X") and at.deco in ("", "tilde", "bar") and at.sup == ""
 
 
 def resolve(at: Atom, r: Reading) -> Optional[sp.Expr]:

@@ -68,3 +68,39 @@ def test_abar_as_a_function_of_time(tex, want):
 ])
 def test_definitions_at_shifted_indices(tex, want):
     assert _vt(tex) == [want]
+
+
+@pytest.mark.parametrize("tex,want", [
+    # an objective and, after \quad, the sample its network is evaluated at (Ho et al. 2020, Eq. 14 with Eq. 4)
+    (r"\mathcal{L} = \mathbb{E}_{t,\mathbf{x}_0,\boldsymbol\epsilon}\left[\|\boldsymbol\epsilon - \boldsymbol\epsilon_\theta(\mathbf{x}_t, t)\|^2\right],"
+     r" \quad \mathbf{x}_t = \sqrt{\bar\alpha_t}\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol\epsilon", "exact"),
+    (r"J = \mathbb{E}_{t,y,n}\left[\left\|\sigma_t s_\theta(y_t,t) + n\right\|^2\right], \quad y_t = \alpha_t y + \sigma_t n", None),
+    (r"\mathcal{L} = \mathbb{E}_{t,x_0,z}\left[\left\|\sigma_t s_\theta(x_t,t) + z\right\|^2\right], \quad x_t = \alpha_t x_0 + \sigma_t z", "exact"),
+    (r"\mathcal{L} = \mathbb{E}_{t,x_0,z}\left[\left\|\sigma_t s_\theta(x_t,t) - z\right\|^2\right], \quad x_t = \alpha_t x_0 + \sigma_t z", "inconsistent"),
+    (r"\mathcal{L} = \mathbb{E}_{t,x_0,\epsilon}\left[\|\epsilon - \epsilon_\theta(x_t, t)\|^2\right], \quad x_t = \sqrt{\bar\alpha_t}x_0 + (1-\bar\alpha_t)\epsilon",
+     "inconsistent"),
+])
+def test_objective_with_its_sample_defined_after_it(tex, want):
+    if want is None:  # a state letter other than x, z is not a sample this rule reads
+        from scoresde.formulas.objective_sample_def import inline_sample_definition
+
+        assert inline_sample_definition(tex) is None
+        return
+    assert _vt(tex)[0][0] == want
+
+
+@pytest.mark.parametrize("tex,want", [
+    # a trailing domain with a Greek variable is not an equation (Song & Dhariwal 2023 write σ ∈ [σ_min, σ_max])
+    (r"\frac{dx_\sigma}{d\sigma} = -\sigma\nabla_x\log p_\sigma(x_\sigma), \quad \sigma \in [\sigma_{\min}, \sigma_{\max}]", "exact"),
+    (r"\frac{dx_\sigma}{d\sigma} = \sigma\nabla_x\log p_\sigma(x_\sigma), \quad \sigma \in [\sigma_{\min}, \sigma_{\max}]", "inconsistent"),
+    # Sohl-Dickstein et al. 2015's time superscripts and π\left(…\right) as the prior
+    (r"\pi\left(\mathbf{x}^{(T)}\right) = \mathcal{N}\left(\mathbf{x}^{(T)}; \mathbf{0}, \mathbf{I}\right)", "exact"),
+    (r"\pi\left(\mathbf{x}^{(T)}\right) = \mathcal{N}\left(\mathbf{x}^{(T)}; \mathbf{0}, \beta_T\mathbf{I}\right)", "inconsistent"),
+    (r"q\left(\mathbf{x}^{(t)}\middle|\mathbf{x}^{(t-1)}\right) = \mathcal{N}\left(\mathbf{x}^{(t)}; \sqrt{1-\beta_t}\,\mathbf{x}^{(t-1)}, \beta_t\mathbf{I}\right)", "exact"),
+    (r"q\left(\mathbf{x}^{(t)}\middle|\mathbf{x}^{(t-1)}\right) = \mathcal{N}\left(\mathbf{x}^{(t)}; (1-\beta_t)\,\mathbf{x}^{(t-1)}, \beta_t\mathbf{I}\right)", "inconsistent"),
+    # a primed state on the left: the step before a correction (Chung et al. 2023, Alg. 1)
+    (r"x'_{k-1} = \frac{1}{\sqrt{\alpha_k}}\left(x_k - \frac{\beta_k}{\sqrt{1-\bar\alpha_k}}\epsilon_\theta(x_k, k)\right) + \sigma_k z", "exact"),
+    (r"x'_{k-1} = \frac{1}{\sqrt{\alpha_k}}\left(x_k - \frac{\beta_k}{1-\bar\alpha_k}\epsilon_\theta(x_k, k)\right) + \sigma_k z", "inconsistent"),
+])
+def test_notations_of_older_and_newer_papers(tex, want):
+    assert _vt(tex)[0][0] == want

@@ -95,6 +95,8 @@ def inline_named_quantities(eqs: List[str]) -> Tuple[List[str], List[str]]:
 def _defines_with(outer, name: str, inner) -> bool:
     """Whether the definition ``outer`` uses ``name`` (at its own or a shifted index) and ``inner`` does not use
     ``outer``'s name: a chain of definitions (Wikipedia's σ̃_t := σ_{t−1}/σ_t √β_t with σ_t = √(1 − ᾱ_t) beside it)."""
+    if re.search(r"\\(?:alpha|beta)", name):
+        return False  # ᾱ_t, β_t, α_t: the chain's own symbols, which the registry reads (β_t = 1 − ᾱ_t/ᾱ_{t−1} stays exact)
     uses = _pattern(name).search(outer[1]) or _substitute_shifted(outer[1], name, inner[1], inner[2]) != outer[1]
     return bool(uses) and _pattern(outer[0]).search(inner[1]) is None
 
@@ -112,8 +114,9 @@ def _substitute_shifted(rhs: str, name: str, body: str, square: bool) -> str:
 
     def at(mm: "re.Match[str]") -> str:
         idx = f"{letter}{mm.group('op')}{mm.group('n')}"
-        b = re.sub(r"_\s*(?:\{\s*" + letter + r"\s*\}|" + letter + r"(?![A-Za-z0-9]))", "_{" + idx + "}", body)
-        b = re.sub(r"\(\s*" + letter + r"\s*\)", "(" + idx + ")", b)
+        b = re.sub(r"_\s*(?:\{\s*" + letter + r"\s*\}|" + letter + r"(?![A-Za-z0-9]))", "_{\x00}", body)  # a placeholder: the index in it is not shifted twice
+        b = re.sub(r"(?<![A-Za-z\\])" + letter + r"(?![A-Za-z])", "(" + idx + ")", b)  # the index as a number: t/T
+        b = b.replace("\x00", idx)
         if square:
             return r"\left(" + b + r"\right)" if mm.group("sq") else r"\sqrt{" + b + "}"
         return (r"\left(" + b + r"\right)") + (mm.group("sq") or "")

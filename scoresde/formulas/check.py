@@ -249,6 +249,14 @@ def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], 
 
     if notation == "ddim":
         text = ddim_alpha_as_abar(text)  # the objectives are read in DDPM's ᾱ
+    from .objective_sample_def import inline_sample_definition  # L = E[‖…(x_t)‖²], \quad x_t = …
+
+    sample_def = inline_sample_definition(text)
+    if sample_def is not None:
+        got = _objective_hook(sample_def[0], target, budget, notation)
+        if got is not None and got.verdict != "unparsed":
+            got.latex, got.notes = text, [sample_def[1]] + list(got.notes or [])
+            return got
 
     try:
         with limited(budget):

@@ -59,7 +59,7 @@ _PROSE = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mat
 #: uses (Nichol & Dhariwal 2021, Eq. 17 "ᾱ_t = f(t)/f(0), f(t) = cos(…)²"): the words go, the definition stays
 _WHERE_DEF = re.compile(r"(?:,\s*)?(?:\\q?quad|\\,|\\;)*\s*\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:where|with)\s*\}\s*"
                         r"(?=[A-Za-z]\s*(?:\\left\s*)?\(\s*[A-Za-z](?:\s*,\s*[A-Za-z])*\s*(?:\\right\s*)?\)\s*=)")
-_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\[,;:!]\s*|~\s*|\\text\s*\{\s*\}\s*)+[a-zA-Z](?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
+_RANGE = re.compile(r"(?:,\s*|\\q?quad\s*|\\[,;:!]\s*|~\s*|\\text\s*\{\s*\}\s*)+(?:\\(?:sigma|lambda|tau|rho|gamma|alpha|beta|eta)\s*|[a-zA-Z])(?:_\{?\w+\}?)?\s*(?:=\s*[^=]*\\(?:[lc]?dots|ldots)[^=]*|\\in\s*[^=]*|(?:<|>|\\le|\\ge|\\leq|\\geq)\s*[^=]*|:?\s*[^=()\[\]{}]*\\(?:to|rightarrow|searrow)\s*[^=()\[\]{}]*)$")
 _ASSIGN = re.compile(r":=|=:|\\coloneqq|\\coloneq|\\eqqcolon|\\triangleq|\\equiv|\\leftarrow|\\longleftarrow|\\gets|\\doteq"
                      r"|\\stackrel\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\overset\s*\{[^{}]*\}\s*\{\s*=\s*\}|\\defeq")
 _DIFF = re.compile(r"\{\s*\\rm\s+d\s*\}|\\(?:mathrm|operatorname|text|textrm|mathit|rm)\s*\{\s*d\s*\}|\\rm\s+d(?![a-zA-Z])|\\differential\b|\\dd(?![a-zA-Z])")
@@ -84,6 +84,10 @@ _POSTERIOR_MEAN = re.compile(r"\\mathbb\s*\{\s*E\s*\}\s*(?:\\left)?\s*\[\s*((?:\
 _X0_OF_STATE = re.compile(r"(\\hat\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*\}\s*_\s*\{?\s*0\s*\}?)\s*"
                           r"(?:\\left\s*)?\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[xz]\s*\}|[xz])\s*_\s*\{?\s*t\s*\}?"
                           r"\s*(?:,\s*t\s*)?(?:\\right\s*)?\)")
+#: Sohl-Dickstein et al. 2015's time superscript x^{(t)}, x^{(t-1)}, x^{(T)}, x^{(0)}: the state x_t (only time indices:
+#: x^{(i)} is the i-th data point in score-matching sums)
+_TIME_SUPERSCRIPT = re.compile(r"((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?<![A-Za-z\\])[xyz]\s*\}?)\s*\^\s*\{\s*\(\s*"
+                               r"([tT](?:\s*[-+]\s*1)?|0)\s*\)\s*\}")
 #: macro table: (pattern, replacement), applied in order
 _VEC = r"(\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])"
 _MACROS = [
@@ -323,6 +327,7 @@ def normalize_latex(text: str) -> str:
     s = _PLAIN_NORMAL.sub(r"\1\\mathcal{N}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _X0_OF_STATE.sub(r"\1", s)
+    s = _TIME_SUPERSCRIPT.sub(lambda m: m.group(1) + "_{" + re.sub(r"\s+", "", m.group(2)) + "}", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _PRIME.sub(lambda m: r"\frac{d" + m.group(1) + r"(t)}{dt}", s)

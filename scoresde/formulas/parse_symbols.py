@@ -182,10 +182,11 @@ class SymbolRules:
     def _prior_density(self) -> bool:
         """``\\pi(x)``, ``\\pi(\\mathbf{x}_T)``: the prior density π of Song et al. 2021 (Sec. 3.1: p_T ≈ π), a function
         of a state, not the number π (which multiplies a time or a variance: 2πσ², cos(πt/2))."""
-        t1 = self.peek(1)
+        k = 2 if self.peek(1) is not None and self.peek(1).kind == "cmd" and self.peek(1).val in ("left", "big", "Big") else 1
+        t1 = self.peek(k)  # π\left(x^{(T)}\right) (Sohl-Dickstein et al. 2015, Eq. 1)
         if t1 is None or t1.kind != "op" or t1.val != "(":
             return False
-        k = 2
+        k += 1
         while self.peek(k) is not None and (self.peek(k).kind == "cmd" and self.peek(k).val in FONTS
                                             or self.peek(k).kind == "op" and self.peek(k).val == "{"):
             k += 1

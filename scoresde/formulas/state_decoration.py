@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-__all__ = ["undecorated_state"]
+__all__ = ["undecorated_state", "unprimed_state"]
 
 _FONT = r"(?:\\(?:mathbf|boldsymbol|bm|mathit|mathrm|vec)\s*\{\s*([a-zA-Z])\s*\}|\\(?:mathbf|boldsymbol|bm)\s+([a-zA-Z])|([a-zA-Z]))"
 #: \hat{\mathbf{x}}, \tilde x, \hat{x}, \widetilde{\boldsymbol x}: the accent and the letter
@@ -52,3 +52,15 @@ def undecorated_state(eq: str) -> Optional[str]:
     if re.search(r"(?<![a-zA-Z\\])" + letter + r"(?![a-zA-Z])", re.sub(r"\\[a-zA-Z]+", " ", rest)):
         return None
     return out
+
+
+_PRIMED_LHS = re.compile(r"^(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[xz]\s*\}|[xz]))\s*(?:'|\^\s*\{?\s*\\prime\s*\}?)"
+                         r"(\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))\s*(?==|\\leftarrow|:=)")
+
+
+def unprimed_state(eq: str) -> Optional[str]:
+    """``x'_{i−1} = …`` with no other equation beside it: the prime marks the intermediate result of one step before
+    a correction applied after it (Chung et al. 2023 (DPS), Alg. 1 line 6: x'_{i−1} is the ancestral step, line 7 adds
+    the measurement gradient), so the update is that step's: read as x_{i−1} = …; None where the left side is not so."""
+    m = _PRIMED_LHS.match(eq)
+    return None if m is None else m.group(1) + m.group(2) + " " + eq[m.end():]

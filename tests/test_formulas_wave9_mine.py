@@ -104,3 +104,14 @@ def test_objective_with_its_sample_defined_after_it(tex, want):
 ])
 def test_notations_of_older_and_newer_papers(tex, want):
     assert _vt(tex)[0][0] == want
+
+
+@pytest.mark.parametrize("tex,want", [
+    # the noise of a mean written z (notes that write x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) z_t)
+    (r"\boldsymbol\mu_\theta(\mathbf{x}_t, t) = \frac{1}{\sqrt{\alpha_t}}\left(\mathbf{x}_t - \frac{\beta_t}{\sqrt{1-\bar\alpha_t}}\mathbf{z}_t\right)",
+     ("exact", [])),
+    (r"\boldsymbol\mu_\theta(\mathbf{x}_t, t) = \frac{1}{\sqrt{\alpha_t}}\left(\mathbf{x}_t - \frac{\beta_t}{\sqrt{1-\alpha_t}}\mathbf{z}_t\right)",
+     ("inconsistent", ["mean.eps"])),
+])
+def test_noise_of_a_mean_written_z(tex, want):
+    assert _vt(tex) == [want]

@@ -15,6 +15,12 @@ Each was written by authors who never ran the verifier nor read its code, from s
 * tests/corpus_blind3 (session 7): `b7a-` claims from papers (guidance, DDIM/DPM-Solver/DEIS/UniPC appendices, EDM's
   Table 1 columns, LSGM, flow matching's VP/VE paths), `b7b-` from tutorials, books, Su's series and peers' code.
   Scored once, blind (83.7 % / 4.1 % / 2 / 85.0 %), then opened whole for development: no longer blind.
+* tests/corpus_blind4 (session 8): `b8a-` claims from papers none of the others use (Sohl-Dickstein, Vincent,
+  Hyvärinen, Anderson, LDM, Imagen, GLIDE, video/cascaded diffusion, DPS, gDDIM, DPM-Solver's main text, DPM-Solver-v3,
+  stochastic interpolants, iCT, EDM2, SD3, Chen 2023), `b8b-` from Nakkiran et al.'s and Lai et al.'s tutorials,
+  Keras/labml/fast.ai, Hung-yi Lee's slides, Wikipedia and peers' less-used code (CompVis, improved-diffusion,
+  score_sde (JAX), lucidrains, k-diffusion's wrappers, diffusers' other schedulers). Scored once, blind (50.5 % /
+  7.6 % / 1 / 56.3 %); only its dev half is developed on: its held half is the honest measure.
 The targets met on a corpus are enforced (slow suite); the others are xfail with their figures (benchmarks/RESULTS.md,
 "Formula verifier"). The schema checks are test_corpus.py's.
 """
@@ -39,6 +45,7 @@ BLIND = {
     "corpus_blind": (("b5a-", "b5b-"), set()),
     "corpus_blind2": (("b6a-", "b6b-"), {"correct_ok", "false_alarm", "wrong_exact", "wrong_right"}),
     "corpus_blind3": (("b7a-", "b7b-"), {"correct_ok", "false_alarm", "wrong_right"}),
+    "corpus_blind4": (("b8a-", "b8b-"), {"correct_ok", "false_alarm", "wrong_exact", "wrong_right"}),
 }
 _CACHE: dict = {}
 

@@ -179,9 +179,26 @@ def _hat_point(p: Parsed, v: Vocab) -> None:
     (Salimans & Ho 2022, Sec. 4 write ε̂, x̂, v̂ for the model's outputs at z_t)."""
     ats = list(p.atoms.values())
     if not any(a_.base in ("x", "v") and a_.deco == "hat" and not a_.sub and a_.args is None for a_ in ats):
+        _hat_eps_of_update(p, v)
         return
     labs = {_sub_label(a_.sub) for a_ in ats if a_.base in ("x", "z") and a_.deco == "" and a_.sub and a_.sub != "0"}
     if len(labs) != 1 or None in labs:
+        return
+    lab = labs.pop()
+    v.default_point = (v.state(lab), lab)
+    v.hat_model = True
+
+
+def _hat_eps_of_update(p: Parsed, v: Vocab) -> None:
+    """ε̂ alone in an update z_s = … z_t … ε̂ (DDIM in the angular or (α, σ) notation: Keras's "denoising diffusion
+    implicit models" example, Salimans & Ho 2022, Eq. 6 with ε̂ for the model's estimate): the hat marks the estimate
+    at the one state on the right, the state the step starts from, not a fresh draw (written ε or z)."""
+    ats = [p.atoms[q] for q in p.sides[-1].free_symbols if q in p.atoms]
+    if len(p.sides) != 2 or not any(a_.base == "ε" and a_.deco == "hat" and not a_.sub and a_.args is None for a_ in ats):
+        return
+    labs = {_sub_label(a_.sub) for a_ in ats if a_.base in ("x", "z") and a_.deco == "" and a_.sub and a_.sub != "0"}
+    left = p.atoms.get(p.sides[0]) if isinstance(p.sides[0], sp.Symbol) else None
+    if len(labs) != 1 or None in labs or left is None or left.base not in ("x", "z") or _sub_label(left.sub) in labs:
         return
     lab = labs.pop()
     v.default_point = (v.state(lab), lab)

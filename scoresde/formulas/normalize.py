@@ -88,6 +88,9 @@ _X0_OF_STATE = re.compile(r"(\\hat\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x
 #: x^{(i)} is the i-th data point in score-matching sums)
 _TIME_SUPERSCRIPT = re.compile(r"((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?<![A-Za-z\\])[xyz]\s*\}?)\s*\^\s*\{\s*\(\s*"
                                r"([tT](?:\s*[-+]\s*1)?|0)\s*\)\s*\}")
+#: the angular parametrisation at a time point, α_t = cos φ_t, σ_t = sin φ_t (Salimans & Ho 2022, Sec. 4; Keras's DDIM
+#: example: signal_rates = cos(angles), noise_rates = sin(angles)), in a formula that uses both
+_ANGLE = re.compile(r"\\(cos|sin)\s*(?:\\left\s*)?\(\s*\\phi\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])\s*(?:\\right\s*)?\)")
 #: macro table: (pattern, replacement), applied in order
 _VEC = r"(\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])"
 _MACROS = [
@@ -327,6 +330,8 @@ def normalize_latex(text: str) -> str:
     s = _PLAIN_NORMAL.sub(r"\1\\mathcal{N}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _X0_OF_STATE.sub(r"\1", s)
+    if {m.group(1) for m in _ANGLE.finditer(s)} == {"cos", "sin"} and not re.search(r"\\(?:alpha|sigma)", s):
+        s = _ANGLE.sub(lambda m: (r"\alpha_" if m.group(1) == "cos" else r"\sigma_") + m.group(2), s)
     s = _TIME_SUPERSCRIPT.sub(lambda m: m.group(1) + "_{" + re.sub(r"\s+", "", m.group(2)) + "}", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)
     s = _DOT_BARE.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)

@@ -119,8 +119,8 @@ def test_noise_of_a_mean_written_z(tex, want):
 
 @pytest.mark.parametrize("tex,want", [
     # DDIM (η = 0) in VDM's (α, σ) and in the angular notation, ε̂ the model's estimate at the state stepped from
-    (r"z_u = \alpha_u\frac{z_v - \sigma_v\hat\epsilon}{\alpha_v} + \sigma_u\hat\epsilon", ("exact", [])),
-    (r"z_u = \alpha_u\frac{z_v - \sigma_v\hat\epsilon}{\alpha_v} + \sigma_v\hat\epsilon", ("inconsistent", ["mean.eps"])),
+    (r"z_s = \alpha_s\frac{z_t - \sigma_t\hat\epsilon}{\alpha_t} + \sigma_s\hat\epsilon", ("exact", [])),
+    (r"z_s = \alpha_s\frac{z_t - \sigma_t\hat\epsilon}{\alpha_t} + \sigma_t\hat\epsilon", ("inconsistent", ["mean.eps"])),
     (r"x_s = \cos(\phi_s)\frac{x_t - \sin(\phi_t)\hat\epsilon}{\cos(\phi_t)} + \sin(\phi_s)\hat\epsilon", ("exact", [])),
     (r"x_s = \cos(\phi_s)\frac{x_t - \sin(\phi_t)\hat\epsilon}{\cos(\phi_t)} + \sin(\phi_t)\hat\epsilon", ("inconsistent", ["mean.eps"])),
     (r"z_t = \cos(\phi_t)\,x + \sin(\phi_t)\,\epsilon", ("exact", [])),

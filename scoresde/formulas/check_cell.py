@@ -1,0 +1,107 @@
+"""The verdict engine's cell-level helpers: the notation a cell fixes, Gaussian scores stated beside their density,
+training objectives, the unclipped cosine β, and the clipped echo of a formula in a verdict."""
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Sequence
+
+from .admissible import abar_ends_at_zero
+from .bounds import Budget, BudgetExceeded, TooLarge, limited
+from .verdict import Verdict
+
+
+def _cell_notation(eqs: List[str], hints, target, numeric: bool, column: str, budget, raw: Sequence[str] = (), *,
+                   verify_one):
+    """The notation a cell's own definition of σ_t / α_t fixes (:mod:`~scoresde.formulas.cell_notation`); ``raw`` are
+    the cell's equations before its definitions were substituted (β̄_t = √(1 − ᾱ_t²) states Su's notation too)."""
+    from .cell_notation import notation_from_definitions, su_notation, su_relation, vdm_pair
+
+    if not hints.get("notation") and su_notation(list(eqs) + list(raw)):
+        said = "β̄_t" if su_notation([e_ for e_ in list(eqs) + list(raw) if not su_relation(e_)]) else "α_t² + β_t² = 1"
+        return dict(hints, notation="su"), f"notation inferred from {said}: Su's (ᾱ_t, β̄_t = √(1 − ᾱ_t²), canon.su_symbol)"
+    if not hints.get("notation") and (vdm_pair(eqs) or vdm_pair(list(raw))):
+        return dict(hints, notation="vdm"), "notation inferred from the pair α_t, σ_t: VDM's (α_t = √ᾱ_t, σ_t = √(1 − ᾱ_t))"
+
+    def judge(eq: str, h) -> str:
+        try:
+            with limited(budget):
+                v = verify_one(eq, target, h, False, column)
+                # a σ(t) exact as a kernel's std (families/schedules.py) still fixes VDM's σ_t for the cell
+                return "exact:kernel_std" if v.verdict == "exact" and (v.target or "").endswith(".kernel_std") else v.verdict
+        except Exception:  # noqa: BLE001 -- a definition that cannot be judged fixes nothing
+            return "unparsed"
+    return notation_from_definitions(eqs, hints, judge)
+
+
+def _gaussian_scores(eqs: List[str]):
+    from .gauss_score import gaussian_score_pairs
+
+    try:
+        return gaussian_score_pairs(eqs)
+    except Exception:  # noqa: BLE001 -- a pair that cannot be checked is left to the usual reader
+        return {}
+
+
+def _objective_hook(text: str, target: Optional[str], budget: Optional[Budget], notation: Optional[str] = None
+                    ) -> Optional[Verdict]:
+    """Training objectives (a loss as an expectation, arg min, ‖·‖²): judged by objective_judge, or None; ``notation``
+    is the one the claim states (objective_semantics.stated_notation)."""
+    from .book_notation import square_bracket_calls
+    from .code_interface import code_objective
+    from .kl_terms import kl_as_vlb_term
+    from .objective_judge import judge_objective
+    from .objective_semantics import ddim_alpha_as_abar, stated_notation
+
+    if notation == "ddim":
+        text = ddim_alpha_as_abar(text)  # the objectives are read in DDPM's ᾱ
+    from .objective_sample_def import inline_sample_definition  # L = E[‖…(x_t)‖²], \quad x_t = …
+
+    sample_def = inline_sample_definition(text)
+    if sample_def is not None:
+        got = _objective_hook(sample_def[0], target, budget, notation)
+        if got is not None and got.verdict != "unparsed":
+            got.latex, got.notes = text, [sample_def[1]] + list(got.notes or [])
+            return got
+
+    try:
+        with limited(budget):
+            as_term, note = kl_as_vlb_term(text)  # D_KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)) = …: L_{t−1} (kl_terms.py)
+            if "\\" in as_term:  # LaTeX, not a line of code (std[:, None] indexes an array)
+                as_term = square_bracket_calls(as_term)  # Prince's L[φ], g_t[z_t, φ_t] (book_notation.py)
+                # 𝓛_simple, 𝓛_vlb: the losses' letter in a calligraphic font (Nichol & Dhariwal 2021, Sec. 3.1) is L
+                as_term = re.sub(r"\\mathcal\s*(?:\{\s*L\s*\}|L)(?=\s*_\s*\{\s*(?:\\(?:text|mathrm)\s*\{\s*)?[A-Za-z]{2,}\s*\})", " L",
+                                 as_term)
+            token = stated_notation.set(notation)
+            try:
+                got = judge_objective(as_term, target)
+            finally:
+                stated_notation.reset(token)
+            if got is None:  # a loss written as code: its LaTeX (code_latex.py), where that reads as an objective
+                got = code_objective(text, target, judge_objective)
+            if got is not None and as_term != text:
+                got.latex, got.notes = text, ([note] if note else []) + list(got.notes or [])
+            return got
+    except (TooLarge, BudgetExceeded) as err:
+        return Verdict(_clip(text), "unparsed", f"not judged: {err}")
+    except RecursionError:
+        return Verdict(_clip(text), "unparsed", "not judged: the formula is nested too deeply to read")
+    except Exception:  # noqa: BLE001 -- a reader bug must not abort a document: the usual reader judges it instead
+        return None
+
+
+def _unclipped_cosine(vs: List[Verdict]) -> None:
+    """β_t = 1 − ᾱ_t/ᾱ_{t−1} with the cosine ᾱ_t of the same cell and no clip: ᾱ_T = cos²(π/2) = 0, so β_T = 1,
+    α_T = 0 and the reverse mean 1/√α_T diverges; Nichol & Dhariwal 2021 (Sec. 3.2) clip β at 0.999."""
+    if not any(v.target == "schedule.cosine" and (v.verdict == "exact" or (v.verdict == "consistent" and abar_ends_at_zero(v.latex)))
+               for v in vs):
+        return  # (a variant of the cosine that does not reach ᾱ_T = 0 keeps β_T < 1: admissible.abar_ends_at_zero)
+    for v in vs:
+        if v.target == "ddpm.beta_from_abar" and v.verdict == "exact":
+            v.reading, v.reading_verdict = "β is clipped at 0.999 (Nichol & Dhariwal 2021, Sec. 3.2)", "exact"
+            v.verdict, v.terms = "ill-defined", ["rhs"]
+            v.detail = ("as written: ill-defined at t = T: with the cosine ᾱ of this cell ᾱ_T = 0, so β_T = 1, α_T = 0 and "
+                        "1/√α_T in the reverse step diverges; exact if " + v.reading + ": " + v.detail)
+
+
+def _clip(text: str, n: int = 300) -> str:
+    return text if len(text) <= n else text[:n] + f"… ({len(text)} characters)"

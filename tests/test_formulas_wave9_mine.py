@@ -128,3 +128,14 @@ def test_noise_of_a_mean_written_z(tex, want):
 ])
 def test_ddim_with_a_hatted_estimate_and_angles(tex, want):
     assert _vt(tex) == [want]
+
+
+@pytest.mark.parametrize("tex,want", [
+    # μ(t) of the data alone: the perturbation kernel's mean (score_sde's marginal_prob mean)
+    (r"\boldsymbol\mu(t) = e^{-\frac12\int_0^t\beta(u)\,du}\,\mathbf{x}(0)", ("exact", [])),
+    (r"\mu(t) = e^{-\frac14 t^2(\beta_{\max}-\beta_{\min}) - \frac12 t\beta_{\min}}\,x(0)", ("exact", [])),
+    (r"\mu(t) = e^{-\frac12 t^2(\beta_{\max}-\beta_{\min}) - \frac12 t\beta_{\min}}\,x(0)", ("inconsistent", ["mean.x0"])),
+    (r"\boldsymbol\mu(t) = e^{-\int_0^t\beta(u)\,du}\,\mathbf{x}(0)", ("inconsistent", ["mean.x0"])),
+])
+def test_mu_of_the_data_is_the_kernel_mean(tex, want):
+    assert _vt(tex) == [want]

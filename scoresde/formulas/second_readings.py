@@ -103,7 +103,7 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
     from .latent_state import bare_x_as_data, dz_as_state
     from .prior_std import TERMINAL_NOTE, tilde_sigma_as_terminal
     from .state_decoration import unprimed_state
-    from .mean_noise import MEAN_NOISE_NOTE, noise_in_mean_as_eps
+    from .mean_noise import KERNEL_MEAN_NOTE, MEAN_NOISE_NOTE, mu_t_as_kernel_mean, noise_in_mean_as_eps
     from .time_readings import FUNCTION_NOTE, STEP_NOTE, continuous_schedule, time_as_subscript
 
     def better(rv: Verdict) -> bool:  # a bare x read as x_0: kept where it reads more, or names fewer terms
@@ -124,6 +124,7 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
          "the bare x beside x_t is the data x_0 (Kingma et al. 2021, Eq. 1; Song et al. 2023, Sec. 2)", better),
         ("terminal_std", v.verdict in alarms, tilde_sigma_as_terminal, TERMINAL_NOTE, None),
         ("mean_noise", v.verdict in alarms and "variance" in (v.terms or ()), noise_in_mean_as_eps, MEAN_NOISE_NOTE, None),
+        ("kernel_mean", v.verdict in alarms, mu_t_as_kernel_mean, KERNEL_MEAN_NOTE, None),
         ("unprimed", v.verdict == "unparsed", unprimed_state,
          "the primed state x' on the left read as the step's result (Chung et al. 2023, Alg. 1: x'_{i−1} before the "
          "correction of the next line)", None),

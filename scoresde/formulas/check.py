@@ -46,8 +46,9 @@ from .noise_time import CONTINUOUS_NOTE, NOTE as NOTE_T, continuous_states, nois
 from .normalize import cjk_prose, normalize_latex
 from .parse import parse
 from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
-from .prereadings import song_bar_beta, strided_indices
+from .prereadings import isotropic_covariance, song_bar_beta, strided_indices
 from .registry import REGISTRY, get
+from .driftless_step import driftless_step
 from .second_readings import after_domain, before_domain, second_reading
 from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
@@ -154,6 +155,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
+        cov = [isotropic_covariance(e2) for _, e2 in eqs]  # Σ_q(t) = c·I: σ_q²(t) = c (prereadings.py)
+        eqs, defined = [(lab, c_[0]) for (lab, _), c_ in zip(eqs, cov)], defined + [n_ for c_ in cov for n_ in c_[1]]
         hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget, raw_eqs)
         defined += [inferred] if inferred else []
         paired = _gaussian_scores([e2 for _, e2 in eqs])  # N(x; m, v) and ∇log of it in one cell (gauss_score.py)
@@ -314,7 +317,7 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv
-    v = _verify_domain(eq, target, hints, numeric, column)
+    v = driftless_step(eq, _verify_domain(eq, target, hints, numeric, column))  # no f written: f ≡ 0 (driftless_step.py)
     iv = after_domain(eq, v, target, hints)  # α_t² + β_t² = 1: an identity between schedule symbols
     if iv is not None:
         return iv

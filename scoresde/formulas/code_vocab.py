@@ -144,7 +144,9 @@ VOCABS = (
          "alpha_bar": r"\bar{\alpha}_t", "new_mean": r"\tilde{\mu}",
          # ddim_sample / p_sample: alpha_bar beside alpha_bar_prev (ᾱ_t, ᾱ_{t−1}), x the state, sample the next one
          "alpha_bar_cur": r"\bar{\alpha}_t", "alpha_bar_prev": r"\bar{\alpha}_{t-1}", "x": "x_t", "sigma": r"\sigma_t",
-         "eta": r"\eta"},
+         "eta": r"\eta",
+         # condition_mean with p_mean_var's entries held in names: the model's mean and covariance (Alg. 1's μ, Σ)
+         "mean": r"\mu_\theta\left(x_t, t\right)", "variance": r"\Sigma_\theta\left(x_t, t\right)"},
         calls={"cond_fn": r"\nabla_{{x_t}}\log p_\phi\left(y \mid x_t\right)"},
         models=frozenset({"eps"}), targets={"eps": r"\hat{\epsilon}\left(x_t\right)", "sample": "x_{t-1}"},
         decisive=frozenset({"alpha_bar_prev", "nonzero_mask"})),

@@ -54,6 +54,11 @@ def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[
     kv = judge_gauss_kl(eq)
     if kv is not None:
         return kv
+    from .gauss_logpdf import judge_gauss_logpdf  # log N(v; m, cI) = −(d/2) log(2πc) − ‖v − m‖²/(2c)
+
+    lv = judge_gauss_logpdf(eq)
+    if lv is not None:
+        return lv
     if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity

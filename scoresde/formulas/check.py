@@ -27,7 +27,7 @@ from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .cell_pairs import kernel_of_its_sde, vdm_pair_variance
-from .celldefs_x0 import with_x0_defined
+from .celldefs_x0 import PREDICTED_NOTE, with_x0_defined, with_x0_predicted, x0_terms
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -178,6 +178,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                             x0_eq := with_x0_defined(eq, [e2 for _, e2 in eqs])):
                         v = _verify_one(x0_eq, target, hints, numeric, column)  # x̂_0 of the cell's other row (celldefs_x0)
                         v.notes.append("x̂_0 as the cell defines it, substituted into this update")
+                    elif v.verdict == "unparsed" and "without any state" in v.detail and (x0_eq := with_x0_predicted(eq)):
+                        v = _verify_one(x0_eq, target, hints, numeric, column)  # DDIM's predicted x_0 (celldefs_x0)
+                        v.latex, v.notes = eq, [PREDICTED_NOTE] + list(v.notes)
+                        v.terms = x0_terms(eq, v.terms or [], lambda q: _verify_one(q, target, hints, numeric, column))
                     v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue

@@ -326,6 +326,9 @@ def code_to_latex(text: str) -> Optional[str]:
                     eqs.append(r"dx = \left(%s\right) dt" % parts[0])
                 else:
                     data = [_Rename("x", "x_data").visit(ast.parse(ast.unparse(v), mode="eval").body) for v in value]
+                    if name == "mean":  # the kernel's mean alone (code_interface.py)
+                        eqs.append(r"\mathbb{E}\left[x(t) \mid x(0)\right] = %s" % _Tex(song, step=step, vocab=vocab)(data[0]))
+                        continue
                     eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song, step=step, vocab=vocab)(data[0]), _Tex(song, step=step, vocab=vocab)(data[1])))
                 continue
             # a statement on whole schedule arrays (no index written) holds elementwise: each array read at t

@@ -70,6 +70,16 @@ def x0_terms(eq: str, terms: List[str], judge) -> List[str]:
     the noise (x_t − √ᾱ_t x_0)/√(1 − ᾱ_t) that x_0 = x̂_0 implies (DDIM's q_σ(x_{t−1} | x_t, x_0), Eq. 7), where x_t
     enters only through ε_θ: its x_t coefficient is wrong exactly when the written ε_θ coefficient is. ``judge`` is the
     verifier's judge of one equation."""
+    rest = _USE.sub(" ", eq.partition("=")[2])
+    for m in list(_EPS.finditer(rest))[::-1]:  # the network's arguments are not a term of the update
+        depth = 0
+        for k in range(m.end() - 1, len(rest)):
+            depth += {"(": 1, ")": -1}.get(rest[k], 0)
+            if depth == 0:
+                rest = rest[:m.start()] + " " + rest[k + 1:]
+                break
+    if "mean.x" not in terms or re.search(r"(?<![a-zA-Z\\])x\s*\}?\s*_", rest):
+        return list(terms)  # x_t written on the right beside x̂_0: its coefficient is its own
     out = ["mean.x0" if t_ == "mean.x" else t_ for t_ in terms]
     if "mean.x" in terms and "mean.eps" in terms:
         noise = _as_noise(eq)

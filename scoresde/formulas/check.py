@@ -181,7 +181,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                     elif v.verdict == "unparsed" and "without any state" in v.detail and (x0_eq := with_x0_predicted(eq)):
                         v = _verify_one(x0_eq, target, hints, numeric, column)  # DDIM's predicted x_0 (celldefs_x0)
                         v.latex, v.notes = eq, [PREDICTED_NOTE] + list(v.notes)
-                        v.terms = x0_terms(eq, v.terms or [], lambda q: _verify_one(q, target, hints, numeric, column))
+                    if v.verdict == "inconsistent" and "mean.x" in (v.terms or []) and with_x0_predicted(eq):
+                        v.terms = x0_terms(eq, v.terms, lambda q: _verify_one(q, target, hints, numeric, column))
                     v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue

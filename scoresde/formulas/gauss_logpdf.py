@@ -31,9 +31,9 @@ _DIMS = ("N", "D", "d", "n")
 
 
 def _strip(s: str) -> str:
-    s = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{([^{}]*)\}", r"\1", s)
-    s = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*(\\[a-zA-Z]+)", r"\1", s)
-    s = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s+([a-zA-Z])", r"\1", s)
+    s = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*\{([^{}]*)\}", r" \1 ", s)  # (spaced: \tau\mathbf{I} is τ I)
+    s = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s*(\\[a-zA-Z]+)", r" \1 ", s)
+    s = re.sub(r"\\(?:mathbf|boldsymbol|bm)\s+([a-zA-Z])", r" \1 ", s)
     return re.sub(r"\\[,;:!](?![a-zA-Z])|\\q?quad(?![a-zA-Z])", " ", s)
 
 

@@ -59,6 +59,11 @@ def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[
     lv = judge_gauss_logpdf(eq)
     if lv is not None:
         return lv
+    from .min_snr import judge_clipped_snr_weight  # w_t = min{SNR(t), γ}/SNR(t): Min-SNR-γ, truncated SNR
+
+    wv = judge_clipped_snr_weight(eq)
+    if wv is not None:
+        return wv
     if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity

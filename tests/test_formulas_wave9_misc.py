@@ -66,6 +66,10 @@ def test_spelled_gradient_names():
     (r"\log \mathcal{N}(\mathbf{u}; \mathbf{0}, \tau\mathbf{I}) = -\frac{d}{2}\log(2\pi\tau) - \frac{\|\mathbf{u}\|}{2\tau}", "inconsistent"),
     # a vector (a norm) with no dimension written: right in one dimension only, never exact
     (r"\log \mathcal{N}(x; 0, I) = -\frac{1}{2}\log(2\pi) - \frac{1}{2}\|x\|^2", "consistent"),
+    # the prior's log-density with its std a bare σ (Song's Colab prior_likelihood(z, sigma)), as LaTeX and as code
+    (r"\log p_T(\mathbf{u}) = -\frac{d}{2}\log(2\pi\sigma^2) - \frac{\|\mathbf{u}\|^2}{2\sigma^2}", "exact"),
+    (r"\log p_T(\mathbf{u}) = -\frac{d}{2}\log(2\pi\sigma) - \frac{\|\mathbf{u}\|^2}{2\sigma}", "inconsistent"),
+    ("logp = -D / 2. * math.log(2 * math.pi * sigma ** 2) - (z ** 2).sum() / (2 * sigma ** 2)", "exact"),
 ])
 def test_gaussian_log_density(latex, verdict):
     v = _one(latex)

@@ -49,6 +49,7 @@ from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
 from .prereadings import isotropic_covariance, song_bar_beta, strided_indices
 from .registry import REGISTRY, get
 from .driftless_step import driftless_step
+from .gauss_logpdf import prior_with_std
 from .second_readings import after_domain, before_domain, second_reading
 from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
@@ -323,6 +324,7 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
     if iv is not None:
         return iv
     v = driftless_step(eq, _verify_domain(eq, target, hints, numeric, column))  # no f written: f ≡ 0 (driftless_step.py)
+    v = prior_with_std(v)  # log p_T(z) with a bare σ: the prior N(0, σ²I) (gauss_logpdf.py)
     iv = after_domain(eq, v, target, hints)  # α_t² + β_t² = 1: an identity between schedule symbols
     if iv is not None:
         return iv

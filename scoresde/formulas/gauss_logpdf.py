@@ -131,3 +131,31 @@ def judge_gauss_logpdf(eq: str) -> Optional[Verdict]:
     if differs == 0:
         return Verdict(eq, "exact", f"equal to {want} for N(v; m, cI) at random values ({SOURCE})", claim=claim)
     return Verdict(eq, "inconsistent", f"differs from {want} for N(v; m, cI) ({SOURCE})", claim=claim, terms=["rhs"])
+
+
+_PRIOR_LHS = re.compile(r"^\s*\\log\s*(?:p\s*_\s*(?:\{\s*T\s*\}|T)|\\pi)\s*(?:\\left\s*)?\(\s*(?P<v>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[a-z]\s*\}|[a-z])(?:\s*_\s*(?:\{\s*T\s*\}|T))?|x\s*\(\s*T\s*\))\s*(?:\\right\s*)?\)\s*=")
+_STD = re.compile(r"^σ(_\{?(?:T|\\max|max)\}?)?$")
+
+
+def prior_with_std(v: Verdict) -> Verdict:
+    """A prior log-density log p_T(z) = −(d/2) log(2πσ²) − ‖z‖²/(2σ²) written with the prior's std as a bare σ (Song's
+    score_sde Colab, ``prior_likelihood(z, sigma)`` with sigma = σ(T); sde_lib's VESDE.prior_logp with σ_max): judged
+    against the VP prior (σ = 1) the registry's reading calls it wrong; it is the log-density of N(z; 0, σ²I), checked as
+    such (judge_gauss_logpdf). Only for an ``inconsistent`` verdict on a registry prior and a σ with no time index."""
+    if v.verdict != "inconsistent" or not (v.target or "").startswith("prior."):
+        return v
+    m = _PRIOR_LHS.match(v.latex)
+    if m is None:
+        return v
+    rhs = v.latex[m.end():]
+    stds = set(re.findall(r"\\sigma(?:\s*_\s*(?:\{\s*(?:T|\\max)\s*\}|T|\\max))?(?![a-zA-Z_])", rhs))
+    if len({re.sub(r"\s", "", s_) for s_ in stds}) != 1:
+        return v
+    std = next(iter(stds))
+    got = judge_gauss_logpdf(r"\log\mathcal{N}(%s; 0, {%s}^2 I) = %s" % (m.group("v"), std, rhs))
+    if got is None or got.verdict != "exact":
+        return v
+    return Verdict(v.latex, "exact", f"the prior log-density log N(z; 0, σ²I) with σ the prior's std: {got.detail}",
+                   claim="prior log-density N(0, σ² I)", target="prior.ve.logp",
+                   notes=list(v.notes) + [f"σ read as the prior's standard deviation σ(T) (Song's score_sde Colab, "
+                                          f"prior_likelihood(z, sigma); the VP prior has σ = 1): {v.detail}"])

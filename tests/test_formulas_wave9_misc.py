@@ -13,7 +13,8 @@ Every formula here is written for this test (other letters, other forms, other c
 * x̂_0 with no definition beside it is DDIM's predicted x_0 of the update's own ε_θ (celldefs_x0.py), wrong pieces
   named in the written basis;
 * sde_lib's ``mean = exp(log_mean_coeff) * x`` without its std is the kernel's mean (code_interface.py);
-* a step with no drift f written is the step of dx = g(t) dw (driftless_step.py).
+* a step with no drift f written is the step of dx = g(t) dw (driftless_step.py), also as the score_sde Colab's
+  sampler code (code_vocab.py).
 """
 import pytest
 
@@ -136,6 +137,11 @@ def test_sde_lib_kernel_mean(code, verdict):
     (r"x_{t-\Delta t} = x_t + \frac12 g(t)^2 s_\theta(x_t, t)\Delta t", "consistent", None),
     (r"x_{t-\Delta t} = x_t + g(t) s_\theta(x_t, t)\Delta t + g(t)\sqrt{\Delta t} z_t", "inconsistent", ["mean.score"]),
     (r"x_{t-\Delta t} = x_t + g(t)^2 s_\theta(x_t, t)\Delta t + g(t)^2\sqrt{\Delta t} z_t", "inconsistent", ["variance"]),
+    # the Colab's sampler as code: g = diffusion_coeff(t), step_size = Δt (its pc_sampler predictor's names)
+    ("x_mean = x + (g ** 2)[:, None] * score_model(x, batch_time_step) * step_size\n"
+     "x = x_mean + torch.sqrt(g ** 2 * step_size)[:, None] * torch.randn_like(x)", "consistent", None),
+    ("x_mean = x + g[:, None] * score_model(x, batch_time_step) * step_size\n"
+     "x = x_mean + torch.sqrt(step_size) * g[:, None] * torch.randn_like(x)", "inconsistent", ["mean.score"]),
     # a drift that is written stays judged as written
     (r"x_{t-\Delta t} = x_t + f(x_t, t)\Delta t + g(t)^2 s_\theta(x_t, t)\Delta t + g(t)\sqrt{\Delta t} z_t", "inconsistent", ["drift"]),
 ])

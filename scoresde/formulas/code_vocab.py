@@ -162,6 +162,17 @@ VOCABS = (
          "logps": r"\log p_T\left(z\right)", "N": "D", "noise": "z", "sigma": r"\sigma(t)", "std": r"\sigma(t)"},
         calls={"square": r"\left\|{0}\right\|^2"},  # losses.py squares then sums over the pixels: a squared norm
         models=frozenset({"score", "grad"}), targets={"std": r"\text{std}"}),
+    CodeVocab(  # Song et al. 2021, Eq. 6 discretised by Euler-Maruyama in the score_sde Colab tutorial's names
+        # (Euler_Maruyama_sampler, pc_sampler's predictor): g = diffusion_coeff(t) is g(t), step_size = the time step Δt,
+        # score_model(x, t) = s_θ; mean_x = x + g² s_θ Δt, x = mean_x + √Δt g z is the reverse step x_{t−Δt} (its
+        # Langevin corrector has no g: it never uses these names all together)
+        "score_sde Colab (Euler-Maruyama sampler)", "yang-song/score_sde Colab tutorial (Euler_Maruyama_sampler, pc_sampler)",
+        frozenset({"mean_x", "batch_time_step", "diffusion_coeff", "time_step"}),
+        {"x": "x_t", "g": "g(t)", "step_size": r"\Delta t", "batch_time_step": "t", "time_step": "t",
+         "mean_x": r"\mu", "x_mean": r"\mu"},
+        calls={"score_model": r"s_\theta\left({0}, t\right)", "diffusion_coeff": "g(t)"},
+        models=frozenset({"score_model"}), update=r"x_{t-\Delta t}",
+        requires=frozenset({"g", "step_size", "score_model"})),
     CodeVocab(  # Kingma et al. 2021 (VDM), Eq. 1-3 and 17, in the VDM repository's names (model_vdm.py)
         "vdm", "google-research/vdm, model_vdm.py (VDM.diffuse, VDM.__call__)",
         frozenset({"g_t", "var_t", "eps_hat", "g_t_grad", "loss_diff"}),

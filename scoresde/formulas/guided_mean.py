@@ -28,8 +28,8 @@ def _guided_lhs(e: sp.Expr, roles) -> bool:
     if not isinstance(e, sp.Symbol):
         return False
     name, role = e.name, roles.get(e.name)
-    if role == "param":  # μ_new, μ̃, μ̂, μ_guided, μ_y: a mean with a label or decoration, not the bare μ
-        return re.fullmatch(r"μ[\u0303\u0302](_.+)?|μ_.+", name) is not None
+    if role == "param":  # μ_new, μ̃, μ̂, μ_guided, μ_y: a mean with a label or decoration, not the bare μ (nor μ_θ)
+        return re.fullmatch(r"μ[\u0303\u0302](_.+)?|μ_(?!θ$).+", name) is not None
     if role == "model":  # μ̃_θ, μ̂_θ: a decorated model mean (the guided one), never μ_θ itself
         return re.fullmatch(r"M\[μ[\u0303\u0302]_θ\]", name) is not None
     return False
@@ -39,12 +39,12 @@ def _ground(e: sp.Expr, roles) -> Optional[sp.Expr]:
     sub, scales = {}, []
     for s_ in e.free_symbols:
         role = roles.get(s_.name)
-        if role == "model" and s_.name == "M[μ_θ]":
-            sub[s_] = _MU
-        elif role == "model" and s_.name == "M[Σ_θ]":
+        if role == "model" and s_.name == "M[μ_θ]" or role == "param" and s_.name in ("μ", "μ_θ"):
+            sub[s_] = _MU  # Alg. 1: μ, Σ ← μ_θ(x_t), Σ_θ(x_t)
+        elif role == "model" and s_.name == "M[Σ_θ]" or role == "param" and s_.name in ("Σ", "Σ_θ"):
             sub[s_] = _SIG
-        elif role == "target" and re.fullmatch(r"∇logp(_[φψθ])?\(y\|x(_k)?\)", s_.name):
-            sub[s_] = _G
+        elif role == "target" and re.fullmatch(r"∇log[pf](_[φψθ])?\(y\|x(_k)?(,k)?\)", s_.name):
+            sub[s_] = _G  # the classifier p_φ(y | x_t) (f_φ: Weng 2021), possibly time-conditioned
         elif role == "param" and re.fullmatch(r"[a-zA-Zγωλκ]", s_.name):
             scales.append(s_)  # the guidance scale (s in Alg. 1)
         else:

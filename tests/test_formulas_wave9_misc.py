@@ -71,6 +71,8 @@ def test_spelled_gradient_names():
     (r"\log p_T(\mathbf{u}) = -\frac{d}{2}\log(2\pi\sigma^2) - \frac{\|\mathbf{u}\|^2}{2\sigma^2}", "exact"),
     (r"\log p_T(\mathbf{u}) = -\frac{d}{2}\log(2\pi\sigma) - \frac{\|\mathbf{u}\|^2}{2\sigma}", "inconsistent"),
     ("logp = -D / 2. * math.log(2 * math.pi * sigma ** 2) - (z ** 2).sum() / (2 * sigma ** 2)", "exact"),
+    (r"\log p(\mathbf{x}_T) = -\frac{n}{2}\log(2\pi) - \frac{1}{2}\|\mathbf{x}_T\|^2", "exact"),
+    (r"\log p(\mathbf{x}(T)) = -\frac{n}{2}\log(2\pi\sigma) - \frac{\|\mathbf{x}(T)\|^2}{2\sigma^2}", "inconsistent"),
 ])
 def test_gaussian_log_density(latex, verdict):
     v = _one(latex)

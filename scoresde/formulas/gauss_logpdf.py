@@ -133,7 +133,11 @@ def judge_gauss_logpdf(eq: str) -> Optional[Verdict]:
     return Verdict(eq, "inconsistent", f"differs from {want} for N(v; m, cI) ({SOURCE})", claim=claim, terms=["rhs"])
 
 
-_PRIOR_LHS = re.compile(r"^\s*\\log\s*(?:p\s*_\s*(?:\{\s*T\s*\}|T)|\\pi)\s*(?:\\left\s*)?\(\s*(?P<v>(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[a-z]\s*\}|[a-z])(?:\s*_\s*(?:\{\s*T\s*\}|T))?|x\s*\(\s*T\s*\))\s*(?:\\right\s*)?\)\s*=")
+_STATE_T = r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*[a-z]\s*\}|[a-z])"
+#: the density at the end of the process: p_T(z), π(z), or p of the state at T (p(x_T), p(x(T)))
+_PRIOR_LHS = re.compile(r"^\s*\\log\s*(?:(?:p\s*_\s*(?:\{\s*T\s*\}|T)|\\pi)\s*(?:\\left\s*)?\(\s*(?P<v>" + _STATE_T
+                        + r"(?:\s*_\s*(?:\{\s*T\s*\}|T))?|" + _STATE_T + r"\s*\(\s*T\s*\))|p\s*(?:\\left\s*)?\(\s*(?P<w>"
+                        + _STATE_T + r"\s*_\s*(?:\{\s*T\s*\}|T)|" + _STATE_T + r"\s*\(\s*T\s*\)))\s*(?:\\right\s*)?\)\s*=")
 _STD = re.compile(r"^σ(_\{?(?:T|\\max|max)\}?)?$")
 
 
@@ -142,20 +146,27 @@ def prior_with_std(v: Verdict) -> Verdict:
     score_sde Colab, ``prior_likelihood(z, sigma)`` with sigma = σ(T); sde_lib's VESDE.prior_logp with σ_max): judged
     against the VP prior (σ = 1) the registry's reading calls it wrong; it is the log-density of N(z; 0, σ²I), checked as
     such (judge_gauss_logpdf). Only for an ``inconsistent`` verdict on a registry prior and a σ with no time index."""
-    if v.verdict != "inconsistent" or not (v.target or "").startswith("prior."):
+    if v.verdict != "inconsistent" or not ((v.target or "").startswith("prior.") or v.target == "likelihood.change_of_variables"):
         return v
     m = _PRIOR_LHS.match(v.latex)
     if m is None:
         return v
     rhs = v.latex[m.end():]
-    stds = set(re.findall(r"\\sigma(?:\s*_\s*(?:\{\s*(?:T|\\max)\s*\}|T|\\max))?(?![a-zA-Z_])", rhs))
-    if len({re.sub(r"\s", "", s_) for s_ in stds}) != 1:
-        return v
-    std = next(iter(stds))
-    got = judge_gauss_logpdf(r"\log\mathcal{N}(%s; 0, {%s}^2 I) = %s" % (m.group("v"), std, rhs))
+    if re.search(r"\\int|\\nabla|\\operatorname|\\mathrm\s*\{\s*(?:tr|div)", rhs):
+        return v  # an integral of a divergence: the change of variables, as the registry reads it
+    stds = {re.sub(r"\s", "", s_) for s_ in
+            re.findall(r"\\sigma(?:\s*_\s*(?:\{\s*(?:T|\\max)\s*\}|T|\\max))?(?![a-zA-Z_])", rhs)}
+    if len(stds) > 1 or not stds and (v.target or "").startswith("prior."):
+        return v  # (σ-free: the VP prior, as the registry judged it)
+    cov = "{%s}^2 I" % next(iter(stds)) if stds else "I"
+    got = judge_gauss_logpdf(r"\log\mathcal{N}(%s; 0, %s) = %s" % (m.group("v") or m.group("w"), cov, rhs))
+    if got is not None and got.verdict == "inconsistent" and v.target == "likelihood.change_of_variables":
+        # a density at T written as a Gaussian's: a prior, wrong as that Gaussian (not a change of variables)
+        return Verdict(v.latex, "inconsistent", f"as the prior's log-density: {got.detail}", claim="prior log-density",
+                       target="prior.ve.logp" if stds else "prior.vp.logp", terms=["rhs"], notes=list(v.notes))
     if got is None or got.verdict != "exact":
         return v
     return Verdict(v.latex, "exact", f"the prior log-density log N(z; 0, σ²I) with σ the prior's std: {got.detail}",
-                   claim="prior log-density N(0, σ² I)", target="prior.ve.logp",
+                   claim="prior log-density N(0, σ² I)", target="prior.ve.logp" if stds else "prior.vp.logp",
                    notes=list(v.notes) + [f"σ read as the prior's standard deviation σ(T) (Song's score_sde Colab, "
                                           f"prior_likelihood(z, sigma); the VP prior has σ = 1): {v.detail}"])

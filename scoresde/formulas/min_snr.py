@@ -24,7 +24,7 @@ from .verdict import Verdict
 
 __all__ = ["judge_clipped_snr_weight"]
 
-_SNR = re.compile(r"(?:\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\}|SNR)\s*(?:\(\s*t\s*\)|_\s*\{?\s*t\s*\}?)")
+_SNR = re.compile(r"(?:\\(?:mathrm|text|operatorname|textrm)\s*\{\s*SNR\s*\}|SNR)\s*(?:\(\s*t\s*\)|_\s*\{?\s*t\s*\}?)?")
 _CLIP = re.compile(r"\\(min|max)\s*(?:\\left\s*|\\big[lr]?\s*|\\Big[lr]?\s*)?(\\\{|\(|\{)")
 _CLOSE = {"\\{": "\\}", "(": ")", "{": "}"}
 _LHS = re.compile(r"^\s*(?:\\(?:lambda|omega)|w|\\tilde\s*\{?\s*w\s*\}?)\s*(?:_\s*(?:\{\s*t\s*\}|t)|\(\s*t\s*\))?\s*$")
@@ -55,10 +55,19 @@ def judge_clipped_snr_weight(eq: str) -> Optional[Verdict]:
     from .normalize import normalize_latex
     from .parse import parse
 
+    written = eq
+    if "\\" not in eq and "snr" in eq.lower():  # a line of code (diffusers' mse_loss_weights = clamp(snr, max=γ) / snr)
+        from .code_latex import code_to_latex
+
+        eq = code_to_latex(eq) or eq
+        if " ; " in eq:
+            return None
+    eq = re.sub(r"\\text\s*\{\s*(?:snr_|min_snr_)?gamma\s*\}", r"\\gamma", eq)  # args.snr_gamma
     if "SNR" not in eq or not re.search(r"\\m(?:in|ax)", eq) or eq.count("=") != 1:
         return None
     lhs, _, rhs = eq.partition("=")
-    if not _LHS.match(re.sub(r"\\(?:mathrm|text)\s*\{\s*([A-Za-z]+)\s*\}", r"\1", lhs)):
+    if not _LHS.match(re.sub(r"\\(?:mathrm|text)\s*\{\s*([A-Za-z]+)\s*\}", r"\1", lhs)) \
+            and not re.fullmatch(r"\s*\\text\s*\{\s*\w*weights?\w*\s*\}\s*", lhs):  # mse_loss_weights, snr_weight
         return None
     s, clips = _SNR.sub(" R ", rhs), []
     while True:
@@ -112,7 +121,7 @@ def judge_clipped_snr_weight(eq: str) -> Optional[Verdict]:
         alive = {n_: f_ for n_, f_ in alive.items() if abs(got - f_(r, g)) <= 1e-9 * (1 + abs(got))}
     claim = "a loss weight clipped in the SNR"
     if alive:
-        return Verdict(eq, "exact", f"equal to the weight {next(iter(alive))} at random SNRs on both sides of the clip "
+        return Verdict(written, "exact", f"equal to the weight {next(iter(alive))} at random SNRs on both sides of the clip "
                        f"({SOURCE})", claim=claim)
-    return Verdict(eq, "inconsistent", "none of the clipped-SNR weights min{SNR, γ}, min{SNR, γ}/SNR, "
+    return Verdict(written, "inconsistent", "none of the clipped-SNR weights min{SNR, γ}, min{SNR, γ}/SNR, "
                    f"min{{SNR, γ}}/(SNR + 1), max{{SNR, 1}} ({SOURCE})", claim=claim, terms=["rhs"])

@@ -82,15 +82,15 @@ def test_gaussian_log_density(latex, verdict):
 
 
 @pytest.mark.parametrize("latex, verdict", [
-    (r"\lambda(t) = \min\left(\mathrm{SNR}(t), \gamma\right)", "exact"),
-    (r"w_t = \min\{1, \gamma / \mathrm{SNR}_t\}", "exact"),
-    (r"w_t = \frac{\min\{\mathrm{SNR}(t), \gamma\}}{\mathrm{SNR}(t)+1}", "exact"),
-    (r"w_t = \max(\mathrm{SNR}(t), 1)", "exact"),
+    (r"\lambda(t) = \min\left(\mathrm{SNR}(t), \gamma\right)", "consistent"),
+    (r"w_t = \min\{1, \gamma / \mathrm{SNR}_t\}", "consistent"),
+    (r"w_t = \frac{\min\{\mathrm{SNR}(t), \gamma\}}{\mathrm{SNR}(t)+1}", "consistent"),
+    (r"w_t = \max(\mathrm{SNR}(t), 1)", "consistent"),
     (r"w_t = \frac{\max\{\mathrm{SNR}(t), \gamma\}}{\mathrm{SNR}(t)}", "inconsistent"),
     (r"w_t = \min\{\mathrm{SNR}(t), \gamma\}\cdot\mathrm{SNR}(t)", "inconsistent"),
     # as code: torch's one-sided clamp and minimum (diffusers' training scripts write the weight so)
-    ("loss_weights = torch.clamp(snr, max=snr_gamma) / snr", "exact"),
-    ("w = snr.clamp(max=gamma) / (snr + 1)", "exact"),
+    ("loss_weights = torch.clamp(snr, max=snr_gamma) / snr", "consistent"),
+    ("w = snr.clamp(max=gamma) / (snr + 1)", "consistent"),
     ("loss_weights = torch.clamp(snr, max=snr_gamma) * snr", "inconsistent"),
 ])
 def test_clipped_snr_weights(latex, verdict):

@@ -8,8 +8,9 @@ x_0 loss by max{SNR(t), 1} ('truncated SNR').
 
 Rule: a weight on the left (one symbol: w_t, λ(t), ω_t) equal to an expression in SNR(t) (written SNR(t), SNR_t or
 α_t²/σ_t²-free as the word), one constant (γ, or a number) and \\min{…, …} / \\max{…, …} of those, is evaluated at
-random SNRs on both sides of the clip: equal to one of the four weights -> ``exact`` (which one is said); else
-``inconsistent`` (term ``rhs``). A definition of SNR(t) beside it is a formula of its own.
+random SNRs on both sides of the clip: equal to one of the four weights -> ``consistent`` (which one is said: the
+weight alone does not state the loss it multiplies, so one parameterisation's weight is valid for another's loss only as
+an alternative, never ``exact``); else ``inconsistent`` (term ``rhs``). A definition of SNR(t) beside it is a formula of its own.
 """
 from __future__ import annotations
 
@@ -121,7 +122,8 @@ def judge_clipped_snr_weight(eq: str) -> Optional[Verdict]:
         alive = {n_: f_ for n_, f_ in alive.items() if abs(got - f_(r, g)) <= 1e-9 * (1 + abs(got))}
     claim = "a loss weight clipped in the SNR"
     if alive:
-        return Verdict(written, "exact", f"equal to the weight {next(iter(alive))} at random SNRs on both sides of the clip "
-                       f"({SOURCE})", claim=claim)
+        # which loss the weight multiplies is not written: a valid clipped-SNR weight, never the one named formula
+        return Verdict(written, "consistent", f"equal to the weight {next(iter(alive))} at random SNRs on both sides of the "
+                       f"clip; the loss it weights (x_0, ε or v prediction) is not stated ({SOURCE})", claim=claim)
     return Verdict(written, "inconsistent", "none of the clipped-SNR weights min{SNR, γ}, min{SNR, γ}/SNR, "
                    f"min{{SNR, γ}}/(SNR + 1), max{{SNR, 1}} ({SOURCE})", claim=claim, terms=["rhs"])

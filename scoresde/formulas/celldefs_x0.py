@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-__all__ = ["with_x0_defined"]
+__all__ = ["with_x0_defined", "with_x0_predicted", "x0_terms", "with_x0_read"]
 
 _X0 = r"\\hat\s*\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*\}?\s*_\s*(?:\{\s*0\s*\}|0)(?:\s*\^\s*\{?\s*\(?\s*t\s*\)?\s*\}?)?"
 _DEF = re.compile(r"^\s*" + _X0 + r"\s*(?::=|=)(?!=)\s*(?P<body>[^=]+)$")
@@ -112,3 +112,20 @@ def _as_noise(eq: str) -> Optional[str]:
     noise = r"\left(\frac{%s - \sqrt{\bar{\alpha}_{%s}}\,x_0}{\sqrt{1 - \bar{\alpha}_{%s}}}\right)" % (x, t, t)
     call = rhs[calls[0].start():k + 1]
     return lhs + "= " + _USE.sub("x_0", rhs.replace(call, noise))
+
+
+def with_x0_read(eq: str, eqs: List[str], v, judge):
+    """The verdict ``v`` of an update with x̂_0 on its right, judged again with x̂_0 as the cell defines it (another row)
+    or, with no definition, as DDIM's predicted x_0 of the update's own ε_θ; a wrong update's pieces named in the
+    written basis (x0_terms). ``judge`` is the verifier's judge of one equation."""
+    if v.verdict == "unparsed" and "without any state" in v.detail:
+        x0_eq = with_x0_defined(eq, eqs)
+        if x0_eq is not None:
+            v = judge(x0_eq)
+            v.notes.append("x̂_0 as the cell defines it, substituted into this update")
+        elif (x0_eq := with_x0_predicted(eq)) is not None:
+            v = judge(x0_eq)
+            v.latex, v.notes = eq, [PREDICTED_NOTE] + list(v.notes)
+    if v.verdict == "inconsistent" and "mean.x" in (v.terms or []) and with_x0_predicted(eq):
+        v.terms = x0_terms(eq, v.terms, judge)
+    return v

@@ -27,7 +27,7 @@ from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .cell_pairs import kernel_of_its_sde, vdm_pair_variance
-from .celldefs_x0 import PREDICTED_NOTE, with_x0_defined, with_x0_predicted, x0_terms
+from .celldefs_x0 import with_x0_read
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
 from .claim import Claim, Declaration, Meaningless, NotUnderstood
@@ -46,7 +46,7 @@ from .noise_time import CONTINUOUS_NOTE, NOTE as NOTE_T, continuous_states, nois
 from .normalize import cjk_prose, normalize_latex
 from .parse import parse
 from .pieces import _bad_pieces, _raw_terms, _stray_terms, _whole_term
-from .prereadings import isotropic_covariance, song_bar_beta, strided_indices
+from .prereadings import isotropic_covariances, song_bar_beta, strided_indices
 from .registry import REGISTRY, get
 from .driftless_step import driftless_step
 from .gauss_logpdf import prior_with_std
@@ -156,8 +156,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
-        cov = [isotropic_covariance(e2) for _, e2 in eqs]  # Σ_q(t) = c·I: σ_q²(t) = c (prereadings.py)
-        eqs, defined = [(lab, c_[0]) for (lab, _), c_ in zip(eqs, cov)], defined + [n_ for c_ in cov for n_ in c_[1]]
+        eqs, defined = isotropic_covariances(eqs, defined)  # Σ_q(t) = c·I: σ_q²(t) = c (prereadings.py)
         hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget, raw_eqs)
         defined += [inferred] if inferred else []
         paired = _gaussian_scores([e2 for _, e2 in eqs])  # N(x; m, v) and ∇log of it in one cell (gauss_score.py)
@@ -175,15 +174,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                 with limited(budget):
                     v = paired[qi] if qi in paired else _verify_one(
                         eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
-                    if v.verdict == "unparsed" and "without any state" in v.detail and (
-                            x0_eq := with_x0_defined(eq, [e2 for _, e2 in eqs])):
-                        v = _verify_one(x0_eq, target, hints, numeric, column)  # x̂_0 of the cell's other row (celldefs_x0)
-                        v.notes.append("x̂_0 as the cell defines it, substituted into this update")
-                    elif v.verdict == "unparsed" and "without any state" in v.detail and (x0_eq := with_x0_predicted(eq)):
-                        v = _verify_one(x0_eq, target, hints, numeric, column)  # DDIM's predicted x_0 (celldefs_x0)
-                        v.latex, v.notes = eq, [PREDICTED_NOTE] + list(v.notes)
-                    if v.verdict == "inconsistent" and "mean.x" in (v.terms or []) and with_x0_predicted(eq):
-                        v.terms = x0_terms(eq, v.terms, lambda q: _verify_one(q, target, hints, numeric, column))
+                    # x̂_0 defined by the cell's other row, or DDIM's predicted x_0 of the update's ε_θ (celldefs_x0)
+                    v = with_x0_read(eq, [e2 for _, e2 in eqs], v, lambda q: _verify_one(q, target, hints, numeric, column))
                     v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue
@@ -323,8 +315,8 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv
-    v = driftless_step(eq, _verify_domain(eq, target, hints, numeric, column))  # no f written: f ≡ 0 (driftless_step.py)
-    v = prior_with_std(v)  # log p_T(z) with a bare σ: the prior N(0, σ²I) (gauss_logpdf.py)
+    # no f written: f ≡ 0 (driftless_step.py); log p_T(z) with a bare σ: the prior N(0, σ²I) (gauss_logpdf.py)
+    v = prior_with_std(driftless_step(eq, _verify_domain(eq, target, hints, numeric, column)))
     iv = after_domain(eq, v, target, hints)  # α_t² + β_t² = 1: an identity between schedule symbols
     if iv is not None:
         return iv

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import List, Tuple
 
-__all__ = ["song_bar_beta", "strided_indices", "isotropic_covariance"]
+__all__ = ["song_bar_beta", "strided_indices", "isotropic_covariance", "isotropic_covariances"]
 
 
 _BARBETA = r"\\bar\s*\{?\s*\\beta\s*\}?\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])"
@@ -78,3 +78,9 @@ def isotropic_covariance(eq: str) -> Tuple[str, List[str]]:
     out = r"\sigma_%s^2%s = %s" % (m.group("sub"), m.group("args") or "", c)
     return out, [f"the covariance Σ_{m.group('sub').strip('{}')} = c·I read as its variance σ² = c (Chan 2024, Eq. 2.50; "
                  "Luo 2022, Eq. 85: Σ_q(t) = σ_q²(t) I)"]
+
+
+def isotropic_covariances(eqs: List[Tuple[str, str]], notes: List[str]) -> Tuple[List[Tuple[str, str]], List[str]]:
+    """:func:`isotropic_covariance` on each (label, equation) of a cell: (the equations, ``notes`` with its notes)."""
+    read = [(lab, isotropic_covariance(e_)) for lab, e_ in eqs]
+    return [(lab, r_[0]) for lab, r_ in read], notes + [n_ for _, r_ in read for n_ in r_[1]]

@@ -167,7 +167,7 @@ VOCABS = (
         # score_model(x, t) = s_θ; mean_x = x + g² s_θ Δt, x = mean_x + √Δt g z is the reverse step x_{t−Δt} (its
         # Langevin corrector has no g: it never uses these names all together)
         "score_sde Colab (Euler-Maruyama sampler)", "yang-song/score_sde Colab tutorial (Euler_Maruyama_sampler, pc_sampler)",
-        frozenset({"mean_x", "batch_time_step", "diffusion_coeff", "time_step"}),
+        frozenset({"mean_x", "batch_time_step", "diffusion_coeff", "time_step", "g", "step_size", "score_model"}),
         {"x": "x_t", "g": "g(t)", "step_size": r"\Delta t", "batch_time_step": "t", "time_step": "t",
          "mean_x": r"\mu", "x_mean": r"\mu"},
         calls={"score_model": r"s_\theta\left({0}, t\right)", "diffusion_coeff": "g(t)"},

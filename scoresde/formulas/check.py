@@ -28,7 +28,7 @@ import sympy as sp
 from .applied import expand_registry_calls
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, precheck
 from .cell_pairs import kernel_of_its_sde, vdm_pair_variance
-from .celldefs_x0 import with_x0_defined
+from .celldefs_x0 import with_x0_read
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
 from .claim import Declaration
@@ -40,7 +40,9 @@ from .evaluate import is_zero
 from .explicit_ve import pair_explicit
 from .literal import literal_verdict
 from .normalize import cjk_prose, normalize_latex
-from .prereadings import song_bar_beta, strided_indices
+from .prereadings import isotropic_covariances, song_bar_beta, strided_indices
+from .driftless_step import driftless_step
+from .gauss_logpdf import prior_with_std
 from .registry import REGISTRY, get
 from .second_readings import after_domain, before_domain, second_reading
 from .tokens import split_alternatives, split_equations
@@ -115,6 +117,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         defined += written
         # a formula with ± / ∓ is one formula per sign (Karras et al. 2022, Eq. 6: dx_±), each judged
         eqs = [(lab, e2) for e1 in eqs0 for lab, e2 in expand_signs(e1)]
+        eqs, defined = isotropic_covariances(eqs, defined)  # Σ_q(t) = c·I: σ_q²(t) = c (prereadings.py)
         hints, inferred = _cell_notation([e2 for _, e2 in eqs], hints, target, numeric, column, budget, raw_eqs,
                                           verify_one=_verify_one)
         defined += [inferred] if inferred else []
@@ -133,10 +136,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
                 with limited(budget):
                     v = paired[qi] if qi in paired else _verify_one(
                         eq, target, dict(hints, ignore=tuple(ignore)) if ignore else hints, numeric, column)
-                    if v.verdict == "unparsed" and "without any state" in v.detail and (
-                            x0_eq := with_x0_defined(eq, [e2 for _, e2 in eqs])):
-                        v = _verify_one(x0_eq, target, hints, numeric, column)  # x̂_0 of the cell's other row (celldefs_x0)
-                        v.notes.append("x̂_0 as the cell defines it, substituted into this update")
+                    # x̂_0 defined by the cell's other row, or DDIM's predicted x_0 of the update's ε_θ (celldefs_x0)
+                    v = with_x0_read(eq, [e2 for _, e2 in eqs], v, lambda q: _verify_one(q, target, hints, numeric, column))
                     v = bind_direction(v, sign) if sign else v  # dx_+ / dx_− (EDM Eq. 6) fix the direction
             except Declaration:
                 continue
@@ -188,7 +189,8 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv
-    v = _verify_domain(eq, target, hints, numeric, column)
+    # no f written: f ≡ 0 (driftless_step.py); log p_T(z) with a bare σ: the prior N(0, σ²I) (gauss_logpdf.py)
+    v = prior_with_std(driftless_step(eq, _verify_domain(eq, target, hints, numeric, column)))
     iv = after_domain(eq, v, target, hints)  # α_t² + β_t² = 1: an identity between schedule symbols
     if iv is not None:
         return iv

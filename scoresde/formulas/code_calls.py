@@ -28,6 +28,9 @@ __all__ = ["more_calls", "appended", "current_step_names", "sequence_index", "sa
 
 def more_calls(tex, n: ast.Call, name: str, method_of: Optional[ast.AST], args: List[ast.AST]) -> Optional[str]:
     """The LaTeX of one of the calls of the module docstring, read with ``tex`` (code_latex._Tex), or None."""
+    bound = _one_sided_clamp(tex, n, name, method_of, args)
+    if bound is not None:
+        return bound
     if method_of is not None:
         if name == "lerp" and len(args) == 2:
             a = tex.wrap(method_of)
@@ -100,3 +103,25 @@ def sampler_eps(mod: ast.Module, renamer) -> ast.Module:
         if old in used:
             mod = renamer(old, "eps_theta").visit(mod)
     return mod
+
+
+def _one_sided_clamp(tex, n: ast.Call, name: str, method_of: Optional[ast.AST], args: List[ast.AST]) -> Optional[str]:
+    """``clamp(x, max=h)``, ``x.clamp(max=h)``, ``x.clip(min=l)`` (torch/numpy keyword bounds): min(x, h), max(x, l);
+    both bounds: min(max(x, l), h) (Min-SNR-γ weights are written torch.clamp(snr, max=γ), Hang et al. 2023)."""
+    if name not in ("clamp", "clip", "clamp_max", "clamp_min"):
+        return None
+    kw = {k.arg: k.value for k in n.keywords if k.arg in ("min", "max", "a_min", "a_max")}
+    if name in ("clamp_max", "clamp_min") and len(args) == (1 if method_of is not None else 2):
+        kw = {name[6:]: args[-1]}
+    elif not kw:
+        return None
+    x = method_of if method_of is not None else (args[0] if args else None)
+    if x is None or (method_of is None and len(args) != 1 and name in ("clamp", "clip")):
+        return None
+    out = tex(x)
+    lo, hi = kw.get("min", kw.get("a_min")), kw.get("max", kw.get("a_max"))
+    if lo is not None and not (isinstance(lo, ast.Constant) and lo.value is None):
+        out = r"\max\left(%s, %s\right)" % (out, tex(lo))
+    if hi is not None and not (isinstance(hi, ast.Constant) and hi.value is None):
+        out = r"\min\left(%s, %s\right)" % (out, tex(hi))
+    return out

@@ -1,7 +1,8 @@
 """The interface of Song et al.'s ``sde_lib`` (yang-song/score_sde, sde_lib.py), read from the statements of a cell.
 
 * ``SDE.sde`` returns ``drift, diffusion``: both in one cell are dx = drift dt + diffusion dw;
-* ``marginal_prob`` returns ``mean, std`` of p_{0t}(x(t) | x(0)) for the data x: both are x(t) ~ N(mean, std² I).
+* ``marginal_prob`` returns ``mean, std`` of p_{0t}(x(t) | x(0)) for the data x: both are x(t) ~ N(mean, std² I);
+  a ``mean`` from ``log_mean_coeff`` without its ``std`` is the kernel's mean alone, 𝔼[x(t) | x(0)] = mean.
   The VP and sub-VP SDEs compute both from ``log_mean_coeff`` with ``mean = exp(log_mean_coeff) * x``, so a ``std``
   computed from ``log_mean_coeff`` alone is the std of that kernel (its mean is the interface's);
 * ``SDE.reverse`` computes ``rev_drift = drift − diffusion² · score · (0.5 if probability_flow else 1.)`` and returns
@@ -77,6 +78,9 @@ def interface_pairs(finals: List[tuple], env: Dict[str, ast.expr]) -> List[tuple
         mean = ast.parse("exp(log_mean_coeff) * x", mode="eval").body
         rest = [o for o in finals if o[0] != "std"]
         return rest + [("mean+std", None, (mean, by["std"][2]))]
+    if "mean" in by and "std" not in by and "log_mean_coeff" in env:
+        # marginal_prob's mean alone, exp(log_mean_coeff) · x: the kernel's mean 𝔼[x(t) | x(0)] (kernel_mean.py)
+        return [o for o in finals if o[0] != "mean"] + [("mean", None, (by["mean"][2],))]
     if "rev_drift" in by:
         value = by["rev_drift"][2]
         rest = [o for o in finals if o[0] != "rev_drift"]

@@ -30,6 +30,7 @@ from typing import Dict, List, Optional
 
 from .code_names import BASES, CodeError, name_to_latex
 from .code_calls import appended, current_step_names, more_calls, sampler_eps, sequence_index
+from .code_spelled import spelled_gradients
 from .code_interface import interface_pairs, posterior_term, prior_logp
 from .code_vocab import CodeVocab, is_model_step, pick_vocab
 
@@ -282,6 +283,7 @@ def code_to_latex(text: str) -> Optional[str]:
     song = bool(re.search(r"\bbeta_[01]\b", src)) and bool(re.search(r"\bbeta_1\s*-\s*beta_0\b|\bbeta_0\b.*\bt\b", src))
     names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
     mod = current_step_names(mod, names_used, _Rename)  # alpha_bar beside alpha_bar_prev (code_calls.py)
+    mod = spelled_gradients(mod, names_used, _Rename)  # grad_log_p_y_given_x: the classifier's gradient (code_spelled.py)
     stmts = mod.body
     names_used = {n.id for n in ast.walk(mod) if isinstance(n, ast.Name)}
     vocab = pick_vocab(names_used | {n.attr for n in ast.walk(mod) if isinstance(n, ast.Attribute)})
@@ -342,6 +344,9 @@ def code_to_latex(text: str) -> Optional[str]:
                     eqs.append(r"dx = \left(%s\right) dt" % parts[0])
                 else:
                     data = [_Rename("x", "x_data").visit(ast.parse(ast.unparse(v), mode="eval").body) for v in value]
+                    if name == "mean":  # the kernel's mean alone (code_interface.py)
+                        eqs.append(r"\mathbb{E}\left[x(t) \mid x(0)\right] = %s" % _Tex(song, step=step, vocab=vocab)(data[0]))
+                        continue
                     eqs.append(r"x(t) \sim \mathcal{N}\left(%s, {\left(%s\right)}^{2} I\right)" % (_Tex(song, step=step, vocab=vocab)(data[0]), _Tex(song, step=step, vocab=vocab)(data[1])))
                 continue
             # a statement on whole schedule arrays (no index written) holds elementwise: each array read at t

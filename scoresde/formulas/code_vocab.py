@@ -144,7 +144,9 @@ VOCABS = (
          "alpha_bar": r"\bar{\alpha}_t", "new_mean": r"\tilde{\mu}",
          # ddim_sample / p_sample: alpha_bar beside alpha_bar_prev (ᾱ_t, ᾱ_{t−1}), x the state, sample the next one
          "alpha_bar_cur": r"\bar{\alpha}_t", "alpha_bar_prev": r"\bar{\alpha}_{t-1}", "x": "x_t", "sigma": r"\sigma_t",
-         "eta": r"\eta"},
+         "eta": r"\eta",
+         # condition_mean with p_mean_var's entries held in names: the model's mean and covariance (Alg. 1's μ, Σ)
+         "mean": r"\mu_\theta\left(x_t, t\right)", "variance": r"\Sigma_\theta\left(x_t, t\right)"},
         calls={"cond_fn": r"\nabla_{{x_t}}\log p_\phi\left(y \mid x_t\right)"},
         models=frozenset({"eps"}), targets={"eps": r"\hat{\epsilon}\left(x_t\right)", "sample": "x_{t-1}"},
         decisive=frozenset({"alpha_bar_prev", "nonzero_mask"})),
@@ -160,6 +162,17 @@ VOCABS = (
          "logps": r"\log p_T\left(z\right)", "N": "D", "noise": "z", "sigma": r"\sigma(t)", "std": r"\sigma(t)"},
         calls={"square": r"\left\|{0}\right\|^2"},  # losses.py squares then sums over the pixels: a squared norm
         models=frozenset({"score", "grad"}), targets={"std": r"\text{std}"}),
+    CodeVocab(  # Song et al. 2021, Eq. 6 discretised by Euler-Maruyama in the score_sde Colab tutorial's names
+        # (Euler_Maruyama_sampler, pc_sampler's predictor): g = diffusion_coeff(t) is g(t), step_size = the time step Δt,
+        # score_model(x, t) = s_θ; mean_x = x + g² s_θ Δt, x = mean_x + √Δt g z is the reverse step x_{t−Δt} (its
+        # Langevin corrector has no g: it never uses these names all together)
+        "score_sde Colab (Euler-Maruyama sampler)", "yang-song/score_sde Colab tutorial (Euler_Maruyama_sampler, pc_sampler)",
+        frozenset({"mean_x", "batch_time_step", "diffusion_coeff", "time_step", "g", "step_size", "score_model"}),
+        {"x": "x_t", "g": "g(t)", "step_size": r"\Delta t", "batch_time_step": "t", "time_step": "t",
+         "mean_x": r"\mu", "x_mean": r"\mu"},
+        calls={"score_model": r"s_\theta\left({0}, t\right)", "diffusion_coeff": "g(t)"},
+        models=frozenset({"score_model"}), update=r"x_{t-\Delta t}",
+        requires=frozenset({"g", "step_size", "score_model"})),
     CodeVocab(  # Kingma et al. 2021 (VDM), Eq. 1-3 and 17, in the VDM repository's names (model_vdm.py)
         "vdm", "google-research/vdm, model_vdm.py (VDM.diffuse, VDM.__call__)",
         frozenset({"g_t", "var_t", "eps_hat", "g_t_grad", "loss_diff"}),

@@ -27,6 +27,7 @@ import sympy as sp
 from .objective_reader import ObjectiveError, Piece, read_piece
 from .objective_text import clean, matching, split_top
 from .paper_notation import grad_log_z
+from .guided_mean import judge_guided_mean
 from .guidance_weight import KAPPA, code_names, guided_lhs, guided_score_name, judge_kappa, tagged_predictions
 from .verdict import Verdict
 
@@ -227,6 +228,10 @@ def judge_guidance(text: str) -> Optional[Verdict]:
         lhs, rhss = read_piece(sides[0], pc), [read_piece(r_, pc).xreplace(defs) for r_ in sides[1:]]
     except ObjectiveError:
         return None
+    if len(rhss) == 1 and not defs:  # the classifier-guided mean μ + sΣg (guided_mean.py)
+        gm = judge_guided_mean(written, lhs, rhss[0], pc.roles)
+        if gm is not None:
+            return gm
     lroles = [pc.roles.get(s_.name) for s_ in lhs.free_symbols]
     hat = isinstance(lhs, sp.Symbol) and re.fullmatch(r"ε̂(\(x_k\))?", lhs.name) is not None
     if not (hat or any(r_ in ("target", "model") for r_ in lroles)

@@ -54,6 +54,16 @@ def after_domain(eq: str, v: Verdict, target: Optional[str], hints) -> Optional[
     kv = judge_gauss_kl(eq)
     if kv is not None:
         return kv
+    from .gauss_logpdf import judge_gauss_logpdf  # log N(v; m, cI) = −(d/2) log(2πc) − ‖v − m‖²/(2c)
+
+    lv = judge_gauss_logpdf(eq)
+    if lv is not None:
+        return lv
+    from .min_snr import judge_clipped_snr_weight  # w_t = min{SNR(t), γ}/SNR(t): Min-SNR-γ, truncated SNR
+
+    wv = judge_clipped_snr_weight(eq)
+    if wv is not None:
+        return wv
     if v.detail != "the left side is not a single named quantity":
         return None
     from .identities import judge_identity

@@ -132,6 +132,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
     text, song_bar = song_bar_beta(text)
+    text, song_bar = _edm_sigma_levels(text, song_bar)  # D_θ(x_i; σ_i): σ_i is EDM's t_i (edm_sigma_steps.py)
     text, strided = strided_indices(text)
     song_bar += strided
     text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
@@ -286,6 +287,13 @@ def _unclipped_cosine(vs: List[Verdict]) -> None:
             v.verdict, v.terms = "ill-defined", ["rhs"]
             v.detail = ("as written: ill-defined at t = T: with the cosine ᾱ of this cell ᾱ_T = 0, so β_T = 1, α_T = 0 and "
                         "1/√α_T in the reverse step diverges; exact if " + v.reading + ": " + v.detail)
+
+
+def _edm_sigma_levels(text: str, notes: List[str]):
+    from .edm_sigma_steps import sigma_levels_as_times
+
+    text, more = sigma_levels_as_times(text)
+    return text, list(notes) + more
 
 
 def _clip(text: str, n: int = 300) -> str:

@@ -193,6 +193,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             v.source, v.location = source, loc.strip()
             out.append(v)
         kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
+        _cm_boundary(out[first:])  # a consistency model's c_skip, c_out: both meet f(x, σ_min) = x (cm_boundary.py)
         pair_explicit(out[first:])  # … also where both are written in t alone (dx = e^t dw ⇒ p_0t = …; explicit_ve.py)
         if len(out) - first == len(eqs):
             vdm_pair_variance([e2 for _, e2 in eqs], out[first:], hints)  # α_t, σ_t: α² + σ² = 1 (cell_pairs.py)
@@ -287,6 +288,12 @@ def _unclipped_cosine(vs: List[Verdict]) -> None:
             v.verdict, v.terms = "ill-defined", ["rhs"]
             v.detail = ("as written: ill-defined at t = T: with the cosine ᾱ of this cell ᾱ_T = 0, so β_T = 1, α_T = 0 and "
                         "1/√α_T in the reverse step diverges; exact if " + v.reading + ": " + v.detail)
+
+
+def _cm_boundary(vs: List[Verdict]) -> None:
+    from .cm_boundary import cm_boundary_pair
+
+    cm_boundary_pair(vs)
 
 
 def _edm_sigma_levels(text: str, notes: List[str]):

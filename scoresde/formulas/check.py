@@ -132,7 +132,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
     text, song_bar = song_bar_beta(text)
-    text, song_bar = _edm_sigma_levels(text, song_bar)  # D_θ(x_i; σ_i): σ_i is EDM's t_i (edm_sigma_steps.py)
+    text, song_bar = _edm_sigma_levels(text, song_bar)  # D_θ(x_i; σ_i): σ_i is EDM's t_i; t_i' is t̂_i (edm_*.py)
     text, strided = strided_indices(text)
     song_bar += strided
     text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
@@ -298,9 +298,11 @@ def _cm_boundary(vs: List[Verdict]) -> None:
 
 def _edm_sigma_levels(text: str, notes: List[str]):
     from .edm_sigma_steps import sigma_levels_as_times
+    from .edm_time_names import edm_time_names
 
+    text, named = edm_time_names(text)  # EDM's churn primed (t_i', x_i'), Eq. 5 with t_max, t_min
     text, more = sigma_levels_as_times(text)
-    return text, list(notes) + more
+    return text, list(notes) + named + more
 
 
 def _clip(text: str, n: int = 300) -> str:

@@ -105,3 +105,37 @@ def test_new_entries_are_tied(name):
     e = REGISTRY[name]
     ok, how = e.tie(e)
     assert ok, how
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"\log(\sigma) \sim \mathcal{N}\left(P_{\mathrm{mean}}, P_{\mathrm{std}}^2\right)", "exact"),
+    (r"\ln\sigma \sim \mathcal{N}(-1.2, 1.44)", "exact"),
+    (r"\sigma = e^{P_{\text{mean}} + P_{\text{std}}\,\xi}, \quad \xi \sim \mathcal{N}(0, 1)", "exact"),
+    ("sigma = (self.P_mean + self.P_std * rnd_normal).exp()", "exact"),
+    (r"\log(\sigma) \sim \mathcal{N}\left(P_{\mathrm{mean}}, P_{\mathrm{std}}\right)", "inconsistent"),
+    (r"\sigma \sim \mathcal{N}\left(P_{\mathrm{mean}}, P_{\mathrm{std}}^2\right)", "inconsistent"),
+    ("sigma = (rnd_normal * self.P_std ** 2 + self.P_mean).exp()", "inconsistent"),
+])
+def test_edm_training_noise_levels(text, verdict):
+    vs = verify_formula(text, numeric=False)
+    assert [v.verdict for v in vs] == [verdict], [(v.verdict, v.detail) for v in vs]
+    assert vs[0].terms == ([] if verdict == "exact" else ["rhs"])
+
+
+def test_the_law_read_from_code_is_the_law_of_the_draw():
+    """The reader's law of ln σ for a code draw against the sample moments of running that draw (numpy, fixed seed)."""
+    import numpy as np
+    import sympy as sp
+
+    from scoresde.formulas.edm_noise_draw import PM, PS, _law
+
+    code = "sigma = (rnd_normal * P_std + P_mean).exp()"
+    mean, var, drawn = _law(code)
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal(400_000)
+    pm, ps = -1.2, 1.2
+    log_sigma = np.log(np.exp(z * ps + pm))
+    assert drawn == "ln σ"
+    assert abs(float(mean.subs({PM: pm, PS: ps})) - log_sigma.mean()) < 0.01
+    assert abs(float(var.subs({PM: pm, PS: ps})) - log_sigma.var()) < 0.02
+    assert sp.simplify(var - PS**2) == 0

@@ -125,6 +125,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     labelled = label_family(text)
     text = text[labelled[2]:] if labelled else text
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
+    if target is None and (nd := _edm_noise_draw(text, source, location)) is not None:
+        return [nd]  # ln σ ∼ N(P_mean, P_std²): EDM's training noise levels (edm_noise_draw.py)
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
@@ -288,6 +290,15 @@ def _unclipped_cosine(vs: List[Verdict]) -> None:
             v.verdict, v.terms = "ill-defined", ["rhs"]
             v.detail = ("as written: ill-defined at t = T: with the cosine ᾱ of this cell ᾱ_T = 0, so β_T = 1, α_T = 0 and "
                         "1/√α_T in the reverse step diverges; exact if " + v.reading + ": " + v.detail)
+
+
+def _edm_noise_draw(text: str, source: str, location: str) -> Optional[Verdict]:
+    from .edm_noise_draw import judge_noise_draw
+
+    got = judge_noise_draw(text)
+    if got is not None:
+        got.source, got.location = source, location
+    return got
 
 
 def _cm_boundary(vs: List[Verdict]) -> None:

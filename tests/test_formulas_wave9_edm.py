@@ -48,6 +48,9 @@ def _worst(text):
     r"D_\theta(\mathbf{x};\sigma) = c_{\mathrm{skip}}(\sigma)\mathbf{x} + c_{\mathrm{out}}(\sigma)F_\theta(c_{\mathrm{in}}(\sigma)\mathbf{x}; c_{\mathrm{noise}}(\sigma))",
     r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{t-1}^2\left(\sigma_t^2 - \sigma_{t-1}^2\right)}{\sigma_t^2}}, \qquad \sigma_{\mathrm{down}} = \sqrt{\sigma_{t-1}^2 - \sigma_{\mathrm{up}}^2}",
     r"\sigma_{\text{down}} = \frac{\sigma_{i+1}^2}{\sigma_i}",
+    # Alg. 2 in noise levels (σ̂_i) and a cell counting with n
+    r"\hat\sigma_i = \sigma_i(1 + \gamma_i), \quad \hat{\mathbf{x}}_i = \mathbf{x}_i + \sqrt{\hat\sigma_i^2 - \sigma_i^2}\,\boldsymbol\epsilon_i",
+    r"x_{n+1} = x_n + (\sigma_{n+1} - \sigma_n)\frac{x_n - D(x_n; \sigma_n)}{\sigma_n}",
     # a sampling statement after the loss (Ho et al. 2020's ε)
     r"\mathbb{E}_{t, \mathbf{x}_0, \boldsymbol\epsilon}\left[\left\|\boldsymbol\epsilon - \boldsymbol\epsilon_\theta(\sqrt{\bar\alpha_t}\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol\epsilon, t)\right\|^2\right] \quad \text{where} \quad \boldsymbol\epsilon \sim \mathcal{N}(\mathbf{0}, \mathbf{I})",
 ])
@@ -70,6 +73,8 @@ def test_correct_forms_are_judged_right(text):
     (r"D_\theta(\mathbf{x};\sigma) = c_{\mathrm{skip}}(\sigma)\mathbf{x} + c_{\mathrm{out}}(\sigma)F_\theta(\mathbf{x}; c_{\mathrm{noise}}(\sigma))", ["rhs"]),
     (r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{t-1}^2\left(\sigma_t^2 - \sigma_{t-1}^2\right)}{\sigma_t^2}}, \qquad \sigma_{\mathrm{down}} = \sqrt{\sigma_{t-1}^2 + \sigma_{\mathrm{up}}^2}", ["rhs"]),
     (r"\sigma_{\text{down}} = \frac{\sigma_{i+1}}{\sigma_i}", ["rhs"]),
+    (r"\hat\sigma_i = \sigma_i(1 + \gamma_i), \quad \hat{\mathbf{x}}_i = \mathbf{x}_i + (\hat\sigma_i - \sigma_i)\,\boldsymbol\epsilon_i", ["variance"]),
+    (r"x_{n+1} = x_n + (\sigma_{n} - \sigma_{n+1})\frac{x_n - D(x_n; \sigma_n)}{\sigma_n}", None),
 ])
 def test_wrong_variants_stay_wrong(text, terms):
     verdict, got, vs = _worst(text)
@@ -112,6 +117,8 @@ def test_new_entries_are_tied(name):
     (r"\ln\sigma \sim \mathcal{N}(-1.2, 1.44)", "exact"),
     (r"\sigma = e^{P_{\text{mean}} + P_{\text{std}}\,\xi}, \quad \xi \sim \mathcal{N}(0, 1)", "exact"),
     ("sigma = (self.P_mean + self.P_std * rnd_normal).exp()", "exact"),
+    (r"\log\sigma \sim \mathcal{N}(P_{\mathrm{mean}}, P_{\mathrm{std}}^2), \quad P_{\mathrm{std}} = 1.2, \quad P_{\mathrm{mean}} = -1.2", "exact"),
+    (r"\log\sigma \sim \mathcal{N}(P_{\mathrm{mean}}, P_{\mathrm{std}}^2), \quad P_{\mathrm{std}} = 1.0, \quad P_{\mathrm{mean}} = -0.5", "consistent"),
     (r"\log(\sigma) \sim \mathcal{N}\left(P_{\mathrm{mean}}, P_{\mathrm{std}}\right)", "inconsistent"),
     (r"\sigma \sim \mathcal{N}\left(P_{\mathrm{mean}}, P_{\mathrm{std}}^2\right)", "inconsistent"),
     ("sigma = (rnd_normal * self.P_std ** 2 + self.P_mean).exp()", "inconsistent"),

@@ -75,11 +75,34 @@ def _law(text: str) -> Optional[Tuple[sp.Expr, sp.Expr, str]]:
     return None
 
 
+_CONST = re.compile(r"^\s*P\s*_\s*(?:\{\s*)?(?:\\(?:text|mathrm)\s*)?\{?\s*(mean|std)\s*\}?\s*\}?\s*=\s*(-?\s*\d+(?:\.\d+)?)\s*$")
+_PUBLISHED = {"mean": -1.2, "std": 1.2}
+
+
+def _constants(parts) -> Optional[dict]:
+    out = {}
+    for q in parts:
+        m = _CONST.match(re.sub(r"^(?:\s|\\[,;:! ]|\\q?quad)+", "", q))
+        if not m:
+            return None
+        out[m.group(1)] = float(m.group(2).replace(" ", ""))
+    return out
+
+
 def judge_noise_draw(text: str) -> Optional[Verdict]:
     """The verdict of a claim stating EDM's training law of σ, or None when the text is not one."""
     if "P" not in text and "1.2" not in text:
         return None
     got = _law(text)
+    consts: dict = {}
+    if got is None and r"\sim" in text:  # the law with its constants beside it: … , \quad P_mean = −1.2, P_std = 1.2
+        from .tokens import split_equations
+
+        parts = split_equations(text)
+        got = _law(parts[0]) if len(parts) > 1 else None
+        consts = _constants(parts[1:]) if got is not None else None
+        if consts is None:
+            return None
     if got is None:
         return None
     mean, var, drawn = got
@@ -89,6 +112,11 @@ def judge_noise_draw(text: str) -> Optional[Verdict]:
     want_m, want_v = (sp.Rational(-6, 5), sp.Rational(36, 25)) if published else (PM, PS**2)
     same = drawn == "ln σ" and sp.simplify(sp.nsimplify(mean) - want_m) == 0 and sp.simplify(sp.nsimplify(var) - want_v) == 0
     found = f"{drawn} ∼ N({_show(mean)}, {_show(var)})"
+    other = {k: v for k, v in consts.items() if abs(v - _PUBLISHED[k]) > 1e-12}
+    if same and other:
+        return Verdict(text, "consistent", f"EDM's training law ln σ ∼ N(P_mean, P_std²) ({_SRC}) with other constants ("
+                       + ", ".join(f"P_{k} = {v:g}" for k, v in other.items()) + "): a valid choice, not the published one",
+                       claim="EDM noise-level distribution", target="edm.noise_draw", terms=["rhs"])
     if same:
         return Verdict(text, "exact", f"identical to EDM's training noise levels ln σ ∼ N(P_mean, P_std²) ({_SRC}): "
                        f"read as {found}", claim="EDM noise-level distribution", target="edm.noise_draw")

@@ -6,7 +6,10 @@ Karras et al. 2022 (EDM) choose σ(t) = t and s(t) = 1 (Table 1, "ours"), so Alg
 (EulerDiscreteScheduler.step) -- and formulas copied from it write σ_i, σ_{i+1}, σ̂_i. Reading rules for a cell that
 evaluates the denoiser D(·; σ_j) / D_θ(·; σ_j) at an indexed noise level and writes no indexed time t_j of its own:
 
-* every indexed σ_j is t_j (σ̂_j, the churned level, is t̂_j); σ, σ_data, σ_min, σ_max (no running index) stay;
+* every indexed σ_j is t_j (σ̂_j, the churned level, is t̂_j; a cell that writes σ̂_j is Alg. 2 in noise levels even
+  without its denoiser line); σ, σ_data, σ_min, σ_max (no running index) stay; a cell counting with one other index
+  letter (σ_n, x_{n+1}) is read with i, as Alg. 1-2 count; the ideal denoiser D written in a step is the network
+  D_θ that Alg. 1-2 evaluate;
 * a step size ``h`` / ``h_i`` defined in the cell (DPM-Solver++'s h = λ_{i+1} − λ_i with λ = −log σ, Lu et al. 2022b,
   Eq. 9; k-diffusion's sample_dpmpp_2m: t = −log σ, h = t_next − t) is substituted into the update that uses it;
 * Heun's predictor written under its own name (x̃_{i+1}, x̂_{i+1}, x̄_{i+1}, x'_{i+1}: k-diffusion's ``x_2``) is Alg. 1's
@@ -25,6 +28,9 @@ _IDX = r"[ijkn]"
 #: D(...; σ_j) or D_θ(...; σ̂_j): the denoiser at an indexed noise level
 _DENOISER = re.compile(r"(?<![A-Za-z\\])D\s*(?:_\s*(?:\\theta|\{\s*\\theta\s*\}))?\s*(?:\\(?:left|big|Big|bigl|Bigl)\s*)?\(")
 _AT_SIGMA = re.compile(r";\s*(?:\\,\s*)?(?:\\hat\s*\{?\s*)?\\sigma\s*\}?\s*_\s*\{?\s*" + _IDX + r"(?![A-Za-z])")
+#: σ̂_i, EDM Alg. 2's churned level t̂_i written as a noise level (k-diffusion's sigma_hat)
+_HAT_SIGMA = re.compile(r"\\hat\s*\{?\s*\\sigma\s*\}?\s*_\s*\{?\s*" + _IDX + r"(?![A-Za-z])")
+_IDEAL_D = re.compile(r"(?<![A-Za-z\\])D\s*(?:\\left\s*)?\(")
 _OWN_T = re.compile(r"(?<![A-Za-z\\])t\s*_\s*\{?\s*" + _IDX + r"(?![A-Za-z])")
 #: σ_j, σ_{j±1}, \hat\sigma_j, \hat{\sigma}_j (the hat is kept on t)
 _SIGMA_J = re.compile(r"(\\hat\s*\{\s*\\sigma\s*\}|\\hat\s*\\sigma|\\sigma)\s*_\s*(\{\s*" + _IDX + r"\s*(?:[+-]\s*\d+\s*)?\}|"
@@ -124,15 +130,26 @@ def _heun(eqs: List[str]) -> Tuple[List[str], List[str]]:
     return out, notes
 
 
+def _one_index(text: str) -> str:
+    """The cell's running index renamed i where it uses one other letter (σ_n, x_{n+1}): Alg. 1-2 count with i."""
+    used = set(re.findall(r"_\s*\{?\s*([ijkn])(?![A-Za-z])", text))
+    if len(used) != 1 or "i" in used:
+        return text
+    (k,) = used
+    return re.sub(r"(_\s*\{?\s*)" + k + r"(?![A-Za-z])", lambda m: m.group(1) + "i", text)
+
+
 def sigma_levels_as_times(text: str) -> Tuple[str, List[str]]:
     """(text with σ_j read as t_j, notes) where the cell is an EDM denoiser step in noise levels; else (text, [])."""
-    if not (_DENOISER.search(text) and _AT_SIGMA.search(text)) or _OWN_T.search(text):
+    if not ((_DENOISER.search(text) and _AT_SIGMA.search(text)) or _HAT_SIGMA.search(text)) or _OWN_T.search(text):
         return text, []
+    text = _one_index(text)
 
     def rep(m: re.Match) -> str:
         return (r" \hat{t}" if m.group(1).startswith(r"\hat") else " t") + "_" + m.group(2)
 
     out = _BOLD.sub(lambda m: m.group(1) or m.group(2), _SIGMA_J.sub(rep, text))  # fonts carry no meaning here (x, d_i as the algorithm writes them)
+    out = _IDEAL_D.sub(lambda _m: r"D_\theta(", out)  # a step evaluates the network: the ideal D of Eq. 1-3 is Alg. 1's D_θ
     notes = ["σ_i read as EDM's time point t_i (Karras et al. 2022, Table 1 and Alg. 1-2: σ(t) = t, so t_i = σ_i; "
              "k-diffusion and diffusers name the time points sigmas)"]
     eqs = _split(out)

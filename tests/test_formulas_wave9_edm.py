@@ -51,6 +51,9 @@ def _worst(text):
     # Alg. 2 in noise levels (σ̂_i) and a cell counting with n
     r"\hat\sigma_i = \sigma_i(1 + \gamma_i), \quad \hat{\mathbf{x}}_i = \mathbf{x}_i + \sqrt{\hat\sigma_i^2 - \sigma_i^2}\,\boldsymbol\epsilon_i",
     r"x_{n+1} = x_n + (\sigma_{n+1} - \sigma_n)\frac{x_n - D(x_n; \sigma_n)}{\sigma_n}",
+    # k-diffusion's Euler ancestral step with its split defined beside it (\mathrm fonts, bold state and noise)
+    r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{i+1}^2(\sigma_i^2 - \sigma_{i+1}^2)}{\sigma_i^2}}, \quad \sigma_{\mathrm{down}} = \frac{\sigma_{i+1}^2}{\sigma_i}, \quad "
+    r"\mathbf{x}_{i+1} = \mathbf{x}_i + \frac{\mathbf{x}_i - D_\theta(\mathbf{x}_i; \sigma_i)}{\sigma_i}(\sigma_{\mathrm{down}} - \sigma_i) + \sigma_{\mathrm{up}}\mathbf{z}",
     # a sampling statement after the loss (Ho et al. 2020's ε)
     r"\mathbb{E}_{t, \mathbf{x}_0, \boldsymbol\epsilon}\left[\left\|\boldsymbol\epsilon - \boldsymbol\epsilon_\theta(\sqrt{\bar\alpha_t}\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol\epsilon, t)\right\|^2\right] \quad \text{where} \quad \boldsymbol\epsilon \sim \mathcal{N}(\mathbf{0}, \mathbf{I})",
 ])
@@ -73,6 +76,8 @@ def test_correct_forms_are_judged_right(text):
     (r"D_\theta(\mathbf{x};\sigma) = c_{\mathrm{skip}}(\sigma)\mathbf{x} + c_{\mathrm{out}}(\sigma)F_\theta(\mathbf{x}; c_{\mathrm{noise}}(\sigma))", ["rhs"]),
     (r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{t-1}^2\left(\sigma_t^2 - \sigma_{t-1}^2\right)}{\sigma_t^2}}, \qquad \sigma_{\mathrm{down}} = \sqrt{\sigma_{t-1}^2 + \sigma_{\mathrm{up}}^2}", ["rhs"]),
     (r"\sigma_{\text{down}} = \frac{\sigma_{i+1}}{\sigma_i}", ["rhs"]),
+    (r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{i+1}^2(\sigma_i^2 - \sigma_{i+1}^2)}{\sigma_i^2}}, \quad \sigma_{\mathrm{down}} = \frac{\sigma_{i+1}^2}{\sigma_i}, \quad "
+     r"\mathbf{x}_{i+1} = \mathbf{x}_i + \frac{\mathbf{x}_i - D_\theta(\mathbf{x}_i; \sigma_i)}{\sigma_i}(\sigma_{i+1} - \sigma_i) + \sigma_{\mathrm{up}}\mathbf{z}", None),
     (r"\hat\sigma_i = \sigma_i(1 + \gamma_i), \quad \hat{\mathbf{x}}_i = \mathbf{x}_i + (\hat\sigma_i - \sigma_i)\,\boldsymbol\epsilon_i", ["variance"]),
     (r"x_{n+1} = x_n + (\sigma_{n} - \sigma_{n+1})\frac{x_n - D(x_n; \sigma_n)}{\sigma_n}", None),
 ])

@@ -139,6 +139,40 @@ def _one_index(text: str) -> str:
     return re.sub(r"(_\s*\{?\s*)" + k + r"(?![A-Za-z])", lambda m: m.group(1) + "i", text)
 
 
+_SPLIT_NAME = re.compile(r"^\s*\\sigma\s*_\s*\{\s*(?:\\(?:text|mathrm)\s*\{\s*)?(up|down)\s*\}?\s*\}\s*=(?!=)\s*(?P<body>.+)$", re.S)
+_SPLIT_USE = r"\\sigma\s*_\s*\{\s*(?:\\(?:text|mathrm)\s*\{\s*)?%s\s*\}?\s*\}"
+_NOISE = re.compile(r"(?<![A-Za-z\\])z(?:\s*_\s*\{?\s*i\s*\}?)?(?![A-Za-z_])|\\(?:var)?epsilon(?!\s*_)(?![A-Za-z])")
+_STATE_LHS = re.compile(r"^\s*x\s*_\s*\{\s*i\s*\+\s*1\s*\}\s*=")
+
+
+def _ancestral(eqs: List[str], rep) -> Tuple[List[str], List[str]]:
+    """k-diffusion's split σ_up, σ_down defined in the cell substituted (in t) into the step that uses them; the step's
+    fresh noise z (or an unindexed ε) is Alg. 2's ε_i. The definitions stay, each judged as written in σ."""
+    defs = {m.group(1): m.group("body").strip() for e in eqs if (m := _SPLIT_NAME.match(e))}
+    if not defs:
+        return [_SIGMA_J.sub(rep, e) for e in eqs], []
+    out, used = [], False
+    for e in eqs:
+        if _SPLIT_NAME.match(e):
+            out.append(e)
+            continue
+        e = _SIGMA_J.sub(rep, e)
+        if _STATE_LHS.match(e):
+            lhs, _, rhs = e.partition("=")
+            for name in ("down", "up"):  # σ_down's body may use σ_up: substitute it first
+                if name in defs and re.search(_SPLIT_USE % name, rhs):
+                    body = _SIGMA_J.sub(rep, defs[name])
+                    if name == "down" and "up" in defs:
+                        body = re.sub(_SPLIT_USE % "up", lambda _m: r"\left(" + _SIGMA_J.sub(rep, defs["up"]) + r"\right)", body)
+                    rhs = re.sub(_SPLIT_USE % name, lambda _m: r"\left(" + body + r"\right)", rhs)
+                    used = True
+            if used and r"\epsilon_i" not in rhs:
+                rhs = _NOISE.sub(lambda _m: r"\epsilon_i", rhs)
+            e = lhs + "=" + rhs
+        out.append(e)
+    return out, (["σ_up, σ_down of the same formula substituted into the step (k-diffusion's get_ancestral_step)"] if used else [])
+
+
 def sigma_levels_as_times(text: str) -> Tuple[str, List[str]]:
     """(text with σ_j read as t_j, notes) where the cell is an EDM denoiser step in noise levels; else (text, [])."""
     if not ((_DENOISER.search(text) and _AT_SIGMA.search(text)) or _HAT_SIGMA.search(text)) or _OWN_T.search(text):
@@ -148,13 +182,11 @@ def sigma_levels_as_times(text: str) -> Tuple[str, List[str]]:
     def rep(m: re.Match) -> str:
         return (r" \hat{t}" if m.group(1).startswith(r"\hat") else " t") + "_" + m.group(2)
 
-    out = _BOLD.sub(lambda m: m.group(1) or m.group(2), _SIGMA_J.sub(rep, text))  # fonts carry no meaning here (x, d_i as the algorithm writes them)
+    out = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)  # fonts carry no meaning here (x, d_i as the algorithm writes them)
     out = _IDEAL_D.sub(lambda _m: r"D_\theta(", out)  # a step evaluates the network: the ideal D of Eq. 1-3 is Alg. 1's D_θ
     notes = ["σ_i read as EDM's time point t_i (Karras et al. 2022, Table 1 and Alg. 1-2: σ(t) = t, so t_i = σ_i; "
              "k-diffusion and diffusers name the time points sigmas)"]
-    eqs = _split(out)
+    eqs, anc = _ancestral(_split(out), rep)
     eqs, more = _step_size(eqs)
     eqs, heun = _heun(eqs)
-    if more or heun:
-        out = _join(eqs)
-    return out, notes + more + heun
+    return _join(eqs), notes + anc + more + heun

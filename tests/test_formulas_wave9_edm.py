@@ -54,6 +54,8 @@ def _worst(text):
     # k-diffusion's Euler ancestral step with its split defined beside it (\mathrm fonts, bold state and noise)
     r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{i+1}^2(\sigma_i^2 - \sigma_{i+1}^2)}{\sigma_i^2}}, \quad \sigma_{\mathrm{down}} = \frac{\sigma_{i+1}^2}{\sigma_i}, \quad "
     r"\mathbf{x}_{i+1} = \mathbf{x}_i + \frac{\mathbf{x}_i - D_\theta(\mathbf{x}_i; \sigma_i)}{\sigma_i}(\sigma_{\mathrm{down}} - \sigma_i) + \sigma_{\mathrm{up}}\mathbf{z}",
+    # the consistency function itself in σ (Song et al. 2023, Eq. 5)
+    r"f_\theta(\boldsymbol{x}, \sigma) = c_{\mathrm{skip}}(\sigma)\,\boldsymbol{x} + c_{\mathrm{out}}(\sigma)\,F_\theta(\boldsymbol{x}, \sigma)",
     # a sampling statement after the loss (Ho et al. 2020's ε)
     r"\mathbb{E}_{t, \mathbf{x}_0, \boldsymbol\epsilon}\left[\left\|\boldsymbol\epsilon - \boldsymbol\epsilon_\theta(\sqrt{\bar\alpha_t}\mathbf{x}_0 + \sqrt{1-\bar\alpha_t}\boldsymbol\epsilon, t)\right\|^2\right] \quad \text{where} \quad \boldsymbol\epsilon \sim \mathcal{N}(\mathbf{0}, \mathbf{I})",
 ])
@@ -76,6 +78,7 @@ def test_correct_forms_are_judged_right(text):
     (r"D_\theta(\mathbf{x};\sigma) = c_{\mathrm{skip}}(\sigma)\mathbf{x} + c_{\mathrm{out}}(\sigma)F_\theta(\mathbf{x}; c_{\mathrm{noise}}(\sigma))", ["rhs"]),
     (r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{t-1}^2\left(\sigma_t^2 - \sigma_{t-1}^2\right)}{\sigma_t^2}}, \qquad \sigma_{\mathrm{down}} = \sqrt{\sigma_{t-1}^2 + \sigma_{\mathrm{up}}^2}", ["rhs"]),
     (r"\sigma_{\text{down}} = \frac{\sigma_{i+1}}{\sigma_i}", ["rhs"]),
+    (r"f_\theta(\boldsymbol{x}, \sigma) = c_{\mathrm{skip}}(\sigma)\,F_\theta(\boldsymbol{x}, \sigma) + c_{\mathrm{out}}(\sigma)\,\boldsymbol{x}", ["rhs"]),
     (r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{i+1}^2(\sigma_i^2 - \sigma_{i+1}^2)}{\sigma_i^2}}, \quad \sigma_{\mathrm{down}} = \frac{\sigma_{i+1}^2}{\sigma_i}, \quad "
      r"\mathbf{x}_{i+1} = \mathbf{x}_i + \frac{\mathbf{x}_i - D_\theta(\mathbf{x}_i; \sigma_i)}{\sigma_i}(\sigma_{i+1} - \sigma_i) + \sigma_{\mathrm{up}}\mathbf{z}", None),
     (r"\hat\sigma_i = \sigma_i(1 + \gamma_i), \quad \hat{\mathbf{x}}_i = \mathbf{x}_i + (\hat\sigma_i - \sigma_i)\,\boldsymbol\epsilon_i", ["variance"]),
@@ -110,7 +113,8 @@ def test_trailing_sampling_statements():
 
 
 @pytest.mark.parametrize("name", ["cm.c_skip_sigma", "cm.c_out_sigma", "edm.precond_denoiser", "kdiff.up", "kdiff.down",
-                                  "kdiff.down_closed_desc", "kdiff.up_eta_desc"])
+                                  "kdiff.down_closed_desc", "kdiff.up_eta_desc",
+                                  "cm.function", "cm.function_sigma"])
 def test_new_entries_are_tied(name):
     e = REGISTRY[name]
     ok, how = e.tie(e)

@@ -54,6 +54,9 @@ def _worst(text):
     # k-diffusion's Euler ancestral step with its split defined beside it (\mathrm fonts, bold state and noise)
     r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{i+1}^2(\sigma_i^2 - \sigma_{i+1}^2)}{\sigma_i^2}}, \quad \sigma_{\mathrm{down}} = \frac{\sigma_{i+1}^2}{\sigma_i}, \quad "
     r"\mathbf{x}_{i+1} = \mathbf{x}_i + \frac{\mathbf{x}_i - D_\theta(\mathbf{x}_i; \sigma_i)}{\sigma_i}(\sigma_{\mathrm{down}} - \sigma_i) + \sigma_{\mathrm{up}}\mathbf{z}",
+    # Eq. 7 for the ideal D with a bare F, and with a comma
+    r"D(\boldsymbol{x};\sigma) = c_{\mathrm{skip}}(\sigma)\boldsymbol{x} + c_{\mathrm{out}}(\sigma)F\left(c_{\mathrm{in}}(\sigma)\boldsymbol{x}; c_{\mathrm{noise}}(\sigma)\right)",
+    r"D_\theta(x, \sigma) = c_{\text{skip}}(\sigma)x + c_{\text{out}}(\sigma)F_\theta(c_{\text{in}}(\sigma)x, c_{\text{noise}}(\sigma))",
     # the consistency function itself in σ (Song et al. 2023, Eq. 5)
     r"f_\theta(\boldsymbol{x}, \sigma) = c_{\mathrm{skip}}(\sigma)\,\boldsymbol{x} + c_{\mathrm{out}}(\sigma)\,F_\theta(\boldsymbol{x}, \sigma)",
     # a sampling statement after the loss (Ho et al. 2020's ε)
@@ -78,6 +81,7 @@ def test_correct_forms_are_judged_right(text):
     (r"D_\theta(\mathbf{x};\sigma) = c_{\mathrm{skip}}(\sigma)\mathbf{x} + c_{\mathrm{out}}(\sigma)F_\theta(\mathbf{x}; c_{\mathrm{noise}}(\sigma))", ["rhs"]),
     (r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{t-1}^2\left(\sigma_t^2 - \sigma_{t-1}^2\right)}{\sigma_t^2}}, \qquad \sigma_{\mathrm{down}} = \sqrt{\sigma_{t-1}^2 + \sigma_{\mathrm{up}}^2}", ["rhs"]),
     (r"\sigma_{\text{down}} = \frac{\sigma_{i+1}}{\sigma_i}", ["rhs"]),
+    (r"D(\boldsymbol{x};\sigma) = c_{\mathrm{skip}}(\sigma)F\left(c_{\mathrm{in}}(\sigma)\boldsymbol{x}; c_{\mathrm{noise}}(\sigma)\right) + c_{\mathrm{out}}(\sigma)\boldsymbol{x}", ["rhs"]),
     (r"f_\theta(\boldsymbol{x}, \sigma) = c_{\mathrm{skip}}(\sigma)\,F_\theta(\boldsymbol{x}, \sigma) + c_{\mathrm{out}}(\sigma)\,\boldsymbol{x}", ["rhs"]),
     (r"\sigma_{\mathrm{up}} = \sqrt{\frac{\sigma_{i+1}^2(\sigma_i^2 - \sigma_{i+1}^2)}{\sigma_i^2}}, \quad \sigma_{\mathrm{down}} = \frac{\sigma_{i+1}^2}{\sigma_i}, \quad "
      r"\mathbf{x}_{i+1} = \mathbf{x}_i + \frac{\mathbf{x}_i - D_\theta(\mathbf{x}_i; \sigma_i)}{\sigma_i}(\sigma_{i+1} - \sigma_i) + \sigma_{\mathrm{up}}\mathbf{z}", None),

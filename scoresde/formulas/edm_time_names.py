@@ -1,4 +1,4 @@
-"""Other names for EDM's time points: the churn's primed level t_i' and Eq. 5 written with t_max, t_min.
+"""Other names for EDM's quantities: the churn's primed level t_i', Eq. 5 written with t_max, t_min, Eq. 7's denoiser.
 
 * Karras et al. 2022 (EDM), Alg. 2 lines 5-6 write the raised noise level and the state there with hats, t̂_i = t_i +
   γ_i t_i and x̂_i = x_i + √(t̂_i² − t_i²) ε_i; notes and tutorials write the same pair primed (t_i', x_i': "the
@@ -8,6 +8,8 @@
 * With σ(t) = t (Table 1, "ours") the time steps t_i of Eq. 5 run from t_0 = σ_max to t_{N−1} = σ_min; a formula for t_i
   that writes its end points as t_max, t_min (NVlabs/edm generate.py: sigma_max, sigma_min are the end times) is read
   with t_max = σ_max, t_min = σ_min.
+* Eq. 7 defines the preconditioned network D_θ(x; σ) = c_skip(σ) x + c_out(σ) F_θ(c_in(σ) x; c_noise(σ)); the same
+  definition written for D(x; σ), D_θ(x, σ) or with a bare F is read as Eq. 7's D_θ(x; σ) and F_θ.
 """
 from __future__ import annotations
 
@@ -32,9 +34,23 @@ def _hat(m: re.Match) -> str:
     return r" \hat{" + (m.group("bold") or m.group("plain")) + "}_" + m.group("sub") + (m.group("sup") or "")
 
 
+_EQ7_LHS = re.compile(r"^\s*D\s*(?:_\s*(?:\\theta|\{\s*\\theta\s*\}))?\s*(?:\\left\s*)?\(\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*[;,]\s*"
+                      r"(?:\\,\s*)?\\sigma\s*(?:\\right\s*)?\)\s*=(?!=)")
+_BARE_F = re.compile(r"(?<![A-Za-z\\])F\s*(?=(?:\\(?:left|big|Big|bigl)\s*)?\()")
+
+
+def _eq7(text: str) -> Tuple[str, List[str]]:
+    m = _EQ7_LHS.match(text)
+    if not m or "skip" not in text or not re.search(r"(?<![A-Za-z\\])F", text):
+        return text, []
+    rhs = _BARE_F.sub(lambda _m: r"F_\theta", text[m.end():])
+    out = r"D_\theta(x; \sigma) =" + rhs
+    return (out, ["read as Eq. 7's D_θ(x; σ) and F_θ (Karras et al. 2022)"]) if out != text else (text, [])
+
+
 def edm_time_names(text: str) -> Tuple[str, List[str]]:
-    """(text with EDM's primed churn names and t_max/t_min read, notes)."""
-    notes: List[str] = []
+    """(text with EDM's primed churn names, t_max/t_min and Eq. 7's names read, notes)."""
+    text, notes = _eq7(text)
     if _T_PRIMED.search(text):
         text = _PRIMED_FIRST.sub(_hat, text)
         text = _PRIMED_AFTER.sub(_hat, text)

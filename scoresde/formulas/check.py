@@ -48,7 +48,8 @@ from .second_readings import after_domain, before_domain, second_reading
 from .tokens import split_alternatives, split_equations
 from .ve_written import constant_sigma
 from .verdict import VERDICTS, Verdict
-from .check_cell import _cell_notation, _clip, _gaussian_scores, _objective_hook, _unclipped_cosine
+from .check_cell import (_cell_notation, _clip, _cm_boundary, _edm_noise_draw, _edm_sigma_levels, _gaussian_scores,
+                         _objective_hook, _unclipped_cosine)
 from .check_domain import _run_numeric, _verify_domain
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
@@ -88,6 +89,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     if labelled is None and (sub_label := subscript_family(text)) is not None:  # σ_{sub-VP}(t) = …: the label in the name
         labelled, text = (sub_label[0], sub_label[1], 0), sub_label[2]
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
+    if target is None and (nd := _edm_noise_draw(text, source, location)) is not None:
+        return [nd]  # ln σ ∼ N(P_mean, P_std²): EDM's training noise levels (edm_noise_draw.py)
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
@@ -95,6 +98,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     clipped = bool(re.search(r"\\min|0?\.999|clip", text))
     text = normalize_latex(text)
     text, song_bar = song_bar_beta(text)
+    text, song_bar = _edm_sigma_levels(text, song_bar)  # D_θ(x_i; σ_i): σ_i is EDM's t_i; t_i' is t̂_i (edm_*.py)
     text, strided = strided_indices(text)
     song_bar += strided
     text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
@@ -155,6 +159,7 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             v.source, v.location = source, loc.strip()
             out.append(v)
         kernel_of_its_sde(out[first:])  # an SDE and a kernel in one formula: the kernel must be the SDE's
+        _cm_boundary(out[first:])  # a consistency model's c_skip, c_out: both meet f(x, σ_min) = x (cm_boundary.py)
         pair_explicit(out[first:])  # … also where both are written in t alone (dx = e^t dw ⇒ p_0t = …; explicit_ve.py)
         if len(out) - first == len(eqs):
             vdm_pair_variance([e2 for _, e2 in eqs], out[first:], hints)  # α_t, σ_t: α² + σ² = 1 (cell_pairs.py)

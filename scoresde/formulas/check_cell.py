@@ -105,3 +105,27 @@ def _unclipped_cosine(vs: List[Verdict]) -> None:
 
 def _clip(text: str, n: int = 300) -> str:
     return text if len(text) <= n else text[:n] + f"… ({len(text)} characters)"
+
+
+def _edm_noise_draw(text: str, source: str, location: str) -> Optional[Verdict]:
+    from .edm_noise_draw import judge_noise_draw
+
+    got = judge_noise_draw(text)
+    if got is not None:
+        got.source, got.location = source, location
+    return got
+
+
+def _cm_boundary(vs: List[Verdict]) -> None:
+    from .cm_boundary import cm_boundary_pair
+
+    cm_boundary_pair(vs)
+
+
+def _edm_sigma_levels(text: str, notes: List[str]):
+    from .edm_sigma_steps import sigma_levels_as_times
+    from .edm_time_names import edm_time_names
+
+    text, named = edm_time_names(text)  # EDM's churn primed (t_i', x_i'), Eq. 5 with t_max, t_min
+    text, more = sigma_levels_as_times(text)
+    return text, list(notes) + named + more

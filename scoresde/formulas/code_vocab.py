@@ -215,6 +215,13 @@ VOCABS = (
         estimates={"target": ("", r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)c_{\mathrm{out}}(\sigma)^2\left\|"
                                   r"F_\theta(c_{\mathrm{in}}(\sigma)(y + n); c_{\mathrm{noise}}(\sigma)) - \left(%s\right)\right\|_2^2\right]")},
         decisive=frozenset({"noised_input"})),
+    CodeVocab(  # Karras et al. 2022 (EDM), Sec. 5 and Table 1 in their training code (NVlabs/edm, training/loss.py EDMLoss:
+        # rnd_normal ~ N(0, 1), sigma = exp(rnd_normal · P_std + P_mean), i.e. ln σ ~ N(P_mean, P_std²); weight = λ(σ) of
+        # Eq. 8; n = randn_like(y) · σ; D_yn = D_θ(y + n; σ); loss = weight · (D_yn − y)²)
+        "NVlabs/edm (EDMLoss)", "NVlabs/edm, training/loss.py (EDMLoss, VPLoss, VELoss)",
+        frozenset({"sigma_data", "P_mean", "P_std", "rnd_normal", "D_yn"}),
+        {"sigma": r"\sigma", "sigma_data": r"\sigma_{\text{data}}", "P_mean": r"P_{\text{mean}}", "P_std": r"P_{\text{std}}"},
+        targets={"weight": r"\lambda(\sigma)"}),
     CodeVocab(  # Nichol & Dhariwal 2021, Eq. 17 and Sec. 3.2 in diffusers' betas_for_alpha_bar: for i in range(T), t1 = i/T,
         # t2 = (i + 1)/T, β_{i+1} = min(1 − ᾱ(t2)/ᾱ(t1), max_beta): DDPM's β_t with ᾱ at t and t − 1, clipped at 0.999
         "diffusers (betas_for_alpha_bar)", "huggingface/diffusers, schedulers/scheduling_ddpm.py (betas_for_alpha_bar)",

@@ -177,6 +177,14 @@ REFS: List[MTRef] = [
           r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + \frac{1}{2}d'_i\right)", "edm", "edm1s", grid="none"),
     MTRef("mt.edm1.heun", "EDM Alg. 1, Heun (trapezoidal) correction", f"{EDM}, Alg. 1 line 8",
           r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\frac{1}{2}d_i + \frac{1}{2}d'_i\right)", "edm", "edm1", grid="edm1"),
+    # k-diffusion's Euler ancestral step (sample_euler_ancestral, η = 1) in EDM's σ(t) = t: the Euler step to
+    # σ_down = t_{i+1}²/t_i plus fresh noise σ_up = (t_{i+1}/t_i)√(t_i² − t_{i+1}²) z; it is ancestral sampling of the VE
+    # chain, x_{i+1} ∼ q(x_{i+1} | x_i, x_0 = D_θ(x_i; t_i)) (Song et al. 2021, App. F; families/kdiff_ancestral.py)
+    MTRef("mt.edm1.ancestral", "Euler ancestral step (k-diffusion, η = 1) in EDM's σ(t) = t",
+          "crowsonkb/k-diffusion, k_diffusion/sampling.py (sample_euler_ancestral, get_ancestral_step); "
+          f"{EDM}, Alg. 1 line 4-5 with σ_down; Song et al. 2021, App. F",
+          r"x_{i+1} = x_i + \left(\frac{t_{i+1}^2}{t_i} - t_i\right)d_i + \frac{t_{i+1}}{t_i}\sqrt{t_i^2 - t_{i+1}^2}\,\epsilon_i",
+          "edm", "edm1", grid="none"),
     MTRef("mt.edmrk.x", "EDM's second-order Runge-Kutta family (parameter α; α = 1 is Alg. 1's Heun step)",
           f"{EDM}, App. D.2 (general second-order Runge-Kutta, d'_i at t_i + α(t_{{i+1}} − t_i)); Süli & Mayers 2003, Sec. 12.5",
           r"x_{i+1} = x_i + (t_{i+1} - t_i)\left(\left(1 - \frac{1}{2\alpha}\right)d_i + \frac{1}{2\alpha}d'_i\right)", "edm",

@@ -16,6 +16,7 @@ from .normalize import _TRANSPOSE, _brace_frac_args, _strip_wrappers
 from .param_notation import params_after_semicolon
 from .parse_partial import partial_log_as_gradient
 from .normalize import _group as group_at  # the braced group or token at text[i]
+from .objective_sampling import trailing_sampling
 
 __all__ = ["ObjText", "clean", "split_top", "matching", "group_at", "read_structure", "NORM"]
 
@@ -289,6 +290,9 @@ def read_structure(rhs: str) -> ObjText:
     pre = _strip_operators(s[:k], out)
     post = _strip_operators(post, out)
     post, out.integrals = _integral_variable(_drop_unmatched(post).strip(), out.integrals)
+    if post.strip(" ]})") and (drawn := trailing_sampling(post)) is not None:
+        out.expectations.extend(drawn)  # ‖…‖², \quad n ∼ N(0, σ² I): the expectation's draw (objective_sampling.py)
+        post = ""
     if post.strip(" ]})"):
         raise ValueError(f"cannot read {post.strip()!r} after the norm")
     out.norm = inner.strip()

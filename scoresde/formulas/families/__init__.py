@@ -26,6 +26,7 @@ FAMILIES: List[str] = [
     "edm_sde",
     "edm_table",
     "consistency",
+    "kdiff_ancestral",
     "posteriors",
     "explicit",
     "ve_tutorial",

@@ -166,6 +166,38 @@ _add(name="edm.f_target", title="EDM effective training target F_target", source
      latex=r"F_{\text{target}} = \frac{1}{c_{\text{out}}(\sigma)}\left(y - c_{\text{skip}}(\sigma)\,(y + n)\right)",
      relation="c_skip (y + n) + c_out F_target = y (ScoreNet(precond='edm').coefficients)", lhs="F_target",
      mode="function", rhs=(_Y - _CS * (_Y + _NS)) / _CO, tie=tie_f_target)
+_X = sp.Symbol("x", real=True)
+_FOUT = sp.Symbol("F_θ(c_in(σ) x; c_noise(σ))", real=True)  # the raw network at the scaled input and the noise condition
+
+
+def tie_precond_denoiser(entry: Entry) -> Tuple[bool, str]:
+    """Eq. 7's D = c_skip x + c_out F(c_in x; c_noise) against ScoreNet(precond='edm') itself (VPSDE, VESDE): its output
+    at x_t is the entry with x = x_t/m (EDM's unscaled state), the package's c_skip, c_out and F = its core evaluated
+    at c_in x_t (the package's c_in includes 1/m) and c_noise."""
+    from ...nets import MLP, ScoreNet
+    from ..ties import _ev, _points
+
+    worst = 0.0
+    torch.manual_seed(0)
+    for sde in _sdes():
+        net = ScoreNet(MLP(1, hidden=8, depth=1, emb_dim=8), sde, kind="x0", precond="edm", sigma_data=_SIGMA_DATA).double()
+        for tt in _points(sde):
+            t_ = torch.tensor([tt], dtype=_f64)
+            x_t = torch.tensor([[0.37]], dtype=_f64)
+            c = net.coefficients(t_)
+            with torch.no_grad():
+                got = float(net(x_t, t_).flatten()[0])
+                f = float(net.core((c["c_in"] * x_t).double(), c["c_noise"].double()).flatten()[0])
+            val = _ev(entry.rhs, {_CS: float(c["c_skip"]), _CO: float(c["c_out"]), _X: float(x_t) / float(c["m"]), _FOUT: f})
+            worst = max(worst, abs(val - got) / (1 + abs(got)))
+    return worst < 1e-9, f"ScoreNet(precond='edm') output on VPSDE, VESDE: max relative deviation {worst:.1e}"
+
+
+_add(name="edm.precond_denoiser", title="EDM preconditioned denoiser D_θ = c_skip x + c_out F_θ(c_in x; c_noise)",
+     source=f"{KARRAS}, Eq. 7", kind="scalar", family="generic",
+     latex=r"D_\theta(x; \sigma) = c_{\text{skip}}(\sigma)\,x + c_{\text{out}}(\sigma)\,F_\theta\left(c_{\text{in}}(\sigma)\,x; c_{\text{noise}}(\sigma)\right)",
+     relation="ScoreNet(precond='edm').forward", lhs="D_precond", mode="function", rhs=_CS * _X + _CO * _FOUT,
+     tie=tie_precond_denoiser)
 _add(name="edm.rho_steps", title="EDM ρ time steps σ_i (i < N)", source=f"{KARRAS}, Eq. 5", kind="scalar", family="generic",
      latex=r"\sigma_{i<N} = \left(\sigma_{\max}^{\frac{1}{\rho}} + \frac{i}{N-1}\left(\sigma_{\min}^{\frac{1}{\rho}} - \sigma_{\max}^{\frac{1}{\rho}}\right)\right)^{\rho}",
      relation="noise levels of scoresde.grids.karras", lhs="sigma_i", mode="discrete",

@@ -247,6 +247,9 @@ _objective("objective.vdm_discrete_eps", "VDM discrete-time loss (ε-prediction)
 _objective("objective.edm_weighted", "EDM denoiser loss with the weighting λ(σ)", "Karras et al. 2022 (EDM), Eq. 8 (first form)",
            "the weighted denoiser loss (Karras et al. 2022)", (),
            r"\mathbb{E}_{\sigma, y, n}\left[\lambda(\sigma)\|D_\theta(y + n; \sigma) - y\|_2^2\right]", _NO_TIE)
+_objective("objective.edm_weighted_drawn", "EDM denoiser loss with the weighting λ(σ), n ∼ N(0, σ² I) stated",
+           "Karras et al. 2022 (EDM), Eq. 8 (first form) with n ∼ N(0, σ² I) of Eq. 2", "the weighted denoiser loss (Karras et al. 2022)", (),
+           r"\mathbb{E}_{\sigma, y, n \sim \mathcal{N}(0, \sigma^2 I)}\left[\lambda(\sigma)\|D_\theta(y + n; \sigma) - y\|_2^2\right]", _NO_TIE)
 _objective("objective.vlb_l0", "the reconstruction term L_0", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 11 (Ho et al. 2020, Eq. 5)",
            "the VLB's reconstruction term L_0", ("L_0",), r"L_0 = -\log p_\theta(x_0 \mid x_1)", _NO_TIE)
 _objective("objective.vlb_lt", "the VLB term L_{t−1} as a KL divergence", "Nichol & Dhariwal 2021 (Improved DDPM), Eq. 12 (Ho et al. 2020, Eq. 5)",

@@ -41,6 +41,7 @@ from .entry import Entry
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
 from .explicit_ve import pair_explicit
+from .forward_reversal import forward_time_reversal
 from .literal import literal_verdict
 from .noise_time import CONTINUOUS_NOTE, NOTE as NOTE_T, continuous_states, noise_level_time
 from .normalize import cjk_prose, normalize_latex
@@ -137,6 +138,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
     song_bar += const_base
     text, em_notes = signed_step(text)  # Δx ← … Δt + … √|Δt| z; x ← x + Δx (em_updates.py)
+    text, rev_notes = forward_time_reversal(text)  # dY_s = [−f + g²∇log p_{T−s}] ds + g dB_s (forward_reversal.py)
+    song_bar += rev_notes
     text, h_notes = step_letter(text)  # x_{t−h} = x_t − h[…] + √h g z: h is the step Δt (em_updates.py)
     em_notes += h_notes
     song_bar += em_notes

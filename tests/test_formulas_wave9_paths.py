@@ -4,7 +4,9 @@ variants that must stay wrong:
 
 * the time-reversed SDE written in forward time, dY_s = [−f(Y_s, T − s) + g(T − s)² ∇log p_{T−s}(Y_s)] ds
   + g(T − s) dB_s (Haussmann & Pardoux 1986; Anderson 1982; Huang et al. 2021), read as the reverse SDE
-  (forward_reversal.py).
+  (forward_reversal.py);
+* linear multistep combinations of model outputs, PNDM/PLMS's Adams–Bashforth e'_t = (55 e_t − 59 e_{t−1} + 37 e_{t−2}
+  − 9 e_{t−3})/24 and its lower orders, also as code over a history list ``ets[-k]`` (multistep.py).
 """
 import pytest
 
@@ -45,3 +47,33 @@ def test_forward_time_reversal_needs_the_reversal():
     assert forward_time_reversal(r"dY_s = -Y_s ds + dB_s") == (r"dY_s = -Y_s ds + dB_s", [])
     txt = r"dY_s = [\beta(s) Y_s + \beta(T-s)\nabla \log p_{T-s}(Y_s)] ds + \sqrt{\beta(T-s)} dB_s"
     assert forward_time_reversal(txt) == (txt, [])
+
+
+def test_adams_bashforth_weights():
+    from fractions import Fraction
+    from scoresde.formulas.multistep import adams_bashforth
+
+    # Hairer, Nørsett & Wanner 1993, Table III.1.1
+    assert [Fraction(str(w)) for w in adams_bashforth(3)] == [Fraction(23, 12), Fraction(-16, 12), Fraction(5, 12)]
+    assert [Fraction(str(w)) for w in adams_bashforth(4)] == [Fraction(55, 24), Fraction(-59, 24), Fraction(37, 24), Fraction(-9, 24)]
+    for k in range(1, 6):
+        assert sum(adams_bashforth(k)) == 1  # consistency: the weights of a multistep extrapolation sum to 1
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"\epsilon'_{t} = \frac{1}{24}\left(55\epsilon_\theta(x_t, t) - 59\epsilon_{t-\delta} + 37\epsilon_{t-2\delta} - 9\epsilon_{t-3\delta}\right)", "exact"),
+    (r"\tilde\epsilon_i = \frac{23\epsilon_i - 16\epsilon_{i-1} + 5\epsilon_{i-2}}{12}", "exact"),
+    (r"\tilde\epsilon_i = \frac{23\epsilon_i - 16\epsilon_{i-1} + 5\epsilon_{i-2}}{24}", "inconsistent"),
+    (r"d_n^{\prime} = \tfrac{3}{2} d_n - \tfrac{1}{2} d_{n-1}", "exact"),
+    (r"d_n^{\prime} = \tfrac{3}{2} d_n + \tfrac{1}{2} d_{n-1}", "inconsistent"),
+    (r"e_t' = \frac{55\,e_t - 59\,e_{t-1} + 37\,e_{t-2} - 9\,e_{t-3}}{12}", "inconsistent"),
+    (r"e_t' = \frac{55\,e_t - 59\,e_{t-1} + 37\,e_{t-3} - 9\,e_{t-2}}{24}", "inconsistent"),
+    ("eps = (23 * self.ets[-1] - 16 * self.ets[-2] + 5 * self.ets[-3]) / 12", "exact"),
+    ("eps = (1 / 24) * (55 * ets[-1] - 59 * ets[-2] + 37 * ets[-3] - 9 * ets[-4])", "exact"),
+    ("eps = (3 * ets[-1] + ets[-2]) / 2", "inconsistent"),
+])
+def test_adams_bashforth_combination(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, (v.verdict, v.detail)
+    assert v.target == "plms_adams_bashforth"
+    assert v.terms == ([] if verdict == "exact" else ["rhs"])

@@ -107,6 +107,13 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    if "[-" in text and target is None:
+        from .multistep import judge_multistep  # e = (3 * ets[-1] - ets[-2]) / 2: a history list (multistep.py)
+
+        ms = judge_multistep(text.strip())
+        if ms is not None:
+            ms.source, ms.location = source, location
+            return [ms]
     from .code_blocks import judge_code_block  # a pasted block of code: one straight-line program per branch
 
     block = judge_code_block(text, lambda t_: verify_formula(t_, target, hints=hints, source=source, location=location,
@@ -314,6 +321,12 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         got = judge_expectation_moments(eq)
         if got is not None:
             return got
+    if target is None and ("'" in eq or r"\prime" in eq or "[-" in eq or r"\tilde" in eq):
+        from .multistep import judge_multistep  # e'_t = (55 e_t − 59 e_{t−1} + 37 e_{t−2} − 9 e_{t−3})/24 (PLMS)
+
+        ms = judge_multistep(eq)
+        if ms is not None:
+            return ms
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv

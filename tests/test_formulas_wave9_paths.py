@@ -6,7 +6,10 @@ variants that must stay wrong:
   + g(T − s) dB_s (Haussmann & Pardoux 1986; Anderson 1982; Huang et al. 2021), read as the reverse SDE
   (forward_reversal.py);
 * linear multistep combinations of model outputs, PNDM/PLMS's Adams–Bashforth e'_t = (55 e_t − 59 e_{t−1} + 37 e_{t−2}
-  − 9 e_{t−3})/24 and its lower orders, also as code over a history list ``ets[-k]`` (multistep.py).
+  − 9 e_{t−3})/24 and its lower orders, also as code over a history list ``ets[-k]`` (multistep.py);
+* general interpolation paths z_t = a_t x_0 + b_t ε (SD3, stochastic interpolants, rectified flow, Chen's γ(t) with an
+  input scaling b) and what is defined from them: SNR, log-SNR, conditional velocity, flow-matching objective, each
+  checked against its own path (interp_path.py).
 """
 import pytest
 
@@ -77,3 +80,52 @@ def test_adams_bashforth_combination(text, verdict):
     assert v.verdict == verdict, (v.verdict, v.detail)
     assert v.target == "plms_adams_bashforth"
     assert v.terms == ([] if verdict == "exact" else ["rhs"])
+
+
+def _all(text):
+    return [(v.verdict, sorted(v.terms)) for v in verify_formula(text, None, numeric=False)]
+
+
+@pytest.mark.parametrize("text, want", [
+    # named paths with other letters and layouts
+    (r"\mathbf{z}_t = (1 - t)\,\mathbf{x}_0 + t\,\boldsymbol{\epsilon}", [("exact", [])]),
+    (r"x_t = \cos(\pi t/2)\, x_0 + \sin(\pi t/2)\, \epsilon", [("exact", [])]),
+    # another interpolant from data to noise: valid, not a named one
+    (r"z_t = (1 - t)^2 x_0 + \sqrt{t}\,\epsilon", [("consistent", [])]),
+    # wrong coefficients named
+    (r"z_t = \cos(\pi t/2)\, x_0 + \sin(\pi t)\, \epsilon", [("inconsistent", ["variance"])]),
+    (r"z_t = (1 - t^2) x_0 + (1 + t)\,\epsilon", [("inconsistent", ["variance"])]),
+    (r"z_t = (1 - t) x_0 + \epsilon", [("inconsistent", ["variance"])]),
+    # Chen's γ path (also with the input scaling b, also as code)
+    (r"\mathbf{x}_t = \sqrt{\gamma(t)}\,\mathbf{x}_0 + \sqrt{1 - \gamma(t)}\,\boldsymbol{\epsilon}", [("exact", [])]),
+    ("x_t = sqrt(gamma) * x0 + sqrt(1 - gamma) * eps", [("exact", [])]),
+    ("x_t = gamma * x0 + sqrt(1 - gamma) * eps", [("inconsistent", ["mean.x0"])]),
+    (r"x_t = b\,\sqrt{\gamma(t)}\,x_0 + \sqrt{1 - \gamma(t)}\,\epsilon, \quad \log\mathrm{SNR}(t) = 0", None),
+    (r"x_t = b\sqrt{\gamma(t)}\,x_0 + \sqrt{1 - \gamma(t)}\,\epsilon, \quad \mathrm{SNR}_t = \frac{\gamma(t)\,b^2}{1 - \gamma(t)}", [("exact", [])]),
+    (r"x_t = b\sqrt{\gamma(t)}\,x_0 + \sqrt{1 - \gamma(t)}\,\epsilon, \quad \mathrm{SNR}_t = \frac{\gamma(t)}{1 - \gamma(t)}", [("inconsistent", ["rhs"])]),
+    # SD3's a_t, b_t notation without the path written: log-SNR, SNR and velocity
+    (r"\lambda(t) = 2\log\frac{a_t}{b_t}", [("exact", [])]),
+    (r"\lambda(t) = \log\frac{b_t^2}{a_t^2}", [("inconsistent", ["rhs"])]),
+    (r"u_t(z \mid \epsilon) = \dot a_t\, \frac{z - b_t\epsilon}{a_t} + \dot b_t\,\epsilon", [("exact", [])]),
+    (r"u_t(z \mid \epsilon) = \dot a_t\, \frac{z - b_t\epsilon}{a_t} - \dot b_t\,\epsilon", [("inconsistent", ["rhs"])]),
+    # velocity beside an explicit path: d/dt of cos/sin
+    (r"z_t = \cos(\pi t/2) x_0 + \sin(\pi t/2)\epsilon, \quad u_t(z|\epsilon) = \frac{\pi}{2}\left(\cos(\pi t/2)\epsilon - \sin(\pi t/2) x_0\right)", [("exact", [])]),
+    (r"z_t = \cos(\pi t/2) x_0 + \sin(\pi t/2)\epsilon, \quad u_t(z|\epsilon) = \cos(\pi t/2)\epsilon - \sin(\pi t/2) x_0", [("inconsistent", ["rhs"])]),
+    # conditional flow matching with a trailing path: the target is dz/dt
+    (r"\mathcal{L} = \mathbb{E}_{t, x_0, \epsilon}\left\|u_\theta(z_t, t) - (\epsilon - x_0)\right\|^2, \quad z_t = (1-t)x_0 + t\epsilon", [("exact", [])]),
+    (r"\mathcal{L} = \mathbb{E}_{t, x_0, \epsilon}\left\|u_\theta(z_t, t) - (x_0 - \epsilon)\right\|^2, \quad z_t = (1-t)x_0 + t\epsilon", [("inconsistent", ["rhs"])]),
+])
+def test_interpolation_paths(text, want):
+    got = _all(text)
+    if want is None:  # not this reading: whatever the rest of the verifier says, never a path verdict
+        assert all(v.target != "interp_path" for v in verify_formula(text, None, numeric=False))
+        return
+    assert got == want, [(v.verdict, v.detail) for v in verify_formula(text, None, numeric=False)]
+
+
+def test_interpolation_paths_leave_other_notations():
+    # VDM's α_t, σ_t and DDPM's ᾱ_t are read by their own families; a VE kernel x_0 + t ε is not an interpolant
+    for text in (r"z_t = \alpha_t x + \sigma_t \epsilon", r"x_t = \sqrt{\bar\alpha_t} x_0 + \sqrt{1-\bar\alpha_t}\epsilon",
+                 r"x_t = x_0 + t\epsilon"):
+        assert all(v.target != "interp_path" for v in verify_formula(text, None, numeric=False))
+        assert verify_formula(text, None, numeric=False)[0].verdict == "exact"

@@ -133,6 +133,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     labelled = label_family(text)
     text = text[labelled[2]:] if labelled else text
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
+    if target is None and re.search(r"\\epsilon|eps|\bb_|\bb\s*\\,|SNR", text):
+        from .interp_path import judge_interpolation_cell  # z_t = a_t x_0 + b_t ε and what is defined from it
+
+        ip = judge_interpolation_cell(split_equations(normalize_latex(text)))
+        if ip is not None:
+            for v_ in ip:
+                v_.source, v_.location = source, location
+            return ip
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location

@@ -9,7 +9,9 @@ variants that must stay wrong:
   − 9 e_{t−3})/24 and its lower orders, also as code over a history list ``ets[-k]`` (multistep.py);
 * general interpolation paths z_t = a_t x_0 + b_t ε (SD3, stochastic interpolants, rectified flow, Chen's γ(t) with an
   input scaling b) and what is defined from them: SNR, log-SNR, conditional velocity, flow-matching objective, each
-  checked against its own path (interp_path.py).
+  checked against its own path (interp_path.py);
+* β schedules written with their end values (β_start/β_end, β_0/β_{T−1}, β_1/β_T), linear or scaled-linear (LDM), in
+  either index convention, and ᾱ_t = ∏_{s=0}^{t} (1 − β_s) of a 0-indexed chain (schedule_vocab.py).
 """
 import pytest
 
@@ -129,3 +131,21 @@ def test_interpolation_paths_leave_other_notations():
                  r"x_t = x_0 + t\epsilon"):
         assert all(v.target != "interp_path" for v in verify_formula(text, None, numeric=False))
         assert verify_formula(text, None, numeric=False)[0].verdict == "exact"
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"\beta_n = \left(\sqrt{\beta_{\mathrm{start}}} + \frac{n}{N-1}\left(\sqrt{\beta_{\mathrm{end}}} - \sqrt{\beta_{\mathrm{start}}}\right)\right)^2", "exact"),
+    (r"\beta_n = \sqrt{\beta_{\mathrm{start}}} + \frac{n}{N-1}\left(\sqrt{\beta_{\mathrm{end}}} - \sqrt{\beta_{\mathrm{start}}}\right)", "inconsistent"),
+    (r"\beta_k = \left(\sqrt{\beta_1} + \frac{k-1}{K-1}\left(\sqrt{\beta_K} - \sqrt{\beta_1}\right)\right)^2", "exact"),
+    (r"\beta_k = \left(\sqrt{\beta_1} + \frac{k}{K-1}\left(\sqrt{\beta_K} - \sqrt{\beta_1}\right)\right)^2", "inconsistent"),
+    (r"\beta_t = \beta_0 + \frac{t}{T-1}\left(\beta_{T-1} - \beta_0\right)", "exact"),
+    (r"\beta_t = \beta_0 + \frac{t-1}{T-1}\left(\beta_{T-1} - \beta_0\right)", "inconsistent"),
+    (r"\beta_t = \beta_{\text{start}} + \frac{t}{T}\left(\beta_{\text{end}} - \beta_{\text{start}}\right)", "consistent"),
+    (r"\bar\alpha_k = \prod_{j=0}^{k}\left(1 - \beta_j\right)", "exact"),
+    (r"\bar\alpha_k = \prod_{j=0}^{k}\alpha_j", "exact"),
+    (r"\bar\alpha_k = \prod_{j=0}^{k-1}\left(1 - \beta_j\right)", "inconsistent"),
+])
+def test_schedules_with_end_values(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, (v.verdict, v.detail)
+    assert v.terms == ([] if verdict == "exact" else ["rhs"])

@@ -335,6 +335,12 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         ms = judge_multistep(eq)
         if ms is not None:
             return ms
+    if target is None and re.search(r"\\prod_\{?\s*\w\s*=\s*0|\\beta.*(?:start|begin|end\b|\\beta_\{?[A-Z]\s*-\s*1|\\beta_0)|\\sqrt\{\\beta_1\}", eq):
+        from .schedule_vocab import judge_schedule_vocab  # β_t from β_start to β_end, ∏_{s=0}^{t} (1 − β_s)
+
+        sv = judge_schedule_vocab(eq)
+        if sv is not None:
+            return sv
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv

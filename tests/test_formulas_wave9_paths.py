@@ -11,7 +11,8 @@ variants that must stay wrong:
   input scaling b) and what is defined from them: SNR, log-SNR, conditional velocity, flow-matching objective, each
   checked against its own path (interp_path.py);
 * β schedules written with their end values (β_start/β_end, β_0/β_{T−1}, β_1/β_T), linear or scaled-linear (LDM), in
-  either index convention, and ᾱ_t = ∏_{s=0}^{t} (1 − β_s) of a 0-indexed chain (schedule_vocab.py).
+  either index convention, and ᾱ_t = ∏_{s=0}^{t} (1 − β_s) of a 0-indexed chain (schedule_vocab.py);
+* Chen's cosine γ(t) schedule with start s, end e and temperature τ (chen_gamma.py).
 """
 import pytest
 
@@ -149,3 +150,20 @@ def test_schedules_with_end_values(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, (v.verdict, v.detail)
     assert v.terms == ([] if verdict == "exact" else ["rhs"])
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the same schedule written with cos^{2τ}(·) and the arguments reordered
+    (r"\gamma(t) = \frac{\cos^{2\tau}\left(\frac{\pi}{2}(s + t(e-s))\right) - \cos^{2\tau}\left(\frac{\pi e}{2}\right)}{\cos^{2\tau}\left(\frac{\pi s}{2}\right) - \cos^{2\tau}\left(\frac{\pi e}{2}\right)}", "exact"),
+    # the defaults s = 0, e = 1, τ = 1
+    (r"\gamma(t) = \cos^2\left(\frac{\pi t}{2}\right)", "exact"),
+    # τ dropped in one power: the ends are no longer 1 and 0
+    (r"\gamma(t) = \frac{\cos^{\tau}\left(\frac{\pi}{2}(s + t(e-s))\right) - \cos^{2\tau}\left(\frac{\pi e}{2}\right)}{\cos^{2\tau}\left(\frac{\pi s}{2}\right) - \cos^{2\tau}\left(\frac{\pi e}{2}\right)}", "inconsistent"),
+    # another schedule from 1 to 0
+    (r"\gamma(t) = \cos\left(\frac{\pi t}{2}\right)", "consistent"),
+    (r"\gamma(t) = \cos^2\left(\pi t\right)", "inconsistent"),
+])
+def test_chen_cosine_gamma(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, (v.verdict, v.detail)
+    assert v.target == "chen_gamma_cosine"

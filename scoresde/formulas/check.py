@@ -341,6 +341,12 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         sv = judge_schedule_vocab(eq)
         if sv is not None:
             return sv
+    if target is None and r"\gamma(t)" in eq and r"\cos" in eq:
+        from .chen_gamma import judge_chen_gamma  # γ(t) = Chen's cosine schedule with start, end, τ
+
+        cg = judge_chen_gamma(eq)
+        if cg is not None:
+            return cg
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv

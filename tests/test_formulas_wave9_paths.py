@@ -12,7 +12,9 @@ variants that must stay wrong:
   checked against its own path (interp_path.py);
 * β schedules written with their end values (β_start/β_end, β_0/β_{T−1}, β_1/β_T), linear or scaled-linear (LDM), in
   either index convention, and ᾱ_t = ∏_{s=0}^{t} (1 − β_s) of a 0-indexed chain (schedule_vocab.py);
-* Chen's cosine γ(t) schedule with start s, end e and temperature τ (chen_gamma.py).
+* Chen's cosine γ(t) schedule with start s, end e and temperature τ (chen_gamma.py);
+* Karras's ρ-spaced levels in the ascending order of consistency training, with the curriculum's N(k)
+  (karras_ascending.py).
 """
 import pytest
 
@@ -167,3 +169,16 @@ def test_chen_cosine_gamma(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, (v.verdict, v.detail)
     assert v.target == "chen_gamma_cosine"
+
+
+@pytest.mark.parametrize("text, verdict", [
+    (r"\sigma_n = \left(\sigma_{\min}^{1/\rho} + \frac{n-1}{M(s)-1}\left(\sigma_{\max}^{1/\rho} - \sigma_{\min}^{1/\rho}\right)\right)^{\rho}", "exact"),
+    (r"\sigma_n = \left(\sigma_{\min}^{1/\rho} + \frac{n}{M-1}\left(\sigma_{\max}^{1/\rho} - \sigma_{\min}^{1/\rho}\right)\right)^{\rho}", "exact"),
+    (r"\sigma_n = \left(\sigma_{\min}^{1/\rho} + \frac{n-1}{M(s)-1}\left(\sigma_{\max}^{1/\rho} - \sigma_{\min}^{1/\rho}\right)\right)^{1/\rho}", "inconsistent"),
+    (r"\sigma_n = \left(\sigma_{\min}^{1/\rho} + \frac{n}{M}\left(\sigma_{\max}^{1/\rho} - \sigma_{\min}^{1/\rho}\right)\right)^{\rho}", "inconsistent"),
+    (r"\sigma_n = \left(\sigma_{\max}^{1/\rho} + \frac{n}{M(s)-1}\left(\sigma_{\min}^{1/\rho} - \sigma_{\max}^{1/\rho}\right)\right)^{\rho}", "exact"),
+])
+def test_karras_levels_ascending_and_curriculum(text, verdict):
+    v = _one(text)
+    assert v.verdict == verdict, (v.verdict, v.detail)
+    assert v.target == "karras_ascending"

@@ -347,6 +347,12 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         cg = judge_chen_gamma(eq)
         if cg is not None:
             return cg
+    if target is None and r"\rho" in eq and r"\sigma_{\min}" in eq and r"\sigma_{\max}" in eq:
+        from .karras_ascending import judge_karras_ascending  # σ_i from σ_min up to σ_max (CM, iCT with N(k))
+
+        ka = judge_karras_ascending(eq)
+        if ka is not None:
+            return ka
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv

@@ -14,7 +14,8 @@ variants that must stay wrong:
   either index convention, and ᾱ_t = ∏_{s=0}^{t} (1 − β_s) of a 0-indexed chain (schedule_vocab.py);
 * Chen's cosine γ(t) schedule with start s, end e and temperature τ (chen_gamma.py);
 * Karras's ρ-spaced levels in the ascending order of consistency training, with the curriculum's N(k)
-  (karras_ascending.py).
+  (karras_ascending.py);
+* SD3's logit-normal density of the training times with its Jacobian 1/(t(1 − t)) (logit_normal.py).
 """
 import pytest
 
@@ -182,3 +183,15 @@ def test_karras_levels_ascending_and_curriculum(text, verdict):
     v = _one(text)
     assert v.verdict == verdict, (v.verdict, v.detail)
     assert v.target == "karras_ascending"
+
+
+@pytest.mark.parametrize("text, want", [
+    (r"\pi(t; m, s) = \frac{1}{s\sqrt{2\pi}\,t(1-t)}\exp\left(-\frac{(\log\frac{t}{1-t} - m)^2}{2s^2}\right)", [("exact", [])]),
+    (r"\pi_{ln}(t; m, s) = \frac{\exp\left(-(\operatorname{logit}(t) - m)^2/(2s^2)\right)}{\sqrt{2\pi}\,s\,t\,(1-t)}", [("exact", [])]),
+    # the Jacobian dropped; a wrong variance; a wrong definition of logit beside it
+    (r"\pi(t; m, s) = \frac{1}{s\sqrt{2\pi}}\exp\left(-\frac{(\log\frac{t}{1-t} - m)^2}{2s^2}\right)", [("inconsistent", ["rhs"])]),
+    (r"\pi(t; m, s) = \frac{1}{s\sqrt{2\pi}\,t(1-t)}\exp\left(-\frac{(\log\frac{t}{1-t} - m)^2}{s^2}\right)", [("inconsistent", ["rhs"])]),
+    (r"\pi_{ln}(t; m, s) = \frac{1}{s\sqrt{2\pi}\,t(1-t)}\exp\left(-\frac{(\mathrm{logit}(t) - m)^2}{2s^2}\right), \quad \mathrm{logit}(t) = \log\frac{1-t}{t}", [("exact", []), ("inconsistent", ["rhs"])]),
+])
+def test_logit_normal_density(text, want):
+    assert _all(text) == want, [(v.verdict, v.detail) for v in verify_formula(text, None, numeric=False)]

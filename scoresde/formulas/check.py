@@ -141,6 +141,14 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             for v_ in ip:
                 v_.source, v_.location = source, location
             return ip
+    if target is None and r"\pi" in text and ("logit" in text or re.search(r"\(\s*t\s*;\s*m\s*,\s*s\s*\)", text)):
+        from .logit_normal import judge_logit_normal  # π_ln(t; m, s) of SD3 with its Jacobian 1/(t(1 − t))
+
+        ln = judge_logit_normal(split_equations(normalize_latex(text)))
+        if ln is not None:
+            for v_ in ln:
+                v_.source, v_.location = source, location
+            return ln
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location

@@ -5,9 +5,9 @@ diffusers calls ``scaled_linear``; diffusers' ``linear`` = linspace(β_start, β
 * the end values are named β_start/β_end (also \\text/\\mathrm), β_0/β_{T−1} (a 0-indexed chain) or β_1/β_T
   (1-indexed); the index runs over T values, from 0 or 1 as the names say (start/end: either);
 * a claim β_t = F(t) is ``exact`` when F is linear in t (linear schedule) or the square of a linear function
-  (scaled-linear) and takes the two end values at the first and last index; ``consistent`` when, with end values
-  named start/end, it is such a schedule in another index convention (its ends one step off); ``inconsistent``
-  otherwise (term ``rhs``: β_1 not taken at index 1 contradicts its own name);
+  (scaled-linear) and takes the two end values at the first and last index; ``consistent`` when it is such a
+  schedule in another index convention (its ends one step off: a valid schedule, not the named one, as the
+  registry's linear β_t says of t/T); ``inconsistent`` otherwise (term ``rhs``);
 * in a 0-indexed chain, ᾱ_t = ∏_{s=0}^{t} (1 − β_s) (diffusers: alphas_cumprod = cumprod(1 − betas)) is ``exact``;
   a product from s = 0 that stops at t − 1 is ᾱ_{t−1}: ``inconsistent``.
 """
@@ -132,7 +132,7 @@ def judge_schedule_vocab(eq: str) -> Optional[Verdict]:
             conv = f"t = {lo} … {c}{'' if lo else '-1'}"
             return Verdict(eq, "exact", f"identical to the {kind} from β_start to β_end over {conv} ({src})",
                            claim=kind, target="schedule_endpoints")
-    for lo in ((0, 1) if f in ("start", "begin", "first") else ()):  # β_0/β_1 name their own index
+    for lo in (0, 1):
         for hi in (n - 1, n, n - 2):
             if sp.simplify(g.subs(k, lo) - want(b0p)) == 0 and sp.simplify(g.subs(k, lo + hi) - want(b1p)) == 0:
                 return Verdict(eq, "consistent", f"a valid {kind}, but in another index convention (its end values at "

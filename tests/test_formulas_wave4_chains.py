@@ -69,8 +69,9 @@ def test_density_distributed_as_a_gaussian_is_the_density(text, verdict):
     assert v.verdict == verdict, v.detail
 
 
-def test_joint_density_as_a_product_is_a_definition():
-    assert verify_formula(r"p_\theta(x_{0:N}) = p(x_N)\prod_{n=1}^{N} p_\theta(x_{n-1} \mid x_n)", None, numeric=False) == []
+def test_joint_density_as_a_product_is_judged_by_the_chain_rule():
+    vs = verify_formula(r"p_\theta(x_{0:N}) = p(x_N)\prod_{n=1}^{N} p_\theta(x_{n-1} \mid x_n)", None, numeric=False)
+    assert [v.verdict for v in vs] == ["exact"] and "chain rule" in vs[0].detail  # chain_joint.py (session 8)
     vs = verify_formula(r"q(x_k \mid x_{k-1}) = \mathcal{N}(x_k; \sqrt{1-\beta_k}\,x_{k-1}, \beta_k I), \quad "
                         r"q(x_{1:K} \mid x_0) = \prod_{k=1}^{K} q(x_k \mid x_{k-1})", None, numeric=False)
     assert [v.verdict for v in vs] == ["exact"], [(v.verdict, v.detail) for v in vs]

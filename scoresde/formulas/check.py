@@ -38,6 +38,7 @@ from .em_updates import signed_step, step_letter
 from .entry_check import check_entry_forms
 from .evaluate import is_zero
 from .explicit_ve import pair_explicit
+from .forward_reversal import forward_time_reversal
 from .literal import literal_verdict
 from .normalize import cjk_prose, normalize_latex
 from .prereadings import isotropic_covariances, song_bar_beta, strided_indices
@@ -48,8 +49,8 @@ from .second_readings import after_domain, before_domain, second_reading
 from .tokens import split_alternatives, split_equations
 from .ve_written import constant_sigma
 from .verdict import VERDICTS, Verdict
-from .check_cell import (_cell_notation, _clip, _cm_boundary, _edm_noise_draw, _edm_sigma_levels, _gaussian_scores,
-                         _objective_hook, _unclipped_cosine)
+from .check_cell import (_cell_notation, _clip, _cm_boundary, _code_multistep, _edm_noise_draw, _edm_sigma_levels,
+                         _gaussian_scores, _objective_hook, _paper_readings, _path_cells, _unclipped_cosine)
 from .check_domain import _run_numeric, _verify_domain
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
@@ -68,6 +69,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     why = precheck(text)
     if why:
         return [Verdict(_clip(text), "unparsed", f"not judged: {why}", source=source, location=location)]
+    if (ms := _code_multistep(text, target, source, location)) is not None:  # e = (3 * ets[-1] - ets[-2]) / 2
+        return ms
     from .code_blocks import judge_code_block  # a pasted block of code: one straight-line program per branch
 
     block = judge_code_block(text, lambda t_: verify_formula(t_, target, hints=hints, source=source, location=location,
@@ -91,6 +94,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
     if target is None and (nd := _edm_noise_draw(text, source, location)) is not None:
         return [nd]  # ln σ ∼ N(P_mean, P_std²): EDM's training noise levels (edm_noise_draw.py)
+    if (pc := _path_cells(text, target, source, location)) is not None:  # z_t = a_t x_0 + b_t ε; π_ln(t; m, s)
+        return pc
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
@@ -104,6 +109,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text, const_base = constant_sigma(text)  # σ^t: a constant base (ve_written.py)
     song_bar += const_base
     text, em_notes = signed_step(text)  # Δx ← … Δt + … √|Δt| z; x ← x + Δx (em_updates.py)
+    text, rev_notes = forward_time_reversal(text)  # dY_s = [−f + g²∇log p_{T−s}] ds + g dB_s (forward_reversal.py)
+    song_bar += rev_notes
     text, h_notes = step_letter(text)  # x_{t−h} = x_t − h[…] + √h g z: h is the step Δt (em_updates.py)
     em_notes += h_notes
     song_bar += em_notes
@@ -191,6 +198,9 @@ def _verify_whole(eq: str, target: Optional[str], hints, numeric: bool, column: 
         got = judge_expectation_moments(eq)
         if got is not None:
             return got
+    pv = _paper_readings(eq, target)  # PLMS's e'_t, β_start … β_end, Chen's γ(t), σ_i from σ_min up (check_cell.py)
+    if pv is not None:
+        return pv
     iv = before_domain(eq, target, hints)  # ᾱ_t² = 1 − β̄_t² in Su's notation: an identity (second_readings.py)
     if iv is not None:
         return iv

@@ -129,3 +129,64 @@ def _edm_sigma_levels(text: str, notes: List[str]):
     text, named = edm_time_names(text)  # EDM's churn primed (t_i', x_i'), Eq. 5 with t_max, t_min
     text, more = sigma_levels_as_times(text)
     return text, list(notes) + named + more
+
+
+def _code_multistep(text: str, target: Optional[str], source: str, location: str) -> Optional[List[Verdict]]:
+    if "[-" not in text or target is not None:
+        return None
+    from .multistep import judge_multistep  # e = (3 * ets[-1] - ets[-2]) / 2: a history list (multistep.py)
+
+    ms = judge_multistep(text.strip())
+    if ms is None:
+        return None
+    ms.source, ms.location = source, location
+    return [ms]
+
+
+def _path_cells(text: str, target: Optional[str], source: str, location: str) -> Optional[List[Verdict]]:
+    """Interpolation paths z_t = a_t x_0 + b_t ε with what a cell defines from them, and SD3's logit-normal density."""
+    if target is not None:
+        return None
+    from .normalize import normalize_latex
+    from .tokens import split_equations
+
+    got = None
+    if re.search(r"\\epsilon|eps|\bb_|\bb\s*\\,|SNR", text):
+        from .interp_path import judge_interpolation_cell  # z_t = a_t x_0 + b_t ε and what is defined from it
+
+        got = judge_interpolation_cell(split_equations(normalize_latex(text)))
+    if got is None and r"\pi" in text and ("logit" in text or re.search(r"\(\s*t\s*;\s*m\s*,\s*s\s*\)", text)):
+        from .logit_normal import judge_logit_normal  # π_ln(t; m, s) of SD3 with its Jacobian 1/(t(1 − t))
+
+        got = judge_logit_normal(split_equations(normalize_latex(text)))
+    for v_ in got or ():
+        v_.source, v_.location = source, location
+    return got
+
+
+def _paper_readings(eq: str, target: Optional[str]) -> Optional[Verdict]:
+    """One equation in a notation of a later paper: PNDM's multistep e'_t, a β schedule from β_start to β_end, Chen's
+    γ(t), a Karras σ_i from σ_min upwards (each module's docstring cites its source)."""
+    if target is not None:
+        return None
+    if "'" in eq or r"\prime" in eq or "[-" in eq or r"\tilde" in eq:
+        from .multistep import judge_multistep  # e'_t = (55 e_t − 59 e_{t−1} + 37 e_{t−2} − 9 e_{t−3})/24 (PLMS)
+
+        if (ms := judge_multistep(eq)) is not None:
+            return ms
+    if re.search(r"\\prod_\{?\s*\w\s*=\s*0|\\beta.*(?:start|begin|end\b|\\beta_\{?[A-Z]\s*-\s*1|\\beta_0)|\\sqrt\{\\beta_1\}", eq):
+        from .schedule_vocab import judge_schedule_vocab  # β_t from β_start to β_end, ∏_{s=0}^{t} (1 − β_s)
+
+        if (sv := judge_schedule_vocab(eq)) is not None:
+            return sv
+    if r"\gamma(t)" in eq and r"\cos" in eq:
+        from .chen_gamma import judge_chen_gamma  # γ(t) = Chen's cosine schedule with start, end, τ
+
+        if (cg := judge_chen_gamma(eq)) is not None:
+            return cg
+    if r"\rho" in eq and r"\sigma_{\min}" in eq and r"\sigma_{\max}" in eq:
+        from .karras_ascending import judge_karras_ascending  # σ_i from σ_min up to σ_max (CM, iCT with N(k))
+
+        if (ka := judge_karras_ascending(eq)) is not None:
+            return ka
+    return None

@@ -139,3 +139,13 @@ def test_ddim_with_a_hatted_estimate_and_angles(tex, want):
 ])
 def test_mu_of_the_data_is_the_kernel_mean(tex, want):
     assert _vt(tex) == [want]
+
+
+@pytest.mark.parametrize("tex,want", [
+    # k-diffusion's ancestral split written with arrows and get_ancestral_step's from/to names
+    (r"\sigma_{\uparrow} = \sqrt{\sigma_{\text{to}}^2(\sigma_{\text{from}}^2-\sigma_{\text{to}}^2)/\sigma_{\text{from}}^2}", ("exact", [])),
+    (r"\sigma_{\downarrow} = \sqrt{\sigma_{\text{to}}^2-\sigma_{\uparrow}^2}, \quad \sigma_{\text{from}} > \sigma_{\text{to}}", ("exact", [])),
+    (r"\sigma_{\downarrow} = \sqrt{\sigma_{\text{to}}^2+\sigma_{\uparrow}^2}, \quad \sigma_{\text{from}} > \sigma_{\text{to}}", ("inconsistent", ["rhs"])),
+])
+def test_ancestral_split_with_arrows(tex, want):
+    assert _vt(tex) == [want]

@@ -91,6 +91,10 @@ _TIME_SUPERSCRIPT = re.compile(r"((?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?<![A-
 #: the angular parametrisation at a time point, α_t = cos φ_t, σ_t = sin φ_t (Salimans & Ho 2022, Sec. 4; Keras's DDIM
 #: example: signal_rates = cos(angles), noise_rates = sin(angles)), in a formula that uses both
 _ANGLE = re.compile(r"\\(cos|sin)\s*(?:\\left\s*)?\(\s*\\phi\s*_\s*(\{[^{}]*\}|[A-Za-z0-9])\s*(?:\\right\s*)?\)")
+#: k-diffusion's ancestral split written with arrows (σ_↑, σ_↓) and its get_ancestral_step(sigma_from, sigma_to) names
+#: as subscripts: σ_up, σ_down of the step from σ_i to σ_{i+1}
+_ARROW_SUB = re.compile(r"_\s*\{\s*\\(up|down)arrow\s*\}|_\s*\\(up|down)arrow(?![A-Za-z])")
+_FROM_TO = re.compile(r"\\sigma\s*_\s*\{\s*\\(?:text|mathrm|rm)\s*\{\s*(from|to)\s*\}\s*\}")
 #: macro table: (pattern, replacement), applied in order
 _VEC = r"(\\(?:mathbf|boldsymbol|bm|vb|pmb)\s*\{\s*[a-z]\s*\}|(?<![\\a-zA-Z])[a-z])"
 _MACROS = [
@@ -297,6 +301,9 @@ def normalize_latex(text: str) -> str:
     s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))
     s = _PAREN_LABEL.sub(lambda m: m.group(1) + " ", s)
     s = strip_markup(s)  # \color{..}{X}, A \Rightarrow B, \max(ᾱ_{j−1}/ᾱ_j, C_1) (defs_text.py)
+    s = _ARROW_SUB.sub(lambda m: r"_{\text{" + (m.group(1) or m.group(2)) + "}}", s)
+    if {m.group(1) for m in _FROM_TO.finditer(s)} == {"from", "to"}:
+        s = _FROM_TO.sub(lambda m: r"\sigma_{i}" if m.group(1) == "from" else r"\sigma_{i+1}", s)
     s = _TRANSPOSE.sub(r"^{\\top}", s)  # ^{\mathsf{T}}, ^{\mathrm T}, ^\intercal: ^\top, before fonts are unwrapped
     for rx, rep in _MACROS:
         s = rx.sub(rep, s)

@@ -53,6 +53,7 @@ from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
 from .ve_written import constant_sigma
 from .verdict import RANK as _RANK, VERDICTS, Verdict
+from .vp_variance_ode import beta_with_variance
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
 
@@ -144,6 +145,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     for ai, alt in enumerate(alts):
         first = len(out)
         raw_eqs = split_equations(alt)
+        if (pair := beta_with_variance(raw_eqs)) is not None:  # β(t) beside its σ_t²: the VP variance ODE
+            pair.source, pair.location = source, location
+            out.append(pair)
+            continue
         eqs0, coded = inline_code(raw_eqs)  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted
         defined = coded + defined

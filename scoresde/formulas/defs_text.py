@@ -34,6 +34,7 @@ from __future__ import annotations
 import re
 
 from .edm_iddpm import iddpm_abar_text
+from .grid_functions import grid_calls
 from .kg_weighting import inline_lambda_density
 
 __all__ = ["strip_markup"]
@@ -106,6 +107,7 @@ def strip_markup(s: str) -> str:
         s = _BBAR_N.sub(lambda m: "(1 - \\bar\\alpha_" + m.group(1) + ")", s)  # Analytic-DPM's β̄_n = 1 − ᾱ_n
     if s.lstrip().startswith("w"):
         s = inline_lambda_density(s)  # w(λ) = p_F(λ)·…, p_F(λ) = N(λ; m, s²): the density in place (kg_weighting.py)
+    s = grid_calls(s)  # ᾱ(i/T) is the chain's ᾱ_i (guided-diffusion's betas_for_alpha_bar; grid_functions.py)
     if "SNR" in s:
         s = _SNR_SUB.sub(lambda m: m.group(1) + "(" + (m.group(2) or m.group(3)) + ")", _SNR_PLAIN.sub(r"\\mathrm{SNR}", s))
     if "sigma" in s and _SIGMA_D.search(s) and _PRECOND.search(s) and "data" not in s:

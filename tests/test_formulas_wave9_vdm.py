@@ -1,0 +1,52 @@
+"""Issue 13, ninth wave (vdm area): λ-indexed and flow notations, schedules given through a function or a variance.
+Each rule is stated for a notation or a family (never for one formula); the formulas here are written for this test
+(other letters, other schedules, other instances of the same construct), with wrong variants that must stay wrong:
+
+* a continuous ᾱ(·) evaluated on the chain's grid, ᾱ(k/T) = ᾱ_k (grid_functions.py);
+* a VP rate β(t) written through the kernel variance σ_t² defined beside it, checked by dσ²/dt = β(1 − σ²)
+  (vp_variance_ode.py).
+"""
+import pytest
+
+from scoresde.formulas import verify_formula
+
+
+def _verdicts(text, hints=None):
+    return [(v.verdict, list(v.terms)) for v in verify_formula(text, None, numeric=False, hints=hints)]
+
+
+def _worst(text, hints=None):
+    rank = {"exact": 0, "consistent": 1, "unparsed": 2, "inconsistent": 3, "ill-defined": 4}
+    vs = verify_formula(text, None, numeric=False, hints=hints)
+    assert vs
+    return max(vs, key=lambda v: rank[v.verdict])
+
+
+@pytest.mark.parametrize("text, ok", [
+    # β from a continuous ᾱ on the grid, other index letters and fraction forms (Nichol & Dhariwal 2021, Sec. 3.2)
+    (r"\beta_t = 1 - \frac{\bar\alpha\left(\frac{t}{N}\right)}{\bar\alpha\left(\frac{t-1}{N}\right)}", True),
+    (r"\beta_n = \min\left(1 - \bar\alpha(n/T)/\bar\alpha((n-1)/T), 0.999\right)", True),
+    (r"\beta_j = 1 - \frac{\bar\alpha((j-1)/T)}{\bar\alpha(j/T)}", False),
+    (r"\beta_n = 1 - \bar\alpha(n/T)/\bar\alpha((n+1)/T)", False),
+])
+def test_abar_function_on_the_grid(text, ok):
+    v = _worst(text)
+    if ok:
+        assert v.verdict in ("exact", "consistent"), v.detail
+    else:
+        assert v.verdict == "inconsistent" and v.terms == ["rhs"], v.detail
+
+
+@pytest.mark.parametrize("text, verdict", [
+    # the cosine-like VP schedule σ_t = sin(πt/2): β = π tan(πt/2) = π σ/√(1 − σ²)
+    (r"\beta(t) = \frac{\pi\sigma_t}{\sqrt{1-\sigma_t^2}}, \quad \sigma_t = \sin\left(\frac{\pi t}{2}\right)", "exact"),
+    (r"\beta(t) = \frac{\pi\sigma_t}{1-\sigma_t^2}, \quad \sigma_t = \sin\left(\frac{\pi t}{2}\right)", "inconsistent"),
+    # a geometric variance with other constant names (σ_0, σ_1) and a σ_t (not squared) definition
+    (r"\beta(t) = \log\frac{\sigma_{1}^2}{\sigma_{0}^2}\cdot\frac{\sigma_t^2}{1 - \sigma_t^2}, \quad \sigma_t^2 = \sigma_0^2\left(\frac{\sigma_1^2}{\sigma_0^2}\right)^t", "exact"),
+    (r"\beta(t) = \log\frac{\sigma_{1}^2}{\sigma_{0}^2}\cdot\frac{1 - \sigma_t^2}{\sigma_t^2}, \quad \sigma_t^2 = \sigma_0^2\left(\frac{\sigma_1^2}{\sigma_0^2}\right)^t", "inconsistent"),
+    (r"\beta(t) = \frac{2t\sigma_t^2}{1-\sigma_t^2}, \quad \sigma_t = e^{t^2/2}\sigma_{\min}", "exact"),
+    (r"\beta(t) = \frac{t\sigma_t^2}{1-\sigma_t^2}, \quad \sigma_t = e^{t^2/2}\sigma_{\min}", "inconsistent"),
+])
+def test_vp_rate_of_a_variance_schedule(text, verdict):
+    got = _verdicts(text)
+    assert got == [(verdict, [] if verdict == "exact" else ["rhs"])], got

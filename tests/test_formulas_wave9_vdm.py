@@ -50,3 +50,26 @@ def test_abar_function_on_the_grid(text, ok):
 def test_vp_rate_of_a_variance_schedule(text, verdict):
     got = _verdicts(text)
     assert got == [(verdict, [] if verdict == "exact" else ["rhs"])], got
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the optimal-transport path and field (Lipman et al. 2023, Eq. 20-22), bold and plain, \mid and |
+    (r"u_t(x|x_1) = \frac{x_1 - (1-\sigma_{\min})x}{1 - (1-\sigma_{\min})t}", [("exact", [])]),
+    (r"u_t(\mathbf{x}\mid\mathbf{x}_1) = \frac{\mathbf{x}_1 - (1-\sigma_{\min})\mathbf{x}}{1 - \sigma_{\min} t}",
+     [("inconsistent", ["rhs"])]),
+    (r"\mu_t(x_1) = t x_1, \quad \sigma_t(x_1) = 1 - (1 - \sigma_{\min})t", [("exact", []), ("exact", [])]),
+    (r"\mu_t(x_1) = t x_1, \quad \sigma_t(x_1) = 1 - \sigma_{\min} t", [("exact", []), ("inconsistent", ["variance"])]),
+    (r"\psi_t(x) = (1 - (1-\sigma_{\min})t)x + t x_1", [("exact", [])]),
+    (r"\psi_t(x) = (1 - t)x + (1-\sigma_{\min}) t x_1", [("inconsistent", ["rhs"])]),
+    # the VE path with ^\prime, the field written with the sign folded into (x_1 − x)
+    (r"u_t(x \mid x_1) = \frac{\sigma_{1-t}^{\prime}}{\sigma_{1-t}}(x_1 - x)", [("exact", [])]),
+    (r"u_t(x \mid x_1) = \frac{\sigma_{1-t}^{\prime}}{\sigma_{1-t}^2}(x_1 - x)", [("inconsistent", ["rhs"])]),
+    # the VP field beside its own path; a path without the square root; α_t as the VP mean coefficient
+    (r"u_t(x \mid x_1) = \frac{\alpha_{1-t}'}{1-\alpha_{1-t}^2}(\alpha_{1-t} x - x_1), \quad \mu_t(x_1) = \alpha_{1-t}x_1, "
+     r"\quad \sigma_t(x_1) = \sqrt{1-\alpha_{1-t}^2}", [("exact", [])] * 3),
+    (r"\mu_t(x_1) = \alpha_{1-t}x_1, \quad \sigma_t(x_1) = 1-\alpha_{1-t}^2", [("exact", []), ("inconsistent", ["variance"])]),
+    (r"\alpha_t = e^{-\frac{1}{2}\int_0^t \beta(s)ds}, \quad \mu_t(x_1) = \alpha_{1-t}x_1", [("exact", []), ("exact", [])]),
+    (r"\alpha_t = e^{-\int_0^t \beta(s)ds}, \quad \mu_t(x_1) = \alpha_{1-t}x_1", [("inconsistent", ["rhs"]), ("exact", [])]),
+])
+def test_flow_matching_conditional_paths(text, expected):
+    assert _verdicts(text) == expected

@@ -15,6 +15,7 @@ Verdicts (issue 5):
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -54,6 +55,7 @@ from .tokens import split_alternatives, split_equations
 from .ve_written import constant_sigma
 from .verdict import RANK as _RANK, VERDICTS, Verdict
 from .vp_variance_ode import beta_with_variance
+from .flow_paths import judge_flow_paths
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
 
@@ -126,6 +128,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     labelled = label_family(text)
     text = text[labelled[2]:] if labelled else text
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
+    if (fm := judge_flow_paths(text)) is not None:  # u_t(x | x_1), μ_t(x_1), σ_t(x_1) of flow matching (flow_paths.py)
+        return [dataclasses.replace(v, source=source, location=location) for v in fm]
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location

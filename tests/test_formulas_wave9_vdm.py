@@ -73,3 +73,30 @@ def test_vp_rate_of_a_variance_schedule(text, verdict):
 ])
 def test_flow_matching_conditional_paths(text, expected):
     assert _verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Ho & Salimans' λ-indexed kernel with its schedule as a sigmoid of λ beside it (other state letter x_λ)
+    (r"q(\mathbf{x}_\lambda\mid\mathbf{x}) = \mathcal{N}(\alpha_\lambda\mathbf{x}, \sigma_\lambda^2\mathbf{I}), \quad "
+     r"\sigma_\lambda^2 = \frac{1}{1+e^{\lambda}}", [("exact", [])]),
+    (r"q(\mathbf{x}_\lambda\mid\mathbf{x}) = \mathcal{N}(\alpha_\lambda\mathbf{x}, \sigma_\lambda^2\mathbf{I}), \quad "
+     r"\sigma_\lambda^2 = \frac{1}{1+e^{-\lambda}}", [("inconsistent", ["variance"])]),
+    # the reverse kernel between λ and λ' with its mean named m and defined beside it (kernel_named_mean.py)
+    (r"q(z_{\lambda'}\mid z_\lambda, x) = \mathcal{N}(m_{\lambda'|\lambda}(z_\lambda, x), (1-e^{\lambda-\lambda'})\sigma_{\lambda'}^2 I), "
+     r"\quad m_{\lambda'|\lambda} = e^{\lambda-\lambda'}\frac{\alpha_{\lambda'}}{\alpha_\lambda}z_\lambda + (1-e^{\lambda-\lambda'})\alpha_{\lambda'}x",
+     [("exact", [])]),
+    (r"q(z_{\lambda'}\mid z_\lambda, x) = \mathcal{N}(m_{\lambda'|\lambda}(z_\lambda, x), (1-e^{\lambda'-\lambda})\sigma_{\lambda'}^2 I), "
+     r"\quad m_{\lambda'|\lambda} = e^{\lambda-\lambda'}\frac{\alpha_{\lambda'}}{\alpha_\lambda}z_\lambda + (1-e^{\lambda-\lambda'})\alpha_{\lambda'}x",
+     [("inconsistent", ["variance"])]),
+    # the posterior mean alone: the ratio of α's inverted is wrong in the z coefficient only
+    (r"\tilde\mu_{\lambda'|\lambda}(z_\lambda, x) = e^{\lambda-\lambda'}\frac{\alpha_{\lambda}}{\alpha_{\lambda'}}z_\lambda + (1-e^{\lambda-\lambda'})\alpha_{\lambda'}x",
+     [("inconsistent", ["mean.x"])]),
+    (r"\sigma_\lambda^2 = \frac{1}{1+e^{\lambda}}", [("exact", [])]),
+    (r"\sigma_\lambda^2 = \frac{1}{1+e^{-\lambda}}", [("inconsistent", ["rhs"])]),
+    # DDPM's posterior with μ̃_t(x_t, x_0) named in the kernel and defined beside it (Ho et al. 2020, Eq. 6-7)
+    (r"q(x_{t-1}\mid x_t, x_0) = \mathcal{N}(x_{t-1}; \tilde{\mu}_t(x_t, x_0), \tilde\beta_t I), \quad \tilde\mu_t = "
+     r"\frac{\sqrt{\bar\alpha_{t}}\beta_t}{1-\bar\alpha_t}x_0 + \frac{\sqrt{\alpha_t}(1-\bar\alpha_{t-1})}{1-\bar\alpha_t}x_t",
+     [("inconsistent", ["mean.x0"])]),
+])
+def test_log_snr_indexed_notation(text, expected):
+    assert _verdicts(text) == expected

@@ -35,6 +35,7 @@ import re
 
 from .edm_iddpm import iddpm_abar_text
 from .grid_functions import grid_calls
+from .hs_lambda import hs_lambda_notation
 from .kg_weighting import inline_lambda_density
 
 __all__ = ["strip_markup"]
@@ -96,6 +97,7 @@ def strip_markup(s: str) -> str:
         s = _MAX_CLIP.sub(lambda m: "(" + m.group("x") + ")", s)
     if "\\tilde" in s and "\\mathbb" in s:
         s = _TWEEDIE.sub(r"\\hat{x}_0", s)
+    s = hs_lambda_notation(s)  # z_λ, α_λ with a bare λ or a λ': Ho & Salimans' notation in time indices (hs_lambda.py)
     if "\\lambda" in s and s.count("\\lambda") == len(_LAMBDA_SUB.findall(s)) and not re.search(r"_\s*\{?\s*t\b", s) \
             and all(_LAMBDA_BASE.search(s[:m.start()]) for m in _LAMBDA_SUB.finditer(s)):
         s = _LAMBDA_SUB.sub("_t", s)  # z_λ, α_λ, σ_λ with λ only an index: the time index

@@ -100,3 +100,20 @@ def test_flow_matching_conditional_paths(text, expected):
 ])
 def test_log_snr_indexed_notation(text, expected):
     assert _verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text, hints, expected", [
+    # an integral over λ between λ_s and λ_t keeps its limits (DPM-Solver's exact solution, Lu et al. 2022b, Eq. 3.1)
+    (r"x_t = \frac{\sigma_t}{\sigma_s}x_s + \sigma_t\int_{\lambda_s}^{\lambda_t} e^{\lambda}\hat{x}_\theta(\hat{x}_\lambda, \lambda)\,d\lambda",
+     None, [("exact", [])]),
+    # the data estimate from a (guided) noise estimate in the latent notation, α_{λ_s}, σ_{λ_s} at another time letter
+    (r"\tilde{x}_s = (z_s - \sigma_{\lambda_s}\tilde{\epsilon}_s)/\alpha_{\lambda_s}", None, [("exact", [])]),
+    (r"\tilde{x}_s = (z_s + \sigma_{\lambda_s}\tilde{\epsilon}_s)/\alpha_{\lambda_s}", None, [("inconsistent", ["rhs"])]),
+    (r"\hat{\mathbf{x}}_t = \frac{\mathbf{z}_t - \alpha_t\hat{\boldsymbol\epsilon}_t}{\sigma_t}", None, [("inconsistent", ["rhs"])]),
+    # the deterministic DDIM step from x̂_0 and ε̂ (v-diffusion's eta = 0 step), at another pair of time letters
+    (r"z_{t-1} = \alpha_{t-1}\hat{x}_0 + \sigma_{t-1}\hat\epsilon", {"notation": "vdm"}, [("exact", [])]),
+    (r"z_{t-1} = \alpha_{t-1}\hat{x}_0 - \sigma_{t-1}\hat\epsilon", {"notation": "vdm"}, [("inconsistent", ["rhs"])]),
+    (r"z_{s} = \alpha_t\hat{x}_0 + \sigma_s\hat\epsilon", {"notation": "vdm"}, [("inconsistent", ["rhs"])]),
+])
+def test_latent_estimates(text, hints, expected):
+    assert _verdicts(text, hints) == expected

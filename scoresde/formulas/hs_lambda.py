@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["hs_lambda_notation"]
+__all__ = ["hs_lambda_notation", "latent_estimates"]
 
 _PRIME = r"(?:'|\^\s*\{?\s*\\prime\s*\}?)"
 _LAM = r"\\lambda(?![a-zA-Z])"
 _HOST = r"(?:(?<![A-Za-z\\])[xz]|\\(?:alpha|sigma|epsilon|varepsilon|mu)|\})"
 #: a λ index on a state or schedule symbol: _λ, _{λ}, _{λ'}, _{λ_t}, _{λ'|λ}
 _SIGNATURE = re.compile(_HOST + r"\s*\}?\s*_\s*(?:\{\s*" + _LAM + r"|" + _LAM + r")")
-_SUB_LAMT = re.compile(r"_\s*\{\s*" + _LAM + r"\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))\s*\}")
+#: the schedule at the log-SNR of a time, α_{λ_t}, σ_{λ_t} (not an integral's limit ∫_{λ_s}^{λ_t})
+_SUB_LAMT = re.compile(r"(\\(?:alpha|sigma)\s*\}?\s*)_\s*\{\s*" + _LAM + r"\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))\s*\}")
 _SUB_PAIR = re.compile(r"_\s*\{\s*" + _LAM + r"\s*" + _PRIME + r"\s*(\||\\mid)\s*" + _LAM + r"\s*\}")
 _SUB_PRIMED = re.compile(r"_\s*\{\s*" + _LAM + r"\s*" + _PRIME + r"\s*\}")
 _SUB_PLAIN = re.compile(r"_\s*(?:\{\s*" + _LAM + r"\s*\}|" + _LAM + r")(?!\s*" + _PRIME + r")")
@@ -35,14 +36,36 @@ _OTHER_T = re.compile(r"_\s*(?:\{\s*[ts]\s*\}|[ts](?![A-Za-z]))")
 def hs_lambda_notation(s: str) -> str:
     """The cell in time indices (module docstring), or as written where the notation's signature is absent."""
     if "\\lambda" not in s or not _SIGNATURE.search(s):
-        return s
-    s = _SUB_LAMT.sub(lambda m: "_{" + (m.group(1) or m.group(2)) + "}", s)  # α_{λ_t} is α_t
+        return latent_estimates(s)
+    s = _SUB_LAMT.sub(lambda m: m.group(1) + "_{" + (m.group(2) or m.group(3)) + "}", s)  # α_{λ_t} is α_t
     if "\\lambda" not in s:
-        return s
+        return latent_estimates(s)
     if _OTHER_T.search(s):
-        return s  # t or s already index something: leave it to the readers as written
+        return latent_estimates(s)  # t or s already index something: leave it to the readers as written
     s = _SUB_PAIR.sub(lambda m: "_{s|t}", s)
     s = _SUB_PRIMED.sub("_{s}", s)
     s = _SUB_PLAIN.sub("_{t}", s)
     s = _BARE_PRIMED.sub(r"(\\log\\mathrm{SNR}(s))", s)
-    return _BARE.sub(r"(\\log\\mathrm{SNR}(t))", s)
+    return latent_estimates(_BARE.sub(r"(\\log\\mathrm{SNR}(t))", s))
+
+
+_XLHS = re.compile(r"^(\s*)\\(?:tilde|hat)\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*\}\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))"
+                   r"(?=\s*=)")
+_ZT = r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*z\s*\}|(?<![A-Za-z\\])z)\s*_\s*(?:\{\s*%s\s*\}|%s(?![A-Za-z]))"
+_EPS_EST = r"\\(?:tilde|hat)\s*\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?\\(?:epsilon|varepsilon)\s*\}?\s*\}?(?:\s*_\s*(?:\{\s*%s\s*\}|%s(?![A-Za-z])))?"
+
+
+def latent_estimates(s: str) -> str:
+    """In the latent notation (state z_t, data x: Kingma et al. 2021; Ho & Salimans 2022, Alg. 2 x̃_t = (z_t −
+    σ_{λ_t} ε̃_t)/α_{λ_t}), a decorated x with a time index on the left of an equation whose right side has the state
+    z at that time and a decorated ε (the model's — possibly guided — noise estimate there) is the data estimate
+    x̂_0 at that state, and the decorated ε is the model's ε̂; anything else is left as written."""
+    m = _XLHS.match(s)
+    if m is None:
+        return s
+    lab = m.group(2) or m.group(3)
+    rhs = s[m.end():]
+    eps = re.compile(_EPS_EST % (lab, lab))
+    if not re.search(_ZT % (lab, lab), rhs) or not eps.search(rhs):
+        return s
+    return m.group(1) + r"\hat{x}_0" + eps.sub(r"\\hat\\epsilon", rhs)

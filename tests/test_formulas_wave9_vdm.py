@@ -117,3 +117,20 @@ def test_log_snr_indexed_notation(text, expected):
 ])
 def test_latent_estimates(text, hints, expected):
     assert _verdicts(text, hints) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # DDPM's Alg. 1 written as two lines, with a class label y as the network's conditioning (train_step.py)
+    (r"x_t = \sqrt{\bar\alpha_t}x_0 + \sqrt{1-\bar\alpha_t}\epsilon, \quad \text{take gradient descent step on } "
+     r"\nabla_\theta\left\|\epsilon - \epsilon_\theta(x_t, y)\right\|^2", [("exact", [])]),
+    # a wrong input is named on the input's definition
+    (r"x_t = \sqrt{\bar\alpha_t}x_0 + (1-\bar\alpha_t)\epsilon, \quad \nabla_\theta\left\|\epsilon - \epsilon_\theta(x_t, t)\right\|^2",
+     [("inconsistent", ["variance"])]),
+    # VDM's latent notation with a prompt y; a residual that does not vanish at the ideal network
+    (r"\mathbf{z}_t = \alpha_t\mathbf{x} + \sigma_t\boldsymbol\epsilon, \quad \nabla_\theta\left\|\boldsymbol\epsilon_\theta"
+     r"(\mathbf{z}_t, \mathbf{y}) - \boldsymbol\epsilon\right\|^2", [("exact", [])]),
+    (r"\mathbf{z}_t = \alpha_t\mathbf{x} + \sigma_t\boldsymbol\epsilon, \quad \nabla_\theta\left\|\boldsymbol\epsilon_\theta"
+     r"(\mathbf{z}_t, \mathbf{y}) - \mathbf{z}_t\right\|^2", [("inconsistent", ["rhs"])]),
+])
+def test_training_step_with_its_input(text, expected):
+    assert _verdicts(text) == expected

@@ -56,6 +56,7 @@ from .ve_written import constant_sigma
 from .verdict import RANK as _RANK, VERDICTS, Verdict
 from .vp_variance_ode import beta_with_variance
 from .flow_paths import judge_flow_paths
+from .train_step import judge_training_step
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
 
@@ -130,6 +131,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
     if (fm := judge_flow_paths(text)) is not None:  # u_t(x | x_1), μ_t(x_1), σ_t(x_1) of flow matching (flow_paths.py)
         return [dataclasses.replace(v, source=source, location=location) for v in fm]
+    ts = judge_training_step(text, lambda t_: verify_formula(t_, target, hints=hints, source=source, location=location,
+                                                             numeric=numeric, column=column, ignore=ignore, budget=budget))
+    if ts is not None:  # the network's input defined beside the loss of a training step (train_step.py)
+        return ts
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location

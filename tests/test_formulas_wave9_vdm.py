@@ -134,3 +134,18 @@ def test_latent_estimates(text, hints, expected):
 ])
 def test_training_step_with_its_input(text, expected):
     assert _verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the truncated cosine λ with other constant letters, inline, and with its ends swapped or halved (logsnr_truncated.py)
+    (r"\lambda(u) = -2\log\tan\left(c\,u + d\right), \quad d = \arctan\left(e^{-\lambda_{\max}/2}\right), \quad "
+     r"c = \arctan\left(e^{-\lambda_{\min}/2}\right) - d", [("exact", [])]),
+    (r"\lambda(u) = -2\log\tan\left(c\,u + d\right), \quad d = \arctan\left(e^{-\lambda_{\min}/2}\right), \quad "
+     r"c = \arctan\left(e^{-\lambda_{\max}/2}\right) - d", [("inconsistent", ["rhs"])]),
+    (r"\lambda_t = -2\log\tan\left(\arctan(e^{-\lambda_{\max}/2}) + t\left(\arctan(e^{-\lambda_{\min}/2}) - "
+     r"\arctan(e^{-\lambda_{\max}/2})\right)\right)", [("exact", [])]),
+    (r"\lambda = -2\log\tan(au + b), \quad b = \arctan(e^{-\lambda_{\max}}), \quad a = \arctan(e^{-\lambda_{\min}}) - b",
+     [("inconsistent", ["rhs"])]),
+])
+def test_truncated_cosine_log_snr(text, expected):
+    assert _verdicts(text) == expected

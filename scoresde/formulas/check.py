@@ -56,6 +56,7 @@ from .ve_written import constant_sigma
 from .verdict import RANK as _RANK, VERDICTS, Verdict
 from .vp_variance_ode import beta_with_variance
 from .flow_paths import judge_flow_paths
+from .logsnr_truncated import truncated_cosine_logsnr
 from .train_step import judge_training_step
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
@@ -154,7 +155,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     for ai, alt in enumerate(alts):
         first = len(out)
         raw_eqs = split_equations(alt)
-        if (pair := beta_with_variance(raw_eqs)) is not None:  # β(t) beside its σ_t²: the VP variance ODE
+        if (pair := beta_with_variance(raw_eqs) or truncated_cosine_logsnr(raw_eqs)) is not None:
+            # β(t) beside its σ_t² (vp_variance_ode.py); λ = −2 log tan(au + b) with λ_min, λ_max (logsnr_truncated.py)
             pair.source, pair.location = source, location
             out.append(pair)
             continue

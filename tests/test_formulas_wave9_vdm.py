@@ -149,3 +149,18 @@ def test_training_step_with_its_input(text, expected):
 ])
 def test_truncated_cosine_log_snr(text, expected):
     assert _verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the VP state and the VE-scaled state (Karras et al. 2022, Eq. 4; ve_vp_states.py), labels as \text or \mathrm
+    (r"\mathbf{x}^{\text{VE}}_t = \sqrt{1+\sigma_t^2}\,\mathbf{x}^{\text{VP}}_t", [("exact", [])]),
+    (r"\mathbf{x}^{\text{VE}}_t = \sqrt{1+\sigma_t^2}\,\mathbf{x}^{\text{VP}}_t, \quad \sigma_t = \sqrt{(1-\bar\alpha_t)/\bar\alpha_t}",
+     [("exact", []), ("exact", [])]),
+    (r"\mathbf{x}^{\text{VE}}_t = \sqrt{1+\sigma_t^2}\,\mathbf{x}^{\text{VP}}_t, \quad \sigma_t = \sqrt{1-\bar\alpha_t}",
+     [("exact", []), ("inconsistent", ["rhs"])]),
+    (r"x^{\mathrm{VP}}_t = \sqrt{\bar\alpha_t}\,x^{\mathrm{VE}}_t", [("exact", [])]),
+    (r"x^{\mathrm{VP}}_t = \frac{x^{\mathrm{VE}}_t}{\sigma_t^2 + 1}", [("inconsistent", ["rhs"])]),
+    (r"x^{\mathrm{VE}} = x_t^{\mathrm{VP}}\sqrt{\bar\alpha_t}", [("inconsistent", ["rhs"])]),
+])
+def test_ve_and_vp_scaled_states(text, expected):
+    assert _verdicts(text) == expected

@@ -58,6 +58,7 @@ from .vp_variance_ode import beta_with_variance
 from .flow_paths import judge_flow_paths
 from .logsnr_truncated import truncated_cosine_logsnr
 from .train_step import judge_training_step
+from .ve_vp_states import judge_ve_vp_states
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
 
@@ -159,6 +160,9 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
             # β(t) beside its σ_t² (vp_variance_ode.py); λ = −2 log tan(au + b) with λ_min, λ_max (logsnr_truncated.py)
             pair.source, pair.location = source, location
             out.append(pair)
+            continue
+        if (states := judge_ve_vp_states(raw_eqs)) is not None:  # x^{VP} and x^{VE} (ve_vp_states.py)
+            out += [dataclasses.replace(v, source=source, location=location) for v in states]
             continue
         eqs0, coded = inline_code(raw_eqs)  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted

@@ -164,3 +164,17 @@ def test_truncated_cosine_log_snr(text, expected):
 ])
 def test_ve_and_vp_scaled_states(text, expected):
     assert _verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the flow on the noise sample and its time derivative, the CFM target (Lipman et al. 2023, Eq. 22-23)
+    (r"\psi_t(x_0) = (1 - (1-\sigma_{\min})t)x_0 + t x_1", [("exact", [])]),
+    (r"\frac{d}{dt}\psi_t(x_0) = x_1 - (1-\sigma_{\min})x_0", [("exact", [])]),
+    (r"\frac{d}{dt}\psi_t(x_0) = x_1 - (1-\sigma_{\min})t x_0", [("inconsistent", ["rhs"])]),
+    # no schedule symbol: the straight path of σ_min = 0 (rectified flow), or the path stated beside the field
+    (r"u_t(x|x_1) = \frac{x_1 - x}{1-t}", [("exact", [])]),
+    (r"u_t(x|x_1) = \frac{x_1 - x}{t}", [("inconsistent", ["rhs"])]),
+    (r"u_t(x|x_1) = -\frac{x - x_1}{1-t}, \quad \mu_t(x_1) = x_1, \quad \sigma_t(x_1) = 1 - t", [("exact", [])]),
+])
+def test_flow_on_the_noise_sample(text, expected):
+    assert _verdicts(text) == expected

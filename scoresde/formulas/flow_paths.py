@@ -13,9 +13,13 @@ The three paths of Sec. 4, each read by the symbols it is written in:
   coefficient, Song et al. 2021, Eq. 29), u = α'_{1−t}/(1 − α²_{1−t}) (α_{1−t} x − x_1);
 * optimal transport (Eq. 20-22): μ_t = t x_1, σ_t = 1 − (1 − σ_min) t, u = (x_1 − (1 − σ_min) x)/(1 − (1 − σ_min) t).
 
+The flow may be written on the noise sample, ψ_t(x_0) (Eq. 22-23), and its time derivative d/dt ψ_t(x_0) = σ'_t x_0 + μ'_t
+(for OT: x_1 − (1 − σ_min) x_0, the regression target of the CFM loss, Eq. 23) is read too.
+
 A prime (α'_{1−t}, σ'_{1−t}, ^\\prime) is the derivative of the schedule evaluated at 1 − t. A cell that states μ_t and
 σ_t beside u_t (or ψ_t) is judged with its own path (Theorem 3); otherwise the path is the one its symbols name
-(α: VP, σ_{1−t}: VE, σ_min with t: OT). Every stated piece is checked at random points: exact when it holds
+(α: VP, σ_{1−t}: VE, σ_min: OT, none of them: OT with σ_min = 0, the straight path x_t = (1 − t) x_0 + t x_1
+of rectified flow, Liu et al. 2022). Every stated piece is checked at random points: exact when it holds
 identically, else inconsistent (u_t, ψ_t, α_t: ``rhs``; μ_t: ``mean.x0``; σ_t: ``variance``).
 """
 from __future__ import annotations
@@ -39,7 +43,10 @@ _U = re.compile(r"(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*u\s*\}|u)\s*_\s*(?:\{\s*t
                 + r"\s*" + _X1 + _R)
 _MU = re.compile(r"\\mu\s*_\s*(?:\{\s*t\s*\}|t)\s*" + _L + _X1 + _R)
 _SIG = re.compile(r"\\sigma\s*_\s*(?:\{\s*t\s*\}|t)\s*" + _L + _X1 + _R)
-_PSI = re.compile(r"\\psi\s*_\s*(?:\{\s*t\s*\}|t)\s*" + _L + _X + _R)
+_X0 = _X + r"(?:\s*_\s*(?:\{\s*0\s*\}|0))?"
+_PSI = re.compile(r"\\psi\s*_\s*(?:\{\s*t\s*\}|t)\s*" + _L + _X0 + _R)
+#: the flow's time derivative, d/dt ψ_t(x) or dψ_t(x)/dt (the target of the CFM loss, Lipman et al. 2023, Eq. 23)
+_DPSI = re.compile(r"\\frac\s*\{\s*d\s*\}\s*\{\s*d\s*t\s*\}\s*\\psi_\{fm\}|\\frac\s*\{\s*d\s*\\psi_\{fm\}\s*\}\s*\{\s*d\s*t\s*\}")
 _PRIME = r"(?:'|\^\s*\{?\s*\\prime\s*\}?)"
 _SUB = r"(_\s*(?:\{[^{}]*\}|\w))"
 _PRIME_BEFORE = re.compile(r"\\(alpha|sigma)\s*" + _PRIME + r"\s*" + _SUB)
@@ -54,7 +61,10 @@ def _prepare(text: str) -> str:
     s = _U.sub("u_{fm}", s)
     s = _MU.sub(r"\\mu_{fm}", s)
     s = _SIG.sub(r"\\sigma_{fm}", s)
+    if _PSI.search(s) and re.search(r"\\psi\s*_\s*(?:\{\s*t\s*\}|t)\s*\(\s*x\s*_", s):
+        s = re.sub(r"(?<![A-Za-z\\])x\s*_\s*(?:\{\s*0\s*\}|0)", "x", s)  # ψ_t(x_0): the noise sample x_0 is the x
     s = _PSI.sub(r"\\psi_{fm}", s)
+    s = _DPSI.sub(r"\\psi_{dfm}", s)
     s = _PRIME_BEFORE.sub(lambda m: "\\dot\\" + m.group(1) + m.group(2), s)
     return _PRIME_AFTER.sub(lambda m: "\\dot\\" + m.group(1) + m.group(2), s)
 
@@ -124,9 +134,9 @@ class _Model:
             return "VP"
         if "S" in self.seen:
             return "VE"
-        if "smin" in self.seen and "t" in self.seen:
+        if "smin" in self.seen:
             return "OT"
-        return None
+        return "OT0"  # no schedule symbol: the OT path with σ_min = 0 (Lipman et al. 2023, Eq. 20; Liu et al. 2022)
 
     def path(self, fam: str):
         tau = self.tau
@@ -134,7 +144,8 @@ class _Model:
             return self.A * self.x1, sp.sqrt(1 - self.A ** 2)
         if fam == "VE":
             return self.x1, self.S
-        return (1 - tau) * self.x1, 1 - (1 - self.smin) * (1 - tau)
+        smin = 0 if fam == "OT0" else self.smin
+        return (1 - tau) * self.x1, 1 - (1 - smin) * (1 - tau)
 
     def field(self, mu, sig):
         d = lambda e_: -sp.diff(e_, self.tau)  # noqa: E731  (d/dt = −d/dτ)
@@ -192,12 +203,12 @@ def judge_flow_paths(text: str) -> Optional[List[Verdict]]:
         if at.sub == "t" and at.base == "α" and not at.deco:
             rows.append((eq, "alpha", p.sides[1], p.atoms))
             continue
-        if at.sub != "fm":
+        if at.sub not in ("fm", "dfm") or at.sub == "dfm" and at.base != "ψ":
             return None
         rhs = m.read(p.sides[1], p.atoms)
         if rhs is None:
             return None
-        rows.append((eq, at.base, rhs, p.atoms))
+        rows.append((eq, "dψ" if at.sub == "dfm" else at.base, rhs, p.atoms))
     fam = m.family()
     if fam is None or not rows:
         return None
@@ -206,19 +217,27 @@ def judge_flow_paths(text: str) -> Optional[List[Verdict]]:
     mu, sig = (given["μ"], given["σ"]) if own else m.path(fam)
     fmu, fsig = m.path(fam)
     out: List[Verdict] = []
-    path = f"the {fam} path (μ_t, σ_t) " + ("stated beside it" if own else "its symbols name")
+    if fam == "OT0" and not any(kind in ("u", "ψ", "dψ") for _, kind, _, _ in rows):
+        return None  # a path in no family's symbols: any Gaussian path is one (Theorem 3), nothing to compare with
+    name = "OT (σ_min = 0)" if fam == "OT0" else fam
+    path = f"the {name} path (μ_t, σ_t) " + ("stated beside it" if own else "its symbols name")
     for eq, kind, rhs, atoms in rows:
         if kind == "alpha":
             z = _alpha_def(rhs, atoms) if fam == "VP" else None
             what, want, term = "α_t of the VP path", "e^{−½∫_0^t β(s) ds}", "rhs"
-        elif kind in ("u", "ψ"):
-            want_e = m.field(mu, sig) if kind == "u" else sig * m.x + mu
+        elif kind in ("u", "ψ", "dψ"):
+            want_e = {"u": m.field(mu, sig), "ψ": sig * m.x + mu,
+                      "dψ": -sp.diff(sig, m.tau) * m.x - sp.diff(mu, m.tau)}[kind]
             z = m.zero(rhs - want_e)
-            what = "conditional vector field u_t(x | x_1)" if kind == "u" else "conditional flow ψ_t(x)"
-            want, term = ("σ'_t/σ_t (x − μ_t) + μ'_t" if kind == "u" else "σ_t x + μ_t") + " of " + path, "rhs"
+            what = {"u": "conditional vector field u_t(x | x_1)", "ψ": "conditional flow ψ_t(x)",
+                    "dψ": "time derivative of the conditional flow, d/dt ψ_t(x)"}[kind]
+            want = {"u": "σ'_t/σ_t (x − μ_t) + μ'_t", "ψ": "σ_t x + μ_t", "dψ": "σ'_t x + μ'_t"}[kind] + " of " + path
+            term = "rhs"
+        elif kind in ("μ", "σ") and fam == "OT0":
+            continue  # the path the field is checked with (above), in no family's symbols: a definition
         elif kind in ("μ", "σ"):
             z = m.zero(rhs - (fmu if kind == "μ" else fsig))
-            what = f"{kind}_t(x_1) of the {fam} path"
+            what = f"{kind}_t(x_1) of the {name} path"
             shown = str((fmu if kind == "μ" else fsig).subs(m.tau, 1 - sp.Symbol("t")))
             want = shown.replace("A(1 - t)", "α_{1−t}").replace("S(1 - t)", "σ_{1−t}").replace("**", "^")
             term = "mean.x0" if kind == "μ" else "variance"

@@ -178,3 +178,22 @@ def test_ve_and_vp_scaled_states(text, expected):
 ])
 def test_flow_on_the_noise_sample(text, expected):
     assert _verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the forward transition between λ' and λ (VDM's q(z_t | z_s), Eq. 4) in Ho & Salimans' letters, and its variance
+    (r"q(\mathbf{z}_\lambda\mid\mathbf{z}_{\lambda'}) = \mathcal{N}((\alpha_\lambda/\alpha_{\lambda'})\mathbf{z}_{\lambda'}, "
+     r"\sigma_{\lambda|\lambda'}^2\mathbf{I}), \quad \sigma_{\lambda|\lambda'}^2 = (1-e^{\lambda-\lambda'})\sigma_\lambda^2", [("exact", [])]),
+    (r"\sigma_{\lambda|\lambda'}^2 = (1-e^{\lambda'-\lambda})\sigma_\lambda^2", [("inconsistent", ["rhs"])]),
+    # Alg. 2's sampler lines: the guided estimate named by its time, the next state from the estimates at λ_{t+1}
+    (r"\tilde{\boldsymbol\epsilon}_t = (1+w)\boldsymbol\epsilon_\theta(\mathbf{z}_{\lambda_t}, \mathbf{c}) - w\boldsymbol\epsilon_\theta(\mathbf{z}_{\lambda_t})",
+     [("exact", [])]),
+    (r"\tilde{\boldsymbol\epsilon}_t = (1+w)\boldsymbol\epsilon_\theta(\mathbf{z}_t, \mathbf{c}) + w\boldsymbol\epsilon_\theta(\mathbf{z}_t)",
+     [("inconsistent", ["rhs"])]),
+    (r"\mathbf{z}_{\lambda_{t+1}} = \alpha_{\lambda_{t+1}}\tilde{\mathbf{x}}_t + \sigma_{\lambda_{t+1}}\tilde{\boldsymbol\epsilon}_t",
+     [("exact", [])]),
+    (r"\mathbf{z}_{\lambda_{t+1}} = \alpha_{\lambda_{t}}\tilde{\mathbf{x}}_t + \sigma_{\lambda_{t+1}}\tilde{\boldsymbol\epsilon}_t",
+     [("inconsistent", ["rhs"])]),
+])
+def test_ho_salimans_sampler_lines(text, expected):
+    assert _verdicts(text) == expected

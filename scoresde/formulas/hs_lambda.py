@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["hs_lambda_notation", "latent_estimates"]
+__all__ = ["hs_lambda_notation", "latent_estimates", "guided_estimate_lhs"]
 
 _PRIME = r"(?:'|\^\s*\{?\s*\\prime\s*\}?)"
 _LAM = r"\\lambda(?![a-zA-Z])"
 _HOST = r"(?:(?<![A-Za-z\\])[xz]|\\(?:alpha|sigma|epsilon|varepsilon|mu)|\})"
 #: a λ index on a state or schedule symbol: _λ, _{λ}, _{λ'}, _{λ_t}, _{λ'|λ}
 _SIGNATURE = re.compile(_HOST + r"\s*\}?\s*_\s*(?:\{\s*" + _LAM + r"|" + _LAM + r")")
-#: the schedule at the log-SNR of a time, α_{λ_t}, σ_{λ_t} (not an integral's limit ∫_{λ_s}^{λ_t})
-_SUB_LAMT = re.compile(r"(\\(?:alpha|sigma)\s*\}?\s*)_\s*\{\s*" + _LAM + r"\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))\s*\}")
+#: the schedule and the state at the log-SNR of a time, α_{λ_t}, σ_{λ_{t+1}}, z_{λ_t} (not an integral's limit ∫_{λ_s})
+_SUB_LAMT = re.compile(r"(\\(?:alpha|sigma)\s*\}?\s*|(?<![A-Za-z\\])[xz]\s*|\\(?:mathbf|boldsymbol|bm)\s*\{\s*[xz]\s*\}\s*)"
+                       r"_\s*\{\s*" + _LAM + r"\s*_\s*(?:\{\s*([a-z](?:\s*[-+]\s*1)?)\s*\}|([a-z]))\s*\}")
 _SUB_PAIR = re.compile(r"_\s*\{\s*" + _LAM + r"\s*" + _PRIME + r"\s*(\||\\mid)\s*" + _LAM + r"\s*\}")
+_SUB_PAIR_FWD = re.compile(r"_\s*\{\s*" + _LAM + r"\s*(\||\\mid)\s*" + _LAM + r"\s*" + _PRIME + r"\s*\}")
 _SUB_PRIMED = re.compile(r"_\s*\{\s*" + _LAM + r"\s*" + _PRIME + r"\s*\}")
 _SUB_PLAIN = re.compile(r"_\s*(?:\{\s*" + _LAM + r"\s*\}|" + _LAM + r")(?!\s*" + _PRIME + r")")
 _BARE_PRIMED = re.compile(_LAM + r"\s*" + _PRIME)
@@ -43,6 +45,7 @@ def hs_lambda_notation(s: str) -> str:
     if _OTHER_T.search(s):
         return latent_estimates(s)  # t or s already index something: leave it to the readers as written
     s = _SUB_PAIR.sub(lambda m: "_{s|t}", s)
+    s = _SUB_PAIR_FWD.sub(lambda m: "_{t|s}", s)  # σ_{λ|λ'}: VDM's σ_{t|s} (Kingma et al. 2021, Eq. 4)
     s = _SUB_PRIMED.sub("_{s}", s)
     s = _SUB_PLAIN.sub("_{t}", s)
     s = _BARE_PRIMED.sub(r"(\\log\\mathrm{SNR}(s))", s)
@@ -62,10 +65,56 @@ def latent_estimates(s: str) -> str:
     x̂_0 at that state, and the decorated ε is the model's ε̂; anything else is left as written."""
     m = _XLHS.match(s)
     if m is None:
-        return s
+        return guided_estimate_lhs(_update_from_estimates(s))
     lab = m.group(2) or m.group(3)
     rhs = s[m.end():]
     eps = re.compile(_EPS_EST % (lab, lab))
     if not re.search(_ZT % (lab, lab), rhs) or not eps.search(rhs):
         return s
     return m.group(1) + r"\hat{x}_0" + eps.sub(r"\\hat\\epsilon", rhs)
+
+
+_ZLHS = re.compile(r"^\s*" + (_ZT % (r"[^{}]+", r"[a-z]")) + r"\s*=(?!=)")
+_X_EST = (r"\\(?:tilde|hat)\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*\}\s*_\s*(?:\{\s*%s\s*\}|%s(?![A-Za-z]))")
+
+
+def _update_from_estimates(s: str) -> str:
+    """``z_s = α_s x̃_t + σ_s ε̃_t``: the next state from the data and noise estimates made at z_t (Ho & Salimans 2022,
+    Alg. 2; DDIM's deterministic step in VDM's notation): the decorated x and ε at one time index are x̂_0 and ε̂."""
+    m = _ZLHS.match(s)
+    if m is None:
+        return s
+    rhs = s[m.end():]
+    xs = set(re.findall(r"\\(?:tilde|hat)\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*\}\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z])(?![A-Za-z]))", rhs))
+    if len(xs) != 1:
+        return s
+    lab = next(iter(xs))
+    lab = lab[0] or lab[1]
+    eps = re.compile(_EPS_EST % (lab, lab))
+    if not eps.search(rhs) or re.search(_ZT % (lab, lab), rhs):
+        return s
+    rhs = re.sub(_X_EST % (lab, lab), r"\\hat{x}_0", rhs)
+    return s[:m.end()] + eps.sub(r"\\hat\\epsilon", rhs)
+
+
+_EPS_LHS = re.compile(r"^\s*\\tilde\s*\{\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{?\s*)?\\(?:epsilon|varepsilon)\s*\}?\s*\}\s*_\s*(?:\{\s*[a-z]\s*\}|[a-z](?![A-Za-z]))\s*(?==)")
+_EPS_CALL = re.compile(r"\\(?:epsilon|varepsilon)\s*\}?\s*_\s*(?:\{\s*\\theta\s*\}|\\theta)\s*(?:\\left)?\s*\(")
+
+
+def guided_estimate_lhs(s: str) -> str:
+    """``ε̃_t = (1 + w) ε_θ(z_t, c) − w ε_θ(z_t)`` (Ho & Salimans 2022, Alg. 2): ε̃_t names the guided estimate at the
+    state the right side evaluates the network at, i.e. ε̃_θ(z_t, c) of their Eq. 6; the left side is written so."""
+    m = _EPS_LHS.match(s)
+    if m is None:
+        return s
+    from .applied import close_paren, split_args
+
+    rhs = s[m.end():]
+    for c in _EPS_CALL.finditer(rhs):
+        j = close_paren(rhs, c.end() - 1)
+        if j < 0:
+            return s
+        args = split_args(rhs[c.end():j])
+        if len(args) == 2:
+            return r"\tilde{\epsilon}_\theta(" + ", ".join(a_.strip() for a_ in args) + ") " + rhs
+    return s

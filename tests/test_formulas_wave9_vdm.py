@@ -4,7 +4,14 @@ Each rule is stated for a notation or a family (never for one formula); the form
 
 * a continuous ᾱ(·) evaluated on the chain's grid, ᾱ(k/T) = ᾱ_k (grid_functions.py);
 * a VP rate β(t) written through the kernel variance σ_t² defined beside it, checked by dσ²/dt = β(1 − σ²)
-  (vp_variance_ode.py).
+  (vp_variance_ode.py);
+* flow matching's conditional Gaussian paths, fields u_t(x | x_1), flows ψ_t and d/dt ψ_t (flow_paths.py);
+* Ho & Salimans' λ-indexed cells in time indices, the data estimate x̃_t from ε̃_t, Alg. 2's sampler lines
+  (hs_lambda.py); a kernel's mean named and defined beside it (kernel_named_mean.py); x̂_0 at the formula's one state
+  (mt_read.py);
+* a training step: the network's input defined beside the loss (train_step.py);
+* the cosine log-SNR schedule truncated to [λ_min, λ_max] (logsnr_truncated.py);
+* the VP state and the VE-scaled state, x^{VP} = √ᾱ_t x^{VE} (ve_vp_states.py).
 """
 import pytest
 

@@ -204,3 +204,18 @@ def test_flow_on_the_noise_sample(text, expected):
 ])
 def test_ho_salimans_sampler_lines(text, expected):
     assert _verdicts(text) == expected
+
+
+_COS = (r"\bar\alpha(u) = \frac{\cos^2\left(\frac{u + s}{1 + s}\cdot\frac{\pi}{2}\right)}"
+        r"{\cos^2\left(\frac{s}{1 + s}\cdot\frac{\pi}{2}\right)}")
+
+
+@pytest.mark.parametrize("text, expected", [
+    # the continuous cosine ᾱ(u) beside the chain's β built from it on the grid n/N: the definition is the chain's ᾱ_t
+    (r"\beta_n = \min\left(1 - \frac{\bar\alpha(n/N)}{\bar\alpha((n-1)/N)}, 0.999\right), \quad " + _COS,
+     [("exact", []), ("exact", [])]),
+    # without the clip, β_T = 1 with the cosine ᾱ of the cell (issue 13: an unclipped cosine β is ill-defined at T)
+    (r"\beta_n = 1 - \frac{\bar\alpha(n/N)}{\bar\alpha((n-1)/N)}, \quad " + _COS, [("ill-defined", ["rhs"]), ("exact", [])]),
+])
+def test_continuous_abar_defined_beside_its_grid(text, expected):
+    assert _verdicts(text) == expected

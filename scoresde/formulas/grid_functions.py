@@ -20,9 +20,25 @@ _ARG = (r"(?:\(\s*" + _IDX.replace("?P<k>", "?P<k1>") + r"\s*\)|" + _IDX.replace
 _CALL = re.compile(_ABAR + r"\s*(?:\\left|\\big|\\Big)?\s*\(\s*(?:" + _ARG + r")\s*(?:\\right|\\big|\\Big)?\s*\)")
 
 
+#: the continuous function's definition in the same cell, ``ᾱ(t) = body``
+_DEF = re.compile(r"(?:^|(?<=\\quad)|(?<=,))(\s*)" + _ABAR + r"\s*(?:\\left)?\s*\(\s*([a-z])\s*(?:\\right)?\s*\)\s*=(?!=)"
+                  r"(?P<body>(?:(?!\\q?quad).)+)", re.S)
+
+
 def grid_calls(s: str) -> str:
-    """``ᾱ(k/T)`` → ``ᾱ_{k}`` (module docstring); everything else as written."""
+    """``ᾱ(k/T)`` → ``ᾱ_{k}`` (module docstring); where the cell also defines ``ᾱ(u) = body``, that definition is the
+    chain's ``ᾱ_u = body(u/T)`` (the same identity ᾱ_k = ᾱ(k/T)); everything else as written."""
     if "alpha" not in s or "(" not in s:
         return s
-    return _CALL.sub(lambda m: r"\bar\alpha_{" + re.sub(r"\s+", "", m.group("k1") or m.group("k2") or m.group("k3"))
-                     + "}", s)
+    steps = set(re.findall(r"/\s*([TN])|\{\s*([TN])\s*\}", "".join(m.group(0) for m in _CALL.finditer(s))))
+    out = _CALL.sub(lambda m: r"\bar\alpha_{" + re.sub(r"\s+", "", m.group("k1") or m.group("k2") or m.group("k3"))
+                    + "}", s)
+    if out == s or len(steps) != 1:
+        return out
+
+    def chain(m: "re.Match[str]") -> str:  # the bound letters renamed to the registry's step t and count T
+        u = m.group(2)
+        body = re.sub(r"(?<![A-Za-z\\])" + u + r"(?![A-Za-z])", "(t/T)", m.group("body"))
+        return m.group(1) + r"\bar\alpha_{t} =" + body
+
+    return _DEF.sub(chain, out)

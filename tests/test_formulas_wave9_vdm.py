@@ -219,3 +219,14 @@ _COS = (r"\bar\alpha(u) = \frac{\cos^2\left(\frac{u + s}{1 + s}\cdot\frac{\pi}{2
 ])
 def test_continuous_abar_defined_beside_its_grid(text, expected):
     assert _verdicts(text) == expected
+
+
+@pytest.mark.parametrize("text, ok", [
+    # v-diffusion's schedule pair in code (code_schedule_pair.py): VDM's α_t, σ_t, never EDM's σ(t) = √t
+    ("alpha, sigma = torch.cos(t * math.pi / 2), torch.sin(t * math.pi / 2)", True),
+    ("alpha = np.cos(0.5 * math.pi * t)\nsigma = np.sin(0.5 * math.pi * t)", True),
+    ("alpha, sigma = torch.cos(t * math.pi / 2), torch.cos(t * math.pi / 2)", False),
+])
+def test_code_schedule_pair(text, ok):
+    v = _worst(text)
+    assert (v.verdict in ("exact", "consistent")) == ok, v.detail

@@ -15,7 +15,6 @@ Verdicts (issue 5):
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -28,6 +27,7 @@ from .arguments import misplaced_model_argument
 from .atoms import Parsed, ParseError
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, past_soft_deadline, precheck
 from .cell_pairs import kernel_of_its_sde, vdm_pair_variance
+from .cell_readers import before_split, per_alternative
 from .celldefs_x0 import with_x0_defined
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
@@ -54,11 +54,6 @@ from .shapes import narrow_candidates
 from .tokens import split_alternatives, split_equations
 from .ve_written import constant_sigma
 from .verdict import RANK as _RANK, VERDICTS, Verdict
-from .vp_variance_ode import beta_with_variance
-from .flow_paths import judge_flow_paths
-from .logsnr_truncated import truncated_cosine_logsnr
-from .train_step import judge_training_step
-from .ve_vp_states import judge_ve_vp_states
 
 __all__ = ["Verdict", "verify_formula", "check_entry_forms", "VERDICTS", "is_zero"]
 
@@ -131,12 +126,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     labelled = label_family(text)
     text = text[labelled[2]:] if labelled else text
     text = cjk_prose(text)  # words in Chinese separate formulas (normalize.py), for the objective reader too
-    if (fm := judge_flow_paths(text)) is not None:  # u_t(x | x_1), μ_t(x_1), σ_t(x_1) of flow matching (flow_paths.py)
-        return [dataclasses.replace(v, source=source, location=location) for v in fm]
-    ts = judge_training_step(text, lambda t_: verify_formula(t_, target, hints=hints, source=source, location=location,
-                                                             numeric=numeric, column=column, ignore=ignore, budget=budget))
-    if ts is not None:  # the network's input defined beside the loss of a training step (train_step.py)
-        return ts
+    whole = before_split(text, lambda t_: verify_formula(t_, target, hints=hints, source=source, location=location,
+                         numeric=numeric, column=column, ignore=ignore, budget=budget), source, location)
+    if whole is not None:  # flow matching's u_t(x | x_1); a training step's input beside its loss (cell_readers.py)
+        return whole
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
@@ -156,13 +149,8 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     for ai, alt in enumerate(alts):
         first = len(out)
         raw_eqs = split_equations(alt)
-        if (pair := beta_with_variance(raw_eqs) or truncated_cosine_logsnr(raw_eqs)) is not None:
-            # β(t) beside its σ_t² (vp_variance_ode.py); λ = −2 log tan(au + b) with λ_min, λ_max (logsnr_truncated.py)
-            pair.source, pair.location = source, location
-            out.append(pair)
-            continue
-        if (states := judge_ve_vp_states(raw_eqs)) is not None:  # x^{VP} and x^{VE} (ve_vp_states.py)
-            out += [dataclasses.replace(v, source=source, location=location) for v in states]
+        if (together := per_alternative(raw_eqs, source, location)) is not None:  # β(t) with σ_t², … (cell_readers.py)
+            out += together
             continue
         eqs0, coded = inline_code(raw_eqs)  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted

@@ -14,6 +14,7 @@ from typing import Dict, List, Sequence, Tuple
 from .applied import close_paren, split_args
 from .celldefs_named import inline_named_quantities
 from .code_words import code_temporaries
+from .kernel_named_mean import inline_kernel_mean
 
 __all__ = ["inline_definitions", "inline_intermediates"]
 
@@ -123,7 +124,8 @@ def inline_definitions(eqs: List[str]) -> Tuple[List[str], List[str]]:
     eqs, cnotes = _constants(eqs)
     out, notes = _inline_functions(eqs)
     out, nnotes = inline_named_quantities(out)  # β̃_t = … beside the update that uses it
-    return out, tnotes + onotes + cnotes + notes + nnotes
+    out, knotes = inline_kernel_mean(out)  # N(μ̃(z_t, x), …) with μ̃ = … beside it (kernel_named_mean.py)
+    return out, tnotes + onotes + cnotes + notes + nnotes + knotes
 
 
 def _inline_functions(eqs: List[str]) -> Tuple[List[str], List[str]]:

@@ -28,6 +28,7 @@ import sympy as sp
 from .applied import expand_registry_calls
 from .bounds import Budget, BudgetExceeded, TooLarge, limited, precheck
 from .cell_pairs import kernel_of_its_sde, vdm_pair_variance
+from .cell_readers import before_split, per_alternative
 from .celldefs_x0 import with_x0_read
 from .celldefs import inline_definitions, inline_intermediates
 from .code_cells import inline_code
@@ -96,6 +97,10 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
         return [nd]  # ln σ ∼ N(P_mean, P_std²): EDM's training noise levels (edm_noise_draw.py)
     if (pc := _path_cells(text, target, source, location)) is not None:  # z_t = a_t x_0 + b_t ε; π_ln(t; m, s)
         return pc
+    whole = before_split(text, lambda t_: verify_formula(t_, target, hints=hints, source=source, location=location,
+                         numeric=numeric, column=column, ignore=ignore, budget=budget), source, location)
+    if whole is not None:  # flow matching's u_t(x | x_1); a training step's input beside its loss (cell_readers.py)
+        return whole
     ov = _objective_hook(text, target, budget, hints.get("notation"))
     if ov is not None:
         ov.source, ov.location = source, location
@@ -118,6 +123,9 @@ def verify_formula(text: str, target: Optional[str] = None, *, hints: Optional[D
     for ai, alt in enumerate(alts):
         first = len(out)
         raw_eqs = split_equations(alt)
+        if (together := per_alternative(raw_eqs, source, location)) is not None:  # β(t) with σ_t², … (cell_readers.py)
+            out += together
+            continue
         eqs0, coded = inline_code(raw_eqs)  # beta_t = …; drift = …: the code's intermediates substituted
         eqs0, defined = inline_definitions(eqs0)  # f(t) = … defined in the cell and used: substituted
         defined = coded + defined

@@ -34,6 +34,8 @@ from __future__ import annotations
 import re
 
 from .edm_iddpm import iddpm_abar_text
+from .grid_functions import grid_calls
+from .hs_lambda import hs_lambda_notation
 from .kg_weighting import inline_lambda_density
 
 __all__ = ["strip_markup"]
@@ -95,6 +97,7 @@ def strip_markup(s: str) -> str:
         s = _MAX_CLIP.sub(lambda m: "(" + m.group("x") + ")", s)
     if "\\tilde" in s and "\\mathbb" in s:
         s = _TWEEDIE.sub(r"\\hat{x}_0", s)
+    s = hs_lambda_notation(s)  # z_λ, α_λ with a bare λ or a λ': Ho & Salimans' notation in time indices (hs_lambda.py)
     if "\\lambda" in s and s.count("\\lambda") == len(_LAMBDA_SUB.findall(s)) and not re.search(r"_\s*\{?\s*t\b", s) \
             and all(_LAMBDA_BASE.search(s[:m.start()]) for m in _LAMBDA_SUB.finditer(s)):
         s = _LAMBDA_SUB.sub("_t", s)  # z_λ, α_λ, σ_λ with λ only an index: the time index
@@ -106,6 +109,7 @@ def strip_markup(s: str) -> str:
         s = _BBAR_N.sub(lambda m: "(1 - \\bar\\alpha_" + m.group(1) + ")", s)  # Analytic-DPM's β̄_n = 1 − ᾱ_n
     if s.lstrip().startswith("w"):
         s = inline_lambda_density(s)  # w(λ) = p_F(λ)·…, p_F(λ) = N(λ; m, s²): the density in place (kg_weighting.py)
+    s = grid_calls(s)  # ᾱ(i/T) is the chain's ᾱ_i (guided-diffusion's betas_for_alpha_bar; grid_functions.py)
     if "SNR" in s:
         s = _SNR_SUB.sub(lambda m: m.group(1) + "(" + (m.group(2) or m.group(3)) + ")", _SNR_PLAIN.sub(r"\\mathrm{SNR}", s))
     if "sigma" in s and _SIGMA_D.search(s) and _PRECOND.search(s) and "data" not in s:

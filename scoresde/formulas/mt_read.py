@@ -175,10 +175,12 @@ def read(text: str, hints=None) -> Tuple[List[sp.Expr], Vocab, List[str]]:
 
 
 def _hat_point(p: Parsed, v: Vocab) -> None:
-    """x̂, v̂ (and ε̂ beside them) written without arguments: the predictions at the formula's one state z_t
+    """x̂ (x̂_0), v̂ (and ε̂ beside them) written without arguments: the predictions at the formula's one state z_t
     (Salimans & Ho 2022, Sec. 4 write ε̂, x̂, v̂ for the model's outputs at z_t)."""
     ats = list(p.atoms.values())
-    if not any(a_.base in ("x", "v") and a_.deco == "hat" and not a_.sub and a_.args is None for a_ in ats):
+    # x̂_0 is the same estimate of the data (Ho et al. 2020's subscript for the data; v-diffusion's `pred`)
+    if not any(a_.base in ("x", "v") and a_.deco == "hat" and a_.sub in ("", "0" if a_.base == "x" else "")
+               and a_.args is None for a_ in ats):
         _hat_eps_of_update(p, v)
         return
     labs = {_sub_label(a_.sub) for a_ in ats if a_.base in ("x", "z") and a_.deco == "" and a_.sub and a_.sub != "0"}

@@ -35,6 +35,7 @@ import re
 from typing import Optional, Tuple
 
 from .code_latex import code_to_latex
+from .code_schedule_pair import code_schedule_pair
 from .defs_text import strip_markup
 from .named_functions import expand_named_functions
 from .book_notation import square_bracket_calls
@@ -296,6 +297,7 @@ def cjk_prose(s: str) -> str:
 def normalize_latex(text: str) -> str:
     """The rules of the module docstring, applied in order (idempotent)."""
     if looks_plain(text):
+        text = code_schedule_pair(text)  # alpha, sigma = cos(t·π/2), sin(t·π/2): α_t, σ_t (code_schedule_pair.py)
         text = code_to_latex(text) or text  # a cell written as Python code (code_latex.py)
     text = _NULL_COND.sub("", cjk_prose(text))
     s = _ENV.sub(" ", _matrix_rows(_LABEL.sub("", text)))

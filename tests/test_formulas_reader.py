@@ -266,8 +266,12 @@ def test_squared_norm_spellings():
     assert normalize_latex(r"\mathbf{x}^\top\mathbf{x}_0") == r"\mathbf{x}\mathbf{x}_0"  # not a norm: another vector
 
 
-def test_log_of_a_gaussian_is_not_a_kernel():
-    assert _one(r"\log \mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = -\frac{d}{2}\log(2\pi) - \frac{\|\mathbf{x}\|^2}{2}").verdict == "unparsed"
+def test_log_of_a_gaussian_is_its_log_density_not_a_kernel():
+    # read as the log-density written out (gauss_logpdf.py, session 8), never as a kernel of x
+    v = _one(r"\log \mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = -\frac{d}{2}\log(2\pi) - \frac{\|\mathbf{x}\|^2}{2}")
+    assert v.verdict == "exact" and "kernel" not in (v.claim or ""), (v.claim, v.detail)
+    v = _one(r"\log \mathcal{N}(\mathbf{x}; \mathbf{0}, \mathbf{I}) = -\frac{d}{2}\log(2\pi) - \|\mathbf{x}\|^2")
+    assert v.verdict == "inconsistent", v.detail
 
 
 def test_ve_marginal_with_sigma0_neglected():

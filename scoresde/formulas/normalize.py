@@ -339,7 +339,8 @@ def normalize_latex(text: str) -> str:
     s = _PLAIN_NORMAL.sub(r"\1\\mathcal{N}", s)
     s = _POSTERIOR_MEAN.sub(r"\\hat{x}_0", s)
     s = _X0_OF_STATE.sub(r"\1", s)
-    if {m.group(1) for m in _ANGLE.finditer(s)} == {"cos", "sin"} and not re.search(r"\\(?:alpha|sigma)", s):
+    if {m.group(1) for m in _ANGLE.finditer(s)} == {"cos", "sin"} and not re.search(r"\\(?:alpha|sigma)|d\s*\\phi", s):
+        # (not where φ is also the variable of a derivative, dz_φ/dφ: the multi-time reader reads those angles)
         s = _ANGLE.sub(lambda m: (r"\alpha_" if m.group(1) == "cos" else r"\sigma_") + m.group(2), s)
     s = _TIME_SUPERSCRIPT.sub(lambda m: m.group(1) + "_{" + re.sub(r"\s+", "", m.group(2)) + "}", s)
     s = _DOT.sub(lambda m: r"\frac{d" + m.group(1).strip("{} ") + r"(t)}{dt}", s)

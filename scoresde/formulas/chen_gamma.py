@@ -32,14 +32,10 @@ def _ref(t, s, e, tau):
 
 def judge_chen_gamma(eq: str) -> Optional[Verdict]:
     """A verdict for γ(t) written as Chen's cosine schedule (or a variant of it); None otherwise."""
-    from .atoms import ParseError
-    from .parse import parse
+    from .equation import two_sided
 
-    try:
-        p = parse(eq)
-    except (ParseError, ValueError, TypeError, RecursionError):
-        return None
-    if len(p.sides) != 2 or p.relation != "=":
+    p = two_sided(eq)
+    if p is None:
         return None
     lhs, rhs = p.sides
     la = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None

@@ -24,16 +24,12 @@ SRC = "Song et al. 2023 (CM), App. C; Song & Dhariwal 2023 (iCT), Sec. 3; Karras
 
 
 def judge_karras_ascending(eq: str) -> Optional[Verdict]:
-    from .atoms import ParseError
-    from .parse import parse
+    from .equation import two_sided
 
     # the count of the curriculum N(k) (iCT, Eq. 5) is the count N of the levels at stage k
     text, curriculum = re.subn(r"(?<![A-Za-z\\])([A-Z])\s*\(\s*[a-z]\s*\)", r"\1", eq)
-    try:
-        p = parse(text)
-    except (ParseError, ValueError, TypeError, RecursionError):
-        return None
-    if len(p.sides) != 2 or p.relation != "=":
+    p = two_sided(text)
+    if p is None:
         return None
     lhs, rhs = p.sides
     la = p.atoms.get(lhs) if isinstance(lhs, sp.Symbol) else None

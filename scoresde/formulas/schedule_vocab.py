@@ -64,14 +64,10 @@ def _product(eq: str, p, lhs, rhs) -> Optional[Verdict]:
 
 def judge_schedule_vocab(eq: str) -> Optional[Verdict]:
     """A verdict for a β schedule written with its end values, or ᾱ_t as a product from s = 0; None otherwise."""
-    from .atoms import ParseError
-    from .parse import parse
+    from .equation import two_sided
 
-    try:
-        p = parse(eq)
-    except (ParseError, ValueError, TypeError, RecursionError):
-        return None
-    if len(p.sides) != 2 or p.relation != "=":
+    p = two_sided(eq)
+    if p is None:
         return None
     lhs, rhs = p.sides
     if not isinstance(lhs, sp.Symbol) or lhs not in p.atoms:

@@ -14,7 +14,7 @@ import re
 from typing import List, Optional, Tuple
 
 from .code_solvers import output_is_data
-from .code_latex import _is_array
+from .code_names import is_array as _is_array
 from .code_names import name_to_latex
 from .code_vocab import pick_vocab
 

@@ -28,7 +28,7 @@ import re
 from fractions import Fraction
 from typing import Dict, List, Optional
 
-from .code_names import BASES, CodeError, name_to_latex
+from .code_names import BASES, CodeError, in_place_update, is_array, is_step_scalar, name_to_latex
 from .code_calls import appended, current_step_names, more_calls, sampler_eps, sequence_index
 from .code_spelled import spelled_gradients
 from .code_interface import interface_pairs, posterior_term, prior_logp
@@ -91,9 +91,9 @@ class _Tex:
             return self.names[n.id]
         if self.step != "t" and n.id in ("x", "t"):
             return f"{n.id}_{{{self.step}}}"  # x, t beside t_next: the current step's (Karras et al.'s x_cur, t_cur)
-        if self.index_var is not None and (_is_array(n.id) or _is_step_scalar(n.id)):
+        if self.index_var is not None and (is_array(n.id) or is_step_scalar(n.id)):
             return name_to_latex(n.id, self.index_var, song_code=self.song_code, step=self.step)
-        if self.step_scalars and _is_step_scalar(n.id):
+        if self.step_scalars and is_step_scalar(n.id):
             return name_to_latex(n.id, self.step, song_code=self.song_code, step=self.step)
         return name_to_latex(n.id, song_code=self.song_code, step=self.step)
 
@@ -227,27 +227,6 @@ def _is_norm(tex: str) -> bool:
     return tex.startswith(r"\left\|") and tex.endswith(r"\right\|^2") and tex.count(r"\left\|") == 1
 
 
-def _is_array(name: str) -> bool:
-    """A schedule array by its name: a plural (``betas``, ``alphas_cumprod_prev``) or a cumulative product."""
-    head = name.split("_")[0]
-    return "cumprod" in name or (head.endswith("s") and head[:-1] in BASES) or name.startswith("posterior_")
-
-
-def _is_step_scalar(name: str) -> bool:
-    """A schedule value named in the singular without an index (``alpha``, ``beta``, ``alpha_hat``, ``alpha_bar``)."""
-    return name.split("_")[0] in ("alpha", "beta", "sigma") and not _is_array(name) and (
-        "_" not in name or name.split("_", 1)[1] in ("hat", "bar", "cumprod"))
-
-
-def _in_place_update(target, value) -> bool:
-    """``x = f(x, alpha, beta, …)`` with no index written anywhere: a sampling loop's body after its schedule values
-    were read at the loop's step (dome272/Diffusion-Models-pytorch, ddpm.py: ``alpha = self.alpha[t][:, None, None,
-    None]``), so the unindexed schedule values are the step's α_t, β_t, ᾱ_t."""
-    return (isinstance(target, ast.Name) and any(isinstance(n, ast.Name) and n.id == target.id for n in ast.walk(value))
-            and not any(isinstance(n, ast.Subscript) for n in ast.walk(value))
-            and any(isinstance(n, ast.Name) and _is_step_scalar(n.id) for n in ast.walk(value)))
-
-
 def _calls(node: ast.AST, names) -> bool:
     f = node.func if isinstance(node, ast.Call) else None
     return f is not None and (getattr(f, "attr", None) in names or getattr(f, "id", None) in names)
@@ -351,9 +330,9 @@ def code_to_latex(text: str) -> Optional[str]:
                 continue
             # a statement on whole schedule arrays (no index written) holds elementwise: each array read at t
             whole = not any(isinstance(n, ast.Subscript) for n in ast.walk(value)) and not _calls(value, _ELEMENTWISE) \
-                and any(isinstance(n, ast.Name) and _is_array(n.id) for n in ast.walk(value))
+                and any(isinstance(n, ast.Name) and is_array(n.id) for n in ast.walk(value))
             tex = _Tex(song, "t" if whole else None, step, vocab)
-            tex.step_scalars = vocab is None and _in_place_update(target, value)
+            tex.step_scalars = vocab is None and in_place_update(target, value)
             seq = any(_calls(n_, _ELEMENTWISE) for n_ in ast.walk(value))  # an array defined elementwise (.exp() of one too)
             if seq:
                 sequence_index(tex, target, value)  # noise levels σ_i, sde_lib's discrete_* (code_calls.py)

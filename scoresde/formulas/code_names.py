@@ -3,10 +3,11 @@
 Karras et al.'s sampler (the rules are listed in :mod:`scoresde.formulas.code_latex`)."""
 from __future__ import annotations
 
+import ast
 import re
 from typing import List, Optional
 
-__all__ = ["CodeError", "name_to_latex", "BASES"]
+__all__ = ["CodeError", "name_to_latex", "BASES", "is_array", "is_step_scalar", "in_place_update"]
 
 BASES = {
     "alpha": r"\alpha", "alphas": r"\alpha", "beta": r"\beta", "betas": r"\beta", "sigma": r"\sigma",
@@ -128,3 +129,22 @@ def name_to_latex(name: str, index: Optional[str] = None, *, song_code: bool = F
     return tex
 
 
+def is_array(name: str) -> bool:
+    """A schedule array by its name: a plural (``betas``, ``alphas_cumprod_prev``) or a cumulative product."""
+    head = name.split("_")[0]
+    return "cumprod" in name or (head.endswith("s") and head[:-1] in BASES) or name.startswith("posterior_")
+
+
+def is_step_scalar(name: str) -> bool:
+    """A schedule value named in the singular without an index (``alpha``, ``beta``, ``alpha_hat``, ``alpha_bar``)."""
+    return name.split("_")[0] in ("alpha", "beta", "sigma") and not is_array(name) and (
+        "_" not in name or name.split("_", 1)[1] in ("hat", "bar", "cumprod"))
+
+
+def in_place_update(target, value) -> bool:
+    """``x = f(x, alpha, beta, …)`` with no index written anywhere: a sampling loop's body after its schedule values
+    were read at the loop's step (dome272/Diffusion-Models-pytorch, ddpm.py: ``alpha = self.alpha[t][:, None, None,
+    None]``), so the unindexed schedule values are the step's α_t, β_t, ᾱ_t."""
+    return (isinstance(target, ast.Name) and any(isinstance(n, ast.Name) and n.id == target.id for n in ast.walk(value))
+            and not any(isinstance(n, ast.Subscript) for n in ast.walk(value))
+            and any(isinstance(n, ast.Name) and is_step_scalar(n.id) for n in ast.walk(value)))

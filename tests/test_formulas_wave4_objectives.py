@@ -55,9 +55,12 @@ def test_wrong_guidance_forms_are_inconsistent(text):
     assert "rhs" in v.terms
 
 
-def test_ho_salimans_tilde_with_w_must_have_kappa_one_plus_w():
-    # Ho & Salimans define ε̃ with their w as κ = 1 + w: w used as the scale itself is not their ε̃
+def test_ho_salimans_tilde_with_w_is_exact_only_with_kappa_one_plus_w():
+    # Ho & Salimans define ε̃ with their w as κ = 1 + w; w used as the scale itself (GLIDE, LDM, diffusers: w = 1
+    # unguided) is a valid guidance in another convention: consistent, never exact (session 8; it was inconsistent)
     v = _one(r"\tilde{\epsilon}_\theta(z_t, c) = \epsilon_\theta(z_t) + w\left(\epsilon_\theta(z_t, c) - \epsilon_\theta(z_t)\right)")
+    assert v.verdict == "consistent" and "κ = 1 + w" in v.detail, v.detail
+    v = _one(r"\tilde{\epsilon}_\theta(z_t, c) = \epsilon_\theta(z_t) - w\left(\epsilon_\theta(z_t, c) - \epsilon_\theta(z_t)\right)")
     assert v.verdict == "inconsistent", v.detail
     v = _one(r"\tilde{\epsilon}_\theta(z_t, c) = \epsilon_\theta(z_t, c) + w\left(\epsilon_\theta(z_t, c) - \epsilon_\theta(z_t)\right)")
     assert v.verdict == "exact", v.detail

@@ -149,3 +149,16 @@ def test_mu_of_the_data_is_the_kernel_mean(tex, want):
 ])
 def test_ancestral_split_with_arrows(tex, want):
     assert _vt(tex) == [want]
+
+
+@pytest.mark.parametrize("tex,want", [
+    # the evidence lower bound (Ho et al. 2020, Eq. 3), other letters and both sign conventions
+    (r"\mathbb{E}\left[-\log p_\theta(\mathbf{z}_0)\right] \leq \mathbb{E}_q\left[-\log\frac{p_\theta(\mathbf{z}_{0:N})}{q(\mathbf{z}_{1:N}|\mathbf{z}_0)}\right] =: L",
+     ("exact", [])),
+    (r"\log p_\phi(z_0) \ge \mathbb{E}_{q}\left[\log\frac{p_\phi(z_{0:N})}{q(z_{1:N}\mid z_0)}\right]", ("exact", [])),
+    (r"\log p_\phi(z_0) \le \mathbb{E}_{q}\left[\log\frac{p_\phi(z_{0:N})}{q(z_{1:N}\mid z_0)}\right]", ("inconsistent", ["rhs"])),
+    (r"\log p_\phi(z_0) \ge \mathbb{E}_{q}\left[\log\frac{q(z_{1:N}\mid z_0)}{p_\phi(z_{0:N})}\right]", ("inconsistent", ["rhs"])),
+    (r"\log p_\phi(z_0) \ge \mathbb{E}_{q}\left[\log\frac{p_\phi(z_{0:N})}{q(z_{0:N})}\right]", ("inconsistent", ["rhs"])),
+])
+def test_evidence_lower_bound(tex, want):
+    assert _vt(tex) == [want]

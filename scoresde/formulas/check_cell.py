@@ -169,6 +169,11 @@ def _paper_readings(eq: str, target: Optional[str]) -> Optional[Verdict]:
     γ(t), a Karras σ_i from σ_min upwards (each module's docstring cites its source)."""
     if target is not None:
         return None
+    if r"\log" in eq and re.search(r"\\[gl]eq?(?![A-Za-z])|≥|≤", eq):
+        from .elbo import judge_elbo  # log p_θ(x_0) ≥ 𝔼_q[log p_θ(x_{0:T})/q(x_{1:T} | x_0)] (Ho et al. 2020, Eq. 3)
+
+        if (eb := judge_elbo(eq)) is not None:
+            return eb
     if "'" in eq or r"\prime" in eq or "[-" in eq or r"\tilde" in eq:
         from .multistep import judge_multistep  # e'_t = (55 e_t − 59 e_{t−1} + 37 e_{t−2} − 9 e_{t−3})/24 (PLMS)
 

@@ -312,7 +312,10 @@ def _judge_pair(text: str, lhs: sp.Expr, rhs: sp.Expr, pc: Piece, weights, hat: 
     kap = got["kappa"]
     ho = isinstance(lhs, sp.Symbol) and re.fullmatch(r"M\[ε̃_θ\|[yc]\]", lhs.name) and "w" in weights
     if ho and kap is not None and sp.simplify(kap - (1 + W)) != 0:
-        return Verdict(text, "inconsistent", f"{got['why']}, but Ho & Salimans's ε̃ with their w is guided by κ = 1 + w "
+        # a valid guidance whose scale is written w in the sense of GLIDE, LDM and diffusers (ε_∅ + w(ε_c − ε_∅), w = 1
+        # unguided): another convention than Ho & Salimans's, so consistent but not exact
+        return Verdict(text, "consistent", f"{got['why']}: a valid classifier-free guidance with the guidance scale w of "
+                       "GLIDE, LDM and diffusers (w = 1 unguided); Ho & Salimans's ε̃ with their w is guided by κ = 1 + w "
                        "(Eq. 6 and Sec. 3.2)", claim=claim, target=target, terms=["rhs"])
     return Verdict(text, "exact", f"the guided {'prediction −σ(s + κg)' if gk.has(SIG) else 'score s + κg'} with {got['why']} "
                    "(Dhariwal & Nichol 2021, Sec. 4.3; Ho & Salimans 2022, Eq. 6)", claim=claim, target=target)

@@ -14,7 +14,8 @@ of the form −σ(s + κg) (or s + κg) with κ
 * positive and increasing in the weight symbols (κ > 0 for every positive weight; a larger weight guides more).
 
 Then the relation is ``exact`` (and the κ it implies is reported), except where the left side is Ho & Salimans's
-own ε̃ with their w, which their paper defines with κ = 1 + w: another κ there is ``inconsistent``. Any other right side (a coefficient of s other than the left's, κ < 0, κ depending on t, a flipped
+own ε̃ with their w, which their paper defines with κ = 1 + w: another valid κ there (κ = w, the guidance scale of GLIDE,
+LDM and diffusers) is ``consistent``, another convention. Any other right side (a coefficient of s other than the left's, κ < 0, κ depending on t, a flipped
 overall sign) is ``inconsistent`` (term ``rhs``).
 """
 from __future__ import annotations

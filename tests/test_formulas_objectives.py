@@ -100,7 +100,9 @@ def test_dsm_targets(text, verdict):
     (r"\nabla_x\log\tilde p_t(x \mid y) = \nabla_x\log p_t(x) + w\left(\nabla_x\log p_t(x \mid y) - \nabla_x\log p_t(x)\right)", "inconsistent"),
     # the guided prediction from the implicit classifier, σ_t written for σ_λ
     (r"\tilde\epsilon_\theta(z_t, c) = \epsilon_\theta(z_t) - (1+w)\sigma_t\nabla_{z_t}\log p(c \mid z_t)", "exact"),
-    (r"\tilde\epsilon_\theta(z_t, c) = \epsilon_\theta(z_t) - w\sigma_t\nabla_{z_t}\log p(c \mid z_t)", "inconsistent"),
+    # … and with w as the scale itself (κ = w: GLIDE, LDM, diffusers): a valid guidance, not Ho & Salimans's (session 8)
+    (r"\tilde\epsilon_\theta(z_t, c) = \epsilon_\theta(z_t) - w\sigma_t\nabla_{z_t}\log p(c \mid z_t)", "consistent"),
+    (r"\tilde\epsilon_\theta(z_t, c) = \epsilon_\theta(z_t) + w\sigma_t\nabla_{z_t}\log p(c \mid z_t)", "inconsistent"),
     # the log of a product with the guidance scale (Dhariwal & Nichol 2021, Sec. 4.3, other letters)
     (r"\nabla_{x_t}\log\left(p(x_t)\,p_\phi(y \mid x_t)^{\gamma}\right) = \nabla_{x_t}\log p(x_t) + \gamma\nabla_{x_t}\log p_\phi(y \mid x_t)", "exact"),
     (r"\nabla_{x_t}\log\left(p(x_t)\,p_\phi(y \mid x_t)^{\gamma}\right) = \nabla_{x_t}\log p(x_t) + \nabla_{x_t}\log p_\phi(y \mid x_t)", "inconsistent"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
+from .param_errors import matching_paren as _match
+
 __all__ = ["with_x0_defined", "with_x0_predicted", "x0_terms", "with_x0_read"]
 
 _X0 = r"\\hat\s*\{?\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*x\s*\}|x)\s*\}?\s*_\s*(?:\{\s*0\s*\}|0)(?:\s*\^\s*\{?\s*\(?\s*t\s*\)?\s*\}?)?"
@@ -45,12 +47,10 @@ def with_x0_predicted(eq: str) -> Optional[str]:
         return None
     calls = set()
     for m in _EPS.finditer(rhs):
-        depth, j = 0, m.end() - 1
-        for k in range(j, len(rhs)):
-            depth += {"(": 1, ")": -1}.get(rhs[k], 0)
-            if depth == 0:
-                calls.add((rhs[m.start():k + 1], rhs[j + 1:k]))
-                break
+        j = m.end() - 1
+        k = _match(rhs, j)
+        if k is not None:
+            calls.add((rhs[m.start():k + 1], rhs[j + 1:k]))
     if len({re.sub(r"\s|\\[,;!]|\\left|\\right", "", c[0]).replace(r"\hat{", "").replace(r"\hat", "").replace("}", "")
             for c in calls}) != 1:
         return None
@@ -72,12 +72,9 @@ def x0_terms(eq: str, terms: List[str], judge) -> List[str]:
     verifier's judge of one equation."""
     rest = _USE.sub(" ", eq.partition("=")[2])
     for m in list(_EPS.finditer(rest))[::-1]:  # the network's arguments are not a term of the update
-        depth = 0
-        for k in range(m.end() - 1, len(rest)):
-            depth += {"(": 1, ")": -1}.get(rest[k], 0)
-            if depth == 0:
-                rest = rest[:m.start()] + " " + rest[k + 1:]
-                break
+        k = _match(rest, m.end() - 1)
+        if k is not None:
+            rest = rest[:m.start()] + " " + rest[k + 1:]
     if "mean.x" not in terms or re.search(r"(?<![a-zA-Z\\])x\s*\}?\s*_", rest):
         return list(terms)  # x_t written on the right beside x̂_0: its coefficient is its own
     out = ["mean.x0" if t_ == "mean.x" else t_ for t_ in terms]
@@ -99,12 +96,8 @@ def _as_noise(eq: str) -> Optional[str]:
         return None
     lhs, _, rhs = eq.partition("=")
     calls = [m for m in _EPS.finditer(rhs)]
-    depth, j, k = 0, calls[0].end() - 1, None
-    for k_ in range(j, len(rhs)):
-        depth += {"(": 1, ")": -1}.get(rhs[k_], 0)
-        if depth == 0:
-            k = k_
-            break
+    j = calls[0].end() - 1
+    k = _match(rhs, j)
     st = _STATE.match(rhs[j + 1:k].replace(r"\right", "")) if k is not None else None
     if st is None:
         return None

@@ -150,15 +150,19 @@ def _path_cells(text: str, target: Optional[str], source: str, location: str) ->
     from .normalize import normalize_latex
     from .tokens import split_equations
 
-    got = None
-    if re.search(r"\\epsilon|eps|\bb_|\bb\s*\\,|SNR", text):
+    got, path = None, re.search(r"\\epsilon|eps|\bb_|\bb\s*\\,|SNR", text)
+    logit = r"\pi" in text and ("logit" in text or re.search(r"\(\s*t\s*;\s*m\s*,\s*s\s*\)", text))
+    if not (path or logit):
+        return None
+    eqs = split_equations(normalize_latex(text))
+    if path:
         from .interp_path import judge_interpolation_cell  # z_t = a_t x_0 + b_t ε and what is defined from it
 
-        got = judge_interpolation_cell(split_equations(normalize_latex(text)))
-    if got is None and r"\pi" in text and ("logit" in text or re.search(r"\(\s*t\s*;\s*m\s*,\s*s\s*\)", text)):
+        got = judge_interpolation_cell(eqs)
+    if got is None and logit:
         from .logit_normal import judge_logit_normal  # π_ln(t; m, s) of SD3 with its Jacobian 1/(t(1 − t))
 
-        got = judge_logit_normal(split_equations(normalize_latex(text)))
+        got = judge_logit_normal(eqs)
     for v_ in got or ():
         v_.source, v_.location = source, location
     return got

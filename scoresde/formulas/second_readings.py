@@ -7,7 +7,10 @@
 * a bare x beside x_t on the left is the data, :func:`latent_state.bare_x_as_data`;
 * λ(t) written for λ_t, and β_t in an update with step Δt read as β(t), :mod:`time_readings`;
 * dz on the left of a differential equation: z is its state, :func:`latent_state.dz_as_state`;
-* an accented state in a differential equation, dx̂ = …, dx̃/dt = … (Song, Durkan et al. 2021), :mod:`state_decoration`.
+* an accented state in a differential equation, dx̂ = …, dx̃/dt = … (Song, Durkan et al. 2021), :mod:`state_decoration`;
+* σ̃ in a prior as the terminal std σ_T (:mod:`prior_std`), z in a mean as the noise ε of x_t and μ(t) = m(t) x(0) as the
+  kernel's mean (:mod:`mean_noise`), a primed state x'_{i−1} alone on the left as the step's result
+  (:func:`state_decoration.unprimed_state`).
 
 Each is tried only where its notation is present, and a reading that judges nothing leaves the verdict as it was.
 ``again(eq, hints)`` is the verifier's own judge of one equation (check._verify_one), used for the rewritten formula.
@@ -121,7 +124,7 @@ def second_reading(eq: str, v: Verdict, target: Optional[str], hints, again: Jud
 
     # (flag, when, rewrite, note, keep): z with a step index and no indexed x is the state (the reading that took it for
     # a noise sample is replaced); λ(t) for λ_t; β_t beside Δt can only be the SDE's β(t); dz makes z the state; a bare
-    # x beside x_t is the data
+    # x beside x_t is the data; σ̃ in a prior is σ_T; z in a mean is ε; μ(t) of x(0) is the kernel's mean; x' is the step's
     readings = (
         ("latent_z", v.verdict in alarms, z_as_state,
          "z_k read as the state x_k and x as the data x_0 (the latent notation of Bishop & Bishop 2024, Ch. 20 and "
